@@ -1,0 +1,96 @@
+//! Build script of the kernel image.
+//!
+//! 1. Links the `mach` binary with the kernel's own linker script.
+//! 2. Compiles the Linux glue (`linux-glue/src/*.c`) with the `cc` crate, as
+//!    i586 freestanding C, into a static library linked into the kernel.
+//! 3. Generates Rust bindings for the glue's one seam header
+//!    (`linux-glue/include/seam.h`) with `bindgen`, for i386 layouts.
+
+use std::path::{Path, PathBuf};
+
+/// C flags of every file of the glue and of the drivers (the fact sheet's set).
+const C_FLAGS: &[&str] = &[
+    "-m32",
+    "-march=i586",
+    "-ffreestanding",
+    "-fno-pic",
+    "-fno-stack-protector",
+    "-nostdinc",
+    "-fno-strict-aliasing",
+    "-fgnu89-inline",
+    "-fno-omit-frame-pointer",
+    "-fno-asynchronous-unwind-tables",
+    "-mno-sse",
+    "-mno-mmx",
+    "-mno-red-zone",
+];
+
+fn main() {
+    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
+    let target = std::env::var("TARGET").unwrap();
+    if !target.starts_with("i586-") {
+        // The kernel only builds for i586-unknown-linux-gnu (`cargo xtask build`).
+        println!("cargo:warning=the kernel image builds only for i586-unknown-linux-gnu");
+        return;
+    }
+
+    let linker_script = root.join("kernel/linker.ld");
+    println!("cargo:rerun-if-changed={}", linker_script.display());
+    println!("cargo:rustc-link-arg-bins=-T{}", linker_script.display());
+    println!("cargo:rustc-link-arg-bins=--gc-sections");
+    println!("cargo:rustc-link-arg-bins=-z");
+    println!("cargo:rustc-link-arg-bins=max-page-size=4096");
+
+    build_glue(&root);
+    bind_seam(&root);
+}
+
+/// Every `.c` file directly under `dir`, sorted, each registered for rebuilds.
+fn c_files(dir: &Path) -> Vec<PathBuf> {
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|e| e == "c"));
+    files.sort();
+    for f in &files {
+        println!("cargo:rerun-if-changed={}", f.display());
+    }
+    files
+}
+
+fn build_glue(root: &Path) {
+    let include = root.join("linux-glue/include");
+    println!("cargo:rerun-if-changed={}", include.display());
+    let mut build = cc::Build::new();
+    build
+        .compiler(std::env::var("GLUE_CC").unwrap_or_else(|_| "gcc".into()))
+        .pic(false)
+        .opt_level(2)
+        .debug(true)
+        .warnings(true)
+        .include(&include);
+    for flag in C_FLAGS {
+        build.flag(flag);
+    }
+    for file in c_files(&root.join("linux-glue/src")) {
+        build.file(file);
+    }
+    build.compile("linuxglue");
+}
+
+fn bind_seam(root: &Path) {
+    let header = root.join("linux-glue/include/seam.h");
+    println!("cargo:rerun-if-changed={}", header.display());
+    let bindings = bindgen::Builder::default()
+        .header(header.to_string_lossy())
+        .clang_args(["--target=i686-unknown-linux-gnu", "-ffreestanding", "-nostdinc"])
+        .use_core()
+        .ctypes_prefix("core::ffi")
+        .layout_tests(false)
+        .generate_comments(true)
+        .generate()
+        .expect("bindgen could not read linux-glue/include/seam.h (is libclang-dev installed?)");
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("seam.rs");
+    bindings.write_to_file(out).expect("writing seam bindings");
+}

@@ -1,0 +1,14 @@
+//! The i386 CPU and the PC platform: boot entry, segments, traps, the 8259
+//! PICs, the PIT, UARTs, the VGA text screen, QEMU's exit device.
+
+pub mod boot;
+pub mod clock;
+pub mod cpu;
+pub mod gdt;
+pub mod idt;
+pub mod io;
+pub mod pic;
+pub mod qemu;
+pub mod serial;
+pub mod trap;
+pub mod vga;

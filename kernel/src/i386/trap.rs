@@ -1,0 +1,232 @@
+//! Exception and interrupt entry: the stubs, the saved-register frame, and
+//! dispatch to exception handling or the IRQ handlers.
+//!
+//! Every vector pushes the same [`TrapFrame`] (a zero error code where the CPU
+//! pushes none) and calls [`trap_dispatch`]. A kernel fault whose address is
+//! in the exception fix-up table (`.ex_table`: pairs of faulting and resume
+//! addresses, written next to the instruction that may fault) resumes there;
+//! any other kernel fault prints a register dump with the faulting address
+//! and panics.
+
+use core::arch::global_asm;
+use core::fmt;
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use super::{cpu, idt, pic};
+
+global_asm!(
+    r#"
+    .macro STUB_NOERR n
+    .global trap_stub_\n
+trap_stub_\n:
+    push 0
+    push \n
+    jmp trap_common
+    .endm
+
+    .macro STUB_ERR n
+    .global trap_stub_\n
+trap_stub_\n:
+    push \n
+    jmp trap_common
+    .endm
+
+    .section .text.trap, "ax"
+    .irp n, 0,1,2,3,4,5,6,7,9,15,16,18,19,20,22,23,24,25,26,27,28,31
+    STUB_NOERR \n
+    .endr
+    .irp n, 8,10,11,12,13,14,17,21,29,30
+    STUB_ERR \n
+    .endr
+    .irp n, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
+    STUB_NOERR \n
+    .endr
+
+    /* Segment pushes and pops are spelled as bytes: LLVM's Intel syntax
+       assembles `push ds` as a 16-bit push. 1e/06/0fa0/0fa8 = push
+       ds/es/fs/gs, 0fa9/0fa1/07/1f = pop gs/fs/es/ds (32-bit forms). */
+trap_common:
+    pushad
+    .byte 0x1e, 0x06, 0x0f, 0xa0, 0x0f, 0xa8
+    mov ax, 0x10
+    mov ds, ax
+    mov es, ax
+    mov fs, ax
+    mov gs, ax
+    cld
+    push esp
+    call trap_dispatch
+    add esp, 4
+    .byte 0x0f, 0xa9, 0x0f, 0xa1, 0x07, 0x1f
+    popad
+    add esp, 8
+    iretd
+
+    .section .rodata.trap, "a"
+    .balign 4
+    .global trap_stub_table
+trap_stub_table:
+    .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
+    .long trap_stub_\n
+    .endr
+"#
+);
+
+extern "C" {
+    static trap_stub_table: [u32; 48];
+    static __ex_table_start: [u32; 0];
+    static __ex_table_end: [u32; 0];
+}
+
+/// First IDT vector of the remapped 8259 IRQs.
+pub const IRQ_BASE: u8 = 32;
+pub const VEC_DIVIDE: u32 = 0;
+pub const VEC_PAGE_FAULT: u32 = 14;
+
+/// The registers saved on every entry, lowest address first.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct TrapFrame {
+    pub gs: u32,
+    pub fs: u32,
+    pub es: u32,
+    pub ds: u32,
+    pub edi: u32,
+    pub esi: u32,
+    pub ebp: u32,
+    pub esp_at_pushad: u32,
+    pub ebx: u32,
+    pub edx: u32,
+    pub ecx: u32,
+    pub eax: u32,
+    pub vector: u32,
+    pub err: u32,
+    pub eip: u32,
+    pub cs: u32,
+    pub eflags: u32,
+    /// Only present when the trap came from user mode.
+    pub user_esp: u32,
+    pub user_ss: u32,
+}
+
+impl TrapFrame {
+    /// Whether the trap came from user mode (ring 3).
+    pub fn from_user(&self) -> bool {
+        self.cs & 3 == 3
+    }
+
+    /// The stack pointer of the interrupted code.
+    pub fn interrupted_esp(&self) -> u32 {
+        if self.from_user() {
+            self.user_esp
+        } else {
+            // The CPU pushed no esp/ss: the old stack ends right after eflags.
+            core::ptr::addr_of!(self.user_esp) as u32
+        }
+    }
+}
+
+const NAMES: [&str; 32] = [
+    "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range", "invalid opcode",
+    "no FPU", "double fault", "coprocessor overrun", "invalid TSS", "segment not present",
+    "stack fault", "general protection", "page fault", "reserved 15", "FPU error",
+    "alignment check", "machine check", "SIMD error", "virtualization", "control protection",
+    "reserved 22", "reserved 23", "reserved 24", "reserved 25", "reserved 26", "reserved 27",
+    "hypervisor injection", "VMM communication", "security", "reserved 31",
+];
+
+/// The name of exception `vector`.
+pub fn exception_name(vector: u32) -> &'static str {
+    NAMES.get(vector as usize).copied().unwrap_or("interrupt")
+}
+
+/// A register dump with the exception name and, for page faults, the faulting address.
+pub struct Dump<'a> {
+    pub frame: &'a TrapFrame,
+    pub cr2: u32,
+}
+
+impl fmt::Display for Dump<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = self.frame;
+        write!(f, "trap {} ({}) err={:#x}", t.vector, exception_name(t.vector), t.err)?;
+        if t.vector == VEC_PAGE_FAULT {
+            let kind = if t.err & 2 != 0 { "write" } else { "read" };
+            let why = if t.err & 1 != 0 { "protection" } else { "not present" };
+            write!(f, " cr2={:#010x} ({kind}, {why}, {})", self.cr2, if t.err & 4 != 0 { "user" } else { "kernel" })?;
+        }
+        writeln!(f)?;
+        writeln!(f, "  eip={:#010x} cs={:#06x} eflags={:#010x} esp={:#010x}", t.eip, t.cs, t.eflags, t.interrupted_esp())?;
+        writeln!(f, "  eax={:#010x} ebx={:#010x} ecx={:#010x} edx={:#010x}", t.eax, t.ebx, t.ecx, t.edx)?;
+        write!(f, "  esi={:#010x} edi={:#010x} ebp={:#010x} ds={:#06x} es={:#06x}", t.esi, t.edi, t.ebp, t.ds, t.es)
+    }
+}
+
+/// The last fault resumed through the fix-up table, for callers that want to
+/// know what happened (copy-in/out, the kernel's self-tests).
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+pub struct RecoveredFault {
+    pub vector: u32,
+    pub eip: u32,
+    pub cr2: u32,
+}
+
+static LAST_RECOVERED: [AtomicU32; 3] = [AtomicU32::new(u32::MAX), AtomicU32::new(0), AtomicU32::new(0)];
+
+/// Takes the record of the last recovered fault, if any.
+pub fn take_recovered_fault() -> Option<RecoveredFault> {
+    let vector = LAST_RECOVERED[0].swap(u32::MAX, Ordering::SeqCst);
+    (vector != u32::MAX).then(|| RecoveredFault {
+        vector,
+        eip: LAST_RECOVERED[1].load(Ordering::SeqCst),
+        cr2: LAST_RECOVERED[2].load(Ordering::SeqCst),
+    })
+}
+
+/// The resume address registered for a fault at `eip`, if any.
+fn fixup(eip: u32) -> Option<u32> {
+    // SAFETY: the linker script brackets `.ex_table` with these symbols; the
+    // section holds (u32, u32) pairs written by `asm!` blocks.
+    let table = unsafe {
+        let start = __ex_table_start.as_ptr();
+        let len = (__ex_table_end.as_ptr() as usize - start as usize) / 4;
+        core::slice::from_raw_parts(start, len)
+    };
+    table.chunks_exact(2).find(|p| p[0] == eip).map(|p| p[1])
+}
+
+/// Installs the gates for the 32 exceptions and the 16 legacy IRQs.
+pub fn init() {
+    // SAFETY: `trap_stub_table` is a static table of 48 stub addresses emitted above.
+    let stubs = unsafe { &trap_stub_table };
+    for (n, &stub) in stubs.iter().enumerate() {
+        // Breakpoint and overflow may be raised by user code on purpose.
+        let dpl = if n == 3 || n == 4 { 3 } else { 0 };
+        idt::set_gate(n as u8, stub, dpl);
+    }
+    idt::load();
+}
+
+/// Common entry of every exception and interrupt; called by `trap_common`.
+#[no_mangle]
+extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
+    let vector = frame.vector;
+    if vector >= u32::from(IRQ_BASE) && vector < u32::from(IRQ_BASE) + 16 {
+        pic::dispatch((vector - u32::from(IRQ_BASE)) as u8);
+        return;
+    }
+    let cr2 = if vector == VEC_PAGE_FAULT { cpu::cr2() } else { 0 };
+    if !frame.from_user() {
+        if let Some(resume) = fixup(frame.eip) {
+            LAST_RECOVERED[1].store(frame.eip, Ordering::SeqCst);
+            LAST_RECOVERED[2].store(cr2, Ordering::SeqCst);
+            LAST_RECOVERED[0].store(vector, Ordering::SeqCst);
+            frame.eip = resume;
+            return;
+        }
+    }
+    // User-mode exceptions become Mach exceptions with the Mach core; until
+    // then, and for every kernel fault without a fix-up, this is fatal.
+    crate::kprintln!("{}", Dump { frame, cr2 });
+    panic!("unhandled {} in {} mode at eip {:#010x}", exception_name(vector), if frame.from_user() { "user" } else { "kernel" }, frame.eip);
+}

@@ -1,0 +1,9 @@
+//! The kernel proper: start-up, the log, panics, boot facts, and the
+//! in-kernel tests. Tasks, threads and IPC come with the Mach core.
+
+pub mod bootinfo;
+pub mod ktest;
+pub mod log;
+pub mod mem;
+pub mod panic;
+pub mod startup;

@@ -1,0 +1,127 @@
+//! The kernel's page directory and the linear map of physical memory.
+//!
+//! As in GNU Mach on i386, physical memory is mapped linearly at
+//! `KERNEL_BASE` = 0xC0000000 (here with 4 MiB pages, up to [`LINEAR_MAX`]),
+//! user space is 0 .. 0xC0000000, and 0xF0000000 and up is kept for kernel
+//! virtual mappings (device memory) of later work. Every address space will
+//! share the kernel half of this directory.
+
+use core::arch::asm;
+
+/// Where physical address 0 appears in every address space.
+pub const KERNEL_BASE: u32 = 0xC000_0000;
+/// Bytes of physical memory the linear map can cover (768 MiB).
+pub const LINEAR_MAX: u32 = 0x3000_0000;
+const PDE_SHIFT: u32 = 22;
+const PDE_PRESENT: u32 = 1;
+
+extern "C" {
+    static mut boot_page_dir: [u32; 1024];
+    static __kernel_start: u8;
+    static __kernel_end: u8;
+}
+
+/// The kernel-virtual address of physical `pa` (which must be below [`LINEAR_MAX`]).
+#[inline]
+pub const fn phys_to_virt(pa: u32) -> usize {
+    (pa + KERNEL_BASE) as usize
+}
+
+/// The physical address behind a linear-map address.
+#[inline]
+pub fn virt_to_phys(va: usize) -> u32 {
+    debug_assert!(va >= KERNEL_BASE as usize && va < (KERNEL_BASE + LINEAR_MAX) as usize);
+    va as u32 - KERNEL_BASE
+}
+
+/// Physical range `[start, end)` of the kernel image (text, data and bss).
+pub fn kernel_image() -> (u32, u32) {
+    // SAFETY: linker-script symbols; only their addresses are used.
+    unsafe { (virt_to_phys(&__kernel_start as *const u8 as usize), virt_to_phys(&__kernel_end as *const u8 as usize)) }
+}
+
+/// Physical address of the kernel page directory.
+pub fn kernel_page_dir() -> u32 {
+    // SAFETY: only the address of the static is taken.
+    virt_to_phys(core::ptr::addr_of!(boot_page_dir) as usize)
+}
+
+/// Drops the boot identity map and the linear map beyond `ram_top`, so that a
+/// stray pointer into user space or past RAM faults instead of reading junk.
+/// Returns the bytes the linear map covers now.
+pub fn init(ram_top: u64) -> u32 {
+    let top = ram_top.min(u64::from(LINEAR_MAX));
+    let pdes = top.div_ceil(1 << PDE_SHIFT) as usize;
+    // SAFETY: start-up runs alone with interrupts off; the entries cleared map
+    // nothing the kernel uses (the boot code left the identity region, RAM
+    // ends before `top`), and CR3 is reloaded to flush the TLB.
+    unsafe {
+        let pd = &mut *core::ptr::addr_of_mut!(boot_page_dir);
+        pd[0] = 0;
+        for pde in pd[768 + pdes..768 + (LINEAR_MAX >> PDE_SHIFT) as usize].iter_mut() {
+            *pde = 0;
+        }
+        asm!("mov {0}, cr3", "mov cr3, {0}", out(reg) _, options(nostack));
+    }
+    (pdes as u32) << PDE_SHIFT
+}
+
+/// Whether `[va, va + len)` lies in the present part of the linear map.
+pub fn linear_mapped(va: usize, len: usize) -> bool {
+    let Some(end) = va.checked_add(len) else { return false };
+    if va < KERNEL_BASE as usize || end > (KERNEL_BASE + LINEAR_MAX) as usize {
+        return false;
+    }
+    // SAFETY: reads of the static page directory.
+    let pd = unsafe { &*core::ptr::addr_of!(boot_page_dir) };
+    (va >> PDE_SHIFT..=(end.max(va + 1) - 1) >> PDE_SHIFT).all(|i| pd[i] & PDE_PRESENT != 0)
+}
+
+/// First page-directory slot of the kernel's window onto physical memory
+/// outside the linear map (0xF0000000 up to 0xFFC00000).
+const WINDOW_FIRST_PDE: usize = 960;
+const WINDOW_LAST_PDE: usize = 1023; // exclusive: the top 4 MiB stay unmapped
+const PDE_LARGE_RW: u32 = 0x83;
+const PDE_PCD: u32 = 0x10;
+
+static WINDOW: spin::Mutex<()> = spin::Mutex::new(());
+
+/// The kernel-virtual address of physical range `[pa, pa + len)`: in the
+/// linear map when it is there, else through 4 MiB pages in the window at
+/// 0xF0000000 (uncached when `device` is set). Frames already in the window
+/// are reused, so mapping the same range again costs nothing.
+/// `None` when the window is full or the range is empty or wraps.
+pub fn map_phys(pa: u64, len: usize, device: bool) -> Option<usize> {
+    let end = pa.checked_add(len as u64)?;
+    if len == 0 || end > 1 << 32 {
+        return None;
+    }
+    if end <= u64::from(LINEAR_MAX) && linear_mapped(phys_to_virt(pa as u32), len) {
+        return Some(phys_to_virt(pa as u32));
+    }
+    let first_frame = (pa >> PDE_SHIFT) as u32;
+    let frames = ((end - 1) >> PDE_SHIFT) as u32 - first_frame + 1;
+    let flags = PDE_LARGE_RW | if device { PDE_PCD } else { 0 };
+    let _guard = WINDOW.lock();
+    // SAFETY: the window slots belong to this function (under WINDOW); new
+    // entries only add mappings, so no stale TLB entry can exist for them.
+    let pd = unsafe { &mut *core::ptr::addr_of_mut!(boot_page_dir) };
+    let want = |slot: usize, i: u32| pd[slot] == ((first_frame + i) << PDE_SHIFT) | flags;
+    let fits = |pd: &[u32; 1024], slot: usize| (0..frames).all(|i| pd[slot + i as usize] == 0);
+    let mut found = None;
+    for slot in WINDOW_FIRST_PDE..=WINDOW_LAST_PDE.saturating_sub(frames as usize) {
+        if (0..frames).all(|i| want(slot + i as usize, i)) {
+            found = Some(slot);
+            break;
+        }
+    }
+    if found.is_none() {
+        let slot = (WINDOW_FIRST_PDE..=WINDOW_LAST_PDE.saturating_sub(frames as usize)).find(|&s| fits(pd, s))?;
+        for i in 0..frames {
+            pd[slot + i as usize] = ((first_frame + i) << PDE_SHIFT) | flags;
+        }
+        found = Some(slot);
+    }
+    let slot = found?;
+    Some((slot << PDE_SHIFT) + (pa as usize & ((1 << PDE_SHIFT) - 1)))
+}
