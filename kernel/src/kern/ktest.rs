@@ -26,6 +26,10 @@ const TESTS: &[(&str, TestFn)] = &[
     ("glue", test_glue),
     ("pci", test_pci),
     ("poweroff", test_poweroff),
+    // These two end badly on purpose: they prove the harness sees a triple
+    // fault and a hang as failures.
+    ("triple-fault", test_triple_fault),
+    ("hang", test_hang),
 ];
 
 /// Runs the named tests in order; true when all passed.
@@ -250,4 +254,19 @@ fn test_pci() -> Result<(), String> {
 fn test_poweroff() -> Result<(), String> {
     acpi::poweroff();
     Err("still running after the ACPI power-off".into())
+}
+
+fn test_triple_fault() -> Result<(), String> {
+    cpu::disable_interrupts();
+    let empty: [u16; 3] = [0; 3];
+    // SAFETY: not sound on purpose: with an empty IDT the breakpoint cannot be
+    // delivered, the double fault neither, and the CPU resets.
+    unsafe { asm!("lidt [{}]", "int3", in(reg) &empty, options(nostack)) };
+    Err("survived a breakpoint with an empty IDT".into())
+}
+
+fn test_hang() -> Result<(), String> {
+    loop {
+        cpu::enable_and_halt();
+    }
 }

@@ -1,0 +1,291 @@
+//! The QEMU test harness: boots a kernel image with a chosen set of QEMU
+//! devices, modules and command line, captures the serial console to a file,
+//! enforces a timeout, and turns the way QEMU ended into a [`Verdict`].
+//!
+//! The kernel ends a test run through `isa-debug-exit` (port 0xF4): writing
+//! 0x10 makes QEMU exit with 33 (pass), 0x11 with 35 (fail). QEMU exiting 0
+//! means the guest powered off or reset (with `-no-reboot` a triple fault is
+//! a reset); only a power-off the kernel announced (`acpi: powering off`)
+//! counts as one. Anything else — another status, a timeout — is a failure,
+//! and every failure message carries the tail of the serial log.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How a QEMU run ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The kernel reported success through `isa-debug-exit`.
+    Pass,
+    /// The kernel reported failure (a failed test or a panic).
+    Fail,
+    /// The guest powered off after announcing it.
+    PoweredOff,
+    /// QEMU exited 0 with no power-off announced: a reset or triple fault.
+    ResetOrTripleFault,
+    /// QEMU itself failed (bad option, missing file) with this status.
+    QemuError(i32),
+    /// The run did not end in time and was killed.
+    Timeout,
+}
+
+/// Marker the kernel prints just before an ACPI power-off.
+pub const POWEROFF_MARKER: &str = "acpi: powering off";
+
+/// Maps QEMU's exit status (None: killed by a signal) to a verdict.
+pub fn classify(status: Option<i32>, timed_out: bool, log: &str) -> Verdict {
+    if timed_out {
+        return Verdict::Timeout;
+    }
+    match status {
+        Some(33) => Verdict::Pass,
+        Some(35) => Verdict::Fail,
+        Some(0) if log.contains(POWEROFF_MARKER) => Verdict::PoweredOff,
+        Some(0) => Verdict::ResetOrTripleFault,
+        Some(s) => Verdict::QemuError(s),
+        None => Verdict::QemuError(-1),
+    }
+}
+
+/// One QEMU boot to run.
+#[derive(Clone, Debug)]
+pub struct Boot {
+    pub name: String,
+    pub kernel: Option<PathBuf>,
+    pub cdrom: Option<PathBuf>,
+    pub memory_mib: u32,
+    pub append: String,
+    /// Module lines (`file arg arg`), passed with `-initrd` comma-separated.
+    pub modules: Vec<String>,
+    /// Extra QEMU arguments (`-device ne2k_pci`, `-drive ...`).
+    pub qemu_args: Vec<String>,
+    pub timeout: Duration,
+}
+
+impl Boot {
+    /// A boot of `kernel` with 128 MiB, no devices, a 60 s timeout.
+    pub fn kernel(name: &str, kernel: &Path) -> Self {
+        Boot {
+            name: name.into(),
+            kernel: Some(kernel.into()),
+            cdrom: None,
+            memory_mib: 128,
+            append: String::new(),
+            modules: Vec::new(),
+            qemu_args: Vec::new(),
+            timeout: Duration::from_secs(60),
+        }
+    }
+
+    /// A boot from an ISO image through its boot loader.
+    pub fn cdrom(name: &str, iso: &Path) -> Self {
+        Boot { kernel: None, cdrom: Some(iso.into()), ..Boot::kernel(name, Path::new("")) }
+    }
+
+    pub fn memory(mut self, mib: u32) -> Self {
+        self.memory_mib = mib;
+        self
+    }
+
+    pub fn append(mut self, cmdline: &str) -> Self {
+        self.append = cmdline.into();
+        self
+    }
+
+    pub fn module(mut self, line: &str) -> Self {
+        self.modules.push(line.into());
+        self
+    }
+
+    pub fn qemu(mut self, args: &[&str]) -> Self {
+        self.qemu_args.extend(args.iter().map(|s| s.to_string()));
+        self
+    }
+
+    pub fn timeout(mut self, t: Duration) -> Self {
+        self.timeout = t;
+        self
+    }
+
+    /// The QEMU command line for this boot, serial going to `serial_log`.
+    pub fn command(&self, serial_log: &Path) -> Command {
+        let mut c = Command::new(std::env::var("QEMU").unwrap_or_else(|_| "qemu-system-i386".into()));
+        let accel = std::env::var("QEMU_ACCEL").unwrap_or_else(|_| "tcg".into());
+        c.args(["-accel", &accel, "-m", &self.memory_mib.to_string()]);
+        c.args(["-display", "none", "-no-reboot", "-monitor", "none"]);
+        c.arg("-serial").arg(format!("file:{}", serial_log.display()));
+        c.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
+        if let Some(k) = &self.kernel {
+            c.arg("-kernel").arg(k);
+            if !self.append.is_empty() {
+                c.arg("-append").arg(&self.append);
+            }
+            if !self.modules.is_empty() {
+                c.arg("-initrd").arg(self.modules.join(","));
+            }
+        }
+        if let Some(iso) = &self.cdrom {
+            c.arg("-cdrom").arg(iso).args(["-boot", "d"]);
+        }
+        c.args(&self.qemu_args);
+        c.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        c
+    }
+}
+
+/// The result of a run: its verdict, the serial log, QEMU's own output.
+pub struct Outcome {
+    pub name: String,
+    pub verdict: Verdict,
+    pub log: String,
+    pub qemu_output: String,
+    pub log_path: PathBuf,
+}
+
+impl Outcome {
+    /// The last `n` lines of the serial log.
+    pub fn tail(&self, n: usize) -> String {
+        let lines: Vec<&str> = self.log.lines().collect();
+        lines[lines.len().saturating_sub(n)..].join("\n")
+    }
+
+    /// Panics unless the verdict is `want`, showing the log's tail.
+    pub fn expect(&self, want: Verdict) -> &Self {
+        if self.verdict != want {
+            panic!("{}", self.failure(&format!("expected {:?}", want)));
+        }
+        self
+    }
+
+    /// Panics unless the serial log contains `text`.
+    pub fn expect_log(&self, text: &str) -> &Self {
+        if !self.log.contains(text) {
+            panic!("{}", self.failure(&format!("serial log lacks {:?}", text)));
+        }
+        self
+    }
+
+    /// Panics if the serial log contains `text`.
+    pub fn expect_no_log(&self, text: &str) -> &Self {
+        if self.log.contains(text) {
+            panic!("{}", self.failure(&format!("serial log has {:?}", text)));
+        }
+        self
+    }
+
+    /// A failure message: what was wrong, the verdict, the log's tail.
+    pub fn failure(&self, what: &str) -> String {
+        format!(
+            "QEMU run '{}': {}; verdict {:?}\nQEMU said: {}\n--- serial log tail ({}) ---\n{}\n---",
+            self.name,
+            what,
+            self.verdict,
+            self.qemu_output.trim(),
+            self.log_path.display(),
+            self.tail(40)
+        )
+    }
+}
+
+impl fmt::Debug for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Outcome({}, {:?})", self.name, self.verdict)
+    }
+}
+
+/// Where serial logs go: `$MACH_TEST_LOGS` or `target/qemu-logs`.
+pub fn log_dir() -> PathBuf {
+    let d = std::env::var_os("MACH_TEST_LOGS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/qemu-logs"));
+    std::fs::create_dir_all(&d).expect("creating the QEMU log directory");
+    d
+}
+
+/// Boots, waits for the end or the timeout, and classifies the run.
+pub fn run(boot: &Boot) -> Outcome {
+    let log_path = log_dir().join(format!("{}.log", boot.name));
+    let _ = std::fs::remove_file(&log_path);
+    let mut child = boot.command(&log_path).spawn().unwrap_or_else(|e| {
+        panic!("cannot start QEMU ({e}); `cargo xtask test` installs qemu-system-x86")
+    });
+    let start = Instant::now();
+    let mut timed_out = false;
+    let status = loop {
+        match child.try_wait().expect("waiting for QEMU") {
+            Some(s) => break s.code(),
+            None if start.elapsed() > boot.timeout => {
+                timed_out = true;
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            None => std::thread::sleep(Duration::from_millis(20)),
+        }
+    };
+    let out = child.wait_with_output().map(|o| {
+        let mut s = String::from_utf8_lossy(&o.stdout).into_owned();
+        s.push_str(&String::from_utf8_lossy(&o.stderr));
+        s
+    });
+    // The kernel writes \r\n to the UART; tests match on \n.
+    let log = std::fs::read(&log_path)
+        .map(|b| String::from_utf8_lossy(&b).replace("\r\n", "\n"))
+        .unwrap_or_default();
+    Outcome {
+        name: boot.name.clone(),
+        verdict: classify(status, timed_out, &log),
+        log,
+        qemu_output: out.unwrap_or_default(),
+        log_path,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_statuses_map_to_verdicts() {
+        assert_eq!(classify(Some(33), false, ""), Verdict::Pass);
+        assert_eq!(classify(Some(35), false, ""), Verdict::Fail);
+        assert_eq!(classify(Some(0), false, "x\nacpi: powering off\n"), Verdict::PoweredOff);
+        assert_eq!(classify(Some(0), false, "booting\n"), Verdict::ResetOrTripleFault);
+        assert_eq!(classify(Some(1), false, ""), Verdict::QemuError(1));
+        assert_eq!(classify(None, false, ""), Verdict::QemuError(-1));
+        assert_eq!(classify(Some(33), true, ""), Verdict::Timeout);
+    }
+
+    #[test]
+    fn command_carries_devices_modules_and_serial_file() {
+        let b = Boot::kernel("t", Path::new("/k"))
+            .memory(64)
+            .append("test=boot")
+            .module("/m1 a b")
+            .module("/m2")
+            .qemu(&["-device", "ne2k_pci"]);
+        let c = b.command(Path::new("/tmp/s.log"));
+        let args: Vec<String> = c.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
+        let joined = args.join(" ");
+        assert!(joined.contains("-m 64"), "{joined}");
+        assert!(joined.contains("-kernel /k -append test=boot -initrd /m1 a b,/m2"), "{joined}");
+        assert!(joined.contains("-serial file:/tmp/s.log"), "{joined}");
+        assert!(joined.contains("isa-debug-exit,iobase=0xf4,iosize=0x04"), "{joined}");
+        assert!(joined.ends_with("-device ne2k_pci"), "{joined}");
+    }
+
+    #[test]
+    fn failure_message_shows_the_log_tail() {
+        let o = Outcome {
+            name: "x".into(),
+            verdict: Verdict::Fail,
+            log: (0..100).map(|i| format!("line {i}\n")).collect(),
+            qemu_output: String::new(),
+            log_path: "/tmp/x.log".into(),
+        };
+        let m = o.failure("boom");
+        assert!(m.contains("line 99") && m.contains("line 60") && !m.contains("line 59\n"), "{m}");
+    }
+}

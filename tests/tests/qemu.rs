@@ -1,0 +1,147 @@
+//! Integration tests: each boots the kernel (or the GRUB ISO) in QEMU and
+//! checks what it printed and how it ended. Run by `cargo xtask test`, which
+//! builds the images and sets `MACH_KERNEL` and `MACH_TEST_ISO`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use mach_tests::{run, Boot, Verdict};
+
+fn kernel() -> PathBuf {
+    PathBuf::from(std::env::var("MACH_KERNEL").expect("MACH_KERNEL unset: run the QEMU tests with `cargo xtask test`"))
+}
+
+fn boot(name: &str, cmdline: &str) -> Boot {
+    Boot::kernel(name, &kernel()).append(cmdline)
+}
+
+/// The MiB figure of the kernel's `memory:` line.
+fn reported_mib(log: &str) -> u64 {
+    let line = log.lines().find(|l| l.starts_with("memory: ")).expect("no memory line");
+    let open = line.find('(').unwrap();
+    line[open + 1..].split_whitespace().next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn reports_memory_size_64m() {
+    let o = run(&boot("memory-64m", "test=boot").memory(64));
+    o.expect(Verdict::Pass);
+    assert_eq!(reported_mib(&o.log), 64, "{}", o.failure("memory size"));
+}
+
+#[test]
+fn reports_memory_size_384m() {
+    let o = run(&boot("memory-384m", "test=boot").memory(384));
+    o.expect(Verdict::Pass);
+    assert_eq!(reported_mib(&o.log), 384, "{}", o.failure("memory size"));
+}
+
+#[test]
+fn timer_interrupts_advance_ticks() {
+    run(&boot("timer", "test=timer")).expect(Verdict::Pass).expect_log("ktest: timer ok");
+}
+
+#[test]
+fn page_fault_and_divide_error_reach_their_handlers() {
+    run(&boot("exceptions", "test=pagefault,divide"))
+        .expect(Verdict::Pass)
+        .expect_log("pagefault: handler saw vector 14")
+        .expect_log("cr2 0x1000")
+        .expect_log("divide: handler saw vector 0");
+}
+
+#[test]
+fn fatal_kernel_page_fault_dumps_registers_and_fails() {
+    run(&boot("fatal-pagefault", "test=fatal-pagefault"))
+        .expect(Verdict::Fail)
+        .expect_log("trap 14 (page fault) err=0x0 cr2=0xf00d0000 (read, not present, kernel)")
+        .expect_log("eax=0x")
+        .expect_log("panic: unhandled page fault in kernel mode")
+        .expect_log("backtrace:\n  0xc0");
+}
+
+#[test]
+fn heap_and_page_allocator_survive_churn() {
+    run(&boot("heap", "test=heap,pages"))
+        .expect(Verdict::Pass)
+        .expect_log("ktest: heap ok")
+        .expect_log("ktest: pages ok");
+}
+
+#[test]
+fn panic_fails_the_run_with_message_location_and_backtrace() {
+    run(&boot("panic", "test=panic"))
+        .expect(Verdict::Fail)
+        .expect_log("panic: deliberate panic requested by test=panic at kernel/src/kern/ktest.rs:")
+        .expect_log("backtrace:\n  0xc0")
+        .expect_no_log("ktest: all passed");
+}
+
+#[test]
+fn c_glue_and_rust_call_each_other() {
+    run(&boot("glue", "test=glue"))
+        .expect(Verdict::Pass)
+        .expect_log("linux-glue: seam self-test called from Rust")
+        .expect_log("glue: C returned 6009");
+}
+
+#[test]
+fn pci_scan_lists_an_added_nic() {
+    run(&boot("pci", "test=pci").qemu(&["-device", "ne2k_pci"]))
+        .expect(Verdict::Pass)
+        // The NE2000 PCI clone: Realtek 10ec:8029, class network/ethernet, an I/O BAR.
+        .expect_log("10ec:8029 class 02.00.00")
+        .expect_log("bar0=io:0x");
+}
+
+#[test]
+fn acpi_power_off_ends_qemu() {
+    run(&boot("poweroff", "test=poweroff")).expect(Verdict::PoweredOff).expect_no_log("FAILED");
+}
+
+#[test]
+fn modules_and_command_line_words_are_kept_or_reported() {
+    let dir = mach_tests::log_dir();
+    let (m1, m2) = (dir.join("module-one.bin"), dir.join("module-two.bin"));
+    std::fs::write(&m1, vec![0xA5u8; 5000]).unwrap();
+    std::fs::write(&m2, b"second").unwrap();
+    let o = run(&boot("modules", "frobnicate console=lpt9 root=device:hd0s1 test=boot")
+        .module(&format!("{} --host-port=${{host-port}} x", m1.display()))
+        .module(&m2.display().to_string()));
+    o.expect(Verdict::Pass)
+        .expect_log(&format!("'{} --host-port=${{host-port}} x'", m1.display()))
+        .expect_log(&format!("'{}'", m2.display()))
+        .expect_log("unknown word 'frobnicate' ignored")
+        .expect_log("bad value in 'console=lpt9' ignored");
+    // Module 0 spans its 5000 bytes.
+    let line = o.log.lines().find(|l| l.starts_with("module 0: ")).unwrap();
+    let range = line.split_whitespace().nth(2).unwrap();
+    let (a, b) = range.split_once("..").unwrap();
+    let (a, b) = (u32::from_str_radix(&a[2..], 16).unwrap(), u32::from_str_radix(&b[2..], 16).unwrap());
+    assert_eq!(b - a, 5000, "{}", o.failure("module size"));
+}
+
+#[test]
+fn unknown_test_name_fails() {
+    run(&boot("unknown-test", "test=no-such-test")).expect(Verdict::Fail).expect_log("no-such-test FAILED");
+}
+
+#[test]
+fn triple_fault_is_a_failure() {
+    run(&boot("triple-fault", "test=triple-fault")).expect(Verdict::ResetOrTripleFault);
+}
+
+#[test]
+fn hang_is_a_timeout() {
+    run(&boot("hang", "test=hang").timeout(Duration::from_secs(4))).expect(Verdict::Timeout).expect_log("ktest: hang ...");
+}
+
+#[test]
+fn grub_iso_boots_the_kernel() {
+    let iso = PathBuf::from(std::env::var("MACH_TEST_ISO").expect("MACH_TEST_ISO unset: run with `cargo xtask test`"));
+    run(&Boot::cdrom("grub-iso", &iso).timeout(Duration::from_secs(120)))
+        .expect(Verdict::Pass)
+        // GRUB passes the words after the image name (QEMU passes the name too).
+        .expect_log("command line: console=com0 test=boot")
+        .expect_log("ktest: boot ok");
+}

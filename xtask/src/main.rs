@@ -1,0 +1,265 @@
+//! `cargo xtask`: the project's commands.
+//!
+//! - `build`  builds the kernel image and prints its path as the last line.
+//! - `run`    builds and boots it in QEMU, serial console on this terminal.
+//! - `test`   host unit tests, then the QEMU integration tests.
+//! - `bench`  boots several times and prints start-up figures (medians).
+//! - `iso`    a GRUB rescue ISO with the kernel (and modules) for real hardware.
+//!
+//! Every command first installs what it lacks (the rustup target and the
+//! Debian packages), or, without root, prints the command that would.
+
+mod setup;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+const TARGET: &str = "i586-unknown-linux-gnu";
+
+fn usage() -> ExitCode {
+    eprintln!(
+        "usage: cargo xtask <command>\n\
+         \n  build [--debug]                 build the kernel; prints the image path last\
+         \n  run [--mem MIB] [--append ARGS] [--module 'FILE ARGS']... [-- QEMU-ARGS]\
+         \n                                  boot in QEMU with the serial console here\
+         \n  test [FILTER]                   host unit tests, then QEMU integration tests\
+         \n  bench [--boots N]               start-up figures over N boots (median)\
+         \n  iso [--cmdline ARGS] [--module 'FILE ARGS']... [--out PATH]\
+         \n                                  GRUB rescue ISO; prints its path last\
+         \n\nQEMU_ACCEL=kvm selects KVM (the default is TCG)."
+    );
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(cmd) = args.first() else { return usage() };
+    let rest = &args[1..];
+    let result = match cmd.as_str() {
+        "build" => cmd_build(rest),
+        "run" => cmd_run(rest),
+        "test" => cmd_test(rest),
+        "bench" => cmd_bench(rest),
+        "iso" => cmd_iso(rest),
+        "-h" | "--help" | "help" => return usage(),
+        _ => return usage(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask {cmd}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+/// The workspace root.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+/// Runs `c`, failing with its description when it does not succeed.
+fn status(mut c: Command, what: &str) -> Result {
+    let s = c.status().map_err(|e| format!("{what}: cannot start: {e}"))?;
+    if s.success() { Ok(()) } else { Err(format!("{what} failed ({s})")) }
+}
+
+/// Takes the value after option `name` out of `args`.
+fn take_opt(args: &mut Vec<String>, name: &str) -> Result<Option<String>> {
+    match args.iter().position(|a| a == name) {
+        None => Ok(None),
+        Some(i) if i + 1 < args.len() => {
+            let v = args.remove(i + 1);
+            args.remove(i);
+            Ok(Some(v))
+        }
+        Some(_) => Err(format!("{name} needs a value")),
+    }
+}
+
+fn take_all(args: &mut Vec<String>, name: &str) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    while let Some(v) = take_opt(args, name)? {
+        out.push(v);
+    }
+    Ok(out)
+}
+
+/// Builds the kernel image; returns its path.
+fn build_kernel(release: bool) -> Result<PathBuf> {
+    setup::ensure()?;
+    let mut c = cargo();
+    c.args(["build", "--package", "mach-kernel", "--bin", "mach", "--target", TARGET]);
+    if release {
+        c.arg("--release");
+    }
+    status(c, "building the kernel")?;
+    let image = target_dir().join(TARGET).join(if release { "release" } else { "debug" }).join("mach");
+    if !image.exists() {
+        return Err(format!("{} was not produced", image.display()));
+    }
+    Ok(image)
+}
+
+fn cmd_build(args: &[String]) -> Result {
+    let debug = args.iter().any(|a| a == "--debug");
+    let image = build_kernel(!debug)?;
+    println!("{}", image.display());
+    Ok(())
+}
+
+fn cmd_run(args: &[String]) -> Result {
+    let mut args = args.to_vec();
+    let qemu_extra: Vec<String> = match args.iter().position(|a| a == "--") {
+        Some(i) => {
+            let extra = args[i + 1..].to_vec();
+            args.truncate(i);
+            extra
+        }
+        None => Vec::new(),
+    };
+    let mem = take_opt(&mut args, "--mem")?.unwrap_or_else(|| "256".into());
+    let append = take_opt(&mut args, "--append")?.unwrap_or_else(|| "console=com0".into());
+    let modules = take_all(&mut args, "--module")?;
+    if let Some(a) = args.first() {
+        return Err(format!("unknown argument {a}"));
+    }
+    let image = build_kernel(true)?;
+    let mut c = Command::new("qemu-system-i386");
+    c.args(["-accel", &std::env::var("QEMU_ACCEL").unwrap_or_else(|_| "tcg".into())]);
+    c.args(["-m", &mem, "-display", "none", "-serial", "mon:stdio", "-no-reboot"]);
+    c.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
+    c.arg("-kernel").arg(&image).arg("-append").arg(&append);
+    if !modules.is_empty() {
+        c.arg("-initrd").arg(modules.join(","));
+    }
+    c.args(&qemu_extra);
+    eprintln!("xtask run: booting {} (Ctrl-A X quits QEMU)", image.display());
+    let s = c.status().map_err(|e| format!("cannot start qemu-system-i386: {e}"))?;
+    // 33 is the kernel's success status through isa-debug-exit.
+    if s.success() || s.code() == Some(33) { Ok(()) } else { Err(format!("QEMU ended with {s}")) }
+}
+
+fn cmd_test(args: &[String]) -> Result {
+    setup::ensure()?;
+    eprintln!("== host unit tests");
+    let mut c = cargo();
+    c.args(["test", "--workspace", "--exclude", "mach-kernel"]);
+    status(c, "host unit tests")?;
+
+    eprintln!("== kernel image and test ISO");
+    let image = build_kernel(true)?;
+    let iso = target_dir().join("mach-test.iso");
+    make_iso(&image, "console=com0 test=boot", &[], &iso, 0)?;
+
+    eprintln!("== QEMU integration tests ({})", std::env::var("QEMU_ACCEL").unwrap_or_else(|_| "tcg".into()));
+    let mut c = cargo();
+    c.args(["test", "--package", "mach-tests", "--features", "qemu", "--test", "qemu", "--"]);
+    c.args(args);
+    c.env("MACH_KERNEL", &image).env("MACH_TEST_ISO", &iso);
+    status(c, "QEMU integration tests")
+}
+
+fn median(v: &mut [u64]) -> u64 {
+    v.sort_unstable();
+    v[v.len() / 2]
+}
+
+fn cmd_bench(args: &[String]) -> Result {
+    let mut args = args.to_vec();
+    let boots: usize = take_opt(&mut args, "--boots")?.map_or(Ok(7), |v| v.parse().map_err(|_| "bad --boots"))?;
+    let image = build_kernel(true)?;
+    let log = target_dir().join("bench-serial.log");
+    let (mut cycles, mut ms, mut wall) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..boots.max(1) {
+        let _ = std::fs::remove_file(&log);
+        let t = std::time::Instant::now();
+        let s = Command::new("qemu-system-i386")
+            .args(["-accel", &std::env::var("QEMU_ACCEL").unwrap_or_else(|_| "tcg".into())])
+            .args(["-m", "128", "-display", "none", "-monitor", "none", "-no-reboot"])
+            .arg("-serial")
+            .arg(format!("file:{}", log.display()))
+            .args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"])
+            .arg("-kernel")
+            .arg(&image)
+            .args(["-append", "bench"])
+            .status()
+            .map_err(|e| format!("cannot start qemu-system-i386: {e}"))?;
+        let elapsed = t.elapsed().as_millis() as u64;
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let line = text.lines().find(|l| l.starts_with("bench: ")).ok_or_else(|| {
+            format!("boot {i}: no bench line (QEMU {s}); serial log {}", log.display())
+        })?;
+        let field = |name: &str| -> Result<u64> {
+            line.split_whitespace()
+                .find_map(|w| w.strip_prefix(name))
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| format!("bench line lacks {name}: {line}"))
+        };
+        let (c, khz) = (field("startup_cycles=")?, field("tsc_khz=")?);
+        cycles.push(c);
+        ms.push(c * 1000 / khz.max(1));
+        wall.push(elapsed);
+    }
+    println!("kernel start-up, entry to end of start-up, {} boots (median):", cycles.len());
+    println!("  cycles: {}", median(&mut cycles));
+    println!("  time:   {}.{:03} ms", median(&mut ms) / 1000, median(&mut ms) % 1000);
+    println!("  QEMU process, launch to exit: {} ms", median(&mut wall));
+    Ok(())
+}
+
+/// Writes a GRUB rescue ISO booting `image` with `cmdline` and `modules`.
+fn make_iso(image: &Path, cmdline: &str, modules: &[String], out: &Path, timeout: u32) -> Result {
+    let stage = target_dir().join(format!("iso-{}", out.file_stem().unwrap().to_string_lossy()));
+    let _ = std::fs::remove_dir_all(&stage);
+    let boot = stage.join("boot");
+    std::fs::create_dir_all(boot.join("grub")).map_err(|e| e.to_string())?;
+    std::fs::copy(image, boot.join("mach")).map_err(|e| format!("copying the kernel: {e}"))?;
+    let mut entry = format!("    multiboot /boot/mach {cmdline}\n");
+    for m in modules {
+        let (file, margs) = m.split_once(' ').unwrap_or((m.as_str(), ""));
+        let name = Path::new(file).file_name().ok_or_else(|| format!("bad module {file}"))?;
+        std::fs::copy(file, boot.join(name)).map_err(|e| format!("copying module {file}: {e}"))?;
+        let name = name.to_string_lossy();
+        entry.push_str(&format!("    module /boot/{name} {name} {margs}\n"));
+    }
+    let cfg = format!(
+        "set timeout={timeout}\nset default=0\n\
+         serial --unit=0 --speed=115200\nterminal_input --append serial\nterminal_output --append serial\n\
+         menuentry \"Mach (Rust kernel)\" {{\n{entry}    boot\n}}\n"
+    );
+    std::fs::write(boot.join("grub/grub.cfg"), cfg).map_err(|e| e.to_string())?;
+    let mut c = Command::new("grub-mkrescue");
+    c.arg("-o").arg(out).arg(&stage);
+    let o = c.output().map_err(|e| format!("cannot start grub-mkrescue: {e}"))?;
+    if !o.status.success() {
+        return Err(format!("grub-mkrescue failed: {}", String::from_utf8_lossy(&o.stderr)));
+    }
+    Ok(())
+}
+
+fn cmd_iso(args: &[String]) -> Result {
+    let mut args = args.to_vec();
+    let cmdline = take_opt(&mut args, "--cmdline")?.unwrap_or_default();
+    let out = take_opt(&mut args, "--out")?.map(PathBuf::from).unwrap_or_else(|| target_dir().join("mach.iso"));
+    let modules = take_all(&mut args, "--module")?;
+    if let Some(a) = args.first() {
+        return Err(format!("unknown argument {a}"));
+    }
+    let image = build_kernel(true)?;
+    make_iso(&image, &cmdline, &modules, &out, 3)?;
+    println!("{}", out.display());
+    Ok(())
+}
