@@ -137,9 +137,18 @@ fn cmd_run(args: &[String]) -> Result {
         return Err(format!("unknown argument {a}"));
     }
     let image = build_kernel(true)?;
+    // A scratch IDE disk and an NE2000 PCI NIC on QEMU's user network, the
+    // devices the Linux drivers serve.
+    let disk = target_dir().join("run-disk.img");
+    if !disk.exists() {
+        let f = std::fs::File::create(&disk).map_err(|e| format!("creating {}: {e}", disk.display()))?;
+        f.set_len(32 << 20).map_err(|e| e.to_string())?;
+    }
     let mut c = Command::new("qemu-system-i386");
     c.args(["-accel", &std::env::var("QEMU_ACCEL").unwrap_or_else(|_| "tcg".into())]);
     c.args(["-m", &mem, "-display", "none", "-serial", "mon:stdio", "-no-reboot"]);
+    c.arg("-drive").arg(format!("file={},format=raw,if=ide,index=0", disk.display()));
+    c.args(["-nic", "user,model=ne2k_pci"]);
     c.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
     c.arg("-kernel").arg(&image).arg("-append").arg(&append);
     if !modules.is_empty() {
