@@ -7,6 +7,7 @@ pub mod cpu;
 pub mod gdt;
 pub mod idt;
 pub mod io;
+pub mod pcb;
 pub mod pic;
 pub mod qemu;
 pub mod serial;

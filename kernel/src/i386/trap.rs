@@ -57,6 +57,8 @@ trap_common:
     push esp
     call trap_dispatch
     add esp, 4
+    .global trap_return
+trap_return:
     .byte 0x0f, 0xa9, 0x0f, 0xa1, 0x07, 0x1f
     popad
     add esp, 8
@@ -213,6 +215,9 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
     let vector = frame.vector;
     if vector >= u32::from(IRQ_BASE) && vector < u32::from(IRQ_BASE) + 16 {
         pic::dispatch((vector - u32::from(IRQ_BASE)) as u8);
+        if crate::kern::sched_prim::need_resched() {
+            crate::kern::sched_prim::preempt();
+        }
         return;
     }
     let cr2 = if vector == VEC_PAGE_FAULT { cpu::cr2() } else { 0 };

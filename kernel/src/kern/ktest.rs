@@ -9,6 +9,7 @@ use alloc::vec::Vec;
 use core::arch::asm;
 
 use crate::i386::{clock, cpu, pic, trap};
+use crate::kern::sched_prim::{self as sched, Policy, WaitResult};
 use crate::platform::{acpi, pci};
 use crate::vm::{kalloc, pmap, vm_page};
 
@@ -26,6 +27,9 @@ const TESTS: &[(&str, TestFn)] = &[
     ("glue", test_glue),
     ("pci", test_pci),
     ("poweroff", test_poweroff),
+    ("threads", test_threads),
+    ("sleep", test_sleep),
+    ("preempt", test_preempt),
     // These two end badly on purpose: they prove the harness sees a triple
     // fault and a hang as failures.
     ("triple-fault", test_triple_fault),
@@ -269,4 +273,118 @@ fn test_hang() -> Result<(), String> {
     loop {
         cpu::enable_and_halt();
     }
+}
+
+/// Ping-pong between two kernel threads through events: each round one
+/// thread waits for the other's wake-up, so the counters must interleave.
+static PING: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+static PONG: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+const ROUNDS: u32 = 1000;
+
+fn ev(x: &'static core::sync::atomic::AtomicU32) -> usize {
+    x as *const _ as usize
+}
+
+extern "C" fn pinger(_: usize) {
+    use core::sync::atomic::Ordering::SeqCst;
+    for i in 0..ROUNDS {
+        // Wait until pong caught up with us, then advance.
+        cpu::without_interrupts(|| {
+            while PONG.load(SeqCst) != i {
+                sched::assert_wait(ev(&PONG), None);
+                cpu::enable_interrupts();
+                sched::thread_block();
+                cpu::disable_interrupts();
+            }
+        });
+        PING.store(i + 1, SeqCst);
+        sched::thread_wakeup(ev(&PING));
+    }
+}
+
+extern "C" fn ponger(_: usize) {
+    use core::sync::atomic::Ordering::SeqCst;
+    for i in 0..ROUNDS {
+        cpu::without_interrupts(|| {
+            while PING.load(SeqCst) != i + 1 {
+                sched::assert_wait(ev(&PING), None);
+                cpu::enable_interrupts();
+                sched::thread_block();
+                cpu::disable_interrupts();
+            }
+        });
+        PONG.store(i + 1, SeqCst);
+        sched::thread_wakeup(ev(&PONG));
+    }
+}
+
+fn test_threads() -> Result<(), String> {
+    use core::sync::atomic::Ordering::SeqCst;
+    let (before, _, _) = sched::stats();
+    let a = sched::spawn("pinger", pinger, 0, sched::BASEPRI_USER, Policy::Timeshare).ok_or("spawn")?;
+    let b = sched::spawn("ponger", ponger, 0, sched::BASEPRI_USER, Policy::Timeshare).ok_or("spawn")?;
+    let deadline = clock::ticks() + 1000;
+    while PONG.load(SeqCst) < ROUNDS && clock::ticks() < deadline {
+        sched::sleep_ticks(1);
+    }
+    crate::kprintln!("threads: {} and {} ran {} rounds", a, b, PONG.load(SeqCst));
+    check(PING.load(SeqCst) == ROUNDS && PONG.load(SeqCst) == ROUNDS, || format!("ping {} pong {}", PING.load(SeqCst), PONG.load(SeqCst)))?;
+    // Both bodies returned: their records and stacks are reclaimed once we run.
+    sched::sleep_ticks(2);
+    let (after, _, _) = sched::stats();
+    check(after == before, || format!("{} threads before, {} after", before, after))
+}
+
+fn test_sleep() -> Result<(), String> {
+    let t0 = clock::ticks();
+    sched::assert_wait(0x5EE9, Some(5));
+    let r = sched::thread_block();
+    let dt = clock::ticks() - t0;
+    check(r == WaitResult::TimedOut && dt >= 5, || format!("timed wait gave {:?} after {} ticks", r, dt))?;
+    // A wake-up before the timeout: another thread wakes us.
+    extern "C" fn waker(_: usize) {
+        sched::sleep_ticks(2);
+        sched::thread_wakeup(0x5EEA);
+    }
+    sched::spawn("waker", waker, 0, sched::BASEPRI_USER, Policy::Timeshare).ok_or("spawn")?;
+    let t1 = clock::ticks();
+    sched::assert_wait(0x5EEA, Some(200));
+    let r = sched::thread_block();
+    let dt = clock::ticks() - t1;
+    crate::kprintln!("sleep: timed out after {} ticks; woken after {} ticks", clock::ticks() - t0 - dt, dt);
+    check(r == WaitResult::Awakened && dt < 200, || format!("wake-up gave {:?} after {} ticks", r, dt))?;
+    // A wake-up between assert_wait and thread_block: no block at all.
+    sched::assert_wait(0x5EEB, None);
+    sched::thread_wakeup(0x5EEB);
+    let r = sched::thread_block();
+    check(r == WaitResult::Awakened, || format!("early wake-up gave {:?}", r))
+}
+
+static SPIN: [core::sync::atomic::AtomicU32; 2] = [core::sync::atomic::AtomicU32::new(0), core::sync::atomic::AtomicU32::new(0)];
+static STOP: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+extern "C" fn spinner(i: usize) {
+    use core::sync::atomic::Ordering::Relaxed;
+    // Never blocks or yields: only the clock can take the CPU away.
+    while !STOP.load(Relaxed) {
+        SPIN[i].fetch_add(1, Relaxed);
+    }
+}
+
+fn test_preempt() -> Result<(), String> {
+    use core::sync::atomic::Ordering::Relaxed;
+    sched::spawn("spin0", spinner, 0, sched::BASEPRI_USER, Policy::Timeshare).ok_or("spawn")?;
+    sched::spawn("spin1", spinner, 1, sched::BASEPRI_USER, Policy::Timeshare).ok_or("spawn")?;
+    // The startup thread has higher priority: sleeping lets the spinners run.
+    let (before, _, _) = sched::stats();
+    sched::sleep_ticks(40);
+    let (a, b) = (SPIN[0].load(Relaxed), SPIN[1].load(Relaxed));
+    sched::sleep_ticks(40);
+    let (a2, b2) = (SPIN[0].load(Relaxed), SPIN[1].load(Relaxed));
+    STOP.store(true, Relaxed);
+    sched::sleep_ticks(10);
+    crate::kprintln!("preempt: spinner counts {} / {} then {} / {}", a, b, a2, b2);
+    check(a > 0 && b > 0 && a2 > a && b2 > b, || "a spinner never got the CPU back".into())?;
+    let (after, _, _) = sched::stats();
+    check(after == before - 2, || format!("spinners not reclaimed: {} threads before, {} after", before, after))
 }

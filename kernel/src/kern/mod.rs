@@ -6,4 +6,5 @@ pub mod ktest;
 pub mod log;
 pub mod mem;
 pub mod panic;
+pub mod sched_prim;
 pub mod startup;

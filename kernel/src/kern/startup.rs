@@ -137,6 +137,7 @@ pub extern "C" fn kernel_main(magic: u32, info_addr: u32) -> ! {
     }
     let khz = clock::calibrate_tsc();
     crate::kprintln!("clock: TSC {} kHz, PIT at {} Hz", khz, clock::HZ);
+    crate::kern::sched_prim::init();
     clock::start();
     cpu::enable_interrupts();
 

@@ -125,3 +125,10 @@ pub fn map_phys(pa: u64, len: usize, device: bool) -> Option<usize> {
     let slot = found?;
     Some((slot << PDE_SHIFT) + (pa as usize & ((1 << PDE_SHIFT) - 1)))
 }
+
+/// Loads page directory `dir` (physical) into CR3.
+pub fn activate(dir: u32) {
+    // SAFETY: `dir` is a page directory whose kernel half equals the kernel's
+    // (every directory is made by copying it), so the running code stays mapped.
+    unsafe { asm!("mov cr3, {}", in(reg) dir, options(nostack, preserves_flags)) };
+}

@@ -1,0 +1,644 @@
+//! The scheduler and the one primitive to block and wake threads, as GNU
+//! Mach's `sched_prim`: `assert_wait(event, timeout)`, `thread_block()`,
+//! `thread_wakeup(event)`, `clear_wait(thread, result)`.
+//!
+//! One CPU. Priorities run from 0 (highest) to `NRQS - 1` (idle), GNU Mach's
+//! range; time-sharing threads' scheduled priority decays with recent CPU
+//! use, fixed-priority threads keep theirs and run for their quantum. The
+//! clock interrupt charges the running thread, expires timeouts and asks for
+//! a reschedule, which happens when the interrupt returns.
+//!
+//! # Locking
+//! All state sits behind `SCHED`, taken only with interrupts off; every other
+//! spin lock of the kernel is also taken with interrupts off, so preempting a
+//! thread at interrupt return can never leave a lock held by a thread that is
+//! not running.
+
+use alloc::boxed::Box;
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::vec::Vec;
+
+use spin::Mutex;
+
+use crate::i386::{cpu, gdt, pcb};
+use crate::vm::{pmap, vm_page};
+
+/// Number of priority levels (GNU Mach's `NRQS`).
+pub const NRQS: usize = 50;
+/// Priority of kernel service threads.
+pub const BASEPRI_SYSTEM: u8 = 6;
+/// Default priority of user threads.
+pub const BASEPRI_USER: u8 = 25;
+/// The idle thread's priority: below everything.
+pub const IDLE_PRI: u8 = (NRQS - 1) as u8;
+/// Ticks a thread runs before others of its priority get the CPU.
+pub const QUANTUM_TICKS: u32 = 5;
+/// Ticks between two decays of CPU usage.
+const DECAY_TICKS: u64 = 100;
+
+/// A thread's identity (never reused).
+pub type ThreadId = u32;
+
+/// Why `thread_block` returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitResult {
+    /// `thread_wakeup` on the event.
+    Awakened,
+    /// The timeout given to `assert_wait` expired.
+    TimedOut,
+    /// `clear_wait` interrupted the wait (abort, termination).
+    Interrupted,
+    /// The thread did not block (the wake-up came first, or no wait was asserted).
+    NotWaiting,
+}
+
+/// Scheduling policy, as GNU Mach's `POLICY_TIMESHARE` / `POLICY_FIXEDPRI`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Policy {
+    Timeshare,
+    /// Fixed priority, with a quantum in ticks.
+    FixedPri { quantum: u32 },
+}
+
+/// A thread as the scheduler sees it.
+pub struct Thread {
+    pub id: ThreadId,
+    pub name: &'static str,
+    /// Owning task (None: a kernel thread).
+    pub task: Option<u32>,
+    /// Physical base of the kernel stack (None: the boot stack).
+    kstack: Option<u32>,
+    saved_esp: u32,
+    /// Page directory to load when this thread runs.
+    pub page_dir: u32,
+    waiting: bool,
+    wait_event: usize,
+    wait_result: WaitResult,
+    deadline: u64,
+    pub suspend_count: u32,
+    halted: bool,
+    on_runq: bool,
+    pub policy: Policy,
+    pub base_pri: u8,
+    pub max_pri: u8,
+    sched_pri: u8,
+    cpu_usage: u32,
+    quantum: u32,
+    depressed: bool,
+    /// Ticks this thread has run.
+    pub ticks: u64,
+}
+
+impl Thread {
+    fn runnable(&self) -> bool {
+        !self.waiting && self.suspend_count == 0 && !self.halted
+    }
+
+    /// Top of the kernel stack (virtual), if it has its own.
+    pub fn kstack_top(&self) -> Option<u32> {
+        self.kstack.map(|pa| pmap::phys_to_virt(pa) as u32 + pcb::KSTACK_SIZE as u32)
+    }
+
+    fn recompute_pri(&mut self) {
+        if self.depressed {
+            self.sched_pri = IDLE_PRI - 1;
+            return;
+        }
+        self.sched_pri = match self.policy {
+            Policy::Timeshare => (u32::from(self.base_pri) + self.cpu_usage / 8).min(u32::from(IDLE_PRI) - 1) as u8,
+            Policy::FixedPri { .. } => self.base_pri,
+        };
+    }
+
+    fn full_quantum(&self) -> u32 {
+        match self.policy {
+            Policy::Timeshare => QUANTUM_TICKS,
+            Policy::FixedPri { quantum } => quantum.max(1),
+        }
+    }
+}
+
+struct Sched {
+    threads: BTreeMap<ThreadId, Box<Thread>>,
+    runq: [VecDeque<ThreadId>; NRQS],
+    current: ThreadId,
+    idle: ThreadId,
+    next_id: ThreadId,
+    need_resched: bool,
+    /// Halted threads whose stacks wait to be freed by another thread.
+    dead: Vec<ThreadId>,
+    /// Event -> threads waiting on it.
+    waiters: BTreeMap<usize, Vec<ThreadId>>,
+    /// Threads waiting with a deadline.
+    timed: Vec<ThreadId>,
+    ticks: u64,
+}
+
+static SCHED: Mutex<Option<Sched>> = Mutex::new(None);
+
+fn with<R>(f: impl FnOnce(&mut Sched) -> R) -> R {
+    cpu::without_interrupts(|| f(SCHED.lock().as_mut().expect("scheduler not started")))
+}
+
+impl Sched {
+    fn thread(&mut self, id: ThreadId) -> &mut Thread {
+        self.threads.get_mut(&id).expect("unknown thread")
+    }
+
+    /// Makes `id` eligible to run. The running thread is never queued (it
+    /// goes back to a queue when it is switched out).
+    fn enqueue(&mut self, id: ThreadId) {
+        if id == self.current {
+            return;
+        }
+        self.push_runq(id);
+    }
+
+    fn push_runq(&mut self, id: ThreadId) {
+        let (cur, idle) = (self.current, self.idle);
+        let t = self.thread(id);
+        if t.on_runq || !t.runnable() || id == idle {
+            return;
+        }
+        t.on_runq = true;
+        let pri = t.sched_pri;
+        self.runq[usize::from(pri)].push_back(id);
+        if id != cur {
+            let cur_pri = self.threads[&cur].sched_pri;
+            if pri < cur_pri || cur == self.idle || !self.threads[&cur].runnable() {
+                self.need_resched = true;
+            }
+        }
+    }
+
+    fn dequeue(&mut self, id: ThreadId) {
+        let t = self.thread(id);
+        if !t.on_runq {
+            return;
+        }
+        t.on_runq = false;
+        let q = &mut self.runq[usize::from(t.sched_pri)];
+        if let Some(i) = q.iter().position(|&x| x == id) {
+            q.remove(i);
+        }
+    }
+
+    fn pick(&mut self) -> ThreadId {
+        for q in self.runq.iter_mut() {
+            if let Some(id) = q.pop_front() {
+                return id;
+            }
+        }
+        self.idle
+    }
+
+    fn unwait(&mut self, id: ThreadId, result: WaitResult) {
+        let t = self.thread(id);
+        if !t.waiting {
+            return;
+        }
+        let event = t.wait_event;
+        t.waiting = false;
+        t.wait_result = result;
+        if t.deadline != 0 {
+            t.deadline = 0;
+            self.timed.retain(|&x| x != id);
+        }
+        if let Some(list) = self.waiters.get_mut(&event) {
+            list.retain(|&x| x != id);
+            if list.is_empty() {
+                self.waiters.remove(&event);
+            }
+        }
+        self.enqueue(id);
+    }
+
+    /// Chooses the next thread; returns the switch to make, if any.
+    fn reschedule(&mut self) -> Option<(*mut u32, u32)> {
+        self.need_resched = false;
+        let cur = self.current;
+        // The running thread (never on a queue while it runs) goes back to
+        // the tail of its priority's queue.
+        if self.threads[&cur].runnable() {
+            self.push_runq(cur);
+        }
+        let next = self.pick();
+        let nt = self.thread(next);
+        nt.on_runq = false;
+        if nt.quantum == 0 {
+            nt.quantum = nt.full_quantum();
+        }
+        if next == cur {
+            return None;
+        }
+        let next_esp = nt.saved_esp;
+        let next_dir = nt.page_dir;
+        if let Some(top) = nt.kstack_top() {
+            gdt::set_kernel_stack(top);
+        }
+        let cur_dir = self.threads[&cur].page_dir;
+        if next_dir != cur_dir {
+            pmap::activate(next_dir);
+        }
+        self.current = next;
+        let save = &mut self.thread(cur).saved_esp as *mut u32;
+        Some((save, next_esp))
+    }
+}
+
+/// Switches to whatever should run now. Interrupts must be off.
+fn switch_now() {
+    let sw = {
+        let mut g = SCHED.lock();
+        g.as_mut().expect("scheduler not started").reschedule()
+    };
+    if let Some((save, next)) = sw {
+        // SAFETY: `save` points into the current thread's boxed record, which
+        // stays allocated while it runs (threads are freed only by others,
+        // after they halt); `next` is a stack pointer saved by
+        // `switch_context` or prepared by `pcb::prepare_*`. Interrupts are off.
+        unsafe { pcb::switch_context(save, next) };
+        reap();
+    }
+}
+
+/// Frees the stacks of halted threads other than the current one.
+fn reap() {
+    let stacks: Vec<u32> = {
+        let mut g = SCHED.lock();
+        let s = g.as_mut().expect("scheduler not started");
+        let cur = s.current;
+        let mut out = Vec::new();
+        s.dead.retain(|&id| {
+            if id == cur {
+                return true;
+            }
+            if let Some(t) = s.threads.remove(&id) {
+                if let Some(k) = t.kstack {
+                    out.push(k);
+                }
+            }
+            false
+        });
+        out
+    };
+    for k in stacks {
+        let _ = vm_page::free_contig(k, pcb::KSTACK_SIZE / vm_page::PAGE_SIZE as usize);
+    }
+}
+
+/// First thing a new kernel thread does (called by `thread_trampoline`).
+#[no_mangle]
+extern "C" fn thread_start_hook() {
+    reap();
+    cpu::enable_interrupts();
+}
+
+/// Makes the running start-up code thread 1 and creates the idle thread.
+pub fn init() {
+    let boot = Box::new(Thread {
+        id: 1,
+        name: "startup",
+        task: None,
+        kstack: None,
+        saved_esp: 0,
+        page_dir: pmap::kernel_page_dir(),
+        waiting: false,
+        wait_event: 0,
+        wait_result: WaitResult::NotWaiting,
+        deadline: 0,
+        suspend_count: 0,
+        halted: false,
+        on_runq: false,
+        policy: Policy::Timeshare,
+        base_pri: BASEPRI_SYSTEM,
+        max_pri: 0,
+        sched_pri: BASEPRI_SYSTEM,
+        cpu_usage: 0,
+        quantum: QUANTUM_TICKS,
+        depressed: false,
+        ticks: 0,
+    });
+    let mut threads = BTreeMap::new();
+    threads.insert(1, boot);
+    cpu::without_interrupts(|| {
+        *SCHED.lock() = Some(Sched {
+            threads,
+            runq: core::array::from_fn(|_| VecDeque::new()),
+            current: 1,
+            idle: 0,
+            next_id: 2,
+            need_resched: false,
+            dead: Vec::new(),
+            waiters: BTreeMap::new(),
+            timed: Vec::new(),
+            ticks: 0,
+        });
+    });
+    let idle = spawn("idle", idle_body, 0, IDLE_PRI, Policy::Timeshare).expect("no memory for the idle thread");
+    with(|s| {
+        s.dequeue(idle);
+        s.idle = idle;
+        let t = s.thread(idle);
+        t.policy = Policy::FixedPri { quantum: 1 };
+        t.sched_pri = IDLE_PRI;
+    });
+}
+
+extern "C" fn idle_body(_: usize) {
+    loop {
+        cpu::enable_and_halt();
+    }
+}
+
+/// Creates a runnable kernel thread running `body(arg)`; `None` without memory.
+pub fn spawn(name: &'static str, body: extern "C" fn(usize), arg: usize, pri: u8, policy: Policy) -> Option<ThreadId> {
+    let pages = pcb::KSTACK_SIZE / vm_page::PAGE_SIZE as usize;
+    let stack = vm_page::alloc_contig(pages, vm_page::Zone::Any)?;
+    let top = pmap::phys_to_virt(stack) as u32 + pcb::KSTACK_SIZE as u32;
+    // SAFETY: the stack was just allocated for this thread.
+    let esp = unsafe { pcb::prepare_kernel_thread(top, body, arg) };
+    Some(add_thread(name, None, stack, esp, pmap::kernel_page_dir(), pri, policy, true))
+}
+
+/// Registers a thread whose stack is prepared; runnable unless `run` is false
+/// (then it starts with a suspend count of 1).
+#[allow(clippy::too_many_arguments)]
+pub fn add_thread(name: &'static str, task: Option<u32>, kstack: u32, esp: u32, page_dir: u32, pri: u8, policy: Policy, run: bool) -> ThreadId {
+    with(|s| {
+        let id = s.next_id;
+        s.next_id += 1;
+        let mut t = Box::new(Thread {
+            id,
+            name,
+            task,
+            kstack: Some(kstack),
+            saved_esp: esp,
+            page_dir,
+            waiting: false,
+            wait_event: 0,
+            wait_result: WaitResult::NotWaiting,
+            deadline: 0,
+            suspend_count: u32::from(!run),
+            halted: false,
+            on_runq: false,
+            policy,
+            base_pri: pri.min(IDLE_PRI),
+            max_pri: 0,
+            sched_pri: pri.min(IDLE_PRI),
+            cpu_usage: 0,
+            quantum: 0,
+            depressed: false,
+            ticks: 0,
+        });
+        t.recompute_pri();
+        s.threads.insert(id, t);
+        s.enqueue(id);
+        id
+    })
+}
+
+/// The running thread.
+pub fn current() -> ThreadId {
+    with(|s| s.current)
+}
+
+/// Runs `f` on thread `id`'s record; `None` if it does not exist.
+pub fn with_thread<R>(id: ThreadId, f: impl FnOnce(&mut Thread) -> R) -> Option<R> {
+    with(|s| s.threads.get_mut(&id).map(|t| f(t)))
+}
+
+/// Declares that the running thread will wait for `event` (any nonzero
+/// word, usually an object's address), for at most `timeout_ticks` if given.
+/// Nothing blocks until [`thread_block`].
+pub fn assert_wait(event: usize, timeout_ticks: Option<u64>) {
+    with(|s| {
+        let id = s.current;
+        let now = s.ticks;
+        let t = s.thread(id);
+        t.waiting = true;
+        t.wait_event = event;
+        t.wait_result = WaitResult::NotWaiting;
+        t.deadline = timeout_ticks.map_or(0, |n| now + n.max(1));
+        let timed = t.deadline != 0;
+        s.waiters.entry(event).or_default().push(id);
+        if timed {
+            s.timed.push(id);
+        }
+    });
+}
+
+/// Gives up the CPU if the running thread is waiting; returns why it runs again.
+pub fn thread_block() -> WaitResult {
+    cpu::without_interrupts(|| {
+        let waiting = with(|s| {
+            let id = s.current;
+            let t = s.thread(id);
+            if !t.waiting {
+                return false;
+            }
+            s.need_resched = true;
+            true
+        });
+        if waiting {
+            switch_now();
+        }
+        with(|s| {
+            let id = s.current;
+            core::mem::replace(&mut s.thread(id).wait_result, WaitResult::NotWaiting)
+        })
+    })
+}
+
+/// Wakes every thread waiting on `event`; returns how many.
+pub fn thread_wakeup(event: usize) -> usize {
+    with(|s| {
+        let list = s.waiters.remove(&event).unwrap_or_default();
+        for &id in &list {
+            s.unwait(id, WaitResult::Awakened);
+        }
+        list.len()
+    })
+}
+
+/// Wakes the longest-waiting thread on `event`; returns whether there was one.
+pub fn thread_wakeup_one(event: usize) -> bool {
+    with(|s| {
+        let first = s.waiters.get(&event).and_then(|l| l.first().copied());
+        if let Some(id) = first {
+            s.unwait(id, WaitResult::Awakened);
+        }
+        first.is_some()
+    })
+}
+
+/// Ends thread `id`'s wait (if it waits) with `result`.
+pub fn clear_wait(id: ThreadId, result: WaitResult) {
+    with(|s| {
+        if s.threads.contains_key(&id) {
+            s.unwait(id, result);
+        }
+    });
+}
+
+/// Sleeps the running thread for `ticks` clock ticks.
+pub fn sleep_ticks(ticks: u64) {
+    let me = current();
+    // A per-thread event nobody else wakes: the thread record's id, offset
+    // into a range no object address uses.
+    assert_wait(0xFFFF_0000usize.wrapping_add(me as usize) | 1, Some(ticks));
+    thread_block();
+}
+
+/// Lets other threads of the same or higher priority run (`swtch`).
+/// Returns whether any other thread was runnable.
+pub fn yield_now() -> bool {
+    cpu::without_interrupts(|| {
+        let others = with(|s| {
+            let id = s.current;
+            s.thread(id).quantum = 0;
+            s.runq.iter().any(|q| !q.is_empty())
+        });
+        switch_now();
+        others
+    })
+}
+
+/// `swtch_pri`: runs the thread at the lowest non-idle priority while it
+/// yields, so every other runnable thread goes first, then restores it.
+pub fn depress_and_yield() -> bool {
+    with(|s| {
+        let id = s.current;
+        let t = s.thread(id);
+        t.depressed = true;
+        t.recompute_pri();
+    });
+    let others = yield_now();
+    with(|s| {
+        let id = s.current;
+        let t = s.thread(id);
+        t.depressed = false;
+        t.recompute_pri();
+    });
+    others
+}
+
+/// Adds one suspension to thread `id` (GNU Mach's `thread_suspend`).
+pub fn suspend(id: ThreadId) -> bool {
+    let switch = with(|s| {
+        let Some(t) = s.threads.get_mut(&id) else { return None };
+        t.suspend_count += 1;
+        s.dequeue(id);
+        Some(id == s.current)
+    });
+    match switch {
+        Some(true) => {
+            cpu::without_interrupts(switch_now);
+            true
+        }
+        Some(false) => true,
+        None => false,
+    }
+}
+
+/// Removes one suspension; the thread runs again when none are left.
+/// Returns false if it was not suspended (GNU Mach's KERN_FAILURE).
+pub fn resume(id: ThreadId) -> bool {
+    with(|s| {
+        let Some(t) = s.threads.get_mut(&id) else { return false };
+        if t.suspend_count == 0 {
+            return false;
+        }
+        t.suspend_count -= 1;
+        s.enqueue(id);
+        true
+    })
+}
+
+/// Stops thread `id` for good; its stack is freed once it no longer runs.
+pub fn terminate(id: ThreadId) {
+    let me = with(|s| {
+        if !s.threads.contains_key(&id) {
+            return false;
+        }
+        s.unwait(id, WaitResult::Interrupted);
+        s.dequeue(id);
+        s.thread(id).halted = true;
+        s.dead.push(id);
+        id == s.current
+    });
+    if me {
+        cpu::disable_interrupts();
+        switch_now();
+        unreachable!("a halted thread was scheduled");
+    }
+}
+
+/// Ends the running thread (kernel thread bodies that return come here).
+#[no_mangle]
+pub extern "C" fn thread_exit_current() -> ! {
+    terminate(current());
+    unreachable!()
+}
+
+/// Charges the running thread one tick, expires timeouts, decays usage.
+/// Called by the clock interrupt.
+pub fn clock_tick() {
+    let mut g = SCHED.lock();
+    let Some(s) = g.as_mut() else { return };
+    s.ticks += 1;
+    let now = s.ticks;
+    let cur = s.current;
+    let idle = s.idle;
+    {
+        let t = s.thread(cur);
+        t.ticks += 1;
+        if cur != idle {
+            t.cpu_usage = t.cpu_usage.saturating_add(1);
+            t.recompute_pri();
+            t.quantum = t.quantum.saturating_sub(1);
+            if t.quantum == 0 {
+                s.need_resched = true;
+            }
+        }
+    }
+    if !s.timed.is_empty() {
+        let expired: Vec<ThreadId> = s.timed.iter().copied().filter(|id| {
+            let d = s.threads[id].deadline;
+            d != 0 && d <= now
+        }).collect();
+        for id in expired {
+            s.unwait(id, WaitResult::TimedOut);
+        }
+    }
+    if now % DECAY_TICKS == 0 {
+        let ids: Vec<ThreadId> = s.threads.keys().copied().collect();
+        for id in ids {
+            let on = s.threads[&id].on_runq;
+            if on {
+                s.dequeue(id);
+            }
+            let t = s.thread(id);
+            t.cpu_usage = t.cpu_usage * 5 / 8;
+            t.recompute_pri();
+            if on {
+                s.enqueue(id);
+            }
+        }
+    }
+}
+
+/// Whether a reschedule is due (checked when an interrupt or trap returns).
+pub fn need_resched() -> bool {
+    SCHED.lock().as_ref().is_some_and(|s| s.need_resched)
+}
+
+/// Reschedules at interrupt return (interrupts are off).
+pub fn preempt() {
+    switch_now();
+}
+
+/// Scheduler statistics: (threads, runnable threads, ticks).
+pub fn stats() -> (usize, usize, u64) {
+    with(|s| (s.threads.len(), s.runq.iter().map(|q| q.len()).sum(), s.ticks))
+}
