@@ -154,3 +154,15 @@ fn threads_block_wake_time_out_and_are_preempted() {
         .expect_log("ktest: sleep ok")
         .expect_log("ktest: preempt ok");
 }
+
+#[test]
+fn user_mode_traps_and_faults_end_only_the_task() {
+    run(&boot("usermode", "test=usermode"))
+        .expect(Verdict::Pass)
+        .expect_log("hello from user mode")
+        .expect_log("user: kernel pointer refused")
+        .expect_log("unknown Mach trap -5 (invalid opcode)")
+        .expect_log("trap 14 (page fault) err=0x5 cr2=0xc0100000 (read, protection, user)")
+        .expect_log("task 2 (faulter) terminated")
+        .expect_log("ktest: usermode ok");
+}

@@ -7,8 +7,14 @@
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 
+extern crate alloc;
+
 pub mod aml;
+pub mod bootscript;
 pub mod cmdline;
+pub mod elf;
 pub mod fixedvec;
+pub mod kern_return;
 pub mod multiboot;
 pub mod physmem;
+pub mod vm_entries;

@@ -12,4 +12,5 @@ pub mod pic;
 pub mod qemu;
 pub mod serial;
 pub mod trap;
+pub mod uaccess;
 pub mod vga;

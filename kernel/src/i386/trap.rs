@@ -64,6 +64,22 @@ trap_return:
     add esp, 8
     iretd
 
+    /* Mach traps: `lcall $7,$0` through the LDT call gate. The gate pushes
+       eip, cs, esp, ss (no eflags): insert eflags to make an interrupt frame,
+       then join the common path with vector SYSCALL_VECTOR. */
+    .global syscall_entry
+syscall_entry:
+    pushfd
+    push eax
+    mov eax, [esp + 4]
+    xchg eax, [esp + 12]
+    xchg eax, [esp + 8]
+    mov [esp + 4], eax
+    pop eax
+    push 0
+    push 0x80
+    jmp trap_common
+
     .section .rodata.trap, "a"
     .balign 4
     .global trap_stub_table
@@ -75,6 +91,7 @@ trap_stub_table:
 );
 
 extern "C" {
+    fn syscall_entry();
     static trap_stub_table: [u32; 48];
     static __ex_table_start: [u32; 0];
     static __ex_table_end: [u32; 0];
@@ -83,7 +100,10 @@ extern "C" {
 /// First IDT vector of the remapped 8259 IRQs.
 pub const IRQ_BASE: u8 = 32;
 pub const VEC_DIVIDE: u32 = 0;
+pub const VEC_INVALID_OPCODE: u32 = 6;
 pub const VEC_PAGE_FAULT: u32 = 14;
+/// Frame vector of a Mach trap entered through the call gate.
+pub const SYSCALL_VECTOR: u32 = 0x80;
 
 /// The registers saved on every entry, lowest address first.
 #[repr(C)]
@@ -207,6 +227,16 @@ pub fn init() {
         idt::set_gate(n as u8, stub, dpl);
     }
     idt::load();
+    // The Mach trap gate: LDT entry 0 (selector 7), callable from ring 3.
+    super::gdt::set_ldt_entry(0, call_gate(syscall_entry as usize as u32));
+}
+
+/// A 32-bit call gate to `offset` in the kernel code segment, DPL 3, no copied parameters.
+const fn call_gate(offset: u32) -> u64 {
+    (offset as u64 & 0xFFFF)
+        | ((super::gdt::KERNEL_CS as u64) << 16)
+        | (0xECu64 << 40) // present, DPL 3, 32-bit call gate
+        | ((offset as u64 >> 16) << 48)
 }
 
 /// Common entry of every exception and interrupt; called by `trap_common`.
@@ -216,6 +246,22 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
     if vector >= u32::from(IRQ_BASE) && vector < u32::from(IRQ_BASE) + 16 {
         pic::dispatch((vector - u32::from(IRQ_BASE)) as u8);
         if crate::kern::sched_prim::need_resched() {
+            crate::kern::sched_prim::preempt();
+        }
+        return;
+    }
+    if vector == SYSCALL_VECTOR {
+        match crate::kern::syscall_sw::entry(frame) {
+            Ok(()) => {}
+            Err(crate::kern::syscall_sw::Unknown::Number(n)) => {
+                crate::kern::syscall_sw::fatal_user_fault(format_args!("unknown Mach trap {} (invalid opcode)", n), frame)
+            }
+            Err(crate::kern::syscall_sw::Unknown::BadArguments) => {
+                crate::kern::syscall_sw::fatal_user_fault(format_args!("Mach trap {} with unreadable arguments", frame.eax as i32), frame)
+            }
+        }
+        if crate::kern::sched_prim::need_resched() {
+            cpu::disable_interrupts();
             crate::kern::sched_prim::preempt();
         }
         return;
@@ -230,8 +276,12 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
             return;
         }
     }
-    // User-mode exceptions become Mach exceptions with the Mach core; until
-    // then, and for every kernel fault without a fix-up, this is fatal.
+    if frame.from_user() {
+        // Mach exception delivery comes with the VM work; until then a user
+        // fault ends its task, never the kernel.
+        crate::kprintln!("{}", Dump { frame, cr2 });
+        crate::kern::syscall_sw::fatal_user_fault(format_args!("{} (cr2 {:#x})", exception_name(vector), cr2), frame);
+    }
     crate::kprintln!("{}", Dump { frame, cr2 });
     panic!("unhandled {} in {} mode at eip {:#010x}", exception_name(vector), if frame.from_user() { "user" } else { "kernel" }, frame.eip);
 }

@@ -30,6 +30,7 @@ const TESTS: &[(&str, TestFn)] = &[
     ("threads", test_threads),
     ("sleep", test_sleep),
     ("preempt", test_preempt),
+    ("usermode", test_usermode),
     // These two end badly on purpose: they prove the harness sees a triple
     // fault and a hang as failures.
     ("triple-fault", test_triple_fault),
@@ -387,4 +388,117 @@ fn test_preempt() -> Result<(), String> {
     check(a > 0 && b > 0 && a2 > a && b2 > b, || "a spinner never got the CPU back".into())?;
     let (after, _, _) = sched::stats();
     check(after == before - 2, || format!("spinners not reclaimed: {} threads before, {} after", before, after))
+}
+
+// A user-mode program, position independent, copied into a test task: it
+// prints through mach_print, yields, checks that a kernel pointer is refused,
+// then ends itself with an unknown trap (which terminates the task), or, in
+// its second variant, touches kernel memory (a user page fault).
+core::arch::global_asm!(
+    r#"
+    .section .rodata.userblob, "a"
+    .global user_blob_start, user_blob_end, user_blob_fault
+user_blob_start:
+    call .Lblob_base
+.Lblob_base:
+    pop ebx
+    lea eax, [ebx + .Lhello_off]
+    push eax
+    push 0
+    mov eax, -30
+    .byte 0x9a
+    .long 0
+    .short 7
+    add esp, 8
+    mov eax, -60
+    .byte 0x9a
+    .long 0
+    .short 7
+    push 0xC0001000
+    push 0
+    mov eax, -30
+    .byte 0x9a
+    .long 0
+    .short 7
+    add esp, 8
+    cmp eax, 1
+    jne 3f
+    lea eax, [ebx + .Lrefused_off]
+    push eax
+    push 0
+    mov eax, -30
+    .byte 0x9a
+    .long 0
+    .short 7
+    add esp, 8
+3:  mov eax, -5
+    .byte 0x9a
+    .long 0
+    .short 7
+    ud2
+user_blob_fault:
+    mov eax, [0xC0100000]
+    ud2
+.Lhello:
+    .asciz "hello from user mode\n"
+.Lrefused:
+    .asciz "user: kernel pointer refused\n"
+user_blob_end:
+    .set .Lhello_off, .Lhello - .Lblob_base
+    .set .Lrefused_off, .Lrefused - .Lblob_base
+"#
+);
+
+extern "C" {
+    static user_blob_start: u8;
+    static user_blob_end: u8;
+    static user_blob_fault: u8;
+}
+
+/// Runs the user blob in a new task from `entry_offset`; waits for the task to end.
+fn run_blob(name: &str, entry_offset: u32) -> Result<(), String> {
+    use crate::kern::task;
+    let blob = {
+        let start = core::ptr::addr_of!(user_blob_start);
+        let len = core::ptr::addr_of!(user_blob_end) as usize - start as usize;
+        // SAFETY: the two symbols bracket the blob in .rodata.
+        unsafe { core::slice::from_raw_parts(start, len) }
+    };
+    let t = task::create(name).map_err(|e| format!("task_create: {}", e))?;
+    const TEXT: u32 = 0x0804_8000;
+    const STACK_TOP: u32 = 0xBFFF_0000;
+    task::with_task(t, |tk| -> Result<(), String> {
+        tk.map.allocate(TEXT, 4096, false).map_err(|e| format!("vm_allocate text: {}", e))?;
+        tk.map.write_kernel(TEXT, blob).map_err(|e| format!("loading: {}", e))?;
+        tk.map.protect(TEXT, 4096, false, kerncore::vm_entries::VM_PROT_READ | kerncore::vm_entries::VM_PROT_EXECUTE).map_err(|e| format!("vm_protect: {}", e))?;
+        tk.map.allocate(STACK_TOP - 0x4000, 0x4000, false).map_err(|e| format!("vm_allocate stack: {}", e))?;
+        Ok(())
+    })
+    .ok_or("task vanished")??;
+    task::create_user_thread(t, TEXT + entry_offset, STACK_TOP - 16, true).map_err(|e| format!("thread: {}", e))?;
+    let deadline = clock::ticks() + 500;
+    while task::with_task(t, |_| ()).is_some() {
+        if clock::ticks() > deadline {
+            return Err("user task still alive after 5 s".into());
+        }
+        sched::sleep_ticks(1);
+    }
+    Ok(())
+}
+
+fn test_usermode() -> Result<(), String> {
+    let (threads0, _, _) = sched::stats();
+    sched::sleep_ticks(1);
+    let (_, free0) = vm_page::free_counts();
+    run_blob("blob", 0)?;
+    let fault = (core::ptr::addr_of!(user_blob_fault) as usize - core::ptr::addr_of!(user_blob_start) as usize) as u32;
+    run_blob("faulter", fault)?;
+    sched::sleep_ticks(2);
+    let (threads1, _, _) = sched::stats();
+    let (_, free1) = vm_page::free_counts();
+    crate::kprintln!("usermode: threads {} -> {}, free pages {} -> {}", threads0, threads1, free0, free1);
+    check(threads1 == threads0, || "user threads not reclaimed".into())?;
+    // Pages of the two tasks (text, stack, page tables, directories, kernel
+    // stacks) all came back; the heap may keep a few class pages.
+    check(free0.abs_diff(free1) <= 4, || format!("pages lost: {} -> {}", free0, free1))
 }

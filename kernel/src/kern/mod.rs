@@ -8,3 +8,5 @@ pub mod mem;
 pub mod panic;
 pub mod sched_prim;
 pub mod startup;
+pub mod syscall_sw;
+pub mod task;

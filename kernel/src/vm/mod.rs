@@ -4,4 +4,5 @@
 
 pub mod kalloc;
 pub mod pmap;
+pub mod vm_map;
 pub mod vm_page;

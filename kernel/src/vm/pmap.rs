@@ -120,6 +120,13 @@ pub fn map_phys(pa: u64, len: usize, device: bool) -> Option<usize> {
         for i in 0..frames {
             pd[slot + i as usize] = ((first_frame + i) << PDE_SHIFT) | flags;
         }
+        // Every task's directory shares the kernel half.
+        crate::i386::cpu::without_interrupts(|| {
+            for &dir in DIRECTORIES.lock().iter() {
+                let d = table(dir);
+                d[slot..slot + frames as usize].copy_from_slice(&pd[slot..slot + frames as usize]);
+            }
+        });
         found = Some(slot);
     }
     let slot = found?;
@@ -131,4 +138,144 @@ pub fn activate(dir: u32) {
     // SAFETY: `dir` is a page directory whose kernel half equals the kernel's
     // (every directory is made by copying it), so the running code stays mapped.
     unsafe { asm!("mov cr3, {}", in(reg) dir, options(nostack, preserves_flags)) };
+}
+
+// ---------------------------------------------------------------------------
+// Address spaces: a page directory per task whose kernel half (entries 768 and
+// up) is the kernel's, and whose user half maps 4 KiB pages.
+
+const PTE_PRESENT: u32 = 1;
+const PTE_WRITE: u32 = 2;
+const PTE_USER: u32 = 4;
+const KERNEL_PDE_FIRST: usize = 768;
+
+/// Physical addresses of every task page directory, so kernel-half changes
+/// (the device window) reach all of them.
+static DIRECTORIES: spin::Mutex<alloc::vec::Vec<u32>> = spin::Mutex::new(alloc::vec::Vec::new());
+
+/// No page could be had for a page table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NoMemory;
+
+/// A task's hardware address space.
+pub struct Pmap {
+    dir: u32,
+}
+
+fn table(pa: u32) -> &'static mut [u32; 1024] {
+    // SAFETY: page directories and tables are whole pages from vm_page, in
+    // the linear map, owned by one Pmap and touched with interrupts off or by
+    // its owner only.
+    unsafe { &mut *(phys_to_virt(pa) as *mut [u32; 1024]) }
+}
+
+fn current_dir() -> u32 {
+    let v: u32;
+    // SAFETY: reading CR3 has no side effect.
+    unsafe { asm!("mov {}, cr3", out(reg) v, options(nomem, nostack, preserves_flags)) };
+    v & !0xFFF
+}
+
+fn invlpg(va: u32) {
+    // SAFETY: invalidating a TLB entry has no other effect.
+    unsafe { asm!("invlpg [{}]", in(reg) va, options(nostack, preserves_flags)) };
+}
+
+impl Pmap {
+    /// An empty user half over the kernel's half.
+    pub fn new() -> Result<Pmap, NoMemory> {
+        let dir = super::vm_page::alloc_page(super::vm_page::Zone::Any).ok_or(NoMemory)?;
+        let d = table(dir);
+        // SAFETY: reading the kernel directory's entries.
+        let k = unsafe { &*core::ptr::addr_of!(boot_page_dir) };
+        d[..KERNEL_PDE_FIRST].fill(0);
+        crate::i386::cpu::without_interrupts(|| {
+            d[KERNEL_PDE_FIRST..].copy_from_slice(&k[KERNEL_PDE_FIRST..]);
+            DIRECTORIES.lock().push(dir);
+        });
+        Ok(Pmap { dir })
+    }
+
+    /// Physical address of the page directory (for CR3).
+    pub fn dir(&self) -> u32 {
+        self.dir
+    }
+
+    fn pte(&self, va: u32, create: bool) -> Result<Option<&'static mut u32>, NoMemory> {
+        let d = table(self.dir);
+        let pdi = (va >> PDE_SHIFT) as usize;
+        debug_assert!(pdi < KERNEL_PDE_FIRST);
+        if d[pdi] & PDE_PRESENT == 0 {
+            if !create {
+                return Ok(None);
+            }
+            let pt = super::vm_page::alloc_page(super::vm_page::Zone::Any).ok_or(NoMemory)?;
+            table(pt).fill(0);
+            d[pdi] = pt | PTE_PRESENT | PTE_WRITE | PTE_USER;
+        }
+        let pt = table(d[pdi] & !0xFFF);
+        Ok(Some(&mut pt[((va >> 12) & 0x3FF) as usize]))
+    }
+
+    /// Maps user page `va` to physical page `pa`.
+    ///
+    /// # Errors
+    /// [`NoMemory`] when a page table cannot be allocated.
+    pub fn enter(&mut self, va: u32, pa: u32, writable: bool) -> Result<(), NoMemory> {
+        let pte = self.pte(va, true)?.expect("created");
+        *pte = pa | PTE_PRESENT | PTE_USER | if writable { PTE_WRITE } else { 0 };
+        if current_dir() == self.dir {
+            invlpg(va);
+        }
+        Ok(())
+    }
+
+    /// Unmaps user page `va`; returns the physical page it mapped.
+    pub fn remove(&mut self, va: u32) -> Option<u32> {
+        let pte = self.pte(va, false).ok().flatten()?;
+        if *pte & PTE_PRESENT == 0 {
+            return None;
+        }
+        let pa = *pte & !0xFFF;
+        *pte = 0;
+        if current_dir() == self.dir {
+            invlpg(va);
+        }
+        Some(pa)
+    }
+
+    /// Sets the write permission of mapped page `va`.
+    pub fn protect(&mut self, va: u32, writable: bool) {
+        if let Some(pte) = self.pte(va, false).ok().flatten() {
+            if *pte & PTE_PRESENT != 0 {
+                *pte = (*pte & !PTE_WRITE) | if writable { PTE_WRITE } else { 0 };
+                if current_dir() == self.dir {
+                    invlpg(va);
+                }
+            }
+        }
+    }
+
+    /// The physical page behind user page `va`, if mapped.
+    pub fn extract(&self, va: u32) -> Option<u32> {
+        let pte = self.pte(va, false).ok().flatten()?;
+        (*pte & PTE_PRESENT != 0).then_some(*pte & !0xFFF)
+    }
+}
+
+impl Drop for Pmap {
+    /// Frees the page tables and the directory (not the pages they mapped,
+    /// which belong to the VM layer). The directory must not be loaded.
+    fn drop(&mut self) {
+        assert_ne!(current_dir(), self.dir, "destroying the active address space");
+        let d = table(self.dir);
+        for pde in d[..KERNEL_PDE_FIRST].iter_mut() {
+            if *pde & PDE_PRESENT != 0 {
+                let _ = super::vm_page::free_pages(*pde & !0xFFF, 0);
+                *pde = 0;
+            }
+        }
+        crate::i386::cpu::without_interrupts(|| DIRECTORIES.lock().retain(|&x| x != self.dir));
+        let _ = super::vm_page::free_pages(self.dir, 0);
+    }
 }

@@ -1,0 +1,282 @@
+//! The bookkeeping of a task's address map: non-overlapping entries
+//! `[start, end)` with protection, maximum protection and inheritance, kept
+//! sorted; clipping at any page boundary, lookup, first-fit search, and
+//! coalescing of equal neighbours. The kernel's `vm_map` pairs this with the
+//! pages and the pmap.
+
+use alloc::collections::BTreeMap;
+
+use crate::kern_return::*;
+
+pub const PAGE_SIZE: u32 = 4096;
+pub const VM_PROT_NONE: u32 = 0;
+pub const VM_PROT_READ: u32 = 1;
+pub const VM_PROT_WRITE: u32 = 2;
+pub const VM_PROT_EXECUTE: u32 = 4;
+pub const VM_PROT_DEFAULT: u32 = VM_PROT_READ | VM_PROT_WRITE;
+pub const VM_PROT_ALL: u32 = VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXECUTE;
+pub const VM_INHERIT_SHARE: u32 = 0;
+pub const VM_INHERIT_COPY: u32 = 1;
+pub const VM_INHERIT_NONE: u32 = 2;
+pub const VM_INHERIT_DEFAULT: u32 = VM_INHERIT_COPY;
+
+/// One map entry's attributes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Attrs {
+    pub prot: u32,
+    pub max_prot: u32,
+    pub inheritance: u32,
+}
+
+impl Default for Attrs {
+    fn default() -> Self {
+        Attrs { prot: VM_PROT_DEFAULT, max_prot: VM_PROT_ALL, inheritance: VM_INHERIT_DEFAULT }
+    }
+}
+
+/// A map entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub start: u32,
+    pub end: u32,
+    pub attrs: Attrs,
+}
+
+/// Entries of one map between `min` and `max`.
+#[derive(Clone, Debug)]
+pub struct EntryMap {
+    min: u32,
+    max: u32,
+    entries: BTreeMap<u32, Entry>,
+}
+
+/// Rounds `[addr, addr + size)` out to pages; `None` when it wraps.
+pub fn page_range(addr: u32, size: u32) -> Option<(u32, u32)> {
+    let start = addr & !(PAGE_SIZE - 1);
+    let end = (u64::from(addr) + u64::from(size) + u64::from(PAGE_SIZE - 1)) & !u64::from(PAGE_SIZE - 1);
+    u32::try_from(end).ok().map(|end| (start, end))
+}
+
+impl EntryMap {
+    /// An empty map of `[min, max)`.
+    pub fn new(min: u32, max: u32) -> Self {
+        EntryMap { min, max, entries: BTreeMap::new() }
+    }
+
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.values()
+    }
+
+    /// The entry containing `addr`.
+    pub fn lookup(&self, addr: u32) -> Option<&Entry> {
+        self.entries.range(..=addr).next_back().map(|(_, e)| e).filter(|e| addr < e.end)
+    }
+
+    /// The first entry that ends after `addr` (for `vm_region`).
+    pub fn at_or_after(&self, addr: u32) -> Option<&Entry> {
+        self.lookup(addr).or_else(|| self.entries.range(addr..).next().map(|(_, e)| e))
+    }
+
+    fn overlaps(&self, start: u32, end: u32) -> bool {
+        self.entries.range(..end).next_back().is_some_and(|(_, e)| e.end > start)
+    }
+
+    /// Finds room for `size` bytes at or above `hint` (first fit).
+    fn find_space(&self, hint: u32, size: u32) -> Option<u32> {
+        let mut at = hint.max(self.min);
+        for e in self.entries.values() {
+            if e.end <= at {
+                continue;
+            }
+            if e.start >= at && e.start - at >= size {
+                return Some(at);
+            }
+            at = at.max(e.end);
+        }
+        (u64::from(at) + u64::from(size) <= u64::from(self.max)).then_some(at)
+    }
+
+    /// Enters a new entry for `size` bytes (page multiple) at `addr` or,
+    /// with `anywhere`, at the first free place at or above `addr`.
+    ///
+    /// # Errors
+    /// `KERN_INVALID_ARGUMENT` for a zero size, `KERN_INVALID_ADDRESS` for a
+    /// fixed range outside the map, `KERN_NO_SPACE` when it overlaps or no room is left.
+    pub fn allocate(&mut self, addr: u32, size: u32, anywhere: bool, attrs: Attrs) -> Result<u32, KernReturn> {
+        if size == 0 || size % PAGE_SIZE != 0 || addr % PAGE_SIZE != 0 {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        let start = if anywhere {
+            self.find_space(addr, size).or_else(|| self.find_space(self.min, size)).ok_or(KERN_NO_SPACE)?
+        } else {
+            let end = u64::from(addr) + u64::from(size);
+            if addr < self.min || end > u64::from(self.max) {
+                return Err(KERN_INVALID_ADDRESS);
+            }
+            if self.overlaps(addr, end as u32) {
+                return Err(KERN_NO_SPACE);
+            }
+            addr
+        };
+        self.entries.insert(start, Entry { start, end: start + size, attrs });
+        Ok(start)
+    }
+
+    /// Splits the entry containing `addr` so that an entry starts at `addr`.
+    fn clip(&mut self, addr: u32) {
+        let Some(&e) = self.lookup(addr) else { return };
+        if e.start == addr {
+            return;
+        }
+        self.entries.insert(e.start, Entry { end: addr, ..e });
+        self.entries.insert(addr, Entry { start: addr, ..e });
+    }
+
+    /// Removes `[start, end)` (page-aligned); holes are fine. Returns the removed pieces.
+    pub fn remove(&mut self, start: u32, end: u32) -> alloc::vec::Vec<Entry> {
+        self.clip(start);
+        self.clip(end);
+        let keys: alloc::vec::Vec<u32> = self.entries.range(start..end).map(|(k, _)| *k).collect();
+        keys.iter().filter_map(|k| self.entries.remove(k)).collect()
+    }
+
+    /// Whether `[start, end)` is entirely covered by entries.
+    pub fn covered(&self, start: u32, end: u32) -> bool {
+        let mut at = start;
+        while at < end {
+            match self.lookup(at) {
+                Some(e) => at = e.end,
+                None => return false,
+            }
+        }
+        true
+    }
+
+    /// Applies `f` to the attributes of `[start, end)`, which must be fully
+    /// covered; coalesces after. Returns the changed pieces.
+    ///
+    /// # Errors
+    /// `KERN_INVALID_ADDRESS` for a hole in the range (nothing changes), or
+    /// the error `f` returns for some piece (nothing changes).
+    pub fn update(&mut self, start: u32, end: u32, f: impl Fn(Attrs) -> Result<Attrs, KernReturn>) -> Result<alloc::vec::Vec<Entry>, KernReturn> {
+        if !self.covered(start, end) {
+            return Err(KERN_INVALID_ADDRESS);
+        }
+        // Validate first so a refusal leaves the map as it was.
+        for e in self.entries.range(..end).filter(|(_, e)| e.end > start) {
+            f(e.1.attrs)?;
+        }
+        self.clip(start);
+        self.clip(end);
+        let mut changed = alloc::vec::Vec::new();
+        for e in self.entries.range_mut(start..end).map(|(_, e)| e) {
+            e.attrs = f(e.attrs)?;
+            changed.push(*e);
+        }
+        self.coalesce();
+        Ok(changed)
+    }
+
+    /// Merges touching entries with equal attributes.
+    pub fn coalesce(&mut self) {
+        let mut out: BTreeMap<u32, Entry> = BTreeMap::new();
+        let mut last: Option<Entry> = None;
+        for e in self.entries.values() {
+            match &mut last {
+                Some(l) if l.end == e.start && l.attrs == e.attrs => l.end = e.end,
+                _ => {
+                    if let Some(l) = last.take() {
+                        out.insert(l.start, l);
+                    }
+                    last = Some(*e);
+                }
+            }
+        }
+        if let Some(l) = last {
+            out.insert(l.start, l);
+        }
+        self.entries = out;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MB: u32 = 1 << 20;
+
+    fn map() -> EntryMap {
+        EntryMap::new(0, 0xC000_0000)
+    }
+
+    #[test]
+    fn anywhere_is_first_fit_and_fixed_refuses_overlap() {
+        let mut m = map();
+        let a = m.allocate(0, 2 * PAGE_SIZE, true, Attrs::default()).unwrap();
+        let b = m.allocate(0, PAGE_SIZE, true, Attrs::default()).unwrap();
+        assert_eq!((a, b), (0, 2 * PAGE_SIZE));
+        assert_eq!(m.allocate(PAGE_SIZE, PAGE_SIZE, false, Attrs::default()), Err(KERN_NO_SPACE));
+        assert_eq!(m.allocate(0xC000_0000 - PAGE_SIZE, 2 * PAGE_SIZE, false, Attrs::default()), Err(KERN_INVALID_ADDRESS));
+        assert_eq!(m.allocate(0, 0, true, Attrs::default()), Err(KERN_INVALID_ARGUMENT));
+        let c = m.allocate(MB, PAGE_SIZE, true, Attrs::default()).unwrap();
+        assert_eq!(c, MB);
+        // Removing a middle piece leaves a hole the next first fit takes.
+        m.remove(PAGE_SIZE, 2 * PAGE_SIZE);
+        assert_eq!(m.allocate(0, PAGE_SIZE, true, Attrs::default()).unwrap(), PAGE_SIZE);
+    }
+
+    #[test]
+    fn clipping_on_partial_remove_and_protect() {
+        let mut m = map();
+        m.allocate(0x10000, 8 * PAGE_SIZE, false, Attrs::default()).unwrap();
+        let gone = m.remove(0x12000, 0x14000);
+        assert_eq!(gone.len(), 1);
+        assert_eq!((gone[0].start, gone[0].end), (0x12000, 0x14000));
+        let es: Vec<(u32, u32)> = m.entries().map(|e| (e.start, e.end)).collect();
+        assert_eq!(es, vec![(0x10000, 0x12000), (0x14000, 0x18000)]);
+        let ro = |a: Attrs| Ok(Attrs { prot: VM_PROT_READ, ..a });
+        assert_eq!(m.update(0x11000, 0x15000, ro), Err(KERN_INVALID_ADDRESS));
+        m.update(0x15000, 0x16000, ro).unwrap();
+        let es: Vec<(u32, u32, u32)> = m.entries().map(|e| (e.start, e.end, e.attrs.prot)).collect();
+        assert_eq!(es, vec![(0x10000, 0x12000, 3), (0x14000, 0x15000, 3), (0x15000, 0x16000, 1), (0x16000, 0x18000, 3)]);
+        // Restoring the protection coalesces the three pieces back.
+        m.update(0x15000, 0x16000, |a| Ok(Attrs { prot: VM_PROT_DEFAULT, ..a })).unwrap();
+        let es: Vec<(u32, u32)> = m.entries().map(|e| (e.start, e.end)).collect();
+        assert_eq!(es, vec![(0x10000, 0x12000), (0x14000, 0x18000)]);
+    }
+
+    #[test]
+    fn refused_update_changes_nothing() {
+        let mut m = map();
+        m.allocate(0, 4 * PAGE_SIZE, false, Attrs::default()).unwrap();
+        let before: Vec<Entry> = m.entries().copied().collect();
+        let r = m.update(PAGE_SIZE, 3 * PAGE_SIZE, |_| Err(KERN_PROTECTION_FAILURE));
+        assert_eq!(r, Err(KERN_PROTECTION_FAILURE));
+        assert_eq!(m.entries().copied().collect::<Vec<_>>(), before);
+    }
+
+    #[test]
+    fn lookup_and_region_search() {
+        let mut m = map();
+        m.allocate(0x8000, PAGE_SIZE, false, Attrs::default()).unwrap();
+        assert!(m.lookup(0x7fff).is_none());
+        assert_eq!(m.lookup(0x8fff).unwrap().start, 0x8000);
+        assert!(m.lookup(0x9000).is_none());
+        assert_eq!(m.at_or_after(0).unwrap().start, 0x8000);
+        assert!(m.at_or_after(0x9000).is_none());
+    }
+
+    #[test]
+    fn page_range_rounds_and_refuses_wrap() {
+        assert_eq!(page_range(0x1001, 1), Some((0x1000, 0x2000)));
+        assert_eq!(page_range(0x1000, 0), Some((0x1000, 0x1000)));
+        assert_eq!(page_range(0xFFFF_F000, 0x2000), None);
+    }
+
+    #[test]
+    fn full_map_has_no_space() {
+        let mut m = EntryMap::new(0, 4 * PAGE_SIZE);
+        m.allocate(0, 4 * PAGE_SIZE, true, Attrs::default()).unwrap();
+        assert_eq!(m.allocate(0, PAGE_SIZE, true, Attrs::default()), Err(KERN_NO_SPACE));
+    }
+}

@@ -1,0 +1,164 @@
+//! Tasks: an address map and the threads running in it.
+//!
+//! # Locking
+//! `TASKS` is taken with interrupts off and never held across a call into
+//! the scheduler that may switch threads.
+
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use spin::Mutex;
+
+use kerncore::kern_return::*;
+
+use super::sched_prim::{self as sched, Policy, ThreadId, BASEPRI_USER};
+use crate::i386::gdt::{USER_CS, USER_DS};
+use crate::i386::trap::TrapFrame;
+use crate::i386::{cpu, pcb};
+use crate::vm::vm_map::VmMap;
+use crate::vm::{pmap, vm_page};
+
+pub type TaskId = u32;
+
+pub struct Task {
+    pub id: TaskId,
+    pub name: String,
+    pub map: VmMap,
+    pub threads: Vec<ThreadId>,
+    pub suspend_count: u32,
+}
+
+static TASKS: Mutex<BTreeMap<TaskId, Task>> = Mutex::new(BTreeMap::new());
+static NEXT_ID: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(1);
+
+/// Runs `f` on task `id`; `None` if it does not exist.
+pub fn with_task<R>(id: TaskId, f: impl FnOnce(&mut Task) -> R) -> Option<R> {
+    cpu::without_interrupts(|| TASKS.lock().get_mut(&id).map(f))
+}
+
+/// Number of live tasks.
+pub fn count() -> usize {
+    cpu::without_interrupts(|| TASKS.lock().len())
+}
+
+/// A new task with an empty address space and no threads.
+///
+/// # Errors
+/// `KERN_RESOURCE_SHORTAGE` without memory.
+pub fn create(name: &str) -> Result<TaskId, KernReturn> {
+    let map = VmMap::new()?;
+    let id = NEXT_ID.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+    let task = Task { id, name: name.into(), map, threads: Vec::new(), suspend_count: 0 };
+    cpu::without_interrupts(|| TASKS.lock().insert(id, task));
+    Ok(id)
+}
+
+/// The task of the running thread, if it is a user thread.
+pub fn current() -> Option<TaskId> {
+    sched::with_thread(sched::current(), |t| t.task).flatten()
+}
+
+/// A user thread in `task` that starts at `eip` with stack pointer `esp`,
+/// suspended unless `run`.
+///
+/// # Errors
+/// `KERN_INVALID_ARGUMENT` for an unknown task, `KERN_RESOURCE_SHORTAGE` without memory.
+pub fn create_user_thread(task: TaskId, eip: u32, esp: u32, run: bool) -> Result<ThreadId, KernReturn> {
+    let dir = with_task(task, |t| t.map.page_dir()).ok_or(KERN_INVALID_ARGUMENT)?;
+    let pages = pcb::KSTACK_SIZE / vm_page::PAGE_SIZE as usize;
+    let stack = vm_page::alloc_contig(pages, vm_page::Zone::Any).ok_or(KERN_RESOURCE_SHORTAGE)?;
+    let top = pmap::phys_to_virt(stack) as u32 + pcb::KSTACK_SIZE as u32;
+    let frame_at = top - core::mem::size_of::<TrapFrame>() as u32;
+    let ds = u32::from(USER_DS);
+    let frame = TrapFrame {
+        gs: ds,
+        fs: ds,
+        es: ds,
+        ds,
+        eip,
+        cs: u32::from(USER_CS),
+        eflags: 0x202,
+        user_esp: esp,
+        user_ss: ds,
+        ..TrapFrame::default()
+    };
+    // SAFETY: the stack was just allocated; the frame and the switch frame
+    // below it fit in its top bytes.
+    let esp0 = unsafe {
+        (frame_at as *mut TrapFrame).write(frame);
+        pcb::prepare_user_thread(frame_at)
+    };
+    let suspended = with_task(task, |t| t.suspend_count > 0).unwrap_or(false);
+    let id = sched::add_thread("user", Some(task), stack, esp0, dir, BASEPRI_USER, Policy::Timeshare, run && !suspended);
+    if run && suspended {
+        // The task's suspension holds it; `resume` of the task releases it.
+    }
+    with_task(task, |t| t.threads.push(id));
+    Ok(id)
+}
+
+/// Ends `task`: its threads stop, its memory is freed. When the running
+/// thread belongs to it, this does not return.
+pub fn terminate(task: TaskId) {
+    let Some(threads) = with_task(task, |t| core::mem::take(&mut t.threads)) else { return };
+    let me = sched::current();
+    for &t in threads.iter().filter(|&&t| t != me) {
+        sched::terminate(t);
+    }
+    let mine = threads.contains(&me);
+    if mine {
+        // Leave the address space before it goes away.
+        let kdir = pmap::kernel_page_dir();
+        sched::with_thread(me, |t| t.page_dir = kdir);
+        pmap::activate(kdir);
+    }
+    let removed = cpu::without_interrupts(|| TASKS.lock().remove(&task));
+    if let Some(t) = removed {
+        crate::kprintln!("task {} ({}) terminated", t.id, t.name);
+        drop(t);
+    }
+    if mine {
+        sched::terminate(me);
+    }
+}
+
+/// Suspends every thread of `task` once more.
+///
+/// # Errors
+/// `KERN_INVALID_ARGUMENT` for an unknown task.
+pub fn suspend(task: TaskId) -> Result<(), KernReturn> {
+    let threads = with_task(task, |t| {
+        t.suspend_count += 1;
+        t.threads.clone()
+    })
+    .ok_or(KERN_INVALID_ARGUMENT)?;
+    let me = sched::current();
+    for &th in threads.iter().filter(|&&th| th != me) {
+        sched::suspend(th);
+    }
+    if threads.contains(&me) {
+        sched::suspend(me);
+    }
+    Ok(())
+}
+
+/// Undoes one [`suspend`].
+///
+/// # Errors
+/// `KERN_INVALID_ARGUMENT` for an unknown task, `KERN_FAILURE` if it is not suspended.
+pub fn resume(task: TaskId) -> Result<(), KernReturn> {
+    let threads = with_task(task, |t| {
+        if t.suspend_count == 0 {
+            return None;
+        }
+        t.suspend_count -= 1;
+        Some(t.threads.clone())
+    })
+    .ok_or(KERN_INVALID_ARGUMENT)?
+    .ok_or(KERN_FAILURE)?;
+    for th in threads {
+        sched::resume(th);
+    }
+    Ok(())
+}

@@ -1,0 +1,184 @@
+//! A task's address map: entries (`kerncore::vm_entries`), the pages behind
+//! them, and the hardware pmap. Anonymous memory only, allocated and zeroed
+//! when it is entered; memory objects, copy-on-write and paging come with the
+//! VM work.
+
+use alloc::collections::BTreeMap;
+
+use kerncore::kern_return::*;
+use kerncore::vm_entries::{self, Attrs, Entry, EntryMap, PAGE_SIZE, VM_PROT_READ, VM_PROT_WRITE};
+
+use super::pmap::{phys_to_virt, Pmap};
+use super::vm_page::{self, Zone};
+use crate::i386::uaccess::VM_MAX_ADDRESS;
+
+/// Lowest user address (GNU Mach's `VM_MIN_ADDRESS` on i386).
+pub const VM_MIN_ADDRESS: u32 = 0;
+
+pub struct VmMap {
+    entries: EntryMap,
+    /// Resident pages: user page address -> physical page.
+    pages: BTreeMap<u32, u32>,
+    pmap: Pmap,
+}
+
+fn zeroed_page() -> Option<u32> {
+    let pa = vm_page::alloc_page(Zone::Any)?;
+    // SAFETY: a fresh page from the allocator, in the linear map.
+    unsafe { core::ptr::write_bytes(phys_to_virt(pa) as *mut u8, 0, PAGE_SIZE as usize) };
+    Some(pa)
+}
+
+impl VmMap {
+    /// An empty map.
+    ///
+    /// # Errors
+    /// `KERN_RESOURCE_SHORTAGE` without a page for the page directory.
+    pub fn new() -> Result<Self, KernReturn> {
+        Ok(VmMap {
+            entries: EntryMap::new(VM_MIN_ADDRESS, VM_MAX_ADDRESS),
+            pages: BTreeMap::new(),
+            pmap: Pmap::new().map_err(|_| KERN_RESOURCE_SHORTAGE)?,
+        })
+    }
+
+    /// Physical address of the page directory.
+    pub fn page_dir(&self) -> u32 {
+        self.pmap.dir()
+    }
+
+    /// Pages resident in this map.
+    pub fn resident_pages(&self) -> usize {
+        self.pages.len()
+    }
+
+    fn map_page(&mut self, va: u32, pa: u32, prot: u32) -> Result<(), KernReturn> {
+        if prot & (VM_PROT_READ | VM_PROT_WRITE | vm_entries::VM_PROT_EXECUTE) == 0 {
+            let _ = self.pmap.remove(va);
+            return Ok(());
+        }
+        self.pmap.enter(va, pa, prot & VM_PROT_WRITE != 0).map_err(|_| KERN_RESOURCE_SHORTAGE)
+    }
+
+    /// `vm_allocate`: zero-filled memory at `addr` (or anywhere from `addr` up).
+    ///
+    /// # Errors
+    /// As [`EntryMap::allocate`], plus `KERN_RESOURCE_SHORTAGE` when pages run out
+    /// (nothing stays allocated then).
+    pub fn allocate(&mut self, addr: u32, size: u32, anywhere: bool) -> Result<u32, KernReturn> {
+        let (start, end) = vm_entries::page_range(addr, size).ok_or(KERN_INVALID_ARGUMENT)?;
+        if end == start {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        let at = self.entries.allocate(start, end - start, anywhere, Attrs::default())?;
+        for va in (at..at + (end - start)).step_by(PAGE_SIZE as usize) {
+            let Some(pa) = zeroed_page() else {
+                let _ = self.deallocate(at, end - start);
+                return Err(KERN_RESOURCE_SHORTAGE);
+            };
+            self.pages.insert(va, pa);
+            if let Err(e) = self.map_page(va, pa, Attrs::default().prot) {
+                let _ = self.deallocate(at, end - start);
+                return Err(e);
+            }
+        }
+        Ok(at)
+    }
+
+    /// `vm_deallocate`: frees `[addr, addr + size)`; holes are fine.
+    ///
+    /// # Errors
+    /// `KERN_INVALID_ARGUMENT` for a range that wraps or leaves user space.
+    pub fn deallocate(&mut self, addr: u32, size: u32) -> Result<(), KernReturn> {
+        let (start, end) = vm_entries::page_range(addr, size).ok_or(KERN_INVALID_ARGUMENT)?;
+        if end > VM_MAX_ADDRESS {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        for e in self.entries.remove(start, end) {
+            self.free_pages(e.start, e.end);
+        }
+        Ok(())
+    }
+
+    fn free_pages(&mut self, start: u32, end: u32) {
+        let vas: alloc::vec::Vec<u32> = self.pages.range(start..end).map(|(va, _)| *va).collect();
+        for va in vas {
+            let pa = self.pages.remove(&va).expect("listed above");
+            let _ = self.pmap.remove(va);
+            let _ = vm_page::free_pages(pa, 0);
+        }
+    }
+
+    /// `vm_protect`: sets the protection (or, with `set_max`, the maximum
+    /// protection, which also lowers the current one) of a mapped range.
+    ///
+    /// # Errors
+    /// `KERN_INVALID_ADDRESS` for a hole in the range, `KERN_PROTECTION_FAILURE`
+    /// for a protection above the maximum; nothing changes then.
+    pub fn protect(&mut self, addr: u32, size: u32, set_max: bool, prot: u32) -> Result<(), KernReturn> {
+        let (start, end) = vm_entries::page_range(addr, size).ok_or(KERN_INVALID_ARGUMENT)?;
+        let prot = prot & vm_entries::VM_PROT_ALL;
+        let changed = self.entries.update(start, end, |a| {
+            if set_max {
+                Ok(Attrs { max_prot: prot, prot: a.prot & prot, ..a })
+            } else if prot & !a.max_prot != 0 {
+                Err(KERN_PROTECTION_FAILURE)
+            } else {
+                Ok(Attrs { prot, ..a })
+            }
+        })?;
+        for e in changed {
+            let pages: alloc::vec::Vec<(u32, u32)> = self.pages.range(e.start..e.end).map(|(a, b)| (*a, *b)).collect();
+            for (va, pa) in pages {
+                self.map_page(va, pa, e.attrs.prot)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `vm_inherit`: sets the inheritance of a mapped range.
+    ///
+    /// # Errors
+    /// `KERN_INVALID_ARGUMENT` for an unknown inheritance, `KERN_INVALID_ADDRESS` for a hole.
+    pub fn inherit(&mut self, addr: u32, size: u32, inheritance: u32) -> Result<(), KernReturn> {
+        if inheritance > vm_entries::VM_INHERIT_NONE {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        let (start, end) = vm_entries::page_range(addr, size).ok_or(KERN_INVALID_ARGUMENT)?;
+        self.entries.update(start, end, |a| Ok(Attrs { inheritance, ..a })).map(|_| ())
+    }
+
+    /// The entry containing `addr` or the next one (`vm_region`).
+    pub fn region(&self, addr: u32) -> Option<Entry> {
+        self.entries.at_or_after(addr).copied()
+    }
+
+    /// Writes `data` at user address `va` through the kernel's view of the
+    /// pages (protection does not apply: the loader fills read-only text).
+    ///
+    /// # Errors
+    /// `KERN_INVALID_ADDRESS` if a page of the range is not allocated.
+    pub fn write_kernel(&mut self, mut va: u32, mut data: &[u8]) -> Result<(), KernReturn> {
+        while !data.is_empty() {
+            let page = va & !(PAGE_SIZE - 1);
+            let off = (va - page) as usize;
+            let n = data.len().min(PAGE_SIZE as usize - off);
+            let pa = *self.pages.get(&page).ok_or(KERN_INVALID_ADDRESS)?;
+            // SAFETY: `pa` is a page of this map, in the linear map; `off + n` stays in the page.
+            unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), (phys_to_virt(pa) + off) as *mut u8, n) };
+            data = &data[n..];
+            va += n as u32;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for VmMap {
+    fn drop(&mut self) {
+        let all: alloc::vec::Vec<u32> = self.pages.values().copied().collect();
+        self.pages.clear();
+        for pa in all {
+            let _ = vm_page::free_pages(pa, 0);
+        }
+    }
+}
