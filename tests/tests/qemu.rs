@@ -166,3 +166,9 @@ fn user_mode_traps_and_faults_end_only_the_task() {
         .expect_log("task 2 (faulter) terminated")
         .expect_log("ktest: usermode ok");
 }
+
+#[test]
+fn vga_text_console_shows_the_log() {
+    // No console= word: the console is the VGA text screen.
+    run(&boot("vga", "test=vga")).expect(Verdict::Pass).expect_log("ktest: vga ok");
+}

@@ -82,6 +82,16 @@ impl Vga {
         self.move_cursor();
     }
 
+    /// Whether some row of the screen reads `text` (from its first column).
+    pub fn row_starts_with(&self, text: &str) -> bool {
+        (0..ROWS).any(|r| {
+            text.bytes().enumerate().all(|(c, b)| {
+                // SAFETY: (r, c) is inside the text buffer (c < COLS checked).
+                c < COLS && unsafe { self.cell(r, c).read_volatile() } == ATTR | u16::from(b)
+            })
+        })
+    }
+
     fn move_cursor(&self) {
         let pos = (self.row * COLS + self.col) as u16;
         // SAFETY: the CRTC index/data ports of the VGA controller belong to this console.

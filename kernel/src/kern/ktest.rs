@@ -31,6 +31,7 @@ const TESTS: &[(&str, TestFn)] = &[
     ("sleep", test_sleep),
     ("preempt", test_preempt),
     ("usermode", test_usermode),
+    ("vga", test_vga),
     // These two end badly on purpose: they prove the harness sees a triple
     // fault and a hang as failures.
     ("triple-fault", test_triple_fault),
@@ -501,4 +502,12 @@ fn test_usermode() -> Result<(), String> {
     // Pages of the two tasks (text, stack, page tables, directories, kernel
     // stacks) all came back; the heap may keep a few class pages.
     check(free0.abs_diff(free1) <= 4, || format!("pages lost: {} -> {}", free0, free1))
+}
+
+/// The VGA console holds what the log printed (read back from text memory).
+fn test_vga() -> Result<(), String> {
+    let line = format!("vga check {:#x}", clock::ticks() * 7919 + 13);
+    crate::kprintln!("{}", line);
+    check(crate::kern::log::vga_shows(&line), || "line not on the VGA screen (console=vga?)".into())?;
+    check(!crate::kern::log::vga_shows("vga check never printed"), || "VGA read-back matches anything".into())
 }

@@ -67,6 +67,11 @@ pub fn write_fmt(args: fmt::Arguments) {
     });
 }
 
+/// Whether the VGA console shows a row starting with `text` (false without VGA console).
+pub fn vga_shows(text: &str) -> bool {
+    cpu::without_interrupts(|| SINKS.lock().vga.as_ref().is_some_and(|v| v.row_starts_with(text)))
+}
+
 /// Writes raw bytes (from C's printk), replacing invalid UTF-8.
 pub fn write_bytes(bytes: &[u8]) {
     for chunk in bytes.utf8_chunks() {
