@@ -172,3 +172,11 @@ fn vga_text_console_shows_the_log() {
     // No console= word: the console is the VGA text screen.
     run(&boot("vga", "test=vga")).expect(Verdict::Pass).expect_log("ktest: vga ok");
 }
+
+#[test]
+fn rtc_gives_wall_clock_time() {
+    // 2001-02-03T04:05:06Z is 981173106 s after the epoch.
+    run(&boot("rtc", "test=boot").qemu(&["-rtc", "base=2001-02-03T04:05:06"]))
+        .expect(Verdict::Pass)
+        .expect_log("RTC 981173106 s since 1970");
+}

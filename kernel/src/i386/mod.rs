@@ -10,6 +10,7 @@ pub mod io;
 pub mod pcb;
 pub mod pic;
 pub mod qemu;
+pub mod rtc;
 pub mod serial;
 pub mod trap;
 pub mod uaccess;

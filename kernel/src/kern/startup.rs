@@ -136,7 +136,8 @@ pub extern "C" fn kernel_main(magic: u32, info_addr: u32) -> ! {
         panic!("this kernel needs a CPU with TSC and 4 MiB pages (Pentium or later)");
     }
     let khz = clock::calibrate_tsc();
-    crate::kprintln!("clock: TSC {} kHz, PIT at {} Hz", khz, clock::HZ);
+    let epoch = crate::i386::rtc::init();
+    crate::kprintln!("clock: TSC {} kHz, PIT at {} Hz, RTC {} s since 1970", khz, clock::HZ, epoch);
     crate::kern::sched_prim::init();
     clock::start();
     cpu::enable_interrupts();
