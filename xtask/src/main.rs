@@ -165,7 +165,7 @@ fn cmd_test(args: &[String]) -> Result {
     setup::ensure()?;
     eprintln!("== host unit tests");
     let mut c = cargo();
-    c.args(["test", "--workspace", "--exclude", "mach-kernel"]);
+    c.args(["test", "--workspace", "--exclude", "mach-kernel", "--exclude", "mach-user"]);
     status(c, "host unit tests")?;
 
     eprintln!("== kernel image and test ISO");
