@@ -43,6 +43,32 @@ fn main() {
 
     build_glue(&root);
     bind_seam(&root);
+    generate_servers();
+}
+
+/// The kernel-served interfaces: `(defs file, output file)`.
+const SERVED: &[(&str, &str)] = &[
+    ("mach/mach.defs", "mach_server.rs"),
+    ("mach/mach_port.defs", "mach_port_server.rs"),
+    ("mach/mach_host.defs", "mach_host_server.rs"),
+    ("mach/gnumach.defs", "gnumach_server.rs"),
+];
+
+/// Generates the MIG server side of every kernel-served interface from GNU
+/// Mach's own `.defs` (Debian's gnumach-dev), with one shared runtime.
+fn generate_servers() {
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    println!("cargo:rerun-if-env-changed=MACH_DEFS_INCLUDE");
+    let opts = mig::Options {
+        runtime_path: Some("crate::kern::mig::rt".into()),
+        default_methods: true,
+        ..mig::Options::kernel_server()
+    };
+    for (defs, file) in SERVED {
+        let code = mig::generate_server(defs, &opts).unwrap_or_else(|e| panic!("MIG on {defs}: {e}"));
+        std::fs::write(out.join(file), code).expect("writing generated server");
+    }
+    std::fs::write(out.join("mig_rt.rs"), mig::runtime_source()).expect("writing MIG runtime");
 }
 
 /// Every `.c` file directly under `dir`, sorted, each registered for rebuilds.

@@ -5,6 +5,7 @@ pub mod bootinfo;
 pub mod ktest;
 pub mod log;
 pub mod mem;
+pub mod mig;
 pub mod panic;
 pub mod sched_prim;
 pub mod startup;

@@ -1,0 +1,30 @@
+//! The MIG-generated server side of the kernel-served interfaces, from GNU
+//! Mach's own `.defs` (see `build.rs`): request validation, dispatch and reply
+//! layout are generated, never written by hand.
+
+#![allow(dead_code, clippy::all, missing_docs, unused_imports, unused_variables, non_snake_case)]
+
+/// The runtime shared by every generated server.
+pub mod rt {
+    include!(concat!(env!("OUT_DIR"), "/mig_rt.rs"));
+}
+
+/// `mach.defs` (subsystem 2000): tasks, threads, VM.
+pub mod mach {
+    include!(concat!(env!("OUT_DIR"), "/mach_server.rs"));
+}
+
+/// `mach_port.defs` (subsystem 3200): port rights and name spaces.
+pub mod mach_port {
+    include!(concat!(env!("OUT_DIR"), "/mach_port_server.rs"));
+}
+
+/// `mach_host.defs` (subsystem 2600): host information and control.
+pub mod mach_host {
+    include!(concat!(env!("OUT_DIR"), "/mach_host_server.rs"));
+}
+
+/// `gnumach.defs` (subsystem 4200): GNU Mach's additions.
+pub mod gnumach {
+    include!(concat!(env!("OUT_DIR"), "/gnumach_server.rs"));
+}
