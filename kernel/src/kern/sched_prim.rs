@@ -324,7 +324,8 @@ pub fn init() {
     cpu::without_interrupts(|| {
         *SCHED.lock() = Some(Sched {
             threads,
-            runq: core::array::from_fn(|_| VecDeque::new()),
+            // Queues are sized up front so scheduling never allocates in the common case.
+            runq: core::array::from_fn(|_| VecDeque::with_capacity(8)),
             current: 1,
             idle: 0,
             next_id: 2,
