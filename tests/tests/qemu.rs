@@ -180,3 +180,10 @@ fn rtc_gives_wall_clock_time() {
         .expect(Verdict::Pass)
         .expect_log("RTC 981173106 s since 1970");
 }
+
+#[test]
+fn linux_glue_services_work() {
+    run(&boot("linux-glue", "test=linux-glue").qemu(&["-device", "ne2k_pci"]))
+        .expect(Verdict::Pass)
+        .expect_log("ktest: linux-glue ok");
+}

@@ -32,6 +32,7 @@ const TESTS: &[(&str, TestFn)] = &[
     ("preempt", test_preempt),
     ("usermode", test_usermode),
     ("vga", test_vga),
+    ("linux-glue", crate::glue::selftest),
     // These two end badly on purpose: they prove the harness sees a triple
     // fault and a hang as failures.
     ("triple-fault", test_triple_fault),

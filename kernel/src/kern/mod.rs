@@ -2,6 +2,7 @@
 //! in-kernel tests. Tasks, threads and IPC come with the Mach core.
 
 pub mod bootinfo;
+pub mod exec;
 pub mod ktest;
 pub mod log;
 pub mod mem;

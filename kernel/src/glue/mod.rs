@@ -40,3 +40,15 @@ pub fn linux_version_code() -> u32 {
     // SAFETY: a plain C function with no preconditions.
     unsafe { sys::glue_linux_version_code() }
 }
+
+/// The Linux glue's own self-tests, run by `test=linux-glue`.
+///
+/// # Errors
+/// What failed.
+pub fn selftest() -> Result<(), alloc::string::String> {
+    let r = seam_selftest(3, 4);
+    if r != 6009 {
+        return Err(alloc::format!("seam self-test returned {}", r));
+    }
+    Ok(())
+}
