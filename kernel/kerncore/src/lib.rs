@@ -17,4 +17,5 @@ pub mod fixedvec;
 pub mod kern_return;
 pub mod multiboot;
 pub mod physmem;
+pub mod userstack;
 pub mod vm_entries;

@@ -1,0 +1,221 @@
+//! The i386 process runtime: entry point, exit, panics, and the C functions the
+//! compiler's output expects (the i586 Linux target assumes a C library).
+
+use crate::args::Args;
+use crate::trap;
+use core::arch::global_asm;
+use core::panic::PanicInfo;
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
+
+// `_start`: the kernel enters here with `%esp` at argc (GNU Mach's initial stack,
+// aligned to 4 only). Clear `%ebp` to end frame-pointer chains, align the stack
+// to 16 as the i386 System V ABI wants at a call, and pass the original `%esp`
+// to `mach_user_start`, which never returns.
+global_asm!(
+    r#"
+    .pushsection .text._start, "ax", @progbits
+    .globl _start
+    .type _start, @function
+_start:
+    xor ebp, ebp
+    mov eax, esp
+    and esp, -16
+    sub esp, 12
+    push eax
+    call mach_user_start
+    ud2
+    .size _start, . - _start
+    .popsection
+"#
+);
+
+extern "Rust" {
+    /// The program's main function, defined by [`crate::entry!`].
+    fn mach_user_main(args: &Args) -> i32;
+}
+
+/// Called by `_start` with the initial stack pointer: runs the program's main
+/// and terminates the task.
+///
+/// # Safety
+/// Only `_start` calls this, with the stack pointer the kernel set up.
+#[no_mangle]
+pub unsafe extern "C" fn mach_user_start(sp: *const usize) -> ! {
+    // SAFETY: `sp` is the initial stack pointer, which points at the argument
+    // block the kernel wrote; that block is never popped (we never return).
+    let args = unsafe { Args::from_initial_stack(sp) };
+    // SAFETY: `mach_user_main` is the program's `entry!` function, a safe Rust fn.
+    let status = unsafe { mach_user_main(&args) };
+    if status != 0 {
+        crate::uprintln!("{}: exit status {}", test_name().unwrap_or("program"), status);
+    }
+    trap::exit()
+}
+
+static NAME_PTR: AtomicPtr<u8> = AtomicPtr::new(core::ptr::null_mut());
+static NAME_LEN: AtomicUsize = AtomicUsize::new(0);
+
+/// Names the program for failure reports: a panic then also prints
+/// `user-test: NAME FAILED: panic`, the line the test harness looks for.
+pub fn set_test_name(name: &'static str) {
+    NAME_LEN.store(name.len(), Ordering::Relaxed);
+    NAME_PTR.store(name.as_ptr() as *mut u8, Ordering::Release);
+}
+
+/// The name given to [`set_test_name`], if any.
+pub fn test_name() -> Option<&'static str> {
+    let p = NAME_PTR.load(Ordering::Acquire);
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: `p` and the length come from a `&'static str` stored by `set_test_name`.
+    let bytes = unsafe { core::slice::from_raw_parts(p, NAME_LEN.load(Ordering::Relaxed)) };
+    core::str::from_utf8(bytes).ok()
+}
+
+static IN_PANIC: AtomicBool = AtomicBool::new(false);
+
+#[panic_handler]
+fn panic(info: &PanicInfo) -> ! {
+    if !IN_PANIC.swap(true, Ordering::SeqCst) {
+        match info.location() {
+            Some(l) => crate::uprintln!("panic: {} at {}:{}", info.message(), l.file(), l.line()),
+            None => crate::uprintln!("panic: {}", info.message()),
+        }
+        if let Some(name) = test_name() {
+            crate::uprintln!("user-test: {} FAILED: panic", name);
+        }
+    }
+    trap::exit()
+}
+
+/// The prebuilt `core` names an unwinding personality; with `panic = "abort"` it
+/// is never called.
+#[no_mangle]
+pub extern "C" fn rust_eh_personality() {}
+
+/// Named by landing pads in prebuilt code; no unwinding ever starts, so it
+/// cannot run. Terminates the task if it somehow does.
+#[no_mangle]
+pub extern "C" fn _Unwind_Resume() -> ! {
+    trap::print_str("_Unwind_Resume called\n");
+    trap::exit()
+}
+
+// memcpy, memmove, memset, memcmp, bcmp, strlen: the C functions Rust's generated code
+// calls (the i586 Linux target expects them from a C library; `CStr` uses strlen). String
+// instructions keep them short; the direction flag is clear on entry per the ABI.
+global_asm!(
+    r#"
+    .pushsection .text.mem, "ax", @progbits
+    .globl memcpy
+    .type memcpy, @function
+memcpy:
+    push edi
+    push esi
+    mov edi, [esp + 12]
+    mov esi, [esp + 16]
+    mov ecx, [esp + 20]
+    mov eax, edi
+    mov edx, ecx
+    shr ecx, 2
+    rep movsd
+    mov ecx, edx
+    and ecx, 3
+    rep movsb
+    pop esi
+    pop edi
+    ret
+    .size memcpy, . - memcpy
+
+    .globl memmove
+    .type memmove, @function
+memmove:
+    push edi
+    push esi
+    mov edi, [esp + 12]
+    mov esi, [esp + 16]
+    mov ecx, [esp + 20]
+    mov eax, edi
+    mov edx, edi
+    sub edx, esi
+    cmp edx, ecx
+    jb 1f
+    /* dst - src >= n (unsigned): a forward copy never reads what it wrote. */
+    rep movsb
+    pop esi
+    pop edi
+    ret
+1:
+    /* The destination overlaps the source from above: copy backwards. */
+    lea esi, [esi + ecx - 1]
+    lea edi, [edi + ecx - 1]
+    std
+    rep movsb
+    cld
+    pop esi
+    pop edi
+    ret
+    .size memmove, . - memmove
+
+    .globl memset
+    .type memset, @function
+memset:
+    push edi
+    mov edi, [esp + 8]
+    movzx eax, byte ptr [esp + 12]
+    mov ecx, [esp + 16]
+    imul eax, eax, 0x01010101
+    mov edx, ecx
+    shr ecx, 2
+    rep stosd
+    mov ecx, edx
+    and ecx, 3
+    rep stosb
+    mov eax, [esp + 8]
+    pop edi
+    ret
+    .size memset, . - memset
+
+    .globl memcmp
+    .type memcmp, @function
+    .globl bcmp
+    .type bcmp, @function
+memcmp:
+bcmp:
+    push esi
+    push edi
+    mov esi, [esp + 12]
+    mov edi, [esp + 16]
+    mov ecx, [esp + 20]
+    xor eax, eax
+    test ecx, ecx
+    jz 2f
+    repe cmpsb
+    je 2f
+    movzx eax, byte ptr [esi - 1]
+    movzx edx, byte ptr [edi - 1]
+    sub eax, edx
+2:
+    pop edi
+    pop esi
+    ret
+    .size memcmp, . - memcmp
+
+    .globl strlen
+    .type strlen, @function
+strlen:
+    push edi
+    mov edi, [esp + 8]
+    xor eax, eax
+    mov ecx, -1
+    repne scasb
+    /* ecx went down by len + 1 from -1. */
+    mov eax, -2
+    sub eax, ecx
+    pop edi
+    ret
+    .size strlen, . - strlen
+    .popsection
+"#
+);
