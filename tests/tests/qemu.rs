@@ -187,3 +187,37 @@ fn linux_glue_services_work() {
         .expect(Verdict::Pass)
         .expect_log("ktest: linux-glue ok");
 }
+
+/// A user program built by `cargo xtask test` (`user/src/bin/NAME.rs`).
+fn user_program(name: &str) -> PathBuf {
+    let dir = std::env::var("MACH_USER_DIR").expect("MACH_USER_DIR unset: run with `cargo xtask test`");
+    PathBuf::from(dir).join(name)
+}
+
+#[test]
+fn boot_script_loads_and_starts_an_elf_module() {
+    let hello = user_program("hello");
+    let o = run(&boot("bootstrap-hello", "test=bootstrap")
+        .module(&format!("{} one two $(task-create) $(task-resume)", hello.display())));
+    o.expect(Verdict::Pass)
+        .expect_log(&format!("task loaded: {} one two", hello.display()))
+        .expect_log(&format!("start {}:", hello.display()))
+        .expect_log("hello from user space")
+        .expect_log("hello: argc = 3")
+        .expect_log("hello: argv[2] = \"two\"")
+        .expect_log("bootstrap: 1 boot task(s) ran and ended");
+}
+
+#[test]
+fn boot_script_errors_are_reported_not_fatal() {
+    let hello = user_program("hello");
+    run(&boot("bootstrap-bad", "test=boot")
+        .module(&format!("{} ${{no-such-variable}} $(task-create)", hello.display())))
+        .expect(Verdict::Pass);
+    // The script itself is checked when the bootstrap runs:
+    run(&boot("bootstrap-bad-run", "test=bootstrap")
+        .module(&format!("{} ${{no-such-variable}} $(task-create)", hello.display())))
+        .expect(Verdict::Fail)
+        .expect_log("boot script: module 0: undefined variable no-such-variable")
+        .expect_log("no boot task started");
+}

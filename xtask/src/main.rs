@@ -113,6 +113,15 @@ fn build_kernel(release: bool) -> Result<PathBuf> {
     Ok(image)
 }
 
+/// Builds the user programs (`user/`, test programs run as boot modules);
+/// returns the directory holding them.
+fn build_user() -> Result<PathBuf> {
+    let mut c = cargo();
+    c.args(["build", "--package", "mach-user", "--bins", "--target", TARGET, "--release"]);
+    status(c, "building the user programs")?;
+    Ok(target_dir().join(TARGET).join("release"))
+}
+
 fn cmd_build(args: &[String]) -> Result {
     let debug = args.iter().any(|a| a == "--debug");
     let image = build_kernel(!debug)?;
@@ -170,6 +179,7 @@ fn cmd_test(args: &[String]) -> Result {
 
     eprintln!("== kernel image and test ISO");
     let image = build_kernel(true)?;
+    let user = build_user()?;
     let iso = target_dir().join("mach-test.iso");
     make_iso(&image, "console=com0 test=boot", &[], &iso, 0)?;
 
@@ -177,7 +187,7 @@ fn cmd_test(args: &[String]) -> Result {
     let mut c = cargo();
     c.args(["test", "--package", "mach-tests", "--features", "qemu", "--test", "qemu", "--"]);
     c.args(args);
-    c.env("MACH_KERNEL", &image).env("MACH_TEST_ISO", &iso);
+    c.env("MACH_KERNEL", &image).env("MACH_TEST_ISO", &iso).env("MACH_USER_DIR", &user);
     status(c, "QEMU integration tests")
 }
 

@@ -32,13 +32,31 @@ pub struct Loaded {
 /// # Errors
 /// A message naming what was wrong (bad ELF, no memory); nothing is left behind.
 pub fn load(name: &str, image: &[u8], argv: &[String], envp: &[String]) -> Result<Loaded, String> {
-    let exe = elf::parse(image).map_err(|e| format!("{name}: not a loadable i386 ELF program: {e:?}"))?;
-    if exe.interp || exe.dynamic {
-        return Err(format!("{name}: dynamically linked programs are not supported as boot modules"));
-    }
     let t = task::create(name).map_err(|e| format!("{name}: task_create: {e}"))?;
+    load_into(t, name, image, argv, envp)
+}
+
+/// Loads `image` into the empty task `t` and gives it its first thread,
+/// leaving the task suspended (`task::resume` starts it).
+///
+/// # Errors
+/// As [`load`]; the task is terminated then.
+pub fn load_into(t: TaskId, name: &str, image: &[u8], argv: &[String], envp: &[String]) -> Result<Loaded, String> {
+    let exe = match elf::parse(image) {
+        Ok(exe) if !exe.interp && !exe.dynamic => exe,
+        Ok(_) => {
+            task::terminate(t);
+            return Err(format!("{name}: dynamically linked programs are not supported as boot modules"));
+        }
+        Err(e) => {
+            task::terminate(t);
+            return Err(format!("{name}: not a loadable i386 ELF program: {e:?}"));
+        }
+    };
+    // Boot tasks start suspended; `task::resume` lets them run.
+    let _ = task::suspend(t);
     match fill(t, image, &exe, argv, envp) {
-        Ok((esp, entry)) => match task::create_user_thread(t, entry, esp, false) {
+        Ok((esp, entry)) => match task::create_user_thread(t, entry, esp, true) {
             Ok(thread) => Ok(Loaded { task: t, thread, entry, esp }),
             Err(e) => {
                 task::terminate(t);

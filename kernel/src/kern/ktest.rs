@@ -33,6 +33,7 @@ const TESTS: &[(&str, TestFn)] = &[
     ("usermode", test_usermode),
     ("vga", test_vga),
     ("linux-glue", crate::glue::selftest),
+    ("bootstrap", test_bootstrap),
     // These two end badly on purpose: they prove the harness sees a triple
     // fault and a hang as failures.
     ("triple-fault", test_triple_fault),
@@ -511,4 +512,19 @@ fn test_vga() -> Result<(), String> {
     crate::kprintln!("{}", line);
     check(crate::kern::log::vga_shows(&line), || "line not on the VGA screen (console=vga?)".into())?;
     check(!crate::kern::log::vga_shows("vga check never printed"), || "VGA read-back matches anything".into())
+}
+
+/// Runs the boot script over the modules and waits for every boot task to end.
+fn test_bootstrap() -> Result<(), String> {
+    let started = crate::kern::bootstrap::run();
+    check(!started.is_empty(), || "no boot task started".into())?;
+    let deadline = clock::ticks() + 30 * u64::from(clock::HZ);
+    while started.iter().any(|&t| crate::kern::task::with_task(t, |_| ()).is_some()) {
+        if clock::ticks() > deadline {
+            return Err("boot tasks still running after 30 s".into());
+        }
+        sched::sleep_ticks(2);
+    }
+    crate::kprintln!("bootstrap: {} boot task(s) ran and ended", started.len());
+    Ok(())
 }

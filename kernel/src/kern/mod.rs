@@ -2,7 +2,9 @@
 //! in-kernel tests. Tasks, threads and IPC come with the Mach core.
 
 pub mod bootinfo;
+pub mod bootstrap;
 pub mod exec;
+pub mod host;
 pub mod ktest;
 pub mod log;
 pub mod mem;
