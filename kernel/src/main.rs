@@ -18,6 +18,7 @@ extern crate alloc;
 
 mod glue;
 mod i386;
+mod ipc;
 mod kern;
 mod platform;
 mod vm;

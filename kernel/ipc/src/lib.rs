@@ -1,1 +1,490 @@
-//! (being written)
+//! Mach IPC semantics without hardware: ports, port sets, IPC spaces, rights,
+//! message queues and notifications, binary-compatible with GNU Mach on i386.
+//!
+//! # Design
+//! - One [`Ipc`] owns every port, port set and space in generational arenas
+//!   ([`PortId`], [`PsetId`], [`SpaceId`]); objects refer to each other by id,
+//!   so there are no reference cycles and the whole state is easy to test.
+//! - The kernel wraps this crate under one lock. It copies user memory, blocks
+//!   and wakes threads and runs kernel servers; this crate decides every
+//!   semantic question and keeps every count right. Operations never block:
+//!   they return "would block" results, and record [`Event`]s (a message was
+//!   queued, a queue has room, a port died) that tell the kernel whom to wake.
+//! - A right held outside any space (in a message, in a notification request,
+//!   or in the kernel's hands) is a [`Right`] value: not `Clone`, created and
+//!   consumed only by this crate, so counts cannot drift. [`Ipc::check`]
+//!   recomputes every count from scratch.
+//! - Dead ports are turned into dead names lazily, when a name is next used,
+//!   exactly as GNU Mach does (so user-reference counts match).
+//! - No `unsafe`.
+#![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+
+pub mod consts;
+mod slab;
+mod kmsg;
+mod right;
+mod mqueue;
+mod notify;
+mod mach_port;
+mod check;
+
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::vec::Vec;
+
+pub use kmsg::{
+    parse_body, BodyItem, KMsg, KMsgBuilder, OolMemory, OolRegion, PortLoc, PortSlot,
+    HEADER_SIZE,
+};
+pub use mach_port::PortStatus;
+pub use mqueue::{RecvError, WaitObj};
+
+use consts::port::*;
+use slab::Slab;
+
+macro_rules! id_type {
+    ($(#[$m:meta])* $name:ident) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name {
+            idx: u32,
+            gen: u32,
+        }
+        impl $name {
+            /// The arena index (stable while the object lives; for kernel tables).
+            pub fn index(self) -> u32 {
+                self.idx
+            }
+        }
+    };
+}
+
+id_type!(
+    /// Identifies a port.
+    PortId
+);
+id_type!(
+    /// Identifies a port set.
+    PsetId
+);
+id_type!(
+    /// Identifies an IPC space (one per task).
+    SpaceId
+);
+
+/// Which kind of right a [`Right`] holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RightKind {
+    /// A send right.
+    Send,
+    /// A send-once right.
+    SendOnce,
+    /// A receive right.
+    Receive,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum RightInner {
+    Null,
+    Dead,
+    Port(RightKind, PortId),
+}
+
+/// A port right held outside any space: carried in a message, registered in a
+/// notification request, or held by the kernel. Only this crate creates and
+/// consumes rights; give every right back (send it, insert it, or
+/// [`Ipc::release_right`]) or its port's counts stay raised.
+#[must_use = "a Right must be given back to the Ipc"]
+#[derive(Debug, PartialEq, Eq)]
+pub struct Right(RightInner);
+
+impl Right {
+    /// The null right (`MACH_PORT_NULL`); needs no release.
+    pub const fn null() -> Right {
+        Right(RightInner::Null)
+    }
+
+    /// The dead right (`MACH_PORT_DEAD`); needs no release.
+    pub const fn dead() -> Right {
+        Right(RightInner::Dead)
+    }
+
+    /// True for the null right.
+    pub fn is_null(&self) -> bool {
+        matches!(self.0, RightInner::Null)
+    }
+
+    /// True for the dead right.
+    pub fn is_dead(&self) -> bool {
+        matches!(self.0, RightInner::Dead)
+    }
+
+    /// The kind and port, unless null or dead.
+    pub fn port(&self) -> Option<(RightKind, PortId)> {
+        match self.0 {
+            RightInner::Port(k, p) => Some((k, p)),
+            _ => None,
+        }
+    }
+
+    /// The port id, unless null or dead.
+    pub fn port_id(&self) -> Option<PortId> {
+        self.port().map(|(_, p)| p)
+    }
+
+    /// The carried type name (`MACH_MSG_TYPE_PORT_*`), unless null or dead.
+    pub fn type_name(&self) -> Option<u32> {
+        self.port().map(|(k, _)| match k {
+            RightKind::Send => consts::ty::MACH_MSG_TYPE_PORT_SEND,
+            RightKind::SendOnce => consts::ty::MACH_MSG_TYPE_PORT_SEND_ONCE,
+            RightKind::Receive => consts::ty::MACH_MSG_TYPE_PORT_RECEIVE,
+        })
+    }
+
+    fn take(&mut self) -> Right {
+        core::mem::replace(self, Right::null())
+    }
+}
+
+/// Who holds a port's receive right.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Receiver {
+    /// A space, under a name.
+    Space {
+        /// The space.
+        space: SpaceId,
+        /// The receive right's name there.
+        name: u32,
+    },
+    /// Carried in a message (or about to be) whose destination is `dest`.
+    InTransit {
+        /// The destination of the carrying message, if known.
+        dest: Option<PortId>,
+    },
+    /// The kernel (kernel-object ports).
+    Kernel,
+    /// The port is dead.
+    Dead,
+}
+
+struct DnRequest {
+    space: SpaceId,
+    name: u32,
+    notify: Right,
+}
+
+pub(crate) struct Port {
+    receiver: Receiver,
+    mscount: u32,
+    srights: u32,
+    sorights: u32,
+    qlimit: u32,
+    seqno: u32,
+    queue: VecDeque<KMsg>,
+    pset: Option<PsetId>,
+    nsrequest: Option<Right>,
+    pdrequest: Option<Right>,
+    dnrequests: Vec<DnRequest>,
+    kobject: Option<(u32, u64)>,
+    /// Space entries naming this port.
+    entries: u32,
+    /// Right values alive outside spaces.
+    loose_send: u32,
+    loose_so: u32,
+    loose_recv: u32,
+    /// Pinned while being destroyed (not freed even if unreferenced).
+    pin: u32,
+}
+
+impl Port {
+    fn new(receiver: Receiver) -> Port {
+        Port {
+            receiver,
+            mscount: 0,
+            srights: 0,
+            sorights: 0,
+            qlimit: MACH_PORT_QLIMIT_DEFAULT,
+            seqno: 0,
+            queue: VecDeque::new(),
+            pset: None,
+            nsrequest: None,
+            pdrequest: None,
+            dnrequests: Vec::new(),
+            kobject: None,
+            entries: 0,
+            loose_send: 0,
+            loose_so: 0,
+            loose_recv: 0,
+            pin: 0,
+        }
+    }
+
+    fn alive(&self) -> bool {
+        self.receiver != Receiver::Dead
+    }
+}
+
+pub(crate) struct Pset {
+    space: SpaceId,
+    name: u32,
+    members: Vec<PortId>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Obj {
+    None,
+    Port(PortId),
+    Pset(PsetId),
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Entry {
+    /// `MACH_PORT_TYPE_*` bits (without DNREQUEST).
+    ty: u32,
+    /// User references: send and dead-name rights count them; send-once has
+    /// 1; receive alone and port sets have 0.
+    urefs: u32,
+    obj: Obj,
+    /// A dead-name request is registered for this name.
+    dnreq: bool,
+}
+
+pub(crate) struct Space {
+    entries: BTreeMap<u32, Entry>,
+    /// Port -> name for entries holding send and/or receive rights.
+    reverse: BTreeMap<PortId, u32>,
+}
+
+impl Space {
+    /// The lowest name from 1 up not in use.
+    fn lowest_free(&self) -> Option<u32> {
+        let mut want = 1u32;
+        for &k in self.entries.keys() {
+            if k == want {
+                want = want.checked_add(1)?;
+            } else if k > want {
+                break;
+            }
+        }
+        if want == MACH_PORT_DEAD {
+            None
+        } else {
+            Some(want)
+        }
+    }
+}
+
+/// Something the kernel must act on after an operation (drain with
+/// [`Ipc::take_events`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A message was queued on `port`. Wake one thread receiving on the port,
+    /// or on `pset` when the port is in a set; if `kernel` is true the port
+    /// belongs to the kernel: dequeue and serve it with [`Ipc::dequeue`].
+    MessageQueued {
+        /// The port.
+        port: PortId,
+        /// Its port set, if any.
+        pset: Option<PsetId>,
+        /// The kernel holds the receive right.
+        kernel: bool,
+    },
+    /// Senders blocked on `port` (queue full) may retry: room appeared, the
+    /// limit rose, or the port died (the retry then succeeds and discards).
+    SendersMayRetry(PortId),
+    /// Threads blocked receiving on `obj` must return `code`
+    /// (`MACH_RCV_PORT_DIED` or `MACH_RCV_PORT_CHANGED`).
+    ReceiversAbort {
+        /// What they wait on.
+        obj: WaitObj,
+        /// The mach_msg return code to give them.
+        code: u32,
+    },
+    /// A port carrying a kernel-object tag died.
+    KObjectDied {
+        /// The port (its id stays valid until its last reference goes).
+        port: PortId,
+        /// The tag.
+        kobject: (u32, u64),
+    },
+}
+
+/// All IPC state: ports, port sets and spaces.
+pub struct Ipc {
+    ports: Slab<Port>,
+    psets: Slab<Pset>,
+    spaces: Slab<Space>,
+    events: Vec<Event>,
+    stamp: u64,
+}
+
+impl Default for Ipc {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Ipc {
+    /// An empty IPC state.
+    pub const fn new() -> Ipc {
+        Ipc { ports: Slab::new(), psets: Slab::new(), spaces: Slab::new(), events: Vec::new(), stamp: 0 }
+    }
+
+    /// Creates an empty space (for a new task).
+    pub fn space_create(&mut self) -> SpaceId {
+        let (idx, gen) = self.spaces.insert(Space { entries: BTreeMap::new(), reverse: BTreeMap::new() });
+        SpaceId { idx, gen }
+    }
+
+    /// True if the space exists.
+    pub fn space_exists(&self, space: SpaceId) -> bool {
+        self.spaces.get(space.idx, space.gen).is_some()
+    }
+
+    /// Drains the events recorded since the last call.
+    pub fn take_events(&mut self) -> Vec<Event> {
+        core::mem::take(&mut self.events)
+    }
+
+    /// Number of live port objects (including dead ports still referenced).
+    pub fn port_count(&self) -> usize {
+        self.ports.len()
+    }
+
+    /// Number of port sets.
+    pub fn pset_count(&self) -> usize {
+        self.psets.len()
+    }
+
+    /// Number of spaces.
+    pub fn space_count(&self) -> usize {
+        self.spaces.len()
+    }
+
+    /// The receiver of `port`, or `None` for an unknown id.
+    pub fn port_receiver(&self, port: PortId) -> Option<Receiver> {
+        self.ports.get(port.idx, port.gen).map(|p| p.receiver)
+    }
+
+    /// True if `port` exists and is alive.
+    pub fn port_alive(&self, port: PortId) -> bool {
+        self.ports.get(port.idx, port.gen).map_or(false, |p| p.alive())
+    }
+
+    /// `(srights, sorights, mscount)` of `port`.
+    pub fn port_counts(&self, port: PortId) -> Option<(u32, u32, u32)> {
+        self.ports.get(port.idx, port.gen).map(|p| (p.srights, p.sorights, p.mscount))
+    }
+
+    /// Number of messages queued on `port`.
+    pub fn port_msgcount(&self, port: PortId) -> Option<u32> {
+        self.ports.get(port.idx, port.gen).map(|p| p.queue.len() as u32)
+    }
+
+    /// The kernel-object tag of `port`.
+    pub fn port_kobject(&self, port: PortId) -> Option<(u32, u64)> {
+        self.ports.get(port.idx, port.gen).and_then(|p| p.kobject)
+    }
+
+    /// Sets or clears the kernel-object tag of `port` (no effect on unknown ids).
+    pub fn set_port_kobject(&mut self, port: PortId, kobject: Option<(u32, u64)>) {
+        if let Some(p) = self.ports.get_mut(port.idx, port.gen) {
+            p.kobject = kobject;
+        }
+    }
+
+    /// The port named `name` in `space` with a send, send-once or receive
+    /// right, if alive (no references change; for kernel lookups).
+    pub fn lookup_port(&self, space: SpaceId, name: u32) -> Option<PortId> {
+        let e = self.spaces.get(space.idx, space.gen)?.entries.get(&name)?;
+        match e.obj {
+            Obj::Port(p) if self.port_alive(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// The name under which `space` holds send or receive rights for `port`.
+    pub fn reverse_lookup(&self, space: SpaceId, port: PortId) -> Option<u32> {
+        self.spaces.get(space.idx, space.gen)?.reverse.get(&port).copied()
+    }
+
+    // ---- internal accessors (ids held internally are always valid) ----
+
+    fn port(&self, p: PortId) -> &Port {
+        self.ports.get(p.idx, p.gen).expect("stale PortId")
+    }
+
+    fn port_mut(&mut self, p: PortId) -> &mut Port {
+        self.ports.get_mut(p.idx, p.gen).expect("stale PortId")
+    }
+
+    fn pset_mut(&mut self, s: PsetId) -> &mut Pset {
+        self.psets.get_mut(s.idx, s.gen).expect("stale PsetId")
+    }
+
+    fn space_mut(&mut self, s: SpaceId) -> &mut Space {
+        self.spaces.get_mut(s.idx, s.gen).expect("stale SpaceId")
+    }
+
+    fn space_ref(&self, s: SpaceId) -> &Space {
+        self.spaces.get(s.idx, s.gen).expect("stale SpaceId")
+    }
+
+    fn alloc_port(&mut self, receiver: Receiver) -> PortId {
+        let (idx, gen) = self.ports.insert(Port::new(receiver));
+        PortId { idx, gen }
+    }
+
+    /// Frees a dead port once nothing refers to it.
+    fn maybe_free(&mut self, p: PortId) {
+        let free = match self.ports.get(p.idx, p.gen) {
+            Some(port) => {
+                !port.alive()
+                    && port.entries == 0
+                    && port.loose_send == 0
+                    && port.loose_so == 0
+                    && port.loose_recv == 0
+                    && port.pin == 0
+            }
+            None => false,
+        };
+        if free {
+            self.ports.remove(p.idx, p.gen);
+        }
+    }
+
+    /// Wraps a new loose right (the caller has already counted the right in
+    /// srights/sorights if needed).
+    fn loose(&mut self, kind: RightKind, p: PortId) -> Right {
+        let port = self.port_mut(p);
+        match kind {
+            RightKind::Send => port.loose_send += 1,
+            RightKind::SendOnce => port.loose_so += 1,
+            RightKind::Receive => port.loose_recv += 1,
+        }
+        Right(RightInner::Port(kind, p))
+    }
+
+    /// Unwraps a loose right (the right itself still exists: the caller moves
+    /// it somewhere or destroys it).
+    fn unloose(&mut self, r: Right) -> Option<(RightKind, PortId)> {
+        let (k, p) = r.port()?;
+        let port = self.port_mut(p);
+        match k {
+            RightKind::Send => port.loose_send -= 1,
+            RightKind::SendOnce => port.loose_so -= 1,
+            RightKind::Receive => port.loose_recv -= 1,
+        }
+        Some((k, p))
+    }
+
+    fn push_event(&mut self, ev: Event) {
+        self.events.push(ev);
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -18,8 +18,19 @@ use crate::vm::pmap;
 ///
 /// # Errors
 /// A message when the right cannot be given.
-fn insert_right(_task: TaskId, right: &Right, _tasks: &[Option<TaskId>]) -> Result<u32, String> {
-    Err(format!("cannot give {:?}: port rights come with the IPC layer", right))
+fn insert_right(task: TaskId, right: &Right, tasks: &[Option<TaskId>]) -> Result<u32, String> {
+    use crate::ipc::KernelPort as K;
+    let space = crate::ipc::space_of(task).ok_or("task has no IPC space")?;
+    let which = match right {
+        Right::Kernel(bootscript::KernelPort::HostPriv) => K::HostPriv,
+        Right::Kernel(bootscript::KernelPort::DeviceMaster) => K::DeviceMaster,
+        Right::Kernel(bootscript::KernelPort::KernelTask) => return Err("no kernel task port to give".into()),
+        Right::Task(m) => K::Task(tasks.get(*m).copied().flatten().ok_or_else(|| format!("task of module {m} does not exist"))?),
+    };
+    match crate::ipc::give_send(space, which) {
+        0 => Err(format!("cannot give {:?}", right)),
+        name => Ok(name),
+    }
 }
 
 /// The bytes of module `index`.

@@ -139,6 +139,7 @@ pub extern "C" fn kernel_main(magic: u32, info_addr: u32) -> ! {
     let epoch = crate::i386::rtc::init();
     crate::kprintln!("clock: TSC {} kHz, PIT at {} Hz, RTC {} s since 1970", khz, clock::HZ, epoch);
     crate::kern::sched_prim::init();
+    crate::ipc::init();
     clock::start();
     cpu::enable_interrupts();
 

@@ -18,6 +18,11 @@ struct Trap {
 }
 
 const TRAPS: &[Trap] = &[
+    Trap { number: -25, args: 7, name: "mach_msg_trap", handler: mach_msg_trap },
+    Trap { number: -26, args: 0, name: "mach_reply_port", handler: mach_reply_port },
+    Trap { number: -27, args: 0, name: "mach_thread_self", handler: mach_thread_self },
+    Trap { number: -28, args: 0, name: "mach_task_self", handler: mach_task_self },
+    Trap { number: -29, args: 0, name: "mach_host_self", handler: mach_host_self },
     Trap { number: -30, args: 1, name: "mach_print", handler: mach_print },
     Trap { number: -59, args: 1, name: "swtch_pri", handler: swtch_pri },
     Trap { number: -60, args: 0, name: "swtch", handler: swtch },
@@ -50,6 +55,38 @@ pub fn entry(frame: &mut TrapFrame) -> Result<(), Unknown> {
     let _ = trap.name;
     frame.eax = (trap.handler)(&args);
     Ok(())
+}
+
+fn mach_msg_trap(a: &[u32; 11]) -> u32 {
+    crate::ipc::mach_msg::trap(a[0], a[1], a[2], a[3], a[4], a[5], a[6])
+}
+
+/// `mach_reply_port()`: a new receive right in the caller's space.
+fn mach_reply_port(_: &[u32; 11]) -> u32 {
+    let Some(space) = crate::ipc::current_space() else { return 0 };
+    crate::ipc::with_ipc(|ipc| ipc.mach_port_allocate(space, mach_ipc::consts::port::MACH_PORT_RIGHT_RECEIVE).unwrap_or(0))
+}
+
+fn give_self(which: impl FnOnce() -> Option<crate::ipc::KernelPort>) -> u32 {
+    match (crate::ipc::current_space(), which()) {
+        (Some(space), Some(w)) => crate::ipc::give_send(space, w),
+        _ => 0,
+    }
+}
+
+/// `mach_task_self()`: a send right (one more user reference) to the task's port.
+fn mach_task_self(_: &[u32; 11]) -> u32 {
+    give_self(|| task::current().map(crate::ipc::KernelPort::Task))
+}
+
+/// `mach_thread_self()`: a send right to the thread's port.
+fn mach_thread_self(_: &[u32; 11]) -> u32 {
+    give_self(|| Some(crate::ipc::KernelPort::Thread(sched::current())))
+}
+
+/// `mach_host_self()`: a send right to the host port.
+fn mach_host_self(_: &[u32; 11]) -> u32 {
+    give_self(|| Some(crate::ipc::KernelPort::Host))
 }
 
 /// `mach_print(const char *s)`: a debugging aid printing a user string.

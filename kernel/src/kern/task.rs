@@ -51,6 +51,7 @@ pub fn create(name: &str) -> Result<TaskId, KernReturn> {
     let id = NEXT_ID.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
     let task = Task { id, name: name.into(), map, threads: Vec::new(), suspend_count: 0 };
     cpu::without_interrupts(|| TASKS.lock().insert(id, task));
+    crate::ipc::task_init(id);
     Ok(id)
 }
 
@@ -105,7 +106,9 @@ pub fn terminate(task: TaskId) {
     let me = sched::current();
     for &t in threads.iter().filter(|&&t| t != me) {
         sched::terminate(t);
+        crate::ipc::thread_destroy(t);
     }
+    crate::ipc::task_destroy(task);
     let mine = threads.contains(&me);
     if mine {
         // Leave the address space before it goes away.
@@ -119,6 +122,7 @@ pub fn terminate(task: TaskId) {
         drop(t);
     }
     if mine {
+        crate::ipc::thread_destroy(me);
         sched::terminate(me);
     }
 }

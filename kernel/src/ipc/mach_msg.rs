@@ -1,0 +1,138 @@
+//! `mach_msg_trap`: send, receive, or both, on the user's one buffer, with
+//! GNU Mach's options and return codes.
+
+use alloc::vec;
+
+use mach_ipc::consts::{bits::*, msg::*, port::*};
+use mach_ipc::{RecvError, WaitObj};
+
+use super::{current_space, wait_event, with_ipc, UserMem};
+use crate::i386::{clock, uaccess};
+use crate::kern::sched_prim::{self as sched, WaitResult};
+
+/// `MACH_RCV_INTERRUPT`: return `MACH_RCV_INTERRUPTED` when the wait is interrupted.
+const MACH_RCV_INTERRUPT: u32 = 0x400;
+
+/// Largest message the kernel copies in (inline data); larger sends get
+/// `MACH_SEND_NO_BUFFER`. Out-of-line data is not counted.
+pub const MAX_INLINE: u32 = 1 << 20;
+
+fn ms_to_ticks(ms: u32) -> u64 {
+    u64::from(ms).div_ceil(u64::from(1000 / clock::HZ)).max(1)
+}
+
+/// The trap: `msg` is the user buffer, sizes in bytes, `timeout` in ms.
+pub fn trap(msg: u32, option: u32, send_size: u32, rcv_size: u32, rcv_name: u32, timeout: u32, notify: u32) -> u32 {
+    let Some(space) = current_space() else { return MACH_SEND_INVALID_DEST };
+    if option & MACH_SEND_MSG != 0 {
+        let r = send(space, msg, option, send_size, timeout, notify);
+        if r != MACH_MSG_SUCCESS {
+            return r;
+        }
+    }
+    if option & MACH_RCV_MSG != 0 {
+        return receive(space, msg, option, rcv_size, rcv_name, timeout);
+    }
+    MACH_MSG_SUCCESS
+}
+
+fn send(space: mach_ipc::SpaceId, msg: u32, option: u32, send_size: u32, timeout: u32, notify: u32) -> u32 {
+    if send_size < 24 || send_size % 4 != 0 {
+        return MACH_SEND_MSG_TOO_SMALL;
+    }
+    if send_size > MAX_INLINE {
+        return MACH_SEND_NO_BUFFER;
+    }
+    let mut buf = vec![0u8; send_size as usize];
+    if uaccess::copyin(msg, &mut buf).is_err() {
+        return MACH_SEND_INVALID_DATA;
+    }
+    let cancel = if option & MACH_SEND_CANCEL != 0 { notify } else { MACH_PORT_NULL };
+    let mut mem = UserMem { receiver: None };
+    let mut kmsg = match with_ipc(|ipc| ipc.copyin_msg(space, &buf, &mut mem, cancel)) {
+        Ok(k) => k,
+        Err(code) => return code,
+    };
+    let deadline = (option & MACH_SEND_TIMEOUT != 0).then(|| clock::ticks() + ms_to_ticks(timeout));
+    loop {
+        let dest = kmsg.remote_port();
+        let full = with_ipc(|ipc| match ipc.send(kmsg, option) {
+            Ok(()) => None,
+            Err(k) => {
+                // Assert the wait under the lock, so a wake-up cannot slip in
+                // between the full queue and the block.
+                let ev = wait_event(WaitObj::Port(dest.expect("has a destination")), true);
+                let left = deadline.map(|d| d.saturating_sub(clock::ticks()));
+                if left != Some(0) {
+                    sched::assert_wait(ev, left);
+                }
+                Some(k)
+            }
+        });
+        let Some(k) = full else { return MACH_MSG_SUCCESS };
+        kmsg = k;
+        if deadline.is_some_and(|d| clock::ticks() >= d) {
+            let mut mem = UserMem { receiver: None };
+            let (bytes, _) = with_ipc(|ipc| ipc.copyout_pseudo(space, kmsg, &mut mem));
+            let _ = uaccess::copyout(&bytes, msg);
+            return MACH_SEND_TIMED_OUT;
+        }
+        match sched::thread_block() {
+            WaitResult::Interrupted => {
+                let mut mem = UserMem { receiver: None };
+                let (bytes, _) = with_ipc(|ipc| ipc.copyout_pseudo(space, kmsg, &mut mem));
+                let _ = uaccess::copyout(&bytes, msg);
+                return MACH_SEND_INTERRUPTED;
+            }
+            _ => continue,
+        }
+    }
+}
+
+fn receive(space: mach_ipc::SpaceId, msg: u32, option: u32, rcv_size: u32, rcv_name: u32, timeout: u32) -> u32 {
+    let deadline = (option & MACH_RCV_TIMEOUT != 0).then(|| clock::ticks() + if timeout == 0 { 0 } else { ms_to_ticks(timeout) });
+    loop {
+        let got = with_ipc(|ipc| {
+            let r = ipc.receive(space, rcv_name, option, rcv_size);
+            if let Err(RecvError::WouldBlock(obj)) = &r {
+                let left = deadline.map(|d| d.saturating_sub(clock::ticks()));
+                if left != Some(0) {
+                    sched::assert_wait(wait_event(*obj, false), left);
+                }
+            }
+            r
+        });
+        match got {
+            Ok(kmsg) => {
+                let mut mem = UserMem { receiver: None };
+                let (bytes, code) = with_ipc(|ipc| ipc.copyout_msg(space, kmsg, &mut mem));
+                if uaccess::copyout(&bytes, msg).is_err() {
+                    return MACH_RCV_INVALID_DATA;
+                }
+                return code;
+            }
+            Err(RecvError::Code(c)) => return c,
+            Err(RecvError::TooLarge { size, header }) => {
+                match header {
+                    Some(h) => {
+                        let _ = uaccess::copyout(&h, msg);
+                    }
+                    None => {
+                        let _ = uaccess::copyout(&size.to_le_bytes(), msg + 4);
+                    }
+                }
+                return MACH_RCV_TOO_LARGE;
+            }
+            Err(RecvError::WouldBlock(_)) => {
+                if deadline.is_some_and(|d| clock::ticks() >= d) {
+                    return MACH_RCV_TIMED_OUT;
+                }
+                match sched::thread_block() {
+                    WaitResult::TimedOut => return MACH_RCV_TIMED_OUT,
+                    WaitResult::Interrupted if option & MACH_RCV_INTERRUPT != 0 => return MACH_RCV_INTERRUPTED,
+                    _ => continue,
+                }
+            }
+        }
+    }
+}

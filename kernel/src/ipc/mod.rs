@@ -1,0 +1,231 @@
+//! Mach IPC in the kernel: the `mach-ipc` state under one lock, the ports of
+//! kernel objects (tasks, threads, the host), waiting and waking around
+//! message queues, and user memory for out-of-line data.
+//!
+//! # Locking
+//! `IPC` is taken with interrupts off and never held while a thread blocks.
+//! Lock order: `IPC` before the task table (out-of-line memory is allocated
+//! in the receiver while the message is copied out).
+
+pub mod mach_msg;
+pub mod server;
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+
+use mach_ipc::{Event, Ipc, OolMemory, PortId, SpaceId, WaitObj};
+use spin::Mutex;
+
+use crate::i386::{cpu, uaccess};
+use crate::kern::sched_prim::{self as sched, ThreadId};
+use crate::kern::task::{self, TaskId};
+
+/// Kernel-object kinds tagged on ports.
+pub const KOBJ_TASK: u32 = 1;
+pub const KOBJ_THREAD: u32 = 2;
+pub const KOBJ_HOST: u32 = 3;
+pub const KOBJ_HOST_PRIV: u32 = 4;
+pub const KOBJ_DEVICE_MASTER: u32 = 5;
+
+struct State {
+    ipc: Ipc,
+    host: PortId,
+    host_priv: PortId,
+    device_master: PortId,
+    tasks: BTreeMap<TaskId, (SpaceId, PortId)>,
+    threads: BTreeMap<ThreadId, PortId>,
+}
+
+static IPC: Mutex<Option<State>> = Mutex::new(None);
+
+fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
+    cpu::without_interrupts(|| f(IPC.lock().as_mut().expect("IPC not initialized")))
+}
+
+/// Runs `f` on the IPC state, then acts on the events it raised (wakes
+/// threads, serves messages queued to kernel ports).
+pub fn with_ipc<R>(f: impl FnOnce(&mut Ipc) -> R) -> R {
+    let (r, events) = with(|s| {
+        let r = f(&mut s.ipc);
+        (r, s.ipc.take_events())
+    });
+    handle_events(events);
+    r
+}
+
+/// The wait event of a port or port set (`assert_wait` words never used by
+/// object addresses: the top of the address space, above the kernel window).
+pub fn wait_event(obj: WaitObj, sending: bool) -> usize {
+    match obj {
+        WaitObj::Port(p) => 0xFF00_0000usize.wrapping_sub((p.index() as usize) * 4 + if sending { 2 } else { 0 }),
+        WaitObj::Pset(s) => 0xFE00_0000usize.wrapping_sub((s.index() as usize) * 4),
+    }
+}
+
+fn handle_events(events: Vec<Event>) {
+    let mut kernel_ports = Vec::new();
+    for e in events {
+        match e {
+            Event::MessageQueued { port, pset, kernel } => {
+                if kernel {
+                    kernel_ports.push(port);
+                } else {
+                    sched::thread_wakeup(wait_event(WaitObj::Port(port), false));
+                    if let Some(s) = pset {
+                        sched::thread_wakeup(wait_event(WaitObj::Pset(s), false));
+                    }
+                }
+            }
+            Event::SendersMayRetry(p) => {
+                sched::thread_wakeup(wait_event(WaitObj::Port(p), true));
+            }
+            Event::ReceiversAbort { obj, .. } => {
+                sched::thread_wakeup(wait_event(obj, false));
+            }
+            Event::KObjectDied { .. } => {}
+        }
+    }
+    for p in kernel_ports {
+        server::serve_port(p);
+    }
+}
+
+/// Creates the host, host-privilege and device-master ports.
+pub fn init() {
+    let mut ipc = Ipc::new();
+    let host = ipc.alloc_kernel_port(Some((KOBJ_HOST, 0)));
+    let host_priv = ipc.alloc_kernel_port(Some((KOBJ_HOST_PRIV, 0)));
+    let device_master = ipc.alloc_kernel_port(Some((KOBJ_DEVICE_MASTER, 0)));
+    cpu::without_interrupts(|| {
+        *IPC.lock() = Some(State { ipc, host, host_priv, device_master, tasks: BTreeMap::new(), threads: BTreeMap::new() });
+    });
+}
+
+/// Gives `task` its IPC space and task port.
+pub fn task_init(t: TaskId) {
+    with(|s| {
+        let space = s.ipc.space_create();
+        let port = s.ipc.alloc_kernel_port(Some((KOBJ_TASK, u64::from(t))));
+        s.tasks.insert(t, (space, port));
+    });
+}
+
+/// Destroys `task`'s space and port (its rights die, notifications go out).
+pub fn task_destroy(t: TaskId) {
+    let events = with(|s| {
+        if let Some((space, port)) = s.tasks.remove(&t) {
+            let _ = s.ipc.space_destroy(space);
+            let _ = s.ipc.destroy_kernel_port(port);
+        }
+        s.ipc.take_events()
+    });
+    handle_events(events);
+}
+
+/// Destroys the port of thread `th`, if it has one.
+pub fn thread_destroy(th: ThreadId) {
+    let events = with(|s| {
+        if let Some(p) = s.threads.remove(&th) {
+            let _ = s.ipc.destroy_kernel_port(p);
+        }
+        s.ipc.take_events()
+    });
+    handle_events(events);
+}
+
+/// The space of `task`.
+pub fn space_of(t: TaskId) -> Option<SpaceId> {
+    with(|s| s.tasks.get(&t).map(|x| x.0))
+}
+
+/// The space of the running thread's task.
+pub fn current_space() -> Option<SpaceId> {
+    space_of(task::current()?)
+}
+
+/// Which kernel port a send right is made for.
+#[derive(Clone, Copy, Debug)]
+pub enum KernelPort {
+    Task(TaskId),
+    Thread(ThreadId),
+    Host,
+    HostPriv,
+    DeviceMaster,
+}
+
+/// Makes a send right to `which` and copies it out into `space`; returns the
+/// name (`MACH_PORT_NULL` when the object has no port).
+pub fn give_send(space: SpaceId, which: KernelPort) -> u32 {
+    with_ipc_state(|s| {
+        let port = match which {
+            KernelPort::Task(t) => s.tasks.get(&t).map(|x| x.1),
+            KernelPort::Thread(th) => Some(*s.threads.entry(th).or_insert_with(|| {
+                s.ipc.alloc_kernel_port(Some((KOBJ_THREAD, u64::from(th))))
+            })),
+            KernelPort::Host => Some(s.host),
+            KernelPort::HostPriv => Some(s.host_priv),
+            KernelPort::DeviceMaster => Some(s.device_master),
+        };
+        match port.and_then(|p| s.ipc.make_send(p).ok()) {
+            Some(r) => s.ipc.copyout_right(space, r),
+            None => 0,
+        }
+    })
+}
+
+fn with_ipc_state<R>(f: impl FnOnce(&mut State) -> R) -> R {
+    let (r, events) = with(|s| {
+        let r = f(s);
+        (r, s.ipc.take_events())
+    });
+    handle_events(events);
+    r
+}
+
+/// The kernel object a port stands for.
+pub fn kobject_of(p: PortId) -> Option<(u32, u64)> {
+    with(|s| s.ipc.port_kobject(p))
+}
+
+/// The task a name in `space` denotes (a send right to a task port).
+pub fn task_from_name(space: SpaceId, name: u32) -> Option<TaskId> {
+    with(|s| {
+        let p = s.ipc.lookup_port(space, name)?;
+        match s.ipc.port_kobject(p)? {
+            (KOBJ_TASK, id) => Some(id as TaskId),
+            _ => None,
+        }
+    })
+}
+
+/// Out-of-line memory of the running task (sender) and of a receiver.
+pub struct UserMem {
+    /// The receiving task, for `allocate` (None: the running task).
+    pub receiver: Option<TaskId>,
+}
+
+impl OolMemory for UserMem {
+    fn read(&mut self, addr: u32, len: u32) -> Result<Vec<u8>, ()> {
+        let mut v = alloc::vec![0u8; len as usize];
+        uaccess::copyin(addr, &mut v).map_err(|_| ())?;
+        Ok(v)
+    }
+
+    fn deallocate(&mut self, addr: u32, len: u32) -> Result<(), ()> {
+        let t = task::current().ok_or(())?;
+        task::with_task(t, |tk| tk.map.deallocate(addr, len)).ok_or(())?.map_err(|_| ())
+    }
+
+    fn allocate(&mut self, data: &[u8]) -> Result<u32, ()> {
+        let t = self.receiver.or_else(task::current).ok_or(())?;
+        task::with_task(t, |tk| {
+            if data.is_empty() {
+                return Ok(0);
+            }
+            let at = tk.map.allocate(0, data.len() as u32, true).map_err(|_| ())?;
+            tk.map.write_kernel(at, data).map_err(|_| ())?;
+            Ok(at)
+        })
+        .ok_or(())?
+    }
+}
