@@ -209,6 +209,22 @@ fn boot_script_loads_and_starts_an_elf_module() {
 }
 
 #[test]
+fn boot_tasks_get_rights_at_gnu_mach_names_and_exchange_messages() {
+    let (hello, rt) = (user_program("hello"), user_program("ipc_roundtrip"));
+    let o = run(&boot("bootstrap-ipc", "test=bootstrap")
+        .module(&format!("{} ${{host-port}} ${{device-port}} $(task-create) $(task-resume)", hello.display()))
+        .module(&format!("{} $(task-create) $(task-resume)", rt.display())));
+    o.expect(Verdict::Pass)
+        // Rights inserted at the lowest free names, as GNU Mach does.
+        .expect_log(&format!("task loaded: {} 1 2", hello.display()))
+        .expect_log("hello: mach_task_self() = 3 (again 3), mach_reply_port() = 4")
+        .expect_log("user-test: hello ok")
+        .expect_log("user-test: ipc_roundtrip ok")
+        .expect_log("bootstrap: 2 boot task(s) ran and ended")
+        .expect_no_log("FAILED");
+}
+
+#[test]
 fn boot_script_errors_are_reported_not_fatal() {
     let hello = user_program("hello");
     run(&boot("bootstrap-bad", "test=boot")

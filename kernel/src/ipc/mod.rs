@@ -112,6 +112,12 @@ pub fn task_init(t: TaskId) {
 
 /// Destroys `task`'s space and port (its rights die, notifications go out).
 pub fn task_destroy(t: TaskId) {
+    let special = cpu::without_interrupts(|| SPECIAL.lock().remove(&t));
+    if let Some(sp) = special {
+        for r in [sp.exception, sp.bootstrap].into_iter().flatten() {
+            with_ipc(|ipc| ipc.release_right(r));
+        }
+    }
     let events = with(|s| {
         if let Some((space, port)) = s.tasks.remove(&t) {
             let _ = s.ipc.space_destroy(space);
@@ -228,4 +234,62 @@ impl OolMemory for UserMem {
         })
         .ok_or(())?
     }
+}
+
+/// Task special ports (`mach/task_special_ports.h`).
+pub const TASK_KERNEL_PORT: u32 = 1;
+pub const TASK_EXCEPTION_PORT: u32 = 3;
+pub const TASK_BOOTSTRAP_PORT: u32 = 4;
+
+/// The special ports a task holds (send rights, kept by the kernel).
+#[derive(Default)]
+pub struct SpecialPorts {
+    pub exception: Option<mach_ipc::Right>,
+    pub bootstrap: Option<mach_ipc::Right>,
+}
+
+static SPECIAL: Mutex<BTreeMap<TaskId, SpecialPorts>> = Mutex::new(BTreeMap::new());
+
+/// `task_set_special_port` with the right named `name` in `from` (COPY_SEND).
+pub fn task_set_special_port_from(from: Option<SpaceId>, t: TaskId, which: u32, name: u32) -> u32 {
+    use mach_ipc::consts::kern::*;
+    let Some(from) = from else { return KERN_INVALID_ARGUMENT };
+    if !matches!(which, TASK_KERNEL_PORT | TASK_EXCEPTION_PORT | TASK_BOOTSTRAP_PORT) {
+        return KERN_INVALID_ARGUMENT;
+    }
+    let right = if name == 0 {
+        None
+    } else {
+        match with_ipc(|ipc| ipc.copyin_right(from, name, mach_ipc::consts::ty::MACH_MSG_TYPE_COPY_SEND)) {
+            Ok(r) => Some(r),
+            Err(e) => return e,
+        }
+    };
+    set_special_port(t, which, right)
+}
+
+/// Stores `right` as special port `which` of `t`, releasing the old one.
+pub fn set_special_port(t: TaskId, which: u32, right: Option<mach_ipc::Right>) -> u32 {
+    use mach_ipc::consts::kern::*;
+    let old = cpu::without_interrupts(|| {
+        let mut sp = SPECIAL.lock();
+        let e = sp.entry(t).or_default();
+        match which {
+            TASK_EXCEPTION_PORT => Ok(core::mem::replace(&mut e.exception, right)),
+            TASK_BOOTSTRAP_PORT => Ok(core::mem::replace(&mut e.bootstrap, right)),
+            _ => Err(right),
+        }
+    });
+    match old {
+        Ok(Some(r)) => with_ipc(|ipc| ipc.release_right(r)),
+        Ok(None) => {}
+        Err(r) => {
+            // TASK_KERNEL_PORT: GNU Mach does not let the task port be replaced this way.
+            if let Some(r) = r {
+                with_ipc(|ipc| ipc.release_right(r));
+            }
+            return KERN_INVALID_ARGUMENT;
+        }
+    }
+    KERN_SUCCESS
 }

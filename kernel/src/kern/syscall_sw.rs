@@ -27,7 +27,215 @@ const TRAPS: &[Trap] = &[
     Trap { number: -59, args: 1, name: "swtch_pri", handler: swtch_pri },
     Trap { number: -60, args: 0, name: "swtch", handler: swtch },
     Trap { number: -61, args: 3, name: "thread_switch", handler: thread_switch },
+    Trap { number: -64, args: 11, name: "syscall_vm_map", handler: sys_vm_map },
+    Trap { number: -65, args: 4, name: "syscall_vm_allocate", handler: sys_vm_allocate },
+    Trap { number: -66, args: 3, name: "syscall_vm_deallocate", handler: sys_vm_deallocate },
+    Trap { number: -68, args: 3, name: "syscall_task_create", handler: sys_task_create },
+    Trap { number: -69, args: 1, name: "syscall_task_terminate", handler: sys_task_terminate },
+    Trap { number: -70, args: 1, name: "syscall_task_suspend", handler: sys_task_suspend },
+    Trap { number: -71, args: 3, name: "syscall_task_set_special_port", handler: sys_task_set_special_port },
+    Trap { number: -72, args: 3, name: "syscall_mach_port_allocate", handler: sys_mach_port_allocate },
+    Trap { number: -73, args: 2, name: "syscall_mach_port_deallocate", handler: sys_mach_port_deallocate },
+    Trap { number: -74, args: 4, name: "syscall_mach_port_insert_right", handler: sys_mach_port_insert_right },
+    Trap { number: -75, args: 3, name: "syscall_mach_port_allocate_name", handler: sys_mach_port_allocate_name },
+    Trap { number: -76, args: 1, name: "syscall_thread_depress_abort", handler: sys_thread_depress_abort },
 ];
+
+// ---------------------------------------------------------------------------
+// The syscall_* shortcuts: the same operations as the RPCs, without a message.
+
+fn caller_space() -> Option<mach_ipc::SpaceId> {
+    crate::ipc::current_space()
+}
+
+/// The task a name of the caller denotes, or `KERN_INVALID_TASK`... GNU Mach
+/// answers `MACH_SEND_INVALID_DEST` for a name that is no task port.
+fn target_task(name: u32) -> Result<task::TaskId, u32> {
+    let space = caller_space().ok_or(KERN_INVALID_TASK as u32)?;
+    crate::ipc::task_from_name(space, name).ok_or(mach_ipc::consts::msg::MACH_SEND_INVALID_DEST)
+}
+
+fn result(r: Result<(), i32>) -> u32 {
+    match r {
+        Ok(()) => KERN_SUCCESS as u32,
+        Err(e) => e as u32,
+    }
+}
+
+/// `syscall_vm_map(target, &address, size, mask, anywhere, memory_object, offset, copy, cur_prot, max_prot, inheritance)`:
+/// anonymous memory only until memory objects exist.
+fn sys_vm_map(a: &[u32; 11]) -> u32 {
+    if a[5] != 0 {
+        return KERN_INVALID_ARGUMENT as u32;
+    }
+    let t = match target_task(a[0]) {
+        Ok(t) => t,
+        Err(e) => return e,
+    };
+    let Ok(hint) = uaccess::read_u32(a[1]) else { return KERN_INVALID_ADDRESS as u32 };
+    let (size, mask, anywhere) = (a[2], a[3], a[4] != 0);
+    let r = task::with_task(t, |tk| -> Result<u32, i32> {
+        let align = mask.wrapping_add(1).max(4096);
+        let start = if anywhere && align > 4096 { hint.next_multiple_of(align) } else { hint };
+        let at = tk.map.allocate(start, size, anywhere)?;
+        if a[8] != kerncore::vm_entries::VM_PROT_DEFAULT || a[9] != kerncore::vm_entries::VM_PROT_ALL {
+            tk.map.protect(at, size, true, a[9])?;
+            tk.map.protect(at, size, false, a[8] & a[9])?;
+        }
+        tk.map.inherit(at, size, a[10])?;
+        Ok(at)
+    });
+    match r {
+        Some(Ok(at)) => match uaccess::copyout(&at.to_le_bytes(), a[1]) {
+            Ok(()) => KERN_SUCCESS as u32,
+            Err(_) => KERN_INVALID_ADDRESS as u32,
+        },
+        Some(Err(e)) => e as u32,
+        None => KERN_INVALID_TASK as u32,
+    }
+}
+
+/// `syscall_vm_allocate(target, &address, size, anywhere)`.
+fn sys_vm_allocate(a: &[u32; 11]) -> u32 {
+    let t = match target_task(a[0]) {
+        Ok(t) => t,
+        Err(e) => return e,
+    };
+    let Ok(hint) = uaccess::read_u32(a[1]) else { return KERN_INVALID_ADDRESS as u32 };
+    match task::with_task(t, |tk| tk.map.allocate(hint, a[2], a[3] != 0)) {
+        Some(Ok(at)) => match uaccess::copyout(&at.to_le_bytes(), a[1]) {
+            Ok(()) => KERN_SUCCESS as u32,
+            Err(_) => KERN_INVALID_ADDRESS as u32,
+        },
+        Some(Err(e)) => e as u32,
+        None => KERN_INVALID_TASK as u32,
+    }
+}
+
+/// `syscall_vm_deallocate(target, address, size)`.
+fn sys_vm_deallocate(a: &[u32; 11]) -> u32 {
+    match target_task(a[0]) {
+        Ok(t) => result(task::with_task(t, |tk| tk.map.deallocate(a[1], a[2])).unwrap_or(Err(KERN_INVALID_TASK))),
+        Err(e) => e,
+    }
+}
+
+/// `syscall_task_create(parent, inherit_memory, &child)`.
+fn sys_task_create(a: &[u32; 11]) -> u32 {
+    let parent = match target_task(a[0]) {
+        Ok(t) => t,
+        Err(e) => return e,
+    };
+    let Some(space) = caller_space() else { return KERN_INVALID_TASK as u32 };
+    match task::create_child(parent, a[1] != 0) {
+        Ok(child) => {
+            let name = crate::ipc::give_send(space, crate::ipc::KernelPort::Task(child));
+            if uaccess::copyout(&name.to_le_bytes(), a[2]).is_err() {
+                task::terminate(child);
+                return KERN_INVALID_ADDRESS as u32;
+            }
+            KERN_SUCCESS as u32
+        }
+        Err(e) => e as u32,
+    }
+}
+
+/// `syscall_task_terminate(task)`.
+fn sys_task_terminate(a: &[u32; 11]) -> u32 {
+    match target_task(a[0]) {
+        Ok(t) => {
+            task::terminate(t);
+            KERN_SUCCESS as u32
+        }
+        Err(e) => e,
+    }
+}
+
+/// `syscall_task_suspend(task)`.
+fn sys_task_suspend(a: &[u32; 11]) -> u32 {
+    match target_task(a[0]) {
+        Ok(t) => result(task::suspend(t)),
+        Err(e) => e,
+    }
+}
+
+/// `syscall_task_set_special_port(task, which, port)`.
+fn sys_task_set_special_port(a: &[u32; 11]) -> u32 {
+    match target_task(a[0]) {
+        Ok(t) => crate::ipc::task_set_special_port_from(caller_space(), t, a[1], a[2]),
+        Err(e) => e,
+    }
+}
+
+/// `syscall_mach_port_allocate(task, right, &name)`.
+fn sys_mach_port_allocate(a: &[u32; 11]) -> u32 {
+    let t = match target_task(a[0]) {
+        Ok(t) => t,
+        Err(e) => return e,
+    };
+    let Some(space) = crate::ipc::space_of(t) else { return KERN_INVALID_TASK as u32 };
+    match crate::ipc::with_ipc(|ipc| ipc.mach_port_allocate(space, a[1])) {
+        Ok(name) => match uaccess::copyout(&name.to_le_bytes(), a[2]) {
+            Ok(()) => KERN_SUCCESS as u32,
+            Err(_) => {
+                crate::ipc::with_ipc(|ipc| ipc.mach_port_destroy(space, name).ok());
+                KERN_INVALID_ADDRESS as u32
+            }
+        },
+        Err(e) => e,
+    }
+}
+
+/// `syscall_mach_port_deallocate(task, name)`.
+fn sys_mach_port_deallocate(a: &[u32; 11]) -> u32 {
+    let t = match target_task(a[0]) {
+        Ok(t) => t,
+        Err(e) => return e,
+    };
+    let Some(space) = crate::ipc::space_of(t) else { return KERN_INVALID_TASK as u32 };
+    match crate::ipc::with_ipc(|ipc| ipc.mach_port_deallocate(space, a[1])) {
+        Ok(()) => KERN_SUCCESS as u32,
+        Err(e) => e,
+    }
+}
+
+/// `syscall_mach_port_insert_right(task, name, right, right_type)`: `right`
+/// is a name in the caller's space, taken with disposition `right_type`.
+fn sys_mach_port_insert_right(a: &[u32; 11]) -> u32 {
+    let t = match target_task(a[0]) {
+        Ok(t) => t,
+        Err(e) => return e,
+    };
+    let (Some(from), Some(to)) = (caller_space(), crate::ipc::space_of(t)) else { return KERN_INVALID_TASK as u32 };
+    crate::ipc::with_ipc(|ipc| {
+        let right = match ipc.copyin_right(from, a[2], a[3]) {
+            Ok(r) => r,
+            Err(e) => return e,
+        };
+        match ipc.mach_port_insert_right(to, a[1], right) {
+            Ok(()) => KERN_SUCCESS as u32,
+            Err(e) => e,
+        }
+    })
+}
+
+/// `syscall_mach_port_allocate_name(task, right, name)`.
+fn sys_mach_port_allocate_name(a: &[u32; 11]) -> u32 {
+    let t = match target_task(a[0]) {
+        Ok(t) => t,
+        Err(e) => return e,
+    };
+    let Some(space) = crate::ipc::space_of(t) else { return KERN_INVALID_TASK as u32 };
+    match crate::ipc::with_ipc(|ipc| ipc.mach_port_allocate_name(space, a[1], a[2])) {
+        Ok(()) => KERN_SUCCESS as u32,
+        Err(e) => e,
+    }
+}
+
+/// `syscall_thread_depress_abort(thread)`: ends a priority depression.
+fn sys_thread_depress_abort(_a: &[u32; 11]) -> u32 {
+    KERN_SUCCESS as u32
+}
 
 /// Outcome of a trap the table does not have.
 pub enum Unknown {

@@ -166,3 +166,32 @@ pub fn resume(task: TaskId) -> Result<(), KernReturn> {
     }
     Ok(())
 }
+
+/// `task_create`: a new task whose parent is `parent`; with `inherit`, its
+/// address space gets a copy of the parent's memory (entries marked
+/// `VM_INHERIT_NONE` excepted; `VM_INHERIT_SHARE` is copied too until the VM
+/// work brings shared and copy-on-write memory).
+///
+/// # Errors
+/// `KERN_RESOURCE_SHORTAGE` without memory, `KERN_INVALID_ARGUMENT` for an unknown parent.
+pub fn create_child(parent: TaskId, inherit: bool) -> Result<TaskId, KernReturn> {
+    let name = with_task(parent, |p| p.name.clone()).ok_or(KERN_INVALID_ARGUMENT)?;
+    let child = create(&name)?;
+    if inherit {
+        let copied = cpu::without_interrupts(|| {
+            let mut tasks = TASKS.lock();
+            let mut c = tasks.remove(&child).ok_or(KERN_INVALID_ARGUMENT)?;
+            let r = match tasks.get(&parent) {
+                Some(p) => c.map.copy_from(&p.map),
+                None => Err(KERN_INVALID_ARGUMENT),
+            };
+            tasks.insert(child, c);
+            r
+        });
+        if let Err(e) = copied {
+            terminate(child);
+            return Err(e);
+        }
+    }
+    Ok(child)
+}

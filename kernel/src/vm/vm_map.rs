@@ -173,6 +173,28 @@ impl VmMap {
     }
 }
 
+impl VmMap {
+    /// Copies every inheritable entry of `parent` (and its pages) into this
+    /// empty map, for `task_create` with inherited memory.
+    ///
+    /// # Errors
+    /// `KERN_RESOURCE_SHORTAGE` without memory (what was copied stays; the
+    /// caller destroys the map).
+    pub fn copy_from(&mut self, parent: &VmMap) -> Result<(), KernReturn> {
+        for e in parent.entries.entries().filter(|e| e.attrs.inheritance != vm_entries::VM_INHERIT_NONE) {
+            self.entries.allocate(e.start, e.end - e.start, false, e.attrs)?;
+            for (&va, &ppa) in parent.pages.range(e.start..e.end) {
+                let pa = vm_page::alloc_page(Zone::Any).ok_or(KERN_RESOURCE_SHORTAGE)?;
+                // SAFETY: both pages are whole pages in the linear map; `pa` is fresh.
+                unsafe { core::ptr::copy_nonoverlapping(phys_to_virt(ppa) as *const u8, phys_to_virt(pa) as *mut u8, PAGE_SIZE as usize) };
+                self.pages.insert(va, pa);
+                self.map_page(va, pa, e.attrs.prot)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Drop for VmMap {
     fn drop(&mut self) {
         let all: alloc::vec::Vec<u32> = self.pages.values().copied().collect();
