@@ -7,6 +7,7 @@ use std::path::PathBuf;
 fn main() {
     let target = std::env::var("TARGET").unwrap_or_default();
     println!("cargo:rerun-if-changed=build.rs");
+    generate_stubs();
     if !target.starts_with("i586") {
         return;
     }
@@ -28,4 +29,20 @@ fn main() {
     ] {
         println!("cargo:rustc-link-arg-bins={}", arg);
     }
+}
+
+/// MIG user stubs for the kernel's interfaces, from GNU Mach's own `.defs`.
+fn generate_stubs() {
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    println!("cargo:rerun-if-env-changed=MACH_DEFS_INCLUDE");
+    let opts = mig::Options { runtime_path: Some("crate::mig::rt".into()), ..mig::Options::user() };
+    for (defs, file) in [
+        ("mach/mach.defs", "mach_user.rs"),
+        ("mach/mach_port.defs", "mach_port_user.rs"),
+        ("mach/mach_host.defs", "mach_host_user.rs"),
+    ] {
+        let code = mig::generate_user(defs, &opts).unwrap_or_else(|e| panic!("MIG on {defs}: {e}"));
+        std::fs::write(out.join(file), code).expect("writing MIG stubs");
+    }
+    std::fs::write(out.join("mig_rt.rs"), mig::runtime_source()).expect("writing MIG runtime");
 }

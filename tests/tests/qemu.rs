@@ -237,3 +237,16 @@ fn boot_script_errors_are_reported_not_fatal() {
         .expect_log("boot script: module 0: undefined variable no-such-variable")
         .expect_log("no boot task started");
 }
+
+#[test]
+fn kernel_rpcs_from_gnu_mach_defs_work_and_leak_nothing() {
+    let rpc = user_program("rpc");
+    run(&boot("rpc", "test=bootstrap").module(&format!("{} $(task-create) $(task-resume)", rpc.display())))
+        .expect(Verdict::Pass)
+        .expect_log("rpc: host_info basic: cpus 1")
+        .expect_log("rpc: task_threads: 2 threads")
+        .expect_log("rpc: message from the child thread received")
+        .expect_log("user-test: rpc ok")
+        .expect_log("bootstrap: ipc consistent")
+        .expect_no_log("FAILED");
+}

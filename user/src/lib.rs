@@ -30,6 +30,7 @@
 
 pub mod args;
 pub mod message;
+pub mod mig;
 pub mod print;
 #[cfg(target_arch = "x86")]
 pub mod rt;

@@ -194,6 +194,7 @@ pub(crate) fn write32(b: &mut [u8], off: usize, v: u32) {
 }
 
 /// The kernel's access to user memory for out-of-line data.
+#[allow(clippy::result_unit_err)]
 pub trait OolMemory {
     /// Reads `len` bytes at `addr` of the sending task.
     ///
@@ -322,7 +323,7 @@ impl KMsgBuilder {
     /// Appends raw bytes (padded to 4).
     pub fn raw(mut self, bytes: &[u8]) -> Self {
         self.msg.body.extend_from_slice(bytes);
-        while self.msg.body.len() % 4 != 0 {
+        while !self.msg.body.len().is_multiple_of(4) {
             self.msg.body.push(0);
         }
         self

@@ -16,7 +16,56 @@
 //!   recomputes every count from scratch.
 //! - Dead ports are turned into dead names lazily, when a name is next used,
 //!   exactly as GNU Mach does (so user-reference counts match).
+//! - Names are allocated lowest-free-first from 1 (GNU Mach 1.8 behaviour).
 //! - No `unsafe`.
+//!
+//! # How the kernel drives it
+//! Ids given to this crate must come from it and be live (a stale
+//! [`SpaceId`] panics in the copyout functions; the `mach_port_*` calls
+//! return `KERN_INVALID_TASK`). After every call, drain
+//! [`Ipc::take_events`] and act on each [`Event`].
+//!
+//! **Task creation**: [`Ipc::space_create`]. Kernel objects get ports with
+//! [`Ipc::alloc_kernel_port`]; hand out send rights with [`Ipc::make_send`]
+//! and put them in a task with [`Ipc::copyout_right`] (lowest free name, or
+//! the existing name plus one user reference: `mach_task_self`) or
+//! [`Ipc::mach_port_insert_right`] (boot script).
+//!
+//! **mach_msg send**: copy `send_size` bytes from the user, then
+//! [`Ipc::copyin_msg`] (returns a `MACH_SEND_*` code or a [`KMsg`]; out-of-line
+//! memory is read through your [`OolMemory`]). Then [`Ipc::send`]: `Ok` means
+//! sent; `Err(kmsg)` means the queue is full: with `MACH_SEND_TIMEOUT` and a
+//! zero timeout, or when the wait times out or is interrupted, give the
+//! message back with [`Ipc::copyout_pseudo`], write its bytes to the user
+//! buffer and return `MACH_SEND_TIMED_OUT`/`MACH_SEND_INTERRUPTED` (OR the
+//! returned bits in); otherwise block the thread on
+//! [`WaitObj::Port`] and call [`Ipc::send`] again on
+//! [`Event::SendersMayRetry`]. `MACH_SEND_NOTIFY` is not supported.
+//!
+//! **Kernel servers**: [`Event::MessageQueued`] with `kernel: true` means a
+//! message waits on a kernel-held port: [`Ipc::dequeue`] it, decode
+//! [`KMsg::body`] (rights in [`KMsg::ports`], memory in [`KMsg::ool`]), take
+//! the reply right with [`KMsg::take_local`], build the reply with
+//! [`KMsgBuilder`] and [`Ipc::send_always`] it, and [`Ipc::destroy_kmsg`] the
+//! request (or what is left of it: rights taken out are yours to place).
+//!
+//! **mach_msg receive**: [`Ipc::receive`]. On `Ok(kmsg)`, [`Ipc::copyout_msg`]
+//! gives the bytes to write to the user buffer and the return code. On
+//! [`RecvError::WouldBlock`], return `MACH_RCV_TIMED_OUT` for a zero timeout,
+//! else block on the [`WaitObj`] and retry on [`Event::MessageQueued`] (for
+//! the port, or its `pset`); on [`Event::ReceiversAbort`] for that object,
+//! return its code (`MACH_RCV_PORT_DIED`, `MACH_RCV_PORT_CHANGED`). On
+//! [`RecvError::TooLarge`], write either the size into the user's
+//! `msgh_size` (`MACH_RCV_LARGE`: the message stays queued) or the returned
+//! 24-byte header, and return `MACH_RCV_TOO_LARGE`. `MACH_RCV_NOTIFY` is not
+//! supported.
+//!
+//! **Task death**: [`Ipc::space_destroy`] after the task's threads stopped
+//! (wake any of its threads still blocked in IPC first). Every right goes:
+//! receive rights die (or go to their port-destroyed backup), queued
+//! messages are destroyed, other tasks' names become dead names with
+//! dead-name notifications, send-once rights send send-once notifications.
+//! When a kernel object dies, [`Ipc::destroy_kernel_port`].
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -31,6 +80,7 @@ mod mqueue;
 mod notify;
 mod mach_port;
 mod check;
+mod kernel_msg;
 
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
@@ -371,7 +421,7 @@ impl Ipc {
 
     /// True if `port` exists and is alive.
     pub fn port_alive(&self, port: PortId) -> bool {
-        self.ports.get(port.idx, port.gen).map_or(false, |p| p.alive())
+        self.ports.get(port.idx, port.gen).is_some_and(|p| p.alive())
     }
 
     /// `(srights, sorights, mscount)` of `port`.

@@ -573,8 +573,8 @@ impl Ipc {
     /// `mscount >= sync`. `notify` is consumed (destroyed on error).
     ///
     /// # Errors
-    /// `KERN_INVALID_VALUE` (unknown id, or nonzero sync for
-    /// port-destroyed), `KERN_INVALID_NAME`, `KERN_INVALID_RIGHT`,
+    /// `KERN_INVALID_CAPABILITY` (notify is dead), `KERN_INVALID_VALUE`
+    /// (unknown id, or nonzero sync for port-destroyed), `KERN_INVALID_NAME`, `KERN_INVALID_RIGHT`,
     /// `KERN_INVALID_ARGUMENT` (dead name without sync),
     /// `KERN_UREFS_OVERFLOW`, `KERN_INVALID_TASK`.
     pub fn mach_port_request_notification(
@@ -603,7 +603,9 @@ impl Ipc {
         sync: u32,
         notify: Right,
     ) -> Result<Right, (u32, Right)> {
-        let notify = if notify.is_dead() { Right::null() } else { notify };
+        if notify.is_dead() {
+            return Err((KERN_INVALID_CAPABILITY, notify));
+        }
         match id {
             MACH_NOTIFY_PORT_DESTROYED => {
                 if sync != 0 {

@@ -67,7 +67,8 @@ impl Ipc {
     /// `MACH_SEND_INVALID_NOTIFY`, `MACH_SEND_INVALID_DEST` (unknown name, no
     /// send right, or a dead name), `MACH_SEND_INVALID_REPLY`,
     /// `MACH_SEND_INVALID_TYPE`, `MACH_SEND_INVALID_RIGHT`,
-    /// `MACH_SEND_INVALID_MEMORY`. Header errors leave the space untouched;
+    /// `MACH_SEND_INVALID_MEMORY`; `MACH_SEND_INVALID_DEST` also for an
+    /// unknown (dead) space. Header errors leave the space untouched;
     /// after a body error every right already taken (header included) is
     /// destroyed, as in GNU Mach.
     pub fn copyin_msg(
@@ -77,8 +78,11 @@ impl Ipc {
         mem: &mut dyn OolMemory,
         cancel: u32,
     ) -> Result<KMsg, u32> {
-        if msg.len() < HEADER_SIZE || msg.len() % 4 != 0 {
+        if msg.len() < HEADER_SIZE || !msg.len().is_multiple_of(4) {
             return Err(MACH_SEND_MSG_TOO_SMALL);
+        }
+        if !self.space_exists(space) {
+            return Err(MACH_SEND_INVALID_DEST);
         }
         let mbits = read32(msg, 0) & !MACH_MSGH_BITS_CIRCULAR;
         let dest_name = read32(msg, 8);
@@ -296,6 +300,11 @@ impl Ipc {
     /// `option` lacks `MACH_SEND_ALWAYS`): the kernel blocks the sender on
     /// [`WaitObj::Port`] and retries on [`Event::SendersMayRetry`], or, on
     /// timeout/interrupt, gives the message back with [`Ipc::copyout_pseudo`].
+    ///
+    /// # Panics
+    /// If the message has no destination port (a kernel-built message with
+    /// a null destination must go through [`Ipc::send_always`]).
+    #[allow(clippy::result_large_err)] // the message goes back to the caller by value
     pub fn send(&mut self, kmsg: KMsg, option: u32) -> Result<(), KMsg> {
         let p = kmsg.remote.port_id().expect("copied-in message has a destination");
         let port = self.port(p);
@@ -348,6 +357,7 @@ impl Ipc {
     /// receive right or port set), `MACH_RCV_IN_SET`, would-block, and
     /// `MACH_RCV_TOO_LARGE` (with `MACH_RCV_LARGE` the message stays queued;
     /// without it the message is dequeued, its reply and body destroyed).
+    /// An unknown space gives `MACH_RCV_INVALID_NAME`.
     pub fn receive(&mut self, space: SpaceId, name: u32, option: u32, rcv_size: u32) -> Result<KMsg, RecvError> {
         let e = self
             .spaces
@@ -413,6 +423,9 @@ impl Ipc {
     /// The second value is `MACH_MSG_SUCCESS`, or `MACH_RCV_BODY_ERROR |
     /// MACH_MSG_VM_SPACE` when some out-of-line region could not be
     /// allocated (its address is then 0); the bytes are valid either way.
+    ///
+    /// # Panics
+    /// If `space` is not a live space of this `Ipc` (a kernel bug).
     pub fn copyout_msg(&mut self, space: SpaceId, mut kmsg: KMsg, mem: &mut dyn OolMemory) -> (Vec<u8>, u32) {
         let reply = kmsg.local.take();
         let reply_name = self.copyout_right(space, reply);
@@ -428,7 +441,12 @@ impl Ipc {
     /// Gives an unsent message back to its sender (send timed out or was
     /// interrupted; GNU Mach `ipc_kmsg_copyout_pseudo`): every right is copied
     /// back out into `space` and memory re-allocated there. Returns the bytes
-    /// for the user buffer (remote = destination name, local = reply name).
+    /// for the user buffer (remote = destination name, local = reply name)
+    /// and the return-code bits to OR into the send error
+    /// (`MACH_MSG_VM_SPACE` when memory could not be re-allocated).
+    ///
+    /// # Panics
+    /// If `space` is not a live space of this `Ipc` (a kernel bug).
     pub fn copyout_pseudo(&mut self, space: SpaceId, mut kmsg: KMsg, mem: &mut dyn OolMemory) -> (Vec<u8>, u32) {
         let dest = kmsg.remote.take();
         let dest_name = self.copyout_right(space, dest);

@@ -268,8 +268,11 @@ impl Ipc {
     ///
     /// # Errors
     /// `KERN_INVALID_VALUE` (bad disposition), `KERN_INVALID_NAME`,
-    /// `KERN_INVALID_RIGHT`.
+    /// `KERN_INVALID_RIGHT`, `KERN_INVALID_TASK` (unknown space).
     pub fn copyin_right(&mut self, space: SpaceId, name: u32, disp: u32) -> Result<Right, u32> {
+        if !self.space_exists(space) {
+            return Err(KERN_INVALID_TASK);
+        }
         self.copyin_right_inner(space, name, disp, true, None)
     }
 
@@ -287,6 +290,9 @@ impl Ipc {
     /// for send/receive rights to a port the space already names, otherwise
     /// the lowest free name. Dead ports give `MACH_PORT_DEAD`. Send-right
     /// user references that would overflow stay pegged (GNU Mach).
+    ///
+    /// # Panics
+    /// If `space` is not a live space of this `Ipc` (a kernel bug).
     pub fn copyout_right(&mut self, space: SpaceId, right: Right) -> u32 {
         match right.0 {
             RightInner::Null => MACH_PORT_NULL,
@@ -381,8 +387,12 @@ impl Ipc {
     /// `KERN_INVALID_VALUE` (name null or dead), `KERN_INVALID_CAPABILITY`
     /// (null, dead right or dead port), `KERN_RIGHT_EXISTS` (the space names
     /// the port under another name), `KERN_NAME_EXISTS` (name in use for
-    /// something else), `KERN_UREFS_OVERFLOW`.
+    /// something else), `KERN_UREFS_OVERFLOW`, `KERN_INVALID_TASK`.
     pub fn mach_port_insert_right(&mut self, space: SpaceId, name: u32, right: Right) -> Result<(), u32> {
+        if !self.space_exists(space) {
+            self.release_right(right);
+            return Err(KERN_INVALID_TASK);
+        }
         if name == MACH_PORT_NULL || name == MACH_PORT_DEAD {
             self.release_right(right);
             return Err(KERN_INVALID_VALUE);
@@ -390,7 +400,8 @@ impl Ipc {
         let Some((kind, p)) = right.port() else {
             return Err(KERN_INVALID_CAPABILITY);
         };
-        if kind != RightKind::SendOnce {
+        let alive = self.port(p).alive();
+        if kind != RightKind::SendOnce && alive {
             if let Some(&oname) = self.space_ref(space).reverse.get(&p) {
                 if oname != name {
                     self.release_right(right);
@@ -409,7 +420,7 @@ impl Ipc {
             self.release_right(right);
             return Err(KERN_NAME_EXISTS);
         }
-        if !self.port(p).alive() {
+        if !alive {
             self.release_right(right);
             return Err(KERN_INVALID_CAPABILITY);
         }
@@ -478,7 +489,8 @@ impl Ipc {
             if cur == p {
                 return true;
             }
-            match self.port(cur).receiver {
+            let Some(port) = self.ports.get(cur.idx, cur.gen) else { return false };
+            match port.receiver {
                 Receiver::InTransit { dest: Some(next) } => cur = next,
                 _ => return false,
             }
@@ -500,7 +512,8 @@ impl Ipc {
         }
         if let Some(pd) = self.port_mut(p).pdrequest.take() {
             let target = pd.port_id().expect("send-once");
-            if self.port(target).alive() && !self.circular(p, target) {
+            if !self.circular(p, target) {
+                // The port lives on, in transit to the backup.
                 let port = self.port_mut(p);
                 port.receiver = Receiver::InTransit { dest: Some(target) };
                 port.mscount = 0;
@@ -509,7 +522,11 @@ impl Ipc {
                 self.notify_port_destroyed(pd, r);
                 return;
             }
-            self.release_right(pd);
+            // Circular: the backup right is dropped silently (no send-once
+            // notification) and the port dies.
+            let _ = self.unloose(pd);
+            self.port_mut(target).sorights -= 1;
+            self.maybe_free(target);
         }
         self.port_mut(p).receiver = Receiver::Dead;
         self.port_mut(p).pin += 1;

@@ -398,7 +398,7 @@ fn body_dispositions() {
     }
     assert_eq!(refs(&mut ipc, b, 2, MACH_PORT_RIGHT_SEND), 3);
     assert_eq!(ipc.port_counts(px), Some((2, 0, 2)));
-    assert_eq!(ipc.mach_port_type(b, 5), Ok(MACH_PORT_TYPE_RECEIVE | MACH_PORT_TYPE_SEND_ONCE * 0));
+    assert_eq!(ipc.mach_port_type(b, 5), Ok(MACH_PORT_TYPE_RECEIVE));
     assert_eq!(ipc.port_receiver(py), Some(Receiver::Space { space: b, name: 5 }));
     assert_eq!(ipc.port_counts(py), Some((0, 2, 0)));
     ok(&ipc);
@@ -640,8 +640,7 @@ fn rcv_too_large_with_and_without_large() {
     assert_eq!(w(&h, 5), 9);
     assert_eq!(ipc.port_msgcount(port_of(&ipc, a, n)), Some(0));
     let got = recv(&mut ipc, a, reply);
-    assert_eq!(w(&got, 5), MACH_NOTIFY_SEND_ONCE);
-    assert_eq!(w(&got, 1), 24);
+    assert_eq!(got, words(&[MACH_MSG_TYPE_PORT_SEND_ONCE << 8, 24, 0, reply, 0, MACH_NOTIFY_SEND_ONCE]));
     assert_eq!(ipc.port_counts(rp), Some((0, 0, 0)));
     assert_eq!(ipc.mach_port_get_receive_status(a, n).unwrap().mps_seqno, 1);
     let pn = port_of(&ipc, a, n);
@@ -1165,13 +1164,22 @@ fn randomized_operations_keep_counts_consistent() {
                     } else {
                         name
                     };
-                    if live.is_empty() {
-                        *errs.entry(0).or_insert(0u32) += 1;
-                    }
+                    let name = if live.is_empty() {
+                        ipc.mach_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE).unwrap()
+                    } else {
+                        name
+                    };
                     let dest_disp = fitting_disp(&mut ipc, sp, name, &mut rng, false);
-                    let reply = if rng.below(2) == 0 { 0 } else { 1 + rng.below(6) };
+                    let pick = |rng: &mut Rng| {
+                        if live.is_empty() || rng.below(8) == 0 {
+                            1 + rng.below(6)
+                        } else {
+                            live[rng.below(live.len() as u32) as usize]
+                        }
+                    };
+                    let reply = if rng.below(2) == 0 { 0 } else { pick(&mut rng) };
                     let reply_disp = if reply == 0 { 0 } else { fitting_disp(&mut ipc, sp, reply, &mut rng, false) };
-                    let bn = 1 + rng.below(6);
+                    let bn = pick(&mut rng);
                     let body: Vec<u32> = match rng.below(3) {
                         0 => vec![],
                         1 => vec![desc(fitting_disp(&mut ipc, sp, bn, &mut rng, true), 32, 1, true), bn],
@@ -1253,7 +1261,292 @@ fn randomized_operations_keep_counts_consistent() {
         assert_eq!(ipc.pset_count(), 0);
         quiet(&ipc);
     }
-    std::eprintln!("errors {errs:x?}");
+    std::eprintln!("errors {errs:?}");
     std::eprintln!("random: sent {sent} received {received} moved-receive {moved_receive} retry-events {died}");
     assert!(sent > 500 && received > 200 && moved_receive > 50 && died > 50);
+}
+
+#[test]
+fn same_name_destination_and_reply() {
+    let mut ipc = Ipc::new();
+    let a = ipc.space_create();
+    let n = port_with_send(&mut ipc, a);
+    let p = port_of(&ipc, a, n);
+    let cs = MACH_MSG_TYPE_COPY_SEND;
+    let ms = MACH_MSG_TYPE_MOVE_SEND;
+    // COPY_SEND + MAKE_SEND_ONCE on the same name.
+    send(&mut ipc, a, &umsg(cs | (MACH_MSG_TYPE_MAKE_SEND_ONCE << 8), n, n, 1, &[])).unwrap();
+    assert_eq!(ipc.port_counts(p), Some((2, 1, 1)));
+    let got = recv(&mut ipc, a, n);
+    // The send-once reply gets a fresh name; the destination is n.
+    assert_eq!((w(&got, 2), w(&got, 3)), (2, n));
+    assert_eq!(ipc.mach_port_type(a, 2), Ok(MACH_PORT_TYPE_SEND_ONCE));
+    ipc.mach_port_deallocate(a, 2).unwrap();
+    assert_eq!(w(&recv(&mut ipc, a, n), 5), MACH_NOTIFY_SEND_ONCE);
+    // MOVE_SEND + MOVE_SEND needs two user references.
+    ipc.mach_port_mod_refs(a, n, MACH_PORT_RIGHT_SEND, 1).unwrap();
+    send(&mut ipc, a, &umsg(ms | (ms << 8), n, n, 2, &[])).unwrap();
+    assert_eq!(ipc.mach_port_type(a, n), Ok(MACH_PORT_TYPE_RECEIVE));
+    assert_eq!(ipc.port_counts(p), Some((2, 0, 1)));
+    let got = recv(&mut ipc, a, n);
+    // Both rights come back merged under n.
+    assert_eq!((w(&got, 0), w(&got, 2), w(&got, 3)), (ms | (ms << 8), n, n));
+    assert_eq!(refs(&mut ipc, a, n, MACH_PORT_RIGHT_SEND), 1);
+    assert_eq!(ipc.port_counts(p), Some((1, 0, 1)));
+    // MOVE_SEND dest + COPY_SEND reply with one uref: the copy happens first.
+    send(&mut ipc, a, &umsg(ms | (cs << 8), n, n, 3, &[])).unwrap();
+    assert_eq!(ipc.mach_port_type(a, n), Ok(MACH_PORT_TYPE_RECEIVE));
+    let got = recv(&mut ipc, a, n);
+    assert_eq!((w(&got, 2), w(&got, 3)), (n, n));
+    assert_eq!(refs(&mut ipc, a, n, MACH_PORT_RIGHT_SEND), 1);
+    ok(&ipc);
+    quiet(&ipc);
+    ipc.space_destroy(a).unwrap();
+    assert_eq!(ipc.port_count(), 0);
+}
+
+#[test]
+fn delivered_move_send_fires_no_senders() {
+    let mut ipc = Ipc::new();
+    let srv = ipc.space_create();
+    let cli = ipc.space_create();
+    let n = ipc.mach_port_allocate(srv, MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let notify = ipc.mach_port_allocate(srv, MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let so = ipc.copyin_right(srv, notify, MACH_MSG_TYPE_MAKE_SEND_ONCE).unwrap();
+    let r = ipc.copyin_right(srv, n, MACH_MSG_TYPE_MAKE_SEND).unwrap();
+    let c = ipc.copyout_right(cli, r);
+    assert!(ipc.mach_port_request_notification(srv, n, MACH_NOTIFY_NO_SENDERS, 0, so).unwrap().is_null());
+    // The client gives its only send right away in the message itself.
+    send(&mut ipc, cli, &umsg(MACH_MSG_TYPE_MOVE_SEND, c, 0, 1, &[])).unwrap();
+    assert_eq!(ipc.mach_port_type(cli, c), Err(KERN_INVALID_NAME));
+    assert_eq!(ipc.port_msgcount(port_of(&ipc, srv, notify)), Some(0));
+    // Receiving consumes the destination right: now there are no senders.
+    let got = recv(&mut ipc, srv, n);
+    assert_eq!(w(&got, 0), MACH_MSG_TYPE_PORT_SEND << 8);
+    let ns = recv(&mut ipc, srv, notify);
+    assert_eq!((w(&ns, 5), w(&ns, 7)), (MACH_NOTIFY_NO_SENDERS, 1));
+    ok(&ipc);
+    quiet(&ipc);
+    ipc.space_destroy(cli).unwrap();
+    ipc.space_destroy(srv).unwrap();
+    assert_eq!(ipc.port_count(), 0);
+}
+
+#[test]
+fn send_cancel_suppresses_port_deleted() {
+    let mut ipc = Ipc::new();
+    let a = ipc.space_create();
+    let b = ipc.space_create();
+    let n = ipc.mach_port_allocate(b, MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let r = ipc.copyin_right(b, n, MACH_MSG_TYPE_MAKE_SEND).unwrap();
+    let s = ipc.copyout_right(a, r); // 1
+    let notify = ipc.mach_port_allocate(a, MACH_PORT_RIGHT_RECEIVE).unwrap(); // 2
+    let np = port_of(&ipc, a, notify);
+    let so = ipc.copyin_right(a, notify, MACH_MSG_TYPE_MAKE_SEND_ONCE).unwrap();
+    assert!(ipc.mach_port_request_notification(a, s, MACH_NOTIFY_DEAD_NAME, 0, so).unwrap().is_null());
+    assert_eq!(ipc.port_counts(np), Some((0, 1, 0)));
+    let m = umsg(MACH_MSG_TYPE_MOVE_SEND, s, 0, 1, &[]);
+    let k = ipc.copyin_msg(a, &m, &mut FakeMem::default(), notify).unwrap();
+    ipc.send(k, 0).unwrap();
+    // The request's send-once right vanished quietly: no port-deleted.
+    assert_eq!(ipc.port_counts(np), Some((0, 0, 0)));
+    assert_eq!(ipc.port_msgcount(np), Some(0));
+    ok(&ipc);
+    quiet(&ipc);
+    ipc.space_destroy(a).unwrap();
+    ipc.space_destroy(b).unwrap();
+    assert_eq!(ipc.port_count(), 0);
+}
+
+#[test]
+fn copyout_pegs_send_urefs() {
+    let mut ipc = Ipc::new();
+    let a = ipc.space_create();
+    let n = port_with_send(&mut ipc, a);
+    let p = port_of(&ipc, a, n);
+    ipc.mach_port_mod_refs(a, n, MACH_PORT_RIGHT_SEND, (MACH_PORT_UREFS_MAX - 2) as i32).unwrap();
+    assert_eq!(refs(&mut ipc, a, n, MACH_PORT_RIGHT_SEND), MACH_PORT_UREFS_MAX - 1);
+    let r = ipc.copyin_right(a, n, MACH_MSG_TYPE_MAKE_SEND).unwrap();
+    assert_eq!(ipc.copyout_right(a, r), n);
+    assert_eq!(refs(&mut ipc, a, n, MACH_PORT_RIGHT_SEND), MACH_PORT_UREFS_MAX - 1);
+    assert_eq!(ipc.port_counts(p), Some((1, 0, 2)));
+    let r = ipc.copyin_right(a, n, MACH_MSG_TYPE_MAKE_SEND).unwrap();
+    assert_eq!(ipc.mach_port_insert_right(a, n, r), Err(KERN_UREFS_OVERFLOW));
+    assert_eq!(ipc.port_counts(p), Some((1, 0, 3)));
+    assert_eq!(ipc.mach_port_mod_refs(a, n, MACH_PORT_RIGHT_SEND, 1), Ok(()));
+    assert_eq!(ipc.mach_port_mod_refs(a, n, MACH_PORT_RIGHT_SEND, 1), Err(KERN_UREFS_OVERFLOW));
+    ok(&ipc);
+    quiet(&ipc);
+    ipc.space_destroy(a).unwrap();
+    assert_eq!(ipc.port_count(), 0);
+}
+
+#[test]
+fn moving_a_receive_right_aborts_its_receivers() {
+    let mut ipc = Ipc::new();
+    let a = ipc.space_create();
+    let b = ipc.space_create();
+    let n = ipc.mach_port_allocate(a, MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let p = port_of(&ipc, a, n);
+    assert_eq!(ipc.receive(a, n, 0, 100).unwrap_err(), RecvError::WouldBlock(WaitObj::Port(p)));
+    ipc.take_events();
+    let r = ipc.copyin_right(a, n, MACH_MSG_TYPE_MOVE_RECEIVE).unwrap();
+    assert!(ipc
+        .take_events()
+        .contains(&Event::ReceiversAbort { obj: WaitObj::Port(p), code: MACH_RCV_PORT_DIED }));
+    assert_eq!(ipc.port_receiver(p), Some(Receiver::InTransit { dest: None }));
+    assert_eq!(ipc.copyout_right(b, r), 1);
+    assert_eq!(ipc.port_receiver(p), Some(Receiver::Space { space: b, name: 1 }));
+    ok(&ipc);
+    quiet(&ipc);
+    ipc.space_destroy(a).unwrap();
+    ipc.space_destroy(b).unwrap();
+    assert_eq!(ipc.port_count(), 0);
+}
+
+#[test]
+fn port_destroyed_request_to_itself_just_dies() {
+    let mut ipc = Ipc::new();
+    let a = ipc.space_create();
+    let n = ipc.mach_port_allocate(a, MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let p = port_of(&ipc, a, n);
+    let so = ipc.copyin_right(a, n, MACH_MSG_TYPE_MAKE_SEND_ONCE).unwrap();
+    assert!(ipc.mach_port_request_notification(a, n, MACH_NOTIFY_PORT_DESTROYED, 0, so).unwrap().is_null());
+    assert_eq!(ipc.mach_port_get_receive_status(a, n).unwrap().mps_sorights, 1);
+    ipc.mach_port_destroy(a, n).unwrap();
+    assert!(!ipc.port_alive(p));
+    assert_eq!(ipc.port_count(), 0);
+    assert_eq!(ipc.mach_port_request_notification(a, 1, MACH_NOTIFY_DEAD_NAME, 0, Right::dead()), Err(KERN_INVALID_CAPABILITY));
+    ok(&ipc);
+    quiet(&ipc);
+}
+
+#[test]
+fn send_to_port_that_died_after_copyin_is_discarded() {
+    let mut ipc = Ipc::new();
+    let a = ipc.space_create();
+    let b = ipc.space_create();
+    let n = ipc.mach_port_allocate(b, MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let p = port_of(&ipc, b, n);
+    let r = ipc.copyin_right(b, n, MACH_MSG_TYPE_MAKE_SEND).unwrap();
+    let s = ipc.copyout_right(a, r);
+    let reply = ipc.mach_port_allocate(a, MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let m = umsg(MACH_MSG_TYPE_COPY_SEND | (MACH_MSG_TYPE_MAKE_SEND_ONCE << 8), s, reply, 1, &[]);
+    let k = ipc.copyin_msg(a, &m, &mut FakeMem::default(), 0).unwrap();
+    ipc.space_destroy(b).unwrap();
+    assert!(!ipc.port_alive(p));
+    // Counts as sent; the reply right is destroyed with a send-once notification.
+    assert!(ipc.send(k, 0).is_ok());
+    assert_eq!(w(&recv(&mut ipc, a, reply), 5), MACH_NOTIFY_SEND_ONCE);
+    ok(&ipc);
+    quiet(&ipc);
+    ipc.space_destroy(a).unwrap();
+    assert_eq!(ipc.port_count(), 0);
+}
+
+#[test]
+fn names_report_dead_names_and_requests() {
+    let mut ipc = Ipc::new();
+    let a = ipc.space_create();
+    let b = ipc.space_create();
+    let n = ipc.mach_port_allocate(b, MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let r = ipc.copyin_right(b, n, MACH_MSG_TYPE_MAKE_SEND).unwrap();
+    let s = ipc.copyout_right(a, r); // 1
+    let r = ipc.copyin_right(b, n, MACH_MSG_TYPE_MAKE_SEND_ONCE).unwrap();
+    let so = ipc.copyout_right(a, r); // 2
+    let notify = ipc.mach_port_allocate(a, MACH_PORT_RIGHT_RECEIVE).unwrap(); // 3
+    let nso = ipc.copyin_right(a, notify, MACH_MSG_TYPE_MAKE_SEND_ONCE).unwrap();
+    assert!(ipc.mach_port_request_notification(a, so, MACH_NOTIFY_DEAD_NAME, 0, nso).unwrap().is_null());
+    assert_eq!(
+        ipc.mach_port_names(a).unwrap(),
+        vec![
+            (1, MACH_PORT_TYPE_SEND),
+            (2, MACH_PORT_TYPE_SEND_ONCE | MACH_PORT_TYPE_DNREQUEST),
+            (3, MACH_PORT_TYPE_RECEIVE)
+        ]
+    );
+    ipc.mach_port_destroy(b, n).unwrap();
+    assert_eq!(
+        ipc.mach_port_names(a).unwrap(),
+        vec![(s, MACH_PORT_TYPE_DEAD_NAME), (so, MACH_PORT_TYPE_DEAD_NAME), (3, MACH_PORT_TYPE_RECEIVE)]
+    );
+    // The send-once name carries the request's extra reference.
+    assert_eq!(refs(&mut ipc, a, so, MACH_PORT_RIGHT_DEAD_NAME), 2);
+    assert_eq!(refs(&mut ipc, a, s, MACH_PORT_RIGHT_DEAD_NAME), 1);
+    assert_eq!(w(&recv(&mut ipc, a, notify), 7), so);
+    // Deallocating dead names.
+    ipc.mach_port_deallocate(a, s).unwrap();
+    assert_eq!(ipc.mach_port_type(a, s), Err(KERN_INVALID_NAME));
+    assert_eq!(ipc.mach_port_mod_refs(a, so, MACH_PORT_RIGHT_SEND_ONCE, -1), Err(KERN_INVALID_RIGHT));
+    assert_eq!(ipc.mach_port_mod_refs(a, so, MACH_PORT_RIGHT_DEAD_NAME, -2), Ok(()));
+    ok(&ipc);
+    quiet(&ipc);
+    ipc.space_destroy(a).unwrap();
+    ipc.space_destroy(b).unwrap();
+    assert_eq!(ipc.port_count(), 0);
+}
+
+#[test]
+fn ool_receive_rights_and_empty_regions() {
+    let mut ipc = Ipc::new();
+    let a = ipc.space_create();
+    let b = ipc.space_create();
+    let dst = ipc.mach_port_allocate(b, MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let r = ipc.copyin_right(b, dst, MACH_MSG_TYPE_MAKE_SEND).unwrap();
+    let d = ipc.copyout_right(a, r); // 1
+    let x = ipc.mach_port_allocate(a, MACH_PORT_RIGHT_RECEIVE).unwrap(); // 2
+    let y = ipc.mach_port_allocate(a, MACH_PORT_RIGHT_RECEIVE).unwrap(); // 3
+    let (px, py) = (port_of(&ipc, a, x), port_of(&ipc, a, y));
+    let mut mem = FakeMem::default();
+    mem.regions.insert(0x3000, words(&[x, y]));
+    let body = [
+        desc(MACH_MSG_TYPE_MOVE_RECEIVE, 32, 2, false) | (1 << 30),
+        0x3000,
+        desc(MACH_MSG_TYPE_INTEGER_8, 8, 0, false),
+        0x9999,
+    ];
+    let m = umsg(MACH_MSGH_BITS_COMPLEX | MACH_MSG_TYPE_COPY_SEND, d, 0, 4, &body);
+    let k = ipc.copyin_msg(a, &m, &mut mem, 0).unwrap();
+    assert_eq!(mem.deallocated, vec![(0x3000, 8)]);
+    assert_eq!(k.ool[1].data.len(), 0);
+    ipc.send(k, 0).unwrap();
+    assert!(ipc.mach_port_names(a).unwrap().iter().all(|&(n, _)| n == d));
+    ok(&ipc);
+    let k = ipc.receive(b, dst, 0, 100).unwrap();
+    let mut rmem = FakeMem::default();
+    let (got, code) = ipc.copyout_msg(b, k, &mut rmem);
+    assert_eq!(code, MACH_MSG_SUCCESS);
+    assert_eq!(w(&got, 6), desc(MACH_MSG_TYPE_PORT_RECEIVE, 32, 2, false) | (1 << 30));
+    assert_eq!(rmem.regions[&w(&got, 7)], words(&[2, 3]));
+    assert_eq!(w(&got, 9), 0);
+    assert_eq!(ipc.port_receiver(px), Some(Receiver::Space { space: b, name: 2 }));
+    assert_eq!(ipc.port_receiver(py), Some(Receiver::Space { space: b, name: 3 }));
+    ok(&ipc);
+    quiet(&ipc);
+    ipc.space_destroy(a).unwrap();
+    ipc.space_destroy(b).unwrap();
+    assert_eq!(ipc.port_count(), 0);
+}
+
+#[test]
+fn port_set_too_large_keeps_fifo() {
+    let mut ipc = Ipc::new();
+    let a = ipc.space_create();
+    let s = ipc.mach_port_allocate(a, MACH_PORT_RIGHT_PORT_SET).unwrap();
+    let p1 = port_with_send(&mut ipc, a);
+    ipc.mach_port_move_member(a, p1, s).unwrap();
+    send(&mut ipc, a, &umsg(MACH_MSG_TYPE_COPY_SEND, p1, 0, 1, &[int32_desc(), 9])).unwrap();
+    send(&mut ipc, a, &umsg(MACH_MSG_TYPE_COPY_SEND, p1, 0, 2, &[])).unwrap();
+    assert_eq!(
+        ipc.receive(a, s, MACH_RCV_LARGE, 24).unwrap_err(),
+        RecvError::TooLarge { size: 32, header: None }
+    );
+    let got = recv(&mut ipc, a, s);
+    assert_eq!((w(&got, 5), w(&got, 4), w(&got, 3)), (1, 0, p1));
+    let got = recv(&mut ipc, a, s);
+    assert_eq!((w(&got, 5), w(&got, 4)), (2, 1));
+    ok(&ipc);
+    quiet(&ipc);
+    ipc.space_destroy(a).unwrap();
+    assert_eq!(ipc.port_count(), 0);
 }

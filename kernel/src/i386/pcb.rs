@@ -50,7 +50,7 @@ extern "C" {
 }
 
 /// Size of every kernel stack.
-pub const KSTACK_SIZE: usize = 16 * 1024;
+pub const KSTACK_SIZE: usize = 32 * 1024;
 
 /// Lays out the first switch frame of a kernel thread on the stack ending at
 /// `top`; returns the `%esp` to give [`switch_context`].

@@ -159,19 +159,34 @@ pub enum KernelPort {
     DeviceMaster,
 }
 
+fn port_of(s: &mut State, which: KernelPort) -> Option<PortId> {
+    match which {
+        KernelPort::Task(t) => s.tasks.get(&t).map(|x| x.1),
+        KernelPort::Thread(th) => {
+            // Thread ports are made on first use, for live threads only.
+            sched::with_thread(th, |_| ())?;
+            let State { ipc, threads, .. } = s;
+            Some(*threads.entry(th).or_insert_with(|| ipc.alloc_kernel_port(Some((KOBJ_THREAD, u64::from(th))))))
+        }
+        KernelPort::Host => Some(s.host),
+        KernelPort::HostPriv => Some(s.host_priv),
+        KernelPort::DeviceMaster => Some(s.device_master),
+    }
+}
+
+/// A send right to `which`, held by the kernel (`None` when it has no port).
+pub fn make_send(which: KernelPort) -> Option<mach_ipc::Right> {
+    with_ipc_state(|s| {
+        let p = port_of(s, which)?;
+        s.ipc.make_send(p).ok()
+    })
+}
+
 /// Makes a send right to `which` and copies it out into `space`; returns the
 /// name (`MACH_PORT_NULL` when the object has no port).
 pub fn give_send(space: SpaceId, which: KernelPort) -> u32 {
     with_ipc_state(|s| {
-        let port = match which {
-            KernelPort::Task(t) => s.tasks.get(&t).map(|x| x.1),
-            KernelPort::Thread(th) => Some(*s.threads.entry(th).or_insert_with(|| {
-                s.ipc.alloc_kernel_port(Some((KOBJ_THREAD, u64::from(th))))
-            })),
-            KernelPort::Host => Some(s.host),
-            KernelPort::HostPriv => Some(s.host_priv),
-            KernelPort::DeviceMaster => Some(s.device_master),
-        };
+        let port = port_of(s, which);
         match port.and_then(|p| s.ipc.make_send(p).ok()) {
             Some(r) => s.ipc.copyout_right(space, r),
             None => 0,
@@ -268,6 +283,23 @@ pub fn task_set_special_port_from(from: Option<SpaceId>, t: TaskId, which: u32, 
     set_special_port(t, which, right)
 }
 
+/// A copy of special port `which` of `t` (null when unset).
+pub fn copy_special_port(t: TaskId, which: u32) -> mach_ipc::Right {
+    // Lock order: IPC, then SPECIAL.
+    with_ipc(|ipc| {
+        let sp = SPECIAL.lock();
+        let slot = sp.get(&t).and_then(|e| match which {
+            TASK_EXCEPTION_PORT => e.exception.as_ref(),
+            TASK_BOOTSTRAP_PORT => e.bootstrap.as_ref(),
+            _ => None,
+        });
+        match slot {
+            Some(r) => ipc.copy_send(r),
+            None => mach_ipc::Right::null(),
+        }
+    })
+}
+
 /// Stores `right` as special port `which` of `t`, releasing the old one.
 pub fn set_special_port(t: TaskId, which: u32, right: Option<mach_ipc::Right>) -> u32 {
     use mach_ipc::consts::kern::*;
@@ -292,4 +324,15 @@ pub fn set_special_port(t: TaskId, which: u32, right: Option<mach_ipc::Right>) -
         }
     }
     KERN_SUCCESS
+}
+
+/// Checks every IPC count from scratch; returns (ports, spaces) alive.
+///
+/// # Errors
+/// The inconsistency found.
+pub fn check() -> Result<(usize, usize), alloc::string::String> {
+    with(|s| {
+        s.ipc.check()?;
+        Ok((s.ipc.port_count(), s.ipc.space_count()))
+    })
 }

@@ -1,13 +1,556 @@
 //! The kernel's RPC server: messages queued to kernel-object ports are
 //! decoded and answered by the MIG-generated dispatchers of `kern::mig`.
+//!
+//! A request is handed to the dispatchers as bytes whose port fields hold
+//! *handles* (the index + 1 of the right in the request) and whose
+//! out-of-line address fields hold handles to the request's regions; the
+//! reply is written the same way and turned into a message by
+//! `Ipc::kernel_message`. As with MIG, a request whose routine fails has its
+//! rights and memory destroyed; a routine that succeeds consumes the rights it
+//! takes, and the rest are released.
 
-use mach_ipc::PortId;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use mach_ipc::consts::port::*;
+use mach_ipc::{KMsg, PortId, PortLoc, Right, SpaceId};
+
+use super::{with_ipc, KernelPort, KOBJ_HOST, KOBJ_HOST_PRIV, KOBJ_TASK, KOBJ_THREAD};
+use crate::kern::mig::{gnumach, mach, mach_host, mach_port, rt};
+use crate::kern::sched_prim::{self as sched, ThreadId};
+use crate::kern::task::{self, TaskId};
+use kerncore::kern_return::*;
+
+/// Header value standing for the request's target port.
+const TARGET: u32 = 0xFFFF_FF00;
+/// Header value standing for the request's reply port.
+const REPLY: u32 = 0xFFFF_FF01;
 
 /// Serves every message queued on kernel port `p`.
 pub fn serve_port(p: PortId) {
-    // Not yet: every request is destroyed unanswered.
     loop {
-        let Some(kmsg) = super::with_ipc(|ipc| ipc.dequeue(p)) else { break };
-        super::with_ipc(|ipc| ipc.destroy_kmsg(kmsg));
+        let Some((kmsg, kobj)) = with_ipc(|ipc| {
+            let k = ipc.dequeue(p)?;
+            Some((k, ipc.port_kobject(p)))
+        }) else {
+            break;
+        };
+        serve(kmsg, kobj);
     }
 }
+
+/// What a routine sees of its request and builds for its reply.
+struct Ctx {
+    target: Option<(u32, u64)>,
+    rights: Vec<Option<Right>>,
+    ool: Vec<Option<Vec<u8>>>,
+    reply_rights: Vec<Right>,
+    reply_ool: Vec<Vec<u8>>,
+    /// A task or thread to terminate once the request is cleaned up (the
+    /// caller may be ending itself, which does not return).
+    terminate_after: Option<After>,
+}
+
+impl Ctx {
+    fn task(&self) -> Result<TaskId, i32> {
+        match self.target {
+            Some((KOBJ_TASK, id)) => Ok(id as TaskId),
+            _ => Err(MIG_BAD_ID_ALT),
+        }
+    }
+
+    fn space(&self) -> Result<SpaceId, i32> {
+        super::space_of(self.task()?).ok_or(KERN_INVALID_TASK)
+    }
+
+    fn thread(&self) -> Result<ThreadId, i32> {
+        match self.target {
+            Some((KOBJ_THREAD, id)) => Ok(id as ThreadId),
+            _ => Err(MIG_BAD_ID_ALT),
+        }
+    }
+
+    fn host(&self) -> Result<(), i32> {
+        match self.target {
+            Some((KOBJ_HOST | KOBJ_HOST_PRIV, _)) => Ok(()),
+            _ => Err(MIG_BAD_ID_ALT),
+        }
+    }
+
+    /// Takes the right behind request handle `h` (null for 0).
+    fn take(&mut self, h: u32) -> Result<Right, i32> {
+        match h {
+            0 => Ok(Right::null()),
+            MACH_PORT_DEAD => Ok(Right::dead()),
+            h => self.rights.get_mut(h as usize - 1).and_then(Option::take).ok_or(rt::MIG_BAD_ARGUMENTS),
+        }
+    }
+
+    /// Puts `right` in the reply; returns its handle.
+    fn give(&mut self, right: Right) -> u32 {
+        if right.is_null() {
+            return 0;
+        }
+        if right.is_dead() {
+            return MACH_PORT_DEAD;
+        }
+        self.reply_rights.push(right);
+        self.reply_rights.len() as u32
+    }
+
+    /// A send right to a kernel object, for the reply.
+    fn give_send(&mut self, which: KernelPort) -> u32 {
+        match super::make_send(which) {
+            Some(r) => self.give(r),
+            None => 0,
+        }
+    }
+
+    /// Puts out-of-line bytes in the reply; returns the `Ool` value.
+    fn give_ool(&mut self, data: Vec<u8>, elem_bytes: u32) -> rt::Ool {
+        let count = data.len() as u32 / elem_bytes.max(1);
+        self.reply_ool.push(data);
+        rt::Ool { addr: self.reply_ool.len() as u32, count, dealloc: false }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum After {
+    Task(TaskId),
+    Thread(ThreadId),
+}
+
+/// A request sent to the wrong kind of object: MIG's answer for an id the
+/// object does not serve.
+const MIG_BAD_ID_ALT: i32 = rt::MIG_BAD_ID;
+
+fn rd32(b: &[u8], off: usize) -> u32 {
+    u32::from_le_bytes([b[off], b[off + 1], b[off + 2], b[off + 3]])
+}
+
+fn serve(mut kmsg: KMsg, target: Option<(u32, u64)>) {
+    // The request as the dispatchers read it.
+    let mut req = Vec::with_capacity(24 + kmsg.body.len());
+    for w in [kmsg.bits, kmsg.size, TARGET, if kmsg.local().is_null() { 0 } else { REPLY }, kmsg.seqno, kmsg.id] {
+        req.extend_from_slice(&w.to_le_bytes());
+    }
+    req.extend_from_slice(&kmsg.body);
+    let mut rights = Vec::new();
+    let n = kmsg.ports().len();
+    for i in 0..n {
+        let loc = kmsg.ports()[i].loc;
+        let right = kmsg.take_port(i);
+        rights.push(Some(right));
+        let h = (i + 1) as u32;
+        match loc {
+            PortLoc::Inline { offset } => req[24 + offset as usize..28 + offset as usize].copy_from_slice(&h.to_le_bytes()),
+            PortLoc::Ool { region, index } => {
+                let r = &mut kmsg.ool[region as usize];
+                r.data[index as usize * 4..index as usize * 4 + 4].copy_from_slice(&h.to_le_bytes());
+            }
+        }
+    }
+    let mut ool = Vec::new();
+    for (j, r) in kmsg.ool.iter_mut().enumerate() {
+        let off = 24 + r.addr_offset as usize;
+        req[off..off + 4].copy_from_slice(&((j + 1) as u32).to_le_bytes());
+        ool.push(Some(core::mem::take(&mut r.data)));
+    }
+    let mut ctx = Ctx { target, rights, ool, reply_rights: Vec::new(), reply_ool: Vec::new(), terminate_after: None };
+    let mut reply = vec![0u8; REPLY_BUF];
+    let mut out = dispatch(&mut ctx, &req, &mut reply);
+    if !out.known {
+        rt::start_reply(&mut reply, &rt::RequestPorts::of(&rt::Header::read(&req).unwrap(), mach::HEADER_VIEW), kmsg.id, rt::MIG_BAD_ID);
+        out = rt::Outcome { known: false, ret_code: rt::MIG_BAD_ID, reply_size: 32, send_reply: !kmsg.local().is_null() };
+    }
+    let reply_to = kmsg.take_local();
+    let Ctx { rights, reply_rights, reply_ool, terminate_after, .. } = ctx;
+    with_ipc(|ipc| {
+        for r in rights.into_iter().flatten() {
+            ipc.release_right(r);
+        }
+        ipc.destroy_kmsg(kmsg);
+        if out.send_reply && !reply_to.is_null() && out.reply_size >= 24 {
+            match ipc.kernel_message(reply_to, &reply[..out.reply_size], reply_rights, reply_ool) {
+                Ok(m) => ipc.send_always(m),
+                Err(_) => {}
+            }
+        } else {
+            ipc.release_right(reply_to);
+            for r in reply_rights {
+                ipc.release_right(r);
+            }
+        }
+    });
+    match terminate_after {
+        Some(After::Task(t)) => task::terminate(t),
+        Some(After::Thread(th)) => task::terminate_thread(th),
+        None => {}
+    }
+}
+
+/// Room for the largest reply of every served interface.
+const REPLY_BUF: usize = {
+    let a = mach::MAX_REPLY_SIZE;
+    let b = mach_port::MAX_REPLY_SIZE;
+    let c = mach_host::MAX_REPLY_SIZE;
+    let d = gnumach::MAX_REPLY_SIZE;
+    let ab = if a > b { a } else { b };
+    let cd = if c > d { c } else { d };
+    if ab > cd { ab } else { cd }
+};
+
+fn dispatch(ctx: &mut Ctx, req: &[u8], reply: &mut [u8]) -> rt::Outcome {
+    let id = rd32(req, 20);
+    match id {
+        3200..=3299 => mach_port::mach_port_server(ctx, req, reply),
+        2600..=2699 => mach_host::mach_host_server(ctx, req, reply),
+        4200..=4299 => gnumach::gnumach_server(ctx, req, reply),
+        _ => mach::mach_server(ctx, req, reply),
+    }
+}
+
+fn ok_or<T>(r: Result<T, u32>) -> Result<T, i32> {
+    r.map_err(|e| e as i32)
+}
+
+// ---------------------------------------------------------------------------
+// mach_port.defs: the target is a task; the routines act on its space.
+
+impl mach_port::MachPortServer for Ctx {
+    fn mach_port_names(&mut self, _: mach_port::MachPortNamesRequest) -> Result<mach_port::MachPortNamesReply, i32> {
+        let space = self.space()?;
+        let list = ok_or(with_ipc(|ipc| ipc.mach_port_names(space)))?;
+        let names: Vec<u8> = list.iter().flat_map(|(n, _)| n.to_le_bytes()).collect();
+        let types: Vec<u8> = list.iter().flat_map(|(_, t)| t.to_le_bytes()).collect();
+        Ok(mach_port::MachPortNamesReply { names: self.give_ool(names, 4), types: self.give_ool(types, 4) })
+    }
+
+    fn mach_port_type(&mut self, req: mach_port::MachPortTypeRequest) -> Result<mach_port::MachPortTypeReply, i32> {
+        let space = self.space()?;
+        Ok(mach_port::MachPortTypeReply { ptype: ok_or(with_ipc(|ipc| ipc.mach_port_type(space, req.name)))? })
+    }
+
+    fn mach_port_rename(&mut self, req: mach_port::MachPortRenameRequest) -> Result<(), i32> {
+        let space = self.space()?;
+        ok_or(with_ipc(|ipc| ipc.mach_port_rename(space, req.old_name, req.new_name)))
+    }
+
+    fn mach_port_allocate_name(&mut self, req: mach_port::MachPortAllocateNameRequest) -> Result<(), i32> {
+        let space = self.space()?;
+        ok_or(with_ipc(|ipc| ipc.mach_port_allocate_name(space, req.right, req.name)))
+    }
+
+    fn mach_port_allocate(&mut self, req: mach_port::MachPortAllocateRequest) -> Result<mach_port::MachPortAllocateReply, i32> {
+        let space = self.space()?;
+        Ok(mach_port::MachPortAllocateReply { name: ok_or(with_ipc(|ipc| ipc.mach_port_allocate(space, req.right)))? })
+    }
+
+    fn mach_port_destroy(&mut self, req: mach_port::MachPortDestroyRequest) -> Result<(), i32> {
+        let space = self.space()?;
+        ok_or(with_ipc(|ipc| ipc.mach_port_destroy(space, req.name)))
+    }
+
+    fn mach_port_deallocate(&mut self, req: mach_port::MachPortDeallocateRequest) -> Result<(), i32> {
+        let space = self.space()?;
+        ok_or(with_ipc(|ipc| ipc.mach_port_deallocate(space, req.name)))
+    }
+
+    fn mach_port_get_refs(&mut self, req: mach_port::MachPortGetRefsRequest) -> Result<mach_port::MachPortGetRefsReply, i32> {
+        let space = self.space()?;
+        Ok(mach_port::MachPortGetRefsReply { refs: ok_or(with_ipc(|ipc| ipc.mach_port_get_refs(space, req.name, req.right)))? })
+    }
+
+    fn mach_port_mod_refs(&mut self, req: mach_port::MachPortModRefsRequest) -> Result<(), i32> {
+        let space = self.space()?;
+        ok_or(with_ipc(|ipc| ipc.mach_port_mod_refs(space, req.name, req.right, req.delta as i32)))
+    }
+
+    fn mach_port_set_qlimit(&mut self, req: mach_port::MachPortSetQlimitRequest) -> Result<(), i32> {
+        let space = self.space()?;
+        ok_or(with_ipc(|ipc| ipc.mach_port_set_qlimit(space, req.name, req.qlimit)))
+    }
+
+    fn mach_port_set_mscount(&mut self, req: mach_port::MachPortSetMscountRequest) -> Result<(), i32> {
+        let space = self.space()?;
+        ok_or(with_ipc(|ipc| ipc.mach_port_set_mscount(space, req.name, req.mscount)))
+    }
+
+    fn mach_port_get_set_status(&mut self, req: mach_port::MachPortGetSetStatusRequest) -> Result<mach_port::MachPortGetSetStatusReply, i32> {
+        let space = self.space()?;
+        let members = ok_or(with_ipc(|ipc| ipc.mach_port_get_set_status(space, req.name)))?;
+        let bytes: Vec<u8> = members.iter().flat_map(|n| n.to_le_bytes()).collect();
+        Ok(mach_port::MachPortGetSetStatusReply { members: self.give_ool(bytes, 4) })
+    }
+
+    fn mach_port_move_member(&mut self, req: mach_port::MachPortMoveMemberRequest) -> Result<(), i32> {
+        let space = self.space()?;
+        ok_or(with_ipc(|ipc| ipc.mach_port_move_member(space, req.member, req.after)))
+    }
+
+    fn mach_port_request_notification(&mut self, req: mach_port::MachPortRequestNotificationRequest) -> Result<mach_port::MachPortRequestNotificationReply, i32> {
+        let space = self.space()?;
+        let notify = self.take(req.notify)?;
+        let prev = ok_or(with_ipc(|ipc| ipc.mach_port_request_notification(space, req.name, req.id, req.sync, notify)))?;
+        Ok(mach_port::MachPortRequestNotificationReply { previous: self.give(prev) })
+    }
+
+    fn mach_port_insert_right(&mut self, req: mach_port::MachPortInsertRightRequest) -> Result<(), i32> {
+        let space = self.space()?;
+        let right = self.take(req.poly.name)?;
+        ok_or(with_ipc(|ipc| ipc.mach_port_insert_right(space, req.name, right)))
+    }
+
+    fn mach_port_extract_right(&mut self, req: mach_port::MachPortExtractRightRequest) -> Result<mach_port::MachPortExtractRightReply, i32> {
+        let space = self.space()?;
+        let (right, ty) = ok_or(with_ipc(|ipc| ipc.mach_port_extract_right(space, req.name, req.msgt_name)))?;
+        Ok(mach_port::MachPortExtractRightReply { poly: rt::PolyPort { name: self.give(right), disposition: ty } })
+    }
+
+    fn mach_port_get_receive_status(&mut self, req: mach_port::MachPortGetReceiveStatusRequest) -> Result<mach_port::MachPortGetReceiveStatusReply, i32> {
+        let space = self.space()?;
+        let st = ok_or(with_ipc(|ipc| ipc.mach_port_get_receive_status(space, req.name)))?;
+        let b = st.to_bytes();
+        let mut status = [0u32; 9];
+        for (i, w) in b.chunks_exact(4).enumerate() {
+            status[i] = u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
+        }
+        Ok(mach_port::MachPortGetReceiveStatusReply { status })
+    }
+
+    fn mach_port_set_seqno(&mut self, req: mach_port::MachPortSetSeqnoRequest) -> Result<(), i32> {
+        let space = self.space()?;
+        ok_or(with_ipc(|ipc| ipc.mach_port_set_seqno(space, req.name, req.seqno)))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// mach.defs: tasks, threads and VM.
+
+const TASK_BASIC_INFO: u32 = 1;
+const TASK_EVENTS_INFO: u32 = 2;
+const TASK_THREAD_TIMES_INFO: u32 = 3;
+const THREAD_BASIC_INFO: u32 = 1;
+const THREAD_SCHED_INFO: u32 = 2;
+const I386_THREAD_STATE: u32 = 1;
+const I386_THREAD_STATE_COUNT: u32 = 17;
+
+/// Copies `words` into a MIG reply array, checking the caller's capacity.
+fn fill(out: &mut [u32; 1024], cnt: &mut u32, capacity: u32, words: &[u32]) -> Result<(), i32> {
+    if (capacity as usize) < words.len() {
+        return Err(KERN_INVALID_ARGUMENT);
+    }
+    out[..words.len()].copy_from_slice(words);
+    *cnt = words.len() as u32;
+    Ok(())
+}
+
+fn ticks_to_time(ticks: u64) -> [u32; 2] {
+    let hz = u64::from(crate::i386::clock::HZ);
+    [(ticks / hz) as u32, ((ticks % hz) * (1_000_000 / hz)) as u32]
+}
+
+impl mach::MachServer for Ctx {
+    fn task_create(&mut self, req: mach::TaskCreateRequest) -> Result<mach::TaskCreateReply, i32> {
+        let parent = self.task()?;
+        let child = task::create_child(parent, req.inherit_memory != 0)?;
+        Ok(mach::TaskCreateReply { child_task: self.give_send(KernelPort::Task(child)) })
+    }
+
+    fn task_terminate(&mut self, _: mach::TaskTerminateRequest) -> Result<(), i32> {
+        let t = self.task()?;
+        // After the request is cleaned up (the caller may be ending itself).
+        self.terminate_after = Some(After::Task(t));
+        Ok(())
+    }
+
+    fn task_suspend(&mut self, _: mach::TaskSuspendRequest) -> Result<(), i32> {
+        task::suspend(self.task()?)
+    }
+
+    fn task_resume(&mut self, _: mach::TaskResumeRequest) -> Result<(), i32> {
+        task::resume(self.task()?)
+    }
+
+    fn task_info(&mut self, req: mach::TaskInfoRequest) -> Result<mach::TaskInfoReply, i32> {
+        let t = self.task()?;
+        let (suspend, virt, resident, threads) = task::with_task(t, |tk| (tk.suspend_count, tk.map.virtual_size(), tk.map.resident_pages() as u32 * 4096, tk.threads.clone())).ok_or(KERN_INVALID_TASK)?;
+        let ticks: u64 = threads.iter().filter_map(|&th| sched::with_thread(th, |x| x.ticks)).sum();
+        let words: Vec<u32> = match req.flavor {
+            TASK_BASIC_INFO => {
+                let u = ticks_to_time(ticks);
+                vec![suspend, u32::from(sched::BASEPRI_USER), virt, resident, u[0], u[1], 0, 0, 0, 0]
+            }
+            TASK_EVENTS_INFO => vec![0; 7],
+            TASK_THREAD_TIMES_INFO => {
+                let u = ticks_to_time(ticks);
+                vec![u[0], u[1], 0, 0]
+            }
+            _ => return Err(KERN_INVALID_ARGUMENT),
+        };
+        let mut r = mach::TaskInfoReply { task_info_out: [0; 1024], task_info_out_cnt: 0 };
+        fill(&mut r.task_info_out, &mut r.task_info_out_cnt, req.task_info_out_cnt, &words)?;
+        Ok(r)
+    }
+
+    fn task_get_special_port(&mut self, req: mach::TaskGetSpecialPortRequest) -> Result<mach::TaskGetSpecialPortReply, i32> {
+        let t = self.task()?;
+        let right = match req.which_port {
+            super::TASK_KERNEL_PORT => super::make_send(KernelPort::Task(t)).unwrap_or(Right::null()),
+            super::TASK_EXCEPTION_PORT | super::TASK_BOOTSTRAP_PORT => super::copy_special_port(t, req.which_port),
+            _ => return Err(KERN_INVALID_ARGUMENT),
+        };
+        Ok(mach::TaskGetSpecialPortReply { special_port: self.give(right) })
+    }
+
+    fn task_set_special_port(&mut self, req: mach::TaskSetSpecialPortRequest) -> Result<(), i32> {
+        let t = self.task()?;
+        let right = self.take(req.special_port)?;
+        let right = if right.is_null() { None } else { Some(right) };
+        match super::set_special_port(t, req.which_port, right) {
+            0 => Ok(()),
+            e => Err(e as i32),
+        }
+    }
+
+    fn task_threads(&mut self, _: mach::TaskThreadsRequest) -> Result<mach::TaskThreadsReply, i32> {
+        let t = self.task()?;
+        let threads = task::with_task(t, |tk| tk.threads.clone()).ok_or(KERN_INVALID_TASK)?;
+        let mut handles = Vec::with_capacity(threads.len() * 4);
+        for th in threads {
+            let h = self.give_send(KernelPort::Thread(th));
+            handles.extend_from_slice(&h.to_le_bytes());
+        }
+        Ok(mach::TaskThreadsReply { thread_list: self.give_ool(handles, 4) })
+    }
+
+    fn thread_create(&mut self, _: mach::ThreadCreateRequest) -> Result<mach::ThreadCreateReply, i32> {
+        let t = self.task()?;
+        let th = task::create_user_thread(t, 0, 0, false)?;
+        Ok(mach::ThreadCreateReply { child_thread: self.give_send(KernelPort::Thread(th)) })
+    }
+
+    fn thread_resume(&mut self, _: mach::ThreadResumeRequest) -> Result<(), i32> {
+        if sched::resume(self.thread()?) { Ok(()) } else { Err(KERN_FAILURE) }
+    }
+
+    fn thread_suspend(&mut self, _: mach::ThreadSuspendRequest) -> Result<(), i32> {
+        if sched::suspend(self.thread()?) { Ok(()) } else { Err(KERN_INVALID_ARGUMENT) }
+    }
+
+    fn thread_terminate(&mut self, _: mach::ThreadTerminateRequest) -> Result<(), i32> {
+        self.terminate_after = Some(After::Thread(self.thread()?));
+        Ok(())
+    }
+
+    fn thread_abort(&mut self, _: mach::ThreadAbortRequest) -> Result<(), i32> {
+        sched::clear_wait(self.thread()?, sched::WaitResult::Interrupted);
+        Ok(())
+    }
+
+    fn thread_get_state(&mut self, req: mach::ThreadGetStateRequest) -> Result<mach::ThreadGetStateReply, i32> {
+        let th = self.thread()?;
+        if req.flavor != I386_THREAD_STATE {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        let words = task::thread_state(th).ok_or(KERN_INVALID_ARGUMENT)?;
+        let mut r = mach::ThreadGetStateReply { old_state: [0; 1024], old_state_cnt: 0 };
+        fill(&mut r.old_state, &mut r.old_state_cnt, req.old_state_cnt, &words)?;
+        Ok(r)
+    }
+
+    fn thread_set_state(&mut self, req: mach::ThreadSetStateRequest<'_>) -> Result<(), i32> {
+        let th = self.thread()?;
+        if req.flavor != I386_THREAD_STATE || req.new_state.len() < I386_THREAD_STATE_COUNT as usize {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        let mut w = [0u32; 17];
+        for (i, v) in req.new_state.iter().take(17).enumerate() {
+            w[i] = v;
+        }
+        if task::set_thread_state(th, &w) { Ok(()) } else { Err(KERN_INVALID_ARGUMENT) }
+    }
+
+    fn thread_info(&mut self, req: mach::ThreadInfoRequest) -> Result<mach::ThreadInfoReply, i32> {
+        let th = self.thread()?;
+        let s = sched::snapshot(th).ok_or(KERN_INVALID_ARGUMENT)?;
+        let words: Vec<u32> = match req.flavor {
+            THREAD_BASIC_INFO => {
+                let u = ticks_to_time(s.ticks);
+                let state = if s.halted { 5 } else if s.suspend_count > 0 { 2 } else if s.waiting { 3 } else { 1 };
+                vec![u[0], u[1], 0, 0, s.cpu_usage, u32::from(s.base_pri), u32::from(s.sched_pri), state, 0, s.suspend_count, 0, 0, 0]
+            }
+            THREAD_SCHED_INFO => vec![1, 0, u32::from(s.base_pri), u32::from(s.max_pri), u32::from(s.sched_pri), u32::from(s.depressed), 0],
+            _ => return Err(KERN_INVALID_ARGUMENT),
+        };
+        let mut r = mach::ThreadInfoReply { thread_info_out: [0; 1024], thread_info_out_cnt: 0 };
+        fill(&mut r.thread_info_out, &mut r.thread_info_out_cnt, req.thread_info_out_cnt, &words)?;
+        Ok(r)
+    }
+
+    fn vm_allocate(&mut self, req: mach::VmAllocateRequest) -> Result<mach::VmAllocateReply, i32> {
+        let t = self.task()?;
+        let at = task::with_task(t, |tk| tk.map.allocate(req.address, req.size, req.anywhere != 0)).ok_or(KERN_INVALID_TASK)??;
+        Ok(mach::VmAllocateReply { address: at })
+    }
+
+    fn vm_deallocate(&mut self, req: mach::VmDeallocateRequest) -> Result<(), i32> {
+        let t = self.task()?;
+        task::with_task(t, |tk| tk.map.deallocate(req.address, req.size)).ok_or(KERN_INVALID_TASK)?
+    }
+
+    fn vm_protect(&mut self, req: mach::VmProtectRequest) -> Result<(), i32> {
+        let t = self.task()?;
+        task::with_task(t, |tk| tk.map.protect(req.address, req.size, req.set_maximum != 0, req.new_protection)).ok_or(KERN_INVALID_TASK)?
+    }
+
+    fn vm_inherit(&mut self, req: mach::VmInheritRequest) -> Result<(), i32> {
+        let t = self.task()?;
+        task::with_task(t, |tk| tk.map.inherit(req.address, req.size, req.new_inheritance)).ok_or(KERN_INVALID_TASK)?
+    }
+
+    fn vm_region(&mut self, req: mach::VmRegionRequest) -> Result<mach::VmRegionReply, i32> {
+        let t = self.task()?;
+        let e = task::with_task(t, |tk| tk.map.region(req.address)).ok_or(KERN_INVALID_TASK)?.ok_or(KERN_NO_SPACE)?;
+        Ok(mach::VmRegionReply {
+            address: e.start,
+            size: e.end - e.start,
+            protection: e.attrs.prot,
+            max_protection: e.attrs.max_prot,
+            inheritance: e.attrs.inheritance,
+            is_shared: 0,
+            object_name: 0,
+            offset: 0,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------
+// mach_host.defs.
+
+impl mach_host::MachHostServer for Ctx {
+    fn host_info(&mut self, req: mach_host::HostInfoRequest) -> Result<mach_host::HostInfoReply, i32> {
+        self.host()?;
+        let mem = crate::kern::bootinfo::get().info.usable_bytes();
+        let words = crate::kern::host::info(req.flavor, req.host_info_out_cnt, mem)?;
+        let mut r = mach_host::HostInfoReply { host_info_out: [0; 1024], host_info_out_cnt: 0 };
+        fill(&mut r.host_info_out, &mut r.host_info_out_cnt, req.host_info_out_cnt, &words)?;
+        Ok(r)
+    }
+
+    fn host_get_time(&mut self, _: mach_host::HostGetTimeRequest) -> Result<mach_host::HostGetTimeReply, i32> {
+        self.host()?;
+        Ok(mach_host::HostGetTimeReply { current_time: crate::kern::host::time() })
+    }
+
+    fn host_kernel_version(&mut self, _: mach_host::HostKernelVersionRequest) -> Result<mach_host::HostKernelVersionReply, i32> {
+        self.host()?;
+        let mut kernel_version = [0u8; 512];
+        let v = crate::kern::host::VERSION.as_bytes();
+        kernel_version[..v.len()].copy_from_slice(v);
+        Ok(mach_host::HostKernelVersionReply { kernel_version })
+    }
+}
+
+impl gnumach::GnumachServer for Ctx {}
+

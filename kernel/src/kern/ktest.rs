@@ -516,6 +516,7 @@ fn test_vga() -> Result<(), String> {
 
 /// Runs the boot script over the modules and waits for every boot task to end.
 fn test_bootstrap() -> Result<(), String> {
+    let (ports0, spaces0) = crate::ipc::check()?;
     let started = crate::kern::bootstrap::run();
     check(!started.is_empty(), || "no boot task started".into())?;
     let deadline = clock::ticks() + 30 * u64::from(clock::HZ);
@@ -526,5 +527,8 @@ fn test_bootstrap() -> Result<(), String> {
         sched::sleep_ticks(2);
     }
     crate::kprintln!("bootstrap: {} boot task(s) ran and ended", started.len());
-    Ok(())
+    // Every right of the dead tasks is gone: only the kernel's own ports remain.
+    let (ports1, spaces1) = crate::ipc::check()?;
+    crate::kprintln!("bootstrap: ipc consistent; ports {} -> {}, spaces {} -> {}", ports0, ports1, spaces0, spaces1);
+    check(ports1 == ports0 && spaces1 == spaces0, || "ports or spaces leaked".into())
 }

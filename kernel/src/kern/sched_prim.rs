@@ -643,3 +643,33 @@ pub fn preempt() {
 pub fn stats() -> (usize, usize, u64) {
     with(|s| (s.threads.len(), s.runq.iter().map(|q| q.len()).sum(), s.ticks))
 }
+
+/// What `thread_info` reports of a thread.
+pub struct Snapshot {
+    pub ticks: u64,
+    pub halted: bool,
+    pub waiting: bool,
+    pub suspend_count: u32,
+    pub cpu_usage: u32,
+    pub base_pri: u8,
+    pub sched_pri: u8,
+    pub max_pri: u8,
+    pub depressed: bool,
+}
+
+/// A snapshot of thread `id`.
+pub fn snapshot(id: ThreadId) -> Option<Snapshot> {
+    with(|s| {
+        s.threads.get(&id).map(|t| Snapshot {
+            ticks: t.ticks,
+            halted: t.halted,
+            waiting: t.waiting,
+            suspend_count: t.suspend_count,
+            cpu_usage: t.cpu_usage,
+            base_pri: t.base_pri,
+            sched_pri: t.sched_pri,
+            max_pri: t.max_pri,
+            depressed: t.depressed,
+        })
+    })
+}

@@ -195,3 +195,61 @@ pub fn create_child(parent: TaskId, inherit: bool) -> Result<TaskId, KernReturn>
     }
     Ok(child)
 }
+
+/// Ends one thread (`thread_terminate`); a task whose last thread ends lives
+/// on, as in Mach.
+pub fn terminate_thread(th: ThreadId) {
+    let Some(task) = sched::with_thread(th, |t| t.task).flatten() else { return };
+    with_task(task, |t| t.threads.retain(|&x| x != th));
+    crate::ipc::thread_destroy(th);
+    sched::terminate(th);
+}
+
+/// The user trap frame of user thread `th` (at the top of its kernel stack).
+fn user_frame(th: ThreadId) -> Option<*mut TrapFrame> {
+    let top = sched::with_thread(th, |t| if t.task.is_some() { t.kstack_top() } else { None }).flatten()?;
+    Some((top - core::mem::size_of::<TrapFrame>() as u32) as *mut TrapFrame)
+}
+
+/// `i386_THREAD_STATE` of user thread `th`: gs fs es ds edi esi ebp esp ebx
+/// edx ecx eax eip cs efl uesp ss.
+pub fn thread_state(th: ThreadId) -> Option<[u32; 17]> {
+    let f = user_frame(th)?;
+    // SAFETY: the frame lies at the top of the thread's live kernel stack;
+    // reading it with interrupts off sees a consistent copy.
+    let t = cpu::without_interrupts(|| unsafe { f.read() });
+    Some([t.gs, t.fs, t.es, t.ds, t.edi, t.esi, t.ebp, t.esp_at_pushad, t.ebx, t.edx, t.ecx, t.eax, t.eip, t.cs, t.eflags, t.user_esp, t.user_ss])
+}
+
+/// Sets `i386_THREAD_STATE` of user thread `th`. Segment registers are forced
+/// to the user segments and privileged flags are kept, as GNU Mach does.
+pub fn set_thread_state(th: ThreadId, w: &[u32; 17]) -> bool {
+    let Some(f) = user_frame(th) else { return false };
+    const USER_FLAGS: u32 = 0x0000_0DD5; // CF PF AF ZF SF TF DF OF
+    let ds = u32::from(USER_DS);
+    cpu::without_interrupts(|| {
+        // SAFETY: as in `thread_state`; the thread's next return to user mode
+        // uses these values.
+        unsafe {
+            let mut t = f.read();
+            t.gs = ds;
+            t.fs = ds;
+            t.es = ds;
+            t.ds = ds;
+            t.edi = w[4];
+            t.esi = w[5];
+            t.ebp = w[6];
+            t.ebx = w[8];
+            t.edx = w[9];
+            t.ecx = w[10];
+            t.eax = w[11];
+            t.eip = w[12];
+            t.cs = u32::from(USER_CS);
+            t.eflags = (t.eflags & !USER_FLAGS) | (w[14] & USER_FLAGS) | 0x200;
+            t.user_esp = w[15];
+            t.user_ss = ds;
+            f.write(t);
+        }
+    });
+    true
+}

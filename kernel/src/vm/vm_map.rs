@@ -47,6 +47,11 @@ impl VmMap {
         self.pmap.dir()
     }
 
+    /// Bytes mapped (all entries).
+    pub fn virtual_size(&self) -> u32 {
+        self.entries.entries().map(|e| e.end - e.start).sum()
+    }
+
     /// Pages resident in this map.
     pub fn resident_pages(&self) -> usize {
         self.pages.len()

@@ -1,0 +1,158 @@
+//! `rpc`: drives the kernel's RPC server through MIG stubs generated from GNU
+//! Mach's own `.defs`, checking values, right counts and error codes:
+//! host_info / host_get_time / host_kernel_version; the mach_port routines
+//! (allocate, type, insert_right, get_refs, mod_refs, names, deallocate,
+//! destroy, bad names); vm_allocate / vm_protect / vm_region / vm_deallocate;
+//! task_info; a routine the kernel does not serve (MIG_BAD_ID); and a second
+//! thread made with thread_create + thread_set_state + thread_resume that
+//! sends the first one a message, seen in task_threads.
+//!
+//! Boot-script line: `/rpc $(task-create) $(task-resume)`.
+//! Last line: `user-test: rpc ok` or `user-test: rpc FAILED: <why>`.
+#![no_std]
+#![no_main]
+
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use mach_user::message::*;
+use mach_user::mig::{mach, mach_host, mach_port, rt, Mach};
+use mach_user::trap::{mach_host_self, mach_msg_trap, mach_task_self, mach_thread_self};
+use mach_user::{entry, uprintln, Args};
+
+const NAME: &str = "rpc";
+const KERN_INVALID_NAME: i32 = 15;
+const KERN_INVALID_ADDRESS: i32 = 1;
+const MIG_BAD_ID: i32 = -303;
+const MACH_PORT_RIGHT_SEND: u32 = 0;
+const MACH_PORT_RIGHT_RECEIVE: u32 = 1;
+const MACH_PORT_TYPE_SEND: u32 = 1 << 16;
+const MACH_PORT_TYPE_RECEIVE: u32 = 1 << 17;
+const MACH_MSG_TYPE_MAKE_SEND: u32 = 20;
+const VM_PROT_READ: u32 = 1;
+
+fn main(_args: &Args) -> i32 {
+    mach_user::set_test_name(NAME);
+    match run() {
+        Ok(()) => uprintln!("user-test: {} ok", NAME),
+        Err(why) => uprintln!("user-test: {} FAILED: {}", NAME, why),
+    }
+    0
+}
+
+fn expect(cond: bool, why: &'static str) -> Result<(), &'static str> {
+    if cond { Ok(()) } else { Err(why) }
+}
+
+fn run() -> Result<(), &'static str> {
+    let mut m = Mach::new();
+    // SAFETY: these traps take no arguments and only add rights to our space.
+    let (task, host) = unsafe { (mach_task_self(), mach_host_self()) };
+
+    // The host.
+    let hi = mach_host::host_info(&mut m, host, 1, 1024).map_err(|_| "host_info failed")?;
+    uprintln!("rpc: host_info basic: cpus {} mem {} type {} subtype {}", hi.host_info_out[0], hi.host_info_out[2], hi.host_info_out[3], hi.host_info_out[4]);
+    expect(hi.host_info_out_cnt == 5 && hi.host_info_out[0] == 1 && hi.host_info_out[2] > (16 << 20), "host_info values")?;
+    expect(mach_host::host_info(&mut m, host, 1, 2) .is_err(), "host_info accepted a short buffer")?;
+    let t = mach_host::host_get_time(&mut m, host).map_err(|_| "host_get_time failed")?;
+    expect(t.current_time[0] > 1_000_000_000, "host_get_time before 2001")?;
+    let v = mach_host::host_kernel_version(&mut m, host).map_err(|_| "host_kernel_version failed")?;
+    expect(v.kernel_version.starts_with(b"Rust Mach"), "kernel version string")?;
+
+    // Port rights and their counts.
+    let p = mach_port::mach_port_allocate(&mut m, task, MACH_PORT_RIGHT_RECEIVE).map_err(|_| "mach_port_allocate")?.name;
+    let ty = mach_port::mach_port_type(&mut m, task, p).map_err(|_| "mach_port_type")?.ptype;
+    expect(ty == MACH_PORT_TYPE_RECEIVE, "new port is not a receive right")?;
+    mach_port::mach_port_insert_right(&mut m, task, p, rt::PolyPort { name: p, disposition: MACH_MSG_TYPE_MAKE_SEND }).map_err(|_| "insert_right")?;
+    let refs = mach_port::mach_port_get_refs(&mut m, task, p, MACH_PORT_RIGHT_SEND).map_err(|_| "get_refs")?.refs;
+    expect(refs == 1, "one send reference after insert_right")?;
+    mach_port::mach_port_mod_refs(&mut m, task, p, MACH_PORT_RIGHT_SEND, 2).map_err(|_| "mod_refs")?;
+    let refs = mach_port::mach_port_get_refs(&mut m, task, p, MACH_PORT_RIGHT_SEND).map_err(|_| "get_refs")?.refs;
+    expect(refs == 3, "three send references after mod_refs +2")?;
+    let names = mach_port::mach_port_names(&mut m, task).map_err(|_| "mach_port_names")?;
+    // SAFETY: the kernel mapped both out-of-line arrays into our space.
+    let (ns, ts) = unsafe {
+        (core::slice::from_raw_parts(names.names.addr as *const u32, names.names.count as usize),
+         core::slice::from_raw_parts(names.types.addr as *const u32, names.types.count as usize))
+    };
+    uprintln!("rpc: mach_port_names: {} names", ns.len());
+    let i = ns.iter().position(|&n| n == p).ok_or("names lacks the new port")?;
+    expect(ts[i] == MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_RECEIVE, "names gives the wrong type")?;
+    for _ in 0..3 {
+        mach_port::mach_port_deallocate(&mut m, task, p).map_err(|_| "deallocate")?;
+    }
+    let ty = mach_port::mach_port_type(&mut m, task, p).map_err(|_| "mach_port_type")?.ptype;
+    expect(ty == MACH_PORT_TYPE_RECEIVE, "send rights remain after three deallocates")?;
+    mach_port::mach_port_destroy(&mut m, task, p).map_err(|_| "destroy")?;
+    expect(mach_port::mach_port_type(&mut m, task, p).err() == Some(KERN_INVALID_NAME), "destroyed name still valid")?;
+    expect(mach_port::mach_port_deallocate(&mut m, task, 0x7777) == Err(KERN_INVALID_NAME), "bad name not refused")?;
+
+    // Memory.
+    let a = mach::vm_allocate(&mut m, task, 0, 3 * 4096, 1).map_err(|_| "vm_allocate")?.address;
+    // SAFETY: three fresh pages of our own.
+    unsafe {
+        let s = core::slice::from_raw_parts_mut(a as *mut u32, 3 * 1024);
+        expect(s.iter().all(|&w| w == 0), "vm_allocate memory not zero")?;
+        s[2000] = 0x1234_5678;
+        expect(core::ptr::read_volatile(&s[2000]) == 0x1234_5678, "memory lost a write")?;
+    }
+    mach::vm_protect(&mut m, task, a + 4096, 4096, 0, VM_PROT_READ).map_err(|_| "vm_protect")?;
+    let r = mach::vm_region(&mut m, task, a + 4096).map_err(|_| "vm_region")?;
+    expect(r.address == a + 4096 && r.size == 4096 && r.protection == VM_PROT_READ, "vm_region after vm_protect")?;
+    expect(mach::vm_protect(&mut m, task, 0xBF00_0000, 4096, 0, VM_PROT_READ) == Err(KERN_INVALID_ADDRESS), "vm_protect of a hole")?;
+    mach::vm_deallocate(&mut m, task, a, 3 * 4096).map_err(|_| "vm_deallocate")?;
+    let ti = mach::task_info(&mut m, task, 1, 1024).map_err(|_| "task_info")?;
+    expect(ti.task_info_out_cnt == 10 && ti.task_info_out[0] == 0 && ti.task_info_out[2] > 0, "task_info values")?;
+
+    // A routine the kernel does not serve.
+    expect(mach::task_ras_control(&mut m, task, 0, 0, 0) == Err(MIG_BAD_ID), "unserved routine did not answer MIG_BAD_ID")?;
+
+    // A second thread.
+    two_threads(&mut m, task)
+}
+
+static PORT: AtomicU32 = AtomicU32::new(0);
+
+#[repr(C)]
+struct Simple {
+    header: MachMsgHeader,
+}
+
+extern "C" fn child() -> ! {
+    uprintln!("rpc: child thread runs");
+    let mut msg = Simple { header: MachMsgHeader { bits: MACH_MSG_TYPE_MAKE_SEND, size: 24, remote_port: PORT.load(Ordering::SeqCst), local_port: 0, seqno: 0, id: 777 } };
+    // SAFETY: a valid 24-byte message buffer.
+    unsafe { mach_msg_trap(&mut msg.header, MACH_SEND_MSG, 24, 0, 0, 0, 0) };
+    let mut m = Mach::new();
+    // SAFETY: no arguments.
+    let me = unsafe { mach_thread_self() };
+    let _ = mach::thread_terminate(&mut m, me);
+    loop {
+        // SAFETY: no arguments.
+        unsafe { mach_user::trap::swtch() };
+    }
+}
+
+fn two_threads(m: &mut Mach, task: u32) -> Result<(), &'static str> {
+    let port = mach_port::mach_port_allocate(m, task, MACH_PORT_RIGHT_RECEIVE).map_err(|_| "allocate")?.name;
+    PORT.store(port, Ordering::SeqCst);
+    let stack = mach::vm_allocate(m, task, 0, 16 * 4096, 1).map_err(|_| "stack")?.address;
+    let th = mach::thread_create(m, task).map_err(|_| "thread_create")?.child_thread;
+    let mut state = [0u32; 17];
+    state[12] = child as usize as u32; // eip
+    state[15] = stack + 16 * 4096 - 16; // uesp
+    mach::thread_set_state(m, th, 1, &state).map_err(|_| "thread_set_state")?;
+    let got = mach::thread_get_state(m, th, 1, 17).map_err(|_| "thread_get_state")?;
+    expect(got.old_state_cnt == 17 && got.old_state[12] == state[12] && got.old_state[13] == 0x17, "thread state not kept")?;
+    let list = mach::task_threads(m, task).map_err(|_| "task_threads")?;
+    uprintln!("rpc: task_threads: {} threads", list.thread_list.count);
+    expect(list.thread_list.count == 2, "task_threads does not list two threads")?;
+    mach::thread_resume(m, th).map_err(|_| "thread_resume")?;
+    let mut buf = [0u32; 16];
+    // SAFETY: a 64-byte receive buffer.
+    let r = unsafe { mach_msg_trap(buf.as_mut_ptr().cast(), MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, 64, port, 5000, 0) };
+    expect(r == 0 && buf[5] == 777, "no message from the child thread")?;
+    uprintln!("rpc: message from the child thread received");
+    Ok(())
+}
+
+entry!(main);

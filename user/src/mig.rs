@@ -1,0 +1,63 @@
+//! MIG user stubs for the kernel's interfaces, generated at build time from
+//! GNU Mach's own `.defs` (`mach.defs`, `mach_port.defs`, `mach_host.defs`),
+//! and [`Mach`], the `mach_msg` runtime they run on.
+
+#![allow(dead_code, clippy::all, missing_docs, unused_imports, unused_variables, non_snake_case)]
+
+/// The MIG runtime shared by the stubs.
+pub mod rt {
+    include!(concat!(env!("OUT_DIR"), "/mig_rt.rs"));
+}
+
+/// `mach.defs`: tasks, threads, VM.
+pub mod mach {
+    include!(concat!(env!("OUT_DIR"), "/mach_user.rs"));
+}
+
+/// `mach_port.defs`: rights and names.
+pub mod mach_port {
+    include!(concat!(env!("OUT_DIR"), "/mach_port_user.rs"));
+}
+
+/// `mach_host.defs`: the host.
+pub mod mach_host {
+    include!(concat!(env!("OUT_DIR"), "/mach_host_user.rs"));
+}
+
+/// `mach_msg` through the trap, with this thread's own reply port.
+pub struct Mach {
+    reply: u32,
+}
+
+impl Mach {
+    /// A runtime with a fresh reply port (one per thread).
+    pub fn new() -> Mach {
+        // SAFETY: the trap takes no arguments and only adds a right to our space.
+        Mach { reply: unsafe { crate::trap::mach_reply_port() } }
+    }
+}
+
+impl Default for Mach {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl rt::MachMsg for Mach {
+    fn mach_msg(&mut self, msg: &mut [u8], option: u32, send_size: u32, rcv_size: u32, rcv_name: u32, timeout: u32, notify: u32) -> u32 {
+        // SAFETY: `msg` is a live buffer at least as long as both sizes (the
+        // stubs guarantee it); the trap reads and writes only within it.
+        unsafe {
+            crate::trap::mach_msg_trap(msg.as_mut_ptr().cast(), option as i32, send_size, rcv_size, rcv_name, timeout, notify) as u32
+        }
+    }
+
+    fn reply_port(&mut self) -> u32 {
+        self.reply
+    }
+
+    fn dealloc_reply_port(&mut self, _port: u32) {
+        // SAFETY: as in `new`.
+        self.reply = unsafe { crate::trap::mach_reply_port() };
+    }
+}
