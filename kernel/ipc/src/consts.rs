@@ -115,6 +115,8 @@ pub mod ty {
     pub const MACH_MSG_TYPE_PORT_SEND: u32 = 17;
     /// A carried send-once right.
     pub const MACH_MSG_TYPE_PORT_SEND_ONCE: u32 = 18;
+    /// Received local-port type: `msgh_local_port` holds the protected payload.
+    pub const MACH_MSG_TYPE_PROTECTED_PAYLOAD: u32 = 23;
 }
 
 /// Header bits and options.

@@ -13,7 +13,7 @@ use crate::consts::bits::*;
 use crate::consts::port::MACH_PORT_DEAD;
 use crate::kmsg::{parse_body, write32, KMsg, OolRegion, PortLoc, PortSlot, HEADER_SIZE};
 use crate::right::copyin_type;
-use crate::{Ipc, Right};
+use crate::{Ipc, PortId, Right};
 
 /// `MACH_SEND_INVALID_RIGHT`: a handle names no right.
 const BAD_HANDLE: u32 = crate::consts::msg::MACH_SEND_INVALID_RIGHT;
@@ -117,6 +117,20 @@ impl Ipc {
             }
         }
         Ok(())
+    }
+}
+
+impl Ipc {
+    /// Every port that exists, with its kernel-object tag, receiver and
+    /// (send, send-once, make-send count) numbers: for leak reports.
+    pub fn port_report(&self) -> Vec<(PortId, Option<(u32, u64)>, crate::Receiver, (u32, u32, u32))> {
+        self.ports
+            .iter()
+            .map(|(idx, gen, p)| {
+                let id = PortId { idx, gen };
+                (id, p.kobject, p.receiver, self.port_counts(id).unwrap_or((0, 0, 0)))
+            })
+            .collect()
     }
 }
 

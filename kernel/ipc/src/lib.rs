@@ -239,6 +239,8 @@ pub(crate) struct Port {
     pdrequest: Option<Right>,
     dnrequests: Vec<DnRequest>,
     kobject: Option<(u32, u64)>,
+    /// Protected payload delivered instead of the receiver's name.
+    payload: Option<u32>,
     /// Space entries naming this port.
     entries: u32,
     /// Right values alive outside spaces.
@@ -264,6 +266,7 @@ impl Port {
             pdrequest: None,
             dnrequests: Vec::new(),
             kobject: None,
+            payload: None,
             entries: 0,
             loose_send: 0,
             loose_so: 0,

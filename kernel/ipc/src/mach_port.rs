@@ -533,6 +533,29 @@ impl Ipc {
         Ok(())
     }
 
+    /// `mach_port_set_protected_payload`: messages received from the port
+    /// carry `payload` in `msgh_local_port` (local type
+    /// `MACH_MSG_TYPE_PROTECTED_PAYLOAD`) instead of its name. Moving the
+    /// receive right clears it.
+    ///
+    /// # Errors
+    /// `KERN_INVALID_NAME`, `KERN_INVALID_RIGHT`, `KERN_INVALID_TASK`.
+    pub fn mach_port_set_protected_payload(&mut self, space: SpaceId, name: u32, payload: u32) -> Result<(), u32> {
+        let p = self.translate_receive(space, name)?;
+        self.port_mut(p).payload = Some(payload);
+        Ok(())
+    }
+
+    /// `mach_port_clear_protected_payload`.
+    ///
+    /// # Errors
+    /// `KERN_INVALID_NAME`, `KERN_INVALID_RIGHT`, `KERN_INVALID_TASK`.
+    pub fn mach_port_clear_protected_payload(&mut self, space: SpaceId, name: u32) -> Result<(), u32> {
+        let p = self.translate_receive(space, name)?;
+        self.port_mut(p).payload = None;
+        Ok(())
+    }
+
     /// `mach_port_get_receive_status`.
     ///
     /// # Errors

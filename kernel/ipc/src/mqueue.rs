@@ -417,7 +417,9 @@ impl Ipc {
     /// body rights (new or merged names; dead ports as `MACH_PORT_DEAD`) and
     /// out-of-line regions (allocated through `mem`). Returns the bytes to
     /// write to the user buffer (header with remote = reply name and local =
-    /// destination name, dispositions swapped) and the return code.
+    /// destination name, dispositions swapped; when the destination has a
+    /// protected payload, the local type is `MACH_MSG_TYPE_PROTECTED_PAYLOAD`
+    /// and the local field holds the payload) and the return code.
     ///
     /// # Errors
     /// The second value is `MACH_MSG_SUCCESS`, or `MACH_RCV_BODY_ERROR |
@@ -430,12 +432,17 @@ impl Ipc {
         let reply = kmsg.local.take();
         let reply_name = self.copyout_right(space, reply);
         let dest = kmsg.remote.take();
+        let payload = dest.port_id().and_then(|p| self.ports.get(p.idx, p.gen)).and_then(|p| p.payload);
         let dest_name = self.consume_dest(space, dest);
+        let (dest_type, dest_field) = match payload {
+            Some(pl) => (MACH_MSG_TYPE_PROTECTED_PAYLOAD, pl),
+            None => (kmsg.remote_type(), dest_name),
+        };
         let bits = (kmsg.bits & !(MACH_MSGH_BITS_REMOTE_MASK | MACH_MSGH_BITS_LOCAL_MASK))
             | kmsg.local_type()
-            | (kmsg.remote_type() << 8);
+            | (dest_type << 8);
         let code = self.copyout_body(space, &mut kmsg, mem);
-        (Self::put(&kmsg, bits, reply_name, dest_name), code)
+        (Self::put(&kmsg, bits, reply_name, dest_field), code)
     }
 
     /// Gives an unsent message back to its sender (send timed out or was

@@ -187,7 +187,9 @@ impl Ipc {
                     self.remove_entry(space, name);
                 }
                 self.clear_receiver(p);
-                self.port_mut(p).receiver = Receiver::InTransit { dest: None };
+                let port = self.port_mut(p);
+                port.receiver = Receiver::InTransit { dest: None };
+                port.payload = None;
                 self.port_deleted(soright, name, cancel);
                 Ok(r)
             }
@@ -339,7 +341,9 @@ impl Ipc {
         };
         self.add_entry(space, name, Entry { ty, urefs, obj: Obj::Port(p), dnreq: false });
         if kind == RightKind::Receive {
-            self.port_mut(p).receiver = Receiver::Space { space, name };
+            let port = self.port_mut(p);
+            port.receiver = Receiver::Space { space, name };
+            port.payload = None;
         }
     }
 
@@ -372,7 +376,9 @@ impl Ipc {
             RightKind::Receive => {
                 let _ = self.unloose(right);
                 e.ty |= MACH_PORT_TYPE_RECEIVE;
-                self.port_mut(p).receiver = Receiver::Space { space, name };
+                let port = self.port_mut(p);
+                port.receiver = Receiver::Space { space, name };
+                port.payload = None;
             }
             RightKind::SendOnce => unreachable!(),
         }
@@ -518,6 +524,7 @@ impl Ipc {
                 port.receiver = Receiver::InTransit { dest: Some(target) };
                 port.mscount = 0;
                 port.seqno = 0;
+                port.payload = None;
                 let r = self.loose(RightKind::Receive, p);
                 self.notify_port_destroyed(pd, r);
                 return;

@@ -1097,13 +1097,14 @@ fn fitting_disp(ipc: &mut Ipc, sp: SpaceId, name: u32, rng: &mut Rng, receive_ok
 fn randomized_operations_keep_counts_consistent() {
     let (mut sent, mut received, mut moved_receive, mut died) = (0u32, 0u32, 0u32, 0u32);
     let mut errs: BTreeMap<u32, u32> = BTreeMap::new();
-    for seed in 1..=40u64 {
+    for seed in 1..=120u64 {
         let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15));
         let mut ipc = Ipc::new();
         let mut spaces: Vec<SpaceId> = (0..3).map(|_| ipc.space_create()).collect();
         let mut held: Vec<Right> = Vec::new();
+        let mut kports: Vec<PortId> = Vec::new();
         let mut mem = FakeMem::default();
-        for step in 0..400 {
+        for step in 0..600 {
             if spaces.is_empty() {
                 spaces.push(ipc.space_create());
             }
@@ -1115,7 +1116,43 @@ fn randomized_operations_keep_counts_consistent() {
                 1 + rng.below(8)
             };
             let disp = MACH_MSG_TYPE_MOVE_RECEIVE + rng.below(6);
-            match rng.below(17) {
+            match rng.below(21) {
+                17 => {
+                    // A kernel object appears and a task gets a send right.
+                    let kp = ipc.alloc_kernel_port(Some((1, step as u64)));
+                    kports.push(kp);
+                    let r = ipc.make_send(kp).unwrap();
+                    let _ = ipc.copyout_right(sp, r);
+                }
+                18 => {
+                    // The kernel serves (and drops) a request queued on one of its ports.
+                    if !kports.is_empty() {
+                        let kp = kports[rng.below(kports.len() as u32) as usize];
+                        if let Some(mut k) = ipc.dequeue(kp) {
+                            let reply = k.take_local();
+                            ipc.destroy_kmsg(k);
+                            if reply.port().is_some() && rng.below(2) == 0 {
+                                let m = KMsgBuilder::new(reply, Right::null(), 99).int32(0).build();
+                                ipc.send_always(m);
+                            } else {
+                                ipc.release_right(reply);
+                            }
+                        }
+                    }
+                }
+                19 => {
+                    if !kports.is_empty() && rng.below(4) == 0 {
+                        let kp = kports.swap_remove(rng.below(kports.len() as u32) as usize);
+                        ipc.destroy_kernel_port(kp).unwrap();
+                    }
+                }
+                20 => {
+                    // Move a right from one task to another.
+                    let other = spaces[rng.below(spaces.len() as u32) as usize];
+                    if let Ok((r, _)) = ipc.mach_port_extract_right(sp, name, disp) {
+                        let _ = ipc.copyout_right(other, r);
+                    }
+                }
                 0 => {
                     let right = if rng.below(2) == 0 { MACH_PORT_RIGHT_RECEIVE } else { rng.below(5) };
                     let _ = ipc.mach_port_allocate(sp, right);
@@ -1249,6 +1286,9 @@ fn randomized_operations_keep_counts_consistent() {
         }
         for r in held.drain(..) {
             ipc.release_right(r);
+        }
+        for kp in kports.drain(..) {
+            ipc.destroy_kernel_port(kp).unwrap();
         }
         if let Err(e) = ipc.check_quiescent() {
             panic!("seed {seed} end: {e}");
@@ -1548,5 +1588,34 @@ fn port_set_too_large_keeps_fifo() {
     ok(&ipc);
     quiet(&ipc);
     ipc.space_destroy(a).unwrap();
+    assert_eq!(ipc.port_count(), 0);
+}
+
+#[test]
+fn protected_payload_replaces_the_local_name() {
+    let mut ipc = Ipc::new();
+    let a = ipc.space_create();
+    let b = ipc.space_create();
+    let n = port_with_send(&mut ipc, a);
+    assert_eq!(ipc.mach_port_set_protected_payload(a, 99, 1), Err(KERN_INVALID_NAME));
+    ipc.mach_port_set_protected_payload(a, n, 0xdead_beef).unwrap();
+    send(&mut ipc, a, &umsg(MACH_MSG_TYPE_COPY_SEND, n, 0, 1, &[])).unwrap();
+    let got = recv(&mut ipc, a, n);
+    assert_eq!((w(&got, 0), w(&got, 2), w(&got, 3)), (MACH_MSG_TYPE_PROTECTED_PAYLOAD << 8, 0, 0xdead_beef));
+    ipc.mach_port_clear_protected_payload(a, n).unwrap();
+    send(&mut ipc, a, &umsg(MACH_MSG_TYPE_COPY_SEND, n, 0, 1, &[])).unwrap();
+    let got = recv(&mut ipc, a, n);
+    assert_eq!((w(&got, 0), w(&got, 3)), (MACH_MSG_TYPE_PORT_SEND << 8, n));
+    // Moving the receive right clears the payload.
+    ipc.mach_port_set_protected_payload(a, n, 7).unwrap();
+    let r = ipc.copyin_right(a, n, MACH_MSG_TYPE_MOVE_RECEIVE).unwrap();
+    let bn = ipc.copyout_right(b, r);
+    send(&mut ipc, a, &umsg(MACH_MSG_TYPE_COPY_SEND, n, 0, 1, &[])).unwrap();
+    let got = recv(&mut ipc, b, bn);
+    assert_eq!((w(&got, 0), w(&got, 3)), (MACH_MSG_TYPE_PORT_SEND << 8, bn));
+    ok(&ipc);
+    quiet(&ipc);
+    ipc.space_destroy(a).unwrap();
+    ipc.space_destroy(b).unwrap();
     assert_eq!(ipc.port_count(), 0);
 }

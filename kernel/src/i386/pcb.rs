@@ -30,6 +30,13 @@ switch_context:
     ret
 
     /* First code of a new kernel thread: %ebx = body, %esi = argument. */
+    /* First code of a new user thread: may end here if asked to, then
+       enters user mode through the common trap exit. */
+    .global user_thread_start
+user_thread_start:
+    call user_start_hook
+    jmp trap_return
+
     .global thread_trampoline
 thread_trampoline:
     xor ebp, ebp
@@ -46,7 +53,7 @@ extern "C" {
     /// the thread whose saved stack pointer is `next_esp`.
     pub fn switch_context(save: *mut u32, next_esp: u32);
     fn thread_trampoline();
-    fn trap_return();
+    fn user_thread_start();
 }
 
 /// Size of every kernel stack.
@@ -72,7 +79,7 @@ pub unsafe fn prepare_kernel_thread(top: u32, body: extern "C" fn(usize), arg: u
 /// # Safety
 /// `[frame_at - 20, frame_at)` is writable memory of the new thread's stack.
 pub unsafe fn prepare_user_thread(frame_at: u32) -> u32 {
-    let frame = [0u32, 0, 0, 0, trap_return as usize as u32];
+    let frame = [0u32, 0, 0, 0, user_thread_start as usize as u32];
     let esp = frame_at - (frame.len() * 4) as u32;
     // SAFETY: the caller guarantees the words below `frame_at` belong to the stack.
     unsafe { core::ptr::copy_nonoverlapping(frame.as_ptr(), esp as *mut u32, frame.len()) };

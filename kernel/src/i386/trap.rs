@@ -248,6 +248,9 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
         if crate::kern::sched_prim::need_resched() {
             crate::kern::sched_prim::preempt();
         }
+        if frame.from_user() {
+            crate::kern::sched_prim::halt_if_requested();
+        }
         return;
     }
     if vector == SYSCALL_VECTOR {
@@ -264,6 +267,7 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
             cpu::disable_interrupts();
             crate::kern::sched_prim::preempt();
         }
+        crate::kern::sched_prim::halt_if_requested();
         return;
     }
     let cr2 = if vector == VEC_PAGE_FAULT { cpu::cr2() } else { 0 };

@@ -13,6 +13,9 @@ use crate::kern::sched_prim::{self as sched, WaitResult};
 /// `MACH_RCV_INTERRUPT`: return `MACH_RCV_INTERRUPTED` when the wait is interrupted.
 const MACH_RCV_INTERRUPT: u32 = 0x400;
 
+/// `MACH_SEND_INTERRUPT`: return `MACH_SEND_INTERRUPTED` when the wait is interrupted.
+const MACH_SEND_INTERRUPT: u32 = 0x40;
+
 /// Largest message the kernel copies in (inline data); larger sends get
 /// `MACH_SEND_NO_BUFFER`. Out-of-line data is not counted.
 pub const MAX_INLINE: u32 = 1 << 20;
@@ -78,7 +81,7 @@ fn send(space: mach_ipc::SpaceId, msg: u32, option: u32, send_size: u32, timeout
             return MACH_SEND_TIMED_OUT;
         }
         match sched::thread_block() {
-            WaitResult::Interrupted => {
+            WaitResult::Interrupted if option & MACH_SEND_INTERRUPT != 0 || sched::halt_pending() => {
                 let mut mem = UserMem { receiver: None };
                 let (bytes, _) = with_ipc(|ipc| ipc.copyout_pseudo(space, kmsg, &mut mem));
                 let _ = uaccess::copyout(&bytes, msg);
@@ -129,7 +132,9 @@ fn receive(space: mach_ipc::SpaceId, msg: u32, option: u32, rcv_size: u32, rcv_n
                 }
                 match sched::thread_block() {
                     WaitResult::TimedOut => return MACH_RCV_TIMED_OUT,
-                    WaitResult::Interrupted if option & MACH_RCV_INTERRUPT != 0 => return MACH_RCV_INTERRUPTED,
+                    WaitResult::Interrupted if option & MACH_RCV_INTERRUPT != 0 || sched::halt_pending() => {
+                        return MACH_RCV_INTERRUPTED
+                    }
                     _ => continue,
                 }
             }

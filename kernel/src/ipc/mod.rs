@@ -336,3 +336,11 @@ pub fn check() -> Result<(usize, usize), alloc::string::String> {
         Ok((s.ipc.port_count(), s.ipc.space_count()))
     })
 }
+
+/// Prints every port (for leak reports).
+pub fn report_ports() {
+    let r = with(|s| s.ipc.port_report());
+    for (id, kobj, recv, counts) in r {
+        crate::kprintln!("ipc: port {:?} kobject {:?} receiver {:?} counts {:?}", id, kobj, recv, counts);
+    }
+}

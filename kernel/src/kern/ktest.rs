@@ -530,5 +530,9 @@ fn test_bootstrap() -> Result<(), String> {
     // Every right of the dead tasks is gone: only the kernel's own ports remain.
     let (ports1, spaces1) = crate::ipc::check()?;
     crate::kprintln!("bootstrap: ipc consistent; ports {} -> {}, spaces {} -> {}", ports0, ports1, spaces0, spaces1);
-    check(ports1 == ports0 && spaces1 == spaces0, || "ports or spaces leaked".into())
+    if ports1 != ports0 || spaces1 != spaces0 {
+        crate::ipc::report_ports();
+        return Err("ports or spaces leaked".into());
+    }
+    Ok(())
 }

@@ -77,6 +77,9 @@ pub struct Thread {
     deadline: u64,
     pub suspend_count: u32,
     halted: bool,
+    /// Asked to stop: runs (even if suspended) to its next safe point (the
+    /// return to user mode, or a thread start) and ends there.
+    halt_requested: bool,
     on_runq: bool,
     pub policy: Policy,
     pub base_pri: u8,
@@ -91,7 +94,7 @@ pub struct Thread {
 
 impl Thread {
     fn runnable(&self) -> bool {
-        !self.waiting && self.suspend_count == 0 && !self.halted
+        !self.waiting && (self.suspend_count == 0 || self.halt_requested) && !self.halted
     }
 
     /// Top of the kernel stack (virtual), if it has its own.
@@ -294,6 +297,13 @@ extern "C" fn thread_start_hook() {
     cpu::enable_interrupts();
 }
 
+/// First thing a new user thread does before entering user mode.
+#[no_mangle]
+extern "C" fn user_start_hook() {
+    reap();
+    halt_if_requested();
+}
+
 /// Makes the running start-up code thread 1 and creates the idle thread.
 pub fn init() {
     let boot = Box::new(Thread {
@@ -309,6 +319,7 @@ pub fn init() {
         deadline: 0,
         suspend_count: 0,
         halted: false,
+        halt_requested: false,
         on_runq: false,
         policy: Policy::Timeshare,
         base_pri: BASEPRI_SYSTEM,
@@ -382,6 +393,7 @@ pub fn add_thread(name: &'static str, task: Option<u32>, kstack: u32, esp: u32, 
             deadline: 0,
             suspend_count: u32::from(!run),
             halted: false,
+            halt_requested: false,
             on_runq: false,
             policy,
             base_pri: pri.min(IDLE_PRI),
@@ -556,7 +568,58 @@ pub fn resume(id: ThreadId) -> bool {
     })
 }
 
+/// Asks thread `id` (not the running one) to stop at its next safe point:
+/// a wait it is in is interrupted and a suspension no longer holds it, so it
+/// runs until it would return to user mode (or start) and ends there, with
+/// nothing of the kernel's left on its stack. See [`halted`].
+pub fn request_halt(id: ThreadId) {
+    with(|s| {
+        let Some(t) = s.threads.get_mut(&id) else { return };
+        if t.halted {
+            return;
+        }
+        t.halt_requested = true;
+        s.unwait(id, WaitResult::Interrupted);
+        s.enqueue(id);
+    });
+}
+
+/// Threads of user task `task` that have not stopped.
+pub fn live_threads_of(task: u32) -> Vec<ThreadId> {
+    with(|s| s.threads.values().filter(|t| t.task == Some(task) && !t.halted).map(|t| t.id).collect())
+}
+
+/// Whether the running thread has been asked to stop.
+pub fn halt_pending() -> bool {
+    with(|s| {
+        let id = s.current;
+        s.thread(id).halt_requested
+    })
+}
+
+/// Whether thread `id` has stopped for good (or no longer exists).
+pub fn halted(id: ThreadId) -> bool {
+    with(|s| s.threads.get(&id).is_none_or(|t| t.halted))
+}
+
+/// Waits until every thread of `ids` has stopped.
+pub fn wait_halted(ids: &[ThreadId]) {
+    while !ids.iter().all(|&id| halted(id)) {
+        sleep_ticks(1);
+    }
+}
+
+/// Ends the running thread if it has been asked to stop (a safe point).
+pub fn halt_if_requested() {
+    if halt_pending() {
+        thread_exit_current();
+    }
+}
+
 /// Stops thread `id` for good; its stack is freed once it no longer runs.
+/// For a thread other than the running one this must only be used when it
+/// holds nothing (kernel threads that never run again); user threads are
+/// stopped with [`request_halt`].
 pub fn terminate(id: ThreadId) {
     let me = with(|s| {
         if !s.threads.contains_key(&id) {

@@ -102,10 +102,22 @@ pub fn create_user_thread(task: TaskId, eip: u32, esp: u32, run: bool) -> Result
 /// Ends `task`: its threads stop, its memory is freed. When the running
 /// thread belongs to it, this does not return.
 pub fn terminate(task: TaskId) {
-    let Some(threads) = with_task(task, |t| core::mem::take(&mut t.threads)) else { return };
+    let Some(mut threads) = with_task(task, |t| core::mem::take(&mut t.threads)) else { return };
+    // A thread that is ending itself has left the list but may still run
+    // kernel code in this address space: the scheduler knows them all.
+    for th in sched::live_threads_of(task) {
+        if !threads.contains(&th) {
+            threads.push(th);
+        }
+    }
     let me = sched::current();
-    for &t in threads.iter().filter(|&&t| t != me) {
-        sched::terminate(t);
+    let others: Vec<ThreadId> = threads.iter().copied().filter(|&t| t != me).collect();
+    // Let every other thread reach a safe point before its task goes away.
+    for &t in &others {
+        sched::request_halt(t);
+    }
+    sched::wait_halted(&others);
+    for &t in &others {
         crate::ipc::thread_destroy(t);
     }
     crate::ipc::task_destroy(task);
@@ -201,8 +213,14 @@ pub fn create_child(parent: TaskId, inherit: bool) -> Result<TaskId, KernReturn>
 pub fn terminate_thread(th: ThreadId) {
     let Some(task) = sched::with_thread(th, |t| t.task).flatten() else { return };
     with_task(task, |t| t.threads.retain(|&x| x != th));
-    crate::ipc::thread_destroy(th);
-    sched::terminate(th);
+    if th == sched::current() {
+        crate::ipc::thread_destroy(th);
+        sched::terminate(th);
+    } else {
+        sched::request_halt(th);
+        sched::wait_halted(&[th]);
+        crate::ipc::thread_destroy(th);
+    }
 }
 
 /// The user trap frame of user thread `th` (at the top of its kernel stack).
