@@ -250,3 +250,18 @@ fn kernel_rpcs_from_gnu_mach_defs_work_and_leak_nothing() {
         .expect_log("bootstrap: ipc consistent")
         .expect_no_log("FAILED");
 }
+
+#[test]
+fn ipc_semantics_port_sets_limits_ool_moves_and_notifications() {
+    let prog = user_program("ipc_tests");
+    run(&boot("ipc-tests", "test=bootstrap").module(&format!("{} $(task-create) $(task-resume)", prog.display())))
+        .expect(Verdict::Pass)
+        .expect_log("ipc_tests: port set ok")
+        .expect_log("ipc_tests: qlimit ok")
+        .expect_log("ipc_tests: too large ok")
+        .expect_log("ipc_tests: out-of-line ok")
+        .expect_log("ipc_tests: receive right moved ok")
+        .expect_log("ipc_tests: no-senders: code 0x0 id 70 mscount 1")
+        .expect_log("user-test: ipc_tests ok")
+        .expect_log("bootstrap: ipc consistent; ports 3 -> 3, spaces 0 -> 0");
+}

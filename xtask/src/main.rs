@@ -141,11 +141,17 @@ fn cmd_run(args: &[String]) -> Result {
     };
     let mem = take_opt(&mut args, "--mem")?.unwrap_or_else(|| "256".into());
     let append = take_opt(&mut args, "--append")?.unwrap_or_else(|| "console=com0".into());
-    let modules = take_all(&mut args, "--module")?;
+    let mut modules = take_all(&mut args, "--module")?;
     if let Some(a) = args.first() {
         return Err(format!("unknown argument {a}"));
     }
     let image = build_kernel(true)?;
+    if modules.is_empty() {
+        // The demonstration boot tasks: rights from the boot script, then RPCs.
+        let user = build_user()?;
+        modules.push(format!("{} ${{host-port}} ${{device-port}} $(task-create) $(task-resume)", user.join("hello").display()));
+        modules.push(format!("{} $(task-create) $(task-resume)", user.join("rpc").display()));
+    }
     // A scratch IDE disk and an NE2000 PCI NIC on QEMU's user network, the
     // devices the Linux drivers serve.
     let disk = target_dir().join("run-disk.img");

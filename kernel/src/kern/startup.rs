@@ -159,7 +159,8 @@ pub extern "C" fn kernel_main(magic: u32, info_addr: u32) -> ! {
         qemu::exit(if ok { qemu::SUCCESS } else { qemu::FAILURE });
         cpu::halt_forever();
     }
-    crate::kprintln!("mach: idle (no bootstrap tasks yet)");
+    let started = crate::kern::bootstrap::run();
+    crate::kprintln!("mach: {} boot task(s) started", started.len());
     loop {
         cpu::enable_and_halt();
     }

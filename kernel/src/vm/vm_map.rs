@@ -12,7 +12,8 @@ use super::pmap::{phys_to_virt, Pmap};
 use super::vm_page::{self, Zone};
 use crate::i386::uaccess::VM_MAX_ADDRESS;
 
-/// Lowest user address (GNU Mach's `VM_MIN_ADDRESS` on i386).
+/// Lowest user address (GNU Mach's `VM_MIN_ADDRESS` on i386). Fixed
+/// allocations may use page 0; "anywhere" allocations start above it.
 pub const VM_MIN_ADDRESS: u32 = 0;
 
 pub struct VmMap {
@@ -75,15 +76,18 @@ impl VmMap {
         if end == start {
             return Err(KERN_INVALID_ARGUMENT);
         }
-        let at = self.entries.allocate(start, end - start, anywhere, Attrs::default())?;
-        for va in (at..at + (end - start)).step_by(PAGE_SIZE as usize) {
+        let size = end - start;
+        // "Anywhere" never hands out page 0, so no allocation is at NULL.
+        let start = if anywhere { start.max(PAGE_SIZE) } else { start };
+        let at = self.entries.allocate(start, size, anywhere, Attrs::default())?;
+        for va in (at..at + size).step_by(PAGE_SIZE as usize) {
             let Some(pa) = zeroed_page() else {
-                let _ = self.deallocate(at, end - start);
+                let _ = self.deallocate(at, size);
                 return Err(KERN_RESOURCE_SHORTAGE);
             };
             self.pages.insert(va, pa);
             if let Err(e) = self.map_page(va, pa, Attrs::default().prot) {
-                let _ = self.deallocate(at, end - start);
+                let _ = self.deallocate(at, size);
                 return Err(e);
             }
         }

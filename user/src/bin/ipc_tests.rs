@@ -1,0 +1,187 @@
+//! `ipc_tests`: Mach IPC semantics seen from user space, with exact codes and
+//! counts: port sets (FIFO across members, MACH_RCV_IN_SET), receive
+//! timeouts, queue limits with a send timeout, MACH_RCV_TOO_LARGE with and
+//! without MACH_RCV_LARGE, out-of-line memory (copied, sender's copy
+//! deallocated on request), a receive right moved in a message, and the
+//! dead-name and no-senders notifications.
+//!
+//! Boot-script line: `/ipc_tests $(task-create) $(task-resume)`.
+//! Last line: `user-test: ipc_tests ok` or `user-test: ipc_tests FAILED: <why>`.
+#![no_std]
+#![no_main]
+
+use mach_user::message::*;
+use mach_user::mig::{mach, mach_port, rt, Mach};
+use mach_user::trap::{mach_msg_trap, mach_task_self};
+use mach_user::{entry, uprintln, Args};
+
+const NAME: &str = "ipc_tests";
+const RIGHT_RECEIVE: u32 = 1;
+const RIGHT_PORT_SET: u32 = 3;
+const RIGHT_SEND: u32 = 0;
+const TYPE_DEAD_NAME: u32 = 1 << 20;
+const MOVE_RECEIVE: u32 = 16;
+const MAKE_SEND: u32 = 20;
+const MAKE_SEND_ONCE: u32 = 21;
+const INTEGER_32: u32 = 2;
+const INTEGER_8: u32 = 9;
+const NOTIFY_NO_SENDERS: u32 = 70;
+const NOTIFY_DEAD_NAME: u32 = 72;
+const SEND_TIMED_OUT: u32 = 0x1000_0004;
+const RCV_TIMED_OUT: u32 = 0x1000_4003;
+const RCV_TOO_LARGE: u32 = 0x1000_4004;
+const RCV_IN_SET: u32 = 0x1000_400a;
+const COMPLEX: u32 = 0x8000_0000;
+
+fn main(_args: &Args) -> i32 {
+    mach_user::set_test_name(NAME);
+    match run() {
+        Ok(()) => uprintln!("user-test: {} ok", NAME),
+        Err(why) => uprintln!("user-test: {} FAILED: {}", NAME, why),
+    }
+    0
+}
+
+fn expect(cond: bool, why: &'static str) -> Result<(), &'static str> {
+    if cond { Ok(()) } else { Err(why) }
+}
+
+/// A message buffer of 64 words.
+type Buf = [u32; 64];
+
+fn msg(buf: &mut Buf, option: i32, send_size: u32, rcv_size: u32, rcv_name: u32, timeout: u32) -> u32 {
+    // SAFETY: `buf` is 256 bytes, enough for both sizes used here.
+    unsafe { mach_msg_trap(buf.as_mut_ptr().cast(), option, send_size, rcv_size, rcv_name, timeout, 0) as u32 }
+}
+
+/// Sends a message with `id` and one INTEGER_32 `value` to `dest` (MAKE_SEND).
+fn send_int(dest: u32, id: u32, value: u32, timeout: Option<u32>) -> u32 {
+    let mut b: Buf = [0; 64];
+    b[..8].copy_from_slice(&[MAKE_SEND, 32, dest, 0, 0, id, MachMsgType::new(INTEGER_32, 32, 1, true, false).0, value]);
+    let opt = MACH_SEND_MSG | if timeout.is_some() { 0x10 } else { 0 };
+    msg(&mut b, opt, 32, 0, 0, timeout.unwrap_or(0))
+}
+
+/// Receives on `name`; returns (code, buffer).
+fn recv(name: u32, size: u32, extra: i32, timeout: u32) -> (u32, Buf) {
+    let mut b: Buf = [0; 64];
+    let r = msg(&mut b, MACH_RCV_MSG | extra, 0, size, name, timeout);
+    (r, b)
+}
+
+fn run() -> Result<(), &'static str> {
+    let mut m = Mach::new();
+    // SAFETY: no arguments; adds a send right to our own space.
+    let task = unsafe { mach_task_self() };
+    let alloc = |m: &mut Mach, right| mach_port::mach_port_allocate(m, task, right).map(|r| r.name).map_err(|_| "allocate");
+
+    // Port sets: one FIFO over the members.
+    let set = alloc(&mut m, RIGHT_PORT_SET)?;
+    let a = alloc(&mut m, RIGHT_RECEIVE)?;
+    let b = alloc(&mut m, RIGHT_RECEIVE)?;
+    mach_port::mach_port_move_member(&mut m, task, a, set).map_err(|_| "move_member a")?;
+    mach_port::mach_port_move_member(&mut m, task, b, set).map_err(|_| "move_member b")?;
+    expect(send_int(b, 1, 11, None) == 0 && send_int(a, 2, 22, None) == 0, "send to set members")?;
+    let (r, got) = recv(a, 256, 0, 0);
+    expect(r == RCV_IN_SET, "receive on a set member did not say MACH_RCV_IN_SET")?;
+    let (r1, m1) = recv(set, 256, 0, 0);
+    let (r2, m2) = recv(set, 256, 0, 0);
+    let _ = got;
+    expect(r1 == 0 && r2 == 0 && m1[5] == 1 && m1[7] == 11 && m1[3] == b && m2[5] == 2 && m2[3] == a, "set receive order or local port")?;
+    uprintln!("{}: port set ok", NAME);
+
+    // Receive timeout.
+    let (r, _) = recv(set, 256, MACH_RCV_TIMEOUT, 30);
+    expect(r == RCV_TIMED_OUT, "empty receive did not time out")?;
+
+    // Queue limit and send timeout.
+    mach_port::mach_port_move_member(&mut m, task, a, 0).map_err(|_| "move out of set")?;
+    mach_port::mach_port_set_qlimit(&mut m, task, a, 1).map_err(|_| "set_qlimit")?;
+    expect(send_int(a, 3, 33, Some(0)) == 0, "first send to qlimit 1")?;
+    expect(send_int(a, 4, 44, Some(20)) == SEND_TIMED_OUT, "second send did not time out")?;
+    let (r, _) = recv(a, 256, 0, 0);
+    expect(r == 0, "drain")?;
+    uprintln!("{}: qlimit ok", NAME);
+
+    // Too large, kept (RCV_LARGE) then received; too large, destroyed.
+    expect(send_int(a, 5, 55, None) == 0, "send for too-large")?;
+    let (r, h) = recv(a, 24, MACH_RCV_LARGE, 0);
+    expect(r == RCV_TOO_LARGE && h[1] == 32, "RCV_LARGE did not report the size")?;
+    let (r, h) = recv(a, 256, 0, 0);
+    expect(r == 0 && h[5] == 5, "message not kept after RCV_LARGE")?;
+    expect(send_int(a, 6, 66, None) == 0, "send for too-large 2")?;
+    let (r, _) = recv(a, 24, 0, 0);
+    expect(r == RCV_TOO_LARGE, "small receive not too large")?;
+    let (r, _) = recv(a, 256, MACH_RCV_TIMEOUT, 0);
+    expect(r == RCV_TIMED_OUT, "too-large message not destroyed")?;
+    uprintln!("{}: too large ok", NAME);
+
+    // Out-of-line memory: copied, and the sender's pages go with dealloc.
+    let size = 3 * 4096u32;
+    let src = mach::vm_allocate(&mut m, task, 0, size, 1).map_err(|_| "vm_allocate")?.address;
+    // SAFETY: our own fresh pages.
+    let s = unsafe { core::slice::from_raw_parts_mut(src as *mut u8, size as usize) };
+    for (i, x) in s.iter_mut().enumerate() {
+        *x = (i * 7 % 251) as u8;
+    }
+    let mut bb: Buf = [0; 64];
+    // Long-form OOL descriptor: short word with longform | deallocate, name INTEGER_8, size 8, number.
+    bb[..10].copy_from_slice(&[MAKE_SEND | COMPLEX, 40, a, 0, 0, 7, (1 << 29) | (1 << 30), INTEGER_8 | (8 << 16), size, src]);
+    expect(msg(&mut bb, MACH_SEND_MSG, 40, 0, 0, 0) == 0, "OOL send")?;
+    expect(mach::vm_region(&mut m, task, src).map(|r| r.address != src).unwrap_or(true), "sender's OOL pages not deallocated")?;
+    let (r, h) = recv(a, 256, 0, 0);
+    let dst = h[9];
+    expect(r == 0 && h[8] == size && dst != 0, "OOL receive")?;
+    // SAFETY: the kernel mapped the region into our space.
+    let d = unsafe { core::slice::from_raw_parts(dst as *const u8, size as usize) };
+    expect(d.iter().enumerate().all(|(i, &x)| x == (i * 7 % 251) as u8), "OOL data differs")?;
+    mach::vm_deallocate(&mut m, task, dst, size).map_err(|_| "vm_deallocate OOL")?;
+    uprintln!("{}: out-of-line ok", NAME);
+
+    // A receive right moved in a message gets a new name and keeps working.
+    let c = alloc(&mut m, RIGHT_RECEIVE)?;
+    let mut bb: Buf = [0; 64];
+    bb[..8].copy_from_slice(&[MAKE_SEND | COMPLEX, 32, a, 0, 0, 8, MachMsgType::new(MOVE_RECEIVE, 32, 1, true, false).0, c]);
+    expect(msg(&mut bb, MACH_SEND_MSG, 32, 0, 0, 0) == 0, "send MOVE_RECEIVE")?;
+    expect(mach_port::mach_port_type(&mut m, task, c).is_err(), "moved name still valid before receipt")?;
+    let (r, h) = recv(a, 256, 0, 0);
+    let c2 = h[7];
+    expect(r == 0 && h[6] & 0xff == MOVE_RECEIVE && c2 != 0, "receive right not received")?;
+    expect(send_int(c2, 9, 99, None) == 0 && recv(c2, 256, 0, 0).1[7] == 99, "moved receive right does not work")?;
+    uprintln!("{}: receive right moved ok", NAME);
+
+    // Notifications to a port of ours.
+    let n = alloc(&mut m, RIGHT_RECEIVE)?;
+    // No-senders: requested with sync 1 while one send right exists (made
+    // once: mscount 1), fired when that right goes. (With no send right and
+    // sync <= mscount it would fire at once, as in GNU Mach.)
+    let e = alloc(&mut m, RIGHT_RECEIVE)?;
+    mach_port::mach_port_insert_right(&mut m, task, e, rt::PolyPort { name: e, disposition: MAKE_SEND }).map_err(|_| "insert send")?;
+    let prev = mach_port::mach_port_request_notification(&mut m, task, e, NOTIFY_NO_SENDERS, 1, rt::PolyPort { name: n, disposition: MAKE_SEND_ONCE }).map_err(|_| "request no-senders")?;
+    expect(prev.previous == 0, "a previous no-senders request")?;
+    let (r, _) = recv(n, 256, MACH_RCV_TIMEOUT, 0);
+    expect(r == RCV_TIMED_OUT, "no-senders fired while a send right exists")?;
+    mach_port::mach_port_mod_refs(&mut m, task, e, RIGHT_SEND, -1i32 as u32).map_err(|_| "drop send")?;
+    let (r, h) = recv(n, 256, MACH_RCV_TIMEOUT, 1000);
+    uprintln!("{}: no-senders: code {:#x} id {} mscount {}", NAME, r, h[5], h[7]);
+    expect(r == 0 && h[5] == NOTIFY_NO_SENDERS && h[7] == 1, "no-senders notification")?;
+    // Dead name: a send right whose port dies.
+    let d = alloc(&mut m, RIGHT_RECEIVE)?;
+    let mut bb: Buf = [0; 64];
+    // Move d's receive right into a message to e, keep a send right under d's name first.
+    mach_port::mach_port_insert_right(&mut m, task, d, rt::PolyPort { name: d, disposition: MAKE_SEND }).map_err(|_| "insert send d")?;
+    bb[..8].copy_from_slice(&[MAKE_SEND | COMPLEX, 32, e, 0, 0, 10, MachMsgType::new(MOVE_RECEIVE, 32, 1, true, false).0, d]);
+    expect(msg(&mut bb, MACH_SEND_MSG, 32, 0, 0, 0) == 0, "move d's receive right")?;
+    mach_port::mach_port_request_notification(&mut m, task, d, NOTIFY_DEAD_NAME, 0, rt::PolyPort { name: n, disposition: MAKE_SEND_ONCE }).map_err(|_| "request dead-name")?;
+    // Destroying e destroys the queued message, and with it d's receive right.
+    mach_port::mach_port_destroy(&mut m, task, e).map_err(|_| "destroy e")?;
+    let (r, h) = recv(n, 256, MACH_RCV_TIMEOUT, 1000);
+    uprintln!("{}: dead-name: code {:#x} id {} name {} (d {})", NAME, r, h[5], h[7], d);
+    expect(r == 0 && h[5] == NOTIFY_DEAD_NAME && h[7] == d, "dead-name notification")?;
+    let ty = mach_port::mach_port_type(&mut m, task, d).map_err(|_| "type of dead name")?.ptype;
+    expect(ty & TYPE_DEAD_NAME != 0, "d is not a dead name")?;
+    uprintln!("{}: notifications ok", NAME);
+    Ok(())
+}
+
+entry!(main);
