@@ -62,6 +62,7 @@ pub mod parser;
 /// Runtime support used by generated code (its text is embedded in generated
 /// files, see [`runtime_source`]).
 pub mod rt;
+pub mod summary;
 pub mod types;
 
 pub use self::ast::Subsystem;
@@ -173,4 +174,13 @@ pub fn generate_user(defs: impl AsRef<Path>, opts: &Options) -> Result<String, E
 /// projects that keep one shared copy (see [`Options::runtime_path`]).
 pub fn runtime_source() -> &'static str {
     include_str!("rt.rs")
+}
+
+/// A readable summary of the routines of `defs` and their wire layouts
+/// (what `cargo xtask mig FILE.defs` prints).
+///
+/// # Errors
+/// As [`parse_defs`], and layout errors.
+pub fn summarize(defs: impl AsRef<Path>, opts: &Options) -> Result<String, Error> {
+    summary::summarize(&parse_defs(defs, opts)?)
 }

@@ -69,3 +69,14 @@ fn missing_headers_error_mentions_gnumach_dev() {
     let e = mig::cpp::locate_in(None, &["/nonexistent"]).unwrap_err().to_string();
     assert!(e.contains("apt-get install gnumach-dev"), "{e}");
 }
+
+/// `cargo xtask mig` prints this: ids and sizes worked out by hand
+/// (device_open: 24 header + 4+4 mode + 12+128 name = 172; reply 32 + 4+4 port = 40).
+#[test]
+fn summary_of_device_defs() {
+    let s = mig::summarize("device/device.defs", &mig::Options::kernel_server()).expect("summary");
+    assert!(s.contains("subsystem device base 2800"), "{s}");
+    assert!(s.contains("routine device_open\n    request id 2800: 172 bytes"), "{s}");
+    assert!(s.contains("reply   id 2900: 40 bytes"), "{s}");
+    assert!(s.contains("routine device_read_inband"), "{s}");
+}

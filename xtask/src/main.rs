@@ -41,6 +41,7 @@ fn main() -> ExitCode {
         "test" => cmd_test(rest),
         "bench" => cmd_bench(rest),
         "iso" => cmd_iso(rest),
+        "mig" => cmd_mig(rest),
         "-h" | "--help" | "help" => return usage(),
         _ => return usage(),
     };
@@ -272,6 +273,19 @@ fn make_iso(image: &Path, cmdline: &str, modules: &[String], out: &Path, timeout
     if !o.status.success() {
         return Err(format!("grub-mkrescue failed: {}", String::from_utf8_lossy(&o.stderr)));
     }
+    Ok(())
+}
+
+/// Prints what goes on the wire for every routine of a `.defs` file (a path,
+/// or a name under GNU Mach's include directory such as `device/device.defs`).
+fn cmd_mig(args: &[String]) -> Result {
+    let mut args = args.to_vec();
+    let user = args.iter().position(|a| a == "--user").map(|i| args.remove(i)).is_some();
+    let [defs] = args.as_slice() else { return Err("usage: cargo xtask mig FILE.defs [--user]".into()) };
+    setup::ensure()?;
+    let opts = if user { mig::Options::user() } else { mig::Options::kernel_server() };
+    let text = mig::summarize(defs, &opts).map_err(|e| e.to_string())?;
+    print!("{text}");
     Ok(())
 }
 
