@@ -47,7 +47,10 @@ impl Ipc {
         let mut pset_seen: BTreeMap<PsetId, (SpaceId, u32)> = BTreeMap::new();
         for (si, sg, sp) in self.spaces.iter() {
             let sid = SpaceId { idx: si, gen: sg };
-            for (&name, e) in &sp.entries {
+            if let Err(e) = sp.check_names() {
+                return Err(format!("{sid:?}: {e}"));
+            }
+            for (&name, e) in sp.entries() {
                 if name == MACH_PORT_NULL || name == MACH_PORT_DEAD {
                     return Err(format!("{sid:?}: invalid name {name:#x}"));
                 }
@@ -117,7 +120,7 @@ impl Ipc {
                 }
             }
             for (&p, &name) in &sp.reverse {
-                match sp.entries.get(&name) {
+                match sp.entries().get(&name) {
                     Some(e)
                         if e.obj == Obj::Port(p)
                             && e.ty & (MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_RECEIVE) != 0 => {}
@@ -231,7 +234,7 @@ impl Ipc {
                 let ok = self
                     .spaces
                     .get(d.space.idx, d.space.gen)
-                    .and_then(|s| s.entries.get(&d.name))
+                    .and_then(|s| s.entries().get(&d.name))
                     .is_some_and(|e| e.dnreq && e.obj == Obj::Port(p));
                 if !ok {
                     return Err(format!("{p:?}: dead-name request for a missing entry"));

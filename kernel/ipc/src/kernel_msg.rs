@@ -69,11 +69,11 @@ impl Ipc {
     }
 
     fn fill_kernel_body(&mut self, msg: &mut KMsg, rights: &mut [Option<Right>], ool: &mut [Option<Vec<u8>>]) -> Result<(), u32> {
-        if msg.size < HEADER_SIZE as u32 || msg.size % 4 != 0 {
+        if msg.size < HEADER_SIZE as u32 || !msg.size.is_multiple_of(4) {
             return Err(crate::consts::msg::MACH_SEND_MSG_TOO_SMALL);
         }
         let items = parse_body(&msg.body)?;
-        let mut take = |h: u32, rights: &mut [Option<Right>]| -> Result<Right, u32> {
+        let take = |h: u32, rights: &mut [Option<Right>]| -> Result<Right, u32> {
             match h {
                 0 => Ok(Right::null()),
                 MACH_PORT_DEAD => Ok(Right::dead()),
@@ -120,10 +120,13 @@ impl Ipc {
     }
 }
 
+/// One line of [`Ipc::port_report`]: port, kernel-object tag, receiver, counts.
+pub type PortReport = (PortId, Option<(u32, u64)>, crate::Receiver, (u32, u32, u32));
+
 impl Ipc {
     /// Every port that exists, with its kernel-object tag, receiver and
     /// (send, send-once, make-send count) numbers: for leak reports.
-    pub fn port_report(&self) -> Vec<(PortId, Option<(u32, u64)>, crate::Receiver, (u32, u32, u32))> {
+    pub fn port_report(&self) -> Vec<PortReport> {
         self.ports
             .iter()
             .map(|(idx, gen, p)| {

@@ -19,6 +19,13 @@
 //! - Names are allocated lowest-free-first from 1 (GNU Mach 1.8 behaviour).
 //! - No `unsafe`.
 //!
+//! Modules follow GNU Mach's `ipc/`: `port` (ipc_port), `pset` (ipc_pset),
+//! `space` (ipc_space, ipc_entry), `right` (ipc_right, ipc_object: copyin,
+//! copyout, destruction), `kmsg` (ipc_kmsg: message layout, body walker,
+//! builder), `mqueue` (ipc_mqueue, mach_msg: send, receive, copyout),
+//! `notify` (ipc_notify), `mach_port` (the `mach_port_*` calls), `check`
+//! (the consistency checker).
+//!
 //! # How the kernel drives it
 //! Ids given to this crate must come from it and be live (a stale
 //! [`SpaceId`] panics in the copyout functions; the `mach_port_*` calls
@@ -46,8 +53,12 @@
 //! message waits on a kernel-held port: [`Ipc::dequeue`] it, decode
 //! [`KMsg::body`] (rights in [`KMsg::ports`], memory in [`KMsg::ool`]), take
 //! the reply right with [`KMsg::take_local`], build the reply with
-//! [`KMsgBuilder`] and [`Ipc::send_always`] it, and [`Ipc::destroy_kmsg`] the
-//! request (or what is left of it: rights taken out are yours to place).
+//! [`KMsgBuilder`] and [`Ipc::send_always`] it, and
+//! [`Ipc::destroy_received_kmsg`] the request (or what is left of it: rights
+//! taken out are yours to place). Not [`Ipc::destroy_kmsg`]: that treats the
+//! destination as unused, so a send-once destination (a notification sent
+//! to a kernel port) would send a send-once notification back to the same
+//! port, forever.
 //!
 //! **mach_msg receive**: [`Ipc::receive`]. On `Ok(kmsg)`, [`Ipc::copyout_msg`]
 //! gives the bytes to write to the user buffer and the return code. On
@@ -80,9 +91,12 @@ mod mqueue;
 mod notify;
 mod mach_port;
 mod check;
+mod port;
+mod pset;
+mod space;
 mod kernel_msg;
 
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 pub use kmsg::{
@@ -91,8 +105,13 @@ pub use kmsg::{
 };
 pub use mach_port::PortStatus;
 pub use mqueue::{RecvError, WaitObj};
+pub use port::Receiver;
+pub use right::copyin_type;
 
-use consts::port::*;
+pub(crate) use port::{DnRequest, Port};
+pub(crate) use pset::Pset;
+pub(crate) use space::{Entry, Obj, Space};
+
 use slab::Slab;
 
 macro_rules! id_type {
@@ -199,137 +218,6 @@ impl Right {
     }
 }
 
-/// Who holds a port's receive right.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Receiver {
-    /// A space, under a name.
-    Space {
-        /// The space.
-        space: SpaceId,
-        /// The receive right's name there.
-        name: u32,
-    },
-    /// Carried in a message (or about to be) whose destination is `dest`.
-    InTransit {
-        /// The destination of the carrying message, if known.
-        dest: Option<PortId>,
-    },
-    /// The kernel (kernel-object ports).
-    Kernel,
-    /// The port is dead.
-    Dead,
-}
-
-struct DnRequest {
-    space: SpaceId,
-    name: u32,
-    notify: Right,
-}
-
-pub(crate) struct Port {
-    receiver: Receiver,
-    mscount: u32,
-    srights: u32,
-    sorights: u32,
-    qlimit: u32,
-    seqno: u32,
-    queue: VecDeque<KMsg>,
-    pset: Option<PsetId>,
-    nsrequest: Option<Right>,
-    pdrequest: Option<Right>,
-    dnrequests: Vec<DnRequest>,
-    kobject: Option<(u32, u64)>,
-    /// Protected payload delivered instead of the receiver's name.
-    payload: Option<u32>,
-    /// Space entries naming this port.
-    entries: u32,
-    /// Right values alive outside spaces.
-    loose_send: u32,
-    loose_so: u32,
-    loose_recv: u32,
-    /// Pinned while being destroyed (not freed even if unreferenced).
-    pin: u32,
-}
-
-impl Port {
-    fn new(receiver: Receiver) -> Port {
-        Port {
-            receiver,
-            mscount: 0,
-            srights: 0,
-            sorights: 0,
-            qlimit: MACH_PORT_QLIMIT_DEFAULT,
-            seqno: 0,
-            queue: VecDeque::new(),
-            pset: None,
-            nsrequest: None,
-            pdrequest: None,
-            dnrequests: Vec::new(),
-            kobject: None,
-            payload: None,
-            entries: 0,
-            loose_send: 0,
-            loose_so: 0,
-            loose_recv: 0,
-            pin: 0,
-        }
-    }
-
-    fn alive(&self) -> bool {
-        self.receiver != Receiver::Dead
-    }
-}
-
-pub(crate) struct Pset {
-    space: SpaceId,
-    name: u32,
-    members: Vec<PortId>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Obj {
-    None,
-    Port(PortId),
-    Pset(PsetId),
-}
-
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Entry {
-    /// `MACH_PORT_TYPE_*` bits (without DNREQUEST).
-    ty: u32,
-    /// User references: send and dead-name rights count them; send-once has
-    /// 1; receive alone and port sets have 0.
-    urefs: u32,
-    obj: Obj,
-    /// A dead-name request is registered for this name.
-    dnreq: bool,
-}
-
-pub(crate) struct Space {
-    entries: BTreeMap<u32, Entry>,
-    /// Port -> name for entries holding send and/or receive rights.
-    reverse: BTreeMap<PortId, u32>,
-}
-
-impl Space {
-    /// The lowest name from 1 up not in use.
-    fn lowest_free(&self) -> Option<u32> {
-        let mut want = 1u32;
-        for &k in self.entries.keys() {
-            if k == want {
-                want = want.checked_add(1)?;
-            } else if k > want {
-                break;
-            }
-        }
-        if want == MACH_PORT_DEAD {
-            None
-        } else {
-            Some(want)
-        }
-    }
-}
-
 /// Something the kernel must act on after an operation (drain with
 /// [`Ipc::take_events`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -372,6 +260,10 @@ pub struct Ipc {
     spaces: Slab<Space>,
     events: Vec<Event>,
     stamp: u64,
+    /// Messages waiting to be destroyed (destruction is iterative, so a deep
+    /// chain of receive rights in messages cannot exhaust the kernel stack).
+    reap: VecDeque<KMsg>,
+    reaping: bool,
 }
 
 impl Default for Ipc {
@@ -383,12 +275,20 @@ impl Default for Ipc {
 impl Ipc {
     /// An empty IPC state.
     pub const fn new() -> Ipc {
-        Ipc { ports: Slab::new(), psets: Slab::new(), spaces: Slab::new(), events: Vec::new(), stamp: 0 }
+        Ipc {
+            ports: Slab::new(),
+            psets: Slab::new(),
+            spaces: Slab::new(),
+            events: Vec::new(),
+            stamp: 0,
+            reap: VecDeque::new(),
+            reaping: false,
+        }
     }
 
     /// Creates an empty space (for a new task).
     pub fn space_create(&mut self) -> SpaceId {
-        let (idx, gen) = self.spaces.insert(Space { entries: BTreeMap::new(), reverse: BTreeMap::new() });
+        let (idx, gen) = self.spaces.insert(Space::new());
         SpaceId { idx, gen }
     }
 
@@ -452,7 +352,7 @@ impl Ipc {
     /// The port named `name` in `space` with a send, send-once or receive
     /// right, if alive (no references change; for kernel lookups).
     pub fn lookup_port(&self, space: SpaceId, name: u32) -> Option<PortId> {
-        let e = self.spaces.get(space.idx, space.gen)?.entries.get(&name)?;
+        let e = self.spaces.get(space.idx, space.gen)?.entries().get(&name)?;
         match e.obj {
             Obj::Port(p) if self.port_alive(p) => Some(p),
             _ => None,

@@ -62,7 +62,7 @@ impl Ipc {
         self.spaces
             .get(space.idx, space.gen)
             .ok_or(KERN_INVALID_TASK)?
-            .entries
+            .entries()
             .get(&name)
             .copied()
             .ok_or(KERN_INVALID_NAME)
@@ -396,7 +396,7 @@ impl Ipc {
     /// `KERN_INVALID_TASK`.
     pub fn mach_port_names(&mut self, space: SpaceId) -> Result<Vec<(u32, u32)>, u32> {
         let names: Vec<u32> =
-            self.spaces.get(space.idx, space.gen).ok_or(KERN_INVALID_TASK)?.entries.keys().copied().collect();
+            self.spaces.get(space.idx, space.gen).ok_or(KERN_INVALID_TASK)?.entries().keys().copied().collect();
         let mut out = Vec::with_capacity(names.len());
         for n in names {
             out.push((n, self.mach_port_type(space, n)?));
@@ -418,8 +418,8 @@ impl Ipc {
         }
         self.lookup(space, old)?;
         self.right_check(space, old);
-        let e = self.space_mut(space).entries.remove(&old).expect("present");
-        self.space_mut(space).entries.insert(new, e);
+        let e = self.space_mut(space).remove(old).expect("present");
+        self.space_mut(space).insert(new, e);
         match e.obj {
             Obj::Port(p) => {
                 let sp = self.space_mut(space);
@@ -663,6 +663,31 @@ impl Ipc {
         }
     }
 
+    /// Kernel side of a no-senders request on a port the kernel holds (or
+    /// any live port): as `mach_port_request_notification` with
+    /// `MACH_NOTIFY_NO_SENDERS`, without a name. Returns the previous request.
+    ///
+    /// # Errors
+    /// `KERN_INVALID_CAPABILITY` if the port is dead or unknown, or `notify`
+    /// is dead (`notify` is destroyed then).
+    pub fn port_request_no_senders(&mut self, p: PortId, sync: u32, notify: Right) -> Result<Right, u32> {
+        if !self.port_alive(p) || notify.is_dead() {
+            self.release_right(notify);
+            return Err(KERN_INVALID_CAPABILITY);
+        }
+        let port = self.port_mut(p);
+        let prev = port.nsrequest.take().unwrap_or(Right::null());
+        if !notify.is_null() {
+            if port.srights == 0 && sync <= port.mscount {
+                let ms = port.mscount;
+                self.notify_no_senders(notify, ms);
+            } else {
+                port.nsrequest = Some(notify);
+            }
+        }
+        Ok(prev)
+    }
+
     fn dnrequest(&mut self, space: SpaceId, name: u32, immediate: bool, notify: Right) -> Result<Right, (u32, Right)> {
         let mut e = match self.lookup(space, name) {
             Ok(e) => e,
@@ -709,13 +734,13 @@ impl Ipc {
     /// `KERN_INVALID_TASK` for an unknown space.
     pub fn space_destroy(&mut self, space: SpaceId) -> Result<(), u32> {
         let names: Vec<u32> =
-            self.spaces.get(space.idx, space.gen).ok_or(KERN_INVALID_TASK)?.entries.keys().copied().collect();
+            self.spaces.get(space.idx, space.gen).ok_or(KERN_INVALID_TASK)?.entries().keys().copied().collect();
         for n in names {
             self.destroy_entry(space, n);
         }
         // Notifications queued to ports of this space were destroyed with
         // them; the space must now be empty.
-        debug_assert!(self.space_ref(space).entries.is_empty());
+        debug_assert!(self.space_ref(space).entries().is_empty());
         self.spaces.remove(space.idx, space.gen);
         Ok(())
     }

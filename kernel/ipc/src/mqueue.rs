@@ -362,7 +362,7 @@ impl Ipc {
         let e = self
             .spaces
             .get(space.idx, space.gen)
-            .and_then(|s| s.entries.get(&name).copied())
+            .and_then(|s| s.entries().get(&name).copied())
             .ok_or(RecvError::Code(MACH_RCV_INVALID_NAME))?;
         let (obj, port) = if e.ty & MACH_PORT_TYPE_RECEIVE != 0 {
             let Obj::Port(p) = e.obj else { unreachable!() };
@@ -559,26 +559,51 @@ impl Ipc {
         self.destroy_kmsg_nodest(kmsg);
     }
 
-    /// Destroys a message whose destination port is dead or dying: the
-    /// destination right is dropped silently (no send-once notification).
-    pub(crate) fn destroy_kmsg_nodest(&mut self, mut kmsg: KMsg) {
-        let dest = kmsg.remote.take();
+    /// Destroys a message the kernel received from one of its ports (GNU
+    /// `ipc_kobject_server`), or one whose destination died: the destination
+    /// right is consumed as by a receiver ([`Ipc::release_dest`]: no
+    /// send-once notification, which would loop back to the kernel port);
+    /// the reply right, body rights and memory are destroyed.
+    pub fn destroy_received_kmsg(&mut self, kmsg: KMsg) {
+        self.destroy_kmsg_nodest(kmsg);
+    }
+
+    /// Consumes the destination right of a received message: a send right
+    /// goes as by [`Ipc::release_right`] (maybe a no-senders notification),
+    /// a send-once right silently (it was used by the message).
+    pub fn release_dest(&mut self, dest: Right) {
         if let Some((kind, p)) = self.unloose(dest) {
-            let port = self.port_mut(p);
             match kind {
                 RightKind::Send => self.drop_send(p),
                 RightKind::SendOnce => {
-                    port.sorights -= 1;
+                    self.port_mut(p).sorights -= 1;
                     self.maybe_free(p);
                 }
                 RightKind::Receive => unreachable!("destination is a send right"),
             }
         }
-        let l = kmsg.local.take();
-        self.release_right(l);
-        for slot in core::mem::take(&mut kmsg.ports) {
-            self.release_right(slot.right);
+    }
+
+    /// Destroys a message whose destination port is dead or dying: the
+    /// destination right is dropped silently (no send-once notification).
+    pub(crate) fn destroy_kmsg_nodest(&mut self, mut kmsg: KMsg) {
+        let dest = kmsg.remote.take();
+        self.release_dest(dest);
+        // The rest may destroy ports whose queues hold more messages: queue
+        // it and let the outermost call do the work, iteratively.
+        self.reap.push_back(kmsg);
+        if self.reaping {
+            return;
         }
+        self.reaping = true;
+        while let Some(mut k) = self.reap.pop_front() {
+            let l = k.local.take();
+            self.release_right(l);
+            for slot in core::mem::take(&mut k.ports) {
+                self.release_right(slot.right);
+            }
+        }
+        self.reaping = false;
     }
 
     // ---- port sets ----

@@ -12,11 +12,11 @@ use crate::{Entry, Event, Ipc, Obj, PortId, Receiver, Right, RightInner, RightKi
 
 impl Ipc {
     pub(crate) fn entry(&self, space: SpaceId, name: u32) -> Option<Entry> {
-        self.space_ref(space).entries.get(&name).copied()
+        self.space_ref(space).entries().get(&name).copied()
     }
 
     pub(crate) fn set_entry(&mut self, space: SpaceId, name: u32, e: Entry) {
-        self.space_mut(space).entries.insert(name, e);
+        self.space_mut(space).insert(name, e);
     }
 
     /// Adds a new entry that refers to `obj`, keeping the object's counters.
@@ -33,7 +33,7 @@ impl Ipc {
     /// Removes an entry, keeping the object's counters; frees a dead port
     /// nothing refers to any more.
     pub(crate) fn remove_entry(&mut self, space: SpaceId, name: u32) -> Option<Entry> {
-        let e = self.space_mut(space).entries.remove(&name)?;
+        let e = self.space_mut(space).remove(name)?;
         if let Obj::Port(p) = e.obj {
             let sp = self.space_mut(space);
             if sp.reverse.get(&p) == Some(&name) {
@@ -436,7 +436,8 @@ impl Ipc {
 
     /// Destroys a right (GNU Mach `ipc_object_destroy`): a send right may
     /// trigger a no-senders notification, a send-once right sends a
-    /// send-once notification, a receive right destroys its port.
+    /// send-once notification (silently dropped for a port the kernel holds,
+    /// whose server would ignore it), a receive right destroys its port.
     pub fn release_right(&mut self, right: Right) {
         match right.0 {
             RightInner::Null | RightInner::Dead => {}
@@ -445,7 +446,11 @@ impl Ipc {
                 self.drop_send(p);
             }
             RightInner::Port(RightKind::SendOnce, p) => {
-                if self.port(p).alive() {
+                // A send-once notification to a kernel-held port would only
+                // be dropped by the kernel server (and destroying it again
+                // would loop), so it is dropped here.
+                let r = self.port(p).receiver;
+                if r != Receiver::Dead && r != Receiver::Kernel {
                     self.notify_send_once(right);
                 } else {
                     let _ = self.unloose(right);

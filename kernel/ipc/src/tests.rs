@@ -1004,7 +1004,7 @@ fn kernel_port_rpc() {
         assert_eq!(req.remote_port(), Some(kp));
         assert_eq!(ipc.port_kobject(kp), Some((3, 42)));
         let reply_right = req.take_local();
-        ipc.destroy_kmsg(req);
+        ipc.destroy_received_kmsg(req);
         let rep = KMsgBuilder::new(reply_right, Right::null(), 3301).int32(0).build();
         ipc.send_always(rep);
         let got = recv(&mut ipc, t, reply);
@@ -1130,7 +1130,7 @@ fn randomized_operations_keep_counts_consistent() {
                         let kp = kports[rng.below(kports.len() as u32) as usize];
                         if let Some(mut k) = ipc.dequeue(kp) {
                             let reply = k.take_local();
-                            ipc.destroy_kmsg(k);
+                            ipc.destroy_received_kmsg(k);
                             if reply.port().is_some() && rng.below(2) == 0 {
                                 let m = KMsgBuilder::new(reply, Right::null(), 99).int32(0).build();
                                 ipc.send_always(m);
@@ -1618,4 +1618,115 @@ fn protected_payload_replaces_the_local_name() {
     ipc.space_destroy(a).unwrap();
     ipc.space_destroy(b).unwrap();
     assert_eq!(ipc.port_count(), 0);
+}
+
+#[test]
+fn kernel_port_no_senders() {
+    let mut ipc = Ipc::new();
+    let kp = ipc.alloc_kernel_port(Some((2, 5)));
+    let t = ipc.space_create();
+    let r = ipc.make_send(kp).unwrap();
+    let name = ipc.copyout_right(t, r);
+    // The kernel asks for no-senders on its own port, notified to itself.
+    let so = ipc.make_send_once(kp).unwrap();
+    assert!(ipc.port_request_no_senders(kp, 1, so).unwrap().is_null());
+    ipc.take_events();
+    ipc.mach_port_deallocate(t, name).unwrap();
+    assert_eq!(ipc.take_events(), vec![Event::MessageQueued { port: kp, pset: None, kernel: true }]);
+    let k = ipc.dequeue(kp).unwrap();
+    assert_eq!((k.id, k.remote_type()), (MACH_NOTIFY_NO_SENDERS, MACH_MSG_TYPE_PORT_SEND_ONCE));
+    assert_eq!(k.body, words(&[int32_desc(), 1]));
+    ipc.destroy_received_kmsg(k);
+    assert_eq!(ipc.port_counts(kp), Some((0, 0, 1)));
+    ok(&ipc);
+    quiet(&ipc);
+    ipc.destroy_kernel_port(kp).unwrap();
+    ipc.space_destroy(t).unwrap();
+    assert_eq!(ipc.port_count(), 0);
+}
+
+#[test]
+fn destroying_a_send_once_request_to_a_kernel_port_does_not_loop() {
+    let mut ipc = Ipc::new();
+    let kp = ipc.alloc_kernel_port(None);
+    let so = ipc.make_send_once(kp).unwrap();
+    let m = KMsgBuilder::new(so, Right::null(), 1).build();
+    ipc.send_always(m);
+    let k = ipc.dequeue(kp).unwrap();
+    ipc.destroy_kmsg(k);
+    assert_eq!(ipc.port_msgcount(kp), Some(0));
+    assert_eq!(ipc.port_counts(kp), Some((0, 0, 0)));
+    quiet(&ipc);
+    ipc.destroy_kernel_port(kp).unwrap();
+    assert_eq!(ipc.port_count(), 0);
+}
+
+#[test]
+fn deep_chain_of_receive_rights_is_destroyed_iteratively() {
+    let mut ipc = Ipc::new();
+    let a = ipc.space_create();
+    // Port k's receive right travels in a message queued on port k+1.
+    let first = ipc.mach_port_allocate(a, MACH_PORT_RIGHT_RECEIVE).unwrap();
+    let mut prev = first;
+    for _ in 0..20_000 {
+        let next = port_with_send(&mut ipc, a);
+        let m = umsg(
+            MACH_MSGH_BITS_COMPLEX | MACH_MSG_TYPE_COPY_SEND,
+            next,
+            0,
+            1,
+            &[desc(MACH_MSG_TYPE_MOVE_RECEIVE, 32, 1, true), prev],
+        );
+        send(&mut ipc, a, &m).unwrap();
+        ipc.mach_port_mod_refs(a, next, MACH_PORT_RIGHT_SEND, -1).unwrap();
+        prev = next;
+    }
+    assert_eq!(ipc.port_count(), 20_001);
+    ipc.space_destroy(a).unwrap();
+    assert_eq!(ipc.port_count(), 0);
+    quiet(&ipc);
+}
+
+#[test]
+fn indirect_circularity_through_messages() {
+    let mut ipc = Ipc::new();
+    let a = ipc.space_create();
+    let x = port_with_send(&mut ipc, a); // 1
+    let y = port_with_send(&mut ipc, a); // 2
+    let (px, py) = (port_of(&ipc, a, x), port_of(&ipc, a, y));
+    let c = MACH_MSGH_BITS_COMPLEX | MACH_MSG_TYPE_COPY_SEND;
+    // x's receive right goes into y's queue.
+    send(&mut ipc, a, &umsg(c, y, 0, 1, &[desc(MACH_MSG_TYPE_MOVE_RECEIVE, 32, 1, true), x])).unwrap();
+    assert_eq!(ipc.port_receiver(px), Some(Receiver::InTransit { dest: Some(py) }));
+    // y's receive right sent to x would close the loop: the message is
+    // accepted and destroyed, which destroys y, its queue, and so x.
+    send(&mut ipc, a, &umsg(c, x, 0, 2, &[desc(MACH_MSG_TYPE_MOVE_RECEIVE, 32, 1, true), y])).unwrap();
+    assert!(!ipc.port_alive(px) && !ipc.port_alive(py));
+    assert_eq!(ipc.mach_port_type(a, x), Ok(MACH_PORT_TYPE_DEAD_NAME));
+    assert_eq!(ipc.mach_port_type(a, y), Ok(MACH_PORT_TYPE_DEAD_NAME));
+    ok(&ipc);
+    quiet(&ipc);
+    ipc.space_destroy(a).unwrap();
+    assert_eq!(ipc.port_count(), 0);
+}
+
+#[test]
+fn lowest_free_fills_holes_in_order() {
+    let mut ipc = Ipc::new();
+    let a = ipc.space_create();
+    for want in 1..=5 {
+        assert_eq!(ipc.mach_port_allocate(a, MACH_PORT_RIGHT_DEAD_NAME), Ok(want));
+    }
+    ipc.mach_port_allocate_name(a, MACH_PORT_RIGHT_DEAD_NAME, 7).unwrap();
+    ipc.mach_port_deallocate(a, 4).unwrap();
+    ipc.mach_port_deallocate(a, 2).unwrap();
+    ok(&ipc);
+    let got: Vec<u32> = (0..4).map(|_| ipc.mach_port_allocate(a, MACH_PORT_RIGHT_DEAD_NAME).unwrap()).collect();
+    assert_eq!(got, vec![2, 4, 6, 8]);
+    ipc.mach_port_rename(a, 1, 100).unwrap();
+    assert_eq!(ipc.mach_port_allocate(a, MACH_PORT_RIGHT_PORT_SET), Ok(1));
+    assert_eq!(ipc.mach_port_allocate(a, MACH_PORT_RIGHT_PORT_SET), Ok(9));
+    ok(&ipc);
+    ipc.space_destroy(a).unwrap();
+    quiet(&ipc);
 }

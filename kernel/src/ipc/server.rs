@@ -169,7 +169,7 @@ fn serve(mut kmsg: KMsg, target: Option<(u32, u64)>) {
         for r in rights.into_iter().flatten() {
             ipc.release_right(r);
         }
-        ipc.destroy_kmsg(kmsg);
+        ipc.destroy_received_kmsg(kmsg);
         if out.send_reply && !reply_to.is_null() && out.reply_size >= 24 {
             match ipc.kernel_message(reply_to, &reply[..out.reply_size], reply_rights, reply_ool) {
                 Ok(m) => ipc.send_always(m),
