@@ -28,10 +28,14 @@
 #![no_std]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+extern crate alloc;
+
 pub mod args;
 pub mod message;
 pub mod mig;
 pub mod print;
+#[cfg(target_arch = "x86")]
+pub mod heap;
 #[cfg(target_arch = "x86")]
 pub mod rt;
 #[cfg(target_arch = "x86")]

@@ -103,6 +103,17 @@ fn run() -> Result<(), &'static str> {
     let ti = mach::task_info(&mut m, task, 1, 1024).map_err(|_| "task_info")?;
     expect(ti.task_info_out_cnt == 10 && ti.task_info_out[0] == 0 && ti.task_info_out[2] > 0, "task_info values")?;
 
+    // The user heap (vm_allocate underneath): small and page-sized blocks.
+    {
+        extern crate alloc;
+        let mut v: alloc::vec::Vec<alloc::boxed::Box<[u32]>> = alloc::vec::Vec::new();
+        for i in 0..200u32 {
+            v.push(alloc::vec![i; (i as usize % 700) + 1].into_boxed_slice());
+        }
+        expect(v.iter().enumerate().all(|(i, b)| b.iter().all(|&x| x == i as u32)), "heap blocks corrupted")?;
+        uprintln!("rpc: user heap ok");
+    }
+
     // A routine the kernel does not serve.
     expect(mach::task_ras_control(&mut m, task, 0, 0, 0) == Err(MIG_BAD_ID), "unserved routine did not answer MIG_BAD_ID")?;
 
