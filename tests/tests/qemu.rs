@@ -266,3 +266,18 @@ fn ipc_semantics_port_sets_limits_ool_moves_and_notifications() {
         .expect_log("user-test: ipc_tests ok")
         .expect_log("bootstrap: ipc consistent; ports 3 -> 3, spaces 0 -> 0");
 }
+
+#[test]
+fn hostile_task_is_refused_and_others_lose_nothing() {
+    let (hostile, rt) = (user_program("hostile"), user_program("ipc_roundtrip"));
+    run(&boot("hostile", "test=bootstrap")
+        .module(&format!("{} $(task-create) $(task-resume)", hostile.display()))
+        .module(&format!("{} $(task-create) $(task-resume)", rt.display())))
+        .expect(Verdict::Pass)
+        .expect_log("hostile: the kernel refused everything")
+        .expect_log("user-test: hostile ok")
+        .expect_log("page fault (cr2 0xc0100000)")
+        .expect_log("user-test: ipc_roundtrip ok")
+        .expect_log("bootstrap: ipc consistent; ports 3 -> 3, spaces 0 -> 0")
+        .expect_no_log("FAILED");
+}
