@@ -44,5 +44,13 @@ fn generate_stubs() {
         let code = mig::generate_user(defs, &opts).unwrap_or_else(|e| panic!("MIG on {defs}: {e}"));
         std::fs::write(out.join(file), code).expect("writing MIG stubs");
     }
+    // The repository's own test interface: both sides, for two user tasks.
+    let echo = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("defs/echo.defs");
+    println!("cargo:rerun-if-changed={}", echo.display());
+    let user = mig::generate_user(&echo, &opts).unwrap_or_else(|e| panic!("MIG on echo.defs: {e}"));
+    std::fs::write(out.join("echo_user.rs"), user).expect("writing echo stubs");
+    let sopts = mig::Options { runtime_path: Some("crate::mig::rt".into()), ..mig::Options::user() };
+    let server = mig::generate_server(&echo, &sopts).unwrap_or_else(|e| panic!("MIG on echo.defs: {e}"));
+    std::fs::write(out.join("echo_server.rs"), server).expect("writing echo server");
     std::fs::write(out.join("mig_rt.rs"), mig::runtime_source()).expect("writing MIG runtime");
 }

@@ -281,3 +281,19 @@ fn hostile_task_is_refused_and_others_lose_nothing() {
         .expect_log("bootstrap: ipc consistent; ports 3 -> 3, spaces 0 -> 0")
         .expect_no_log("FAILED");
 }
+
+#[test]
+fn two_tasks_rpc_through_generated_stubs_with_every_disposition() {
+    let (srv, cli) = (user_program("echo_server"), user_program("echo_client"));
+    run(&boot("echo", "test=bootstrap")
+        .module(&format!("{} $(srv=task-create) $(task-resume)", srv.display()))
+        .module(&format!("{} ${{srv}} $(task-create) $(task-resume)", cli.display())))
+        .expect(Verdict::Pass)
+        .expect_log("echo_server: serving on 100")
+        .expect_log("echo_client: every disposition crossed")
+        .expect_log("echo_client: out-of-line data crossed")
+        // The server's death: no-senders (70) and dead-name (72) notifications.
+        .expect_log("echo_client: notifications 70 and 72 after the server died")
+        .expect_log("user-test: echo_client ok")
+        .expect_log("bootstrap: ipc consistent; ports 3 -> 3, spaces 0 -> 0");
+}

@@ -24,6 +24,16 @@ pub mod mach_host {
     include!(concat!(env!("OUT_DIR"), "/mach_host_user.rs"));
 }
 
+/// The repository's own `echo.defs` (user/defs): client stubs.
+pub mod echo_user {
+    include!(concat!(env!("OUT_DIR"), "/echo_user.rs"));
+}
+
+/// The repository's own `echo.defs`: the server side, for a server task.
+pub mod echo_server {
+    include!(concat!(env!("OUT_DIR"), "/echo_server.rs"));
+}
+
 /// `mach_msg` through the trap, with this thread's own reply port.
 pub struct Mach {
     reply: u32,

@@ -1,0 +1,135 @@
+//! `echo_client`: calls `echo_server` (another task) through MIG stubs made
+//! from `user/defs/echo.defs`, passing port rights of every disposition and
+//! out-of-line data, then terminates the server and checks what its death
+//! does to the client: its send right to the service becomes a dead name
+//! with a dead-name notification, and a port whose only send right the server
+//! held gets a no-senders notification.
+//!
+//! Boot-script line: `/echo_client ${srv} $(task-create) $(task-resume)`
+//! (argv[1] is the name of the server's task port).
+//! Last line: `user-test: echo_client ok` or `user-test: echo_client FAILED: <why>`.
+#![no_std]
+#![no_main]
+
+use mach_user::message::*;
+use mach_user::mig::{echo_user as echo, mach, mach_port, rt, Mach};
+use mach_user::trap::{mach_msg_trap, mach_task_self, thread_switch};
+use mach_user::{entry, uprintln, Args};
+
+const NAME: &str = "echo_client";
+const SERVICE: u32 = 100;
+const RIGHT_RECEIVE: u32 = 1;
+const RIGHT_SEND: u32 = 0;
+const MOVE_RECEIVE: u32 = 16;
+const MOVE_SEND: u32 = 17;
+const MOVE_SEND_ONCE: u32 = 18;
+const COPY_SEND: u32 = 19;
+const MAKE_SEND: u32 = 20;
+const MAKE_SEND_ONCE: u32 = 21;
+const PORT_RECEIVE: u32 = 16;
+const PORT_SEND: u32 = 17;
+const PORT_SEND_ONCE: u32 = 18;
+const TYPE_DEAD_NAME: u32 = 1 << 20;
+const NOTIFY_NO_SENDERS: u32 = 70;
+const NOTIFY_DEAD_NAME: u32 = 72;
+const KERN_INVALID_NAME: i32 = 15;
+
+fn main(args: &Args) -> i32 {
+    mach_user::set_test_name(NAME);
+    match run(args) {
+        Ok(()) => uprintln!("user-test: {} ok", NAME),
+        Err(why) => uprintln!("user-test: {} FAILED: {}", NAME, why),
+    }
+    0
+}
+
+fn expect(cond: bool, why: &'static str) -> Result<(), &'static str> {
+    if cond { Ok(()) } else { Err(why) }
+}
+
+fn parse(s: &[u8]) -> Option<u32> {
+    s.iter().try_fold(0u32, |n, &c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
+}
+
+fn run(args: &Args) -> Result<(), &'static str> {
+    let srv_task = args.arg(1).and_then(parse).ok_or("argv[1] is not the server's task port")?;
+    let mut m = Mach::new();
+    // SAFETY: no arguments.
+    let task = unsafe { mach_task_self() };
+
+    // A send right to the service, once the server has made it.
+    let mut service = 0;
+    for _ in 0..200 {
+        if let Ok(r) = mach_port::mach_port_extract_right(&mut m, srv_task, SERVICE, MAKE_SEND) {
+            service = r.poly.name;
+            break;
+        }
+        // SAFETY: plain arguments: wait 10 ms.
+        unsafe { thread_switch(0, 2, 10) };
+    }
+    expect(service != 0, "no service port after 2 s")?;
+    expect(echo::echo_add(&mut m, service, 40, 2).map(|r| r.sum) == Ok(42), "echo_add")?;
+
+    // Every disposition; what arrives, and what stays here.
+    let p = |m: &mut Mach| mach_port::mach_port_allocate(m, task, RIGHT_RECEIVE).map(|r| r.name).map_err(|_| "allocate");
+    let send = |m: &mut Mach, name: u32, disp: u32| echo::echo_port(m, service, rt::PolyPort { name, disposition: disp }).map_err(|_| "echo_port");
+    let a = p(&mut m)?;
+    expect(send(&mut m, a, MAKE_SEND)?.ptype == PORT_SEND, "MAKE_SEND arrived as something else")?;
+    expect(send(&mut m, a, MAKE_SEND_ONCE)?.ptype == PORT_SEND_ONCE, "MAKE_SEND_ONCE")?;
+    mach_port::mach_port_insert_right(&mut m, task, a, rt::PolyPort { name: a, disposition: MAKE_SEND }).map_err(|_| "insert")?;
+    mach_port::mach_port_mod_refs(&mut m, task, a, RIGHT_SEND, 1).map_err(|_| "mod_refs")?;
+    expect(send(&mut m, a, COPY_SEND)?.ptype == PORT_SEND, "COPY_SEND")?;
+    expect(mach_port::mach_port_get_refs(&mut m, task, a, RIGHT_SEND).map(|r| r.refs) == Ok(2), "COPY_SEND took a reference")?;
+    expect(send(&mut m, a, MOVE_SEND)?.ptype == PORT_SEND, "MOVE_SEND")?;
+    expect(mach_port::mach_port_get_refs(&mut m, task, a, RIGHT_SEND).map(|r| r.refs) == Ok(1), "MOVE_SEND did not take one reference")?;
+    // A send-once right made here, then moved.
+    let mut hdr = [0u32; 8];
+    hdr[..6].copy_from_slice(&[MAKE_SEND_ONCE, 24, a, 0, 0, 1]);
+    let b = p(&mut m)?;
+    let once = mach_port::mach_port_extract_right(&mut m, task, b, MAKE_SEND_ONCE).map_err(|_| "extract send-once")?.poly.name;
+    expect(send(&mut m, once, MOVE_SEND_ONCE)?.ptype == PORT_SEND_ONCE, "MOVE_SEND_ONCE")?;
+    expect(mach_port::mach_port_type(&mut m, task, once).is_err() || once == b, "send-once name still valid")?;
+    let _ = hdr;
+    // A receive right, moved: gone from here, owned by the server now.
+    let c = p(&mut m)?;
+    let r = send(&mut m, c, MOVE_RECEIVE)?;
+    expect(r.ptype == PORT_RECEIVE, "MOVE_RECEIVE")?;
+    expect(mach_port::mach_port_type(&mut m, task, c).err() == Some(KERN_INVALID_NAME), "moved receive right still here")?;
+    uprintln!("{}: every disposition crossed", NAME);
+
+    // Out-of-line data.
+    let buf = mach::vm_allocate(&mut m, task, 0, 8192, 1).map_err(|_| "vm_allocate")?.address;
+    // SAFETY: our own fresh pages.
+    let data = unsafe { core::slice::from_raw_parts_mut(buf as *mut u8, 5000) };
+    for (i, x) in data.iter_mut().enumerate() {
+        *x = i as u8;
+    }
+    let want: u32 = data.iter().map(|&x| u32::from(x)).sum();
+    let r = echo::echo_data(&mut m, service, rt::Ool { addr: buf, count: 5000, dealloc: false }).map_err(|_| "echo_data")?;
+    expect(r.count == 5000 && r.sum == want, "out-of-line data differs on arrival")?;
+    uprintln!("{}: out-of-line data crossed", NAME);
+
+    // The server's death: a dead name here, and no senders left for `d`.
+    let n = p(&mut m)?;
+    let d = p(&mut m)?;
+    send(&mut m, d, MAKE_SEND)?; // the server's is the only send right (mscount 1)
+    mach_port::mach_port_request_notification(&mut m, task, d, NOTIFY_NO_SENDERS, 1, rt::PolyPort { name: n, disposition: MAKE_SEND_ONCE }).map_err(|_| "request no-senders")?;
+    mach_port::mach_port_request_notification(&mut m, task, service, NOTIFY_DEAD_NAME, 0, rt::PolyPort { name: n, disposition: MAKE_SEND_ONCE }).map_err(|_| "request dead-name")?;
+    mach::task_terminate(&mut m, srv_task).map_err(|_| "task_terminate")?;
+    let mut got = [0u32; 2];
+    for slot in got.iter_mut() {
+        let mut b = [0u32; 16];
+        // SAFETY: a 64-byte buffer.
+        let r = unsafe { mach_msg_trap(b.as_mut_ptr().cast(), MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, 64, n, 2000, 0) };
+        expect(r == 0, "a notification did not come")?;
+        *slot = b[5];
+    }
+    got.sort_unstable();
+    uprintln!("{}: notifications {} and {} after the server died", NAME, got[0], got[1]);
+    expect(got == [NOTIFY_NO_SENDERS, NOTIFY_DEAD_NAME], "wrong notifications")?;
+    let ty = mach_port::mach_port_type(&mut m, task, service).map_err(|_| "type of service")?.ptype;
+    expect(ty & TYPE_DEAD_NAME != 0, "service name is not a dead name")?;
+    Ok(())
+}
+
+entry!(main);
