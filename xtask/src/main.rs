@@ -243,6 +243,44 @@ fn cmd_bench(args: &[String]) -> Result {
     println!("  cycles: {}", median(&mut cycles));
     println!("  time:   {}.{:03} ms", median(&mut ms) / 1000, median(&mut ms) % 1000);
     println!("  QEMU process, launch to exit: {} ms", median(&mut wall));
+    bench_ipc(&image)
+}
+
+/// IPC costs measured by the `bench_ipc` user program (against `echo_server`).
+fn bench_ipc(image: &Path) -> Result {
+    let user = build_user()?;
+    let log = target_dir().join("bench-ipc-serial.log");
+    let _ = std::fs::remove_file(&log);
+    let modules = format!(
+        "{} $(srv=task-create) $(task-resume),{} ${{srv}} $(task-create) $(task-resume)",
+        user.join("echo_server").display(),
+        user.join("bench_ipc").display()
+    );
+    let s = Command::new("qemu-system-i386")
+        .args(["-accel", &std::env::var("QEMU_ACCEL").unwrap_or_else(|_| "tcg".into())])
+        .args(["-m", "128", "-display", "none", "-monitor", "none", "-no-reboot"])
+        .arg("-serial")
+        .arg(format!("file:{}", log.display()))
+        .args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"])
+        .arg("-kernel")
+        .arg(image)
+        .args(["-append", "test=bootstrap"])
+        .arg("-initrd")
+        .arg(modules)
+        .status()
+        .map_err(|e| format!("cannot start qemu-system-i386: {e}"))?;
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("bench: ") && l.contains("median_cycles=")).collect();
+    if lines.is_empty() {
+        return Err(format!("no IPC figures (QEMU {s}); serial log {}", log.display()));
+    }
+    println!("IPC, TSC cycles per operation (median of 2000; TCG figures are emulation costs):");
+    for l in lines {
+        let l = l.trim_start_matches("bench: ").trim_end();
+        if let Some((name, v)) = l.split_once(" median_cycles=") {
+            println!("  {name:<18} {v}");
+        }
+    }
     Ok(())
 }
 

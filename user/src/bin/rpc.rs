@@ -149,7 +149,7 @@ fn two_threads(m: &mut Mach, task: u32) -> Result<(), &'static str> {
     let stack = mach::vm_allocate(m, task, 0, 16 * 4096, 1).map_err(|_| "stack")?.address;
     let th = mach::thread_create(m, task).map_err(|_| "thread_create")?.child_thread;
     let mut state = [0u32; 17];
-    state[12] = child as usize as u32; // eip
+    state[12] = child as *const () as usize as u32; // eip
     state[15] = stack + 16 * 4096 - 16; // uesp
     mach::thread_set_state(m, th, 1, &state).map_err(|_| "thread_set_state")?;
     let got = mach::thread_get_state(m, th, 1, 17).map_err(|_| "thread_get_state")?;

@@ -1,0 +1,94 @@
+//! `bench_ipc`: IPC costs in TSC cycles (median of many runs), printed as
+//! `bench: NAME median_cycles=N` for `cargo xtask bench`:
+//! a message to oneself (one `mach_msg` send+receive), a null kernel RPC
+//! (`mach_port_get_refs` on the task's own port), `mach_reply_port`, and a
+//! round trip to `echo_server` in another task (client send+receive, server
+//! receive+reply). Terminates the server when done.
+//!
+//! Boot-script line: `/bench_ipc ${srv} $(task-create) $(task-resume)`.
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+use alloc::vec::Vec;
+
+use mach_user::message::*;
+use mach_user::mig::{echo_user as echo, mach, mach_port, rt, Mach};
+use mach_user::trap::{mach_msg_trap, mach_reply_port, mach_task_self, thread_switch};
+use mach_user::{entry, uprintln, Args};
+
+const RUNS: usize = 2000;
+
+fn rdtsc() -> u64 {
+    // SAFETY: rdtsc is allowed in user mode (CR4.TSD clear).
+    unsafe { core::arch::x86::_rdtsc() }
+}
+
+fn median(mut v: Vec<u64>) -> u64 {
+    v.sort_unstable();
+    v[v.len() / 2]
+}
+
+fn measure(name: &str, runs: usize, mut f: impl FnMut()) {
+    let mut v = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = rdtsc();
+        f();
+        v.push(rdtsc() - t);
+    }
+    uprintln!("bench: {} median_cycles={}", name, median(v));
+}
+
+fn parse(s: &[u8]) -> Option<u32> {
+    s.iter().try_fold(0u32, |n, &c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
+}
+
+fn main(args: &Args) -> i32 {
+    let mut m = Mach::new();
+    // SAFETY: no arguments.
+    let task = unsafe { mach_task_self() };
+    let port = mach_port::mach_port_allocate(&mut m, task, 1).map(|r| r.name).unwrap_or(0);
+
+    measure("mach_msg_self", RUNS, || {
+        let mut b = [MACH_MSG_TYPE_MAKE_SEND_U32, 24, port, 0, 0, 1, 0, 0];
+        // SAFETY: a 32-byte buffer.
+        unsafe { mach_msg_trap(b.as_mut_ptr().cast(), MACH_SEND_MSG | MACH_RCV_MSG, 24, 32, port, 0, 0) };
+    });
+    measure("null_kernel_rpc", RUNS, || {
+        let _ = mach_port::mach_port_get_refs(&mut m, task, task, 0);
+    });
+    let mut made = Vec::with_capacity(RUNS);
+    measure("mach_reply_port", RUNS, || {
+        // SAFETY: no arguments.
+        made.push(unsafe { mach_reply_port() });
+    });
+    for p in made {
+        let _ = mach_port::mach_port_mod_refs(&mut m, task, p, 1, -1i32 as u32);
+    }
+
+    if let Some(srv_task) = args.arg(1).and_then(parse) {
+        let mut service = 0;
+        for _ in 0..200 {
+            if let Ok(r) = mach_port::mach_port_extract_right(&mut m, srv_task, 100, 20) {
+                service = r.poly.name;
+                break;
+            }
+            // SAFETY: wait 10 ms.
+            unsafe { thread_switch(0, 2, 10) };
+        }
+        if service != 0 {
+            measure("rpc_two_tasks", RUNS, || {
+                let _ = echo::echo_add(&mut m, service, 1, 2);
+            });
+        }
+        let _ = mach::task_terminate(&mut m, srv_task);
+    }
+    let _ = rt::MIG_BAD_ID;
+    uprintln!("bench: done");
+    0
+}
+
+const MACH_MSG_TYPE_MAKE_SEND_U32: u32 = 20;
+
+entry!(main);
