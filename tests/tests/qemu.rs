@@ -253,7 +253,7 @@ fn kernel_rpcs_from_gnu_mach_defs_work_and_leak_nothing() {
 }
 
 #[test]
-fn ipc_semantics_port_sets_limits_ool_moves_and_notifications() {
+fn ipc_semantics_sets_limits_blocking_ool_moves_every_notification() {
     let prog = user_program("ipc_tests");
     run(&boot("ipc-tests", "test=bootstrap").module(&format!("{} $(task-create) $(task-resume)", prog.display())))
         .expect(Verdict::Pass)
@@ -263,6 +263,9 @@ fn ipc_semantics_port_sets_limits_ool_moves_and_notifications() {
         .expect_log("ipc_tests: out-of-line ok")
         .expect_log("ipc_tests: receive right moved ok")
         .expect_log("ipc_tests: no-senders: code 0x0 id 70 mscount 1")
+        .expect_log("ipc_tests: notifications ok")
+        .expect_log("ipc_tests: blocked sender ok")
+        .expect_log("ipc_tests: landed through thread_set_self_state")
         .expect_log("user-test: ipc_tests ok")
         .expect_log("bootstrap: ipc consistent; ports 3 -> 3, spaces 0 -> 0");
 }

@@ -39,7 +39,11 @@ const TRAPS: &[Trap] = &[
     Trap { number: -74, args: 4, name: "syscall_mach_port_insert_right", handler: sys_mach_port_insert_right },
     Trap { number: -75, args: 3, name: "syscall_mach_port_allocate_name", handler: sys_mach_port_allocate_name },
     Trap { number: -76, args: 1, name: "syscall_thread_depress_abort", handler: sys_thread_depress_abort },
+    Trap { number: -77, args: 3, name: "thread_set_self_state", handler: thread_set_self_state },
 ];
+
+/// Result of `thread_set_self_state` that leaves the new state's `%eax` alone.
+const KEEP_FRAME: u32 = 0xFFFF_FFFF;
 
 // ---------------------------------------------------------------------------
 // The syscall_* shortcuts: the same operations as the RPCs, without a message.
@@ -232,6 +236,23 @@ fn sys_mach_port_allocate_name(a: &[u32; 11]) -> u32 {
     }
 }
 
+/// `thread_set_self_state(flavor, state, count)`: the running thread takes
+/// the given `i386_THREAD_STATE` at once (the trap returns into it).
+fn thread_set_self_state(a: &[u32; 11]) -> u32 {
+    if a[0] != 1 || a[2] < 17 {
+        return KERN_INVALID_ARGUMENT as u32;
+    }
+    let mut bytes = [0u8; 68];
+    if uaccess::copyin(a[1], &mut bytes).is_err() {
+        return KERN_INVALID_ADDRESS as u32;
+    }
+    let mut w = [0u32; 17];
+    for (i, c) in bytes.chunks_exact(4).enumerate() {
+        w[i] = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+    }
+    if task::set_thread_state(sched::current(), &w) { KEEP_FRAME } else { KERN_INVALID_ARGUMENT as u32 }
+}
+
 /// `syscall_thread_depress_abort(thread)`: ends a priority depression.
 fn sys_thread_depress_abort(_a: &[u32; 11]) -> u32 {
     KERN_SUCCESS as u32
@@ -261,7 +282,10 @@ pub fn entry(frame: &mut TrapFrame) -> Result<(), Unknown> {
         }
     }
     let _ = trap.name;
-    frame.eax = (trap.handler)(&args);
+    let r = (trap.handler)(&args);
+    if r != KEEP_FRAME {
+        frame.eax = r;
+    }
     Ok(())
 }
 

@@ -26,6 +26,9 @@ const MAKE_SEND_ONCE: u32 = 21;
 const INTEGER_32: u32 = 2;
 const INTEGER_8: u32 = 9;
 const NOTIFY_NO_SENDERS: u32 = 70;
+const NOTIFY_PORT_DELETED: u32 = 65;
+const NOTIFY_PORT_DESTROYED: u32 = 69;
+const NOTIFY_SEND_ONCE: u32 = 71;
 const NOTIFY_DEAD_NAME: u32 = 72;
 const SEND_TIMED_OUT: u32 = 0x1000_0004;
 const RCV_TIMED_OUT: u32 = 0x1000_4003;
@@ -36,10 +39,28 @@ const COMPLEX: u32 = 0x8000_0000;
 fn main(_args: &Args) -> i32 {
     mach_user::set_test_name(NAME);
     match run() {
-        Ok(()) => uprintln!("user-test: {} ok", NAME),
+        // The last check: thread_set_self_state (-77) lands in `landing`,
+        // which reports success, on a stack of its own.
+        Ok(()) => {
+            let mut state = [0u32; 17];
+            state[12] = landing as *const () as usize as u32;
+            // SAFETY: LANDING_STACK is only used by `landing`, which never returns.
+            state[15] = unsafe { core::ptr::addr_of_mut!(LANDING_STACK) as u32 } + 4096 - 16;
+            // SAFETY: a valid 17-word state.
+            let r = unsafe { mach_user::trap::thread_set_self_state(1, state.as_ptr(), 17) };
+            uprintln!("user-test: {} FAILED: thread_set_self_state returned {}", NAME, r);
+        }
         Err(why) => uprintln!("user-test: {} FAILED: {}", NAME, why),
     }
     0
+}
+
+static mut LANDING_STACK: [u8; 4096] = [0; 4096];
+
+extern "C" fn landing() -> ! {
+    uprintln!("{}: landed through thread_set_self_state", NAME);
+    uprintln!("user-test: {} ok", NAME);
+    mach_user::exit()
 }
 
 fn expect(cond: bool, why: &'static str) -> Result<(), &'static str> {
@@ -180,7 +201,88 @@ fn run() -> Result<(), &'static str> {
     expect(r == 0 && h[5] == NOTIFY_DEAD_NAME && h[7] == d, "dead-name notification")?;
     let ty = mach_port::mach_port_type(&mut m, task, d).map_err(|_| "type of dead name")?.ptype;
     expect(ty & TYPE_DEAD_NAME != 0, "d is not a dead name")?;
+    // Send-once: a send-once right destroyed unused notifies its port (71).
+    let so = mach_port::mach_port_extract_right(&mut m, task, n, MAKE_SEND_ONCE).map_err(|_| "extract send-once")?.poly.name;
+    mach_port::mach_port_deallocate(&mut m, task, so).map_err(|_| "deallocate send-once")?;
+    let (r, h) = recv(n, 256, MACH_RCV_TIMEOUT, 1000);
+    expect(r == 0 && h[5] == NOTIFY_SEND_ONCE, "send-once notification")?;
+    // Port-deleted: a name with a dead-name request is deallocated (65).
+    let f = alloc(&mut m, RIGHT_RECEIVE)?;
+    let g = alloc(&mut m, RIGHT_RECEIVE)?;
+    let fs = mach_port::mach_port_extract_right(&mut m, task, f, MAKE_SEND).map_err(|_| "extract send")?.poly.name;
+    let mut bb: Buf = [0; 64];
+    bb[..8].copy_from_slice(&[MAKE_SEND | COMPLEX, 32, g, 0, 0, 11, MachMsgType::new(MOVE_RECEIVE, 32, 1, true, false).0, f]);
+    expect(msg(&mut bb, MACH_SEND_MSG, 32, 0, 0, 0) == 0, "park f's receive right")?;
+    mach_port::mach_port_request_notification(&mut m, task, fs, NOTIFY_DEAD_NAME, 0, rt::PolyPort { name: n, disposition: MAKE_SEND_ONCE }).map_err(|_| "request dead-name on fs")?;
+    mach_port::mach_port_deallocate(&mut m, task, fs).map_err(|_| "deallocate fs")?;
+    let (r, h) = recv(n, 256, MACH_RCV_TIMEOUT, 1000);
+    expect(r == 0 && h[5] == NOTIFY_PORT_DELETED && h[7] == fs, "port-deleted notification")?;
+    // Port-destroyed: a receive right with a backup comes back instead of dying (69).
+    let k = alloc(&mut m, RIGHT_RECEIVE)?;
+    mach_port::mach_port_request_notification(&mut m, task, k, NOTIFY_PORT_DESTROYED, 0, rt::PolyPort { name: n, disposition: MAKE_SEND_ONCE }).map_err(|_| "request port-destroyed")?;
+    mach_port::mach_port_destroy(&mut m, task, k).map_err(|_| "destroy k")?;
+    let (r, h) = recv(n, 256, MACH_RCV_TIMEOUT, 1000);
+    expect(r == 0 && h[5] == NOTIFY_PORT_DESTROYED && h[6] & 0xff == MOVE_RECEIVE && h[7] != 0, "port-destroyed notification")?;
+    let back = mach_port::mach_port_type(&mut m, task, h[7]).map_err(|_| "type of returned right")?.ptype;
+    expect(back & (1 << 17) != 0, "the receive right did not come back")?;
     uprintln!("{}: notifications ok", NAME);
+
+    // A sender blocked on a full queue runs again when a message is taken.
+    blocked_sender(&mut m, task)
+}
+
+static BLOCKED: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+static QPORT: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+
+extern "C" fn sender() -> ! {
+    use core::sync::atomic::Ordering::SeqCst;
+    BLOCKED.store(1, SeqCst);
+    let r = send_int(QPORT.load(SeqCst), 21, 2, None); // blocks: the queue is full
+    BLOCKED.store(if r == 0 { 2 } else { 3 }, SeqCst);
+    loop {
+        // SAFETY: no arguments.
+        unsafe { mach_user::trap::swtch() };
+    }
+}
+
+fn blocked_sender(m: &mut Mach, task: u32) -> Result<(), &'static str> {
+    use core::sync::atomic::Ordering::SeqCst;
+    let q = mach_port::mach_port_allocate(m, task, RIGHT_RECEIVE).map(|r| r.name).map_err(|_| "allocate q")?;
+    QPORT.store(q, SeqCst);
+    mach_port::mach_port_set_qlimit(m, task, q, 1).map_err(|_| "qlimit q")?;
+    expect(send_int(q, 20, 1, None) == 0, "fill q")?;
+    let stack = mach::vm_allocate(m, task, 0, 8 * 4096, 1).map_err(|_| "stack")?.address;
+    let th = mach::thread_create(m, task).map_err(|_| "thread_create")?.child_thread;
+    let mut state = [0u32; 17];
+    state[12] = sender as *const () as usize as u32;
+    state[15] = stack + 8 * 4096 - 16;
+    mach::thread_set_state(m, th, 1, &state).map_err(|_| "set_state")?;
+    mach::thread_resume(m, th).map_err(|_| "resume")?;
+    // Give the sender time to block.
+    for _ in 0..50 {
+        if BLOCKED.load(SeqCst) != 0 {
+            break;
+        }
+        // SAFETY: wait 10 ms.
+        unsafe { mach_user::trap::thread_switch(0, 2, 10) };
+    }
+    // SAFETY: wait 50 ms more: a sender that did not block would be done.
+    unsafe { mach_user::trap::thread_switch(0, 2, 50) };
+    expect(BLOCKED.load(SeqCst) == 1, "sender did not block on the full queue")?;
+    let (r, h) = recv(q, 256, 0, 0);
+    expect(r == 0 && h[5] == 20, "first message")?;
+    let (r, h) = recv(q, 256, MACH_RCV_TIMEOUT, 2000);
+    expect(r == 0 && h[5] == 21, "blocked sender's message")?;
+    for _ in 0..100 {
+        if BLOCKED.load(SeqCst) == 2 {
+            break;
+        }
+        // SAFETY: wait 10 ms.
+        unsafe { mach_user::trap::thread_switch(0, 2, 10) };
+    }
+    expect(BLOCKED.load(SeqCst) == 2, "sender did not finish")?;
+    mach::thread_terminate(m, th).map_err(|_| "thread_terminate")?;
+    uprintln!("{}: blocked sender ok", NAME);
     Ok(())
 }
 
