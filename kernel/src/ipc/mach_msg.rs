@@ -3,7 +3,7 @@
 
 use alloc::vec;
 
-use mach_ipc::consts::{bits::*, msg::*, port::*};
+use mach_ipc::consts::{bits::*, msg::*, port::*, ty::MACH_MSG_TYPE_MAKE_SEND_ONCE};
 use mach_ipc::{RecvError, WaitObj};
 
 use super::{current_space, wait_event, with_ipc, UserMem};
@@ -57,8 +57,32 @@ fn send(space: mach_ipc::SpaceId, msg: u32, option: u32, send_size: u32, timeout
         Err(code) => return code,
     };
     let deadline = (option & MACH_SEND_TIMEOUT != 0).then(|| clock::ticks() + ms_to_ticks(timeout));
+    let dest_name = u32::from_le_bytes([buf[8], buf[9], buf[10], buf[11]]);
     loop {
         let dest = kmsg.remote_port();
+        if option & MACH_SEND_NOTIFY != 0 {
+            // A full queue takes the message anyway and the sender hears when
+            // there is room again (msg-accepted), instead of blocking.
+            let r = with_ipc(|ipc| match ipc.send(kmsg, option) {
+                Ok(()) => Ok(MACH_MSG_SUCCESS),
+                Err(k) => match ipc.copyin_right(space, notify, MACH_MSG_TYPE_MAKE_SEND_ONCE) {
+                    Ok(right) => {
+                        let _ = ipc.send(k, option | MACH_SEND_ALWAYS);
+                        Ok(super::defer_msg_accepted(dest.expect("has a destination"), right, dest_name))
+                    }
+                    Err(_) => Err(k),
+                },
+            });
+            match r {
+                Ok(code) => return code,
+                Err(k) => {
+                    let mut mem = UserMem { receiver: None };
+                    let (bytes, _) = with_ipc(|ipc| ipc.copyout_pseudo(space, k, &mut mem));
+                    let _ = uaccess::copyout(&bytes, msg);
+                    return MACH_SEND_INVALID_NOTIFY;
+                }
+            }
+        }
         let full = with_ipc(|ipc| match ipc.send(kmsg, option) {
             Ok(()) => None,
             Err(k) => {

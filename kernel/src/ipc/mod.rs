@@ -78,6 +78,7 @@ fn handle_events(events: Vec<Event>) {
             }
             Event::SendersMayRetry(p) => {
                 sched::thread_wakeup(wait_event(WaitObj::Port(p), true));
+                send_msg_accepted(p);
             }
             Event::ReceiversAbort { obj, .. } => {
                 sched::thread_wakeup(wait_event(obj, false));
@@ -342,5 +343,32 @@ pub fn report_ports() {
     let r = with(|s| s.ipc.port_report());
     for (id, kobj, recv, counts) in r {
         crate::kprintln!("ipc: port {:?} kobject {:?} receiver {:?} counts {:?}", id, kobj, recv, counts);
+    }
+}
+
+/// Senders told `MACH_SEND_WILL_NOTIFY`: (destination port, their send-once
+/// notify right, the destination's name in their space).
+static MSG_ACCEPTED: Mutex<Vec<(PortId, mach_ipc::Right, u32)>> = Mutex::new(Vec::new());
+
+/// Records a msg-accepted notification to send when `port` has room;
+/// returns `MACH_SEND_WILL_NOTIFY`. Called with the IPC lock held.
+pub fn defer_msg_accepted(port: PortId, notify: mach_ipc::Right, name: u32) -> u32 {
+    cpu::without_interrupts(|| MSG_ACCEPTED.lock().push((port, notify, name)));
+    mach_ipc::consts::msg::MACH_SEND_WILL_NOTIFY
+}
+
+/// Sends the msg-accepted notifications (id 66) waiting for room on `port`.
+fn send_msg_accepted(port: PortId) {
+    let due: Vec<(PortId, mach_ipc::Right, u32)> = cpu::without_interrupts(|| {
+        let mut list = MSG_ACCEPTED.lock();
+        let (due, keep): (Vec<_>, Vec<_>) = core::mem::take(&mut *list).into_iter().partition(|(p, _, _)| *p == port);
+        *list = keep;
+        due
+    });
+    for (_, right, name) in due {
+        let msg = mach_ipc::KMsgBuilder::new(right, mach_ipc::Right::null(), mach_ipc::consts::notify::MACH_NOTIFY_MSG_ACCEPTED)
+            .port_name(name)
+            .build();
+        with_ipc(|ipc| ipc.send_always(msg));
     }
 }

@@ -29,6 +29,8 @@ const NOTIFY_NO_SENDERS: u32 = 70;
 const NOTIFY_PORT_DELETED: u32 = 65;
 const NOTIFY_PORT_DESTROYED: u32 = 69;
 const NOTIFY_SEND_ONCE: u32 = 71;
+const NOTIFY_MSG_ACCEPTED: u32 = 66;
+const SEND_WILL_NOTIFY: u32 = 0x1000_0005;
 const NOTIFY_DEAD_NAME: u32 = 72;
 const SEND_TIMED_OUT: u32 = 0x1000_0004;
 const RCV_TIMED_OUT: u32 = 0x1000_4003;
@@ -225,6 +227,22 @@ fn run() -> Result<(), &'static str> {
     expect(r == 0 && h[5] == NOTIFY_PORT_DESTROYED && h[6] & 0xff == MOVE_RECEIVE && h[7] != 0, "port-destroyed notification")?;
     let back = mach_port::mach_port_type(&mut m, task, h[7]).map_err(|_| "type of returned right")?.ptype;
     expect(back & (1 << 17) != 0, "the receive right did not come back")?;
+    // Msg-accepted: a send to a full queue with MACH_SEND_NOTIFY is queued
+    // anyway (MACH_SEND_WILL_NOTIFY) and room brings notification 66.
+    let q2 = alloc(&mut m, RIGHT_RECEIVE)?;
+    mach_port::mach_port_set_qlimit(&mut m, task, q2, 1).map_err(|_| "qlimit q2")?;
+    expect(send_int(q2, 30, 1, None) == 0, "fill q2")?;
+    let mut bb: Buf = [0; 64];
+    bb[..8].copy_from_slice(&[MAKE_SEND, 32, q2, 0, 0, 31, MachMsgType::new(INTEGER_32, 32, 1, true, false).0, 2]);
+    // SAFETY: a 256-byte buffer.
+    let r = unsafe { mach_msg_trap(bb.as_mut_ptr().cast(), MACH_SEND_MSG | 0x20, 32, 0, 0, 0, n) } as u32;
+    expect(r == SEND_WILL_NOTIFY, "MACH_SEND_NOTIFY did not answer MACH_SEND_WILL_NOTIFY")?;
+    let (r, h) = recv(q2, 256, 0, 0);
+    expect(r == 0 && h[5] == 30, "q2 first message")?;
+    let (r, h) = recv(n, 256, MACH_RCV_TIMEOUT, 1000);
+    expect(r == 0 && h[5] == NOTIFY_MSG_ACCEPTED && h[7] == q2, "msg-accepted notification")?;
+    let (r, h) = recv(q2, 256, MACH_RCV_TIMEOUT, 0);
+    expect(r == 0 && h[5] == 31, "the notified message was queued")?;
     uprintln!("{}: notifications ok", NAME);
 
     // A sender blocked on a full queue runs again when a message is taken.
