@@ -300,3 +300,14 @@ fn two_tasks_rpc_through_generated_stubs_with_every_disposition() {
         .expect_log("user-test: echo_client ok")
         .expect_log("bootstrap: ipc consistent; ports 3 -> 3, spaces 0 -> 0");
 }
+
+#[test]
+fn compat_mode_single_module_gets_bootstrap_argv_and_env() {
+    let hello = user_program("hello");
+    run(&boot("compat", "root=device:hd0s1 -s test=bootstrap").module(&hello.display().to_string()))
+        .expect(Verdict::Pass)
+        // GNU Mach's old convention: bootstrap -<flags> <host> <device> <root>.
+        .expect_log("task loaded: bootstrap -s 1 2 device:hd0s1")
+        .expect_log("hello: env \"MULTIBOOT_CMDLINE=")
+        .expect_log("user-test: hello ok");
+}
