@@ -120,8 +120,13 @@ pub fn terminate(task: TaskId) {
     for &t in &others {
         crate::ipc::thread_destroy(t);
     }
-    crate::ipc::task_destroy(task);
     let mine = threads.contains(&me);
+    if mine {
+        // Everything of this thread but its stack goes before the task does,
+        // so whoever sees the task gone sees all of it gone.
+        crate::ipc::thread_destroy(me);
+    }
+    crate::ipc::task_destroy(task);
     if mine {
         // Leave the address space before it goes away.
         let kdir = pmap::kernel_page_dir();
@@ -134,7 +139,6 @@ pub fn terminate(task: TaskId) {
         drop(t);
     }
     if mine {
-        crate::ipc::thread_destroy(me);
         sched::terminate(me);
     }
 }
