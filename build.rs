@@ -52,6 +52,7 @@ const SERVED: &[(&str, &str)] = &[
     ("mach/mach_port.defs", "mach_port_server.rs"),
     ("mach/mach_host.defs", "mach_host_server.rs"),
     ("mach/gnumach.defs", "gnumach_server.rs"),
+    ("device/device.defs", "device_server.rs"),
 ];
 
 /// Generates the MIG server side of every kernel-served interface from GNU

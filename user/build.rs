@@ -40,6 +40,7 @@ fn generate_stubs() {
         ("mach/mach.defs", "mach_user.rs"),
         ("mach/mach_port.defs", "mach_port_user.rs"),
         ("mach/mach_host.defs", "mach_host_user.rs"),
+        ("device/device.defs", "device_user.rs"),
     ] {
         let code = mig::generate_user(defs, &opts).unwrap_or_else(|e| panic!("MIG on {defs}: {e}"));
         std::fs::write(out.join(file), code).expect("writing MIG stubs");

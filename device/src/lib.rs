@@ -63,6 +63,7 @@
 extern crate alloc;
 
 pub mod codes;
+pub mod emul;
 pub mod names;
 pub mod net_filter;
 pub mod partition;

@@ -16,6 +16,7 @@
 
 extern crate alloc;
 
+mod device;
 mod glue;
 mod i386;
 mod ipc;

@@ -62,6 +62,8 @@ pub struct Boot {
     /// Extra QEMU arguments (`-device ne2k_pci`, `-drive ...`).
     pub qemu_args: Vec<String>,
     pub timeout: Duration,
+    /// Bytes typed into the second serial port (com1), if it is wanted.
+    pub com1_input: Option<Vec<u8>>,
 }
 
 impl Boot {
@@ -76,7 +78,15 @@ impl Boot {
             modules: Vec::new(),
             qemu_args: Vec::new(),
             timeout: Duration::from_secs(60),
+            com1_input: None,
         }
+    }
+
+    /// Gives the machine a second serial port (com1) on which `input` is
+    /// typed; what the guest writes there comes back in [`Outcome::com1`].
+    pub fn com1(mut self, input: &[u8]) -> Self {
+        self.com1_input = Some(input.to_vec());
+        self
     }
 
     /// A boot from an ISO image through its boot loader.
@@ -109,7 +119,8 @@ impl Boot {
         self
     }
 
-    /// The QEMU command line for this boot, serial going to `serial_log`.
+    /// The QEMU command line for this boot, serial going to `serial_log`
+    /// (and com1, when wanted, to the named pipes `<serial_log>.com1.{in,out}`).
     pub fn command(&self, serial_log: &Path) -> Command {
         let mut c = Command::new(std::env::var("QEMU").unwrap_or_else(|_| "qemu-system-i386".into()));
         let accel = std::env::var("QEMU_ACCEL").unwrap_or_else(|_| "tcg".into());
@@ -117,6 +128,9 @@ impl Boot {
         c.args(["-display", "none", "-no-reboot", "-monitor", "none"]);
         c.arg("-serial").arg(format!("file:{}", serial_log.display()));
         c.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
+        if self.com1_input.is_some() {
+            c.arg("-serial").arg(format!("pipe:{}", com1_base(serial_log).display()));
+        }
         if let Some(k) = &self.kernel {
             c.arg("-kernel").arg(k);
             if !self.append.is_empty() {
@@ -135,11 +149,65 @@ impl Boot {
     }
 }
 
+/// Base path of the com1 named pipes of a run.
+fn com1_base(serial_log: &Path) -> PathBuf {
+    serial_log.with_extension("com1")
+}
+
+/// The host ends of com1's named pipes.
+struct Com1 {
+    _input: std::fs::File,
+    output: std::fs::File,
+}
+
+/// Makes the com1 pipes and types `input` into them. The pipes are opened
+/// read-write (which never blocks on Linux), so a QEMU that fails to start
+/// cannot hang the harness; the typed bytes wait in the pipe until read.
+fn start_com1(serial_log: &Path, input: &[u8]) -> Com1 {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    const O_NONBLOCK: i32 = 0o4000;
+    let base = com1_base(serial_log);
+    let (inp, out) = (base.with_extension("com1.in"), base.with_extension("com1.out"));
+    for p in [&inp, &out] {
+        let _ = std::fs::remove_file(p);
+        let ok = Command::new("mkfifo").arg(p).status().map(|s| s.success()).unwrap_or(false);
+        assert!(ok, "mkfifo {} failed", p.display());
+    }
+    let mut input_end = std::fs::OpenOptions::new().read(true).write(true).open(&inp).expect("opening com1 input pipe");
+    input_end.write_all(input).expect("typing into com1");
+    let output = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(O_NONBLOCK)
+        .open(&out)
+        .expect("opening com1 output pipe");
+    Com1 { _input: input_end, output }
+}
+
+impl Com1 {
+    /// What QEMU wrote (call after it exited).
+    fn drain(mut self) -> Vec<u8> {
+        use std::io::Read;
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = self.output.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+        got
+    }
+}
+
 /// The result of a run: its verdict, the serial log, QEMU's own output.
 pub struct Outcome {
     pub name: String,
     pub verdict: Verdict,
     pub log: String,
+    /// What the guest wrote to com1 (when the boot asked for it).
+    pub com1: Vec<u8>,
     pub qemu_output: String,
     pub log_path: PathBuf,
 }
@@ -208,6 +276,7 @@ pub fn log_dir() -> PathBuf {
 pub fn run(boot: &Boot) -> Outcome {
     let log_path = log_dir().join(format!("{}.log", boot.name));
     let _ = std::fs::remove_file(&log_path);
+    let com1 = boot.com1_input.as_ref().map(|input| start_com1(&log_path, input));
     let mut child = boot.command(&log_path).spawn().unwrap_or_else(|e| {
         panic!("cannot start QEMU ({e}); `cargo xtask test` installs qemu-system-x86")
     });
@@ -238,6 +307,7 @@ pub fn run(boot: &Boot) -> Outcome {
         name: boot.name.clone(),
         verdict: classify(status, timed_out, &log),
         log,
+        com1: com1.map(Com1::drain).unwrap_or_default(),
         qemu_output: out.unwrap_or_default(),
         log_path,
     }
@@ -280,6 +350,7 @@ mod tests {
     fn failure_message_shows_the_log_tail() {
         let o = Outcome {
             name: "x".into(),
+            com1: Vec::new(),
             verdict: Verdict::Fail,
             log: (0..100).map(|i| format!("line {i}\n")).collect(),
             qemu_output: String::new(),

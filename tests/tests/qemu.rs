@@ -311,3 +311,19 @@ fn compat_mode_single_module_gets_bootstrap_argv_and_env() {
         .expect_log("hello: env \"MULTIBOOT_CMDLINE=")
         .expect_log("user-test: hello ok");
 }
+
+#[test]
+fn device_ports_serve_console_and_com1_through_device_defs() {
+    let prog = user_program("devices");
+    let o = run(&boot("devices", "console=com0 test=bootstrap")
+        .com1(b"ping\n")
+        .module(&format!("{} ${{device-port}} $(task-create) $(task-resume)", prog.display())));
+    o.expect(Verdict::Pass)
+        .expect_log("devices: written through the console device")
+        .expect_log("devices: big ====")
+        .expect_log("devices: com1 read \"ping\\n\"")
+        .expect_log("user-test: devices ok")
+        .expect_log("bootstrap: ipc consistent; ports 3 -> 3, spaces 0 -> 0");
+    let com1 = String::from_utf8_lossy(&o.com1);
+    assert!(com1.contains("pong\n") && com1.contains("again\n"), "{}", o.failure(&format!("com1 got {com1:?}")));
+}

@@ -24,6 +24,11 @@ pub mod mach_host {
     include!(concat!(env!("OUT_DIR"), "/mach_host_user.rs"));
 }
 
+/// `device.defs`: the device interface.
+pub mod device {
+    include!(concat!(env!("OUT_DIR"), "/device_user.rs"));
+}
+
 /// The repository's own `echo.defs` (user/defs): client stubs.
 pub mod echo_user {
     include!(concat!(env!("OUT_DIR"), "/echo_user.rs"));

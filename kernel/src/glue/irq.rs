@@ -30,8 +30,11 @@ fn linux_irq(irq: u8) {
     super::sched::jiffies_sync();
     // SAFETY: called from the kernel's IRQ dispatch with interrupts off,
     // before the end of interrupt, as glue_irq_dispatch requires.
-    let pending = unsafe { sys::glue_irq_dispatch(c_uint::from(irq)) };
-    if pending != 0 {
+    let work = unsafe { sys::glue_irq_dispatch(c_uint::from(irq)) };
+    if work & 2 != 0 {
+        super::sched::wake_irq();
+    }
+    if work & 1 != 0 {
         super::sched::wake_bh();
     }
 }

@@ -63,8 +63,9 @@ pub fn linux_version_code() -> u32 {
 static STARTED: spin::Once<Result<(), String>> = spin::Once::new();
 
 /// Starts the Linux glue once: jiffies (Rust), bottom halves and the PCI
-/// list (C, still in auto-configuration mode: waits poll), the bottom-half
-/// thread (Rust), then thread mode and the delay-loop calibration (C). Needs the scheduler, the clock and
+/// list (C, still in auto-configuration mode: waits poll), the tick,
+/// interrupt and bottom-half threads (Rust), then thread mode and the
+/// delay-loop calibration (C). Needs the scheduler, the clock and
 /// interrupts on; later calls return the first call's result.
 ///
 /// # Errors
@@ -75,7 +76,7 @@ pub fn init() -> Result<(), String> {
             sched::start_jiffies();
             // SAFETY: called once, with the scheduler running, as the header asks.
             unsafe { sys::glue_early_init() };
-            sched::start_bh_thread()?;
+            sched::start_threads()?;
             // SAFETY: called once, after the bottom-half thread started.
             unsafe { sys::glue_late_init() };
             crate::kprintln!("linux-glue: started (Linux {:#08x} services)", linux_version_code());
@@ -85,8 +86,8 @@ pub fn init() -> Result<(), String> {
 }
 
 /// For the kernel's clock interrupt: brings jiffies up to date (see
-/// [`sched::jiffies_sync`]). Until the clock calls it, the bottom-half
-/// thread keeps jiffies within a tick of the clock.
+/// [`sched::jiffies_sync`]). Until the clock calls it, the tick thread
+/// keeps jiffies within a tick of the clock.
 #[allow(dead_code)] // to be called by i386::clock's tick (not ours to edit)
 pub fn clock_tick() {
     sched::jiffies_sync();

@@ -6,10 +6,12 @@
 //! interrupt, from the glue's busy waits, and (once the clock calls
 //! [`super::clock_tick`]) from the clock interrupt itself.
 //!
-//! Bottom halves: one kernel thread at the top priority runs them
-//! (`glue_run_bh`) whenever an interrupt left one pending, and once a tick.
-//! At that priority it preempts everything when an interrupt returns, which
-//! is where Linux runs its bottom halves.
+//! Threads, above every other kernel thread, so they run as soon as the
+//! interrupt that woke them returns, which is where Linux runs this work:
+//! - `linux-tick` (priority 0) syncs jiffies every tick;
+//! - `linux-irq` (1) runs the slow interrupt handlers (`glue_run_irqs`),
+//!   interrupts on, their line masked;
+//! - `linux-bh` (2) runs the bottom halves (`glue_run_bh`) after them.
 //!
 //! Waiting: `mach_assert_wait`/`mach_thread_block`/`mach_thread_wakeup` are
 //! the scheduler's `assert_wait`/`thread_block`/`thread_wakeup`; events are
@@ -24,18 +26,28 @@ use super::sys;
 use crate::i386::{clock, cpu};
 use crate::kern::sched_prim::{self as sched, Policy, WaitResult};
 
-/// Whether jiffies follow the clock (set by [`start`]).
+/// Whether jiffies follow the clock (set by [`start_jiffies`]).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 /// Kernel clock ticks already counted into jiffies.
 static COUNTED: AtomicU64 = AtomicU64::new(0);
-/// Whether the bottom-half thread runs.
-static BH_THREAD: AtomicBool = AtomicBool::new(false);
-/// The bottom-half thread's wake-up event (this static's address).
+/// Whether the glue's threads run.
+static THREADS: AtomicBool = AtomicBool::new(false);
+
+/// Wake-up events of the three threads (these statics' addresses).
+static TICK_EVENT: u8 = 0;
+static IRQ_EVENT: u8 = 0;
 static BH_EVENT: u8 = 0;
 
-fn bh_event() -> usize {
-    core::ptr::addr_of!(BH_EVENT) as usize
+fn event(e: &'static u8) -> usize {
+    e as *const u8 as usize
 }
+
+/// Priorities: above every other kernel thread (BASEPRI_SYSTEM is 6). The
+/// tick thread outranks the interrupt thread so that jiffies advance under
+/// a slow handler that busy-waits on them; both outrank the bottom halves.
+const TICK_PRI: u8 = 0;
+const IRQ_PRI: u8 = 1;
+const BH_PRI: u8 = 2;
 
 /// Counts the clock ticks not yet seen into jiffies; wakes the bottom-half
 /// thread if that (or anything else) left a bottom half pending.
@@ -64,28 +76,63 @@ pub fn jiffies_sync() {
 
 /// Wakes the bottom-half thread (no-op before it exists). Any context.
 pub fn wake_bh() {
-    if BH_THREAD.load(Ordering::Acquire) {
-        sched::thread_wakeup(bh_event());
+    if THREADS.load(Ordering::Acquire) {
+        sched::thread_wakeup(event(&BH_EVENT));
     }
 }
 
+/// Wakes the interrupt thread (no-op before it exists). Any context.
+pub fn wake_irq() {
+    if THREADS.load(Ordering::Acquire) {
+        sched::thread_wakeup(event(&IRQ_EVENT));
+    }
+}
+
+/// Sleeps on `ev` (for at most `timeout` ticks) unless `more_work` says
+/// there is something to do: the check comes after the wait is asserted,
+/// so a wake-up between the two is not lost.
+fn wait_for_work(ev: usize, timeout: Option<u64>, more_work: impl Fn() -> bool) {
+    sched::assert_wait(ev, timeout);
+    if more_work() {
+        sched::thread_wakeup(ev);
+    }
+    sched::thread_block();
+}
+
+/// Every tick: brings jiffies up to the clock (which also wakes the
+/// bottom-half thread when a timer is due).
+extern "C" fn tick_thread(_: usize) {
+    loop {
+        jiffies_sync();
+        wait_for_work(event(&TICK_EVENT), Some(1), || false);
+    }
+}
+
+/// Runs the slow interrupt handlers the dispatch left pending.
+extern "C" fn irq_thread(_: usize) {
+    loop {
+        // SAFETY: thread context; glue_run_irqs manages the interrupt flag.
+        if unsafe { sys::glue_run_irqs() } != 0 {
+            wake_bh();
+        }
+        // SAFETY: a plain query of C state.
+        wait_for_work(event(&IRQ_EVENT), None, || unsafe { sys::glue_irqs_pending() } != 0);
+    }
+}
+
+/// Runs the pending bottom halves.
 extern "C" fn bh_thread(_: usize) {
     loop {
         jiffies_sync();
         // SAFETY: thread context; glue_run_bh enables interrupts itself.
         unsafe { sys::glue_run_bh() };
-        sched::assert_wait(bh_event(), Some(1));
-        // A bottom half marked since the run: do not sleep on it.
         // SAFETY: a plain query of C state.
-        if unsafe { sys::glue_bh_pending() } != 0 {
-            sched::thread_wakeup(bh_event());
-        }
-        sched::thread_block();
+        wait_for_work(event(&BH_EVENT), None, || unsafe { sys::glue_bh_pending() } != 0);
     }
 }
 
 /// Makes jiffies follow the kernel clock from now on (through
-/// [`jiffies_sync`]; before [`start_bh_thread`] only the glue's own busy
+/// [`jiffies_sync`]; before [`start_threads`] only the glue's own busy
 /// waits call it).
 pub fn start_jiffies() {
     if !ACTIVE.load(Ordering::Acquire) {
@@ -94,15 +141,19 @@ pub fn start_jiffies() {
     }
 }
 
-/// Starts the bottom-half thread.
+/// Starts the tick, interrupt and bottom-half threads.
 ///
 /// # Errors
-/// No memory for the thread.
-pub fn start_bh_thread() -> Result<(), String> {
+/// No memory for a thread.
+pub fn start_threads() -> Result<(), String> {
     start_jiffies();
-    sched::spawn("linux-bh", bh_thread, 0, 0, Policy::FixedPri { quantum: 1 })
-        .ok_or_else(|| String::from("no memory for the bottom-half thread"))?;
-    BH_THREAD.store(true, Ordering::Release);
+    let threads: [(&'static str, extern "C" fn(usize), u8); 3] =
+        [("linux-tick", tick_thread, TICK_PRI), ("linux-irq", irq_thread, IRQ_PRI), ("linux-bh", bh_thread, BH_PRI)];
+    for (name, body, pri) in threads {
+        sched::spawn(name, body, 0, pri, Policy::FixedPri { quantum: 1 })
+            .ok_or_else(|| alloc::format!("no memory for the {} thread", name))?;
+    }
+    THREADS.store(true, Ordering::Release);
     Ok(())
 }
 

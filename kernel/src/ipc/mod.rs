@@ -8,7 +8,7 @@
 //! in the receiver while the message is copied out).
 
 pub mod mach_msg;
-pub mod server;
+pub(crate) mod server;
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
@@ -26,6 +26,7 @@ pub const KOBJ_THREAD: u32 = 2;
 pub const KOBJ_HOST: u32 = 3;
 pub const KOBJ_HOST_PRIV: u32 = 4;
 pub const KOBJ_DEVICE_MASTER: u32 = 5;
+pub const KOBJ_DEVICE: u32 = 6;
 
 struct State {
     ipc: Ipc,
@@ -181,6 +182,11 @@ pub fn make_send(which: KernelPort) -> Option<mach_ipc::Right> {
         let p = port_of(s, which)?;
         s.ipc.make_send(p).ok()
     })
+}
+
+/// A send right to kernel port `p`, held by the kernel.
+pub fn make_send_port(p: PortId) -> Option<mach_ipc::Right> {
+    with_ipc(|ipc| ipc.make_send(p).ok())
 }
 
 /// Makes a send right to `which` and copies it out into `space`; returns the

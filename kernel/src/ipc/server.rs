@@ -40,8 +40,8 @@ pub fn serve_port(p: PortId) {
 }
 
 /// What a routine sees of its request and builds for its reply.
-struct Ctx {
-    target: Option<(u32, u64)>,
+pub(crate) struct Ctx {
+    pub(crate) target: Option<(u32, u64)>,
     rights: Vec<Option<Right>>,
     ool: Vec<Option<Vec<u8>>>,
     reply_rights: Vec<Right>,
@@ -77,6 +77,14 @@ impl Ctx {
         }
     }
 
+    /// Takes the out-of-line bytes behind request handle `h` (empty for 0).
+    pub(crate) fn take_ool(&mut self, h: u32) -> Result<Vec<u8>, i32> {
+        match h {
+            0 => Ok(Vec::new()),
+            h => self.ool.get_mut(h as usize - 1).and_then(Option::take).ok_or(rt::MIG_BAD_ARGUMENTS),
+        }
+    }
+
     /// Takes the right behind request handle `h` (null for 0).
     fn take(&mut self, h: u32) -> Result<Right, i32> {
         match h {
@@ -87,7 +95,7 @@ impl Ctx {
     }
 
     /// Puts `right` in the reply; returns its handle.
-    fn give(&mut self, right: Right) -> u32 {
+    pub(crate) fn give(&mut self, right: Right) -> u32 {
         if right.is_null() {
             return 0;
         }
@@ -107,7 +115,7 @@ impl Ctx {
     }
 
     /// Puts out-of-line bytes in the reply; returns the `Ool` value.
-    fn give_ool(&mut self, data: Vec<u8>, elem_bytes: u32) -> rt::Ool {
+    pub(crate) fn give_ool(&mut self, data: Vec<u8>, elem_bytes: u32) -> rt::Ool {
         let count = data.len() as u32 / elem_bytes.max(1);
         self.reply_ool.push(data);
         rt::Ool { addr: self.reply_ool.len() as u32, count, dealloc: false }
@@ -191,7 +199,7 @@ fn serve(mut kmsg: KMsg, target: Option<(u32, u64)>) {
 
 /// Room for the largest reply of every served interface.
 const REPLY_BUF: usize = {
-    let a = mach::MAX_REPLY_SIZE;
+    let a = if mach::MAX_REPLY_SIZE > crate::kern::mig::device::MAX_REPLY_SIZE { mach::MAX_REPLY_SIZE } else { crate::kern::mig::device::MAX_REPLY_SIZE };
     let b = mach_port::MAX_REPLY_SIZE;
     let c = mach_host::MAX_REPLY_SIZE;
     let d = gnumach::MAX_REPLY_SIZE;
@@ -202,7 +210,14 @@ const REPLY_BUF: usize = {
 
 fn dispatch(ctx: &mut Ctx, req: &[u8], reply: &mut [u8]) -> rt::Outcome {
     let id = rd32(req, 20);
+    if let Some((super::KOBJ_DEVICE, idx)) = ctx.target {
+        if id == mach_ipc::consts::notify::MACH_NOTIFY_NO_SENDERS {
+            crate::device::no_senders(idx as usize);
+            return rt::Outcome { known: true, ret_code: rt::MIG_NO_REPLY, reply_size: 0, send_reply: false };
+        }
+    }
     match id {
+        2800..=2899 => crate::kern::mig::device::device_server(ctx, req, reply),
         3200..=3299 => mach_port::mach_port_server(ctx, req, reply),
         2600..=2699 => mach_host::mach_host_server(ctx, req, reply),
         4200..=4299 => gnumach::gnumach_server(ctx, req, reply),

@@ -28,3 +28,8 @@ pub mod mach_host {
 pub mod gnumach {
     include!(concat!(env!("OUT_DIR"), "/gnumach_server.rs"));
 }
+
+/// `device.defs` (subsystem 2800): the device interface.
+pub mod device {
+    include!(concat!(env!("OUT_DIR"), "/device_server.rs"));
+}

@@ -146,6 +146,7 @@ pub extern "C" fn kernel_main(magic: u32, info_addr: u32) -> ! {
     // Platform.
     pci::init();
     acpi::init();
+    crate::device::init(boot.args.console);
 
     let cycles = startup_cycles(cpu::rdtsc());
     crate::kprintln!("startup: done in {} cycles ({} ms)", cycles, clock::cycles_to_ms(cycles));

@@ -46,8 +46,8 @@ fn main(_args: &Args) -> i32 {
         Ok(()) => {
             let mut state = [0u32; 17];
             state[12] = landing as *const () as usize as u32;
-            // SAFETY: LANDING_STACK is only used by `landing`, which never returns.
-            state[15] = unsafe { core::ptr::addr_of_mut!(LANDING_STACK) as u32 } + 4096 - 16;
+            // LANDING_STACK is only used by `landing`, which never returns.
+            state[15] = core::ptr::addr_of_mut!(LANDING_STACK) as u32 + 4096 - 16;
             // SAFETY: a valid 17-word state.
             let r = unsafe { mach_user::trap::thread_set_self_state(1, state.as_ptr(), 17) };
             uprintln!("user-test: {} FAILED: thread_set_self_state returned {}", NAME, r);

@@ -1,0 +1,43 @@
+//! The device emulation interface: what every device behind a device port
+//! implements (the counterpart of GNU Mach's `device_emul.h`). Native Rust
+//! devices and, later, the Linux glue register implementations of [`Device`]
+//! with the kernel's device server, which does the Mach side (ports, messages,
+//! user memory) and calls these with plain values.
+
+use alloc::vec::Vec;
+
+use crate::codes::DeviceError;
+
+/// Bytes a `device_read_inband` / `device_write_inband` carries at most.
+pub const INBAND_MAX: usize = 128;
+
+/// A device. Every method has the semantics of the `device.defs` routine of
+/// the same name; `mode` carries the caller's `D_NOWAIT`, record numbers are
+/// 64-bit (see the crate docs on going past 2^32 records).
+///
+/// # Errors
+/// Each method answers a [`DeviceError`], sent to the caller as its `D_*` code.
+pub trait Device: Send + Sync {
+    /// Opens the device (`mode`: `D_READ`, `D_WRITE`, `D_NODELAY`).
+    fn open(&self, mode: u32) -> Result<(), DeviceError>;
+
+    /// Closes it (last close, or the last send right to its port died).
+    fn close(&self);
+
+    /// Reads up to `bytes` bytes at record `recnum`.
+    fn read(&self, mode: u32, recnum: u64, bytes: u32) -> Result<Vec<u8>, DeviceError>;
+
+    /// Writes `data` at record `recnum`; answers the bytes written.
+    fn write(&self, mode: u32, recnum: u64, data: &[u8]) -> Result<u32, DeviceError>;
+
+    /// Status words of `flavor`, at most `max` of them.
+    fn get_status(&self, flavor: u32, max: u32) -> Result<Vec<u32>, DeviceError>;
+
+    /// Sets status `flavor`.
+    fn set_status(&self, flavor: u32, status: &[u32]) -> Result<(), DeviceError>;
+
+    /// Record size in bytes (1 for character devices).
+    fn record_size(&self) -> u32 {
+        1
+    }
+}

@@ -1,0 +1,108 @@
+//! The `device.defs` routines on device ports (GNU Mach's `ds_routines`).
+
+use alloc::vec::Vec;
+
+use ::device::codes::{DeviceError, IoReturn, D_NO_SUCH_DEVICE};
+use ::device::emul::INBAND_MAX;
+use ::device::names;
+
+use crate::ipc::server::Ctx;
+use crate::ipc::{KOBJ_DEVICE, KOBJ_DEVICE_MASTER};
+use crate::kern::mig::device as ds;
+
+fn err(e: DeviceError) -> IoReturn {
+    e.code()
+}
+
+impl Ctx {
+    /// The device a request's target port stands for.
+    fn device(&self) -> Result<(usize, alloc::sync::Arc<dyn ::device::emul::Device>), IoReturn> {
+        match self.target {
+            Some((KOBJ_DEVICE, idx)) => match super::get(idx as usize) {
+                Some((dev, true)) => Ok((idx as usize, dev)),
+                // Closed (device_close) but the port lives on.
+                Some((_, false)) => Err(D_NO_SUCH_DEVICE),
+                None => Err(D_NO_SUCH_DEVICE),
+            },
+            _ => Err(crate::kern::mig::rt::MIG_BAD_ID),
+        }
+    }
+}
+
+impl ds::DeviceServer for Ctx {
+    fn device_open(&mut self, req: ds::DeviceOpenRequest) -> Result<ds::DeviceOpenReply, IoReturn> {
+        if !matches!(self.target, Some((KOBJ_DEVICE_MASTER, _))) {
+            return Err(crate::kern::mig::rt::MIG_BAD_ID);
+        }
+        let parsed = names::parse(&req.name).map_err(|_| D_NO_SUCH_DEVICE)?;
+        let canonical = alloc::format!("{}", parsed);
+        let idx = super::lookup(&canonical).ok_or(D_NO_SUCH_DEVICE)?;
+        let (dev, _) = super::get(idx).ok_or(D_NO_SUCH_DEVICE)?;
+        dev.open(req.mode).map_err(err)?;
+        let port = super::opened(idx).ok_or(D_NO_SUCH_DEVICE)?;
+        let right = crate::ipc::make_send_port(port).ok_or(D_NO_SUCH_DEVICE)?;
+        Ok(ds::DeviceOpenReply { device: self.give(right) })
+    }
+
+    fn device_close(&mut self, _: ds::DeviceCloseRequest) -> Result<(), IoReturn> {
+        let (idx, _) = self.device()?;
+        super::close(idx);
+        Ok(())
+    }
+
+    fn device_read(&mut self, req: ds::DeviceReadRequest) -> Result<ds::DeviceReadReply, IoReturn> {
+        let (_, dev) = self.device()?;
+        let data = dev.read(req.mode, u64::from(req.recnum), req.bytes_wanted).map_err(err)?;
+        Ok(ds::DeviceReadReply { data: self.give_ool(data, 1) })
+    }
+
+    fn device_read_inband(&mut self, req: ds::DeviceReadInbandRequest) -> Result<ds::DeviceReadInbandReply, IoReturn> {
+        let (_, dev) = self.device()?;
+        let want = req.bytes_wanted.min(INBAND_MAX as u32);
+        let data = dev.read(req.mode, u64::from(req.recnum), want).map_err(err)?;
+        let mut r = ds::DeviceReadInbandReply { data: [0; 128], data_cnt: data.len().min(INBAND_MAX) as u32 };
+        r.data[..r.data_cnt as usize].copy_from_slice(&data[..r.data_cnt as usize]);
+        Ok(r)
+    }
+
+    fn device_write(&mut self, req: ds::DeviceWriteRequest) -> Result<ds::DeviceWriteReply, IoReturn> {
+        let (_, dev) = self.device()?;
+        let data = self.take_ool(req.data.addr)?;
+        let n = dev.write(req.mode, u64::from(req.recnum), &data[..(req.data.count as usize).min(data.len())]).map_err(err)?;
+        Ok(ds::DeviceWriteReply { bytes_written: n })
+    }
+
+    fn device_write_inband(&mut self, req: ds::DeviceWriteInbandRequest<'_>) -> Result<ds::DeviceWriteInbandReply, IoReturn> {
+        let (_, dev) = self.device()?;
+        let data: Vec<u8> = req.data.iter().collect();
+        let n = dev.write(req.mode, u64::from(req.recnum), &data).map_err(err)?;
+        Ok(ds::DeviceWriteInbandReply { bytes_written: n })
+    }
+
+    fn device_get_status(&mut self, req: ds::DeviceGetStatusRequest) -> Result<ds::DeviceGetStatusReply, IoReturn> {
+        let (_, dev) = self.device()?;
+        let words = dev.get_status(req.flavor, req.status_cnt).map_err(err)?;
+        if words.len() > req.status_cnt as usize || words.len() > 1024 {
+            return Err(DeviceError::InvalidSize.code());
+        }
+        let mut r = ds::DeviceGetStatusReply { status: [0; 1024], status_cnt: words.len() as u32 };
+        r.status[..words.len()].copy_from_slice(&words);
+        Ok(r)
+    }
+
+    fn device_set_status(&mut self, req: ds::DeviceSetStatusRequest<'_>) -> Result<(), IoReturn> {
+        let (_, dev) = self.device()?;
+        let words: Vec<u32> = req.status.iter().collect();
+        dev.set_status(req.flavor, &words).map_err(err)
+    }
+
+    fn device_set_filter(&mut self, _: ds::DeviceSetFilterRequest<'_>) -> Result<(), IoReturn> {
+        self.device()?;
+        Err(DeviceError::InvalidOperation.code())
+    }
+
+    fn device_map(&mut self, _: ds::DeviceMapRequest) -> Result<ds::DeviceMapReply, IoReturn> {
+        self.device()?;
+        Err(DeviceError::InvalidOperation.code())
+    }
+}

@@ -1,0 +1,125 @@
+//! The device subsystem's kernel side (GNU Mach's `device/`): the registry
+//! of devices by name (`dev_lookup`), their ports, and the `device.defs`
+//! routines (`ds_routines`). Devices implement `device::emul::Device`.
+//!
+//! A device has one port, made at its first open; every open gives the
+//! caller another send right to it. When the last send right dies (the
+//! client closed it, deallocated it, or died) the kernel gets the port's
+//! no-senders notification and closes the device.
+
+pub mod com;
+pub mod ds_routines;
+
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use spin::Mutex;
+
+use ::device::emul::Device;
+use mach_ipc::PortId;
+
+use crate::i386::cpu;
+use crate::ipc::{with_ipc, KOBJ_DEVICE};
+
+struct Entry {
+    name: String,
+    dev: Arc<dyn Device>,
+    port: Option<PortId>,
+    open: bool,
+}
+
+static DEVICES: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
+/// The name `console` stands for.
+static CONSOLE: Mutex<String> = Mutex::new(String::new());
+
+/// Registers `dev` under `name` (as users type it: `com0`, `hd0`...).
+pub fn register(name: &str, dev: Arc<dyn Device>) {
+    cpu::without_interrupts(|| DEVICES.lock().push(Entry { name: name.into(), dev, port: None, open: false }));
+}
+
+/// Makes `console` an alias of device `name`.
+pub fn set_console(name: &str) {
+    cpu::without_interrupts(|| *CONSOLE.lock() = name.into());
+}
+
+/// The index of the device a user-typed name denotes.
+pub fn lookup(name: &str) -> Option<usize> {
+    let name = if name == "console" { cpu::without_interrupts(|| CONSOLE.lock().clone()) } else { String::from(name) };
+    cpu::without_interrupts(|| DEVICES.lock().iter().position(|e| e.name == name))
+}
+
+/// The device at `idx` and whether it is open.
+pub fn get(idx: usize) -> Option<(Arc<dyn Device>, bool)> {
+    cpu::without_interrupts(|| DEVICES.lock().get(idx).map(|e| (e.dev.clone(), e.open)))
+}
+
+/// Marks device `idx` open and returns its port (made on first use, with a
+/// no-senders request that comes back to the port itself).
+pub fn opened(idx: usize) -> Option<PortId> {
+    let existing = cpu::without_interrupts(|| {
+        let mut d = DEVICES.lock();
+        let e = d.get_mut(idx)?;
+        e.open = true;
+        Some(e.port)
+    })?;
+    if let Some(p) = existing {
+        return Some(p);
+    }
+    let p = with_ipc(|ipc| {
+        let p = ipc.alloc_kernel_port(Some((KOBJ_DEVICE, idx as u64)));
+        let so = ipc.make_send_once(p).expect("fresh kernel port");
+        // mscount is 1 once the caller's send right is made.
+        let prev = ipc.port_request_no_senders(p, 1, so).expect("fresh kernel port");
+        ipc.release_right(prev);
+        p
+    });
+    cpu::without_interrupts(|| {
+        if let Some(e) = DEVICES.lock().get_mut(idx) {
+            e.port = Some(p);
+        }
+    });
+    Some(p)
+}
+
+/// `device_close`: the device closes; its port stays until no senders.
+pub fn close(idx: usize) -> bool {
+    let dev = cpu::without_interrupts(|| {
+        let mut d = DEVICES.lock();
+        let e = d.get_mut(idx)?;
+        let was = core::mem::replace(&mut e.open, false);
+        was.then(|| e.dev.clone())
+    });
+    match dev {
+        Some(d) => {
+            d.close();
+            true
+        }
+        None => false,
+    }
+}
+
+/// The last send right to device `idx`'s port died: close it, drop the port.
+pub fn no_senders(idx: usize) {
+    let port = cpu::without_interrupts(|| DEVICES.lock().get_mut(idx).and_then(|e| e.port.take()));
+    close(idx);
+    if let Some(p) = port {
+        with_ipc(|ipc| {
+            let _ = ipc.destroy_kernel_port(p);
+        });
+    }
+}
+
+/// Registers the native devices.
+pub fn init(console: kerncore::cmdline::Console) {
+    for unit in 0..4 {
+        if let Some(dev) = com::Com::probe(unit) {
+            register(&alloc::format!("com{unit}"), dev);
+        }
+    }
+    let name = match console {
+        kerncore::cmdline::Console::Com(n) => alloc::format!("com{n}"),
+        kerncore::cmdline::Console::Vga => String::from("com0"),
+    };
+    set_console(&name);
+}

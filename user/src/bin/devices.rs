@@ -1,0 +1,116 @@
+//! `devices`: the device interface of `device.defs` on the device master port
+//! (argv[1], from `${device-port}`): names (unknown, malformed and absent
+//! devices answer D_NO_SUCH_DEVICE), the console (inband and out-of-line
+//! writes), `com1` (TTY_STATUS get/set, D_NOWAIT reads, a blocking read of
+//! what the host typed into the second serial port, unsupported calls),
+//! `device_close`, and the port going away with its last send right.
+//!
+//! Boot-script line: `/devices ${device-port} $(task-create) $(task-resume)`.
+//! Last line: `user-test: devices ok` or `user-test: devices FAILED: <why>`.
+#![no_std]
+#![no_main]
+
+use mach_user::mig::{device as ds, mach_port, rt, Mach};
+use mach_user::trap::mach_task_self;
+use mach_user::{entry, uprintln, Args};
+
+const NAME: &str = "devices";
+const D_READ: u32 = 1;
+const D_WRITE: u32 = 2;
+const D_NOWAIT: u32 = 8;
+const D_WOULD_BLOCK: i32 = 2501;
+const D_NO_SUCH_DEVICE: i32 = 2502;
+const D_INVALID_OPERATION: i32 = 2505;
+const TTY_STATUS: u32 = ((b't' as u32) << 16) + 1;
+const B9600: u32 = 13;
+const B115200: u32 = 17;
+const MAKE_SEND: u32 = 20;
+
+fn main(args: &Args) -> i32 {
+    mach_user::set_test_name(NAME);
+    match run(args) {
+        Ok(()) => uprintln!("user-test: {} ok", NAME),
+        Err(why) => uprintln!("user-test: {} FAILED: {}", NAME, why),
+    }
+    0
+}
+
+fn expect(cond: bool, why: &'static str) -> Result<(), &'static str> {
+    if cond { Ok(()) } else { Err(why) }
+}
+
+fn name(s: &str) -> [u8; 128] {
+    let mut n = [0u8; 128];
+    n[..s.len()].copy_from_slice(s.as_bytes());
+    n
+}
+
+fn parse(s: &[u8]) -> Option<u32> {
+    s.iter().try_fold(0u32, |n, &c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
+}
+
+fn run(args: &Args) -> Result<(), &'static str> {
+    let master = args.arg(1).and_then(parse).ok_or("argv[1] is not the device master port")?;
+    let mut m = Mach::new();
+    // SAFETY: no arguments.
+    let task = unsafe { mach_task_self() };
+    let open = |m: &mut Mach, n: &str| ds::device_open(m, master, D_READ | D_WRITE, &name(n)).map(|r| r.device);
+
+    for bad in ["nosuchdev", "hd0", "eth7", "com9", "hd0sX", ""] {
+        expect(open(&mut m, bad).err() == Some(D_NO_SUCH_DEVICE), "a bad or absent device name did not answer D_NO_SUCH_DEVICE")?;
+    }
+    let mut long = [b'a'; 128];
+    long[127] = b'a';
+    expect(ds::device_open(&mut m, master, D_READ, &long).err() == Some(D_NO_SUCH_DEVICE), "unterminated name")?;
+
+    // The console.
+    let con = open(&mut m, "console").map_err(|_| "open console")?;
+    let msg = b"devices: written through the console device\n";
+    expect(ds::device_write_inband(&mut m, con, 0, 0, msg).map(|r| r.bytes_written) == Ok(msg.len() as u32), "console inband write")?;
+    let mut big = [b'='; 301];
+    big[..13].copy_from_slice(b"devices: big ");
+    big[300] = b'\n';
+    let r = ds::device_write(&mut m, con, 0, 0, rt::Ool { addr: big.as_ptr() as u32, count: 301, dealloc: false });
+    expect(r.map(|r| r.bytes_written) == Ok(301), "console out-of-line write")?;
+    let con2 = open(&mut m, "com0").map_err(|_| "open com0")?;
+    expect(con2 == con, "console and com0 are different ports")?;
+
+    // com1: status, reads.
+    let c1 = open(&mut m, "com1").map_err(|_| "open com1")?;
+    let st = ds::device_get_status(&mut m, c1, TTY_STATUS, 4).map_err(|_| "get TTY_STATUS")?;
+    expect(st.status_cnt == 4 && st.status[0] == B115200 && st.status[1] == B115200, "TTY_STATUS speed")?;
+    ds::device_set_status(&mut m, c1, TTY_STATUS, &[B9600, B9600, 0, 0]).map_err(|_| "set TTY_STATUS")?;
+    expect(ds::device_get_status(&mut m, c1, TTY_STATUS, 4).map(|s| s.status[1]) == Ok(B9600), "TTY_STATUS not kept")?;
+    ds::device_set_status(&mut m, c1, TTY_STATUS, &[B115200, B115200, 0, 0]).map_err(|_| "restore TTY_STATUS")?;
+    expect(ds::device_get_status(&mut m, c1, 12345, 4).err() == Some(D_INVALID_OPERATION), "unknown flavor")?;
+    expect(ds::device_set_filter(&mut m, c1, rt::PolyPort { name: 0, disposition: MAKE_SEND }, 0, &[0]).err() == Some(D_INVALID_OPERATION), "set_filter on a tty")?;
+    // What the host typed ("ping\n") arrives; a further non-blocking read finds nothing.
+    let mut got = [0u8; 16];
+    let mut n = 0;
+    while n < 5 {
+        let r = ds::device_read_inband(&mut m, c1, 0, 0, 16).map_err(|_| "read com1")?;
+        got[n..n + r.data_cnt as usize].copy_from_slice(&r.data[..r.data_cnt as usize]);
+        n += r.data_cnt as usize;
+    }
+    uprintln!("{}: com1 read {:?}", NAME, core::str::from_utf8(&got[..n]).unwrap_or("?"));
+    expect(&got[..5] == b"ping\n", "com1 input differs")?;
+    expect(ds::device_read_inband(&mut m, c1, D_NOWAIT, 0, 16).err() == Some(D_WOULD_BLOCK), "D_NOWAIT read did not answer D_WOULD_BLOCK")?;
+    expect(ds::device_write_inband(&mut m, c1, 0, 0, b"pong\n").map(|r| r.bytes_written) == Ok(5), "write com1")?;
+
+    // Close: the port stays but the device is gone; the last send right takes the port.
+    ds::device_close(&mut m, c1).map_err(|_| "device_close")?;
+    expect(ds::device_write_inband(&mut m, c1, 0, 0, b"x").err() == Some(D_NO_SUCH_DEVICE), "write after close")?;
+    mach_port::mach_port_deallocate(&mut m, task, c1).map_err(|_| "deallocate com1 port")?;
+    let c1b = open(&mut m, "com1").map_err(|_| "reopen com1")?;
+    expect(ds::device_write_inband(&mut m, c1b, 0, 0, b"again\n").is_ok(), "write after reopen")?;
+    for p in [c1b, con] {
+        let refs = mach_port::mach_port_get_refs(&mut m, task, p, 0).map(|r| r.refs).unwrap_or(0);
+        for _ in 0..refs {
+            let _ = mach_port::mach_port_deallocate(&mut m, task, p);
+        }
+    }
+    uprintln!("{}: device ports given back", NAME);
+    Ok(())
+}
+
+entry!(main);
