@@ -265,6 +265,7 @@ fn ipc_semantics_sets_limits_blocking_ool_moves_every_notification() {
         .expect_log("ipc_tests: no-senders: code 0x0 id 70 mscount 1")
         .expect_log("ipc_tests: notifications ok")
         .expect_log("ipc_tests: blocked sender ok")
+        .expect_log("ipc_tests: aborted receive returned 0x10004005")
         .expect_log("ipc_tests: landed through thread_set_self_state")
         .expect_log("user-test: ipc_tests ok")
         .expect_log("bootstrap: ipc consistent; ports 3 -> 3, spaces 0 -> 0");

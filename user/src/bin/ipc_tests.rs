@@ -36,6 +36,8 @@ const SEND_TIMED_OUT: u32 = 0x1000_0004;
 const RCV_TIMED_OUT: u32 = 0x1000_4003;
 const RCV_TOO_LARGE: u32 = 0x1000_4004;
 const RCV_IN_SET: u32 = 0x1000_400a;
+const RCV_INTERRUPTED: u32 = 0x1000_4005;
+const MACH_RCV_INTERRUPT: i32 = 0x400;
 const COMPLEX: u32 = 0x8000_0000;
 
 fn main(_args: &Args) -> i32 {
@@ -301,6 +303,47 @@ fn blocked_sender(m: &mut Mach, task: u32) -> Result<(), &'static str> {
     expect(BLOCKED.load(SeqCst) == 2, "sender did not finish")?;
     mach::thread_terminate(m, th).map_err(|_| "thread_terminate")?;
     uprintln!("{}: blocked sender ok", NAME);
+    interrupted_receiver(m, task, stack)
+}
+
+static RCV_RESULT: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+
+extern "C" fn receiver() -> ! {
+    use core::sync::atomic::Ordering::SeqCst;
+    let (r, _) = recv(QPORT.load(SeqCst), 256, MACH_RCV_INTERRUPT, 0);
+    RCV_RESULT.store(r, SeqCst);
+    loop {
+        // SAFETY: no arguments.
+        unsafe { mach_user::trap::swtch() };
+    }
+}
+
+/// thread_abort on a thread blocked in a receive with MACH_RCV_INTERRUPT
+/// makes it return MACH_RCV_INTERRUPTED.
+fn interrupted_receiver(m: &mut Mach, task: u32, stack: u32) -> Result<(), &'static str> {
+    use core::sync::atomic::Ordering::SeqCst;
+    let q = mach_port::mach_port_allocate(m, task, RIGHT_RECEIVE).map(|r| r.name).map_err(|_| "allocate q")?;
+    QPORT.store(q, SeqCst);
+    let th = mach::thread_create(m, task).map_err(|_| "thread_create")?.child_thread;
+    let mut state = [0u32; 17];
+    state[12] = receiver as *const () as usize as u32;
+    state[15] = stack + 4 * 4096 - 16;
+    mach::thread_set_state(m, th, 1, &state).map_err(|_| "set_state")?;
+    mach::thread_resume(m, th).map_err(|_| "resume")?;
+    // SAFETY: wait 50 ms for it to block.
+    unsafe { mach_user::trap::thread_switch(0, 2, 50) };
+    expect(RCV_RESULT.load(SeqCst) == 0, "receiver did not block")?;
+    mach::thread_abort(m, th).map_err(|_| "thread_abort")?;
+    for _ in 0..100 {
+        if RCV_RESULT.load(SeqCst) != 0 {
+            break;
+        }
+        // SAFETY: wait 10 ms.
+        unsafe { mach_user::trap::thread_switch(0, 2, 10) };
+    }
+    uprintln!("{}: aborted receive returned {:#x}", NAME, RCV_RESULT.load(SeqCst));
+    expect(RCV_RESULT.load(SeqCst) == RCV_INTERRUPTED, "aborted receive did not answer MACH_RCV_INTERRUPTED")?;
+    mach::thread_terminate(m, th).map_err(|_| "thread_terminate")?;
     Ok(())
 }
 
