@@ -54,6 +54,16 @@ impl Args {
         cstr(p)
     }
 
+    /// `argv[i]` as a decimal number: how boot scripts pass port names
+    /// (`${host-port}` becomes `1`). `None` if absent or not a number.
+    pub fn number(&self, i: usize) -> Option<u32> {
+        let s = self.arg(i)?;
+        if s.is_empty() {
+            return None;
+        }
+        s.iter().try_fold(0u32, |n, &c| if c.is_ascii_digit() { n.checked_mul(10)?.checked_add(u32::from(c - b'0')) } else { None })
+    }
+
     /// `argv[i]` as text (`"<not utf-8>"` when it is not).
     pub fn arg_str(&self, i: usize) -> Option<&'static str> {
         self.arg(i).map(as_text)

@@ -47,6 +47,14 @@ pub use rt::{set_test_name, test_name};
 #[cfg(target_arch = "x86")]
 pub use trap::exit;
 
+/// `Ok(())` when `cond` holds, else `Err(why)`: the test programs' check.
+///
+/// # Errors
+/// `why` when `cond` is false.
+pub fn expect(cond: bool, why: &'static str) -> Result<(), &'static str> {
+    if cond { Ok(()) } else { Err(why) }
+}
+
 /// A port name in the task's IPC space (`mach_port_t` in user space).
 pub type MachPort = u32;
 /// `kern_return_t`: 0 for success, else an error code.

@@ -40,10 +40,6 @@ fn measure(name: &str, runs: usize, mut f: impl FnMut()) {
     uprintln!("bench: {} median_cycles={}", name, median(v));
 }
 
-fn parse(s: &[u8]) -> Option<u32> {
-    s.iter().try_fold(0u32, |n, &c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
-}
-
 fn main(args: &Args) -> i32 {
     let mut m = Mach::new();
     // SAFETY: no arguments.
@@ -67,7 +63,7 @@ fn main(args: &Args) -> i32 {
         let _ = mach_port::mach_port_mod_refs(&mut m, task, p, 1, -1i32 as u32);
     }
 
-    if let Some(srv_task) = args.arg(1).and_then(parse) {
+    if let Some(srv_task) = args.number(1) {
         let mut service = 0;
         for _ in 0..200 {
             if let Ok(r) = mach_port::mach_port_extract_right(&mut m, srv_task, 100, 20) {

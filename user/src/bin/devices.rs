@@ -12,7 +12,7 @@
 
 use mach_user::mig::{device as ds, mach_port, rt, Mach};
 use mach_user::trap::mach_task_self;
-use mach_user::{entry, uprintln, Args};
+use mach_user::{entry, expect, uprintln, Args};
 
 const NAME: &str = "devices";
 const D_READ: u32 = 1;
@@ -35,22 +35,14 @@ fn main(args: &Args) -> i32 {
     0
 }
 
-fn expect(cond: bool, why: &'static str) -> Result<(), &'static str> {
-    if cond { Ok(()) } else { Err(why) }
-}
-
 fn name(s: &str) -> [u8; 128] {
     let mut n = [0u8; 128];
     n[..s.len()].copy_from_slice(s.as_bytes());
     n
 }
 
-fn parse(s: &[u8]) -> Option<u32> {
-    s.iter().try_fold(0u32, |n, &c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
-}
-
 fn run(args: &Args) -> Result<(), &'static str> {
-    let master = args.arg(1).and_then(parse).ok_or("argv[1] is not the device master port")?;
+    let master = args.number(1).ok_or("argv[1] is not the device master port")?;
     let mut m = Mach::new();
     // SAFETY: no arguments.
     let task = unsafe { mach_task_self() };

@@ -14,7 +14,7 @@
 use mach_user::message::*;
 use mach_user::mig::{echo_user as echo, mach, mach_port, rt, Mach};
 use mach_user::trap::{mach_msg_trap, mach_task_self, thread_switch};
-use mach_user::{entry, uprintln, Args};
+use mach_user::{entry, expect, uprintln, Args};
 
 const NAME: &str = "echo_client";
 const SERVICE: u32 = 100;
@@ -43,16 +43,8 @@ fn main(args: &Args) -> i32 {
     0
 }
 
-fn expect(cond: bool, why: &'static str) -> Result<(), &'static str> {
-    if cond { Ok(()) } else { Err(why) }
-}
-
-fn parse(s: &[u8]) -> Option<u32> {
-    s.iter().try_fold(0u32, |n, &c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
-}
-
 fn run(args: &Args) -> Result<(), &'static str> {
-    let srv_task = args.arg(1).and_then(parse).ok_or("argv[1] is not the server's task port")?;
+    let srv_task = args.number(1).ok_or("argv[1] is not the server's task port")?;
     let mut m = Mach::new();
     // SAFETY: no arguments.
     let task = unsafe { mach_task_self() };

@@ -13,7 +13,7 @@
 use mach_user::message::*;
 use mach_user::mig::{mach, mach_port, rt, Mach};
 use mach_user::trap::{mach_msg_trap, mach_task_self};
-use mach_user::{entry, uprintln, Args};
+use mach_user::{entry, expect, uprintln, Args};
 
 const NAME: &str = "ipc_tests";
 const RIGHT_RECEIVE: u32 = 1;
@@ -65,10 +65,6 @@ extern "C" fn landing() -> ! {
     uprintln!("{}: landed through thread_set_self_state", NAME);
     uprintln!("user-test: {} ok", NAME);
     mach_user::exit()
-}
-
-fn expect(cond: bool, why: &'static str) -> Result<(), &'static str> {
-    if cond { Ok(()) } else { Err(why) }
 }
 
 /// A message buffer of 64 words.

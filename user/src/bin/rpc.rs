@@ -17,7 +17,7 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use mach_user::message::*;
 use mach_user::mig::{mach, mach_host, mach_port, rt, Mach};
 use mach_user::trap::{mach_host_self, mach_msg_trap, mach_task_self, mach_thread_self};
-use mach_user::{entry, uprintln, Args};
+use mach_user::{entry, expect, uprintln, Args};
 
 const NAME: &str = "rpc";
 const KERN_INVALID_NAME: i32 = 15;
@@ -37,10 +37,6 @@ fn main(_args: &Args) -> i32 {
         Err(why) => uprintln!("user-test: {} FAILED: {}", NAME, why),
     }
     0
-}
-
-fn expect(cond: bool, why: &'static str) -> Result<(), &'static str> {
-    if cond { Ok(()) } else { Err(why) }
 }
 
 fn run() -> Result<(), &'static str> {
