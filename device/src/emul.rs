@@ -24,7 +24,10 @@ pub trait Device: Send + Sync {
     /// Closes it (last close, or the last send right to its port died).
     fn close(&self);
 
-    /// Reads up to `bytes` bytes at record `recnum`.
+    /// Reads up to `bytes` bytes at record `recnum`. With `D_NOWAIT` in
+    /// `mode` it must not wait: no data yet is `WouldBlock` (the kernel's
+    /// server always reads this way and keeps the request until the device
+    /// has news).
     fn read(&self, mode: u32, recnum: u64, bytes: u32) -> Result<Vec<u8>, DeviceError>;
 
     /// Writes `data` at record `recnum`; answers the bytes written.

@@ -51,6 +51,8 @@ impl Com {
         if !present {
             return None;
         }
+        // The line is ours, not the Linux drivers' (autoirq must not take it).
+        crate::glue::irq::reserve_native(IRQS[unit]);
         let com = Arc::new(Com {
             unit,
             base,
@@ -99,6 +101,7 @@ fn interrupt(irq: u8) {
         }
         if got {
             sched::thread_wakeup(c.event());
+            super::io_done();
         }
     }
 }

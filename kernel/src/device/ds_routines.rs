@@ -29,6 +29,22 @@ impl Ctx {
     }
 }
 
+impl Ctx {
+    /// Reads without blocking; when the device has nothing yet and the
+    /// caller did not ask for `D_NOWAIT`, the request waits (deferred) and
+    /// its reply goes out when the data comes, as GNU Mach's `io_done` does:
+    /// the caller waits in its receive, never in the kernel.
+    fn read_or_defer(&mut self, dev: &dyn ::device::emul::Device, mode: u32, recnum: u32, bytes: u32) -> Result<Vec<u8>, IoReturn> {
+        match dev.read(mode | ::device::codes::D_NOWAIT, u64::from(recnum), bytes) {
+            Err(DeviceError::WouldBlock) if mode & ::device::codes::D_NOWAIT == 0 => {
+                self.defer = true;
+                Err(crate::kern::mig::rt::MIG_NO_REPLY)
+            }
+            r => r.map_err(err),
+        }
+    }
+}
+
 impl ds::DeviceServer for Ctx {
     fn device_open(&mut self, req: ds::DeviceOpenRequest) -> Result<ds::DeviceOpenReply, IoReturn> {
         if !matches!(self.target, Some((KOBJ_DEVICE_MASTER, _))) {
@@ -52,14 +68,14 @@ impl ds::DeviceServer for Ctx {
 
     fn device_read(&mut self, req: ds::DeviceReadRequest) -> Result<ds::DeviceReadReply, IoReturn> {
         let (_, dev) = self.device()?;
-        let data = dev.read(req.mode, u64::from(req.recnum), req.bytes_wanted).map_err(err)?;
+        let data = self.read_or_defer(&*dev, req.mode, req.recnum, req.bytes_wanted)?;
         Ok(ds::DeviceReadReply { data: self.give_ool(data, 1) })
     }
 
     fn device_read_inband(&mut self, req: ds::DeviceReadInbandRequest) -> Result<ds::DeviceReadInbandReply, IoReturn> {
         let (_, dev) = self.device()?;
         let want = req.bytes_wanted.min(INBAND_MAX as u32);
-        let data = dev.read(req.mode, u64::from(req.recnum), want).map_err(err)?;
+        let data = self.read_or_defer(&*dev, req.mode, req.recnum, want)?;
         let mut r = ds::DeviceReadInbandReply { data: [0; 128], data_cnt: data.len().min(INBAND_MAX) as u32 };
         r.data[..r.data_cnt as usize].copy_from_slice(&data[..r.data_cnt as usize]);
         Ok(r)

@@ -110,8 +110,30 @@ pub fn no_senders(idx: usize) {
     }
 }
 
-/// Registers the native devices.
+/// The event devices raise when they have news for deferred requests.
+pub fn io_event() -> usize {
+    &DEVICES as *const _ as usize
+}
+
+/// Tells the `io_done` thread that a device has news (interrupt-safe).
+pub fn io_done() {
+    crate::kern::sched_prim::thread_wakeup(io_event());
+}
+
+/// The `io_done` thread: runs deferred requests again whenever a device has news.
+extern "C" fn io_done_thread(_: usize) {
+    use crate::kern::sched_prim as sched;
+    loop {
+        sched::assert_wait(io_event(), None);
+        crate::ipc::server::retry_pending();
+        sched::thread_block();
+    }
+}
+
+/// Registers the native devices and starts the `io_done` thread.
 pub fn init(console: kerncore::cmdline::Console) {
+    use crate::kern::sched_prim as sched;
+    sched::spawn("io_done", io_done_thread, 0, sched::BASEPRI_SYSTEM, sched::Policy::Timeshare).expect("no memory for io_done");
     for unit in 0..4 {
         if let Some(dev) = com::Com::probe(unit) {
             register(&alloc::format!("com{unit}"), dev);

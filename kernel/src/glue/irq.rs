@@ -17,7 +17,6 @@ static NATIVE: AtomicU16 = AtomicU16::new(1 << 0 | 1 << 2);
 static LINUX: AtomicU16 = AtomicU16::new(0);
 
 /// Claims `irq` for a native (Rust) driver; false if the glue has it.
-#[allow(dead_code)] // for native drivers, which come later
 pub fn reserve_native(irq: u8) -> bool {
     if irq >= 16 || LINUX.load(Ordering::Acquire) & (1 << irq) != 0 {
         return false;

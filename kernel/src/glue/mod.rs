@@ -88,7 +88,6 @@ pub fn init() -> Result<(), String> {
 /// For the kernel's clock interrupt: brings jiffies up to date (see
 /// [`sched::jiffies_sync`]). Until the clock calls it, the tick thread
 /// keeps jiffies within a tick of the clock.
-#[allow(dead_code)] // to be called by i386::clock's tick (not ours to edit)
 pub fn clock_tick() {
     sched::jiffies_sync();
 }

@@ -49,6 +49,9 @@ pub(crate) struct Ctx {
     /// A task or thread to terminate once the request is cleaned up (the
     /// caller may be ending itself, which does not return).
     terminate_after: Option<After>,
+    /// The routine cannot answer yet (its device would block): keep the
+    /// request and run it again when the device has news.
+    pub(crate) defer: bool,
 }
 
 impl Ctx {
@@ -136,6 +139,19 @@ fn rd32(b: &[u8], off: usize) -> u32 {
     u32::from_le_bytes([b[off], b[off + 1], b[off + 2], b[off + 3]])
 }
 
+/// A request being served, or waiting for its device (`io_done`).
+struct Request {
+    target: Option<(u32, u64)>,
+    /// The message as the dispatchers read it (ports and OOL as handles).
+    req: Vec<u8>,
+    rights: Vec<Option<Right>>,
+    ool: Vec<Option<Vec<u8>>>,
+    reply_to: Right,
+}
+
+/// Requests whose device would block, run again when a device has news.
+static PENDING: spin::Mutex<Vec<Request>> = spin::Mutex::new(Vec::new());
+
 fn serve(mut kmsg: KMsg, target: Option<(u32, u64)>) {
     // The request as the dispatchers read it.
     let mut req = Vec::with_capacity(24 + kmsg.body.len());
@@ -164,24 +180,37 @@ fn serve(mut kmsg: KMsg, target: Option<(u32, u64)>) {
         req[off..off + 4].copy_from_slice(&((j + 1) as u32).to_le_bytes());
         ool.push(Some(core::mem::take(&mut r.data)));
     }
-    let mut ctx = Ctx { target, rights, ool, reply_rights: Vec::new(), reply_ool: Vec::new(), terminate_after: None };
+    let reply_to = kmsg.take_local();
+    with_ipc(|ipc| ipc.destroy_received_kmsg(kmsg));
+    run(Request { target, req, rights, ool, reply_to });
+}
+
+/// Dispatches a request and answers it, or keeps it for later when its
+/// routine deferred (a device read that would block).
+fn run(r: Request) {
+    let Request { target, req, rights, ool, reply_to } = r;
+    let mut ctx = Ctx { target, rights, ool, reply_rights: Vec::new(), reply_ool: Vec::new(), terminate_after: None, defer: false };
     let mut reply = vec![0u8; REPLY_BUF];
     let mut out = dispatch(&mut ctx, &req, &mut reply);
-    if !out.known {
-        rt::start_reply(&mut reply, &rt::RequestPorts::of(&rt::Header::read(&req).unwrap(), mach::HEADER_VIEW), kmsg.id, rt::MIG_BAD_ID);
-        out = rt::Outcome { known: false, ret_code: rt::MIG_BAD_ID, reply_size: 32, send_reply: !kmsg.local().is_null() };
+    if ctx.defer {
+        let Ctx { rights, ool, reply_rights, .. } = ctx;
+        with_ipc(|ipc| reply_rights.into_iter().for_each(|r| ipc.release_right(r)));
+        crate::i386::cpu::without_interrupts(|| PENDING.lock().push(Request { target, req, rights, ool, reply_to }));
+        return;
     }
-    let reply_to = kmsg.take_local();
+    if !out.known {
+        let id = rd32(&req, 20);
+        rt::start_reply(&mut reply, &rt::RequestPorts::of(&rt::Header::read(&req).unwrap(), mach::HEADER_VIEW), id, rt::MIG_BAD_ID);
+        out = rt::Outcome { known: false, ret_code: rt::MIG_BAD_ID, reply_size: 32, send_reply: !reply_to.is_null() };
+    }
     let Ctx { rights, reply_rights, reply_ool, terminate_after, .. } = ctx;
     with_ipc(|ipc| {
         for r in rights.into_iter().flatten() {
             ipc.release_right(r);
         }
-        ipc.destroy_received_kmsg(kmsg);
         if out.send_reply && !reply_to.is_null() && out.reply_size >= 24 {
-            match ipc.kernel_message(reply_to, &reply[..out.reply_size], reply_rights, reply_ool) {
-                Ok(m) => ipc.send_always(m),
-                Err(_) => {}
+            if let Ok(m) = ipc.kernel_message(reply_to, &reply[..out.reply_size], reply_rights, reply_ool) {
+                ipc.send_always(m);
             }
         } else {
             ipc.release_right(reply_to);
@@ -194,6 +223,23 @@ fn serve(mut kmsg: KMsg, target: Option<(u32, u64)>) {
         Some(After::Task(t)) => task::terminate(t),
         Some(After::Thread(th)) => task::terminate_thread(th),
         None => {}
+    }
+}
+
+/// Runs the deferred requests again (a device has news). Requests whose
+/// reply port died are dropped.
+pub fn retry_pending() {
+    let list = crate::i386::cpu::without_interrupts(|| core::mem::take(&mut *PENDING.lock()));
+    for r in list {
+        let alive = r.reply_to.port_id().is_some_and(|p| with_ipc(|ipc| ipc.port_alive(p)));
+        if alive {
+            run(r);
+        } else {
+            with_ipc(|ipc| {
+                ipc.release_right(r.reply_to);
+                r.rights.into_iter().flatten().for_each(|x| ipc.release_right(x));
+            });
+        }
     }
 }
 

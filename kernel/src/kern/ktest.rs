@@ -161,6 +161,9 @@ fn test_fatal_pagefault() -> Result<(), String> {
 }
 
 fn test_heap() -> Result<(), String> {
+    // Let the kernel's service threads reach their waits first: the figures
+    // below count every allocation in the kernel.
+    sched::sleep_ticks(2);
     let (base_bytes, _) = kalloc::stats();
     let (_, free0) = vm_page::free_counts();
     let mut live: Vec<(Box<[u8]>, u8)> = Vec::with_capacity(600);
@@ -204,6 +207,7 @@ fn test_heap() -> Result<(), String> {
 }
 
 fn test_pages() -> Result<(), String> {
+    sched::sleep_ticks(2);
     let (dma0, all0) = vm_page::free_counts();
     let p = vm_page::alloc_page(vm_page::Zone::Dma).ok_or("no DMA page")?;
     check(p < vm_page::DMA_LIMIT, || format!("DMA page at {:#x}", p))?;

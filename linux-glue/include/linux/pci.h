@@ -1,0 +1,487 @@
+/*
+ * linux/pci.h - PCI configuration registers, class codes, vendor and device
+ * identifiers, and the device list (struct pci_dev / struct pci_bus) that
+ * the glue builds from the kernel's PCI scan at start-up.
+ */
+#ifndef LINUX_PCI_H
+#define LINUX_PCI_H
+
+#define PCI_DEVFN(slot, func) ((((slot) & 0x1f) << 3) | ((func) & 0x07))
+#define PCI_SLOT(devfn) (((devfn) >> 3) & 0x1f)
+#define PCI_FUNC(devfn) ((devfn) & 0x07)
+
+#define PCI_VENDOR_ID                        0x00
+#define PCI_DEVICE_ID                        0x02
+#define PCI_COMMAND                          0x04
+#define PCI_COMMAND_IO                       0x1
+#define PCI_COMMAND_MEMORY                   0x2
+#define PCI_COMMAND_MASTER                   0x4
+#define PCI_COMMAND_SPECIAL                  0x8
+#define PCI_COMMAND_INVALIDATE               0x10
+#define PCI_COMMAND_VGA_PALETTE              0x20
+#define PCI_COMMAND_PARITY                   0x40
+#define PCI_COMMAND_WAIT                     0x80
+#define PCI_COMMAND_SERR                     0x100
+#define PCI_COMMAND_FAST_BACK                0x200
+#define PCI_STATUS                           0x06
+#define PCI_STATUS_66MHZ                     0x20
+#define PCI_STATUS_UDF                       0x40
+#define PCI_STATUS_FAST_BACK                 0x80
+#define PCI_STATUS_PARITY                    0x100
+#define PCI_STATUS_DEVSEL_MASK               0x600
+#define PCI_STATUS_DEVSEL_FAST               0x000
+#define PCI_STATUS_DEVSEL_MEDIUM             0x200
+#define PCI_STATUS_DEVSEL_SLOW               0x400
+#define PCI_STATUS_SIG_TARGET_ABORT          0x800
+#define PCI_STATUS_REC_TARGET_ABORT          0x1000
+#define PCI_STATUS_REC_MASTER_ABORT          0x2000
+#define PCI_STATUS_SIG_SYSTEM_ERROR          0x4000
+#define PCI_STATUS_DETECTED_PARITY           0x8000
+#define PCI_CLASS_REVISION                   0x08
+#define PCI_REVISION_ID                      0x08
+#define PCI_CLASS_PROG                       0x09
+#define PCI_CLASS_DEVICE                     0x0a
+#define PCI_CACHE_LINE_SIZE                  0x0c
+#define PCI_LATENCY_TIMER                    0x0d
+#define PCI_HEADER_TYPE                      0x0e
+#define PCI_BIST                             0x0f
+#define PCI_BIST_CODE_MASK                   0x0f
+#define PCI_BIST_START                       0x40
+#define PCI_BIST_CAPABLE                     0x80
+#define PCI_BASE_ADDRESS_0                   0x10
+#define PCI_BASE_ADDRESS_1                   0x14
+#define PCI_BASE_ADDRESS_2                   0x18
+#define PCI_BASE_ADDRESS_3                   0x1c
+#define PCI_BASE_ADDRESS_4                   0x20
+#define PCI_BASE_ADDRESS_5                   0x24
+#define PCI_BASE_ADDRESS_SPACE               0x01
+#define PCI_BASE_ADDRESS_SPACE_IO            0x01
+#define PCI_BASE_ADDRESS_SPACE_MEMORY        0x00
+#define PCI_BASE_ADDRESS_MEM_TYPE_MASK       0x06
+#define PCI_BASE_ADDRESS_MEM_TYPE_32         0x00
+#define PCI_BASE_ADDRESS_MEM_TYPE_1M         0x02
+#define PCI_BASE_ADDRESS_MEM_TYPE_64         0x04
+#define PCI_BASE_ADDRESS_MEM_PREFETCH        0x08
+#define PCI_BASE_ADDRESS_MEM_MASK            (~0x0fUL)
+#define PCI_BASE_ADDRESS_IO_MASK             (~0x03UL)
+#define PCI_CARDBUS_CIS                      0x28
+#define PCI_SUBSYSTEM_VENDOR_ID              0x2c
+#define PCI_SUBSYSTEM_ID                     0x2e
+#define PCI_ROM_ADDRESS                      0x30
+#define PCI_ROM_ADDRESS_ENABLE               0x01
+#define PCI_ROM_ADDRESS_MASK                 (~0x7ffUL)
+#define PCI_CAPABILITY_LIST                  0x34
+#define PCI_INTERRUPT_LINE                   0x3c
+#define PCI_INTERRUPT_PIN                    0x3d
+#define PCI_MIN_GNT                          0x3e
+#define PCI_MAX_LAT                          0x3f
+#define PCI_PRIMARY_BUS                      0x18
+#define PCI_SECONDARY_BUS                    0x19
+#define PCI_SUBORDINATE_BUS                  0x1a
+#define PCI_SEC_LATENCY_TIMER                0x1b
+#define PCI_IO_BASE                          0x1c
+#define PCI_IO_LIMIT                         0x1d
+#define PCI_SEC_STATUS                       0x1e
+#define PCI_MEMORY_BASE                      0x20
+#define PCI_MEMORY_LIMIT                     0x22
+#define PCI_PREF_MEMORY_BASE                 0x24
+#define PCI_PREF_MEMORY_LIMIT                0x26
+#define PCI_BRIDGE_CONTROL                   0x3e
+#define PCI_CLASS_NOT_DEFINED                0x0000
+#define PCI_CLASS_NOT_DEFINED_VGA            0x0001
+#define PCI_BASE_CLASS_STORAGE               0x01
+#define PCI_CLASS_STORAGE_SCSI               0x0100
+#define PCI_CLASS_STORAGE_IDE                0x0101
+#define PCI_CLASS_STORAGE_FLOPPY             0x0102
+#define PCI_CLASS_STORAGE_IPI                0x0103
+#define PCI_CLASS_STORAGE_RAID               0x0104
+#define PCI_CLASS_STORAGE_OTHER              0x0180
+#define PCI_BASE_CLASS_NETWORK               0x02
+#define PCI_CLASS_NETWORK_ETHERNET           0x0200
+#define PCI_CLASS_NETWORK_TOKEN_RING         0x0201
+#define PCI_CLASS_NETWORK_FDDI               0x0202
+#define PCI_CLASS_NETWORK_OTHER              0x0280
+#define PCI_BASE_CLASS_DISPLAY               0x03
+#define PCI_CLASS_DISPLAY_VGA                0x0300
+#define PCI_CLASS_DISPLAY_XGA                0x0301
+#define PCI_CLASS_DISPLAY_OTHER              0x0380
+#define PCI_BASE_CLASS_MULTIMEDIA            0x04
+#define PCI_CLASS_MULTIMEDIA_VIDEO           0x0400
+#define PCI_CLASS_MULTIMEDIA_AUDIO           0x0401
+#define PCI_CLASS_MULTIMEDIA_OTHER           0x0480
+#define PCI_BASE_CLASS_MEMORY                0x05
+#define PCI_CLASS_MEMORY_RAM                 0x0500
+#define PCI_CLASS_MEMORY_FLASH               0x0501
+#define PCI_CLASS_MEMORY_OTHER               0x0580
+#define PCI_BASE_CLASS_BRIDGE                0x06
+#define PCI_CLASS_BRIDGE_HOST                0x0600
+#define PCI_CLASS_BRIDGE_ISA                 0x0601
+#define PCI_CLASS_BRIDGE_EISA                0x0602
+#define PCI_CLASS_BRIDGE_MC                  0x0603
+#define PCI_CLASS_BRIDGE_PCI                 0x0604
+#define PCI_CLASS_BRIDGE_PCMCIA              0x0605
+#define PCI_CLASS_BRIDGE_NUBUS               0x0606
+#define PCI_CLASS_BRIDGE_CARDBUS             0x0607
+#define PCI_CLASS_BRIDGE_OTHER               0x0680
+#define PCI_BASE_CLASS_COMMUNICATION         0x07
+#define PCI_CLASS_COMMUNICATION_SERIAL       0x0700
+#define PCI_CLASS_COMMUNICATION_PARALLEL     0x0701
+#define PCI_CLASS_COMMUNICATION_OTHER        0x0780
+#define PCI_BASE_CLASS_SYSTEM                0x08
+#define PCI_CLASS_SYSTEM_PIC                 0x0800
+#define PCI_CLASS_SYSTEM_DMA                 0x0801
+#define PCI_CLASS_SYSTEM_TIMER               0x0802
+#define PCI_CLASS_SYSTEM_RTC                 0x0803
+#define PCI_CLASS_SYSTEM_OTHER               0x0880
+#define PCI_BASE_CLASS_INPUT                 0x09
+#define PCI_BASE_CLASS_DOCKING               0x0a
+#define PCI_BASE_CLASS_PROCESSOR             0x0b
+#define PCI_BASE_CLASS_SERIAL                0x0c
+#define PCI_CLASS_SERIAL_FIREWIRE            0x0c00
+#define PCI_CLASS_SERIAL_ACCESS              0x0c01
+#define PCI_CLASS_SERIAL_SSA                 0x0c02
+#define PCI_CLASS_SERIAL_USB                 0x0c03
+#define PCI_CLASS_SERIAL_FIBER               0x0c04
+#define PCI_CLASS_OTHERS                     0xff
+
+#define PCI_VENDOR_ID_COMPAQ                     0x0e11
+#define PCI_DEVICE_ID_COMPAQ_1280                0x3033
+#define PCI_DEVICE_ID_COMPAQ_THUNDER             0xf130
+#define PCI_VENDOR_ID_NCR                        0x1000
+#define PCI_DEVICE_ID_NCR_53C810                 0x0001
+#define PCI_DEVICE_ID_NCR_53C820                 0x0002
+#define PCI_DEVICE_ID_NCR_53C825                 0x0003
+#define PCI_DEVICE_ID_NCR_53C815                 0x0004
+#define PCI_DEVICE_ID_NCR_53C860                 0x0006
+#define PCI_DEVICE_ID_NCR_53C896                 0x000b
+#define PCI_DEVICE_ID_NCR_53C895                 0x000c
+#define PCI_DEVICE_ID_NCR_53C885                 0x000d
+#define PCI_DEVICE_ID_NCR_53C875                 0x000f
+#define PCI_DEVICE_ID_NCR_53C875J                0x008f
+#define PCI_VENDOR_ID_ATI                        0x1002
+#define PCI_VENDOR_ID_VLSI                       0x1004
+#define PCI_VENDOR_ID_ADL                        0x1005
+#define PCI_VENDOR_ID_NS                         0x100b
+#define PCI_DEVICE_ID_NS_87410                   0xd001
+#define PCI_VENDOR_ID_TSENG                      0x100c
+#define PCI_VENDOR_ID_WEITEK                     0x100e
+#define PCI_VENDOR_ID_DEC                        0x1011
+#define PCI_DEVICE_ID_DEC_BRD                    0x0001
+#define PCI_DEVICE_ID_DEC_TULIP                  0x0002
+#define PCI_DEVICE_ID_DEC_TGA                    0x0004
+#define PCI_DEVICE_ID_DEC_TULIP_FAST             0x0009
+#define PCI_DEVICE_ID_DEC_FDDI                   0x000F
+#define PCI_DEVICE_ID_DEC_TULIP_PLUS             0x0014
+#define PCI_DEVICE_ID_DEC_21142                  0x0019
+#define PCI_DEVICE_ID_DEC_21052                  0x0021
+#define PCI_DEVICE_ID_DEC_21150                  0x0022
+#define PCI_DEVICE_ID_DEC_21152                  0x0024
+#define PCI_VENDOR_ID_CIRRUS                     0x1013
+#define PCI_VENDOR_ID_IBM                        0x1014
+#define PCI_VENDOR_ID_WD                         0x101c
+#define PCI_VENDOR_ID_AMD                        0x1022
+#define PCI_DEVICE_ID_AMD_LANCE                  0x2000
+#define PCI_DEVICE_ID_AMD_SCSI                   0x2020
+#define PCI_VENDOR_ID_TRIDENT                    0x1023
+#define PCI_VENDOR_ID_AI                         0x1025
+#define PCI_VENDOR_ID_MATROX                     0x102B
+#define PCI_VENDOR_ID_CT                         0x102c
+#define PCI_VENDOR_ID_MIRO                       0x1031
+#define PCI_VENDOR_ID_NEC                        0x1033
+#define PCI_VENDOR_ID_FD                         0x1036
+#define PCI_DEVICE_ID_FD_36C70                   0x0000
+#define PCI_VENDOR_ID_SI                         0x1039
+#define PCI_DEVICE_ID_SI_501                     0x0406
+#define PCI_DEVICE_ID_SI_496                     0x0496
+#define PCI_DEVICE_ID_SI_601                     0x0601
+#define PCI_DEVICE_ID_SI_5107                    0x5107
+#define PCI_DEVICE_ID_SI_5511                    0x5511
+#define PCI_DEVICE_ID_SI_5513                    0x5513
+#define PCI_DEVICE_ID_SI_5571                    0x5571
+#define PCI_DEVICE_ID_SI_7001                    0x7001
+#define PCI_VENDOR_ID_HP                         0x103c
+#define PCI_DEVICE_ID_HP_J2585A                  0x1030
+#define PCI_DEVICE_ID_HP_J2585B                  0x1031
+#define PCI_VENDOR_ID_PCTECH                     0x1042
+#define PCI_DEVICE_ID_PCTECH_RZ1000              0x1000
+#define PCI_DEVICE_ID_PCTECH_RZ1001              0x1001
+#define PCI_VENDOR_ID_DPT                        0x1044
+#define PCI_DEVICE_ID_DPT                        0xa400
+#define PCI_VENDOR_ID_OPTI                       0x1045
+#define PCI_DEVICE_ID_OPTI_92C178                0xc178
+#define PCI_DEVICE_ID_OPTI_82C557                0xc557
+#define PCI_DEVICE_ID_OPTI_82C558                0xc558
+#define PCI_DEVICE_ID_OPTI_82C621                0xc621
+#define PCI_DEVICE_ID_OPTI_82C822                0xc822
+#define PCI_VENDOR_ID_SGS                        0x104a
+#define PCI_VENDOR_ID_BUSLOGIC                   0x104B
+#define PCI_DEVICE_ID_BUSLOGIC_MULTIMASTER_NC    0x0140
+#define PCI_DEVICE_ID_BUSLOGIC_MULTIMASTER       0x1040
+#define PCI_DEVICE_ID_BUSLOGIC_FLASHPOINT        0x8130
+#define PCI_VENDOR_ID_TI                         0x104c
+#define PCI_VENDOR_ID_OAK                        0x104e
+#define PCI_VENDOR_ID_WINBOND2                   0x1050
+#define PCI_DEVICE_ID_WINBOND2_89C940            0x0940
+#define PCI_VENDOR_ID_MOTOROLA                   0x1057
+#define PCI_VENDOR_ID_PROMISE                    0x105a
+#define PCI_DEVICE_ID_PROMISE_5300               0x5300
+#define PCI_VENDOR_ID_N9                         0x105d
+#define PCI_VENDOR_ID_UMC                        0x1060
+#define PCI_DEVICE_ID_UMC_UM8673F                0x0101
+#define PCI_DEVICE_ID_UMC_UM8891A                0x0891
+#define PCI_DEVICE_ID_UMC_UM8886BF               0x673a
+#define PCI_DEVICE_ID_UMC_UM8886A                0x886a
+#define PCI_DEVICE_ID_UMC_UM8881F                0x8881
+#define PCI_DEVICE_ID_UMC_UM8886F                0x8886
+#define PCI_DEVICE_ID_UMC_UM9017F                0x9017
+#define PCI_DEVICE_ID_UMC_UM8886N                0xe886
+#define PCI_DEVICE_ID_UMC_UM8891N                0xe891
+#define PCI_VENDOR_ID_X                          0x1061
+#define PCI_VENDOR_ID_PICOP                      0x1066
+#define PCI_VENDOR_ID_APPLE                      0x106b
+#define PCI_VENDOR_ID_NEXGEN                     0x1074
+#define PCI_VENDOR_ID_QLOGIC                     0x1077
+#define PCI_DEVICE_ID_QLOGIC_ISP1020             0x1020
+#define PCI_DEVICE_ID_QLOGIC_ISP1022             0x1022
+#define PCI_VENDOR_ID_CYRIX                      0x1078
+#define PCI_VENDOR_ID_LEADTEK                    0x107d
+#define PCI_VENDOR_ID_CONTAQ                     0x1080
+#define PCI_DEVICE_ID_CONTAQ_82C599              0x0600
+#define PCI_VENDOR_ID_FOREX                      0x1083
+#define PCI_VENDOR_ID_OLICOM                     0x108d
+#define PCI_VENDOR_ID_CMD                        0x1095
+#define PCI_DEVICE_ID_CMD_640                    0x0640
+#define PCI_DEVICE_ID_CMD_643                    0x0643
+#define PCI_DEVICE_ID_CMD_646                    0x0646
+#define PCI_VENDOR_ID_VISION                     0x1098
+#define PCI_DEVICE_ID_VISION_QD8500              0x0001
+#define PCI_DEVICE_ID_VISION_QD8580              0x0002
+#define PCI_VENDOR_ID_SIERRA                     0x10a8
+#define PCI_VENDOR_ID_ACC                        0x10aa
+#define PCI_VENDOR_ID_WINBOND                    0x10ad
+#define PCI_DEVICE_ID_WINBOND_83769              0x0001
+#define PCI_DEVICE_ID_WINBOND_82C105             0x0105
+#define PCI_DEVICE_ID_WINBOND_83C553             0x0565
+#define PCI_VENDOR_ID_DATABOOK                   0x10b3
+#define PCI_VENDOR_ID_3COM                       0x10b7
+#define PCI_DEVICE_ID_3COM_3C590                 0x5900
+#define PCI_DEVICE_ID_3COM_3C595TX               0x5950
+#define PCI_DEVICE_ID_3COM_3C595T4               0x5951
+#define PCI_DEVICE_ID_3COM_3C595MII              0x5952
+#define PCI_DEVICE_ID_3COM_3C900TPO              0x9000
+#define PCI_DEVICE_ID_3COM_3C900COMBO            0x9001
+#define PCI_DEVICE_ID_3COM_3C905TX               0x9050
+#define PCI_VENDOR_ID_SMC                        0x10b8
+#define PCI_VENDOR_ID_AL                         0x10b9
+#define PCI_DEVICE_ID_AL_M1445                   0x1445
+#define PCI_DEVICE_ID_AL_M1449                   0x1449
+#define PCI_DEVICE_ID_AL_M1451                   0x1451
+#define PCI_DEVICE_ID_AL_M1461                   0x1461
+#define PCI_DEVICE_ID_AL_M1489                   0x1489
+#define PCI_DEVICE_ID_AL_M1511                   0x1511
+#define PCI_DEVICE_ID_AL_M1513                   0x1513
+#define PCI_DEVICE_ID_AL_M1521                   0x1521
+#define PCI_DEVICE_ID_AL_M1523                   0x1523
+#define PCI_DEVICE_ID_AL_M1531                   0x1531
+#define PCI_DEVICE_ID_AL_M1533                   0x1533
+#define PCI_DEVICE_ID_AL_M4803                   0x5215
+#define PCI_DEVICE_ID_AL_M5219                   0x5219
+#define PCI_DEVICE_ID_AL_M5229                   0x5229
+#define PCI_VENDOR_ID_MITSUBISHI                 0x10ba
+#define PCI_VENDOR_ID_SURECOM                    0x10bd
+#define PCI_VENDOR_ID_NEOMAGIC                   0x10c8
+#define PCI_VENDOR_ID_ASP                        0x10cd
+#define PCI_DEVICE_ID_ASP_ABP940                 0x1200
+#define PCI_DEVICE_ID_ASP_ABP940U                0x1300
+#define PCI_VENDOR_ID_CERN                       0x10dc
+#define PCI_VENDOR_ID_NVIDIA                     0x10de
+#define PCI_VENDOR_ID_IMS                        0x10e0
+#define PCI_VENDOR_ID_TEKRAM2                    0x10e1
+#define PCI_DEVICE_ID_TEKRAM2_690c               0x690c
+#define PCI_VENDOR_ID_TUNDRA                     0x10e3
+#define PCI_VENDOR_ID_AMCC                       0x10e8
+#define PCI_VENDOR_ID_INTERG                     0x10ea
+#define PCI_VENDOR_ID_REALTEK                    0x10ec
+#define PCI_DEVICE_ID_REALTEK_8029               0x8029
+#define PCI_DEVICE_ID_REALTEK_8129               0x8129
+#define PCI_DEVICE_ID_REALTEK_8139               0x8139
+#define PCI_VENDOR_ID_TRUEVISION                 0x10fa
+#define PCI_VENDOR_ID_INIT                       0x1101
+#define PCI_VENDOR_ID_VIA                        0x1106
+#define PCI_DEVICE_ID_VIA_82C505                 0x0505
+#define PCI_DEVICE_ID_VIA_82C561                 0x0561
+#define PCI_DEVICE_ID_VIA_82C586_1               0x0571
+#define PCI_DEVICE_ID_VIA_82C576                 0x0576
+#define PCI_DEVICE_ID_VIA_82C585                 0x0585
+#define PCI_DEVICE_ID_VIA_82C586_0               0x0586
+#define PCI_DEVICE_ID_VIA_82C595                 0x0595
+#define PCI_DEVICE_ID_VIA_82C597_0               0x0597
+#define PCI_DEVICE_ID_VIA_82C926                 0x0926
+#define PCI_DEVICE_ID_VIA_82C416                 0x1571
+#define PCI_DEVICE_ID_VIA_82C595_97              0x1595
+#define PCI_DEVICE_ID_VIA_82C586_2               0x3038
+#define PCI_DEVICE_ID_VIA_82C586_3               0x3040
+#define PCI_DEVICE_ID_VIA_86C100A                0x6100
+#define PCI_DEVICE_ID_VIA_82C597_1               0x8597
+#define PCI_VENDOR_ID_VORTEX                     0x1119
+#define PCI_VENDOR_ID_EF                         0x111a
+#define PCI_VENDOR_ID_FORE                       0x1127
+#define PCI_VENDOR_ID_IMAGINGTECH                0x112f
+#define PCI_VENDOR_ID_PHILIPS                    0x1131
+#define PCI_VENDOR_ID_CYCLONE                    0x113c
+#define PCI_VENDOR_ID_ALLIANCE                   0x1142
+#define PCI_VENDOR_ID_VMIC                       0x114a
+#define PCI_VENDOR_ID_DIGI                       0x114f
+#define PCI_VENDOR_ID_MUTECH                     0x1159
+#define PCI_VENDOR_ID_RENDITION                  0x1163
+#define PCI_VENDOR_ID_TOSHIBA                    0x1179
+#define PCI_VENDOR_ID_RICOH                      0x1180
+#define PCI_VENDOR_ID_ARTOP                      0x1191
+#define PCI_DEVICE_ID_ARTOP_ATP850UF             0x0005
+#define PCI_VENDOR_ID_ZEITNET                    0x1193
+#define PCI_VENDOR_ID_OMEGA                      0x119b
+#define PCI_VENDOR_ID_LITEON                     0x11ad
+#define PCI_VENDOR_ID_NP                         0x11bc
+#define PCI_VENDOR_ID_ATT                        0x11c1
+#define PCI_VENDOR_ID_SPECIALIX                  0x11cb
+#define PCI_VENDOR_ID_AURAVISION                 0x11d1
+#define PCI_VENDOR_ID_IKON                       0x11d5
+#define PCI_VENDOR_ID_ZORAN                      0x11de
+#define PCI_VENDOR_ID_COMPEX                     0x11f6
+#define PCI_DEVICE_ID_COMPEX_ENET100VG4          0x0112
+#define PCI_DEVICE_ID_COMPEX_RL2000              0x1401
+#define PCI_VENDOR_ID_RP                         0x11fe
+#define PCI_VENDOR_ID_CYCLADES                   0x120e
+#define PCI_VENDOR_ID_ESSENTIAL                  0x120f
+#define PCI_VENDOR_ID_O2                         0x1217
+#define PCI_VENDOR_ID_3DFX                       0x121a
+#define PCI_VENDOR_ID_SIGMADES                   0x1236
+#define PCI_VENDOR_ID_CCUBE                      0x123f
+#define PCI_VENDOR_ID_DIPIX                      0x1246
+#define PCI_VENDOR_ID_STALLION                   0x124d
+#define PCI_VENDOR_ID_OPTIBASE                   0x1255
+#define PCI_VENDOR_ID_SATSAGEM                   0x1267
+#define PCI_VENDOR_ID_HUGHES                     0x1273
+#define PCI_VENDOR_ID_ENSONIQ                    0x1274
+#define PCI_VENDOR_ID_ALTEON                     0x12ae
+#define PCI_VENDOR_ID_PICTUREL                   0x12c5
+#define PCI_VENDOR_ID_NVIDIA_SGS                 0x12d2
+#define PCI_VENDOR_ID_CBOARDS                    0x1307
+#define PCI_VENDOR_ID_SYMPHONY                   0x1c1c
+#define PCI_DEVICE_ID_SYMPHONY_101               0x0001
+#define PCI_VENDOR_ID_TEKRAM                     0x1de1
+#define PCI_DEVICE_ID_TEKRAM_DC290               0xdc29
+#define PCI_VENDOR_ID_3DLABS                     0x3d3d
+#define PCI_VENDOR_ID_AVANCE                     0x4005
+#define PCI_VENDOR_ID_NETVIN                     0x4a14
+#define PCI_DEVICE_ID_NETVIN_NV5000SC            0x5000
+#define PCI_VENDOR_ID_S3                         0x5333
+#define PCI_VENDOR_ID_INTEL                      0x8086
+#define PCI_DEVICE_ID_INTEL_82375                0x0482
+#define PCI_DEVICE_ID_INTEL_82424                0x0483
+#define PCI_DEVICE_ID_INTEL_82378                0x0484
+#define PCI_DEVICE_ID_INTEL_82430                0x0486
+#define PCI_DEVICE_ID_INTEL_82434                0x04a3
+#define PCI_DEVICE_ID_INTEL_82092AA_0            0x1221
+#define PCI_DEVICE_ID_INTEL_82092AA_1            0x1222
+#define PCI_DEVICE_ID_INTEL_7116                 0x1223
+#define PCI_DEVICE_ID_INTEL_82596                0x1226
+#define PCI_DEVICE_ID_INTEL_82865                0x1227
+#define PCI_DEVICE_ID_INTEL_82557                0x1229
+#define PCI_DEVICE_ID_INTEL_82437                0x122d
+#define PCI_DEVICE_ID_INTEL_82371_0              0x122e
+#define PCI_DEVICE_ID_INTEL_82371_1              0x1230
+#define PCI_DEVICE_ID_INTEL_82371MX              0x1234
+#define PCI_DEVICE_ID_INTEL_82437MX              0x1235
+#define PCI_DEVICE_ID_INTEL_82441                0x1237
+#define PCI_DEVICE_ID_INTEL_82380FB              0x124b
+#define PCI_DEVICE_ID_INTEL_82439                0x1250
+#define PCI_DEVICE_ID_INTEL_82371SB_0            0x7000
+#define PCI_DEVICE_ID_INTEL_82371SB_1            0x7010
+#define PCI_DEVICE_ID_INTEL_82371SB_2            0x7020
+#define PCI_DEVICE_ID_INTEL_82437VX              0x7030
+#define PCI_DEVICE_ID_INTEL_82439TX              0x7100
+#define PCI_DEVICE_ID_INTEL_82371AB_0            0x7110
+#define PCI_DEVICE_ID_INTEL_82371AB              0x7111
+#define PCI_DEVICE_ID_INTEL_82371AB_2            0x7112
+#define PCI_DEVICE_ID_INTEL_82371AB_3            0x7113
+#define PCI_DEVICE_ID_INTEL_P6                   0x84c4
+#define PCI_DEVICE_ID_INTEL_82450GX              0x84c5
+#define PCI_VENDOR_ID_KTI                        0x8e2e
+#define PCI_DEVICE_ID_KTI_ET32P2                 0x3000
+#define PCI_VENDOR_ID_ADAPTEC                    0x9004
+#define PCI_DEVICE_ID_ADAPTEC_7810               0x1078
+#define PCI_DEVICE_ID_ADAPTEC_7850               0x5078
+#define PCI_DEVICE_ID_ADAPTEC_7855               0x5578
+#define PCI_DEVICE_ID_ADAPTEC_5800               0x5800
+#define PCI_DEVICE_ID_ADAPTEC_1480A              0x6075
+#define PCI_DEVICE_ID_ADAPTEC_7860               0x6078
+#define PCI_DEVICE_ID_ADAPTEC_7861               0x6178
+#define PCI_DEVICE_ID_ADAPTEC_7870               0x7078
+#define PCI_DEVICE_ID_ADAPTEC_7871               0x7178
+#define PCI_DEVICE_ID_ADAPTEC_7872               0x7278
+#define PCI_DEVICE_ID_ADAPTEC_7873               0x7378
+#define PCI_DEVICE_ID_ADAPTEC_7874               0x7478
+#define PCI_DEVICE_ID_ADAPTEC_7880               0x8078
+#define PCI_DEVICE_ID_ADAPTEC_7881               0x8178
+#define PCI_DEVICE_ID_ADAPTEC_7882               0x8278
+#define PCI_DEVICE_ID_ADAPTEC_7883               0x8378
+#define PCI_DEVICE_ID_ADAPTEC_7884               0x8478
+#define PCI_VENDOR_ID_ATRONICS                   0x907f
+#define PCI_DEVICE_ID_ATRONICS_2015              0x2015
+#define PCI_VENDOR_ID_HOLTEK                     0x9412
+#define PCI_DEVICE_ID_HOLTEK_6565                0x6565
+#define PCI_VENDOR_ID_TIGERJET                   0xe159
+#define PCI_VENDOR_ID_ARK                        0xedd8
+
+#define PCI_HEADER_TYPE_NORMAL 0
+#define PCI_HEADER_TYPE_BRIDGE 1
+
+struct pci_bus;
+
+/* One PCI function. */
+struct pci_dev {
+	struct pci_bus *bus;
+	struct pci_dev *sibling;
+	struct pci_dev *next;
+	void *sysdata;
+	unsigned int devfn;
+	unsigned short vendor;
+	unsigned short device;
+	unsigned int class;
+	unsigned int master : 1;
+	unsigned char irq;
+};
+
+struct pci_bus {
+	struct pci_bus *parent;
+	struct pci_bus *children;
+	struct pci_bus *next;
+	struct pci_dev *self;
+	struct pci_dev *devices;
+	void *sysdata;
+	unsigned char number;
+	unsigned char primary;
+	unsigned char secondary;
+	unsigned char subordinate;
+};
+
+/* The root bus and the list of every function (linked through `next`). */
+extern struct pci_bus pci_root;
+extern struct pci_dev *pci_devices;
+
+struct pci_dev_info {
+	unsigned short vendor;
+	unsigned short device;
+	const char *name;
+	unsigned char bridge_type;
+};
+
+extern unsigned long pci_init(unsigned long mem_start, unsigned long mem_end);
+extern struct pci_dev_info *pci_lookup_dev(unsigned int vendor, unsigned int dev);
+extern const char *pci_strclass(unsigned int class);
+extern const char *pci_strvendor(unsigned int vendor);
+extern const char *pci_strdev(unsigned int vendor, unsigned int device);
+extern int get_pci_list(char *buf);
+
+#endif
