@@ -103,6 +103,24 @@ fn build_glue(root: &Path) {
     for file in c_files(&root.join("linux-glue/src")) {
         build.file(file);
     }
+    // The drivers: ours (`linux-drivers/`), or the files of a Linux 2.0 tree
+    // the user names (LINUX_DRIVERS_SRC: a directory whose `*.c` replace ours
+    // file by file, e.g. a genuine `ne.c`, `8390.c`, `ide.c`).
+    println!("cargo:rerun-if-env-changed=LINUX_DRIVERS_SRC");
+    let ours = c_files(&root.join("linux-drivers"));
+    let theirs: Vec<PathBuf> = std::env::var_os("LINUX_DRIVERS_SRC").map(|d| c_files(Path::new(&d))).unwrap_or_default();
+    for file in &ours {
+        let replaced = theirs.iter().find(|t| t.file_name() == file.file_name());
+        build.file(replaced.unwrap_or(file));
+    }
+    for t in theirs.iter().filter(|t| !ours.iter().any(|o| o.file_name() == t.file_name())) {
+        build.file(t);
+    }
+    if let Some(d) = std::env::var_os("LINUX_DRIVERS_SRC") {
+        // Their headers (8390.h, ide.h) first, then ours.
+        build.include(Path::new(&d));
+    }
+    build.include(root.join("linux-drivers"));
     build.compile("linuxglue");
 }
 
