@@ -10,9 +10,6 @@
 
 use core::arch::global_asm;
 
-/// Bytes of the boot stack (the kernel's first thread runs on it).
-pub const BOOT_STACK_SIZE: usize = 64 * 1024;
-
 global_asm!(
     r#"
     .set MB_MAGIC, 0x1BADB002

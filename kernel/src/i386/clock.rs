@@ -77,14 +77,6 @@ pub fn start() {
     pic::register(0, tick);
 }
 
-/// Busy-waits until at least `n` more ticks have passed (interrupts must be on).
-pub fn wait_ticks(n: u64) {
-    let until = ticks() + n;
-    while ticks() < until {
-        cpu::enable_and_halt();
-    }
-}
-
 /// The TSC value `ms` milliseconds from now (assuming 1 GHz before calibration);
 /// usable with interrupts off, unlike [`ticks`].
 pub fn tsc_deadline(ms: u64) -> u64 {

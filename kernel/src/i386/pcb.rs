@@ -65,7 +65,7 @@ pub const KSTACK_SIZE: usize = 32 * 1024;
 /// # Safety
 /// `[top - 32, top)` is writable memory owned by the new thread's stack.
 pub unsafe fn prepare_kernel_thread(top: u32, body: extern "C" fn(usize), arg: usize) -> u32 {
-    let frame = [0u32 /* edi */, arg as u32 /* esi */, body as usize as u32 /* ebx */, 0 /* ebp */, thread_trampoline as usize as u32];
+    let frame = [0u32 /* edi */, arg as u32 /* esi */, body as *const () as usize as u32 /* ebx */, 0 /* ebp */, thread_trampoline as *const () as usize as u32];
     let esp = top - (frame.len() * 4) as u32;
     // SAFETY: the caller guarantees the words below `top` belong to the stack.
     unsafe { core::ptr::copy_nonoverlapping(frame.as_ptr(), esp as *mut u32, frame.len()) };
@@ -79,7 +79,7 @@ pub unsafe fn prepare_kernel_thread(top: u32, body: extern "C" fn(usize), arg: u
 /// # Safety
 /// `[frame_at - 20, frame_at)` is writable memory of the new thread's stack.
 pub unsafe fn prepare_user_thread(frame_at: u32) -> u32 {
-    let frame = [0u32, 0, 0, 0, user_thread_start as usize as u32];
+    let frame = [0u32, 0, 0, 0, user_thread_start as *const () as usize as u32];
     let esp = frame_at - (frame.len() * 4) as u32;
     // SAFETY: the caller guarantees the words below `frame_at` belong to the stack.
     unsafe { core::ptr::copy_nonoverlapping(frame.as_ptr(), esp as *mut u32, frame.len()) };

@@ -68,11 +68,6 @@ pub fn count(irq: u8) -> u32 {
     COUNTS[usize::from(irq)].load(Ordering::Relaxed)
 }
 
-/// Spurious interrupts seen on IRQ 7 / 15.
-pub fn spurious() -> u32 {
-    SPURIOUS.load(Ordering::Relaxed)
-}
-
 fn in_service(port: u16, bit: u8) -> bool {
     // SAFETY: OCW3 "read ISR" then a read of the same command port.
     unsafe {

@@ -100,7 +100,6 @@ extern "C" {
 /// First IDT vector of the remapped 8259 IRQs.
 pub const IRQ_BASE: u8 = 32;
 pub const VEC_DIVIDE: u32 = 0;
-pub const VEC_INVALID_OPCODE: u32 = 6;
 pub const VEC_PAGE_FAULT: u32 = 14;
 /// Frame vector of a Mach trap entered through the call gate.
 pub const SYSCALL_VECTOR: u32 = 0x80;
@@ -228,7 +227,7 @@ pub fn init() {
     }
     idt::load();
     // The Mach trap gate: LDT entry 0 (selector 7), callable from ring 3.
-    super::gdt::set_ldt_entry(0, call_gate(syscall_entry as usize as u32));
+    super::gdt::set_ldt_entry(usize::from(super::gdt::USER_SCALL >> 3), call_gate(syscall_entry as *const () as usize as u32));
 }
 
 /// A 32-bit call gate to `offset` in the kernel code segment, DPL 3, no copied parameters.

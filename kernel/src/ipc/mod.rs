@@ -210,11 +210,6 @@ fn with_ipc_state<R>(f: impl FnOnce(&mut State) -> R) -> R {
     r
 }
 
-/// The kernel object a port stands for.
-pub fn kobject_of(p: PortId) -> Option<(u32, u64)> {
-    with(|s| s.ipc.port_kobject(p))
-}
-
 /// The task a name in `space` denotes (a send right to a task port).
 pub fn task_from_name(space: SpaceId, name: u32) -> Option<TaskId> {
     with(|s| {

@@ -65,9 +65,9 @@ fn load(cmd: &Command, tasks: &[Option<TaskId>]) -> Result<TaskId, String> {
         }
         argv.push(s);
     }
-    let loaded = exec::load_into(t, &cmd.name, image, &argv, &cmd.envp)?;
+    exec::load_into(t, &cmd.name, image, &argv, &cmd.envp)?;
     crate::kprintln!("task loaded: {}", argv.join(" "));
-    Ok(loaded.task)
+    Ok(t)
 }
 
 /// Runs the boot script over the modules. Returns the tasks started.

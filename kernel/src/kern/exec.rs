@@ -19,29 +19,13 @@ use crate::i386::uaccess::VM_MAX_ADDRESS;
 /// Bytes of a boot task's stack.
 pub const STACK_SIZE: u32 = 128 * 1024;
 
-/// A loaded program: its task and its (suspended) first thread.
-pub struct Loaded {
-    pub task: TaskId,
-    pub thread: ThreadId,
-    pub entry: u32,
-    pub esp: u32,
-}
-
-/// Loads `image` into a new task named `name` with `argv` and `envp`.
-///
-/// # Errors
-/// A message naming what was wrong (bad ELF, no memory); nothing is left behind.
-pub fn load(name: &str, image: &[u8], argv: &[String], envp: &[String]) -> Result<Loaded, String> {
-    let t = task::create(name).map_err(|e| format!("{name}: task_create: {e}"))?;
-    load_into(t, name, image, argv, envp)
-}
-
 /// Loads `image` into the empty task `t` and gives it its first thread,
 /// leaving the task suspended (`task::resume` starts it).
 ///
 /// # Errors
-/// As [`load`]; the task is terminated then.
-pub fn load_into(t: TaskId, name: &str, image: &[u8], argv: &[String], envp: &[String]) -> Result<Loaded, String> {
+/// A message naming what was wrong (bad ELF, no memory); the task is
+/// terminated then.
+pub fn load_into(t: TaskId, name: &str, image: &[u8], argv: &[String], envp: &[String]) -> Result<ThreadId, String> {
     let exe = match elf::parse(image) {
         Ok(exe) if !exe.interp && !exe.dynamic => exe,
         Ok(_) => {
@@ -57,7 +41,7 @@ pub fn load_into(t: TaskId, name: &str, image: &[u8], argv: &[String], envp: &[S
     let _ = task::suspend(t);
     match fill(t, image, &exe, argv, envp) {
         Ok((esp, entry)) => match task::create_user_thread(t, entry, esp, true) {
-            Ok(thread) => Ok(Loaded { task: t, thread, entry, esp }),
+            Ok(thread) => Ok(thread),
             Err(e) => {
                 task::terminate(t);
                 Err(format!("{name}: thread_create: {e}"))

@@ -51,6 +51,7 @@ fn panic(info: &PanicInfo) -> ! {
         Some(loc) => crate::kprintln!("panic: {} at {}:{}:{}", info.message(), loc.file(), loc.line(), loc.column()),
         None => crate::kprintln!("panic: {}", info.message()),
     }
+    crate::kprintln!("in thread '{}'", crate::kern::sched_prim::current_name());
     backtrace(cpu::frame_pointer());
     if EXIT_ON_PANIC.load(Ordering::SeqCst) {
         qemu::exit(qemu::FAILURE);

@@ -411,6 +411,11 @@ pub fn add_thread(name: &'static str, task: Option<u32>, kstack: u32, esp: u32, 
     })
 }
 
+/// The running thread's name, for panic reports (never waits for the lock).
+pub fn current_name() -> &'static str {
+    SCHED.try_lock().and_then(|g| g.as_ref().map(|s| s.threads[&s.current].name)).unwrap_or("?")
+}
+
 /// The running thread.
 pub fn current() -> ThreadId {
     with(|s| s.current)
@@ -471,17 +476,6 @@ pub fn thread_wakeup(event: usize) -> usize {
             s.unwait(id, WaitResult::Awakened);
         }
         list.len()
-    })
-}
-
-/// Wakes the longest-waiting thread on `event`; returns whether there was one.
-pub fn thread_wakeup_one(event: usize) -> bool {
-    with(|s| {
-        let first = s.waiters.get(&event).and_then(|l| l.first().copied());
-        if let Some(id) = first {
-            s.unwait(id, WaitResult::Awakened);
-        }
-        first.is_some()
     })
 }
 

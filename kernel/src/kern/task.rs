@@ -37,11 +37,6 @@ pub fn with_task<R>(id: TaskId, f: impl FnOnce(&mut Task) -> R) -> Option<R> {
     cpu::without_interrupts(|| TASKS.lock().get_mut(&id).map(f))
 }
 
-/// Number of live tasks.
-pub fn count() -> usize {
-    cpu::without_interrupts(|| TASKS.lock().len())
-}
-
 /// A new task with an empty address space and no threads.
 ///
 /// # Errors

@@ -74,12 +74,6 @@ pub struct PciDevice {
     pub irq_pin: u8,
 }
 
-impl PciDevice {
-    pub fn address(&self) -> PciAddress {
-        PciAddress::new(0, self.bus, self.device, self.function)
-    }
-}
-
 static DEVICES: Once<Vec<PciDevice>> = Once::new();
 
 /// The functions found by [`init`].

@@ -243,24 +243,6 @@ impl Pmap {
         }
         Some(pa)
     }
-
-    /// Sets the write permission of mapped page `va`.
-    pub fn protect(&mut self, va: u32, writable: bool) {
-        if let Some(pte) = self.pte(va, false).ok().flatten() {
-            if *pte & PTE_PRESENT != 0 {
-                *pte = (*pte & !PTE_WRITE) | if writable { PTE_WRITE } else { 0 };
-                if current_dir() == self.dir {
-                    invlpg(va);
-                }
-            }
-        }
-    }
-
-    /// The physical page behind user page `va`, if mapped.
-    pub fn extract(&self, va: u32) -> Option<u32> {
-        let pte = self.pte(va, false).ok().flatten()?;
-        (*pte & PTE_PRESENT != 0).then_some(*pte & !0xFFF)
-    }
 }
 
 impl Drop for Pmap {
