@@ -41,6 +41,7 @@ fn generate_stubs() {
         ("mach/mach_port.defs", "mach_port_user.rs"),
         ("mach/mach_host.defs", "mach_host_user.rs"),
         ("device/device.defs", "device_user.rs"),
+        ("device/device_request.defs", "device_request_user.rs"),
     ] {
         let code = mig::generate_user(defs, &opts).unwrap_or_else(|e| panic!("MIG on {defs}: {e}"));
         std::fs::write(out.join(file), code).expect("writing MIG stubs");
@@ -53,5 +54,8 @@ fn generate_stubs() {
     let sopts = mig::Options { runtime_path: Some("crate::mig::rt".into()), ..mig::Options::user() };
     let server = mig::generate_server(&echo, &sopts).unwrap_or_else(|e| panic!("MIG on echo.defs: {e}"));
     std::fs::write(out.join("echo_server.rs"), server).expect("writing echo server");
+    // The replies of the asynchronous device requests, decoded as a server.
+    let reply = mig::generate_server("device/device_reply.defs", &sopts).unwrap_or_else(|e| panic!("MIG on device_reply.defs: {e}"));
+    std::fs::write(out.join("device_reply_server.rs"), reply).expect("writing device_reply server");
     std::fs::write(out.join("mig_rt.rs"), mig::runtime_source()).expect("writing MIG runtime");
 }

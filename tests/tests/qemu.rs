@@ -317,14 +317,15 @@ fn compat_mode_single_module_gets_bootstrap_argv_and_env() {
 fn device_ports_serve_console_and_com1_through_device_defs() {
     let prog = user_program("devices");
     let o = run(&boot("devices", "console=com0 test=bootstrap")
-        .com1(b"ping\n")
+        .com1(b"ping\nasync-in\n")
         .module(&format!("{} ${{device-port}} $(task-create) $(task-resume)", prog.display())));
     o.expect(Verdict::Pass)
         .expect_log("devices: written through the console device")
         .expect_log("devices: big ====")
         .expect_log("devices: com1 read \"ping\\n\"")
+        .expect_log("devices: asynchronous requests ok")
         .expect_log("user-test: devices ok")
         .expect_log("bootstrap: ipc consistent; ports 3 -> 3, spaces 0 -> 0");
     let com1 = String::from_utf8_lossy(&o.com1);
-    assert!(com1.contains("pong\n") && com1.contains("again\n"), "{}", o.failure(&format!("com1 got {com1:?}")));
+    assert!(com1.contains("pong\n") && com1.contains("async\n") && com1.contains("again\n"), "{}", o.failure(&format!("com1 got {com1:?}")));
 }

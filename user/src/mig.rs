@@ -29,6 +29,16 @@ pub mod device {
     include!(concat!(env!("OUT_DIR"), "/device_user.rs"));
 }
 
+/// `device_request.defs`: the asynchronous device requests.
+pub mod device_request {
+    include!(concat!(env!("OUT_DIR"), "/device_request_user.rs"));
+}
+
+/// `device_reply.defs`: decoding the replies of asynchronous requests.
+pub mod device_reply {
+    include!(concat!(env!("OUT_DIR"), "/device_reply_server.rs"));
+}
+
 /// The repository's own `echo.defs` (user/defs): client stubs.
 pub mod echo_user {
     include!(concat!(env!("OUT_DIR"), "/echo_user.rs"));

@@ -128,6 +128,8 @@ pub fn task_destroy(t: TaskId) {
         s.ipc.take_events()
     });
     handle_events(events);
+    // Deferred device requests whose reply port died with the task go now.
+    server::retry_pending();
 }
 
 /// Destroys the port of thread `th`, if it has one.

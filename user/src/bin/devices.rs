@@ -76,18 +76,18 @@ fn run(args: &Args) -> Result<(), &'static str> {
     ds::device_set_status(&mut m, c1, TTY_STATUS, &[B115200, B115200, 0, 0]).map_err(|_| "restore TTY_STATUS")?;
     expect(ds::device_get_status(&mut m, c1, 12345, 4).err() == Some(D_INVALID_OPERATION), "unknown flavor")?;
     expect(ds::device_set_filter(&mut m, c1, rt::PolyPort { name: 0, disposition: MAKE_SEND }, 0, &[0]).err() == Some(D_INVALID_OPERATION), "set_filter on a tty")?;
-    // What the host typed ("ping\n") arrives; a further non-blocking read finds nothing.
+    // What the host typed arrives: "ping\n" for this read, the rest later.
     let mut got = [0u8; 16];
     let mut n = 0;
     while n < 5 {
-        let r = ds::device_read_inband(&mut m, c1, 0, 0, 16).map_err(|_| "read com1")?;
+        let r = ds::device_read_inband(&mut m, c1, 0, 0, (5 - n) as u32).map_err(|_| "read com1")?;
         got[n..n + r.data_cnt as usize].copy_from_slice(&r.data[..r.data_cnt as usize]);
         n += r.data_cnt as usize;
     }
     uprintln!("{}: com1 read {:?}", NAME, core::str::from_utf8(&got[..n]).unwrap_or("?"));
     expect(&got[..5] == b"ping\n", "com1 input differs")?;
-    expect(ds::device_read_inband(&mut m, c1, D_NOWAIT, 0, 16).err() == Some(D_WOULD_BLOCK), "D_NOWAIT read did not answer D_WOULD_BLOCK")?;
     expect(ds::device_write_inband(&mut m, c1, 0, 0, b"pong\n").map(|r| r.bytes_written) == Ok(5), "write com1")?;
+    asynchronous(&mut m, task, c1)?;
 
     // Close: the port stays but the device is gone; the last send right takes the port.
     ds::device_close(&mut m, c1).map_err(|_| "device_close")?;
@@ -102,6 +102,68 @@ fn run(args: &Args) -> Result<(), &'static str> {
         }
     }
     uprintln!("{}: device ports given back", NAME);
+    Ok(())
+}
+
+/// What the replies of the asynchronous requests said.
+#[derive(Default)]
+struct Replies {
+    read: Option<([u8; 128], usize)>,
+    written: Option<u32>,
+}
+
+impl mach_user::mig::device_reply::DeviceReplyServer for Replies {
+    fn device_open_reply(&mut self, _: mach_user::mig::device_reply::DeviceOpenReplyRequest) -> Result<(), i32> {
+        Ok(())
+    }
+    fn device_write_reply(&mut self, _: mach_user::mig::device_reply::DeviceWriteReplyRequest) -> Result<(), i32> {
+        Ok(())
+    }
+    fn device_write_reply_inband(&mut self, r: mach_user::mig::device_reply::DeviceWriteReplyInbandRequest) -> Result<(), i32> {
+        self.written = Some(if r.return_code == 0 { r.bytes_written } else { u32::MAX });
+        Ok(())
+    }
+    fn device_read_reply(&mut self, _: mach_user::mig::device_reply::DeviceReadReplyRequest) -> Result<(), i32> {
+        Ok(())
+    }
+    fn device_read_reply_inband(&mut self, r: mach_user::mig::device_reply::DeviceReadReplyInbandRequest<'_>) -> Result<(), i32> {
+        let mut data = [0u8; 128];
+        let n = r.data.copy_to(&mut data);
+        self.read = Some((data, n));
+        Ok(())
+    }
+}
+
+/// device_request.defs: two reads and a write in flight from one thread;
+/// the write's reply comes while the second read still waits for input.
+fn asynchronous(m: &mut Mach, task: u32, c1: u32) -> Result<(), &'static str> {
+    use mach_user::mig::{device_reply, device_request as dr};
+    use mach_user::trap::mach_msg_trap;
+    let rp = mach_port::mach_port_allocate(m, task, 1).map(|r| r.name).map_err(|_| "allocate reply port")?;
+    dr::device_read_request_inband(m, c1, rp, 0, 0, 16).map_err(|_| "read request 1")?;
+    dr::device_read_request_inband(m, c1, rp, 0, 0, 16).map_err(|_| "read request 2")?;
+    dr::device_write_request_inband(m, c1, rp, 0, 0, b"async\n").map_err(|_| "write request")?;
+    let mut replies = Replies::default();
+    let mut buf = rt::MsgBuf::<256>::new();
+    let mut out = rt::MsgBuf::<256>::new();
+    for _ in 0..2 {
+        // SAFETY: a 256-byte buffer.
+        let r = unsafe { mach_msg_trap(buf.0.as_mut_ptr().cast(), mach_user::message::MACH_RCV_MSG | mach_user::message::MACH_RCV_TIMEOUT, 0, 256, rp, 3000, 0) };
+        expect(r == 0, "an asynchronous reply did not come")?;
+        let o = device_reply::device_reply_server(&mut replies, &buf.0, &mut out.0);
+        expect(o.known && o.ret_code == 0, "a reply did not decode")?;
+    }
+    let (data, n) = replies.read.ok_or("no read reply")?;
+    uprintln!("{}: async read {:?}, write {:?}", NAME, core::str::from_utf8(&data[..n]).unwrap_or("?"), replies.written);
+    expect(&data[..n] == b"async-in\n", "async read data")?;
+    expect(replies.written == Some(6), "async write reply")?;
+    // The second read still waits: no third reply.
+    // SAFETY: as above.
+    let r = unsafe { mach_msg_trap(buf.0.as_mut_ptr().cast(), mach_user::message::MACH_RCV_MSG | mach_user::message::MACH_RCV_TIMEOUT, 0, 256, rp, 100, 0) };
+    expect(r == 0x1000_4003, "the second read answered without input")?;
+    // Nothing to read now: D_NOWAIT answers at once.
+    expect(ds::device_read_inband(m, c1, D_NOWAIT, 0, 16).err() == Some(D_WOULD_BLOCK), "D_NOWAIT read did not answer D_WOULD_BLOCK")?;
+    uprintln!("{}: asynchronous requests ok", NAME);
     Ok(())
 }
 
