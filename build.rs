@@ -69,6 +69,10 @@ fn generate_servers() {
         let code = mig::generate_server(defs, &opts).unwrap_or_else(|e| panic!("MIG on {defs}: {e}"));
         std::fs::write(out.join(file), code).expect("writing generated server");
     }
+    // What the kernel sends: exceptions (exc.defs, KernelUser).
+    let user_opts = mig::Options { runtime_path: Some("crate::kern::mig::rt".into()), ..mig::Options::kernel_user() };
+    let code = mig::generate_user("mach/exc.defs", &user_opts).unwrap_or_else(|e| panic!("MIG on exc.defs: {e}"));
+    std::fs::write(out.join("exc_user.rs"), code).expect("writing generated stubs");
     std::fs::write(out.join("mig_rt.rs"), mig::runtime_source()).expect("writing MIG runtime");
 }
 

@@ -54,6 +54,9 @@ fn generate_stubs() {
     let sopts = mig::Options { runtime_path: Some("crate::mig::rt".into()), ..mig::Options::user() };
     let server = mig::generate_server(&echo, &sopts).unwrap_or_else(|e| panic!("MIG on echo.defs: {e}"));
     std::fs::write(out.join("echo_server.rs"), server).expect("writing echo server");
+    // Exception handlers: exc.defs served by a user task.
+    let exc = mig::generate_server("mach/exc.defs", &sopts).unwrap_or_else(|e| panic!("MIG on exc.defs: {e}"));
+    std::fs::write(out.join("exc_server.rs"), exc).expect("writing exc server");
     // The replies of the asynchronous device requests, decoded as a server.
     let reply = mig::generate_server("device/device_reply.defs", &sopts).unwrap_or_else(|e| panic!("MIG on device_reply.defs: {e}"));
     std::fs::write(out.join("device_reply_server.rs"), reply).expect("writing device_reply server");

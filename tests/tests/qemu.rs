@@ -329,3 +329,18 @@ fn device_ports_serve_console_and_com1_through_device_defs() {
     let com1 = String::from_utf8_lossy(&o.com1);
     assert!(com1.contains("pong\n") && com1.contains("async\n") && com1.contains("again\n"), "{}", o.failure(&format!("com1 got {com1:?}")));
 }
+
+#[test]
+fn user_faults_become_mach_exceptions_for_the_handler() {
+    let prog = user_program("exceptions");
+    run(&boot("exceptions", "test=bootstrap").module(&format!("{} $(task-create) $(task-resume)", prog.display())))
+        .expect(Verdict::Pass)
+        // EXC_BAD_ACCESS (1), KERN_PROTECTION_FAILURE (2), the address.
+        .expect_log("exceptions: handler saw exception 1 code 2 subcode 0xc0001000")
+        .expect_log("exceptions: resumed after the fault with eax 0x600d")
+        .expect_log("user-test: exceptions ok")
+        // EXC_ARITHMETIC (3), EXC_I386_DIV (1): refused, so the task ends.
+        .expect_log("exceptions: handler saw exception 3 code 1 subcode 0x0")
+        .expect_log("task 1: divide error")
+        .expect_log("bootstrap: ipc consistent; ports 3 -> 3, spaces 0 -> 0");
+}

@@ -29,6 +29,11 @@ pub mod device {
     include!(concat!(env!("OUT_DIR"), "/device_user.rs"));
 }
 
+/// `exc.defs`: exception messages, served by an exception handler.
+pub mod exc_server {
+    include!(concat!(env!("OUT_DIR"), "/exc_server.rs"));
+}
+
 /// `device_request.defs`: the asynchronous device requests.
 pub mod device_request {
     include!(concat!(env!("OUT_DIR"), "/device_request_user.rs"));

@@ -68,6 +68,26 @@ impl Ipc {
         }
     }
 
+    /// As [`Ipc::kernel_message`], for a request the kernel sends and whose
+    /// answer comes to `reply` (a send-once right the kernel made).
+    ///
+    /// # Errors
+    /// As [`Ipc::kernel_message`]; `reply` is released too.
+    pub fn kernel_request(&mut self, dest: Right, reply: Right, bytes: &[u8], rights: Vec<Right>) -> Result<KMsg, u32> {
+        let lt = reply.type_name().unwrap_or(0);
+        match self.kernel_message(dest, bytes, rights, Vec::new()) {
+            Ok(mut m) => {
+                m.bits = (m.bits & !MACH_MSGH_BITS_LOCAL_MASK) | (lt << 8);
+                m.local = reply;
+                Ok(m)
+            }
+            Err(e) => {
+                self.release_right(reply);
+                Err(e)
+            }
+        }
+    }
+
     fn fill_kernel_body(&mut self, msg: &mut KMsg, rights: &mut [Option<Right>], ool: &mut [Option<Vec<u8>>]) -> Result<(), u32> {
         if msg.size < HEADER_SIZE as u32 || !msg.size.is_multiple_of(4) {
             return Err(crate::consts::msg::MACH_SEND_MSG_TOO_SMALL);

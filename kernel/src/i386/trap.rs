@@ -256,7 +256,11 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
         match crate::kern::syscall_sw::entry(frame) {
             Ok(()) => {}
             Err(crate::kern::syscall_sw::Unknown::Number(n)) => {
-                crate::kern::syscall_sw::fatal_user_fault(format_args!("unknown Mach trap {} (invalid opcode)", n), frame)
+                // GNU Mach raises an invalid-instruction exception.
+                let handled = crate::kern::exception::raise(frame, crate::kern::exception::EXC_BAD_INSTRUCTION, 1, 0);
+                if !handled {
+                    crate::kern::syscall_sw::fatal_user_fault(format_args!("unknown Mach trap {} (invalid opcode)", n), frame)
+                }
             }
             Err(crate::kern::syscall_sw::Unknown::BadArguments) => {
                 crate::kern::syscall_sw::fatal_user_fault(format_args!("Mach trap {} with unreadable arguments", frame.eax as i32), frame)
@@ -280,8 +284,15 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
         }
     }
     if frame.from_user() {
-        // Mach exception delivery comes with the VM work; until then a user
-        // fault ends its task, never the kernel.
+        // A Mach exception to the thread's or task's exception port; with
+        // no handler (or a refusal) the task ends, never the kernel.
+        cpu::enable_interrupts();
+        let (exc, code, sub) = crate::kern::exception::from_trap(vector, frame.err, cr2);
+        if crate::kern::exception::raise(frame, exc, code, sub) {
+            cpu::disable_interrupts();
+            crate::kern::sched_prim::halt_if_requested();
+            return;
+        }
         crate::kprintln!("{}", Dump { frame, cr2 });
         crate::kern::syscall_sw::fatal_user_fault(format_args!("{} (cr2 {:#x})", exception_name(vector), cr2), frame);
     }

@@ -27,6 +27,8 @@ pub const KOBJ_HOST: u32 = 3;
 pub const KOBJ_HOST_PRIV: u32 = 4;
 pub const KOBJ_DEVICE_MASTER: u32 = 5;
 pub const KOBJ_DEVICE: u32 = 6;
+/// A kernel reply port a thread waits on itself (exception replies).
+pub const KOBJ_KREPLY: u32 = 7;
 
 struct State {
     ipc: Ipc,
@@ -88,7 +90,13 @@ fn handle_events(events: Vec<Event>) {
         }
     }
     for p in kernel_ports {
-        server::serve_port(p);
+        // Replies to the kernel's own requests wake their waiter; other
+        // kernel ports are served.
+        if matches!(with(|s| s.ipc.port_kobject(p)), Some((KOBJ_KREPLY, _))) {
+            sched::thread_wakeup(wait_event(WaitObj::Port(p), false));
+        } else {
+            server::serve_port(p);
+        }
     }
 }
 
@@ -134,6 +142,7 @@ pub fn task_destroy(t: TaskId) {
 
 /// Destroys the port of thread `th`, if it has one.
 pub fn thread_destroy(th: ThreadId) {
+    set_thread_exception_port(th, None);
     let events = with(|s| {
         if let Some(p) = s.threads.remove(&th) {
             let _ = s.ipc.destroy_kernel_port(p);
@@ -253,6 +262,45 @@ impl OolMemory for UserMem {
         })
         .ok_or(())?
     }
+}
+
+/// Thread special ports (`mach/thread_special_ports.h`).
+pub const THREAD_KERNEL_PORT: u32 = 1;
+pub const THREAD_EXCEPTION_PORT: u32 = 3;
+
+static THREAD_EXC: Mutex<BTreeMap<ThreadId, mach_ipc::Right>> = Mutex::new(BTreeMap::new());
+
+/// `thread_set_special_port(THREAD_EXCEPTION_PORT)`: stores `right` (or clears).
+pub fn set_thread_exception_port(th: ThreadId, right: Option<mach_ipc::Right>) {
+    let old = cpu::without_interrupts(|| {
+        let mut m = THREAD_EXC.lock();
+        match right {
+            Some(r) => m.insert(th, r),
+            None => m.remove(&th),
+        }
+    });
+    if let Some(r) = old {
+        with_ipc(|ipc| ipc.release_right(r));
+    }
+}
+
+/// A copy of the exception port of thread `th` (null when unset).
+pub fn thread_exception_port(th: ThreadId) -> mach_ipc::Right {
+    with_ipc(|ipc| match THREAD_EXC.lock().get(&th) {
+        Some(r) => ipc.copy_send(r),
+        None => mach_ipc::Right::null(),
+    })
+}
+
+/// The port an exception of thread `th` in task `t` goes to: the thread's,
+/// else the task's (a send right held for the message).
+pub fn exception_port(t: TaskId, th: ThreadId) -> Option<mach_ipc::Right> {
+    let r = thread_exception_port(th);
+    if !r.is_null() {
+        return Some(r);
+    }
+    let r = copy_special_port(t, TASK_EXCEPTION_PORT);
+    (!r.is_null()).then_some(r)
 }
 
 /// Task special ports (`mach/task_special_ports.h`).

@@ -491,6 +491,26 @@ impl mach::MachServer for Ctx {
         Ok(mach::ThreadCreateReply { child_thread: self.give_send(KernelPort::Thread(th)) })
     }
 
+    fn thread_get_special_port(&mut self, req: mach::ThreadGetSpecialPortRequest) -> Result<mach::ThreadGetSpecialPortReply, i32> {
+        let th = self.thread()?;
+        let right = match req.which_port {
+            super::THREAD_KERNEL_PORT => super::make_send(KernelPort::Thread(th)).unwrap_or(Right::null()),
+            super::THREAD_EXCEPTION_PORT => super::thread_exception_port(th),
+            _ => return Err(KERN_INVALID_ARGUMENT),
+        };
+        Ok(mach::ThreadGetSpecialPortReply { special_port: self.give(right) })
+    }
+
+    fn thread_set_special_port(&mut self, req: mach::ThreadSetSpecialPortRequest) -> Result<(), i32> {
+        let th = self.thread()?;
+        if req.which_port != super::THREAD_EXCEPTION_PORT {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        let right = self.take(req.special_port)?;
+        super::set_thread_exception_port(th, if right.is_null() { None } else { Some(right) });
+        Ok(())
+    }
+
     fn thread_resume(&mut self, _: mach::ThreadResumeRequest) -> Result<(), i32> {
         if sched::resume(self.thread()?) { Ok(()) } else { Err(KERN_FAILURE) }
     }

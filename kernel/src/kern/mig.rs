@@ -33,3 +33,8 @@ pub mod gnumach {
 pub mod device {
     include!(concat!(env!("OUT_DIR"), "/device_server.rs"));
 }
+
+/// `exc.defs` (subsystem 2400), the kernel's side as a client: exception messages.
+pub mod exc {
+    include!(concat!(env!("OUT_DIR"), "/exc_user.rs"));
+}

@@ -3,6 +3,7 @@
 
 pub mod bootinfo;
 pub mod bootstrap;
+pub mod exception;
 pub mod exec;
 pub mod host;
 pub mod ktest;
