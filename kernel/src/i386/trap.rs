@@ -274,6 +274,15 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
         return;
     }
     let cr2 = if vector == VEC_PAGE_FAULT { cpu::cr2() } else { 0 };
+    // A user address: demand-zero memory may just need its page. (Kernel
+    // copies to and from user memory fault here too.)
+    let mut fault_code = None;
+    if vector == VEC_PAGE_FAULT && cr2 < super::uaccess::VM_MAX_ADDRESS {
+        match crate::kern::task::vm_fault(cr2, frame.err & 2 != 0) {
+            Ok(()) => return,
+            Err(e) => fault_code = Some(e as u32),
+        }
+    }
     if !frame.from_user() {
         if let Some(resume) = fixup(frame.eip) {
             LAST_RECOVERED[1].store(frame.eip, Ordering::SeqCst);
@@ -287,7 +296,10 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
         // A Mach exception to the thread's or task's exception port; with
         // no handler (or a refusal) the task ends, never the kernel.
         cpu::enable_interrupts();
-        let (exc, code, sub) = crate::kern::exception::from_trap(vector, frame.err, cr2);
+        let (exc, mut code, sub) = crate::kern::exception::from_trap(vector, frame.err, cr2);
+        if let Some(c) = fault_code {
+            code = c; // KERN_INVALID_ADDRESS or KERN_PROTECTION_FAILURE, as the map says
+        }
         if crate::kern::exception::raise(frame, exc, code, sub) {
             cpu::disable_interrupts();
             crate::kern::sched_prim::halt_if_requested();

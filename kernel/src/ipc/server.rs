@@ -590,6 +590,59 @@ impl mach::MachServer for Ctx {
         task::with_task(t, |tk| tk.map.inherit(req.address, req.size, req.new_inheritance)).ok_or(KERN_INVALID_TASK)?
     }
 
+    fn vm_read(&mut self, req: mach::VmReadRequest) -> Result<mach::VmReadReply, i32> {
+        let t = self.task()?;
+        let data = task::with_task(t, |tk| tk.map.read_kernel(req.address, req.size)).ok_or(KERN_INVALID_TASK)??;
+        Ok(mach::VmReadReply { data: self.give_ool(data, 1) })
+    }
+
+    fn vm_write(&mut self, req: mach::VmWriteRequest) -> Result<(), i32> {
+        let t = self.task()?;
+        let data = self.take_ool(req.data.addr)?;
+        let n = (req.data.count as usize).min(data.len());
+        task::with_task(t, |tk| -> Result<(), i32> {
+            // The destination must be writable, as for the task itself.
+            let (s, e) = kerncore::vm_entries::page_range(req.address, n as u32).ok_or(KERN_INVALID_ADDRESS)?;
+            let mut page = s;
+            while page < e {
+                let r = tk.map.region(page).filter(|r| r.start <= page).ok_or(KERN_INVALID_ADDRESS)?;
+                if r.attrs.prot & kerncore::vm_entries::VM_PROT_WRITE == 0 {
+                    return Err(KERN_PROTECTION_FAILURE);
+                }
+                page = r.end.min(e);
+            }
+            tk.map.write_kernel(req.address, &data[..n])
+        })
+        .ok_or(KERN_INVALID_TASK)?
+    }
+
+    fn vm_copy(&mut self, req: mach::VmCopyRequest) -> Result<(), i32> {
+        let t = self.task()?;
+        task::with_task(t, |tk| -> Result<(), i32> {
+            let data = tk.map.read_kernel(req.source_address, req.size)?;
+            let r = tk.map.region(req.dest_address).filter(|r| r.start <= req.dest_address).ok_or(KERN_INVALID_ADDRESS)?;
+            if r.attrs.prot & kerncore::vm_entries::VM_PROT_WRITE == 0 {
+                return Err(KERN_PROTECTION_FAILURE);
+            }
+            tk.map.write_kernel(req.dest_address, &data)
+        })
+        .ok_or(KERN_INVALID_TASK)?
+    }
+
+    fn vm_statistics(&mut self, _: mach::VmStatisticsRequest) -> Result<mach::VmStatisticsReply, i32> {
+        self.task()?;
+        let (_, free) = crate::vm::vm_page::free_counts();
+        let s = &crate::vm::vm_map::STATS;
+        let f = s.faults.load(core::sync::atomic::Ordering::Relaxed);
+        let z = s.zero_fills.load(core::sync::atomic::Ordering::Relaxed);
+        Ok(mach::VmStatisticsReply { vm_stats: [4096, free as u32, 0, 0, 0, z, 0, 0, 0, f, 0, 0, 0] })
+    }
+
+    fn vm_machine_attribute(&mut self, _: mach::VmMachineAttributeRequest) -> Result<mach::VmMachineAttributeReply, i32> {
+        self.task()?;
+        Err(KERN_INVALID_ARGUMENT)
+    }
+
     fn vm_region(&mut self, req: mach::VmRegionRequest) -> Result<mach::VmRegionReply, i32> {
         let t = self.task()?;
         let e = task::with_task(t, |tk| tk.map.region(req.address)).ok_or(KERN_INVALID_TASK)?.ok_or(KERN_NO_SPACE)?;

@@ -270,3 +270,12 @@ pub fn set_thread_state(th: ThreadId, w: &[u32; 17]) -> bool {
     });
     true
 }
+
+/// Resolves a page fault of the running task at `va` (a write when `write`).
+///
+/// # Errors
+/// As `VmMap::fault`; `KERN_INVALID_TASK` for a kernel thread.
+pub fn vm_fault(va: u32, write: bool) -> Result<(), KernReturn> {
+    let t = current().ok_or(KERN_INVALID_TASK)?;
+    with_task(t, |tk| tk.map.fault(va, write)).ok_or(KERN_INVALID_TASK)?
+}

@@ -1,7 +1,8 @@
 //! A task's address map: entries (`kerncore::vm_entries`), the pages behind
-//! them, and the hardware pmap. Anonymous memory only, allocated and zeroed
-//! when it is entered; memory objects, copy-on-write and paging come with the
-//! VM work.
+//! them, and the hardware pmap. Anonymous memory is demand-zero: a page is
+//! allocated, zeroed and mapped at its first touch ([`VmMap::fault`], from
+//! the page-fault handler or a kernel copy). Memory objects, copy-on-write
+//! and paging come with the VM work.
 
 use alloc::collections::BTreeMap;
 
@@ -22,6 +23,14 @@ pub struct VmMap {
     pages: BTreeMap<u32, u32>,
     pmap: Pmap,
 }
+
+/// System-wide VM counters (`vm_statistics`).
+pub struct Stats {
+    pub faults: core::sync::atomic::AtomicU32,
+    pub zero_fills: core::sync::atomic::AtomicU32,
+}
+
+pub static STATS: Stats = Stats { faults: core::sync::atomic::AtomicU32::new(0), zero_fills: core::sync::atomic::AtomicU32::new(0) };
 
 fn zeroed_page() -> Option<u32> {
     let pa = vm_page::alloc_page(Zone::Any)?;
@@ -79,19 +88,8 @@ impl VmMap {
         let size = end - start;
         // "Anywhere" never hands out page 0, so no allocation is at NULL.
         let start = if anywhere { start.max(PAGE_SIZE) } else { start };
-        let at = self.entries.allocate(start, size, anywhere, Attrs::default())?;
-        for va in (at..at + size).step_by(PAGE_SIZE as usize) {
-            let Some(pa) = zeroed_page() else {
-                let _ = self.deallocate(at, size);
-                return Err(KERN_RESOURCE_SHORTAGE);
-            };
-            self.pages.insert(va, pa);
-            if let Err(e) = self.map_page(va, pa, Attrs::default().prot) {
-                let _ = self.deallocate(at, size);
-                return Err(e);
-            }
-        }
-        Ok(at)
+        // Demand-zero: pages come at their first touch.
+        self.entries.allocate(start, size, anywhere, Attrs::default())
     }
 
     /// `vm_deallocate`: frees `[addr, addr + size)`; holes are fine.
@@ -162,6 +160,78 @@ impl VmMap {
         self.entries.at_or_after(addr).copied()
     }
 
+    /// Resolves a fault at `va`: a page of an entry that allows the access
+    /// gets a zeroed page (or its mapping back). Counts faults and zero fills.
+    ///
+    /// # Errors
+    /// `KERN_INVALID_ADDRESS` outside every entry, `KERN_PROTECTION_FAILURE`
+    /// when the entry's protection forbids the access, `KERN_RESOURCE_SHORTAGE`
+    /// without a free page.
+    pub fn fault(&mut self, va: u32, write: bool) -> Result<(), KernReturn> {
+        let page = va & !(PAGE_SIZE - 1);
+        let e = self.entries.lookup(page).copied().ok_or(KERN_INVALID_ADDRESS)?;
+        let prot = e.attrs.prot;
+        if (write && prot & VM_PROT_WRITE == 0) || prot & (VM_PROT_READ | VM_PROT_WRITE | vm_entries::VM_PROT_EXECUTE) == 0 {
+            return Err(KERN_PROTECTION_FAILURE);
+        }
+        STATS.faults.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        let pa = match self.pages.get(&page) {
+            Some(&pa) => pa,
+            None => {
+                let pa = zeroed_page().ok_or(KERN_RESOURCE_SHORTAGE)?;
+                self.pages.insert(page, pa);
+                STATS.zero_fills.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+                pa
+            }
+        };
+        self.map_page(page, pa, prot)
+    }
+
+    /// The physical page behind `page` (allocated now if the entry has none yet).
+    fn resident(&mut self, page: u32) -> Result<u32, KernReturn> {
+        if let Some(&pa) = self.pages.get(&page) {
+            return Ok(pa);
+        }
+        let e = self.entries.lookup(page).copied().ok_or(KERN_INVALID_ADDRESS)?;
+        let pa = zeroed_page().ok_or(KERN_RESOURCE_SHORTAGE)?;
+        self.pages.insert(page, pa);
+        STATS.zero_fills.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        self.map_page(page, pa, e.attrs.prot)?;
+        Ok(pa)
+    }
+
+    /// Reads `len` bytes at user address `va` through the kernel's view
+    /// (`vm_read`): untouched pages read as zeros.
+    ///
+    /// # Errors
+    /// `KERN_INVALID_ADDRESS` if part of the range is not allocated,
+    /// `KERN_PROTECTION_FAILURE` if it is not readable.
+    pub fn read_kernel(&self, va: u32, len: u32) -> Result<alloc::vec::Vec<u8>, KernReturn> {
+        let end = va.checked_add(len).ok_or(KERN_INVALID_ADDRESS)?;
+        let (pstart, pend) = vm_entries::page_range(va, len).ok_or(KERN_INVALID_ADDRESS)?;
+        if !self.entries.covered(pstart, pend) {
+            return Err(KERN_INVALID_ADDRESS);
+        }
+        let mut out = alloc::vec![0u8; len as usize];
+        let mut at = va;
+        while at < end {
+            let page = at & !(PAGE_SIZE - 1);
+            let e = self.entries.lookup(page).ok_or(KERN_INVALID_ADDRESS)?;
+            if e.attrs.prot & VM_PROT_READ == 0 {
+                return Err(KERN_PROTECTION_FAILURE);
+            }
+            let off = (at - page) as usize;
+            let n = ((page + PAGE_SIZE).min(end) - at) as usize;
+            if let Some(&pa) = self.pages.get(&page) {
+                let dst = (at - va) as usize;
+                // SAFETY: `pa` is a page of this map in the linear map; `off + n` stays in it.
+                unsafe { core::ptr::copy_nonoverlapping((phys_to_virt(pa) + off) as *const u8, out[dst..dst + n].as_mut_ptr(), n) };
+            }
+            at += n as u32;
+        }
+        Ok(out)
+    }
+
     /// Writes `data` at user address `va` through the kernel's view of the
     /// pages (protection does not apply: the loader fills read-only text).
     ///
@@ -172,7 +242,7 @@ impl VmMap {
             let page = va & !(PAGE_SIZE - 1);
             let off = (va - page) as usize;
             let n = data.len().min(PAGE_SIZE as usize - off);
-            let pa = *self.pages.get(&page).ok_or(KERN_INVALID_ADDRESS)?;
+            let pa = self.resident(page)?;
             // SAFETY: `pa` is a page of this map, in the linear map; `off + n` stays in the page.
             unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), (phys_to_virt(pa) + off) as *mut u8, n) };
             data = &data[n..];

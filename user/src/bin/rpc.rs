@@ -96,6 +96,34 @@ fn run() -> Result<(), &'static str> {
     expect(r.address == a + 4096 && r.size == 4096 && r.protection == VM_PROT_READ, "vm_region after vm_protect")?;
     expect(mach::vm_protect(&mut m, task, 0xBF00_0000, 4096, 0, VM_PROT_READ) == Err(KERN_INVALID_ADDRESS), "vm_protect of a hole")?;
     mach::vm_deallocate(&mut m, task, a, 3 * 4096).map_err(|_| "vm_deallocate")?;
+    // Demand-zero: 64 MiB cost nothing until touched, then a page per touch.
+    let resident = |m: &mut Mach| mach::task_info(m, task, 1, 1024).map(|t| t.task_info_out[3]).unwrap_or(0);
+    let zf = |m: &mut Mach| mach::vm_statistics(m, task).map(|s| s.vm_stats[5]).unwrap_or(0);
+    let (r0, z0) = (resident(&mut m), zf(&mut m));
+    let big = mach::vm_allocate(&mut m, task, 0, 64 << 20, 1).map_err(|_| "vm_allocate 64 MiB")?.address;
+    expect(resident(&mut m) == r0, "allocation made pages resident")?;
+    for i in 0..16u32 {
+        // SAFETY: inside our 64 MiB allocation.
+        unsafe { core::ptr::write_volatile((big + i * (4 << 20)) as *mut u32, i) };
+    }
+    let (r1, z1) = (resident(&mut m), zf(&mut m));
+    uprintln!("rpc: 64 MiB allocated, 16 touched: resident {} -> {} bytes, zero fills +{}", r0, r1, z1 - z0);
+    expect(r1 - r0 == 16 * 4096 && z1 - z0 >= 16, "touching 16 pages did not make exactly 16 resident")?;
+    // vm_write / vm_read / vm_copy through the kernel, protection enforced.
+    mach::vm_write(&mut m, task, big + 100, rt::Ool { addr: b"written by vm_write".as_ptr() as u32, count: 19, dealloc: false }).map_err(|_| "vm_write")?;
+    let rd = mach::vm_read(&mut m, task, big + 100, 19).map_err(|_| "vm_read")?;
+    // SAFETY: the kernel mapped the read data into our space.
+    let got = unsafe { core::slice::from_raw_parts(rd.data.addr as *const u8, rd.data.count as usize) };
+    expect(got == b"written by vm_write", "vm_read differs")?;
+    mach::vm_deallocate(&mut m, task, rd.data.addr, rd.data.count).map_err(|_| "vm_deallocate read data")?;
+    mach::vm_copy(&mut m, task, big, 4096, big + 8192).map_err(|_| "vm_copy")?;
+    // SAFETY: inside our allocation.
+    expect(unsafe { core::ptr::read_volatile((big + 8192 + 100) as *const u8) } == b'w', "vm_copy did not copy")?;
+    mach::vm_protect(&mut m, task, big, 4096, 0, VM_PROT_READ).map_err(|_| "vm_protect big")?;
+    expect(mach::vm_write(&mut m, task, big, rt::Ool { addr: b"x".as_ptr() as u32, count: 1, dealloc: false }) == Err(2), "vm_write to read-only memory")?;
+    mach::vm_deallocate(&mut m, task, big, 64 << 20).map_err(|_| "vm_deallocate 64 MiB")?;
+    expect(resident(&mut m) == r0, "vm_deallocate left pages resident")?;
+
     let ti = mach::task_info(&mut m, task, 1, 1024).map_err(|_| "task_info")?;
     expect(ti.task_info_out_cnt == 10 && ti.task_info_out[0] == 0 && ti.task_info_out[2] > 0, "task_info values")?;
 
