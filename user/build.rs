@@ -40,6 +40,7 @@ fn generate_stubs() {
         ("mach/mach.defs", "mach_user.rs"),
         ("mach/mach_port.defs", "mach_port_user.rs"),
         ("mach/mach_host.defs", "mach_host_user.rs"),
+        ("mach/gnumach.defs", "gnumach_user.rs"),
         ("device/device.defs", "device_user.rs"),
         ("device/device_request.defs", "device_request_user.rs"),
     ] {

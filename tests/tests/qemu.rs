@@ -345,3 +345,13 @@ fn user_faults_become_mach_exceptions_for_the_handler() {
         .expect_log("task 1: divide error")
         .expect_log("bootstrap: ipc consistent; ports 3 -> 3, spaces 0 -> 0");
 }
+
+#[test]
+fn contiguous_memory_for_the_privileged_host_port_only() {
+    let prog = user_program("contig");
+    run(&boot("contig", "test=bootstrap").module(&format!("{} ${{host-port}} $(task-create) $(task-resume)", prog.display())))
+        .expect(Verdict::Pass)
+        .expect_log("contig: 3 pages at 0x")
+        .expect_log("user-test: contig ok")
+        .expect_log("bootstrap: ipc consistent; ports 3 -> 3, spaces 0 -> 0");
+}

@@ -29,6 +29,11 @@ pub mod device {
     include!(concat!(env!("OUT_DIR"), "/device_user.rs"));
 }
 
+/// `gnumach.defs`: GNU Mach's additions.
+pub mod gnumach {
+    include!(concat!(env!("OUT_DIR"), "/gnumach_user.rs"));
+}
+
 /// `exc.defs`: exception messages, served by an exception handler.
 pub mod exc_server {
     include!(concat!(env!("OUT_DIR"), "/exc_server.rs"));

@@ -686,5 +686,36 @@ impl mach_host::MachHostServer for Ctx {
     }
 }
 
-impl gnumach::GnumachServer for Ctx {}
+impl gnumach::GnumachServer for Ctx {
+    /// Physically contiguous memory for user-level drivers, for the holder
+    /// of the privileged host port only.
+    fn vm_allocate_contiguous(&mut self, req: gnumach::VmAllocateContiguousRequest) -> Result<gnumach::VmAllocateContiguousReply, i32> {
+        if !matches!(self.target, Some((super::KOBJ_HOST_PRIV, _))) {
+            return Err(if matches!(self.target, Some((super::KOBJ_HOST, _))) { KERN_INVALID_HOST } else { rt::MIG_BAD_ID });
+        }
+        let t = self.task_of_handle(req.target_task)?;
+        let align = req.palign.max(4096);
+        if req.size == 0 || !align.is_power_of_two() || req.pmax <= req.pmin {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        let (vaddr, paddr) = task::with_task(t, |tk| tk.map.allocate_contiguous(req.size, req.pmin, req.pmax, align)).ok_or(KERN_INVALID_TASK)??;
+        Ok(gnumach::VmAllocateContiguousReply { vaddr, paddr })
+    }
+}
+
+impl Ctx {
+    /// The task a port argument (request handle `h`) stands for.
+    fn task_of_handle(&self, h: u32) -> Result<TaskId, i32> {
+        let p = self
+            .rights
+            .get((h as usize).wrapping_sub(1))
+            .and_then(|r| r.as_ref())
+            .and_then(|r| r.port_id())
+            .ok_or(KERN_INVALID_ARGUMENT)?;
+        match with_ipc(|ipc| ipc.port_kobject(p)) {
+            Some((KOBJ_TASK, id)) => Ok(id as TaskId),
+            _ => Err(KERN_INVALID_ARGUMENT),
+        }
+    }
+}
 

@@ -92,6 +92,45 @@ impl VmMap {
         self.entries.allocate(start, size, anywhere, Attrs::default())
     }
 
+    /// `vm_allocate_contiguous`: `size` bytes of physically contiguous,
+    /// resident memory between physical `pmin` and `pmax`, aligned to
+    /// `palign`, mapped anywhere; returns (virtual, physical) addresses.
+    ///
+    /// # Errors
+    /// `KERN_RESOURCE_SHORTAGE` when no such run is free, `KERN_NO_SPACE`
+    /// when the address space is full.
+    pub fn allocate_contiguous(&mut self, size: u32, pmin: u64, pmax: u64, palign: u64) -> Result<(u32, u64), KernReturn> {
+        let pages = size.div_ceil(PAGE_SIZE) as usize;
+        let zone = if pmax <= u64::from(vm_page::DMA_LIMIT) { Zone::Dma } else { Zone::Any };
+        // Buddy runs are aligned to their power-of-two size: ask for enough
+        // pages that the run's alignment covers `palign`.
+        let want = pages.max((palign / u64::from(PAGE_SIZE)) as usize).next_power_of_two();
+        let pa = vm_page::alloc_contig(want, zone).ok_or(KERN_RESOURCE_SHORTAGE)?;
+        let end = u64::from(pa) + u64::from(size);
+        if u64::from(pa) < pmin || end > pmax || u64::from(pa) % palign != 0 {
+            let _ = vm_page::free_contig(pa, want);
+            return Err(KERN_RESOURCE_SHORTAGE);
+        }
+        if want > pages {
+            let _ = vm_page::free_contig(pa + (pages as u32) * PAGE_SIZE, want - pages);
+        }
+        let at = match self.entries.allocate(PAGE_SIZE, pages as u32 * PAGE_SIZE, true, Attrs::default()) {
+            Ok(a) => a,
+            Err(e) => {
+                let _ = vm_page::free_contig(pa, pages);
+                return Err(e);
+            }
+        };
+        for i in 0..pages as u32 {
+            let (va, p) = (at + i * PAGE_SIZE, pa + i * PAGE_SIZE);
+            // SAFETY: a page just allocated to this map, in the linear map.
+            unsafe { core::ptr::write_bytes(phys_to_virt(p) as *mut u8, 0, PAGE_SIZE as usize) };
+            self.pages.insert(va, p);
+            self.map_page(va, p, Attrs::default().prot)?;
+        }
+        Ok((at, u64::from(pa)))
+    }
+
     /// `vm_deallocate`: frees `[addr, addr + size)`; holes are fine.
     ///
     /// # Errors
