@@ -355,3 +355,13 @@ fn contiguous_memory_for_the_privileged_host_port_only() {
         .expect_log("user-test: contig ok")
         .expect_log("bootstrap: ipc consistent; ports 3 -> 3, spaces 0 -> 0");
 }
+
+#[test]
+fn inherited_memory_is_copy_on_write() {
+    let prog = user_program("cow");
+    run(&boot("cow", "test=bootstrap").module(&format!("{} $(task-create) $(task-resume)", prog.display())))
+        .expect(Verdict::Pass)
+        .expect_log("cow: copy-on-write copies: ")
+        .expect_log("user-test: cow ok")
+        .expect_log("bootstrap: ipc consistent; ports 3 -> 3, spaces 0 -> 0");
+}

@@ -635,7 +635,8 @@ impl mach::MachServer for Ctx {
         let s = &crate::vm::vm_map::STATS;
         let f = s.faults.load(core::sync::atomic::Ordering::Relaxed);
         let z = s.zero_fills.load(core::sync::atomic::Ordering::Relaxed);
-        Ok(mach::VmStatisticsReply { vm_stats: [4096, free as u32, 0, 0, 0, z, 0, 0, 0, f, 0, 0, 0] })
+        let c = s.cow_faults.load(core::sync::atomic::Ordering::Relaxed);
+        Ok(mach::VmStatisticsReply { vm_stats: [4096, free as u32, 0, 0, 0, z, 0, 0, 0, f, c, 0, 0] })
     }
 
     fn vm_machine_attribute(&mut self, _: mach::VmMachineAttributeRequest) -> Result<mach::VmMachineAttributeReply, i32> {

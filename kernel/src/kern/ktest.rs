@@ -531,6 +531,9 @@ fn test_bootstrap() -> Result<(), String> {
         sched::sleep_ticks(2);
     }
     crate::kprintln!("bootstrap: {} boot task(s) ran and ended", started.len());
+    // Every page of the dead tasks went back (shared ones included).
+    let (held, shared) = crate::vm::vm_map::page_counts();
+    check(held == 0 && shared == 0, || format!("task pages left: {} held, {} shared", held, shared))?;
     // Every right of the dead tasks is gone: only the kernel's own ports remain.
     let (ports1, spaces1) = crate::ipc::check()?;
     crate::kprintln!("bootstrap: ipc consistent; ports {} -> {}, spaces {} -> {}", ports0, ports1, spaces0, spaces1);

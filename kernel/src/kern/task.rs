@@ -179,9 +179,8 @@ pub fn resume(task: TaskId) -> Result<(), KernReturn> {
 }
 
 /// `task_create`: a new task whose parent is `parent`; with `inherit`, its
-/// address space gets a copy of the parent's memory (entries marked
-/// `VM_INHERIT_NONE` excepted; `VM_INHERIT_SHARE` is copied too until the VM
-/// work brings shared and copy-on-write memory).
+/// address space gets the parent's memory copy-on-write (entries marked
+/// `VM_INHERIT_NONE` excepted; see `VmMap::copy_from`).
 ///
 /// # Errors
 /// `KERN_RESOURCE_SHORTAGE` without memory, `KERN_INVALID_ARGUMENT` for an unknown parent.
@@ -192,8 +191,8 @@ pub fn create_child(parent: TaskId, inherit: bool) -> Result<TaskId, KernReturn>
         let copied = cpu::without_interrupts(|| {
             let mut tasks = TASKS.lock();
             let mut c = tasks.remove(&child).ok_or(KERN_INVALID_ARGUMENT)?;
-            let r = match tasks.get(&parent) {
-                Some(p) => c.map.copy_from(&p.map),
+            let r = match tasks.get_mut(&parent) {
+                Some(p) => c.map.copy_from(&mut p.map),
                 None => Err(KERN_INVALID_ARGUMENT),
             };
             tasks.insert(child, c);

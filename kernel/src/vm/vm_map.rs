@@ -1,8 +1,14 @@
 //! A task's address map: entries (`kerncore::vm_entries`), the pages behind
 //! them, and the hardware pmap. Anonymous memory is demand-zero: a page is
 //! allocated, zeroed and mapped at its first touch ([`VmMap::fault`], from
-//! the page-fault handler or a kernel copy). Memory objects, copy-on-write
-//! and paging come with the VM work.
+//! the page-fault handler or a kernel copy).
+//!
+//! Copy-on-write: `task_create` with inherited memory shares the parent's
+//! resident pages with the child, mapped read-only on both sides; the first
+//! write on either side copies the page (or, for its last owner, just makes
+//! it writable again). Shared pages are counted in one table; a page goes
+//! back to the allocator when its last owner lets it go. Memory objects and
+//! paging come with the rest of the VM work.
 
 use alloc::collections::BTreeMap;
 
@@ -21,19 +27,70 @@ pub struct VmMap {
     entries: EntryMap,
     /// Resident pages: user page address -> physical page.
     pages: BTreeMap<u32, u32>,
+    /// Resident pages that must be copied before they are written.
+    cow: alloc::collections::BTreeSet<u32>,
     pmap: Pmap,
+}
+
+/// Physical pages held by all task maps (for leak checks).
+pub static USER_PAGES: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
+/// (pages held by task maps, pages shared by more than one map).
+pub fn page_counts() -> (usize, usize) {
+    (USER_PAGES.load(core::sync::atomic::Ordering::Relaxed), crate::i386::cpu::without_interrupts(|| SHARED.lock().len()))
+}
+
+/// Extra owners of shared physical pages (a page absent here has one owner).
+static SHARED: spin::Mutex<BTreeMap<u32, u32>> = spin::Mutex::new(BTreeMap::new());
+
+/// Adds an owner to page `pa`.
+fn page_ref(pa: u32) {
+    crate::i386::cpu::without_interrupts(|| *SHARED.lock().entry(pa).or_insert(0) += 1);
+}
+
+/// Drops an owner of page `pa`, freeing it with its last owner.
+fn page_unref(pa: u32) {
+    let last = crate::i386::cpu::without_interrupts(|| {
+        let mut m = SHARED.lock();
+        match m.get_mut(&pa) {
+            Some(n) if *n > 1 => {
+                *n -= 1;
+                false
+            }
+            Some(_) => {
+                m.remove(&pa);
+                false
+            }
+            None => true,
+        }
+    });
+    if last {
+        let _ = vm_page::free_pages(pa, 0);
+        USER_PAGES.fetch_sub(1, core::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Whether page `pa` has more than one owner.
+fn page_shared(pa: u32) -> bool {
+    crate::i386::cpu::without_interrupts(|| SHARED.lock().contains_key(&pa))
 }
 
 /// System-wide VM counters (`vm_statistics`).
 pub struct Stats {
     pub faults: core::sync::atomic::AtomicU32,
     pub zero_fills: core::sync::atomic::AtomicU32,
+    pub cow_faults: core::sync::atomic::AtomicU32,
 }
 
-pub static STATS: Stats = Stats { faults: core::sync::atomic::AtomicU32::new(0), zero_fills: core::sync::atomic::AtomicU32::new(0) };
+pub static STATS: Stats = Stats {
+    faults: core::sync::atomic::AtomicU32::new(0),
+    zero_fills: core::sync::atomic::AtomicU32::new(0),
+    cow_faults: core::sync::atomic::AtomicU32::new(0),
+};
 
 fn zeroed_page() -> Option<u32> {
     let pa = vm_page::alloc_page(Zone::Any)?;
+    USER_PAGES.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
     // SAFETY: a fresh page from the allocator, in the linear map.
     unsafe { core::ptr::write_bytes(phys_to_virt(pa) as *mut u8, 0, PAGE_SIZE as usize) };
     Some(pa)
@@ -48,6 +105,7 @@ impl VmMap {
         Ok(VmMap {
             entries: EntryMap::new(VM_MIN_ADDRESS, VM_MAX_ADDRESS),
             pages: BTreeMap::new(),
+            cow: alloc::collections::BTreeSet::new(),
             pmap: Pmap::new().map_err(|_| KERN_RESOURCE_SHORTAGE)?,
         })
     }
@@ -72,7 +130,33 @@ impl VmMap {
             let _ = self.pmap.remove(va);
             return Ok(());
         }
-        self.pmap.enter(va, pa, prot & VM_PROT_WRITE != 0).map_err(|_| KERN_RESOURCE_SHORTAGE)
+        // A copy-on-write page stays read-only until it is copied.
+        let writable = prot & VM_PROT_WRITE != 0 && !self.cow.contains(&va);
+        self.pmap.enter(va, pa, writable).map_err(|_| KERN_RESOURCE_SHORTAGE)
+    }
+
+    /// Gives page `va` (copy-on-write) an owner of its own: a copy when the
+    /// physical page is shared, or just the page when this map is its last
+    /// owner. Returns the physical page now behind `va`.
+    fn break_cow(&mut self, va: u32) -> Result<u32, KernReturn> {
+        let old = *self.pages.get(&va).ok_or(KERN_INVALID_ADDRESS)?;
+        if !self.cow.contains(&va) {
+            return Ok(old);
+        }
+        let pa = if page_shared(old) {
+            let new = vm_page::alloc_page(Zone::Any).ok_or(KERN_RESOURCE_SHORTAGE)?;
+            USER_PAGES.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+            // SAFETY: both are whole pages in the linear map; `new` is fresh.
+            unsafe { core::ptr::copy_nonoverlapping(phys_to_virt(old) as *const u8, phys_to_virt(new) as *mut u8, PAGE_SIZE as usize) };
+            page_unref(old);
+            self.pages.insert(va, new);
+            new
+        } else {
+            old
+        };
+        self.cow.remove(&va);
+        STATS.cow_faults.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        Ok(pa)
     }
 
     /// `vm_allocate`: zero-filled memory at `addr` (or anywhere from `addr` up).
@@ -114,10 +198,12 @@ impl VmMap {
         if want > pages {
             let _ = vm_page::free_contig(pa + (pages as u32) * PAGE_SIZE, want - pages);
         }
+        USER_PAGES.fetch_add(pages, core::sync::atomic::Ordering::Relaxed);
         let at = match self.entries.allocate(PAGE_SIZE, pages as u32 * PAGE_SIZE, true, Attrs::default()) {
             Ok(a) => a,
             Err(e) => {
                 let _ = vm_page::free_contig(pa, pages);
+                USER_PAGES.fetch_sub(pages, core::sync::atomic::Ordering::Relaxed);
                 return Err(e);
             }
         };
@@ -150,8 +236,9 @@ impl VmMap {
         let vas: alloc::vec::Vec<u32> = self.pages.range(start..end).map(|(va, _)| *va).collect();
         for va in vas {
             let pa = self.pages.remove(&va).expect("listed above");
+            self.cow.remove(&va);
             let _ = self.pmap.remove(va);
-            let _ = vm_page::free_pages(pa, 0);
+            page_unref(pa);
         }
     }
 
@@ -215,6 +302,7 @@ impl VmMap {
         }
         STATS.faults.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
         let pa = match self.pages.get(&page) {
+            Some(_) if write => self.break_cow(page)?,
             Some(&pa) => pa,
             None => {
                 let pa = zeroed_page().ok_or(KERN_RESOURCE_SHORTAGE)?;
@@ -226,9 +314,13 @@ impl VmMap {
         self.map_page(page, pa, prot)
     }
 
-    /// The physical page behind `page` (allocated now if the entry has none yet).
+    /// The physical page behind `page`, made this map's own to write
+    /// (allocated now if the entry has none yet, copied if copy-on-write).
     fn resident(&mut self, page: u32) -> Result<u32, KernReturn> {
-        if let Some(&pa) = self.pages.get(&page) {
+        if self.pages.contains_key(&page) {
+            let pa = self.break_cow(page)?;
+            let prot = self.entries.lookup(page).map_or(0, |e| e.attrs.prot);
+            self.map_page(page, pa, prot)?;
             return Ok(pa);
         }
         let e = self.entries.lookup(page).copied().ok_or(KERN_INVALID_ADDRESS)?;
@@ -292,20 +384,29 @@ impl VmMap {
 }
 
 impl VmMap {
-    /// Copies every inheritable entry of `parent` (and its pages) into this
-    /// empty map, for `task_create` with inherited memory.
+    /// Gives this empty map the inheritable entries of `parent`, for
+    /// `task_create` with inherited memory: `VM_INHERIT_COPY` pages are shared
+    /// copy-on-write (read-only on both sides until written), `VM_INHERIT_SHARE`
+    /// pages are shared writable (for the pages resident now; pages touched
+    /// later are each side's own until shared memory objects exist).
     ///
     /// # Errors
-    /// `KERN_RESOURCE_SHORTAGE` without memory (what was copied stays; the
-    /// caller destroys the map).
-    pub fn copy_from(&mut self, parent: &VmMap) -> Result<(), KernReturn> {
-        for e in parent.entries.entries().filter(|e| e.attrs.inheritance != vm_entries::VM_INHERIT_NONE) {
+    /// `KERN_RESOURCE_SHORTAGE` without memory for page tables (what was
+    /// shared stays; the caller destroys the map).
+    pub fn copy_from(&mut self, parent: &mut VmMap) -> Result<(), KernReturn> {
+        let entries: alloc::vec::Vec<Entry> = parent.entries.entries().copied().collect();
+        for e in entries.iter().filter(|e| e.attrs.inheritance != vm_entries::VM_INHERIT_NONE) {
             self.entries.allocate(e.start, e.end - e.start, false, e.attrs)?;
-            for (&va, &ppa) in parent.pages.range(e.start..e.end) {
-                let pa = vm_page::alloc_page(Zone::Any).ok_or(KERN_RESOURCE_SHORTAGE)?;
-                // SAFETY: both pages are whole pages in the linear map; `pa` is fresh.
-                unsafe { core::ptr::copy_nonoverlapping(phys_to_virt(ppa) as *const u8, phys_to_virt(pa) as *mut u8, PAGE_SIZE as usize) };
+            let pages: alloc::vec::Vec<(u32, u32)> = parent.pages.range(e.start..e.end).map(|(a, b)| (*a, *b)).collect();
+            let cow = e.attrs.inheritance == vm_entries::VM_INHERIT_COPY;
+            for (va, pa) in pages {
+                page_ref(pa);
                 self.pages.insert(va, pa);
+                if cow {
+                    self.cow.insert(va);
+                    parent.cow.insert(va);
+                    parent.map_page(va, pa, e.attrs.prot)?;
+                }
                 self.map_page(va, pa, e.attrs.prot)?;
             }
         }
@@ -318,7 +419,7 @@ impl Drop for VmMap {
         let all: alloc::vec::Vec<u32> = self.pages.values().copied().collect();
         self.pages.clear();
         for pa in all {
-            let _ = vm_page::free_pages(pa, 0);
+            page_unref(pa);
         }
     }
 }

@@ -1,0 +1,74 @@
+//! `cow`: task_create with inherited memory is copy-on-write: the child sees
+//! the parent's data, and a write on either side stays on that side
+//! (checked through vm_read / vm_write on the child's task port), the copies
+//! are counted (vm_statistics cow_faults), and VM_INHERIT_NONE memory is not
+//! inherited.
+//!
+//! Boot-script line: `/cow $(task-create) $(task-resume)`.
+#![no_std]
+#![no_main]
+
+use mach_user::mig::{mach, rt, Mach};
+use mach_user::trap::mach_task_self;
+use mach_user::{entry, expect, uprintln, Args};
+
+const NAME: &str = "cow";
+const PAGE: u32 = 4096;
+const KERN_INVALID_ADDRESS: i32 = 1;
+const VM_INHERIT_NONE: u32 = 2;
+
+fn main(_args: &Args) -> i32 {
+    mach_user::set_test_name(NAME);
+    match run() {
+        Ok(()) => uprintln!("user-test: {} ok", NAME),
+        Err(why) => uprintln!("user-test: {} FAILED: {}", NAME, why),
+    }
+    0
+}
+
+fn read(m: &mut Mach, task: u32, addr: u32, len: u32) -> Result<&'static [u8], &'static str> {
+    let r = mach::vm_read(m, task, addr, len).map_err(|_| "vm_read")?;
+    // SAFETY: the kernel mapped the data into our space; it is never freed here.
+    Ok(unsafe { core::slice::from_raw_parts(r.data.addr as *const u8, r.data.count as usize) })
+}
+
+fn run() -> Result<(), &'static str> {
+    let mut m = Mach::new();
+    // SAFETY: no arguments.
+    let task = unsafe { mach_task_self() };
+    let r = mach::vm_allocate(&mut m, task, 0, 3 * PAGE, 1).map_err(|_| "vm_allocate")?.address;
+    let private = mach::vm_allocate(&mut m, task, 0, PAGE, 1).map_err(|_| "vm_allocate private")?.address;
+    // SAFETY: our own pages.
+    let mem = unsafe { core::slice::from_raw_parts_mut(r as *mut u8, 3 * PAGE as usize) };
+    mem.fill(b'A');
+    // SAFETY: our own page.
+    unsafe { core::ptr::write_volatile(private as *mut u8, b'P') };
+    mach::vm_inherit(&mut m, task, private, PAGE, VM_INHERIT_NONE).map_err(|_| "vm_inherit")?;
+    let cows = |m: &mut Mach| mach::vm_statistics(m, task).map(|s| s.vm_stats[10]).unwrap_or(0);
+    let c0 = cows(&mut m);
+
+    let child = mach::task_create(&mut m, task, 1).map_err(|_| "task_create")?.child_task;
+    expect(read(&mut m, child, r, 3 * PAGE)?.iter().all(|&b| b == b'A'), "the child does not see the parent's data")?;
+    expect(mach::vm_read(&mut m, child, private, PAGE).err() == Some(KERN_INVALID_ADDRESS), "VM_INHERIT_NONE memory was inherited")?;
+
+    // The parent writes page 0: the child keeps 'A'.
+    mem[..PAGE as usize].fill(b'B');
+    expect(read(&mut m, child, r, PAGE)?.iter().all(|&b| b == b'A'), "the parent's write reached the child")?;
+    // The child gets page 1 written: the parent keeps 'A'.
+    let c = [b'C'; 16];
+    mach::vm_write(&mut m, child, r + PAGE, rt::Ool { addr: c.as_ptr() as u32, count: 16, dealloc: false }).map_err(|_| "vm_write child")?;
+    expect(mem[PAGE as usize..PAGE as usize + 16].iter().all(|&b| b == b'A'), "the child's write reached the parent")?;
+    expect(read(&mut m, child, r + PAGE, 16)? == &c, "the child's write is lost")?;
+    // Page 2, never written: both still read 'A'.
+    expect(read(&mut m, child, r + 2 * PAGE, PAGE)?.iter().all(|&b| b == b'A'), "the untouched page changed")?;
+    let c1 = cows(&mut m);
+    uprintln!("{}: copy-on-write copies: {}", NAME, c1 - c0);
+    expect(c1 - c0 >= 2, "no copy-on-write copies counted")?;
+    mach::task_terminate(&mut m, child).map_err(|_| "task_terminate child")?;
+    // After the child is gone, the parent's pages are its own again.
+    mem[2 * PAGE as usize] = b'D';
+    expect(mem[2 * PAGE as usize] == b'D' && mem[PAGE as usize] == b'A', "parent memory after the child's end")?;
+    Ok(())
+}
+
+entry!(main);
