@@ -274,11 +274,11 @@ fn bench_ipc(image: &Path) -> Result {
     if lines.is_empty() {
         return Err(format!("no IPC figures (QEMU {s}); serial log {}", log.display()));
     }
-    println!("IPC, TSC cycles per operation (median of 2000; TCG figures are emulation costs):");
+    println!("IPC and VM, TSC cycles per operation (median; TCG figures are emulation costs):");
     for l in lines {
         let l = l.trim_start_matches("bench: ").trim_end();
         if let Some((name, v)) = l.split_once(" median_cycles=") {
-            println!("  {name:<18} {v}");
+            println!("  {name:<26} {v}");
         }
     }
     Ok(())

@@ -1,5 +1,7 @@
-//! `bench_ipc`: IPC costs in TSC cycles (median of many runs), printed as
-//! `bench: NAME median_cycles=N` for `cargo xtask bench`:
+//! `bench_ipc`: IPC and VM costs in TSC cycles (median of many runs), printed
+//! as `bench: NAME median_cycles=N` for `cargo xtask bench`: a first-touch
+//! page fault, 16 MiB allocated + touched + freed, a 1 MiB out-of-line
+//! message to oneself, and
 //! a message to oneself (one `mach_msg` send+receive), a null kernel RPC
 //! (`mach_port_get_refs` on the task's own port), `mach_reply_port`, and a
 //! round trip to `echo_server` in another task (client send+receive, server
@@ -61,6 +63,39 @@ fn main(args: &Args) -> i32 {
     });
     for p in made {
         let _ = mach_port::mach_port_mod_refs(&mut m, task, p, 1, -1i32 as u32);
+    }
+
+    // VM: a first-touch page fault (demand-zero), 16 MiB allocated, touched
+    // and freed, and a 1 MiB out-of-line message to oneself.
+    let region = mach::vm_allocate(&mut m, task, 0, (RUNS as u32) * 4096, 1).map(|r| r.address).unwrap_or(0);
+    if region != 0 {
+        let mut i = 0u32;
+        measure("page_fault", RUNS, || {
+            // SAFETY: a fresh page of our allocation.
+            unsafe { core::ptr::write_volatile((region + i * 4096) as *mut u32, i) };
+            i += 1;
+        });
+        let _ = mach::vm_deallocate(&mut m, task, region, (RUNS as u32) * 4096);
+    }
+    measure("vm_16mib_alloc_touch_free", 20, || {
+        if let Ok(r) = mach::vm_allocate(&mut m, task, 0, 16 << 20, 1) {
+            for p in 0..4096u32 {
+                // SAFETY: inside the allocation.
+                unsafe { core::ptr::write_volatile((r.address + p * 4096) as *mut u8, 1) };
+            }
+            let _ = mach::vm_deallocate(&mut m, task, r.address, 16 << 20);
+        }
+    });
+    if let Ok(src) = mach::vm_allocate(&mut m, task, 0, 1 << 20, 1).map(|r| r.address) {
+        // SAFETY: our own 1 MiB.
+        unsafe { core::ptr::write_bytes(src as *mut u8, 0x5A, 1 << 20) };
+        measure("ool_1mib_self", 20, || {
+            let mut b = [0u32; 16];
+            b[..10].copy_from_slice(&[MACH_MSG_TYPE_MAKE_SEND_U32 | 0x8000_0000, 40, port, 0, 0, 9, 1 << 29, 9 | (8 << 16), 1 << 20, src]);
+            // SAFETY: a 64-byte buffer; the message refers to our own 1 MiB.
+            unsafe { mach_msg_trap(b.as_mut_ptr().cast(), MACH_SEND_MSG | MACH_RCV_MSG, 40, 64, port, 0, 0) };
+            let _ = mach::vm_deallocate(&mut m, task, b[9], 1 << 20);
+        });
     }
 
     if let Some(srv_task) = args.number(1) {
