@@ -19,3 +19,4 @@ pub mod multiboot;
 pub mod physmem;
 pub mod userstack;
 pub mod vm_entries;
+pub mod vm_map;

@@ -531,8 +531,15 @@ fn test_bootstrap() -> Result<(), String> {
         sched::sleep_ticks(2);
     }
     crate::kprintln!("bootstrap: {} boot task(s) ran and ended", started.len());
-    // Every page of the dead tasks went back (shared ones included).
-    let (held, shared) = crate::vm::vm_map::page_counts();
+    // Every page of the dead tasks went back (shared ones included). A task
+    // leaves the task table before its last thread has freed its memory:
+    // give that thread a moment.
+    let until = clock::ticks() + u64::from(clock::HZ);
+    let (mut held, mut shared) = crate::vm::vm_map::page_counts();
+    while (held, shared) != (0, 0) && clock::ticks() < until {
+        sched::sleep_ticks(1);
+        (held, shared) = crate::vm::vm_map::page_counts();
+    }
     check(held == 0 && shared == 0, || format!("task pages left: {} held, {} shared", held, shared))?;
     // Every right of the dead tasks is gone: only the kernel's own ports remain.
     let (ports1, spaces1) = crate::ipc::check()?;

@@ -42,7 +42,7 @@ pub fn with_task<R>(id: TaskId, f: impl FnOnce(&mut Task) -> R) -> Option<R> {
 /// # Errors
 /// `KERN_RESOURCE_SHORTAGE` without memory.
 pub fn create(name: &str) -> Result<TaskId, KernReturn> {
-    let map = VmMap::new()?;
+    let map = crate::vm::vm_map::new_map()?;
     let id = NEXT_ID.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
     let task = Task { id, name: name.into(), map, threads: Vec::new(), suspend_count: 0 };
     cpu::without_interrupts(|| TASKS.lock().insert(id, task));
@@ -61,7 +61,7 @@ pub fn current() -> Option<TaskId> {
 /// # Errors
 /// `KERN_INVALID_ARGUMENT` for an unknown task, `KERN_RESOURCE_SHORTAGE` without memory.
 pub fn create_user_thread(task: TaskId, eip: u32, esp: u32, run: bool) -> Result<ThreadId, KernReturn> {
-    let dir = with_task(task, |t| t.map.page_dir()).ok_or(KERN_INVALID_ARGUMENT)?;
+    let dir = with_task(task, |t| t.map.machine().pmap.dir()).ok_or(KERN_INVALID_ARGUMENT)?;
     let pages = pcb::KSTACK_SIZE / vm_page::PAGE_SIZE as usize;
     let stack = vm_page::alloc_contig(pages, vm_page::Zone::Any).ok_or(KERN_RESOURCE_SHORTAGE)?;
     let top = pmap::phys_to_virt(stack) as u32 + pcb::KSTACK_SIZE as u32;

@@ -1,0 +1,556 @@
+//! A task's address map, without hardware: entries (`vm_entries`), the
+//! pages behind them, copy-on-write bookkeeping, and a [`Machine`] that
+//! owns physical pages and the hardware mapping. The kernel's machine is the
+//! i386 pmap over the page allocator; host tests use an emulated one.
+//!
+//! Anonymous memory is demand-zero: a page is allocated and mapped at its
+//! first touch ([`VmMap::fault`]). `task_create` with inherited memory shares
+//! the parent's resident pages copy-on-write ([`VmMap::copy_from`]): mapped
+//! read-only on both sides, the first write copies the page, or, for its last
+//! owner, just makes it writable again.
+
+use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::vec;
+use alloc::vec::Vec;
+
+use crate::kern_return::*;
+use crate::vm_entries::{self, Attrs, Entry, EntryMap, PAGE_SIZE, VM_PROT_READ, VM_PROT_WRITE};
+
+/// Events the machine may count (`vm_statistics`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Note {
+    Fault,
+    ZeroFill,
+    CowCopy,
+}
+
+/// Physical pages (with owner counts for shared ones) and the hardware map
+/// of one address space.
+pub trait Machine {
+    /// A fresh zeroed page (one owner).
+    fn alloc_zeroed(&mut self) -> Option<u32>;
+    /// A fresh page holding a copy of page `from` (one owner).
+    fn alloc_copy(&mut self, from: u32) -> Option<u32>;
+    /// `count` physically contiguous zeroed pages in `[pmin, pmax)` aligned to
+    /// `align` (each with one owner); the first page's address.
+    fn alloc_contig(&mut self, count: usize, pmin: u64, pmax: u64, align: u64) -> Option<u32>;
+    /// Adds an owner to page `pa`.
+    fn share(&mut self, pa: u32);
+    /// Drops an owner of page `pa` (the last one frees it).
+    fn release(&mut self, pa: u32);
+    /// Whether page `pa` has more than one owner.
+    fn is_shared(&self, pa: u32) -> bool;
+    /// Maps user page `va` to `pa`.
+    ///
+    /// # Errors
+    /// No memory for the mapping structures.
+    fn map(&mut self, va: u32, pa: u32, writable: bool) -> Result<(), ()>;
+    /// Unmaps user page `va`.
+    fn unmap(&mut self, va: u32);
+    /// Copies bytes of page `pa` from offset `off` into `buf`.
+    fn read(&self, pa: u32, off: usize, buf: &mut [u8]);
+    /// Copies `data` into page `pa` at offset `off`.
+    fn write(&mut self, pa: u32, off: usize, data: &[u8]);
+    /// Counts an event.
+    fn note(&mut self, _what: Note) {}
+}
+
+/// A task's address map.
+pub struct VmMap<M: Machine> {
+    entries: EntryMap,
+    /// Resident pages: user page address -> physical page.
+    pages: BTreeMap<u32, u32>,
+    /// Resident pages that must be copied before they are written.
+    cow: BTreeSet<u32>,
+    m: M,
+    max: u32,
+}
+
+impl<M: Machine> VmMap<M> {
+    /// An empty map of user space `[0, max)` over machine `m`.
+    pub fn new(m: M, max: u32) -> Self {
+        VmMap { entries: EntryMap::new(0, max), pages: BTreeMap::new(), cow: BTreeSet::new(), m, max }
+    }
+
+    /// The machine side (for the kernel: the pmap).
+    pub fn machine(&self) -> &M {
+        &self.m
+    }
+
+    /// Bytes mapped (all entries).
+    pub fn virtual_size(&self) -> u32 {
+        self.entries.entries().map(|e| e.end - e.start).sum()
+    }
+
+    /// Pages resident in this map.
+    pub fn resident_pages(&self) -> usize {
+        self.pages.len()
+    }
+
+    fn map_page(&mut self, va: u32, pa: u32, prot: u32) -> Result<(), KernReturn> {
+        if prot & (VM_PROT_READ | VM_PROT_WRITE | vm_entries::VM_PROT_EXECUTE) == 0 {
+            self.m.unmap(va);
+            return Ok(());
+        }
+        // A copy-on-write page stays read-only until it is copied.
+        let writable = prot & VM_PROT_WRITE != 0 && !self.cow.contains(&va);
+        self.m.map(va, pa, writable).map_err(|_| KERN_RESOURCE_SHORTAGE)
+    }
+
+    /// Gives page `va` (copy-on-write) an owner of its own: a copy when the
+    /// physical page is shared, or just the page when this map is its last
+    /// owner. Returns the physical page now behind `va`.
+    fn break_cow(&mut self, va: u32) -> Result<u32, KernReturn> {
+        let old = *self.pages.get(&va).ok_or(KERN_INVALID_ADDRESS)?;
+        if !self.cow.contains(&va) {
+            return Ok(old);
+        }
+        let pa = if self.m.is_shared(old) {
+            let new = self.m.alloc_copy(old).ok_or(KERN_RESOURCE_SHORTAGE)?;
+            self.m.release(old);
+            self.pages.insert(va, new);
+            new
+        } else {
+            old
+        };
+        self.cow.remove(&va);
+        self.m.note(Note::CowCopy);
+        Ok(pa)
+    }
+
+    /// `vm_allocate`: zero-filled memory at `addr` (or anywhere from `addr` up).
+    ///
+    /// # Errors
+    /// As [`EntryMap::allocate`], plus `KERN_RESOURCE_SHORTAGE` when pages run out
+    /// (nothing stays allocated then).
+    pub fn allocate(&mut self, addr: u32, size: u32, anywhere: bool) -> Result<u32, KernReturn> {
+        let (start, end) = vm_entries::page_range(addr, size).ok_or(KERN_INVALID_ARGUMENT)?;
+        if end == start {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        let size = end - start;
+        // "Anywhere" never hands out page 0, so no allocation is at NULL.
+        let start = if anywhere { start.max(PAGE_SIZE) } else { start };
+        // Demand-zero: pages come at their first touch.
+        self.entries.allocate(start, size, anywhere, Attrs::default())
+    }
+
+    /// `vm_allocate_contiguous`: `size` bytes of physically contiguous,
+    /// resident memory between physical `pmin` and `pmax`, aligned to
+    /// `palign`, mapped anywhere; returns (virtual, physical) addresses.
+    ///
+    /// # Errors
+    /// `KERN_RESOURCE_SHORTAGE` when no such run is free, `KERN_NO_SPACE`
+    /// when the address space is full.
+    pub fn allocate_contiguous(&mut self, size: u32, pmin: u64, pmax: u64, palign: u64) -> Result<(u32, u64), KernReturn> {
+        let pages = size.div_ceil(PAGE_SIZE) as usize;
+        let pa = self.m.alloc_contig(pages, pmin, pmax, palign).ok_or(KERN_RESOURCE_SHORTAGE)?;
+        let at = match self.entries.allocate(PAGE_SIZE, pages as u32 * PAGE_SIZE, true, Attrs::default()) {
+            Ok(a) => a,
+            Err(e) => {
+                for i in 0..pages as u32 {
+                    self.m.release(pa + i * PAGE_SIZE);
+                }
+                return Err(e);
+            }
+        };
+        for i in 0..pages as u32 {
+            let (va, p) = (at + i * PAGE_SIZE, pa + i * PAGE_SIZE);
+            self.pages.insert(va, p);
+            self.map_page(va, p, Attrs::default().prot)?;
+        }
+        Ok((at, u64::from(pa)))
+    }
+
+    /// `vm_deallocate`: frees `[addr, addr + size)`; holes are fine.
+    ///
+    /// # Errors
+    /// `KERN_INVALID_ARGUMENT` for a range that wraps or leaves user space.
+    pub fn deallocate(&mut self, addr: u32, size: u32) -> Result<(), KernReturn> {
+        let (start, end) = vm_entries::page_range(addr, size).ok_or(KERN_INVALID_ARGUMENT)?;
+        if end > self.max {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        for e in self.entries.remove(start, end) {
+            self.free_pages(e.start, e.end);
+        }
+        Ok(())
+    }
+
+    fn free_pages(&mut self, start: u32, end: u32) {
+        let vas: Vec<u32> = self.pages.range(start..end).map(|(va, _)| *va).collect();
+        for va in vas {
+            let pa = self.pages.remove(&va).expect("listed above");
+            self.cow.remove(&va);
+            self.m.unmap(va);
+            self.m.release(pa);
+        }
+    }
+
+    /// `vm_protect`: sets the protection (or, with `set_max`, the maximum
+    /// protection, which also lowers the current one) of a mapped range.
+    ///
+    /// # Errors
+    /// `KERN_INVALID_ADDRESS` for a hole in the range, `KERN_PROTECTION_FAILURE`
+    /// for a protection above the maximum; nothing changes then.
+    pub fn protect(&mut self, addr: u32, size: u32, set_max: bool, prot: u32) -> Result<(), KernReturn> {
+        let (start, end) = vm_entries::page_range(addr, size).ok_or(KERN_INVALID_ARGUMENT)?;
+        let prot = prot & vm_entries::VM_PROT_ALL;
+        let changed = self.entries.update(start, end, |a| {
+            if set_max {
+                Ok(Attrs { max_prot: prot, prot: a.prot & prot, ..a })
+            } else if prot & !a.max_prot != 0 {
+                Err(KERN_PROTECTION_FAILURE)
+            } else {
+                Ok(Attrs { prot, ..a })
+            }
+        })?;
+        for e in changed {
+            let pages: Vec<(u32, u32)> = self.pages.range(e.start..e.end).map(|(a, b)| (*a, *b)).collect();
+            for (va, pa) in pages {
+                self.map_page(va, pa, e.attrs.prot)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `vm_inherit`: sets the inheritance of a mapped range.
+    ///
+    /// # Errors
+    /// `KERN_INVALID_ARGUMENT` for an unknown inheritance, `KERN_INVALID_ADDRESS` for a hole.
+    pub fn inherit(&mut self, addr: u32, size: u32, inheritance: u32) -> Result<(), KernReturn> {
+        if inheritance > vm_entries::VM_INHERIT_NONE {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        let (start, end) = vm_entries::page_range(addr, size).ok_or(KERN_INVALID_ARGUMENT)?;
+        self.entries.update(start, end, |a| Ok(Attrs { inheritance, ..a })).map(|_| ())
+    }
+
+    /// The entry containing `addr` or the next one (`vm_region`).
+    pub fn region(&self, addr: u32) -> Option<Entry> {
+        self.entries.at_or_after(addr).copied()
+    }
+
+    /// Resolves a fault at `va`: a page of an entry that allows the access
+    /// gets a zeroed page (or its mapping back). Counts faults and zero fills.
+    ///
+    /// # Errors
+    /// `KERN_INVALID_ADDRESS` outside every entry, `KERN_PROTECTION_FAILURE`
+    /// when the entry's protection forbids the access, `KERN_RESOURCE_SHORTAGE`
+    /// without a free page.
+    pub fn fault(&mut self, va: u32, write: bool) -> Result<(), KernReturn> {
+        let page = va & !(PAGE_SIZE - 1);
+        let e = self.entries.lookup(page).copied().ok_or(KERN_INVALID_ADDRESS)?;
+        let prot = e.attrs.prot;
+        if (write && prot & VM_PROT_WRITE == 0) || prot & (VM_PROT_READ | VM_PROT_WRITE | vm_entries::VM_PROT_EXECUTE) == 0 {
+            return Err(KERN_PROTECTION_FAILURE);
+        }
+        self.m.note(Note::Fault);
+        let pa = match self.pages.get(&page) {
+            Some(_) if write => self.break_cow(page)?,
+            Some(&pa) => pa,
+            None => {
+                let pa = self.m.alloc_zeroed().ok_or(KERN_RESOURCE_SHORTAGE)?;
+                self.pages.insert(page, pa);
+                self.m.note(Note::ZeroFill);
+                pa
+            }
+        };
+        self.map_page(page, pa, prot)
+    }
+
+    /// The physical page behind `page`, made this map's own to write
+    /// (allocated now if the entry has none yet, copied if copy-on-write).
+    fn resident(&mut self, page: u32) -> Result<u32, KernReturn> {
+        if self.pages.contains_key(&page) {
+            let pa = self.break_cow(page)?;
+            let prot = self.entries.lookup(page).map_or(0, |e| e.attrs.prot);
+            self.map_page(page, pa, prot)?;
+            return Ok(pa);
+        }
+        let e = self.entries.lookup(page).copied().ok_or(KERN_INVALID_ADDRESS)?;
+        let pa = self.m.alloc_zeroed().ok_or(KERN_RESOURCE_SHORTAGE)?;
+        self.pages.insert(page, pa);
+        self.m.note(Note::ZeroFill);
+        self.map_page(page, pa, e.attrs.prot)?;
+        Ok(pa)
+    }
+
+    /// Reads `len` bytes at user address `va` through the kernel's view
+    /// (`vm_read`): untouched pages read as zeros.
+    ///
+    /// # Errors
+    /// `KERN_INVALID_ADDRESS` if part of the range is not allocated,
+    /// `KERN_PROTECTION_FAILURE` if it is not readable.
+    pub fn read_kernel(&self, va: u32, len: u32) -> Result<Vec<u8>, KernReturn> {
+        let end = va.checked_add(len).ok_or(KERN_INVALID_ADDRESS)?;
+        let (pstart, pend) = vm_entries::page_range(va, len).ok_or(KERN_INVALID_ADDRESS)?;
+        if !self.entries.covered(pstart, pend) {
+            return Err(KERN_INVALID_ADDRESS);
+        }
+        let mut out = vec![0u8; len as usize];
+        let mut at = va;
+        while at < end {
+            let page = at & !(PAGE_SIZE - 1);
+            let e = self.entries.lookup(page).ok_or(KERN_INVALID_ADDRESS)?;
+            if e.attrs.prot & VM_PROT_READ == 0 {
+                return Err(KERN_PROTECTION_FAILURE);
+            }
+            let off = (at - page) as usize;
+            let n = ((page + PAGE_SIZE).min(end) - at) as usize;
+            if let Some(&pa) = self.pages.get(&page) {
+                let dst = (at - va) as usize;
+                self.m.read(pa, off, &mut out[dst..dst + n]);
+            }
+            at += n as u32;
+        }
+        Ok(out)
+    }
+
+    /// Writes `data` at user address `va` through the kernel's view of the
+    /// pages (protection does not apply: the loader fills read-only text).
+    ///
+    /// # Errors
+    /// `KERN_INVALID_ADDRESS` if a page of the range is not allocated.
+    pub fn write_kernel(&mut self, mut va: u32, mut data: &[u8]) -> Result<(), KernReturn> {
+        while !data.is_empty() {
+            let page = va & !(PAGE_SIZE - 1);
+            let off = (va - page) as usize;
+            let n = data.len().min(PAGE_SIZE as usize - off);
+            let pa = self.resident(page)?;
+            self.m.write(pa, off, &data[..n]);
+            data = &data[n..];
+            va += n as u32;
+        }
+        Ok(())
+    }
+}
+
+impl<M: Machine> VmMap<M> {
+    /// Gives this empty map the inheritable entries of `parent`, for
+    /// `task_create` with inherited memory: `VM_INHERIT_COPY` pages are shared
+    /// copy-on-write (read-only on both sides until written), `VM_INHERIT_SHARE`
+    /// pages are shared writable (for the pages resident now; pages touched
+    /// later are each side's own until shared memory objects exist).
+    ///
+    /// # Errors
+    /// `KERN_RESOURCE_SHORTAGE` without memory for page tables (what was
+    /// shared stays; the caller destroys the map).
+    pub fn copy_from(&mut self, parent: &mut VmMap<M>) -> Result<(), KernReturn> {
+        let entries: Vec<Entry> = parent.entries.entries().copied().collect();
+        for e in entries.iter().filter(|e| e.attrs.inheritance != vm_entries::VM_INHERIT_NONE) {
+            self.entries.allocate(e.start, e.end - e.start, false, e.attrs)?;
+            let pages: Vec<(u32, u32)> = parent.pages.range(e.start..e.end).map(|(a, b)| (*a, *b)).collect();
+            let cow = e.attrs.inheritance == vm_entries::VM_INHERIT_COPY;
+            for (va, pa) in pages {
+                self.m.share(pa);
+                self.pages.insert(va, pa);
+                if cow {
+                    self.cow.insert(va);
+                    parent.cow.insert(va);
+                    parent.map_page(va, pa, e.attrs.prot)?;
+                }
+                self.map_page(va, pa, e.attrs.prot)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<M: Machine> Drop for VmMap<M> {
+    fn drop(&mut self) {
+        let all: Vec<(u32, u32)> = self.pages.iter().map(|(a, b)| (*a, *b)).collect();
+        self.pages.clear();
+        for (va, pa) in all {
+            self.m.unmap(va);
+            self.m.release(pa);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    use std::rc::Rc;
+
+    /// Emulated physical memory shared by several maps: pages and owners.
+    #[derive(Default)]
+    struct Phys {
+        pages: HashMap<u32, Vec<u8>>,
+        owners: HashMap<u32, u32>,
+        next: u32,
+    }
+
+    /// An emulated machine: shared physical memory plus this map's page table.
+    struct Emu {
+        phys: Rc<RefCell<Phys>>,
+        table: HashMap<u32, (u32, bool)>,
+        notes: Vec<Note>,
+    }
+
+    impl Emu {
+        fn new(phys: &Rc<RefCell<Phys>>) -> Emu {
+            Emu { phys: phys.clone(), table: HashMap::new(), notes: Vec::new() }
+        }
+        /// What a user access sees: `Err` where the hardware would fault.
+        fn user_read(&self, va: u32) -> Result<u8, ()> {
+            let (pa, _) = self.table.get(&(va & !0xFFF)).ok_or(())?;
+            Ok(self.phys.borrow().pages[pa][(va & 0xFFF) as usize])
+        }
+        fn user_write(&mut self, va: u32, b: u8) -> Result<(), ()> {
+            let &(pa, w) = self.table.get(&(va & !0xFFF)).ok_or(())?;
+            if !w {
+                return Err(());
+            }
+            self.phys.borrow_mut().pages.get_mut(&pa).unwrap()[(va & 0xFFF) as usize] = b;
+            Ok(())
+        }
+    }
+
+    impl Machine for Emu {
+        fn alloc_zeroed(&mut self) -> Option<u32> {
+            let mut p = self.phys.borrow_mut();
+            p.next += 0x1000;
+            let pa = p.next;
+            p.pages.insert(pa, vec![0; 4096]);
+            p.owners.insert(pa, 1);
+            Some(pa)
+        }
+        fn alloc_copy(&mut self, from: u32) -> Option<u32> {
+            let pa = self.alloc_zeroed()?;
+            let mut p = self.phys.borrow_mut();
+            let data = p.pages[&from].clone();
+            p.pages.insert(pa, data);
+            Some(pa)
+        }
+        fn alloc_contig(&mut self, count: usize, _pmin: u64, _pmax: u64, _align: u64) -> Option<u32> {
+            let first = self.alloc_zeroed()?;
+            for _ in 1..count {
+                self.alloc_zeroed()?;
+            }
+            Some(first)
+        }
+        fn share(&mut self, pa: u32) {
+            *self.phys.borrow_mut().owners.get_mut(&pa).unwrap() += 1;
+        }
+        fn release(&mut self, pa: u32) {
+            let mut p = self.phys.borrow_mut();
+            let n = p.owners.get_mut(&pa).expect("release of a free page");
+            *n -= 1;
+            if *n == 0 {
+                p.owners.remove(&pa);
+                p.pages.remove(&pa);
+            }
+        }
+        fn is_shared(&self, pa: u32) -> bool {
+            self.phys.borrow().owners[&pa] > 1
+        }
+        fn map(&mut self, va: u32, pa: u32, writable: bool) -> Result<(), ()> {
+            self.table.insert(va, (pa, writable));
+            Ok(())
+        }
+        fn unmap(&mut self, va: u32) {
+            self.table.remove(&va);
+        }
+        fn read(&self, pa: u32, off: usize, buf: &mut [u8]) {
+            buf.copy_from_slice(&self.phys.borrow().pages[&pa][off..off + buf.len()]);
+        }
+        fn write(&mut self, pa: u32, off: usize, data: &[u8]) {
+            self.phys.borrow_mut().pages.get_mut(&pa).unwrap()[off..off + data.len()].copy_from_slice(data);
+        }
+        fn note(&mut self, what: Note) {
+            self.notes.push(what);
+        }
+    }
+
+    const MAX: u32 = 0xC000_0000;
+
+    /// Touches `va` as the hardware would: resolve faults, then access.
+    fn touch_write(m: &mut VmMap<Emu>, va: u32, b: u8) -> Result<(), KernReturn> {
+        if m.m.user_write(va, b).is_err() {
+            m.fault(va, true)?;
+            m.m.user_write(va, b).expect("resolved fault");
+        }
+        Ok(())
+    }
+
+    fn touch_read(m: &mut VmMap<Emu>, va: u32) -> Result<u8, KernReturn> {
+        if let Ok(b) = m.m.user_read(va) {
+            return Ok(b);
+        }
+        m.fault(va, false)?;
+        Ok(m.m.user_read(va).expect("resolved fault"))
+    }
+
+    #[test]
+    fn memory_is_demand_zero() {
+        let phys = Rc::new(RefCell::new(Phys::default()));
+        let mut m = VmMap::new(Emu::new(&phys), MAX);
+        let a = m.allocate(0, 64 << 20, true).unwrap();
+        assert_eq!(a, PAGE_SIZE, "anywhere allocations skip page 0");
+        assert_eq!(phys.borrow().pages.len(), 0, "allocation took pages");
+        assert_eq!(touch_read(&mut m, a + 5000).unwrap(), 0);
+        touch_write(&mut m, a + (32 << 20), 7).unwrap();
+        assert_eq!(phys.borrow().pages.len(), 2);
+        assert_eq!(m.resident_pages(), 2);
+        assert_eq!(m.m.notes.iter().filter(|n| **n == Note::ZeroFill).count(), 2);
+        // Outside every entry, and against protection.
+        assert_eq!(m.fault(a + (64 << 20), false), Err(KERN_INVALID_ADDRESS));
+        m.protect(a, PAGE_SIZE, false, VM_PROT_READ).unwrap();
+        assert_eq!(touch_write(&mut m, a, 1), Err(KERN_PROTECTION_FAILURE));
+        m.deallocate(a, 64 << 20).unwrap();
+        assert_eq!(phys.borrow().pages.len(), 0, "pages not freed");
+    }
+
+    #[test]
+    fn inherited_memory_is_copy_on_write_both_ways() {
+        let phys = Rc::new(RefCell::new(Phys::default()));
+        let mut parent = VmMap::new(Emu::new(&phys), MAX);
+        let a = parent.allocate(0x10000, 3 * PAGE_SIZE, false).unwrap();
+        for i in 0..3 {
+            touch_write(&mut parent, a + i * PAGE_SIZE, b'A').unwrap();
+        }
+        let none = parent.allocate(0x40000, PAGE_SIZE, false).unwrap();
+        touch_write(&mut parent, none, b'N').unwrap();
+        parent.inherit(none, PAGE_SIZE, vm_entries::VM_INHERIT_NONE).unwrap();
+        let mut child = VmMap::new(Emu::new(&phys), MAX);
+        child.copy_from(&mut parent).unwrap();
+        assert_eq!(phys.borrow().pages.len(), 4, "inheritance copied pages");
+        assert_eq!(touch_read(&mut child, a).unwrap(), b'A');
+        assert_eq!(child.fault(none, false), Err(KERN_INVALID_ADDRESS));
+        // Parent writes page 0; child writes page 1; page 2 stays shared.
+        touch_write(&mut parent, a, b'P').unwrap();
+        touch_write(&mut child, a + PAGE_SIZE, b'C').unwrap();
+        assert_eq!(touch_read(&mut child, a).unwrap(), b'A');
+        assert_eq!(touch_read(&mut parent, a + PAGE_SIZE).unwrap(), b'A');
+        assert_eq!(touch_read(&mut child, a + PAGE_SIZE).unwrap(), b'C');
+        assert_eq!(phys.borrow().pages.len(), 6, "two copies made");
+        // Kernel writes into a shared page copy it too.
+        child.write_kernel(a + 2 * PAGE_SIZE, b"K").unwrap();
+        assert_eq!(touch_read(&mut parent, a + 2 * PAGE_SIZE).unwrap(), b'A');
+        assert_eq!(child.read_kernel(a + 2 * PAGE_SIZE, 1).unwrap(), b"K");
+        drop(child);
+        // The parent's last shared pages are its own again: writing copies nothing.
+        let before = phys.borrow().pages.len();
+        touch_write(&mut parent, a + 2 * PAGE_SIZE, b'Z').unwrap();
+        assert_eq!(phys.borrow().pages.len(), before);
+        drop(parent);
+        assert!(phys.borrow().pages.is_empty() && phys.borrow().owners.is_empty(), "pages leaked");
+    }
+
+    #[test]
+    fn read_and_write_through_the_kernel_respect_entries() {
+        let phys = Rc::new(RefCell::new(Phys::default()));
+        let mut m = VmMap::new(Emu::new(&phys), MAX);
+        let a = m.allocate(0x8000, 2 * PAGE_SIZE, false).unwrap();
+        m.write_kernel(a + 4090, b"across").unwrap();
+        assert_eq!(m.read_kernel(a + 4090, 6).unwrap(), b"across");
+        assert_eq!(m.read_kernel(a + 2 * PAGE_SIZE - 2, 4), Err(KERN_INVALID_ADDRESS));
+        assert_eq!(m.read_kernel(a, 3).unwrap(), vec![0, 0, 0], "untouched pages read as zeros");
+        m.protect(a, PAGE_SIZE, false, vm_entries::VM_PROT_NONE).unwrap();
+        assert_eq!(m.read_kernel(a, 1), Err(KERN_PROTECTION_FAILURE));
+        assert_eq!(m.deallocate(0xBFFF_F000, 0x2000), Err(KERN_INVALID_ARGUMENT));
+    }
+}
