@@ -154,4 +154,103 @@ unsigned int mach_pci_config_read(unsigned int bus, unsigned int devfn,
 void mach_pci_config_write(unsigned int bus, unsigned int devfn,
 			   unsigned int where, unsigned int size, unsigned int value);
 
+/* --- block devices (linux-glue/src/block.c, kernel/src/glue/block.rs) --- */
+
+/* Sectors one glue_blk_submit carries at most. */
+#define GLUE_BLK_MAX_SECTORS 128
+
+/* A disk (the whole-drive minor of a gendisk), as glue_blk_disk_info gives it. */
+struct glue_blk_disk {
+	unsigned long sectors;		/* size in sectors (hd_struct.nr_sects) */
+	unsigned int sector_size;	/* bytes per sector (hardsect_size, else 512) */
+	unsigned int max_partitions;	/* minors after the whole drive's */
+	unsigned int unit;		/* drive number within its major */
+};
+
+/* Block start-up (device_setup's block half): the drivers' init functions
+ * (ide_init), each gendisk's init, then resetup_one_dev for every drive,
+ * which calls mach_block_rescan. Thread context, glue started. Returns the
+ * number of gendisks. */
+int glue_blk_init(void);
+
+/* Size of block device (major, minor): 0 and *info filled, or -ENODEV. */
+int glue_blk_disk_info(unsigned int major, unsigned int minor, struct glue_blk_disk *info);
+
+/* Records partition `minor` of a disk: [start, start + sectors) in the
+ * drive's sectors (gendisk part[] and sizes[]). 0, or -ENODEV. */
+int glue_blk_set_partition(unsigned int major, unsigned int minor,
+			   unsigned long start, unsigned long sectors);
+
+/* Queues a transfer of `count` (1..GLUE_BLK_MAX_SECTORS) whole sectors
+ * at `sector` of (major, minor), into (write 0) or from (write 1) `buf`
+ * (kernel memory, count * 512 bytes, untouched by the caller until the
+ * completion). Any context. 0, or -ENODEV, -EINVAL, -EROFS, -EBUSY (all
+ * request slots in use: try again after a completion). The completion
+ * comes through mach_block_done(cookie, ok), possibly before this returns. */
+int glue_blk_submit(unsigned int major, unsigned int minor, int write, unsigned long sector,
+		    unsigned long count, void *buf, unsigned long cookie);
+
+/* A glue_blk_submit finished: `ok` nonzero if every sector was transferred.
+ * Called with interrupts off, from the driver's interrupt handler or timer. */
+void mach_block_done(unsigned long cookie, int ok);
+
+/* The partitions of disk (major, minor) are to be read again (start-up,
+ * BLKRRPART): the kernel scans them and records them with
+ * glue_blk_set_partition. Thread context. */
+void mach_block_rescan(unsigned int major, unsigned int minor);
+
+/* --- network interfaces (linux-glue/src/net.c, Space.c; Rust: glue/net.rs) */
+
+/* One interface the probe chain found. */
+struct mach_net_info {
+	char name[16];			/* "eth0" ... */
+	unsigned char addr[8];		/* station address, addr_len bytes */
+	unsigned int addr_len;
+	unsigned int mtu;		/* payload bytes (1500) */
+	unsigned int header_len;	/* link header bytes (14) */
+	unsigned int flags;		/* Linux IFF_* */
+	unsigned int base_addr;
+	unsigned int irq;
+};
+
+/* An interface's counters (the driver's enet_statistics and the glue's). */
+struct mach_net_stats {
+	unsigned int rx_packets, tx_packets;
+	unsigned int rx_errors, tx_errors;
+	unsigned int rx_dropped, tx_dropped;
+	unsigned int collisions, rx_over_errors;
+	unsigned int tx_queued;		/* frames waiting for the driver */
+	unsigned int backlog_dropped;	/* frames netif_rx dropped (all interfaces) */
+};
+
+/* Runs the Ethernet probe chain (net_dev_init) once; returns how many
+ * interfaces were found. Needs glue_late_init. Thread context. */
+int glue_net_init(void);
+
+/* Fills *info for interface `index`: 0, or -19 (ENODEV). */
+int glue_net_info(unsigned int index, struct mach_net_info *info);
+
+/* Opens interface `index` (dev->open, IFF_UP|IFF_RUNNING|IFF_ALLMULTI);
+ * 0 or a negative errno. Opening an open interface does nothing. */
+int glue_net_open(unsigned int index);
+
+/* Sends the Ethernet frame [frame, frame + len) (header included) on
+ * interface `index`: copied, queued behind earlier frames, handed to the
+ * driver when it is free. Returns len, or -19 (ENODEV), -100 (ENETDOWN:
+ * not open), -22 (EINVAL: length), -11 (EAGAIN: the queue is full; wait
+ * for mach_net_tx_ready), -12 (ENOMEM). Thread context. */
+int glue_net_xmit(unsigned int index, const unsigned char *frame, unsigned int len);
+
+/* Fills *stats for interface `index`: 0, or -19 (ENODEV). */
+int glue_net_stats(unsigned int index, struct mach_net_stats *stats);
+
+/* Rust: a frame arrived on interface `index` ([frame, frame + len), the
+ * Ethernet header included). Called from NET_BH (the bottom-half thread,
+ * interrupts on); the bytes are valid only during the call. */
+void mach_net_receive(unsigned int index, const unsigned char *frame, unsigned int len);
+
+/* Rust: interface `index`'s transmit queue has room again. Called from
+ * NET_BH. */
+void mach_net_tx_ready(unsigned int index);
+
 #endif /* _LINUX_GLUE_SEAM_H */

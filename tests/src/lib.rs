@@ -360,3 +360,75 @@ mod tests {
         assert!(m.contains("line 99") && m.contains("line 60") && !m.contains("line 59\n"), "{m}");
     }
 }
+
+/// A test disk: 16 MiB, an MBR with two primary partitions and an extended
+/// one holding one logical partition, every other sector filled with
+/// [`disk_sector_pattern`] of its LBA. `user/src/bin/disk_test.rs` knows
+/// the same layout and pattern.
+pub mod disk {
+    /// Sectors on the disk (16 MiB).
+    pub const SECTORS: u64 = 32768;
+    /// (first sector, sectors) of hd0s1, hd0s2, hd0s3 (extended), hd0s5.
+    pub const S1: (u64, u64) = (2048, 8192);
+    pub const S2: (u64, u64) = (10240, 8192);
+    pub const S3: (u64, u64) = (18432, 14336);
+    pub const S5: (u64, u64) = (20480, 8192);
+
+    /// What sector `lba` holds (except the MBR and the EBR).
+    pub fn sector_pattern(lba: u64) -> [u8; 512] {
+        let mut s = [0u8; 512];
+        for (i, b) in s.iter_mut().enumerate() {
+            *b = (lba as u32).wrapping_mul(31).wrapping_add(i as u32 * 7) as u8;
+        }
+        s[..8].copy_from_slice(&lba.to_le_bytes());
+        s
+    }
+
+    fn entry(ty: u8, start: u64, len: u64) -> [u8; 16] {
+        let mut e = [0u8; 16];
+        e[4] = ty;
+        // CHS fields: "use LBA" (1023/254/63).
+        e[1..4].copy_from_slice(&[0xfe, 0xff, 0xff]);
+        e[5..8].copy_from_slice(&[0xfe, 0xff, 0xff]);
+        e[8..12].copy_from_slice(&(start as u32).to_le_bytes());
+        e[12..16].copy_from_slice(&(len as u32).to_le_bytes());
+        e
+    }
+
+    /// The whole image.
+    pub fn image() -> Vec<u8> {
+        let mut img = Vec::with_capacity((SECTORS * 512) as usize);
+        for lba in 0..SECTORS {
+            img.extend_from_slice(&sector_pattern(lba));
+        }
+        let mbr = &mut img[..512];
+        mbr.fill(0);
+        mbr[446..462].copy_from_slice(&entry(0x83, S1.0, S1.1));
+        mbr[462..478].copy_from_slice(&entry(0x83, S2.0, S2.1));
+        mbr[478..494].copy_from_slice(&entry(0x05, S3.0, S3.1));
+        mbr[510] = 0x55;
+        mbr[511] = 0xAA;
+        let at = (S3.0 * 512) as usize;
+        let ebr = &mut img[at..at + 512];
+        ebr.fill(0);
+        ebr[446..462].copy_from_slice(&entry(0x83, S5.0 - S3.0, S5.1));
+        ebr[510] = 0x55;
+        ebr[511] = 0xAA;
+        img
+    }
+
+    /// Writes the image to `path`.
+    pub fn write_image(path: &std::path::Path) {
+        std::fs::write(path, image()).expect("writing the test disk image");
+    }
+
+    /// Sector `lba` of an image file's bytes.
+    pub fn sector(img: &[u8], lba: u64) -> &[u8] {
+        &img[(lba * 512) as usize..(lba * 512 + 512) as usize]
+    }
+
+    /// The bytes disk_test writes at byte `i` of its test write.
+    pub fn written_byte(i: usize) -> u8 {
+        (i as u32).wrapping_mul(13).wrapping_add(7) as u8 ^ 0x5a
+    }
+}

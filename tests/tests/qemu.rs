@@ -365,3 +365,147 @@ fn inherited_memory_is_copy_on_write() {
         .expect_log("user-test: cow ok")
         .expect_log("bootstrap: ipc consistent; ports 3 -> 3, spaces 0 -> 0");
 }
+
+/// The NE2000 through the Linux glue and `net_io`: `net_test` reads the MAC
+/// and status of `eth0`, is refused invalid filters, sends an ARP request
+/// for QEMU's user-mode gateway and gets the reply through its BPF filter.
+fn net_test_boot(name: &str, nic: &[&str]) -> mach_tests::Outcome {
+    let prog = user_program("net_test");
+    run(&boot(name, "console=com0 test=bootstrap")
+        .qemu(nic)
+        .module(&format!("{} ${{device-port}} $(task-create) $(task-resume)", prog.display())))
+}
+
+fn expect_net_test(o: &mach_tests::Outcome) {
+    o.expect(Verdict::Pass)
+        .expect_log("net: eth0 at ")
+        .expect_log("net_test: NET_ADDRESS 0x52540012 0x34560000")
+        .expect_log("net_test: invalid filters refused")
+        .expect_log("net_test: ARP reply: 10.0.2.2 is at 52:55:0a:00:02:02")
+        // Back-to-back writes lose nothing; a slow receiver's port queue
+        // holds its limit (5) and the kernel drops and counts the rest.
+        .expect_log("net_test: burst of 5 requests, 5 replies")
+        .expect_log("net_test: burst of 8 requests to a slow receiver, 5 replies queued")
+        .expect_log("user-test: net_test ok")
+        .expect_log(", 3 dropped")
+        .expect_log("bootstrap: ipc consistent; ports 3 -> 3, spaces 0 -> 0");
+}
+
+#[test]
+fn ne2000_pci_sends_arp_and_filters_the_reply() {
+    let o = net_test_boot("net-ne2k-pci", &["-nic", "user,model=ne2k_pci,mac=52:54:00:12:34:56"]);
+    expect_net_test(&o);
+    o.expect_log("RTL8029 found at");
+}
+
+#[test]
+fn ne2000_isa_sends_arp_and_filters_the_reply() {
+    let o = net_test_boot(
+        "net-ne2k-isa",
+        &["-nic", "none", "-netdev", "user,id=n0", "-device", "ne2k_isa,iobase=0x300,irq=9,netdev=n0,mac=52:54:00:12:34:56"],
+    );
+    expect_net_test(&o);
+    o.expect_log("NE2000 found at 0x300, IRQ 9");
+}
+
+/// Boots `disk_test` against the harness's disk image attached with
+/// `drive` (QEMU `-drive` options after `file=`), then checks the image.
+fn disk_test(name: &str, drive: &str, disk: &str) {
+    disk_test_with(name, drive, disk, "", None);
+}
+
+/// As [`disk_test`], with disk_test's third argument `extra`; `blkdebug`
+/// (a blkdebug configuration) puts QEMU's error injection under the disk.
+fn disk_test_with(name: &str, drive: &str, disk: &str, extra: &str, blkdebug: Option<&str>) -> mach_tests::Outcome {
+    use mach_tests::disk;
+    let prog = user_program("disk_test");
+    let img = mach_tests::log_dir().join(format!("{name}.img"));
+    disk::write_image(&img);
+    let file = match blkdebug {
+        Some(conf) => {
+            let c = mach_tests::log_dir().join(format!("{name}.blkdebug"));
+            std::fs::write(&c, conf).unwrap();
+            format!("blkdebug:{}:{}", c.display(), img.display())
+        }
+        None => img.display().to_string(),
+    };
+    let o = run(&boot(name, "console=com0 test=bootstrap")
+        .qemu(&["-drive", &format!("file={file},{drive}")])
+        .module(&format!("{} ${{device-port}} {disk} {extra} $(task-create) $(task-resume)", prog.display())));
+    o.expect(Verdict::Pass)
+        .expect_log(&format!("{disk}: 32768 sectors (16 MiB), Mbr s1=2048+8192 s2=10240+8192 s3=18432+2 s5=20480+8192"))
+        .expect_log("disk_test: patterns read back")
+        .expect_log("disk_test: partition ends enforced")
+        .expect_log("disk_test: writes read back")
+        .expect_log("user-test: disk_test ok")
+        .expect_no_log("FAILED");
+    // On the image: what disk_test wrote to s2, and nothing around it.
+    let bytes = std::fs::read(&img).expect("reading the disk image back");
+    let s2 = disk::S2.0;
+    for k in 0..3 * 512 + 100 {
+        let at = (s2 * 512) as usize + k;
+        assert_eq!(bytes[at], disk::written_byte(k), "{}", o.failure(&format!("byte {k} of s2")));
+    }
+    assert_eq!(&disk::sector(&bytes, s2 + 3)[100..], &disk::sector_pattern(s2 + 3)[100..], "{}", o.failure("partial sector's tail"));
+    assert!(disk::sector(&bytes, s2 + disk::S2.1 - 1).iter().all(|&b| b == 0xA5), "{}", o.failure("last sector of s2"));
+    let pristine = disk::image();
+    for lba in [s2 - 1, s2 + 4, disk::S3.0, disk::S3.0 + 1, disk::S5.0] {
+        assert_eq!(disk::sector(&bytes, lba), disk::sector(&pristine, lba), "{}", o.failure(&format!("sector {lba} changed")));
+    }
+    let changed = (0..disk::SECTORS).filter(|&l| disk::sector(&bytes, l) != disk::sector(&pristine, l)).count();
+    assert_eq!(changed, 5, "{}", o.failure("sectors changed outside the writes"));
+    o
+}
+
+#[test]
+fn ide_disk_master_on_the_first_channel_serves_partitions() {
+    disk_test("disk-ide0-master", "format=raw,if=ide,index=0", "hd0");
+}
+
+#[test]
+fn ide_disk_slave_on_the_second_channel_serves_partitions() {
+    // index=3: the second channel's slave (QEMU's CD-ROM is its master), hd3.
+    disk_test("disk-ide1-slave", "format=raw,if=ide,index=3", "hd3");
+}
+
+#[test]
+fn ide_read_error_fails_the_request_and_the_disk_goes_on() {
+    // QEMU's blkdebug fails every read of sector 10300 (record 60 of hd0s2).
+    let conf = "[inject-error]\nevent = \"read_aio\"\nerrno = \"5\"\nsector = \"10300\"\nonce = \"off\"\n";
+    disk_test_with("disk-ioerror", "format=raw,if=ide,index=0", "hd0", "ioerror", Some(conf))
+        .expect_log("disk_test: I/O error reported, disk still works")
+        .expect_log("hda: read_intr: status=0x");
+}
+
+#[test]
+fn ide_lba48_reaches_past_128_gib() {
+    use mach_tests::disk;
+    let prog = user_program("disk_test");
+    let img = mach_tests::log_dir().join("disk-lba48.img");
+    disk::write_image(&img);
+    // 200 GiB, sparse; the pattern at a sector LBA28 cannot address.
+    let high: u64 = 0x1000_0000 + 5;
+    {
+        use std::io::{Seek, SeekFrom, Write};
+        let mut f = std::fs::OpenOptions::new().write(true).open(&img).unwrap();
+        f.set_len(200 << 30).unwrap();
+        f.seek(SeekFrom::Start(high * 512)).unwrap();
+        f.write_all(&disk::sector_pattern(high)).unwrap();
+    }
+    let o = run(&boot("disk-lba48", "console=com0 test=bootstrap")
+        .qemu(&["-drive", &format!("file={},format=raw,if=ide,index=0", img.display())])
+        .module(&format!("{} ${{device-port}} hd0 lba48 $(task-create) $(task-resume)", prog.display())));
+    o.expect(Verdict::Pass)
+        .expect_log("hda: QEMU HARDDISK, 204800 MiB, 419430400 sectors, LBA LBA48")
+        .expect_log("disk_test: LBA48 sectors read and written")
+        .expect_log("user-test: disk_test ok");
+    let mut got = vec![0u8; 1024];
+    {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut f = std::fs::File::open(&img).unwrap();
+        f.seek(SeekFrom::Start((high + 1) * 512)).unwrap();
+        f.read_exact(&mut got).unwrap();
+    }
+    assert!(got.iter().enumerate().all(|(i, &b)| b == disk::written_byte(i)), "{}", o.failure("LBA48 write not on the image"));
+    let _ = std::fs::remove_file(&img);
+}

@@ -33,6 +33,7 @@ extern crate alloc;
 pub mod args;
 pub mod message;
 pub mod mig;
+pub mod net;
 pub mod print;
 #[cfg(target_arch = "x86")]
 pub mod heap;

@@ -148,10 +148,12 @@ fn cmd_run(args: &[String]) -> Result {
     }
     let image = build_kernel(true)?;
     if modules.is_empty() {
-        // The demonstration boot tasks: rights from the boot script, then RPCs.
+        // The demonstration boot tasks: rights from the boot script, RPCs,
+        // then the disk and the network through device ports.
         let user = build_user()?;
         modules.push(format!("{} ${{host-port}} ${{device-port}} $(task-create) $(task-resume)", user.join("hello").display()));
         modules.push(format!("{} $(task-create) $(task-resume)", user.join("rpc").display()));
+        modules.push(format!("{} ${{device-port}} $(task-create) $(task-resume)", user.join("demo").display()));
     }
     // A scratch IDE disk and an NE2000 PCI NIC on QEMU's user network, the
     // devices the Linux drivers serve.

@@ -112,9 +112,14 @@ impl ds::DeviceServer for Ctx {
         dev.set_status(req.flavor, &words).map_err(err)
     }
 
-    fn device_set_filter(&mut self, _: ds::DeviceSetFilterRequest<'_>) -> Result<(), IoReturn> {
-        self.device()?;
-        Err(DeviceError::InvalidOperation.code())
+    /// Installs a packet filter on a network interface (`net_io`); the
+    /// kernel keeps the send right to `receive_port`. Anything else, or an
+    /// invalid filter: `D_INVALID_OPERATION`.
+    fn device_set_filter(&mut self, req: ds::DeviceSetFilterRequest<'_>) -> Result<(), IoReturn> {
+        let (idx, _) = self.device()?;
+        let words: Vec<u16> = req.filter.iter().collect();
+        let right = self.take_right(req.receive_port)?;
+        super::net_io::set_filter(idx, right, req.priority as i32, &words)
     }
 
     fn device_map(&mut self, _: ds::DeviceMapRequest) -> Result<ds::DeviceMapReply, IoReturn> {

@@ -7,8 +7,11 @@
 //! client closed it, deallocated it, or died) the kernel gets the port's
 //! no-senders notification and closes the device.
 
+pub mod block;
 pub mod com;
 pub mod ds_routines;
+pub mod ether;
+pub mod net_io;
 
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -115,8 +118,18 @@ pub fn io_event() -> usize {
     &DEVICES as *const _ as usize
 }
 
+/// Device news so far (see [`io_generation`]).
+static IO_GENERATION: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+
+/// A count of device news: a request deferred after a change of this count
+/// may have missed the news and must be retried.
+pub fn io_generation() -> u32 {
+    IO_GENERATION.load(core::sync::atomic::Ordering::Acquire)
+}
+
 /// Tells the `io_done` thread that a device has news (interrupt-safe).
 pub fn io_done() {
+    IO_GENERATION.fetch_add(1, core::sync::atomic::Ordering::AcqRel);
     crate::kern::sched_prim::thread_wakeup(io_event());
 }
 
@@ -144,4 +157,6 @@ pub fn init(console: kerncore::cmdline::Console) {
         kerncore::cmdline::Console::Vga => String::from("com0"),
     };
     set_console(&name);
+    block::init();
+    crate::glue::net::init().map(|_| ()).unwrap_or_else(|e| crate::kprintln!("net: linux glue not started: {}", e));
 }

@@ -11,14 +11,19 @@
 //! - [`irq`]: routing 8259 lines to the glue's handler chains.
 //! - [`region`]: the I/O-port reservation table, shared with native drivers.
 //! - [`pci`]: the kernel's PCI scan and configuration space for `pcibios_*`.
+//! - [`net`]: network interfaces: the probe chain, frames in and out.
+//! - [`block`]: block requests to Linux disk drivers, their completions,
+//!   and partition scans for `resetup_one_dev`.
 //!
 //! Only plain data and opaque addresses cross: Linux structures stay in C.
 
 use alloc::format;
 use alloc::string::String;
 
+pub mod block;
 pub mod irq;
 pub mod mem;
+pub mod net;
 pub mod pci;
 pub mod region;
 pub mod sched;

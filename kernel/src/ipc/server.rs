@@ -97,6 +97,12 @@ impl Ctx {
         }
     }
 
+    /// Takes the right behind request handle `h`, for routines outside this
+    /// module (null for 0).
+    pub(crate) fn take_right(&mut self, h: u32) -> Result<Right, i32> {
+        self.take(h)
+    }
+
     /// Puts `right` in the reply; returns its handle.
     pub(crate) fn give(&mut self, right: Right) -> u32 {
         if right.is_null() {
@@ -189,6 +195,7 @@ fn serve(mut kmsg: KMsg, target: Option<(u32, u64)>) {
 /// routine deferred (a device read that would block).
 fn run(r: Request) {
     let Request { target, req, rights, ool, reply_to } = r;
+    let generation = crate::device::io_generation();
     let mut ctx = Ctx { target, rights, ool, reply_rights: Vec::new(), reply_ool: Vec::new(), terminate_after: None, defer: false };
     let mut reply = vec![0u8; REPLY_BUF];
     let mut out = dispatch(&mut ctx, &req, &mut reply);
@@ -196,6 +203,11 @@ fn run(r: Request) {
         let Ctx { rights, ool, reply_rights, .. } = ctx;
         with_ipc(|ipc| reply_rights.into_iter().for_each(|r| ipc.release_right(r)));
         crate::i386::cpu::without_interrupts(|| PENDING.lock().push(Request { target, req, rights, ool, reply_to }));
+        // News that came while the routine ran may have been missed: the
+        // request is on the list now, so one more round finds it.
+        if crate::device::io_generation() != generation {
+            crate::device::io_done();
+        }
         return;
     }
     if !out.known {

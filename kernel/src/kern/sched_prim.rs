@@ -433,6 +433,21 @@ pub fn assert_wait(event: usize, timeout_ticks: Option<u64>) {
     with(|s| {
         let id = s.current;
         let now = s.ticks;
+        // A wait asserted again replaces the earlier one: no stale entry may
+        // wake this thread from a later, unrelated wait.
+        let t = s.thread(id);
+        if t.waiting {
+            let (old, timed) = (t.wait_event, t.deadline != 0);
+            if let Some(list) = s.waiters.get_mut(&old) {
+                list.retain(|&x| x != id);
+                if list.is_empty() {
+                    s.waiters.remove(&old);
+                }
+            }
+            if timed {
+                s.timed.retain(|&x| x != id);
+            }
+        }
         let t = s.thread(id);
         t.waiting = true;
         t.wait_event = event;

@@ -37,6 +37,9 @@ extern int scsi_dev_init(void);
 extern int net_dev_init(void);
 extern void set_device_ro(kdev_t dev, int flag);
 extern unsigned long rd_init(unsigned long mem_start, int length);
+/* The glue's block bridge: told of every retiring request (interrupts
+ * off), it completes the kernel's own requests (linux-glue/src/block.c). */
+extern void glue_blk_retired(struct request *req);
 
 #if defined(MAJOR_NR) || defined(IDE_DRIVER)
 
@@ -223,6 +226,7 @@ static inline void __glue_retire_request(struct request *req)
 		up(req->sem);
 	req->rq_status = RQ_INACTIVE;
 	wake_up(&wait_for_request);
+	glue_blk_retired(req);
 }
 
 #if !SCSI_BLK_MAJOR(MAJOR_NR)

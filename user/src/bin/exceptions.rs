@@ -19,7 +19,6 @@ use mach_user::{entry, expect, uprintln, Args};
 
 const NAME: &str = "exceptions";
 const EXC_BAD_ACCESS: u32 = 1;
-const EXC_ARITHMETIC: u32 = 3;
 const KERN_PROTECTION_FAILURE: u32 = 2;
 const KERN_FAILURE: i32 = 5;
 const TASK_EXCEPTION_PORT: u32 = 3;

@@ -1,0 +1,443 @@
+//! Disks: `hd0`, `hd1`, ... (whole drives) and their partitions `hd0s1`,
+//! ... and BSD slices `hd0s1a`, ..., served by the Linux disk drivers
+//! through the glue's block bridge (`crate::glue::block`).
+//!
+//! Names follow GNU Mach: `hdN` with N = 2 * channel + unit (`hd0` is the
+//! first channel's master, `hd2` the second channel's). Records are 512
+//! bytes. Every transfer is checked against its partition's extent
+//! (`device::partition::Extent::check_bytes`): a record past the end is
+//! `D_INVALID_RECNUM`, a transfer that runs over is shortened, so nothing
+//! ever reaches a neighbouring partition.
+//!
+//! Reads never wait in the kernel: the first call queues the transfer and
+//! answers `WouldBlock` (the device server defers the request); each
+//! completion calls `crate::device::io_done`, and the retried read finds
+//! its data. Writes (and the partition scan) block the calling thread until
+//! the drive has answered; the driver's timeouts bound that wait.
+
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+
+use spin::Mutex;
+
+use ::device::codes::{DeviceError, DEV_GET_RECORDS, DEV_GET_SIZE, D_NOWAIT};
+use ::device::emul::Device;
+use ::device::partition::{self, Extent, IoError, PartitionTable, SectorSource};
+
+use crate::glue::block as glue;
+use crate::i386::cpu;
+use crate::kern::sched_prim as sched;
+
+/// Bytes per record (and per sector: ATA disks).
+const RECORD: u64 = 512;
+/// Finished reads nobody came back for are dropped beyond this many.
+const MAX_KEPT_OPS: usize = 16;
+
+/// Op states. The completion moves `InFlight` to `ChunkDone` or `Failed`.
+const IDLE: u8 = 0;
+const IN_FLIGHT: u8 = 1;
+const CHUNK_DONE: u8 = 2;
+const FAILED: u8 = 3;
+const DONE: u8 = 4;
+
+/// One transfer of whole sectors, carried out in chunks of at most
+/// `glue::MAX_SECTORS`, one chunk in flight at a time.
+struct Op {
+    write: bool,
+    major: u32,
+    minor: u32,
+    /// First sector on the whole drive.
+    lba: u64,
+    sectors: u64,
+    /// What a read was asked (record, bytes), to find it again on retry.
+    key: (u64, u32),
+    /// The data; the driver writes into it through `ptr` while in flight.
+    buf: Mutex<Box<[u8]>>,
+    ptr: usize,
+    state: AtomicU8,
+    /// Sectors finished.
+    done: AtomicU64,
+    /// Sectors in the chunk in flight.
+    chunk: AtomicU64,
+    /// Serialises `advance` (a thread that finds it taken just waits).
+    stepping: Mutex<()>,
+}
+
+enum Progress {
+    Ready,
+    Pending,
+}
+
+impl Op {
+    fn new(write: bool, disk: &Disk, lba: u64, sectors: u64, key: (u64, u32), data: Box<[u8]>) -> Arc<Op> {
+        let mut data = data;
+        let ptr = data.as_mut_ptr() as usize;
+        Arc::new(Op {
+            write,
+            major: disk.major,
+            minor: disk.minor,
+            lba,
+            sectors,
+            key,
+            buf: Mutex::new(data),
+            ptr,
+            state: AtomicU8::new(IDLE),
+            done: AtomicU64::new(0),
+            chunk: AtomicU64::new(0),
+            stepping: Mutex::new(()),
+        })
+    }
+
+    fn event(&self) -> usize {
+        self as *const Op as usize
+    }
+
+    /// Moves the transfer on: submits the next chunk when the last one is
+    /// done. Never waits.
+    fn advance(&self) -> Result<Progress, DeviceError> {
+        let Some(_guard) = self.stepping.try_lock() else { return Ok(Progress::Pending) };
+        loop {
+            match self.state.load(Ordering::Acquire) {
+                IN_FLIGHT => return Ok(Progress::Pending),
+                FAILED => return Err(DeviceError::IoError),
+                DONE => return Ok(Progress::Ready),
+                CHUNK_DONE => {
+                    self.done.fetch_add(self.chunk.load(Ordering::Relaxed), Ordering::AcqRel);
+                    self.state.store(IDLE, Ordering::Release);
+                }
+                _ => {
+                    let done = self.done.load(Ordering::Acquire);
+                    if done >= self.sectors {
+                        self.state.store(DONE, Ordering::Release);
+                        return Ok(Progress::Ready);
+                    }
+                    let n = (self.sectors - done).min(glue::MAX_SECTORS);
+                    self.chunk.store(n, Ordering::Relaxed);
+                    self.state.store(IN_FLIGHT, Ordering::Release);
+                    let at = self.ptr + (done * RECORD) as usize;
+                    // SAFETY: `at` lies in this op's buffer with n sectors
+                    // after it; the op outlives the transfer (it is held by
+                    // its disk's list or its waiting caller until it is no
+                    // longer in flight) and nobody touches the buffer then.
+                    let r = unsafe { glue::submit(self.major, self.minor, self.write, self.lba + done, n, at as *mut u8, self.event()) };
+                    match r {
+                        Ok(()) => {}
+                        Err(glue::EBUSY) => {
+                            // Every request slot is taken: a completion will come.
+                            self.state.store(IDLE, Ordering::Release);
+                            return Ok(Progress::Pending);
+                        }
+                        Err(_) => {
+                            self.state.store(FAILED, Ordering::Release);
+                            return Err(DeviceError::IoError);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs the transfer to its end, blocking the calling thread.
+    fn wait(&self) -> Result<(), DeviceError> {
+        let ev = self.event();
+        loop {
+            // Asserted before the check, so a completion in between is not lost;
+            // the timeout covers an EBUSY retry.
+            sched::assert_wait(ev, Some(5));
+            let p = self.advance();
+            if !matches!(p, Ok(Progress::Pending)) {
+                sched::thread_wakeup(ev);
+                sched::thread_block();
+                return p.map(|_| ());
+            }
+            sched::thread_block();
+        }
+    }
+
+    fn in_flight(&self) -> bool {
+        self.state.load(Ordering::Acquire) == IN_FLIGHT
+    }
+}
+
+/// A completion from the bridge (interrupts off): `cookie` is an `Op`.
+pub fn done(cookie: usize, ok: bool) {
+    // SAFETY: cookies are the addresses of ops in flight, which stay alive
+    // until their completion was seen (see `Op::advance`).
+    let op = unsafe { &*(cookie as *const Op) };
+    op.state.store(if ok { CHUNK_DONE } else { FAILED }, Ordering::Release);
+    sched::thread_wakeup(cookie);
+    super::io_done();
+    NUDGES.store(NUDGE_TICKS, Ordering::Release);
+    sched::thread_wakeup(nudge_event());
+}
+
+/// Ticks the `block-io` thread goes on calling `io_done` after a completion.
+const NUDGE_TICKS: u64 = 3;
+static NUDGES: AtomicU64 = AtomicU64::new(0);
+
+fn nudge_event() -> usize {
+    &NUDGES as *const AtomicU64 as usize
+}
+
+/// Calls `io_done` again for a few ticks after each completion, so a read
+/// whose completion raced with its deferral is retried even if the device
+/// has no further news.
+extern "C" fn nudge_thread(_: usize) {
+    loop {
+        let left = NUDGES.load(Ordering::Acquire);
+        if left > 0 {
+            NUDGES.store(left - 1, Ordering::Release);
+            super::io_done();
+        }
+        sched::assert_wait(nudge_event(), if NUDGES.load(Ordering::Acquire) > 0 { Some(1) } else { None });
+        if NUDGES.load(Ordering::Acquire) == NUDGE_TICKS {
+            sched::thread_wakeup(nudge_event());
+        }
+        sched::thread_block();
+    }
+}
+
+/// A whole drive.
+pub struct Disk {
+    name: String,
+    major: u32,
+    minor: u32,
+    sectors: u64,
+    max_partitions: u32,
+    table: Mutex<Option<PartitionTable>>,
+}
+
+static DISKS: Mutex<Vec<Arc<Disk>>> = Mutex::new(Vec::new());
+
+impl Disk {
+    /// Reads or writes whole sectors, blocking the calling thread.
+    fn transfer(&self, write: bool, lba: u64, data: Box<[u8]>) -> Result<Box<[u8]>, DeviceError> {
+        let sectors = data.len() as u64 / RECORD;
+        let op = Op::new(write, self, lba, sectors, (0, 0), data);
+        op.wait()?;
+        Ok(cpu::without_interrupts(|| core::mem::take(&mut *op.buf.lock())))
+    }
+}
+
+/// The partition scanner's view of a drive: blocking one-sector reads.
+struct Source<'a>(&'a Disk);
+
+impl SectorSource for Source<'_> {
+    fn sector_size(&self) -> u32 {
+        RECORD as u32
+    }
+    fn sectors(&self) -> u64 {
+        self.0.sectors
+    }
+    fn read(&mut self, lba: u64, buf: &mut [u8]) -> Result<(), IoError> {
+        if lba >= self.0.sectors || buf.len() != RECORD as usize {
+            return Err(IoError);
+        }
+        let got = self.0.transfer(false, lba, vec![0u8; RECORD as usize].into_boxed_slice()).map_err(|_| IoError)?;
+        buf.copy_from_slice(&got);
+        Ok(())
+    }
+}
+
+/// `hdN`, `hdNsM` or `hdNsMx`: a view of a drive.
+pub struct Part {
+    disk: Arc<Disk>,
+    partition: Option<u32>,
+    slice: Option<u8>,
+    /// Reads in progress or finished but not yet collected.
+    ops: Mutex<Vec<Arc<Op>>>,
+}
+
+impl Part {
+    fn extent(&self) -> Result<Extent, DeviceError> {
+        let t = cpu::without_interrupts(|| self.disk.table.lock().clone());
+        match t {
+            Some(t) => t.resolve(self.partition, self.slice),
+            None if self.partition.is_none() && self.slice.is_none() => Ok(Extent { start_lba: 0, length_lba: self.disk.sectors }),
+            None => Err(DeviceError::NoSuchDevice),
+        }
+    }
+}
+
+impl Device for Part {
+    fn open(&self, _mode: u32) -> Result<(), DeviceError> {
+        self.extent().map(|_| ())
+    }
+
+    fn close(&self) {}
+
+    fn read(&self, mode: u32, recnum: u64, bytes: u32) -> Result<Vec<u8>, DeviceError> {
+        let span = self.extent()?.check_bytes(recnum, u64::from(bytes), RECORD as u32)?;
+        if span.bytes == 0 {
+            return Ok(Vec::new());
+        }
+        let sectors = span.bytes.div_ceil(RECORD);
+        let key = (recnum, bytes);
+        let op = cpu::without_interrupts(|| {
+            let mut ops = self.ops.lock();
+            if let Some(op) = ops.iter().find(|o| o.key == key && !o.write) {
+                return op.clone();
+            }
+            // Forget reads nobody came back for (their callers died).
+            while ops.len() >= MAX_KEPT_OPS {
+                match ops.iter().position(|o| !o.in_flight()) {
+                    Some(i) => drop(ops.remove(i)),
+                    None => break,
+                }
+            }
+            let op = Op::new(false, &self.disk, span.lba, sectors, key, vec![0u8; (sectors * RECORD) as usize].into_boxed_slice());
+            ops.push(op.clone());
+            op
+        });
+        let r = if mode & D_NOWAIT != 0 {
+            cpu::without_interrupts(|| op.advance())
+        } else {
+            op.wait().map(|_| Progress::Ready)
+        };
+        let finish = |op: &Arc<Op>| cpu::without_interrupts(|| self.ops.lock().retain(|o| !Arc::ptr_eq(o, op)));
+        match r {
+            Ok(Progress::Pending) => Err(DeviceError::WouldBlock),
+            Ok(Progress::Ready) => {
+                finish(&op);
+                let mut data = cpu::without_interrupts(|| core::mem::take(&mut *op.buf.lock())).into_vec();
+                data.truncate(span.bytes as usize);
+                Ok(data)
+            }
+            Err(e) => {
+                finish(&op);
+                Err(e)
+            }
+        }
+    }
+
+    fn write(&self, _mode: u32, recnum: u64, data: &[u8]) -> Result<u32, DeviceError> {
+        let span = self.extent()?.check_bytes(recnum, data.len() as u64, RECORD as u32)?;
+        let n = span.bytes as usize;
+        if n == 0 {
+            return Ok(0);
+        }
+        let sectors = (n as u64).div_ceil(RECORD);
+        let mut buf = vec![0u8; (sectors * RECORD) as usize].into_boxed_slice();
+        if n % RECORD as usize != 0 {
+            // A partial last sector keeps the rest of what is on the disk.
+            let last = self.disk.transfer(false, span.lba + sectors - 1, vec![0u8; RECORD as usize].into_boxed_slice())?;
+            buf[((sectors - 1) * RECORD) as usize..].copy_from_slice(&last);
+        }
+        buf[..n].copy_from_slice(&data[..n]);
+        self.disk.transfer(true, span.lba, buf)?;
+        Ok(n as u32)
+    }
+
+    fn get_status(&self, flavor: u32, _max: u32) -> Result<Vec<u32>, DeviceError> {
+        let e = self.extent()?;
+        let sat = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+        match flavor {
+            DEV_GET_SIZE => Ok(vec![sat(e.length_lba.saturating_mul(RECORD)), RECORD as u32]),
+            DEV_GET_RECORDS => Ok(vec![sat(e.length_lba), RECORD as u32]),
+            _ => Err(DeviceError::InvalidOperation),
+        }
+    }
+
+    fn set_status(&self, _flavor: u32, _status: &[u32]) -> Result<(), DeviceError> {
+        Err(DeviceError::InvalidOperation)
+    }
+
+    fn record_size(&self) -> u32 {
+        RECORD as u32
+    }
+}
+
+/// GNU Mach's number of the first drive of a Linux IDE major.
+fn hd_base(major: u32) -> Option<u32> {
+    match major {
+        3 => Some(0),
+        22 => Some(2),
+        33 => Some(4),
+        34 => Some(6),
+        _ => None,
+    }
+}
+
+fn register_once(name: &str, disk: &Arc<Disk>, partition: Option<u32>, slice: Option<u8>) {
+    if super::lookup(name).is_none() {
+        super::register(name, Arc::new(Part { disk: disk.clone(), partition, slice, ops: Mutex::new(Vec::new()) }));
+    }
+}
+
+/// Reads the partitions of drive (major, minor) and registers the drive,
+/// its partitions and BSD slices as devices (`resetup_one_dev`). Thread
+/// context.
+pub fn rescan(major: u32, minor: u32) {
+    let Some(info) = glue::disk_info(major, minor) else { return };
+    let Some(base) = hd_base(major) else { return };
+    if info.sectors == 0 || info.sector_size != RECORD as u32 {
+        return;
+    }
+    let name = format!("hd{}", base + info.unit);
+    let disk = cpu::without_interrupts(|| {
+        let mut disks = DISKS.lock();
+        if let Some(d) = disks.iter().find(|d| d.major == major && d.minor == minor) {
+            return d.clone();
+        }
+        let d = Arc::new(Disk {
+            name: name.clone(),
+            major,
+            minor,
+            sectors: info.sectors,
+            max_partitions: info.max_partitions,
+            table: Mutex::new(None),
+        });
+        disks.push(d.clone());
+        d
+    });
+    let table = match partition::scan(&mut Source(&disk)) {
+        Ok(t) => t,
+        Err(e) => {
+            crate::kprintln!("{}: partition table unreadable ({:?})", disk.name, e);
+            register_once(&disk.name, &disk, None, None);
+            return;
+        }
+    };
+    let mut line = format!("{}: {} sectors ({} MiB), {:?}", disk.name, disk.sectors, disk.sectors >> 11, table.scheme);
+    for p in &table.partitions {
+        if p.number <= disk.max_partitions {
+            glue::set_partition(major, minor + p.number, p.extent.start_lba, p.extent.length_lba);
+        }
+        line.push_str(&format!(" s{}={}+{}", p.number, p.extent.start_lba, p.extent.length_lba));
+    }
+    crate::kprintln!("{}", line);
+    for n in &table.notes {
+        crate::kprintln!("{}: partition table: {:?}", disk.name, n);
+    }
+    let parts: Vec<(u32, Vec<u8>)> =
+        table.partitions.iter().map(|p| (p.number, p.bsd.as_ref().map(|l| l.slices.iter().map(|s| s.letter).collect()).unwrap_or_default())).collect();
+    cpu::without_interrupts(|| *disk.table.lock() = Some(table));
+    register_once(&disk.name, &disk, None, None);
+    for (number, letters) in parts {
+        register_once(&format!("{}s{}", disk.name, number), &disk, Some(number), None);
+        for l in letters {
+            register_once(&format!("{}s{}{}", disk.name, number, char::from(b'a' + l)), &disk, Some(number), Some(l));
+        }
+    }
+}
+
+/// Starts the Linux glue, probes the disk drivers and registers the disks
+/// found with their partitions. Thread context, interrupts on.
+pub fn init() {
+    if let Err(e) = crate::glue::init() {
+        crate::kprintln!("block: Linux glue not started: {}", e);
+        return;
+    }
+    if sched::spawn("block-io", nudge_thread, 0, sched::BASEPRI_SYSTEM, sched::Policy::Timeshare).is_none() {
+        crate::kprintln!("block: no memory for the block-io thread");
+        return;
+    }
+    let controllers = glue::init();
+    let disks = cpu::without_interrupts(|| DISKS.lock().len());
+    crate::kprintln!("block: {} IDE channel(s) with drives, {} disk(s)", controllers, disks);
+}

@@ -1,0 +1,88 @@
+//! Block devices through the Linux glue (`linux-glue/src/block.c`): the
+//! seam's block section. Start-up runs the drivers' init and the partition
+//! scans; transfers are queued as Linux requests of whole sectors and come
+//! back through [`mach_block_done`]. The disks themselves, their partitions
+//! and their `Device` implementation live in `crate::device::block`.
+
+use core::ffi::{c_int, c_uint, c_ulong};
+
+use super::sys;
+
+/// Sectors one [`submit`] carries at most.
+pub const MAX_SECTORS: u64 = sys::GLUE_BLK_MAX_SECTORS as u64;
+
+/// `-EBUSY` from the glue: every request slot is in use.
+pub const EBUSY: i32 = -16;
+
+/// What the glue knows of a disk.
+#[derive(Clone, Copy, Debug)]
+pub struct DiskInfo {
+    pub sectors: u64,
+    pub sector_size: u32,
+    pub max_partitions: u32,
+    pub unit: u32,
+}
+
+/// The block half of the glue's device set-up: probes the drivers (IDE),
+/// then asks for every disk's partitions ([`mach_block_rescan`] comes back
+/// during the call). Thread context, with the glue started. Returns the
+/// number of Linux gendisks (disk controllers with drives).
+pub fn init() -> i32 {
+    // SAFETY: thread context, glue started (the caller's contract).
+    unsafe { sys::glue_blk_init() }
+}
+
+/// The size of block device (major, minor).
+pub fn disk_info(major: u32, minor: u32) -> Option<DiskInfo> {
+    let mut d = sys::glue_blk_disk { sectors: 0, sector_size: 0, max_partitions: 0, unit: 0 };
+    // SAFETY: `d` is a valid out-parameter.
+    let rc = unsafe { sys::glue_blk_disk_info(major, minor, &mut d) };
+    (rc == 0).then(|| DiskInfo {
+        sectors: u64::from(d.sectors as u32),
+        sector_size: d.sector_size,
+        max_partitions: d.max_partitions,
+        unit: d.unit,
+    })
+}
+
+/// Records partition `minor` of a disk for the driver's own range checks.
+pub fn set_partition(major: u32, minor: u32, start: u64, sectors: u64) -> bool {
+    let (Ok(start), Ok(sectors)) = (u32::try_from(start), u32::try_from(sectors)) else { return false };
+    // SAFETY: plain values.
+    unsafe { sys::glue_blk_set_partition(major, minor, c_ulong::from(start), c_ulong::from(sectors)) == 0 }
+}
+
+/// Queues a transfer of `count` sectors at `sector` of (major, minor)
+/// between the device and `buf`; [`mach_block_done`] reports with `cookie`.
+///
+/// # Errors
+/// The glue's negative errno ([`EBUSY`]: try again after a completion).
+///
+/// # Safety
+/// `buf` is valid for `count * 512` bytes (written for a read) and stays
+/// so, untouched by Rust, until the completion for `cookie` has come.
+pub unsafe fn submit(major: u32, minor: u32, write: bool, sector: u64, count: u64, buf: *mut u8, cookie: usize) -> Result<(), i32> {
+    let sector = c_ulong::try_from(sector).map_err(|_| -22)?;
+    if count == 0 || count > MAX_SECTORS {
+        return Err(-22);
+    }
+    // SAFETY: the caller's contract on `buf`; the rest are plain values.
+    let rc = unsafe { sys::glue_blk_submit(major, minor, c_int::from(write), sector, count as c_ulong, buf.cast(), cookie as c_ulong) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(rc)
+    }
+}
+
+/// `mach_block_done`: a submitted transfer finished (interrupts off).
+#[no_mangle]
+pub extern "C" fn mach_block_done(cookie: c_ulong, ok: c_int) {
+    crate::device::block::done(cookie as usize, ok != 0);
+}
+
+/// `mach_block_rescan`: read the partitions of disk (major, minor) again.
+#[no_mangle]
+pub extern "C" fn mach_block_rescan(major: c_uint, minor: c_uint) {
+    crate::device::block::rescan(major, minor);
+}

@@ -1,0 +1,345 @@
+/*
+ * block.c - the block-device bridge: what Linux 2.0 block drivers link
+ * against (register_blkdev, blk_dev[], the size tables, gendisk_head,
+ * resetup_one_dev, ...) and the seam the kernel drives them through.
+ *
+ * I/O: glue_blk_submit builds one struct request of whole sectors, its
+ * buffer_heads (at most a page each) pointing straight into the kernel's
+ * buffer, appends it to blk_dev[major].current_request and, as Linux 2.0's
+ * add_request does, calls the driver's request_fn if the queue was empty.
+ * The driver finishes it with end_request; linux/blk.h calls
+ * glue_blk_retired as the request retires, which reports to the kernel
+ * (mach_block_done) whether every buffer came back up to date.
+ *
+ * Start-up (glue_blk_init) is device_setup's block half: the drivers'
+ * init functions (ide_init), then for every gendisk its init and, per
+ * drive with a size, resetup_one_dev, which the kernel answers with its
+ * own partition scan (mach_block_rescan) through glue_blk_set_partition.
+ */
+#include <linux/kernel.h>
+#include <linux/sched.h>
+#include <linux/fs.h>
+#include <linux/errno.h>
+#include <linux/major.h>
+#include <linux/genhd.h>
+#include <linux/blkdev.h>
+#include <linux/blk.h>
+#include <linux/mm.h>
+#include <linux/string.h>
+#include <asm/system.h>
+#include <asm/bitops.h>
+#include "glue.h"
+
+struct blk_dev_struct blk_dev[MAX_BLKDEV];
+int *blk_size[MAX_BLKDEV];
+int *blksize_size[MAX_BLKDEV];
+int *hardsect_size[MAX_BLKDEV];
+int read_ahead[MAX_BLKDEV];
+struct sec_size *blk_sec[MAX_BLKDEV];
+struct wait_queue *wait_for_request;
+struct gendisk *gendisk_head;
+
+static struct {
+	const char *name;
+	struct file_operations *fops;
+} blkdevs[MAX_BLKDEV];
+
+/* Read-only flags, one bit per minor, per major (set_device_ro). */
+static unsigned long ro_bits[MAX_BLKDEV][256 / (8 * sizeof(unsigned long))];
+
+int register_blkdev(unsigned int major, const char *name, struct file_operations *fops)
+{
+	unsigned int i;
+
+	if (major == 0) {
+		for (i = MAX_BLKDEV - 1; i > 0; i--)
+			if (blkdevs[i].fops == NULL)
+				break;
+		if (i == 0)
+			return -EBUSY;
+		blkdevs[i].name = name;
+		blkdevs[i].fops = fops;
+		return i;
+	}
+	if (major >= MAX_BLKDEV)
+		return -EINVAL;
+	if (blkdevs[major].fops && blkdevs[major].fops != fops)
+		return -EBUSY;
+	blkdevs[major].name = name;
+	blkdevs[major].fops = fops;
+	return 0;
+}
+
+int unregister_blkdev(unsigned int major, const char *name)
+{
+	if (major >= MAX_BLKDEV || blkdevs[major].fops == NULL || strcmp(blkdevs[major].name, name))
+		return -EINVAL;
+	blkdevs[major].name = NULL;
+	blkdevs[major].fops = NULL;
+	return 0;
+}
+
+int is_read_only(kdev_t dev)
+{
+	return MAJOR(dev) < MAX_BLKDEV && test_bit(MINOR(dev), ro_bits[MAJOR(dev)]);
+}
+
+void set_device_ro(kdev_t dev, int flag)
+{
+	if (MAJOR(dev) >= MAX_BLKDEV)
+		return;
+	if (flag)
+		set_bit(MINOR(dev), ro_bits[MAJOR(dev)]);
+	else
+		clear_bit(MINOR(dev), ro_bits[MAJOR(dev)]);
+}
+
+/* No removable media and no buffer cache: nothing changes, nothing to flush. */
+int check_disk_change(kdev_t dev)
+{
+	(void)dev;
+	return 0;
+}
+
+void set_blocksize(kdev_t dev, int size)
+{
+	if (MAJOR(dev) < MAX_BLKDEV && blksize_size[MAJOR(dev)])
+		blksize_size[MAJOR(dev)][MINOR(dev)] = size;
+}
+
+void invalidate_buffers(kdev_t dev)
+{
+	(void)dev;
+}
+
+void invalidate_inodes(kdev_t dev)
+{
+	(void)dev;
+}
+
+void sync_dev(kdev_t dev)
+{
+	(void)dev;
+}
+
+int fsync_dev(kdev_t dev)
+{
+	(void)dev;
+	return 0;
+}
+
+int block_fsync(struct inode *inode, struct file *filp)
+{
+	(void)inode;
+	(void)filp;
+	return 0;
+}
+
+/* The kernel reads and writes through glue_blk_submit, never through files. */
+int block_read(struct inode *inode, struct file *filp, char *buf, int count)
+{
+	(void)inode;
+	(void)filp;
+	(void)buf;
+	(void)count;
+	return -EINVAL;
+}
+
+int block_write(struct inode *inode, struct file *filp, const char *buf, int count)
+{
+	(void)inode;
+	(void)filp;
+	(void)buf;
+	(void)count;
+	return -EINVAL;
+}
+
+void add_blkdev_randomness(int major)
+{
+	(void)major;
+}
+
+void unplug_device(void *data)
+{
+	(void)data;
+}
+
+/* ---- partitions: answered by the kernel's scanner ---------------------- */
+
+static struct gendisk *gendisk_of(unsigned int major)
+{
+	struct gendisk *gd;
+
+	for (gd = gendisk_head; gd; gd = gd->next)
+		if ((unsigned int)gd->major == major)
+			return gd;
+	return NULL;
+}
+
+void resetup_one_dev(struct gendisk *gd, int drive)
+{
+	unsigned int first = drive << gd->minor_shift;
+	int i;
+
+	if (drive < 0 || drive >= gd->nr_real)
+		return;
+	/* Forget the old partitions; the scan sets the new ones. */
+	for (i = 1; i < gd->max_p; i++) {
+		gd->part[first + i].start_sect = 0;
+		gd->part[first + i].nr_sects = 0;
+		if (gd->sizes)
+			gd->sizes[first + i] = 0;
+	}
+	if (gd->part[first].nr_sects > 0)
+		mach_block_rescan(gd->major, first);
+}
+
+int glue_blk_disk_info(unsigned int major, unsigned int minor, struct glue_blk_disk *info)
+{
+	struct gendisk *gd = gendisk_of(major);
+
+	if (gd == NULL || minor >= (unsigned int)(gd->max_nr << gd->minor_shift))
+		return -ENODEV;
+	info->sectors = (unsigned long)gd->part[minor].nr_sects;
+	info->sector_size = 512;
+	if (hardsect_size[major] && hardsect_size[major][minor])
+		info->sector_size = hardsect_size[major][minor];
+	info->max_partitions = gd->max_p - 1;
+	info->unit = minor >> gd->minor_shift;
+	return 0;
+}
+
+int glue_blk_set_partition(unsigned int major, unsigned int minor, unsigned long start, unsigned long sectors)
+{
+	struct gendisk *gd = gendisk_of(major);
+
+	if (gd == NULL || minor >= (unsigned int)(gd->max_nr << gd->minor_shift))
+		return -ENODEV;
+	gd->part[minor].start_sect = start;
+	gd->part[minor].nr_sects = sectors;
+	if (gd->sizes)
+		gd->sizes[minor] = sectors >> 1;
+	return 0;
+}
+
+/* ---- start-up ---------------------------------------------------------- */
+
+/* The disk drivers built in (linux/blk.h declares their init functions). */
+
+int glue_blk_init(void)
+{
+	struct gendisk *gd;
+	int n = 0, drive;
+
+	ide_init();
+	for (gd = gendisk_head; gd; gd = gd->next)
+		if (gd->init)
+			gd->init(gd);
+	for (gd = gendisk_head; gd; gd = gd->next) {
+		n++;
+		for (drive = 0; drive < gd->nr_real; drive++)
+			resetup_one_dev(gd, drive);
+	}
+	return n;
+}
+
+/* ---- requests ---------------------------------------------------------- */
+
+#define GLUE_BLK_SLOTS 32
+#define GLUE_BLK_BH_BYTES PAGE_SIZE
+#define GLUE_BLK_BHS (GLUE_BLK_MAX_SECTORS * 512 / GLUE_BLK_BH_BYTES)
+
+struct glue_blk_req {
+	struct request rq;	/* first: the driver's pointer is ours */
+	struct buffer_head bh[GLUE_BLK_BHS];
+	unsigned long cookie;
+	int busy;
+};
+
+static struct glue_blk_req slots[GLUE_BLK_SLOTS];
+
+int glue_blk_submit(unsigned int major, unsigned int minor, int write, unsigned long sector,
+		    unsigned long count, void *buf, unsigned long cookie)
+{
+	struct blk_dev_struct *dev;
+	struct glue_blk_req *r = NULL;
+	struct request *q;
+	unsigned long flags, off, n;
+	int i;
+
+	if (major >= MAX_BLKDEV || blk_dev[major].request_fn == NULL || minor > 255)
+		return -ENODEV;
+	if (count == 0 || count > GLUE_BLK_MAX_SECTORS || buf == NULL)
+		return -EINVAL;
+	if (write && is_read_only(MKDEV(major, minor)))
+		return -EROFS;
+	dev = &blk_dev[major];
+	save_flags(flags);
+	cli();
+	for (i = 0; i < GLUE_BLK_SLOTS; i++)
+		if (!slots[i].busy) {
+			r = &slots[i];
+			r->busy = 1;
+			break;
+		}
+	restore_flags(flags);
+	if (r == NULL)
+		return -EBUSY;
+
+	memset(r->bh, 0, sizeof(r->bh));
+	for (i = 0, off = 0; off < count * 512; i++, off += n) {
+		n = count * 512 - off;
+		if (n > GLUE_BLK_BH_BYTES)
+			n = GLUE_BLK_BH_BYTES;
+		r->bh[i].b_dev = r->bh[i].b_rdev = MKDEV(major, minor);
+		r->bh[i].b_blocknr = (sector + off / 512);
+		r->bh[i].b_size = n;
+		r->bh[i].b_data = (char *)buf + off;
+		r->bh[i].b_state = (1 << BH_Lock) | (1 << BH_Req) | (write ? 1 << BH_Dirty : 0);
+		r->bh[i].b_reqnext = off + n < count * 512 ? &r->bh[i + 1] : NULL;
+		r->bh[i].b_count = 1;
+	}
+	r->cookie = cookie;
+	r->rq.rq_status = RQ_ACTIVE;
+	r->rq.rq_dev = MKDEV(major, minor);
+	r->rq.cmd = write ? WRITE : READ;
+	r->rq.errors = 0;
+	r->rq.sector = sector;
+	r->rq.nr_sectors = count;
+	r->rq.current_nr_sectors = r->bh[0].b_size >> 9;
+	r->rq.buffer = r->bh[0].b_data;
+	r->rq.sem = NULL;
+	r->rq.bh = &r->bh[0];
+	r->rq.bhtail = &r->bh[i - 1];
+	r->rq.next = NULL;
+
+	save_flags(flags);
+	cli();
+	q = dev->current_request;
+	if (q == NULL) {
+		dev->current_request = &r->rq;
+		(dev->request_fn)();
+	} else {
+		while (q->next)
+			q = q->next;
+		q->next = &r->rq;
+	}
+	restore_flags(flags);
+	return 0;
+}
+
+/* linux/blk.h: a request has retired (interrupts off). */
+void glue_blk_retired(struct request *req)
+{
+	struct glue_blk_req *r = (struct glue_blk_req *)req;
+	unsigned int i;
+	int ok = 1;
+
+	if (r < &slots[0] || r >= &slots[GLUE_BLK_SLOTS] || !r->busy)
+		return;
+	for (i = 0; i < GLUE_BLK_BHS && r->bh[i].b_size; i++)
+		if (!buffer_uptodate(&r->bh[i]) || buffer_locked(&r->bh[i]))
+			ok = 0;
+	r->busy = 0;
+	mach_block_done(r->cookie, ok);
+}

@@ -1,0 +1,95 @@
+//! `demo`: what `cargo xtask run` shows: a user task that reads the IDE
+//! disk and exchanges packets through device ports. It opens `hd0`, prints
+//! its size and the first sector's boot signature, opens `eth0`, sends an
+//! ARP request for QEMU's gateway (10.0.2.2) with `device_write`, and waits
+//! for the reply through a BPF packet filter.
+//!
+//! Boot-script line: `/demo ${device-port} $(task-create) $(task-resume)`.
+#![no_std]
+#![no_main]
+
+use mach_user::mig::{device as ds, mach_port, rt, Mach};
+use mach_user::net;
+use mach_user::trap::{mach_msg_trap, mach_task_self};
+use mach_user::{entry, uprintln, Args};
+
+const D_READ: u32 = 1;
+const D_WRITE: u32 = 2;
+const DEV_GET_SIZE: u32 = 0;
+const NET_ADDRESS: u32 = ((b'n' as u32) << 16) + 2;
+const MAKE_SEND: u32 = 20;
+
+fn name(s: &str) -> [u8; 128] {
+    let mut n = [0u8; 128];
+    n[..s.len()].copy_from_slice(s.as_bytes());
+    n
+}
+
+fn main(args: &Args) -> i32 {
+    let Some(master) = args.number(1) else {
+        uprintln!("demo: give me ${{device-port}}");
+        return 1;
+    };
+    let mut m = Mach::new();
+    disk(&mut m, master);
+    network(&mut m, master);
+    0
+}
+
+fn disk(m: &mut Mach, master: u32) {
+    let hd = match ds::device_open(m, master, D_READ, &name("hd0")) {
+        Ok(r) => r.device,
+        Err(e) => {
+            uprintln!("demo: no hd0 ({})", e);
+            return;
+        }
+    };
+    if let Ok(s) = ds::device_get_status(m, hd, DEV_GET_SIZE, 2) {
+        uprintln!("demo: hd0 holds {} bytes in records of {}", s.status[0], s.status[1]);
+    }
+    match ds::device_read_inband(m, hd, 0, 0, 128) {
+        Ok(r) => uprintln!("demo: hd0 record 0 starts {:02x?}", &r.data[..16]),
+        Err(e) => uprintln!("demo: hd0 read failed ({})", e),
+    }
+}
+
+fn network(m: &mut Mach, master: u32) {
+    let eth = match ds::device_open(m, master, D_READ | D_WRITE, &name("eth0")) {
+        Ok(r) => r.device,
+        Err(e) => {
+            uprintln!("demo: no eth0 ({})", e);
+            return;
+        }
+    };
+    let mac = match ds::device_get_status(m, eth, NET_ADDRESS, 2) {
+        Ok(s) => net::mac_of_status(&s.status[..2]),
+        Err(_) => return,
+    };
+    uprintln!("demo: eth0 is {:02x?}", mac);
+    // SAFETY: no arguments.
+    let task = unsafe { mach_task_self() };
+    let Ok(rp) = mach_port::mach_port_allocate(m, task, 1).map(|r| r.name) else { return };
+    let filter = net::arp_reply_filter();
+    if ds::device_set_filter(m, eth, rt::PolyPort { name: rp, disposition: MAKE_SEND }, 100, &filter).is_err() {
+        uprintln!("demo: packet filter refused");
+        return;
+    }
+    let frame = net::arp_request(mac, [10, 0, 2, 15], [10, 0, 2, 2]);
+    if ds::device_write_inband(m, eth, 0, 0, &frame).is_err() {
+        uprintln!("demo: send failed");
+        return;
+    }
+    let mut b = [0u32; 128];
+    // SAFETY: a 512-byte buffer.
+    let r = unsafe { mach_msg_trap(b.as_mut_ptr().cast(), mach_user::message::MACH_RCV_MSG | mach_user::message::MACH_RCV_TIMEOUT, 0, 512, rp, 3000, 0) };
+    if r != 0 || b[5] != net::NET_RCV_MSG_ID {
+        uprintln!("demo: no ARP reply ({:#x})", r);
+        return;
+    }
+    // SAFETY: the 512 bytes of `b`, viewed as bytes.
+    let bytes: &[u8] = unsafe { core::slice::from_raw_parts(b.as_ptr().cast(), 512) };
+    // header (64 bytes from offset 28): the source MAC follows the destination.
+    uprintln!("demo: ARP reply from {:02x?} (10.0.2.2)", &bytes[34..40]);
+}
+
+entry!(main);

@@ -1,0 +1,187 @@
+//! `net_test`: an Ethernet interface through `device.defs` (argv[1], from
+//! `${device-port}`): opens `eth0`, checks `NET_ADDRESS` (QEMU's MAC
+//! 52:54:00:12:34:56, as the test gives it) and `NET_STATUS`, is refused
+//! invalid filters with D_INVALID_OPERATION, installs a BPF filter for ARP
+//! replies, sends an ARP request for 10.0.2.2 (QEMU's user-mode gateway)
+//! as a raw frame with `device_write`, and receives the reply as a
+//! `net_rcv_msg` (id 2999) on its own port, checking the gateway's MAC and
+//! IP address in it.
+//!
+//! Boot-script line: `/net_test ${device-port} $(task-create) $(task-resume)`.
+//! Last line: `user-test: net_test ok` or `user-test: net_test FAILED: <why>`.
+#![no_std]
+#![no_main]
+
+use mach_user::mig::{device as ds, mach_port, rt, Mach};
+use mach_user::trap::{mach_msg_trap, mach_task_self};
+use mach_user::net::insn;
+use mach_user::{entry, expect, uprintln, Args};
+
+const NAME: &str = "net_test";
+const D_READ: u32 = 1;
+const D_WRITE: u32 = 2;
+const D_INVALID_OPERATION: i32 = 2505;
+const MAKE_SEND: u32 = 20;
+const RIGHT_RECEIVE: u32 = 1;
+const NET_STATUS: u32 = ((b'n' as u32) << 16) + 1;
+const NET_ADDRESS: u32 = ((b'n' as u32) << 16) + 2;
+const NET_RCV_MSG_ID: u32 = 2999;
+const NETF_IN: u16 = 1;
+const NETF_BPF: u16 = 1 << 10;
+const MACH_RCV_TIMED_OUT: i32 = 0x1000_4003;
+
+const OUR_MAC: [u8; 6] = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56];
+const OUR_IP: [u8; 4] = [10, 0, 2, 15];
+const GATEWAY_IP: [u8; 4] = [10, 0, 2, 2];
+/// QEMU's user-mode network answers for its gateway with 52:55 + the IP.
+const GATEWAY_MAC: [u8; 6] = [0x52, 0x55, 10, 0, 2, 2];
+
+fn main(args: &Args) -> i32 {
+    mach_user::set_test_name(NAME);
+    match run(args) {
+        Ok(()) => uprintln!("user-test: {} ok", NAME),
+        Err(why) => uprintln!("user-test: {} FAILED: {}", NAME, why),
+    }
+    0
+}
+
+fn name(s: &str) -> [u8; 128] {
+    let mut n = [0u8; 128];
+    n[..s.len()].copy_from_slice(s.as_bytes());
+    n
+}
+
+fn arp_reply_filter() -> [u16; 28] {
+    mach_user::net::arp_reply_filter()
+}
+
+fn arp_request() -> [u8; 42] {
+    mach_user::net::arp_request(OUR_MAC, OUR_IP, GATEWAY_IP)
+}
+
+fn rd32(b: &[u8], off: usize) -> u32 {
+    u32::from_le_bytes([b[off], b[off + 1], b[off + 2], b[off + 3]])
+}
+
+fn run(args: &Args) -> Result<(), &'static str> {
+    let master = args.number(1).ok_or("argv[1] is not the device master port")?;
+    let mut m = Mach::new();
+    // SAFETY: no arguments.
+    let task = unsafe { mach_task_self() };
+    let eth = ds::device_open(&mut m, master, D_READ | D_WRITE, &name("eth0")).map(|r| r.device).map_err(|_| "open eth0")?;
+
+    let a = ds::device_get_status(&mut m, eth, NET_ADDRESS, 2).map_err(|_| "get NET_ADDRESS")?;
+    uprintln!("{}: NET_ADDRESS {:#010x} {:#010x}", NAME, a.status[0], a.status[1]);
+    expect(a.status_cnt == 2 && a.status[0] == 0x5254_0012 && a.status[1] == 0x3456_0000, "NET_ADDRESS is not QEMU's 52:54:00:12:34:56")?;
+    let s = ds::device_get_status(&mut m, eth, NET_STATUS, 7).map_err(|_| "get NET_STATUS")?;
+    expect(s.status_cnt == 7, "NET_STATUS count")?;
+    expect(s.status[0] == 14 && s.status[1] == 1514 && s.status[2] == 1 && s.status[3] == 14 && s.status[4] == 6, "NET_STATUS: not Ethernet")?;
+    expect(s.status[5] & 1 != 0, "NET_STATUS: interface not up")?;
+
+    let rp = mach_port::mach_port_allocate(&mut m, task, RIGHT_RECEIVE).map(|r| r.name).map_err(|_| "allocate receive port")?;
+    let port = rt::PolyPort { name: rp, disposition: MAKE_SEND };
+    // Invalid filters: an unknown language, a BPF jump past the end, no direction.
+    let bad_type = [NETF_IN | (5 << 10), 0];
+    expect(ds::device_set_filter(&mut m, eth, port, 0, &bad_type).err() == Some(D_INVALID_OPERATION), "a filter of unknown type was accepted")?;
+    let mut bad_jump = [0u16; 12];
+    bad_jump[..4].copy_from_slice(&insn(NETF_IN | NETF_BPF, 0, 0, 0));
+    bad_jump[4..8].copy_from_slice(&insn(0x15, 0, 9, 1));
+    bad_jump[8..12].copy_from_slice(&insn(0x06, 0, 0, 0));
+    expect(ds::device_set_filter(&mut m, eth, port, 0, &bad_jump).err() == Some(D_INVALID_OPERATION), "a BPF jump out of range was accepted")?;
+    expect(ds::device_set_filter(&mut m, eth, port, 0, &[0]).err() == Some(D_INVALID_OPERATION), "a filter without direction was accepted")?;
+    uprintln!("{}: invalid filters refused", NAME);
+
+    ds::device_set_filter(&mut m, eth, port, 0, &arp_reply_filter()).map_err(|_| "set the ARP filter")?;
+
+    let frame = arp_request();
+    let mut buf = rt::MsgBuf::<4300>::new();
+    for attempt in 0..4 {
+        let w = ds::device_write(&mut m, eth, 0, 0, rt::Ool { addr: frame.as_ptr() as u32, count: frame.len() as u32, dealloc: false });
+        expect(w.map(|r| r.bytes_written) == Ok(frame.len() as u32), "device_write of the ARP request")?;
+        // SAFETY: a 4300-byte buffer.
+        let r = unsafe { mach_msg_trap(buf.0.as_mut_ptr().cast(), mach_user::message::MACH_RCV_MSG | mach_user::message::MACH_RCV_TIMEOUT, 0, 4300, rp, 1000, 0) };
+        if r == MACH_RCV_TIMED_OUT {
+            uprintln!("{}: no reply yet (attempt {})", NAME, attempt + 1);
+            continue;
+        }
+        expect(r == 0, "receiving on the filter port failed")?;
+        let gw = check_reply(&buf.0)?;
+        uprintln!("{}: ARP reply: 10.0.2.2 is at {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", NAME, gw[0], gw[1], gw[2], gw[3], gw[4], gw[5]);
+        return bursts(&mut m, task, eth, rp, &frame);
+    }
+    Err("no ARP reply came")
+}
+
+/// Receives every ARP reply queued on `rp` (waiting up to `ms` for each).
+fn drain(rp: u32, ms: u32) -> Result<u32, &'static str> {
+    let mut buf = rt::MsgBuf::<4300>::new();
+    let mut n = 0;
+    loop {
+        // SAFETY: a 4300-byte buffer.
+        let r = unsafe { mach_msg_trap(buf.0.as_mut_ptr().cast(), mach_user::message::MACH_RCV_MSG | mach_user::message::MACH_RCV_TIMEOUT, 0, 4300, rp, ms, 0) };
+        if r == MACH_RCV_TIMED_OUT {
+            return Ok(n);
+        }
+        expect(r == 0, "receiving on the filter port failed")?;
+        check_reply(&buf.0)?;
+        n += 1;
+    }
+}
+
+/// Back-to-back sends lose nothing on the way out (5 requests, 5 replies);
+/// a receiver that does not keep up gets what its port queue holds (the
+/// default limit, 5) and the kernel drops the rest.
+fn bursts(m: &mut Mach, task: u32, eth: u32, rp: u32, frame: &[u8; 42]) -> Result<(), &'static str> {
+    let send = |m: &mut Mach| {
+        let w = ds::device_write(m, eth, 0, 0, rt::Ool { addr: frame.as_ptr() as u32, count: frame.len() as u32, dealloc: false });
+        expect(w.map(|r| r.bytes_written) == Ok(frame.len() as u32), "device_write in a burst")
+    };
+    drain(rp, 300)?;
+    for _ in 0..5 {
+        send(m)?;
+    }
+    let got = drain(rp, 500)?;
+    uprintln!("{}: burst of 5 requests, {} replies", NAME, got);
+    expect(got == 5, "a burst of 5 requests did not get 5 replies")?;
+
+    let idle = mach_port::mach_port_allocate(m, task, RIGHT_RECEIVE).map(|r| r.name).map_err(|_| "allocate idle port")?;
+    for _ in 0..8 {
+        send(m)?;
+    }
+    // Let every reply arrive while nobody receives.
+    let mut buf = rt::MsgBuf::<64>::new();
+    // SAFETY: a 64-byte buffer; nothing is ever sent to `idle`.
+    unsafe { mach_msg_trap(buf.0.as_mut_ptr().cast(), mach_user::message::MACH_RCV_MSG | mach_user::message::MACH_RCV_TIMEOUT, 0, 64, idle, 500, 0) };
+    let got = drain(rp, 300)?;
+    uprintln!("{}: burst of 8 requests to a slow receiver, {} replies queued", NAME, got);
+    expect(got == 5, "a slow receiver's queue did not hold exactly its limit (5)")?;
+    Ok(())
+}
+
+/// A `net_rcv_msg` holding the gateway's ARP reply to us; returns the
+/// gateway's MAC from it.
+fn check_reply(b: &[u8]) -> Result<[u8; 6], &'static str> {
+    let size = rd32(b, 4) as usize;
+    expect(rd32(b, 20) == NET_RCV_MSG_ID, "message id is not NET_RCV_MSG_ID")?;
+    // header_type: BYTE x 64, inline.
+    expect(rd32(b, 24) == 9 | 8 << 8 | 64 << 16 | 1 << 28, "header_type descriptor")?;
+    let header = &b[28..92];
+    let ptype = rd32(b, 92);
+    let count = ((ptype >> 16) & 0xfff) as usize;
+    expect(ptype & 0xffff == (9 | 8 << 8) && count >= 4 + 28, "packet_type descriptor")?;
+    expect(size >= 96 + count, "message size")?;
+    let packet = &b[96..96 + count];
+    let payload = &packet[4..];
+    expect(u16::from_le_bytes([packet[0], packet[1]]) as usize == count, "packet_header length")?;
+    expect(packet[2..4] == [0x08, 0x06], "packet_header type is not ARP")?;
+    expect(header[0..6] == OUR_MAC, "reply not addressed to us")?;
+    expect(header[6..12] == GATEWAY_MAC, "reply not from the gateway's MAC")?;
+    expect(payload[6..8] == [0, 2], "not an ARP reply")?;
+    expect(payload[8..14] == GATEWAY_MAC && payload[14..18] == GATEWAY_IP, "wrong sender MAC/IP in the reply")?;
+    expect(payload[18..24] == OUR_MAC && payload[24..28] == OUR_IP, "wrong target MAC/IP in the reply")?;
+    let mut mac = [0u8; 6];
+    mac.copy_from_slice(&payload[8..14]);
+    Ok(mac)
+}
+
+entry!(main);
