@@ -172,34 +172,6 @@ pub fn done(cookie: usize, ok: bool) {
     op.state.store(if ok { CHUNK_DONE } else { FAILED }, Ordering::Release);
     sched::thread_wakeup(cookie);
     super::io_done();
-    NUDGES.store(NUDGE_TICKS, Ordering::Release);
-    sched::thread_wakeup(nudge_event());
-}
-
-/// Ticks the `block-io` thread goes on calling `io_done` after a completion.
-const NUDGE_TICKS: u64 = 3;
-static NUDGES: AtomicU64 = AtomicU64::new(0);
-
-fn nudge_event() -> usize {
-    &NUDGES as *const AtomicU64 as usize
-}
-
-/// Calls `io_done` again for a few ticks after each completion, so a read
-/// whose completion raced with its deferral is retried even if the device
-/// has no further news.
-extern "C" fn nudge_thread(_: usize) {
-    loop {
-        let left = NUDGES.load(Ordering::Acquire);
-        if left > 0 {
-            NUDGES.store(left - 1, Ordering::Release);
-            super::io_done();
-        }
-        sched::assert_wait(nudge_event(), if NUDGES.load(Ordering::Acquire) > 0 { Some(1) } else { None });
-        if NUDGES.load(Ordering::Acquire) == NUDGE_TICKS {
-            sched::thread_wakeup(nudge_event());
-        }
-        sched::thread_block();
-    }
 }
 
 /// A whole drive.
@@ -431,10 +403,6 @@ pub fn rescan(major: u32, minor: u32) {
 pub fn init() {
     if let Err(e) = crate::glue::init() {
         crate::kprintln!("block: Linux glue not started: {}", e);
-        return;
-    }
-    if sched::spawn("block-io", nudge_thread, 0, sched::BASEPRI_SYSTEM, sched::Policy::Timeshare).is_none() {
-        crate::kprintln!("block: no memory for the block-io thread");
         return;
     }
     let controllers = glue::init();

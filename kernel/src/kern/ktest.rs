@@ -379,6 +379,22 @@ extern "C" fn spinner(i: usize) {
     }
 }
 
+static WAITER_DONE: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+extern "C" fn asserted_spinner(_: usize) {
+    use core::sync::atomic::Ordering::Relaxed;
+    // Asserts a wait nobody will ever wake, then computes for longer than a
+    // quantum among the spinners: the clock preempts it, and it must come
+    // back to finish (a preempted thread is not blocked until `thread_block`).
+    sched::assert_wait(&WAITER_DONE as *const _ as usize, None);
+    let start = sched::stats().2;
+    while sched::stats().2 < start + 30 {
+        core::hint::spin_loop();
+    }
+    sched::clear_wait(sched::current(), sched::WaitResult::Awakened);
+    WAITER_DONE.store(true, Relaxed);
+}
+
 fn test_preempt() -> Result<(), String> {
     use core::sync::atomic::Ordering::Relaxed;
     sched::spawn("spin0", spinner, 0, sched::BASEPRI_USER, Policy::Timeshare).ok_or("spawn")?;
@@ -389,10 +405,18 @@ fn test_preempt() -> Result<(), String> {
     let (a, b) = (SPIN[0].load(Relaxed), SPIN[1].load(Relaxed));
     sched::sleep_ticks(40);
     let (a2, b2) = (SPIN[0].load(Relaxed), SPIN[1].load(Relaxed));
+    sched::spawn("asserted", asserted_spinner, 0, sched::BASEPRI_USER, Policy::Timeshare).ok_or("spawn")?;
+    for _ in 0..40 {
+        if WAITER_DONE.load(Relaxed) {
+            break;
+        }
+        sched::sleep_ticks(5);
+    }
     STOP.store(true, Relaxed);
     sched::sleep_ticks(10);
     crate::kprintln!("preempt: spinner counts {} / {} then {} / {}", a, b, a2, b2);
     check(a > 0 && b > 0 && a2 > a && b2 > b, || "a spinner never got the CPU back".into())?;
+    check(WAITER_DONE.load(Relaxed), || "a thread preempted between assert_wait and thread_block never ran again".into())?;
     let (after, _, _) = sched::stats();
     check(after == before - 2, || format!("spinners not reclaimed: {} threads before, {} after", before, after))
 }

@@ -71,7 +71,13 @@ pub struct Thread {
     saved_esp: u32,
     /// Page directory to load when this thread runs.
     pub page_dir: u32,
+    /// A wait is asserted (see [`assert_wait`]).
     waiting: bool,
+    /// The thread gave up the CPU in [`thread_block`] for that wait. Until
+    /// then it stays runnable: preempted between `assert_wait` and
+    /// `thread_block`, it goes back to its run queue and gets to finish
+    /// what it checks before blocking, whether or not the event comes.
+    blocked: bool,
     wait_event: usize,
     wait_result: WaitResult,
     deadline: u64,
@@ -94,7 +100,7 @@ pub struct Thread {
 
 impl Thread {
     fn runnable(&self) -> bool {
-        !self.waiting && (self.suspend_count == 0 || self.halt_requested) && !self.halted
+        !(self.waiting && self.blocked) && (self.suspend_count == 0 || self.halt_requested) && !self.halted
     }
 
     /// Top of the kernel stack (virtual), if it has its own.
@@ -202,6 +208,7 @@ impl Sched {
         }
         let event = t.wait_event;
         t.waiting = false;
+        t.blocked = false;
         t.wait_result = result;
         if t.deadline != 0 {
             t.deadline = 0;
@@ -314,6 +321,7 @@ pub fn init() {
         saved_esp: 0,
         page_dir: pmap::kernel_page_dir(),
         waiting: false,
+        blocked: false,
         wait_event: 0,
         wait_result: WaitResult::NotWaiting,
         deadline: 0,
@@ -388,6 +396,7 @@ pub fn add_thread(name: &'static str, task: Option<u32>, kstack: u32, esp: u32, 
             saved_esp: esp,
             page_dir,
             waiting: false,
+            blocked: false,
             wait_event: 0,
             wait_result: WaitResult::NotWaiting,
             deadline: 0,
@@ -470,6 +479,7 @@ pub fn thread_block() -> WaitResult {
             if !t.waiting {
                 return false;
             }
+            t.blocked = true;
             s.need_resched = true;
             true
         });
