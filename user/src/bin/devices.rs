@@ -13,18 +13,10 @@
 use mach_user::mig::{device as ds, mach_port, rt, Mach};
 use mach_user::trap::mach_task_self;
 use mach_user::{entry, expect, uprintln, Args};
+use mach_user::abi::{B115200, B9600, D_INVALID_OPERATION, D_NOWAIT, D_NO_SUCH_DEVICE, D_READ, D_WOULD_BLOCK, D_WRITE, TTY_STATUS};
+use mach_user::message::MACH_MSG_TYPE_MAKE_SEND;
 
 const NAME: &str = "devices";
-const D_READ: u32 = 1;
-const D_WRITE: u32 = 2;
-const D_NOWAIT: u32 = 8;
-const D_WOULD_BLOCK: i32 = 2501;
-const D_NO_SUCH_DEVICE: i32 = 2502;
-const D_INVALID_OPERATION: i32 = 2505;
-const TTY_STATUS: u32 = ((b't' as u32) << 16) + 1;
-const B9600: u32 = 13;
-const B115200: u32 = 17;
-const MAKE_SEND: u32 = 20;
 
 fn main(args: &Args) -> i32 {
     mach_user::set_test_name(NAME);
@@ -75,7 +67,7 @@ fn run(args: &Args) -> Result<(), &'static str> {
     expect(ds::device_get_status(&mut m, c1, TTY_STATUS, 4).map(|s| s.status[1]) == Ok(B9600), "TTY_STATUS not kept")?;
     ds::device_set_status(&mut m, c1, TTY_STATUS, &[B115200, B115200, 0, 0]).map_err(|_| "restore TTY_STATUS")?;
     expect(ds::device_get_status(&mut m, c1, 12345, 4).err() == Some(D_INVALID_OPERATION), "unknown flavor")?;
-    expect(ds::device_set_filter(&mut m, c1, rt::PolyPort { name: 0, disposition: MAKE_SEND }, 0, &[0]).err() == Some(D_INVALID_OPERATION), "set_filter on a tty")?;
+    expect(ds::device_set_filter(&mut m, c1, rt::PolyPort { name: 0, disposition: MACH_MSG_TYPE_MAKE_SEND }, 0, &[0]).err() == Some(D_INVALID_OPERATION), "set_filter on a tty")?;
     // What the host typed arrives: "ping\n" for this read, the rest later.
     let mut got = [0u8; 16];
     let mut n = 0;
@@ -108,7 +100,9 @@ fn run(args: &Args) -> Result<(), &'static str> {
 /// What the replies of the asynchronous requests said.
 #[derive(Default)]
 struct Replies {
-    read: Option<([u8; 128], usize)>,
+    /// The data of every read reply, in order.
+    read: ([u8; 32], usize),
+    reads: u32,
     written: Option<u32>,
 }
 
@@ -127,9 +121,9 @@ impl mach_user::mig::device_reply::DeviceReplyServer for Replies {
         Ok(())
     }
     fn device_read_reply_inband(&mut self, r: mach_user::mig::device_reply::DeviceReadReplyInbandRequest<'_>) -> Result<(), i32> {
-        let mut data = [0u8; 128];
-        let n = r.data.copy_to(&mut data);
-        self.read = Some((data, n));
+        let (data, len) = &mut self.read;
+        *len += r.data.copy_to(&mut data[*len..]);
+        self.reads += 1;
         Ok(())
     }
 }
@@ -146,21 +140,23 @@ fn asynchronous(m: &mut Mach, task: u32, c1: u32) -> Result<(), &'static str> {
     let mut replies = Replies::default();
     let mut buf = rt::MsgBuf::<256>::new();
     let mut out = rt::MsgBuf::<256>::new();
-    for _ in 0..2 {
+    // The write's reply and the input: one read reply, or two when the host's
+    // bytes arrived in pieces (a tty read answers with what has come).
+    while replies.written.is_none() || (replies.read.1 < 9 && replies.reads < 2) {
         // SAFETY: a 256-byte buffer.
         let r = unsafe { mach_msg_trap(buf.0.as_mut_ptr().cast(), mach_user::message::MACH_RCV_MSG | mach_user::message::MACH_RCV_TIMEOUT, 0, 256, rp, 3000, 0) };
         expect(r == 0, "an asynchronous reply did not come")?;
         let o = device_reply::device_reply_server(&mut replies, &buf.0, &mut out.0);
         expect(o.known && o.ret_code == 0, "a reply did not decode")?;
     }
-    let (data, n) = replies.read.ok_or("no read reply")?;
+    let (data, n) = replies.read;
     uprintln!("{}: async read {:?}, write {:?}", NAME, core::str::from_utf8(&data[..n]).unwrap_or("?"), replies.written);
     expect(&data[..n] == b"async-in\n", "async read data")?;
     expect(replies.written == Some(6), "async write reply")?;
-    // The second read still waits: no third reply.
+    // No read answers without input: no further reply.
     // SAFETY: as above.
     let r = unsafe { mach_msg_trap(buf.0.as_mut_ptr().cast(), mach_user::message::MACH_RCV_MSG | mach_user::message::MACH_RCV_TIMEOUT, 0, 256, rp, 100, 0) };
-    expect(r == 0x1000_4003, "the second read answered without input")?;
+    expect(r == mach_user::message::MACH_RCV_TIMED_OUT, "a read answered without input")?;
     // Nothing to read now: D_NOWAIT answers at once.
     expect(ds::device_read_inband(m, c1, D_NOWAIT, 0, 16).err() == Some(D_WOULD_BLOCK), "D_NOWAIT read did not answer D_WOULD_BLOCK")?;
     uprintln!("{}: asynchronous requests ok", NAME);
