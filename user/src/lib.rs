@@ -4,6 +4,8 @@
 //! - [`trap`]: every Mach trap as an `extern "C"` function, each a real stub
 //!   (`mov $-N, %eax; lcall $0x7, $0x0; ret`), so the kernel finds the trap's
 //!   arguments at the user `%esp + 4`, above the stub's return address.
+//! - [`abi`]: return codes, port rights, notification ids, device, VM and
+//!   exception numbers, written out from GNU Mach's headers.
 //! - [`message`]: the message header, type descriptors, options, dispositions and
 //!   return codes of `mach/message.h`.
 //! - [`print`]: [`uprint!`]/[`uprintln!`], formatted output through `mach_print`.
@@ -30,6 +32,7 @@
 
 extern crate alloc;
 
+pub mod abi;
 pub mod args;
 pub mod message;
 pub mod mig;

@@ -49,7 +49,7 @@ fn main(args: &Args) -> i32 {
     let port = mach_port::mach_port_allocate(&mut m, task, 1).map(|r| r.name).unwrap_or(0);
 
     measure("mach_msg_self", RUNS, || {
-        let mut b = [MACH_MSG_TYPE_MAKE_SEND_U32, 24, port, 0, 0, 1, 0, 0];
+        let mut b = [MACH_MSG_TYPE_MAKE_SEND, 24, port, 0, 0, 1, 0, 0];
         // SAFETY: a 32-byte buffer.
         unsafe { mach_msg_trap(b.as_mut_ptr().cast(), MACH_SEND_MSG | MACH_RCV_MSG, 24, 32, port, 0, 0) };
     });
@@ -91,7 +91,7 @@ fn main(args: &Args) -> i32 {
         unsafe { core::ptr::write_bytes(src as *mut u8, 0x5A, 1 << 20) };
         measure("ool_1mib_self", 20, || {
             let mut b = [0u32; 16];
-            b[..10].copy_from_slice(&[MACH_MSG_TYPE_MAKE_SEND_U32 | 0x8000_0000, 40, port, 0, 0, 9, 1 << 29, 9 | (8 << 16), 1 << 20, src]);
+            b[..10].copy_from_slice(&[MACH_MSG_TYPE_MAKE_SEND | 0x8000_0000, 40, port, 0, 0, 9, 1 << 29, 9 | (8 << 16), 1 << 20, src]);
             // SAFETY: a 64-byte buffer; the message refers to our own 1 MiB.
             unsafe { mach_msg_trap(b.as_mut_ptr().cast(), MACH_SEND_MSG | MACH_RCV_MSG, 40, 64, port, 0, 0) };
             let _ = mach::vm_deallocate(&mut m, task, b[9], 1 << 20);
@@ -120,6 +120,5 @@ fn main(args: &Args) -> i32 {
     0
 }
 
-const MACH_MSG_TYPE_MAKE_SEND_U32: u32 = 20;
 
 entry!(main);

@@ -9,9 +9,9 @@
 use mach_user::mig::{gnumach, mach, Mach};
 use mach_user::trap::{mach_host_self, mach_task_self};
 use mach_user::{entry, expect, uprintln, Args};
+use mach_user::abi::KERN_INVALID_HOST;
 
 const NAME: &str = "contig";
-const KERN_INVALID_HOST: i32 = 22;
 
 fn main(args: &Args) -> i32 {
     mach_user::set_test_name(NAME);

@@ -11,11 +11,10 @@
 use mach_user::mig::{mach, rt, Mach};
 use mach_user::trap::mach_task_self;
 use mach_user::{entry, expect, uprintln, Args};
+use mach_user::abi::{KERN_INVALID_ADDRESS, VM_INHERIT_NONE};
 
 const NAME: &str = "cow";
 const PAGE: u32 = 4096;
-const KERN_INVALID_ADDRESS: i32 = 1;
-const VM_INHERIT_NONE: u32 = 2;
 
 fn main(_args: &Args) -> i32 {
     mach_user::set_test_name(NAME);

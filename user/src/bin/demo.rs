@@ -12,12 +12,9 @@ use mach_user::mig::{device as ds, mach_port, rt, Mach};
 use mach_user::net;
 use mach_user::trap::{mach_msg_trap, mach_task_self};
 use mach_user::{entry, uprintln, Args};
+use mach_user::abi::{DEV_GET_SIZE, D_READ, D_WRITE, NET_ADDRESS};
+use mach_user::message::MACH_MSG_TYPE_MAKE_SEND;
 
-const D_READ: u32 = 1;
-const D_WRITE: u32 = 2;
-const DEV_GET_SIZE: u32 = 0;
-const NET_ADDRESS: u32 = ((b'n' as u32) << 16) + 2;
-const MAKE_SEND: u32 = 20;
 
 fn name(s: &str) -> [u8; 128] {
     let mut n = [0u8; 128];
@@ -70,7 +67,7 @@ fn network(m: &mut Mach, master: u32) {
     let task = unsafe { mach_task_self() };
     let Ok(rp) = mach_port::mach_port_allocate(m, task, 1).map(|r| r.name) else { return };
     let filter = net::arp_reply_filter();
-    if ds::device_set_filter(m, eth, rt::PolyPort { name: rp, disposition: MAKE_SEND }, 100, &filter).is_err() {
+    if ds::device_set_filter(m, eth, rt::PolyPort { name: rp, disposition: MACH_MSG_TYPE_MAKE_SEND }, 100, &filter).is_err() {
         uprintln!("demo: packet filter refused");
         return;
     }

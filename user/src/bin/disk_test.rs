@@ -24,20 +24,14 @@
 use mach_user::mig::{device as ds, mach, rt, Mach};
 use mach_user::trap::mach_task_self;
 use mach_user::{entry, expect, uprintln, Args};
+use mach_user::abi::{DEV_GET_RECORDS, DEV_GET_SIZE, D_INVALID_RECNUM, D_IO_ERROR, D_NO_SUCH_DEVICE, D_READ, D_WRITE};
 
 const NAME: &str = "disk_test";
-const D_READ: u32 = 1;
-const D_WRITE: u32 = 2;
-const D_INVALID_RECNUM: i32 = 2506;
-const D_NO_SUCH_DEVICE: i32 = 2502;
-const D_IO_ERROR: i32 = 2500;
 /// The sector the `ioerror` run cannot read (record 60 of s2).
 const IOERROR_LBA: u32 = 10300;
 /// The sectors of the `lba48` run's disk (200 GiB) and the sector it reads.
 const LBA48_SECTORS: u32 = 200 * 1024 * 1024 * 2;
 const LBA48_LBA: u32 = 0x1000_0000 + 5;
-const DEV_GET_SIZE: u32 = 0;
-const DEV_GET_RECORDS: u32 = 1;
 
 const SECTORS: u32 = 32768;
 const S1: (u32, u32) = (2048, 8192);

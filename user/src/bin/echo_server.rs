@@ -11,10 +11,10 @@ use mach_user::message::*;
 use mach_user::mig::{echo_server as es, mach_port, rt, Mach};
 use mach_user::trap::{mach_msg_trap, mach_task_self};
 use mach_user::{entry, uprintln, Args};
+use mach_user::abi::MACH_PORT_RIGHT_RECEIVE;
 
 /// The name the client asks for.
 const SERVICE: u32 = 100;
-const RIGHT_RECEIVE: u32 = 1;
 
 struct Echo;
 
@@ -39,7 +39,7 @@ fn main(_args: &Args) -> i32 {
     let mut m = Mach::new();
     // SAFETY: no arguments.
     let task = unsafe { mach_task_self() };
-    if mach_port::mach_port_allocate_name(&mut m, task, RIGHT_RECEIVE, SERVICE).is_err() {
+    if mach_port::mach_port_allocate_name(&mut m, task, MACH_PORT_RIGHT_RECEIVE, SERVICE).is_err() {
         uprintln!("echo_server: cannot allocate name {}", SERVICE);
         return 1;
     }

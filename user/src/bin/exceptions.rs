@@ -16,13 +16,9 @@ use mach_user::message::*;
 use mach_user::mig::{exc_server as es, mach, mach_port, rt, Mach};
 use mach_user::trap::{mach_msg_trap, mach_task_self};
 use mach_user::{entry, expect, uprintln, Args};
+use mach_user::abi::{EXC_BAD_ACCESS, KERN_FAILURE, KERN_PROTECTION_FAILURE, TASK_EXCEPTION_PORT};
 
 const NAME: &str = "exceptions";
-const EXC_BAD_ACCESS: u32 = 1;
-const KERN_PROTECTION_FAILURE: u32 = 2;
-const KERN_FAILURE: i32 = 5;
-const TASK_EXCEPTION_PORT: u32 = 3;
-const MAKE_SEND: u32 = 20;
 const BAD: u32 = 0xC000_1000;
 const FIXED: u32 = 0x600D;
 
@@ -38,7 +34,7 @@ impl es::ExcServer for Handler {
         if req.exception != EXC_BAD_ACCESS {
             return Err(KERN_FAILURE);
         }
-        if req.code != KERN_PROTECTION_FAILURE || req.subcode != BAD {
+        if req.code != KERN_PROTECTION_FAILURE as u32 || req.subcode != BAD {
             return Err(KERN_FAILURE);
         }
         let st = mach::thread_get_state(&mut self.m, req.thread, 1, 17).map_err(|_| KERN_FAILURE)?;
@@ -89,7 +85,7 @@ fn run() -> Result<(), &'static str> {
     // SAFETY: no arguments.
     let task = unsafe { mach_task_self() };
     let e = mach_port::mach_port_allocate(&mut m, task, 1).map(|r| r.name).map_err(|_| "allocate")?;
-    mach_port::mach_port_insert_right(&mut m, task, e, rt::PolyPort { name: e, disposition: MAKE_SEND }).map_err(|_| "insert")?;
+    mach_port::mach_port_insert_right(&mut m, task, e, rt::PolyPort { name: e, disposition: MACH_MSG_TYPE_MAKE_SEND }).map_err(|_| "insert")?;
     EXC_PORT.store(e, Ordering::SeqCst);
     mach::task_set_special_port(&mut m, task, TASK_EXCEPTION_PORT, e).map_err(|_| "task_set_special_port")?;
     let got = mach::task_get_special_port(&mut m, task, TASK_EXCEPTION_PORT).map_err(|_| "task_get_special_port")?.special_port;

@@ -14,23 +14,10 @@
 use mach_user::message::*;
 use mach_user::trap::{mach_msg_trap, mach_print, mach_reply_port, mach_task_self, syscall_vm_allocate};
 use mach_user::{entry, uprintln, Args};
+use mach_user::abi::{KERN_INVALID_ADDRESS, MIG_BAD_ARGUMENTS};
 
 const NAME: &str = "hostile";
 const KERNEL: u32 = 0xC010_0000;
-const SEND_INVALID_DATA: u32 = 0x1000_0002;
-const SEND_INVALID_DEST: u32 = 0x1000_0003;
-const SEND_MSG_TOO_SMALL: u32 = 0x1000_0008;
-const SEND_INVALID_REPLY: u32 = 0x1000_0009;
-const SEND_INVALID_RIGHT: u32 = 0x1000_000a;
-const SEND_INVALID_MEMORY: u32 = 0x1000_000c;
-const SEND_INVALID_HEADER: u32 = 0x1000_0010;
-const RCV_INVALID_NAME: u32 = 0x1000_4002;
-const RCV_INVALID_DATA: u32 = 0x1000_4008;
-const MIG_BAD_ARGUMENTS: u32 = -304i32 as u32;
-const COPY_SEND: u32 = 19;
-const MAKE_SEND: u32 = 20;
-const MAKE_SEND_ONCE: u32 = 21;
-const COMPLEX: u32 = 0x8000_0000;
 
 fn main(_args: &Args) -> i32 {
     mach_user::set_test_name(NAME);
@@ -48,12 +35,12 @@ fn main(_args: &Args) -> i32 {
     0
 }
 
-fn msg(buf: *mut u32, option: i32, send: u32, rcv: u32, name: u32) -> u32 {
+fn msg(buf: *mut u32, option: i32, send: u32, rcv: u32, name: u32) -> i32 {
     // SAFETY: deliberately hostile pointers are the point; the kernel checks them.
-    unsafe { mach_msg_trap(buf.cast(), option, send, rcv, name, 0, 0) as u32 }
+    unsafe { mach_msg_trap(buf.cast(), option, send, rcv, name, 0, 0) }
 }
 
-fn check(what: &'static str, got: u32, want: u32) -> Result<(), &'static str> {
+fn check(what: &'static str, got: i32, want: i32) -> Result<(), &'static str> {
     if got == want {
         Ok(())
     } else {
@@ -68,49 +55,49 @@ fn run() -> Result<(), &'static str> {
     let mut b = [0u32; 64];
     let p = b.as_mut_ptr();
 
-    check("buffer in the kernel", msg(KERNEL as *mut u32, MACH_SEND_MSG, 32, 0, 0), SEND_INVALID_DATA)?;
-    check("buffer past the end of user space", msg(0xBFFF_FFF0 as *mut u32, MACH_SEND_MSG, 32, 0, 0), SEND_INVALID_DATA)?;
-    b[..6].copy_from_slice(&[MAKE_SEND, 24, port, 0, 0, 1]);
-    check("20-byte message", msg(p, MACH_SEND_MSG, 20, 0, 0), SEND_MSG_TOO_SMALL)?;
-    check("26-byte message", msg(p, MACH_SEND_MSG, 26, 0, 0), SEND_MSG_TOO_SMALL)?;
+    check("buffer in the kernel", msg(KERNEL as *mut u32, MACH_SEND_MSG, 32, 0, 0), MACH_SEND_INVALID_DATA)?;
+    check("buffer past the end of user space", msg(0xBFFF_FFF0 as *mut u32, MACH_SEND_MSG, 32, 0, 0), MACH_SEND_INVALID_DATA)?;
+    b[..6].copy_from_slice(&[MACH_MSG_TYPE_MAKE_SEND, 24, port, 0, 0, 1]);
+    check("20-byte message", msg(p, MACH_SEND_MSG, 20, 0, 0), MACH_SEND_MSG_TOO_SMALL)?;
+    check("26-byte message", msg(p, MACH_SEND_MSG, 26, 0, 0), MACH_SEND_MSG_TOO_SMALL)?;
     b[..6].copy_from_slice(&[5, 24, port, 0, 0, 1]);
-    check("bad remote disposition", msg(p, MACH_SEND_MSG, 24, 0, 0), SEND_INVALID_HEADER)?;
-    b[..6].copy_from_slice(&[COPY_SEND, 24, 0x4321, 0, 0, 1]);
-    check("unknown destination", msg(p, MACH_SEND_MSG, 24, 0, 0), SEND_INVALID_DEST)?;
-    b[..6].copy_from_slice(&[MAKE_SEND | (MAKE_SEND_ONCE << 8), 24, port, 0x4321, 0, 1]);
-    check("unknown reply port", msg(p, MACH_SEND_MSG, 24, 0, 0), SEND_INVALID_REPLY)?;
-    b[..8].copy_from_slice(&[MAKE_SEND | COMPLEX, 32, port, 0, 0, 1, MachMsgType::new(COPY_SEND, 32, 1, true, false).0, 0x4321]);
-    check("port item naming nothing", msg(p, MACH_SEND_MSG, 32, 0, 0), SEND_INVALID_RIGHT)?;
+    check("bad remote disposition", msg(p, MACH_SEND_MSG, 24, 0, 0), MACH_SEND_INVALID_HEADER)?;
+    b[..6].copy_from_slice(&[MACH_MSG_TYPE_COPY_SEND, 24, 0x4321, 0, 0, 1]);
+    check("unknown destination", msg(p, MACH_SEND_MSG, 24, 0, 0), MACH_SEND_INVALID_DEST)?;
+    b[..6].copy_from_slice(&[MACH_MSG_TYPE_MAKE_SEND | (MACH_MSG_TYPE_MAKE_SEND_ONCE << 8), 24, port, 0x4321, 0, 1]);
+    check("unknown reply port", msg(p, MACH_SEND_MSG, 24, 0, 0), MACH_SEND_INVALID_REPLY)?;
+    b[..8].copy_from_slice(&[MACH_MSG_TYPE_MAKE_SEND | MACH_MSGH_BITS_COMPLEX, 32, port, 0, 0, 1, MachMsgType::new(MACH_MSG_TYPE_COPY_SEND, 32, 1, true, false).0, 0x4321]);
+    check("port item naming nothing", msg(p, MACH_SEND_MSG, 32, 0, 0), MACH_SEND_INVALID_RIGHT)?;
     // A simple message's body is not the kernel's business (GNU Mach leaves
     // it alone); a complex one is walked, and its counts are checked.
-    b[..8].copy_from_slice(&[MAKE_SEND | COMPLEX, 32, port, 0, 0, 1, MachMsgType::new(2, 32, 4000, true, false).0, 7]);
-    check("count past the message end", msg(p, MACH_SEND_MSG, 32, 0, 0), SEND_MSG_TOO_SMALL)?;
-    b[..10].copy_from_slice(&[MAKE_SEND | COMPLEX, 40, port, 0, 0, 1, 1 << 29, 9 | (8 << 16), 4096, KERNEL]);
-    check("out-of-line data in the kernel", msg(p, MACH_SEND_MSG, 40, 0, 0), SEND_INVALID_MEMORY)?;
+    b[..8].copy_from_slice(&[MACH_MSG_TYPE_MAKE_SEND | MACH_MSGH_BITS_COMPLEX, 32, port, 0, 0, 1, MachMsgType::new(2, 32, 4000, true, false).0, 7]);
+    check("count past the message end", msg(p, MACH_SEND_MSG, 32, 0, 0), MACH_SEND_MSG_TOO_SMALL)?;
+    b[..10].copy_from_slice(&[MACH_MSG_TYPE_MAKE_SEND | MACH_MSGH_BITS_COMPLEX, 40, port, 0, 0, 1, 1 << 29, 9 | (8 << 16), 4096, KERNEL]);
+    check("out-of-line data in the kernel", msg(p, MACH_SEND_MSG, 40, 0, 0), MACH_SEND_INVALID_MEMORY)?;
 
     // Receives.
-    check("receive on a bad name", msg(p, MACH_RCV_MSG, 0, 256, 0x4321), RCV_INVALID_NAME)?;
-    b[..6].copy_from_slice(&[MAKE_SEND, 24, port, 0, 0, 2]);
+    check("receive on a bad name", msg(p, MACH_RCV_MSG, 0, 256, 0x4321), MACH_RCV_INVALID_NAME)?;
+    b[..6].copy_from_slice(&[MACH_MSG_TYPE_MAKE_SEND, 24, port, 0, 0, 2]);
     check("send to self", msg(p, MACH_SEND_MSG, 24, 0, 0), 0)?;
-    check("receive into the kernel", msg(KERNEL as *mut u32, MACH_RCV_MSG, 0, 256, port), RCV_INVALID_DATA)?;
+    check("receive into the kernel", msg(KERNEL as *mut u32, MACH_RCV_MSG, 0, 256, port), MACH_RCV_INVALID_DATA)?;
 
     // A kernel RPC with a malformed body: vm_allocate (2021) whose first item
     // has the wrong type.
     b[..14].copy_from_slice(&[
-        COPY_SEND | (MAKE_SEND_ONCE << 8), 56, task, port, 0, 2021,
+        MACH_MSG_TYPE_COPY_SEND | (MACH_MSG_TYPE_MAKE_SEND_ONCE << 8), 56, task, port, 0, 2021,
         MachMsgType::new(9, 8, 4, true, false).0, 0,
         MachMsgType::new(2, 32, 1, true, false).0, 4096,
         MachMsgType::new(2, 32, 1, true, false).0, 1,
         0, 0,
     ]);
     check("malformed RPC send", msg(p, MACH_SEND_MSG | MACH_RCV_MSG, 48, 256, port), 0)?;
-    check("malformed RPC answer id", b[5], 2121)?;
-    check("malformed RPC return code", b[7], MIG_BAD_ARGUMENTS)?;
+    check("malformed RPC answer id", b[5] as i32, 2121)?;
+    check("malformed RPC return code", b[7] as i32, MIG_BAD_ARGUMENTS)?;
 
     // Traps with wild pointers.
     // SAFETY: deliberately bad pointers; the kernel checks them.
-    let r = unsafe { syscall_vm_allocate(task, KERNEL as *mut u32, 4096, 1) } as u32;
-    check("vm_allocate into a kernel pointer", r, 1)?;
+    let r = unsafe { syscall_vm_allocate(task, KERNEL as *mut u32, 4096, 1) };
+    check("vm_allocate into a kernel pointer", r, KERN_INVALID_ADDRESS)?;
     // SAFETY: as above.
     let r = unsafe { mach_print(KERNEL as *const u8) };
     let _ = r;

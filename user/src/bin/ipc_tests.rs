@@ -14,31 +14,11 @@ use mach_user::message::*;
 use mach_user::mig::{mach, mach_port, rt, Mach};
 use mach_user::trap::{mach_msg_trap, mach_task_self};
 use mach_user::{entry, expect, uprintln, Args};
+use mach_user::abi::{MACH_NOTIFY_MSG_ACCEPTED, MACH_NOTIFY_NO_SENDERS, MACH_NOTIFY_PORT_DELETED, MACH_NOTIFY_PORT_DESTROYED, MACH_NOTIFY_SEND_ONCE, MACH_PORT_RIGHT_PORT_SET, MACH_PORT_RIGHT_RECEIVE, MACH_PORT_RIGHT_SEND, MACH_PORT_TYPE_RECEIVE};
 
 const NAME: &str = "ipc_tests";
-const RIGHT_RECEIVE: u32 = 1;
-const RIGHT_PORT_SET: u32 = 3;
-const RIGHT_SEND: u32 = 0;
 const TYPE_DEAD_NAME: u32 = 1 << 20;
-const MOVE_RECEIVE: u32 = 16;
-const MAKE_SEND: u32 = 20;
-const MAKE_SEND_ONCE: u32 = 21;
-const INTEGER_32: u32 = 2;
-const INTEGER_8: u32 = 9;
-const NOTIFY_NO_SENDERS: u32 = 70;
-const NOTIFY_PORT_DELETED: u32 = 65;
-const NOTIFY_PORT_DESTROYED: u32 = 69;
-const NOTIFY_SEND_ONCE: u32 = 71;
-const NOTIFY_MSG_ACCEPTED: u32 = 66;
-const SEND_WILL_NOTIFY: u32 = 0x1000_0005;
 const NOTIFY_DEAD_NAME: u32 = 72;
-const SEND_TIMED_OUT: u32 = 0x1000_0004;
-const RCV_TIMED_OUT: u32 = 0x1000_4003;
-const RCV_TOO_LARGE: u32 = 0x1000_4004;
-const RCV_IN_SET: u32 = 0x1000_400a;
-const RCV_INTERRUPTED: u32 = 0x1000_4005;
-const MACH_RCV_INTERRUPT: i32 = 0x400;
-const COMPLEX: u32 = 0x8000_0000;
 
 fn main(_args: &Args) -> i32 {
     mach_user::set_test_name(NAME);
@@ -70,21 +50,21 @@ extern "C" fn landing() -> ! {
 /// A message buffer of 64 words.
 type Buf = [u32; 64];
 
-fn msg(buf: &mut Buf, option: i32, send_size: u32, rcv_size: u32, rcv_name: u32, timeout: u32) -> u32 {
+fn msg(buf: &mut Buf, option: i32, send_size: u32, rcv_size: u32, rcv_name: u32, timeout: u32) -> i32 {
     // SAFETY: `buf` is 256 bytes, enough for both sizes used here.
-    unsafe { mach_msg_trap(buf.as_mut_ptr().cast(), option, send_size, rcv_size, rcv_name, timeout, 0) as u32 }
+    unsafe { mach_msg_trap(buf.as_mut_ptr().cast(), option, send_size, rcv_size, rcv_name, timeout, 0) }
 }
 
-/// Sends a message with `id` and one INTEGER_32 `value` to `dest` (MAKE_SEND).
-fn send_int(dest: u32, id: u32, value: u32, timeout: Option<u32>) -> u32 {
+/// Sends a message with `id` and one MACH_MSG_TYPE_INTEGER_32 `value` to `dest` (MACH_MSG_TYPE_MAKE_SEND).
+fn send_int(dest: u32, id: u32, value: u32, timeout: Option<u32>) -> i32 {
     let mut b: Buf = [0; 64];
-    b[..8].copy_from_slice(&[MAKE_SEND, 32, dest, 0, 0, id, MachMsgType::new(INTEGER_32, 32, 1, true, false).0, value]);
-    let opt = MACH_SEND_MSG | if timeout.is_some() { 0x10 } else { 0 };
+    b[..8].copy_from_slice(&[MACH_MSG_TYPE_MAKE_SEND, 32, dest, 0, 0, id, MachMsgType::new(MACH_MSG_TYPE_INTEGER_32, 32, 1, true, false).0, value]);
+    let opt = MACH_SEND_MSG | if timeout.is_some() { MACH_SEND_TIMEOUT } else { 0 };
     msg(&mut b, opt, 32, 0, 0, timeout.unwrap_or(0))
 }
 
 /// Receives on `name`; returns (code, buffer).
-fn recv(name: u32, size: u32, extra: i32, timeout: u32) -> (u32, Buf) {
+fn recv(name: u32, size: u32, extra: i32, timeout: u32) -> (i32, Buf) {
     let mut b: Buf = [0; 64];
     let r = msg(&mut b, MACH_RCV_MSG | extra, 0, size, name, timeout);
     (r, b)
@@ -97,14 +77,14 @@ fn run() -> Result<(), &'static str> {
     let alloc = |m: &mut Mach, right| mach_port::mach_port_allocate(m, task, right).map(|r| r.name).map_err(|_| "allocate");
 
     // Port sets: one FIFO over the members.
-    let set = alloc(&mut m, RIGHT_PORT_SET)?;
-    let a = alloc(&mut m, RIGHT_RECEIVE)?;
-    let b = alloc(&mut m, RIGHT_RECEIVE)?;
+    let set = alloc(&mut m, MACH_PORT_RIGHT_PORT_SET)?;
+    let a = alloc(&mut m, MACH_PORT_RIGHT_RECEIVE)?;
+    let b = alloc(&mut m, MACH_PORT_RIGHT_RECEIVE)?;
     mach_port::mach_port_move_member(&mut m, task, a, set).map_err(|_| "move_member a")?;
     mach_port::mach_port_move_member(&mut m, task, b, set).map_err(|_| "move_member b")?;
     expect(send_int(b, 1, 11, None) == 0 && send_int(a, 2, 22, None) == 0, "send to set members")?;
     let (r, got) = recv(a, 256, 0, 0);
-    expect(r == RCV_IN_SET, "receive on a set member did not say MACH_RCV_IN_SET")?;
+    expect(r == MACH_RCV_IN_SET, "receive on a set member did not say MACH_RCV_IN_SET")?;
     let (r1, m1) = recv(set, 256, 0, 0);
     let (r2, m2) = recv(set, 256, 0, 0);
     let _ = got;
@@ -113,13 +93,13 @@ fn run() -> Result<(), &'static str> {
 
     // Receive timeout.
     let (r, _) = recv(set, 256, MACH_RCV_TIMEOUT, 30);
-    expect(r == RCV_TIMED_OUT, "empty receive did not time out")?;
+    expect(r == MACH_RCV_TIMED_OUT, "empty receive did not time out")?;
 
     // Queue limit and send timeout.
     mach_port::mach_port_move_member(&mut m, task, a, 0).map_err(|_| "move out of set")?;
     mach_port::mach_port_set_qlimit(&mut m, task, a, 1).map_err(|_| "set_qlimit")?;
     expect(send_int(a, 3, 33, Some(0)) == 0, "first send to qlimit 1")?;
-    expect(send_int(a, 4, 44, Some(20)) == SEND_TIMED_OUT, "second send did not time out")?;
+    expect(send_int(a, 4, 44, Some(20)) == MACH_SEND_TIMED_OUT, "second send did not time out")?;
     let (r, _) = recv(a, 256, 0, 0);
     expect(r == 0, "drain")?;
     uprintln!("{}: qlimit ok", NAME);
@@ -127,14 +107,14 @@ fn run() -> Result<(), &'static str> {
     // Too large, kept (RCV_LARGE) then received; too large, destroyed.
     expect(send_int(a, 5, 55, None) == 0, "send for too-large")?;
     let (r, h) = recv(a, 24, MACH_RCV_LARGE, 0);
-    expect(r == RCV_TOO_LARGE && h[1] == 32, "RCV_LARGE did not report the size")?;
+    expect(r == MACH_RCV_TOO_LARGE && h[1] == 32, "RCV_LARGE did not report the size")?;
     let (r, h) = recv(a, 256, 0, 0);
     expect(r == 0 && h[5] == 5, "message not kept after RCV_LARGE")?;
     expect(send_int(a, 6, 66, None) == 0, "send for too-large 2")?;
     let (r, _) = recv(a, 24, 0, 0);
-    expect(r == RCV_TOO_LARGE, "small receive not too large")?;
+    expect(r == MACH_RCV_TOO_LARGE, "small receive not too large")?;
     let (r, _) = recv(a, 256, MACH_RCV_TIMEOUT, 0);
-    expect(r == RCV_TIMED_OUT, "too-large message not destroyed")?;
+    expect(r == MACH_RCV_TIMED_OUT, "too-large message not destroyed")?;
     uprintln!("{}: too large ok", NAME);
 
     // Out-of-line memory: copied, and the sender's pages go with dealloc.
@@ -146,8 +126,8 @@ fn run() -> Result<(), &'static str> {
         *x = (i * 7 % 251) as u8;
     }
     let mut bb: Buf = [0; 64];
-    // Long-form OOL descriptor: short word with longform | deallocate, name INTEGER_8, size 8, number.
-    bb[..10].copy_from_slice(&[MAKE_SEND | COMPLEX, 40, a, 0, 0, 7, (1 << 29) | (1 << 30), INTEGER_8 | (8 << 16), size, src]);
+    // Long-form OOL descriptor: short word with longform | deallocate, name MACH_MSG_TYPE_INTEGER_8, size 8, number.
+    bb[..10].copy_from_slice(&[MACH_MSG_TYPE_MAKE_SEND | MACH_MSGH_BITS_COMPLEX, 40, a, 0, 0, 7, (1 << 29) | (1 << 30), MACH_MSG_TYPE_INTEGER_8 | (8 << 16), size, src]);
     expect(msg(&mut bb, MACH_SEND_MSG, 40, 0, 0, 0) == 0, "OOL send")?;
     expect(mach::vm_region(&mut m, task, src).map(|r| r.address != src).unwrap_or(true), "sender's OOL pages not deallocated")?;
     let (r, h) = recv(a, 256, 0, 0);
@@ -160,40 +140,40 @@ fn run() -> Result<(), &'static str> {
     uprintln!("{}: out-of-line ok", NAME);
 
     // A receive right moved in a message gets a new name and keeps working.
-    let c = alloc(&mut m, RIGHT_RECEIVE)?;
+    let c = alloc(&mut m, MACH_PORT_RIGHT_RECEIVE)?;
     let mut bb: Buf = [0; 64];
-    bb[..8].copy_from_slice(&[MAKE_SEND | COMPLEX, 32, a, 0, 0, 8, MachMsgType::new(MOVE_RECEIVE, 32, 1, true, false).0, c]);
-    expect(msg(&mut bb, MACH_SEND_MSG, 32, 0, 0, 0) == 0, "send MOVE_RECEIVE")?;
+    bb[..8].copy_from_slice(&[MACH_MSG_TYPE_MAKE_SEND | MACH_MSGH_BITS_COMPLEX, 32, a, 0, 0, 8, MachMsgType::new(MACH_MSG_TYPE_MOVE_RECEIVE, 32, 1, true, false).0, c]);
+    expect(msg(&mut bb, MACH_SEND_MSG, 32, 0, 0, 0) == 0, "send MACH_MSG_TYPE_MOVE_RECEIVE")?;
     expect(mach_port::mach_port_type(&mut m, task, c).is_err(), "moved name still valid before receipt")?;
     let (r, h) = recv(a, 256, 0, 0);
     let c2 = h[7];
-    expect(r == 0 && h[6] & 0xff == MOVE_RECEIVE && c2 != 0, "receive right not received")?;
+    expect(r == 0 && h[6] & 0xff == MACH_MSG_TYPE_MOVE_RECEIVE && c2 != 0, "receive right not received")?;
     expect(send_int(c2, 9, 99, None) == 0 && recv(c2, 256, 0, 0).1[7] == 99, "moved receive right does not work")?;
     uprintln!("{}: receive right moved ok", NAME);
 
     // Notifications to a port of ours.
-    let n = alloc(&mut m, RIGHT_RECEIVE)?;
+    let n = alloc(&mut m, MACH_PORT_RIGHT_RECEIVE)?;
     // No-senders: requested with sync 1 while one send right exists (made
     // once: mscount 1), fired when that right goes. (With no send right and
     // sync <= mscount it would fire at once, as in GNU Mach.)
-    let e = alloc(&mut m, RIGHT_RECEIVE)?;
-    mach_port::mach_port_insert_right(&mut m, task, e, rt::PolyPort { name: e, disposition: MAKE_SEND }).map_err(|_| "insert send")?;
-    let prev = mach_port::mach_port_request_notification(&mut m, task, e, NOTIFY_NO_SENDERS, 1, rt::PolyPort { name: n, disposition: MAKE_SEND_ONCE }).map_err(|_| "request no-senders")?;
+    let e = alloc(&mut m, MACH_PORT_RIGHT_RECEIVE)?;
+    mach_port::mach_port_insert_right(&mut m, task, e, rt::PolyPort { name: e, disposition: MACH_MSG_TYPE_MAKE_SEND }).map_err(|_| "insert send")?;
+    let prev = mach_port::mach_port_request_notification(&mut m, task, e, MACH_NOTIFY_NO_SENDERS, 1, rt::PolyPort { name: n, disposition: MACH_MSG_TYPE_MAKE_SEND_ONCE }).map_err(|_| "request no-senders")?;
     expect(prev.previous == 0, "a previous no-senders request")?;
     let (r, _) = recv(n, 256, MACH_RCV_TIMEOUT, 0);
-    expect(r == RCV_TIMED_OUT, "no-senders fired while a send right exists")?;
-    mach_port::mach_port_mod_refs(&mut m, task, e, RIGHT_SEND, -1i32 as u32).map_err(|_| "drop send")?;
+    expect(r == MACH_RCV_TIMED_OUT, "no-senders fired while a send right exists")?;
+    mach_port::mach_port_mod_refs(&mut m, task, e, MACH_PORT_RIGHT_SEND, -1i32 as u32).map_err(|_| "drop send")?;
     let (r, h) = recv(n, 256, MACH_RCV_TIMEOUT, 1000);
     uprintln!("{}: no-senders: code {:#x} id {} mscount {}", NAME, r, h[5], h[7]);
-    expect(r == 0 && h[5] == NOTIFY_NO_SENDERS && h[7] == 1, "no-senders notification")?;
+    expect(r == 0 && h[5] == MACH_NOTIFY_NO_SENDERS && h[7] == 1, "no-senders notification")?;
     // Dead name: a send right whose port dies.
-    let d = alloc(&mut m, RIGHT_RECEIVE)?;
+    let d = alloc(&mut m, MACH_PORT_RIGHT_RECEIVE)?;
     let mut bb: Buf = [0; 64];
     // Move d's receive right into a message to e, keep a send right under d's name first.
-    mach_port::mach_port_insert_right(&mut m, task, d, rt::PolyPort { name: d, disposition: MAKE_SEND }).map_err(|_| "insert send d")?;
-    bb[..8].copy_from_slice(&[MAKE_SEND | COMPLEX, 32, e, 0, 0, 10, MachMsgType::new(MOVE_RECEIVE, 32, 1, true, false).0, d]);
+    mach_port::mach_port_insert_right(&mut m, task, d, rt::PolyPort { name: d, disposition: MACH_MSG_TYPE_MAKE_SEND }).map_err(|_| "insert send d")?;
+    bb[..8].copy_from_slice(&[MACH_MSG_TYPE_MAKE_SEND | MACH_MSGH_BITS_COMPLEX, 32, e, 0, 0, 10, MachMsgType::new(MACH_MSG_TYPE_MOVE_RECEIVE, 32, 1, true, false).0, d]);
     expect(msg(&mut bb, MACH_SEND_MSG, 32, 0, 0, 0) == 0, "move d's receive right")?;
-    mach_port::mach_port_request_notification(&mut m, task, d, NOTIFY_DEAD_NAME, 0, rt::PolyPort { name: n, disposition: MAKE_SEND_ONCE }).map_err(|_| "request dead-name")?;
+    mach_port::mach_port_request_notification(&mut m, task, d, NOTIFY_DEAD_NAME, 0, rt::PolyPort { name: n, disposition: MACH_MSG_TYPE_MAKE_SEND_ONCE }).map_err(|_| "request dead-name")?;
     // Destroying e destroys the queued message, and with it d's receive right.
     mach_port::mach_port_destroy(&mut m, task, e).map_err(|_| "destroy e")?;
     let (r, h) = recv(n, 256, MACH_RCV_TIMEOUT, 1000);
@@ -202,43 +182,43 @@ fn run() -> Result<(), &'static str> {
     let ty = mach_port::mach_port_type(&mut m, task, d).map_err(|_| "type of dead name")?.ptype;
     expect(ty & TYPE_DEAD_NAME != 0, "d is not a dead name")?;
     // Send-once: a send-once right destroyed unused notifies its port (71).
-    let so = mach_port::mach_port_extract_right(&mut m, task, n, MAKE_SEND_ONCE).map_err(|_| "extract send-once")?.poly.name;
+    let so = mach_port::mach_port_extract_right(&mut m, task, n, MACH_MSG_TYPE_MAKE_SEND_ONCE).map_err(|_| "extract send-once")?.poly.name;
     mach_port::mach_port_deallocate(&mut m, task, so).map_err(|_| "deallocate send-once")?;
     let (r, h) = recv(n, 256, MACH_RCV_TIMEOUT, 1000);
-    expect(r == 0 && h[5] == NOTIFY_SEND_ONCE, "send-once notification")?;
+    expect(r == 0 && h[5] == MACH_NOTIFY_SEND_ONCE, "send-once notification")?;
     // Port-deleted: a name with a dead-name request is deallocated (65).
-    let f = alloc(&mut m, RIGHT_RECEIVE)?;
-    let g = alloc(&mut m, RIGHT_RECEIVE)?;
-    let fs = mach_port::mach_port_extract_right(&mut m, task, f, MAKE_SEND).map_err(|_| "extract send")?.poly.name;
+    let f = alloc(&mut m, MACH_PORT_RIGHT_RECEIVE)?;
+    let g = alloc(&mut m, MACH_PORT_RIGHT_RECEIVE)?;
+    let fs = mach_port::mach_port_extract_right(&mut m, task, f, MACH_MSG_TYPE_MAKE_SEND).map_err(|_| "extract send")?.poly.name;
     let mut bb: Buf = [0; 64];
-    bb[..8].copy_from_slice(&[MAKE_SEND | COMPLEX, 32, g, 0, 0, 11, MachMsgType::new(MOVE_RECEIVE, 32, 1, true, false).0, f]);
+    bb[..8].copy_from_slice(&[MACH_MSG_TYPE_MAKE_SEND | MACH_MSGH_BITS_COMPLEX, 32, g, 0, 0, 11, MachMsgType::new(MACH_MSG_TYPE_MOVE_RECEIVE, 32, 1, true, false).0, f]);
     expect(msg(&mut bb, MACH_SEND_MSG, 32, 0, 0, 0) == 0, "park f's receive right")?;
-    mach_port::mach_port_request_notification(&mut m, task, fs, NOTIFY_DEAD_NAME, 0, rt::PolyPort { name: n, disposition: MAKE_SEND_ONCE }).map_err(|_| "request dead-name on fs")?;
+    mach_port::mach_port_request_notification(&mut m, task, fs, NOTIFY_DEAD_NAME, 0, rt::PolyPort { name: n, disposition: MACH_MSG_TYPE_MAKE_SEND_ONCE }).map_err(|_| "request dead-name on fs")?;
     mach_port::mach_port_deallocate(&mut m, task, fs).map_err(|_| "deallocate fs")?;
     let (r, h) = recv(n, 256, MACH_RCV_TIMEOUT, 1000);
-    expect(r == 0 && h[5] == NOTIFY_PORT_DELETED && h[7] == fs, "port-deleted notification")?;
+    expect(r == 0 && h[5] == MACH_NOTIFY_PORT_DELETED && h[7] == fs, "port-deleted notification")?;
     // Port-destroyed: a receive right with a backup comes back instead of dying (69).
-    let k = alloc(&mut m, RIGHT_RECEIVE)?;
-    mach_port::mach_port_request_notification(&mut m, task, k, NOTIFY_PORT_DESTROYED, 0, rt::PolyPort { name: n, disposition: MAKE_SEND_ONCE }).map_err(|_| "request port-destroyed")?;
+    let k = alloc(&mut m, MACH_PORT_RIGHT_RECEIVE)?;
+    mach_port::mach_port_request_notification(&mut m, task, k, MACH_NOTIFY_PORT_DESTROYED, 0, rt::PolyPort { name: n, disposition: MACH_MSG_TYPE_MAKE_SEND_ONCE }).map_err(|_| "request port-destroyed")?;
     mach_port::mach_port_destroy(&mut m, task, k).map_err(|_| "destroy k")?;
     let (r, h) = recv(n, 256, MACH_RCV_TIMEOUT, 1000);
-    expect(r == 0 && h[5] == NOTIFY_PORT_DESTROYED && h[6] & 0xff == MOVE_RECEIVE && h[7] != 0, "port-destroyed notification")?;
+    expect(r == 0 && h[5] == MACH_NOTIFY_PORT_DESTROYED && h[6] & 0xff == MACH_MSG_TYPE_MOVE_RECEIVE && h[7] != 0, "port-destroyed notification")?;
     let back = mach_port::mach_port_type(&mut m, task, h[7]).map_err(|_| "type of returned right")?.ptype;
-    expect(back & (1 << 17) != 0, "the receive right did not come back")?;
+    expect(back & MACH_PORT_TYPE_RECEIVE != 0, "the receive right did not come back")?;
     // Msg-accepted: a send to a full queue with MACH_SEND_NOTIFY is queued
     // anyway (MACH_SEND_WILL_NOTIFY) and room brings notification 66.
-    let q2 = alloc(&mut m, RIGHT_RECEIVE)?;
+    let q2 = alloc(&mut m, MACH_PORT_RIGHT_RECEIVE)?;
     mach_port::mach_port_set_qlimit(&mut m, task, q2, 1).map_err(|_| "qlimit q2")?;
     expect(send_int(q2, 30, 1, None) == 0, "fill q2")?;
     let mut bb: Buf = [0; 64];
-    bb[..8].copy_from_slice(&[MAKE_SEND, 32, q2, 0, 0, 31, MachMsgType::new(INTEGER_32, 32, 1, true, false).0, 2]);
+    bb[..8].copy_from_slice(&[MACH_MSG_TYPE_MAKE_SEND, 32, q2, 0, 0, 31, MachMsgType::new(MACH_MSG_TYPE_INTEGER_32, 32, 1, true, false).0, 2]);
     // SAFETY: a 256-byte buffer.
-    let r = unsafe { mach_msg_trap(bb.as_mut_ptr().cast(), MACH_SEND_MSG | 0x20, 32, 0, 0, 0, n) } as u32;
-    expect(r == SEND_WILL_NOTIFY, "MACH_SEND_NOTIFY did not answer MACH_SEND_WILL_NOTIFY")?;
+    let r = unsafe { mach_msg_trap(bb.as_mut_ptr().cast(), MACH_SEND_MSG | MACH_SEND_NOTIFY, 32, 0, 0, 0, n) };
+    expect(r == MACH_SEND_WILL_NOTIFY, "MACH_SEND_NOTIFY did not answer MACH_SEND_WILL_NOTIFY")?;
     let (r, h) = recv(q2, 256, 0, 0);
     expect(r == 0 && h[5] == 30, "q2 first message")?;
     let (r, h) = recv(n, 256, MACH_RCV_TIMEOUT, 1000);
-    expect(r == 0 && h[5] == NOTIFY_MSG_ACCEPTED && h[7] == q2, "msg-accepted notification")?;
+    expect(r == 0 && h[5] == MACH_NOTIFY_MSG_ACCEPTED && h[7] == q2, "msg-accepted notification")?;
     let (r, h) = recv(q2, 256, MACH_RCV_TIMEOUT, 0);
     expect(r == 0 && h[5] == 31, "the notified message was queued")?;
     uprintln!("{}: notifications ok", NAME);
@@ -263,7 +243,7 @@ extern "C" fn sender() -> ! {
 
 fn blocked_sender(m: &mut Mach, task: u32) -> Result<(), &'static str> {
     use core::sync::atomic::Ordering::SeqCst;
-    let q = mach_port::mach_port_allocate(m, task, RIGHT_RECEIVE).map(|r| r.name).map_err(|_| "allocate q")?;
+    let q = mach_port::mach_port_allocate(m, task, MACH_PORT_RIGHT_RECEIVE).map(|r| r.name).map_err(|_| "allocate q")?;
     QPORT.store(q, SeqCst);
     mach_port::mach_port_set_qlimit(m, task, q, 1).map_err(|_| "qlimit q")?;
     expect(send_int(q, 20, 1, None) == 0, "fill q")?;
@@ -302,7 +282,7 @@ fn blocked_sender(m: &mut Mach, task: u32) -> Result<(), &'static str> {
     interrupted_receiver(m, task, stack)
 }
 
-static RCV_RESULT: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+static RCV_RESULT: core::sync::atomic::AtomicI32 = core::sync::atomic::AtomicI32::new(0);
 
 extern "C" fn receiver() -> ! {
     use core::sync::atomic::Ordering::SeqCst;
@@ -318,7 +298,7 @@ extern "C" fn receiver() -> ! {
 /// makes it return MACH_RCV_INTERRUPTED.
 fn interrupted_receiver(m: &mut Mach, task: u32, stack: u32) -> Result<(), &'static str> {
     use core::sync::atomic::Ordering::SeqCst;
-    let q = mach_port::mach_port_allocate(m, task, RIGHT_RECEIVE).map(|r| r.name).map_err(|_| "allocate q")?;
+    let q = mach_port::mach_port_allocate(m, task, MACH_PORT_RIGHT_RECEIVE).map(|r| r.name).map_err(|_| "allocate q")?;
     QPORT.store(q, SeqCst);
     let th = mach::thread_create(m, task).map_err(|_| "thread_create")?.child_thread;
     let mut state = [0u32; 17];
@@ -338,7 +318,7 @@ fn interrupted_receiver(m: &mut Mach, task: u32, stack: u32) -> Result<(), &'sta
         unsafe { mach_user::trap::thread_switch(0, 2, 10) };
     }
     uprintln!("{}: aborted receive returned {:#x}", NAME, RCV_RESULT.load(SeqCst));
-    expect(RCV_RESULT.load(SeqCst) == RCV_INTERRUPTED, "aborted receive did not answer MACH_RCV_INTERRUPTED")?;
+    expect(RCV_RESULT.load(SeqCst) == MACH_RCV_INTERRUPTED, "aborted receive did not answer MACH_RCV_INTERRUPTED")?;
     mach::thread_terminate(m, th).map_err(|_| "thread_terminate")?;
     Ok(())
 }

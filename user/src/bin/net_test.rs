@@ -14,21 +14,12 @@
 
 use mach_user::mig::{device as ds, mach_port, rt, Mach};
 use mach_user::trap::{mach_msg_trap, mach_task_self};
-use mach_user::net::insn;
 use mach_user::{entry, expect, uprintln, Args};
+use mach_user::abi::{D_INVALID_OPERATION, D_READ, D_WRITE, MACH_PORT_RIGHT_RECEIVE, NET_ADDRESS, NET_STATUS};
+use mach_user::message::{MACH_MSG_TYPE_MAKE_SEND, MACH_RCV_TIMED_OUT};
+use mach_user::net::{insn, NETF_BPF, NETF_IN, NET_RCV_MSG_ID};
 
 const NAME: &str = "net_test";
-const D_READ: u32 = 1;
-const D_WRITE: u32 = 2;
-const D_INVALID_OPERATION: i32 = 2505;
-const MAKE_SEND: u32 = 20;
-const RIGHT_RECEIVE: u32 = 1;
-const NET_STATUS: u32 = ((b'n' as u32) << 16) + 1;
-const NET_ADDRESS: u32 = ((b'n' as u32) << 16) + 2;
-const NET_RCV_MSG_ID: u32 = 2999;
-const NETF_IN: u16 = 1;
-const NETF_BPF: u16 = 1 << 10;
-const MACH_RCV_TIMED_OUT: i32 = 0x1000_4003;
 
 const OUR_MAC: [u8; 6] = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56];
 const OUR_IP: [u8; 4] = [10, 0, 2, 15];
@@ -78,8 +69,8 @@ fn run(args: &Args) -> Result<(), &'static str> {
     expect(s.status[0] == 14 && s.status[1] == 1514 && s.status[2] == 1 && s.status[3] == 14 && s.status[4] == 6, "NET_STATUS: not Ethernet")?;
     expect(s.status[5] & 1 != 0, "NET_STATUS: interface not up")?;
 
-    let rp = mach_port::mach_port_allocate(&mut m, task, RIGHT_RECEIVE).map(|r| r.name).map_err(|_| "allocate receive port")?;
-    let port = rt::PolyPort { name: rp, disposition: MAKE_SEND };
+    let rp = mach_port::mach_port_allocate(&mut m, task, MACH_PORT_RIGHT_RECEIVE).map(|r| r.name).map_err(|_| "allocate receive port")?;
+    let port = rt::PolyPort { name: rp, disposition: MACH_MSG_TYPE_MAKE_SEND };
     // Invalid filters: an unknown language, a BPF jump past the end, no direction.
     let bad_type = [NETF_IN | (5 << 10), 0];
     expect(ds::device_set_filter(&mut m, eth, port, 0, &bad_type).err() == Some(D_INVALID_OPERATION), "a filter of unknown type was accepted")?;
@@ -144,7 +135,7 @@ fn bursts(m: &mut Mach, task: u32, eth: u32, rp: u32, frame: &[u8; 42]) -> Resul
     uprintln!("{}: burst of 5 requests, {} replies", NAME, got);
     expect(got == 5, "a burst of 5 requests did not get 5 replies")?;
 
-    let idle = mach_port::mach_port_allocate(m, task, RIGHT_RECEIVE).map(|r| r.name).map_err(|_| "allocate idle port")?;
+    let idle = mach_port::mach_port_allocate(m, task, MACH_PORT_RIGHT_RECEIVE).map(|r| r.name).map_err(|_| "allocate idle port")?;
     for _ in 0..8 {
         send(m)?;
     }

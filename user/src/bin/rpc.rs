@@ -18,17 +18,9 @@ use mach_user::message::*;
 use mach_user::mig::{mach, mach_host, mach_port, rt, Mach};
 use mach_user::trap::{mach_host_self, mach_msg_trap, mach_task_self, mach_thread_self};
 use mach_user::{entry, expect, uprintln, Args};
+use mach_user::abi::{KERN_INVALID_ADDRESS, KERN_INVALID_NAME, MACH_PORT_RIGHT_RECEIVE, MACH_PORT_RIGHT_SEND, MACH_PORT_TYPE_RECEIVE, MACH_PORT_TYPE_SEND, MIG_BAD_ID, VM_PROT_READ};
 
 const NAME: &str = "rpc";
-const KERN_INVALID_NAME: i32 = 15;
-const KERN_INVALID_ADDRESS: i32 = 1;
-const MIG_BAD_ID: i32 = -303;
-const MACH_PORT_RIGHT_SEND: u32 = 0;
-const MACH_PORT_RIGHT_RECEIVE: u32 = 1;
-const MACH_PORT_TYPE_SEND: u32 = 1 << 16;
-const MACH_PORT_TYPE_RECEIVE: u32 = 1 << 17;
-const MACH_MSG_TYPE_MAKE_SEND: u32 = 20;
-const VM_PROT_READ: u32 = 1;
 
 fn main(_args: &Args) -> i32 {
     mach_user::set_test_name(NAME);
