@@ -20,3 +20,4 @@ pub mod physmem;
 pub mod userstack;
 pub mod vm_entries;
 pub mod vm_map;
+pub mod vm_object;

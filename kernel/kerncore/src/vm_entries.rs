@@ -26,11 +26,25 @@ pub struct Attrs {
     pub prot: u32,
     pub max_prot: u32,
     pub inheritance: u32,
+    /// The memory object behind the entry (0: anonymous memory of this map).
+    pub object: u32,
+    /// Object offset of address `va` is `va + delta` (wrapping), so that
+    /// clipping and coalescing keep offsets right without adjusting them.
+    pub delta: u32,
+    /// Writes go to private copies of the object's pages (`vm_map` with copy).
+    pub copy: bool,
+}
+
+impl Attrs {
+    /// The object offset that address `va` of an entry with these attributes maps.
+    pub fn offset(&self, va: u32) -> u32 {
+        va.wrapping_add(self.delta)
+    }
 }
 
 impl Default for Attrs {
     fn default() -> Self {
-        Attrs { prot: VM_PROT_DEFAULT, max_prot: VM_PROT_ALL, inheritance: VM_INHERIT_DEFAULT }
+        Attrs { prot: VM_PROT_DEFAULT, max_prot: VM_PROT_ALL, inheritance: VM_INHERIT_DEFAULT, object: 0, delta: 0, copy: false }
     }
 }
 
@@ -81,9 +95,11 @@ impl EntryMap {
         self.entries.range(..end).next_back().is_some_and(|(_, e)| e.end > start)
     }
 
-    /// Finds room for `size` bytes at or above `hint` (first fit).
-    fn find_space(&self, hint: u32, size: u32) -> Option<u32> {
-        let mut at = hint.max(self.min);
+    /// Finds room for `size` bytes at or above `hint` (first fit), at an
+    /// address with the bits of `mask` clear.
+    fn find_space(&self, hint: u32, size: u32, mask: u32) -> Option<u32> {
+        let align = |a: u32| a.checked_add(mask).map(|x| x & !mask);
+        let mut at = align(hint.max(self.min))?;
         for e in self.entries.values() {
             if e.end <= at {
                 continue;
@@ -91,7 +107,7 @@ impl EntryMap {
             if e.start >= at && e.start - at >= size {
                 return Some(at);
             }
-            at = at.max(e.end);
+            at = align(at.max(e.end))?;
         }
         (u64::from(at) + u64::from(size) <= u64::from(self.max)).then_some(at)
     }
@@ -103,11 +119,21 @@ impl EntryMap {
     /// `KERN_INVALID_ARGUMENT` for a zero size, `KERN_INVALID_ADDRESS` for a
     /// fixed range outside the map, `KERN_NO_SPACE` when it overlaps or no room is left.
     pub fn allocate(&mut self, addr: u32, size: u32, anywhere: bool, attrs: Attrs) -> Result<u32, KernReturn> {
+        self.allocate_masked(addr, size, 0, anywhere, attrs)
+    }
+
+    /// As [`EntryMap::allocate`]; an address found `anywhere` also has the
+    /// bits of `mask` clear (`vm_map`'s alignment mask).
+    ///
+    /// # Errors
+    /// As [`EntryMap::allocate`].
+    pub fn allocate_masked(&mut self, addr: u32, size: u32, mask: u32, anywhere: bool, attrs: Attrs) -> Result<u32, KernReturn> {
+        let mask = mask | (PAGE_SIZE - 1);
         if size == 0 || size % PAGE_SIZE != 0 || addr % PAGE_SIZE != 0 {
             return Err(KERN_INVALID_ARGUMENT);
         }
         let start = if anywhere {
-            self.find_space(addr, size).or_else(|| self.find_space(self.min, size)).ok_or(KERN_NO_SPACE)?
+            self.find_space(addr, size, mask).or_else(|| self.find_space(self.min, size, mask)).ok_or(KERN_NO_SPACE)?
         } else {
             let end = u64::from(addr) + u64::from(size);
             if addr < self.min || end > u64::from(self.max) {
@@ -223,6 +249,25 @@ mod tests {
         // Removing a middle piece leaves a hole the next first fit takes.
         m.remove(PAGE_SIZE, 2 * PAGE_SIZE);
         assert_eq!(m.allocate(0, PAGE_SIZE, true, Attrs::default()).unwrap(), PAGE_SIZE);
+    }
+
+    #[test]
+    fn masked_allocations_are_aligned_and_object_offsets_survive_clipping() {
+        let mut m = map();
+        m.allocate(0, PAGE_SIZE, true, Attrs::default()).unwrap();
+        let a = m.allocate_masked(0, PAGE_SIZE, 0xFFFF, true, Attrs::default()).unwrap();
+        assert_eq!(a, 0x10000, "mask 0xFFFF asks for 64 KiB alignment");
+        assert_eq!(m.allocate_masked(0xFFFF_F000, PAGE_SIZE, 0xFFF_FFFF, true, Attrs::default()), Ok(0x1000_0000), "a hint that wraps when aligned falls back to the bottom");
+        // An object mapped at 0x40000 from offset 0x3000: clipping keeps offsets.
+        let at = 0x40000;
+        let attrs = Attrs { object: 7, delta: 0x3000u32.wrapping_sub(at), ..Attrs::default() };
+        m.allocate(at, 4 * PAGE_SIZE, false, attrs).unwrap();
+        m.update(at + PAGE_SIZE, at + 2 * PAGE_SIZE, |a| Ok(Attrs { prot: VM_PROT_READ, ..a })).unwrap();
+        let mid = *m.lookup(at + PAGE_SIZE).unwrap();
+        assert_eq!((mid.start, mid.attrs.offset(mid.start)), (at + PAGE_SIZE, 0x4000));
+        assert_eq!(m.lookup(at + 3 * PAGE_SIZE).unwrap().attrs.offset(at + 3 * PAGE_SIZE), 0x6000);
+        m.update(at + PAGE_SIZE, at + 2 * PAGE_SIZE, |a| Ok(Attrs { prot: VM_PROT_DEFAULT, ..a })).unwrap();
+        assert_eq!(m.lookup(at).unwrap().end, at + 4 * PAGE_SIZE, "same object and delta coalesce");
     }
 
     #[test]

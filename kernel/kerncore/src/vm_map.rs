@@ -53,7 +53,27 @@ pub trait Machine {
     fn write(&mut self, pa: u32, off: usize, data: &[u8]);
     /// Counts an event.
     fn note(&mut self, _what: Note) {}
+    /// The page of memory object `obj` at `offset` for a fault (a write when
+    /// `write`: the object marks it dirty).
+    ///
+    /// # Errors
+    /// [`KERN_FAULT_RETRY`] when the page must come from its pager first
+    /// (the machine has arranged the wait), or the pager's error.
+    fn object_page(&mut self, _obj: u32, _offset: u32, _write: bool) -> Result<u32, KernReturn> {
+        Err(KERN_MEMORY_ERROR)
+    }
+    /// The page of `obj` at `offset` if resident, without asking its pager.
+    fn object_peek(&self, _obj: u32, _offset: u32) -> Option<u32> {
+        None
+    }
+    /// This map now maps `obj` (first entry referring to it).
+    fn object_ref(&mut self, _obj: u32) {}
+    /// This map no longer maps `obj` (its last entry went).
+    fn object_unref(&mut self, _obj: u32) {}
 }
+
+/// Not an error a caller sees: the fault must wait for a pager and run again.
+pub const KERN_FAULT_RETRY: KernReturn = 0x7FFF_0001;
 
 /// A task's address map.
 pub struct VmMap<M: Machine> {
@@ -62,6 +82,8 @@ pub struct VmMap<M: Machine> {
     pages: BTreeMap<u32, u32>,
     /// Resident pages that must be copied before they are written.
     cow: BTreeSet<u32>,
+    /// Memory-object pages mapped here (owned by their objects).
+    obj_pages: BTreeMap<u32, u32>,
     m: M,
     max: u32,
 }
@@ -69,12 +91,84 @@ pub struct VmMap<M: Machine> {
 impl<M: Machine> VmMap<M> {
     /// An empty map of user space `[0, max)` over machine `m`.
     pub fn new(m: M, max: u32) -> Self {
-        VmMap { entries: EntryMap::new(0, max), pages: BTreeMap::new(), cow: BTreeSet::new(), m, max }
+        VmMap { entries: EntryMap::new(0, max), pages: BTreeMap::new(), cow: BTreeSet::new(), obj_pages: BTreeMap::new(), m, max }
     }
 
     /// The machine side (for the kernel: the pmap).
     pub fn machine(&self) -> &M {
         &self.m
+    }
+
+    pub fn machine_mut(&mut self) -> &mut M {
+        &mut self.m
+    }
+
+    /// `vm_map`: maps `size` bytes of memory object `attrs.object` (0:
+    /// anonymous zero-fill memory) at `addr` or anywhere from `addr` up at an
+    /// address with the bits of `mask` clear; `offset` is the object offset of
+    /// the first byte. Returns the address.
+    ///
+    /// # Errors
+    /// As [`EntryMap::allocate`]; `KERN_INVALID_ARGUMENT` for an unaligned
+    /// offset or a current protection above the maximum.
+    pub fn map_object(&mut self, addr: u32, size: u32, mask: u32, anywhere: bool, offset: u32, attrs: Attrs) -> Result<u32, KernReturn> {
+        let (start, end) = vm_entries::page_range(addr, size).ok_or(KERN_INVALID_ARGUMENT)?;
+        if end == start || offset % PAGE_SIZE != 0 || attrs.prot & !attrs.max_prot != 0 || attrs.inheritance > vm_entries::VM_INHERIT_NONE {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        let size = end - start;
+        let start = if anywhere { start.max(PAGE_SIZE) } else { start };
+        let mut a = attrs;
+        let had = a.object != 0 && self.entries.entries().any(|e| e.attrs.object == a.object);
+        // Offsets are computed from the final address, known after the search.
+        let at = self.entries.allocate_masked(start, size, mask, anywhere, Attrs { object: 0, delta: 0, ..a })?;
+        if a.object != 0 {
+            a.delta = offset.wrapping_sub(at);
+            self.entries.update(at, at + size, |_| Ok(a))?;
+            if !had {
+                self.m.object_ref(a.object);
+            }
+        } else {
+            a.copy = false;
+            self.entries.update(at, at + size, |_| Ok(a))?;
+        }
+        Ok(at)
+    }
+
+    /// Drops this map's reference on each of `objs` it no longer maps.
+    fn unref_unmapped(&mut self, mut objs: Vec<u32>) {
+        objs.sort_unstable();
+        objs.dedup();
+        for obj in objs {
+            if obj != 0 && !self.entries.entries().any(|e| e.attrs.object == obj) {
+                self.m.object_unref(obj);
+            }
+        }
+    }
+
+    /// Removes the mappings of page `offset` of `obj` (the object dropped or
+    /// cleaned it, or the pager changed its lock): the next access faults.
+    pub fn object_page_gone(&mut self, obj: u32, offset: u32) {
+        let hits: Vec<u32> = self
+            .entries
+            .entries()
+            .filter(|e| e.attrs.object == obj)
+            .map(|e| offset.wrapping_sub(e.attrs.delta))
+            .filter(|va| self.entries.lookup(*va).is_some_and(|e| e.attrs.object == obj))
+            .collect();
+        for va in hits {
+            if self.obj_pages.remove(&va).is_some() {
+                self.m.unmap(va);
+            }
+        }
+    }
+
+    /// The memory objects this map refers to.
+    pub fn objects(&self) -> Vec<u32> {
+        let mut v: Vec<u32> = self.entries.entries().map(|e| e.attrs.object).filter(|o| *o != 0).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
     }
 
     /// Bytes mapped (all entries).
@@ -171,9 +265,11 @@ impl<M: Machine> VmMap<M> {
         if end > self.max {
             return Err(KERN_INVALID_ARGUMENT);
         }
-        for e in self.entries.remove(start, end) {
+        let gone = self.entries.remove(start, end);
+        for e in &gone {
             self.free_pages(e.start, e.end);
         }
+        self.unref_unmapped(gone.iter().map(|e| e.attrs.object).collect());
         Ok(())
     }
 
@@ -184,6 +280,11 @@ impl<M: Machine> VmMap<M> {
             self.cow.remove(&va);
             self.m.unmap(va);
             self.m.release(pa);
+        }
+        let vas: Vec<u32> = self.obj_pages.range(start..end).map(|(va, _)| *va).collect();
+        for va in vas {
+            self.obj_pages.remove(&va);
+            self.m.unmap(va);
         }
     }
 
@@ -209,6 +310,12 @@ impl<M: Machine> VmMap<M> {
             let pages: Vec<(u32, u32)> = self.pages.range(e.start..e.end).map(|(a, b)| (*a, *b)).collect();
             for (va, pa) in pages {
                 self.map_page(va, pa, e.attrs.prot)?;
+            }
+            // Object pages fault in again under the new protection.
+            let vas: Vec<u32> = self.obj_pages.range(e.start..e.end).map(|(va, _)| *va).collect();
+            for va in vas {
+                self.obj_pages.remove(&va);
+                self.m.unmap(va);
             }
         }
         Ok(())
@@ -246,6 +353,9 @@ impl<M: Machine> VmMap<M> {
             return Err(KERN_PROTECTION_FAILURE);
         }
         self.m.note(Note::Fault);
+        if e.attrs.object != 0 && !self.pages.contains_key(&page) {
+            return self.fault_object(page, write, &e);
+        }
         let pa = match self.pages.get(&page) {
             Some(_) if write => self.break_cow(page)?,
             Some(&pa) => pa,
@@ -259,6 +369,28 @@ impl<M: Machine> VmMap<M> {
         self.map_page(page, pa, prot)
     }
 
+    /// A fault on a page of a memory object this map has no private copy of:
+    /// the object's page is mapped (writable only for a write, so the object
+    /// sees every page that becomes dirty), or, for a write to a copy
+    /// mapping, copied into a private page.
+    fn fault_object(&mut self, page: u32, write: bool, e: &Entry) -> Result<(), KernReturn> {
+        let (obj, off) = (e.attrs.object, e.attrs.offset(page));
+        if write && e.attrs.copy {
+            let src = self.m.object_page(obj, off, false)?;
+            let pa = self.m.alloc_copy(src).ok_or(KERN_RESOURCE_SHORTAGE)?;
+            if self.obj_pages.remove(&page).is_some() {
+                self.m.unmap(page);
+            }
+            self.pages.insert(page, pa);
+            self.m.note(Note::CowCopy);
+            return self.map_page(page, pa, e.attrs.prot);
+        }
+        let pa = self.m.object_page(obj, off, write)?;
+        self.obj_pages.insert(page, pa);
+        let writable = write && !e.attrs.copy && e.attrs.prot & VM_PROT_WRITE != 0;
+        self.m.map(page, pa, writable).map_err(|_| KERN_RESOURCE_SHORTAGE)
+    }
+
     /// The physical page behind `page`, made this map's own to write
     /// (allocated now if the entry has none yet, copied if copy-on-write).
     fn resident(&mut self, page: u32) -> Result<u32, KernReturn> {
@@ -269,6 +401,24 @@ impl<M: Machine> VmMap<M> {
             return Ok(pa);
         }
         let e = self.entries.lookup(page).copied().ok_or(KERN_INVALID_ADDRESS)?;
+        if e.attrs.object != 0 {
+            // The kernel writes into a resident object page (marking it
+            // dirty), or into a private copy for a copy mapping; it does not
+            // wait for pagers here.
+            let off = e.attrs.offset(page);
+            let src = self.m.object_peek(e.attrs.object, off).ok_or(KERN_MEMORY_FAILURE)?;
+            if !e.attrs.copy {
+                self.m.object_page(e.attrs.object, off, true)?;
+                return Ok(src);
+            }
+            let pa = self.m.alloc_copy(src).ok_or(KERN_RESOURCE_SHORTAGE)?;
+            if self.obj_pages.remove(&page).is_some() {
+                self.m.unmap(page);
+            }
+            self.pages.insert(page, pa);
+            self.map_page(page, pa, e.attrs.prot)?;
+            return Ok(pa);
+        }
         let pa = self.m.alloc_zeroed().ok_or(KERN_RESOURCE_SHORTAGE)?;
         self.pages.insert(page, pa);
         self.m.note(Note::ZeroFill);
@@ -298,8 +448,13 @@ impl<M: Machine> VmMap<M> {
             }
             let off = (at - page) as usize;
             let n = ((page + PAGE_SIZE).min(end) - at) as usize;
+            let dst = (at - va) as usize;
             if let Some(&pa) = self.pages.get(&page) {
-                let dst = (at - va) as usize;
+                self.m.read(pa, off, &mut out[dst..dst + n]);
+            } else if e.attrs.object != 0 {
+                // Object data the kernel holds; what its pager has not
+                // supplied yet cannot be read without waiting for it.
+                let pa = self.m.object_peek(e.attrs.object, e.attrs.offset(page)).ok_or(KERN_MEMORY_FAILURE)?;
                 self.m.read(pa, off, &mut out[dst..dst + n]);
             }
             at += n as u32;
@@ -339,9 +494,17 @@ impl<M: Machine> VmMap<M> {
     pub fn copy_from(&mut self, parent: &mut VmMap<M>) -> Result<(), KernReturn> {
         let entries: Vec<Entry> = parent.entries.entries().copied().collect();
         for e in entries.iter().filter(|e| e.attrs.inheritance != vm_entries::VM_INHERIT_NONE) {
-            self.entries.allocate(e.start, e.end - e.start, false, e.attrs)?;
-            let pages: Vec<(u32, u32)> = parent.pages.range(e.start..e.end).map(|(a, b)| (*a, *b)).collect();
             let cow = e.attrs.inheritance == vm_entries::VM_INHERIT_COPY;
+            let obj = e.attrs.object;
+            let had = obj != 0 && self.entries.entries().any(|x| x.attrs.object == obj);
+            // A copied object mapping keeps the object's data until the child
+            // writes (then the child's own copy).
+            let attrs = Attrs { copy: e.attrs.copy || (cow && obj != 0), ..e.attrs };
+            self.entries.allocate(e.start, e.end - e.start, false, attrs)?;
+            if obj != 0 && !had {
+                self.m.object_ref(obj);
+            }
+            let pages: Vec<(u32, u32)> = parent.pages.range(e.start..e.end).map(|(a, b)| (*a, *b)).collect();
             for (va, pa) in pages {
                 self.m.share(pa);
                 self.pages.insert(va, pa);
@@ -365,6 +528,12 @@ impl<M: Machine> Drop for VmMap<M> {
             self.m.unmap(va);
             self.m.release(pa);
         }
+        for va in core::mem::take(&mut self.obj_pages).into_keys() {
+            self.m.unmap(va);
+        }
+        for obj in self.objects() {
+            self.m.object_unref(obj);
+        }
     }
 }
 
@@ -381,6 +550,12 @@ mod tests {
         pages: HashMap<u32, Vec<u8>>,
         owners: HashMap<u32, u32>,
         next: u32,
+        /// Emulated memory objects: (object, offset) -> (page, dirty).
+        objects: HashMap<(u32, u32), (u32, bool)>,
+        /// Object pages asked for and not supplied.
+        requests: Vec<(u32, u32)>,
+        /// Per object: how many maps refer to it.
+        refs: HashMap<u32, i32>,
     }
 
     /// An emulated machine: shared physical memory plus this map's page table.
@@ -463,6 +638,28 @@ mod tests {
         fn note(&mut self, what: Note) {
             self.notes.push(what);
         }
+        fn object_page(&mut self, obj: u32, offset: u32, write: bool) -> Result<u32, KernReturn> {
+            let mut p = self.phys.borrow_mut();
+            match p.objects.get_mut(&(obj, offset)) {
+                Some((pa, dirty)) => {
+                    *dirty |= write;
+                    Ok(*pa)
+                }
+                None => {
+                    p.requests.push((obj, offset));
+                    Err(KERN_FAULT_RETRY)
+                }
+            }
+        }
+        fn object_peek(&self, obj: u32, offset: u32) -> Option<u32> {
+            self.phys.borrow().objects.get(&(obj, offset)).map(|x| x.0)
+        }
+        fn object_ref(&mut self, obj: u32) {
+            *self.phys.borrow_mut().refs.entry(obj).or_default() += 1;
+        }
+        fn object_unref(&mut self, obj: u32) {
+            *self.phys.borrow_mut().refs.entry(obj).or_default() -= 1;
+        }
     }
 
     const MAX: u32 = 0xC000_0000;
@@ -538,6 +735,76 @@ mod tests {
         assert_eq!(phys.borrow().pages.len(), before);
         drop(parent);
         assert!(phys.borrow().pages.is_empty() && phys.borrow().owners.is_empty(), "pages leaked");
+    }
+
+    /// Supplies page `offset` of `obj` filled with `b` (the pager's answer).
+    fn supply(phys: &Rc<RefCell<Phys>>, obj: u32, offset: u32, b: u8) -> u32 {
+        let mut p = phys.borrow_mut();
+        p.next += 0x1000;
+        let pa = p.next;
+        p.pages.insert(pa, vec![b; 4096]);
+        p.owners.insert(pa, 1);
+        p.objects.insert((obj, offset), (pa, false));
+        p.requests.retain(|r| *r != (obj, offset));
+        pa
+    }
+
+    #[test]
+    fn object_mappings_fault_through_the_object_and_track_dirt_and_refs() {
+        let phys = Rc::new(RefCell::new(Phys::default()));
+        let mut m = VmMap::new(Emu::new(&phys), MAX);
+        let shared = Attrs { object: 5, ..Attrs::default() };
+        let a = m.map_object(0, 4 * PAGE_SIZE, 0xFFFF, true, 0x2000, shared).unwrap();
+        assert_eq!(a % 0x10000, 0, "mask honoured");
+        assert_eq!(phys.borrow().refs[&5], 1);
+        // A second mapping of the same object (a copy one) adds no reference.
+        let c = m.map_object(0, PAGE_SIZE, 0, true, 0x2000, Attrs { copy: true, ..shared }).unwrap();
+        assert_eq!(phys.borrow().refs[&5], 1);
+        // First touch: the object has no page yet; the fault must wait.
+        assert_eq!(touch_read(&mut m, a + 10), Err(KERN_FAULT_RETRY));
+        assert_eq!(phys.borrow().requests, vec![(5, 0x2000)]);
+        let pa = supply(&phys, 5, 0x2000, b'P');
+        assert_eq!(touch_read(&mut m, a + 10).unwrap(), b'P');
+        assert!(!phys.borrow().objects[&(5, 0x2000)].1, "read faults leave the page clean");
+        assert_eq!(m.resident_pages(), 0, "object pages are not the map's");
+        // Writing through the shared mapping dirties the object's page.
+        touch_write(&mut m, a + 11, b'W').unwrap();
+        assert!(phys.borrow().objects[&(5, 0x2000)].1);
+        assert_eq!(phys.borrow().pages[&pa][11], b'W');
+        // Writing through the copy mapping copies; the object is unchanged.
+        assert_eq!(touch_read(&mut m, c + 11).unwrap(), b'W');
+        touch_write(&mut m, c + 11, b'C').unwrap();
+        assert_eq!(phys.borrow().pages[&pa][11], b'W');
+        assert_eq!(touch_read(&mut m, c + 11).unwrap(), b'C');
+        assert_eq!(m.resident_pages(), 1);
+        // The object drops the page: the shared mapping faults again.
+        m.object_page_gone(5, 0x2000);
+        assert!(m.m.user_read(a).is_err());
+        assert!(m.m.user_read(c).is_ok(), "private copies stay");
+        // The kernel reads resident object data; unsupplied data is an error.
+        assert_eq!(m.read_kernel(a + 11, 1).unwrap(), b"W");
+        assert_eq!(m.read_kernel(a + PAGE_SIZE, 1), Err(KERN_MEMORY_FAILURE));
+        // Splitting the mapping keeps the reference; removing all of it drops it.
+        m.deallocate(a + PAGE_SIZE, PAGE_SIZE).unwrap();
+        m.deallocate(a, PAGE_SIZE).unwrap();
+        m.deallocate(c, PAGE_SIZE).unwrap();
+        assert_eq!(phys.borrow().refs[&5], 1);
+        m.deallocate(a + 2 * PAGE_SIZE, 2 * PAGE_SIZE).unwrap();
+        assert_eq!(phys.borrow().refs[&5], 0);
+        assert!(m.m.table.is_empty());
+        // Bad arguments.
+        assert_eq!(m.map_object(0, PAGE_SIZE, 0, true, 0x10, shared), Err(KERN_INVALID_ARGUMENT), "unaligned offset");
+        let too_much = Attrs { prot: VM_PROT_WRITE, max_prot: VM_PROT_READ, ..shared };
+        assert_eq!(m.map_object(0, PAGE_SIZE, 0, true, 0, too_much), Err(KERN_INVALID_ARGUMENT));
+        // A child inheriting a mapping refers to the object too; dropping it lets go.
+        let s = m.map_object(0, PAGE_SIZE, 0, true, 0, shared).unwrap();
+        let mut child = VmMap::new(Emu::new(&phys), MAX);
+        child.copy_from(&mut m).unwrap();
+        assert_eq!(phys.borrow().refs[&5], 2);
+        assert!(child.region(s).unwrap().attrs.copy, "inherited by copy");
+        drop(child);
+        drop(m);
+        assert_eq!(phys.borrow().refs[&5], 0);
     }
 
     #[test]
