@@ -61,5 +61,10 @@ fn generate_stubs() {
     // The replies of the asynchronous device requests, decoded as a server.
     let reply = mig::generate_server("device/device_reply.defs", &sopts).unwrap_or_else(|e| panic!("MIG on device_reply.defs: {e}"));
     std::fs::write(out.join("device_reply_server.rs"), reply).expect("writing device_reply server");
+    // A user-level pager: memory_object.defs served (routines it does not
+    // serve answer MIG_BAD_ID).
+    let popts = mig::Options { runtime_path: Some("crate::mig::rt".into()), default_methods: true, ..mig::Options::user() };
+    let mo = mig::generate_server("mach/memory_object.defs", &popts).unwrap_or_else(|e| panic!("MIG on memory_object.defs: {e}"));
+    std::fs::write(out.join("memory_object_server.rs"), mo).expect("writing memory_object server");
     std::fs::write(out.join("mig_rt.rs"), mig::runtime_source()).expect("writing MIG runtime");
 }

@@ -39,6 +39,13 @@ pub trait Device: Send + Sync {
     /// Sets status `flavor`.
     fn set_status(&self, flavor: u32, status: &[u32]) -> Result<(), DeviceError>;
 
+    /// `device_map`: the physical memory a mapping of the device shows, as
+    /// (physical base, bytes, writable). `prot` is the access asked for;
+    /// devices without such memory answer `InvalidOperation`.
+    fn map(&self, _prot: u32) -> Result<(u32, u32, bool), DeviceError> {
+        Err(DeviceError::InvalidOperation)
+    }
+
     /// Record size in bytes (1 for character devices).
     fn record_size(&self) -> u32 {
         1

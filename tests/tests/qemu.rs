@@ -269,7 +269,7 @@ fn ipc_semantics_sets_limits_blocking_ool_moves_every_notification() {
         .expect_log("ipc_tests: aborted receive returned 0x10004005")
         .expect_log("ipc_tests: landed through thread_set_self_state")
         .expect_log("user-test: ipc_tests ok")
-        .expect_log("bootstrap: ipc consistent; ports 3 -> 3, spaces 0 -> 0");
+        .expect_log("bootstrap: ipc consistent; ports 4 -> 4, spaces 0 -> 0");
 }
 
 #[test]
@@ -283,7 +283,7 @@ fn hostile_task_is_refused_and_others_lose_nothing() {
         .expect_log("user-test: hostile ok")
         .expect_log("page fault (cr2 0xc0100000)")
         .expect_log("user-test: ipc_roundtrip ok")
-        .expect_log("bootstrap: ipc consistent; ports 3 -> 3, spaces 0 -> 0")
+        .expect_log("bootstrap: ipc consistent; ports 4 -> 4, spaces 0 -> 0")
         .expect_no_log("FAILED");
 }
 
@@ -300,7 +300,7 @@ fn two_tasks_rpc_through_generated_stubs_with_every_disposition() {
         // The server's death: no-senders (70) and dead-name (72) notifications.
         .expect_log("echo_client: notifications 70 and 72 after the server died")
         .expect_log("user-test: echo_client ok")
-        .expect_log("bootstrap: ipc consistent; ports 3 -> 3, spaces 0 -> 0");
+        .expect_log("bootstrap: ipc consistent; ports 4 -> 4, spaces 0 -> 0");
 }
 
 #[test]
@@ -326,7 +326,7 @@ fn device_ports_serve_console_and_com1_through_device_defs() {
         .expect_log("devices: com1 read \"ping\\n\"")
         .expect_log("devices: asynchronous requests ok")
         .expect_log("user-test: devices ok")
-        .expect_log("bootstrap: ipc consistent; ports 3 -> 3, spaces 0 -> 0");
+        .expect_log("bootstrap: ipc consistent; ports 4 -> 4, spaces 0 -> 0");
     let com1 = String::from_utf8_lossy(&o.com1);
     assert!(com1.contains("pong\n") && com1.contains("async\n") && com1.contains("again\n"), "{}", o.failure(&format!("com1 got {com1:?}")));
 }
@@ -343,7 +343,7 @@ fn user_faults_become_mach_exceptions_for_the_handler() {
         // EXC_ARITHMETIC (3), EXC_I386_DIV (1): refused, so the task ends.
         .expect_log("exceptions: handler saw exception 3 code 1 subcode 0x0")
         .expect_log("task 1: divide error")
-        .expect_log("bootstrap: ipc consistent; ports 3 -> 3, spaces 0 -> 0");
+        .expect_log("bootstrap: ipc consistent; ports 4 -> 4, spaces 0 -> 0");
 }
 
 #[test]
@@ -353,7 +353,29 @@ fn contiguous_memory_for_the_privileged_host_port_only() {
         .expect(Verdict::Pass)
         .expect_log("contig: 3 pages at 0x")
         .expect_log("user-test: contig ok")
-        .expect_log("bootstrap: ipc consistent; ports 3 -> 3, spaces 0 -> 0");
+        .expect_log("bootstrap: ipc consistent; ports 4 -> 4, spaces 0 -> 0");
+}
+
+/// A user-level pager serves a mapped memory object (memory_object.defs):
+/// init/ready, one data_request per page answered by data_supply,
+/// data_unavailable and data_error, dirty pages back by lock_request and at
+/// termination, terminate with the control and name receive rights. Then the
+/// `time` device through device_map, and anonymous vm_map.
+#[test]
+fn a_user_pager_serves_mapped_memory_and_gets_dirty_pages_back() {
+    let prog = user_program("pager");
+    run(&boot("pager", "test=bootstrap").module(&format!("{} ${{device-port}} $(task-create) $(task-resume)", prog.display())))
+        .expect(Verdict::Pass)
+        .expect_log("pager: pages 0 and 1 read 'A' 'B'")
+        .expect_log("pager: data_request page 2 length 4096 access 1")
+        .expect_log("pager: send from the data_error page: 0x10000002")
+        .expect_log("pager: data_return page 1 dirty 1 byte 'Z'")
+        .expect_log("pager: flushed page 0 came back as 'a'")
+        .expect_log("pager: data_return page 0 dirty 1 byte 'T'")
+        .expect_log("pager: terminate (control and name receive rights: true)")
+        .expect_log("pager: mapped time ")
+        .expect_log("user-test: pager ok")
+        .expect_log("bootstrap: ipc consistent; ports 4 -> 4, spaces 0 -> 0");
 }
 
 #[test]
@@ -363,7 +385,7 @@ fn inherited_memory_is_copy_on_write() {
         .expect(Verdict::Pass)
         .expect_log("cow: copy-on-write copies: ")
         .expect_log("user-test: cow ok")
-        .expect_log("bootstrap: ipc consistent; ports 3 -> 3, spaces 0 -> 0");
+        .expect_log("bootstrap: ipc consistent; ports 4 -> 4, spaces 0 -> 0");
 }
 
 /// The NE2000 through the Linux glue and `net_io`: `net_test` reads the MAC
@@ -388,7 +410,7 @@ fn expect_net_test(o: &mach_tests::Outcome) {
         .expect_log("net_test: burst of 8 requests to a slow receiver, 5 replies queued")
         .expect_log("user-test: net_test ok")
         .expect_log(", 3 dropped")
-        .expect_log("bootstrap: ipc consistent; ports 3 -> 3, spaces 0 -> 0");
+        .expect_log("bootstrap: ipc consistent; ports 4 -> 4, spaces 0 -> 0");
 }
 
 #[test]

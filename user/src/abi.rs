@@ -13,6 +13,8 @@ use crate::KernReturn;
 // `mach/kern_return.h`.
 pub const KERN_INVALID_ADDRESS: KernReturn = 1;
 pub const KERN_PROTECTION_FAILURE: KernReturn = 2;
+pub const KERN_NO_SPACE: KernReturn = 3;
+pub const KERN_INVALID_ARGUMENT: KernReturn = 4;
 pub const KERN_FAILURE: KernReturn = 5;
 pub const KERN_INVALID_NAME: KernReturn = 15;
 pub const KERN_INVALID_HOST: KernReturn = 22;
@@ -60,6 +62,7 @@ pub const NET_ADDRESS: u32 = ((b'n' as u32) << 16) + 2;
 // `mach/vm_inherit.h`, `mach/vm_prot.h`.
 pub const VM_INHERIT_NONE: u32 = 2;
 pub const VM_PROT_READ: u32 = 1;
+pub const VM_PROT_WRITE: u32 = 2;
 
 // `mach/exception.h`, `mach/task_special_ports.h`.
 pub const EXC_BAD_ACCESS: u32 = 1;

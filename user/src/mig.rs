@@ -39,6 +39,11 @@ pub mod exc_server {
     include!(concat!(env!("OUT_DIR"), "/exc_server.rs"));
 }
 
+/// `memory_object.defs`: what the kernel asks of a pager, served by one.
+pub mod memory_object_server {
+    include!(concat!(env!("OUT_DIR"), "/memory_object_server.rs"));
+}
+
 /// `device_request.defs`: the asynchronous device requests.
 pub mod device_request {
     include!(concat!(env!("OUT_DIR"), "/device_request_user.rs"));

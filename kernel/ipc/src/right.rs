@@ -618,6 +618,24 @@ impl Ipc {
         }
     }
 
+    /// Gives away the receive right of kernel port `p` (as a loose right to
+    /// put in a message: `memory_object_terminate` moves a pager's control
+    /// and name ports to it); the port stops being a kernel object.
+    ///
+    /// # Errors
+    /// `KERN_INVALID_ARGUMENT` if the kernel does not hold its receive right.
+    pub fn kernel_port_into_receive(&mut self, p: PortId) -> Result<Right, u32> {
+        if self.port_receiver(p) != Some(Receiver::Kernel) {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        let r = self.loose(RightKind::Receive, p);
+        self.clear_receiver(p);
+        let port = self.port_mut(p);
+        port.receiver = Receiver::InTransit { dest: None };
+        port.kobject = None;
+        Ok(r)
+    }
+
     /// Destroys a kernel-held port (its kernel object is gone): senders'
     /// names become dead names, with dead-name notifications.
     ///

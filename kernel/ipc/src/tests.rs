@@ -1422,6 +1422,23 @@ fn copyout_pegs_send_urefs() {
 }
 
 #[test]
+fn a_kernel_port_given_away_becomes_an_ordinary_port() {
+    let mut ipc = Ipc::new();
+    let a = ipc.space_create();
+    let p = ipc.alloc_kernel_port(Some((8, 1)));
+    let send = ipc.make_send(p).unwrap();
+    let n = ipc.copyout_right(a, send);
+    let r = ipc.kernel_port_into_receive(p).unwrap();
+    assert_eq!(ipc.port_kobject(p), None);
+    assert_eq!(ipc.kernel_port_into_receive(p).unwrap_err(), KERN_INVALID_ARGUMENT, "only once");
+    assert_eq!(ipc.copyout_right(a, r), n, "the receive right joins the send right's name");
+    assert_eq!(ipc.port_receiver(p), Some(Receiver::Space { space: a, name: n }));
+    ok(&ipc);
+    ipc.space_destroy(a).unwrap();
+    assert_eq!(ipc.port_count(), 0);
+}
+
+#[test]
 fn moving_a_receive_right_aborts_its_receivers() {
     let mut ipc = Ipc::new();
     let a = ipc.space_create();

@@ -122,8 +122,21 @@ impl ds::DeviceServer for Ctx {
         super::net_io::set_filter(idx, right, req.priority as i32, &words)
     }
 
-    fn device_map(&mut self, _: ds::DeviceMapRequest) -> Result<ds::DeviceMapReply, IoReturn> {
-        self.device()?;
-        Err(DeviceError::InvalidOperation.code())
+    /// A memory object for the device's memory (the `time` page, say), to
+    /// `vm_map`. Asking for write access to read-only memory, or for more
+    /// than read and write: `D_INVALID_OPERATION`.
+    fn device_map(&mut self, req: ds::DeviceMapRequest) -> Result<ds::DeviceMapReply, IoReturn> {
+        use kerncore::vm_entries::{VM_PROT_EXECUTE, VM_PROT_READ, VM_PROT_WRITE};
+        let (_, dev) = self.device()?;
+        if req.prot & !(VM_PROT_READ | VM_PROT_WRITE) != 0 {
+            return Err(DeviceError::InvalidOperation.code());
+        }
+        let (base, size, writable) = dev.map(req.prot).map_err(err)?;
+        if req.prot & VM_PROT_WRITE != 0 && !writable {
+            return Err(DeviceError::InvalidOperation.code());
+        }
+        let max = VM_PROT_READ | VM_PROT_EXECUTE | if writable { VM_PROT_WRITE } else { 0 };
+        let right = crate::vm::vm_object::physical_object(base, size, max).ok_or(DeviceError::NoMemory.code())?;
+        Ok(ds::DeviceMapReply { pager: self.give(right) })
     }
 }

@@ -12,6 +12,7 @@ pub mod com;
 pub mod ds_routines;
 pub mod ether;
 pub mod net_io;
+pub mod time;
 
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -157,6 +158,7 @@ pub fn init(console: kerncore::cmdline::Console) {
         kerncore::cmdline::Console::Vga => String::from("com0"),
     };
     set_console(&name);
+    time::init();
     block::init();
     crate::glue::net::init().map(|_| ()).unwrap_or_else(|e| crate::kprintln!("net: linux glue not started: {}", e));
 }

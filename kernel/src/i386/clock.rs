@@ -35,6 +35,7 @@ pub fn cycles_to_ms(cycles: u64) -> u64 {
 fn tick(_irq: u8) {
     TICKS.fetch_add(1, Ordering::Relaxed);
     crate::kern::sched_prim::clock_tick();
+    crate::device::time::tick();
     crate::glue::clock_tick();
 }
 

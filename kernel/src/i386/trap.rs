@@ -278,8 +278,20 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
     // copies to and from user memory fault here too.)
     let mut fault_code = None;
     if vector == VEC_PAGE_FAULT && cr2 < super::uaccess::VM_MAX_ADDRESS {
-        match crate::kern::task::vm_fault(cr2, frame.err & 2 != 0) {
-            Ok(()) => return,
+        // A fault may sleep for a pager unless the kernel took it with
+        // interrupts off (a copy under a lock).
+        let block = frame.from_user() || frame.eflags & 0x200 != 0;
+        match crate::kern::task::vm_fault(cr2, frame.err & 2 != 0, block) {
+            Ok(()) => {
+                if frame.from_user() {
+                    crate::kern::sched_prim::halt_if_requested();
+                }
+                return;
+            }
+            Err(kerncore::kern_return::KERN_ABORTED) if frame.from_user() => {
+                crate::kern::sched_prim::halt_if_requested();
+                return;
+            }
             Err(e) => fault_code = Some(e as u32),
         }
     }

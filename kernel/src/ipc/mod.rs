@@ -29,6 +29,12 @@ pub const KOBJ_DEVICE_MASTER: u32 = 5;
 pub const KOBJ_DEVICE: u32 = 6;
 /// A kernel reply port a thread waits on itself (exception replies).
 pub const KOBJ_KREPLY: u32 = 7;
+/// A kernel-provided memory object (`device_map`'s pager).
+pub const KOBJ_MEMORY_OBJECT: u32 = 8;
+/// A memory object's control port (the pager's calls come here).
+pub const KOBJ_PAGER_CONTROL: u32 = 9;
+/// A memory object's name port (`vm_region` answers it).
+pub const KOBJ_PAGER_NAME: u32 = 10;
 
 struct State {
     ipc: Ipc,

@@ -19,6 +19,7 @@ use super::{with_ipc, KernelPort, KOBJ_HOST, KOBJ_HOST_PRIV, KOBJ_TASK, KOBJ_THR
 use crate::kern::mig::{gnumach, mach, mach_host, mach_port, rt};
 use crate::kern::sched_prim::{self as sched, ThreadId};
 use crate::kern::task::{self, TaskId};
+use crate::vm::vm_object;
 use kerncore::kern_return::*;
 
 /// Header value standing for the request's target port.
@@ -231,6 +232,9 @@ fn run(r: Request) {
             }
         }
     });
+    // Memory objects the request left unmapped (vm_deallocate) go back to
+    // their pagers.
+    vm_object::reap();
     match terminate_after {
         Some(After::Task(t)) => task::terminate(t),
         Some(After::Thread(th)) => task::terminate_thread(th),
@@ -585,6 +589,79 @@ impl mach::MachServer for Ctx {
         let t = self.task()?;
         let at = task::with_task(t, |tk| tk.map.allocate(req.address, req.size, req.anywhere != 0)).ok_or(KERN_INVALID_TASK)??;
         Ok(mach::VmAllocateReply { address: at })
+    }
+
+    /// `vm_map`: anonymous memory (null object) or a memory object: a pager's
+    /// port (the kernel makes the object and sends `memory_object_init` at
+    /// its first mapping) or a kernel one from `device_map`.
+    fn vm_map(&mut self, req: mach::VmMapRequest) -> Result<mach::VmMapReply, i32> {
+        use kerncore::vm_entries::{Attrs, VM_PROT_ALL};
+        let t = self.task()?;
+        let right = self.take(req.memory_object)?;
+        let obj = if right.is_null() { 0 } else { vm_object::object_for(right)? };
+        let (mut cur, mut max) = (req.cur_protection & VM_PROT_ALL, req.max_protection & VM_PROT_ALL);
+        if obj != 0 {
+            let limit = vm_object::max_protection(obj);
+            if cur & !limit != 0 {
+                vm_object::reap();
+                return Err(KERN_PROTECTION_FAILURE);
+            }
+            (cur, max) = (cur & limit, max & limit);
+        }
+        let attrs = Attrs { prot: cur, max_prot: max, inheritance: req.inheritance, object: obj, delta: 0, copy: req.copy != 0 };
+        let r = task::with_task(t, |tk| tk.map.map_object(req.address, req.size, req.mask, req.anywhere != 0, req.offset, attrs)).ok_or(KERN_INVALID_TASK);
+        // A new object no map took goes back to its pager.
+        vm_object::reap();
+        Ok(mach::VmMapReply { address: r?? })
+    }
+
+    fn memory_object_ready(&mut self, req: mach::MemoryObjectReadyRequest) -> Result<(), i32> {
+        vm_object::ready(self.target, req.may_cache != 0, req.copy_strategy)
+    }
+
+    fn memory_object_get_attributes(&mut self, _: mach::MemoryObjectGetAttributesRequest) -> Result<mach::MemoryObjectGetAttributesReply, i32> {
+        let (ready, may_cache, copy_strategy) = vm_object::attributes(self.target)?;
+        Ok(mach::MemoryObjectGetAttributesReply { object_ready: u32::from(ready), may_cache: u32::from(may_cache), copy_strategy })
+    }
+
+    fn memory_object_change_attributes(&mut self, req: mach::MemoryObjectChangeAttributesRequest) -> Result<(), i32> {
+        let reply_to = self.take(req.reply_to.name)?;
+        vm_object::change_attributes(self.target, req.may_cache != 0, req.copy_strategy, reply_to)
+    }
+
+    fn memory_object_data_supply(&mut self, req: mach::MemoryObjectDataSupplyRequest) -> Result<(), i32> {
+        let data = self.take_ool(req.data.addr)?;
+        let reply_to = self.take(req.reply_to.name)?;
+        let n = (req.data.count as usize).min(data.len());
+        vm_object::data_supply(self.target, req.offset, &data[..n], req.lock_value, req.precious != 0, reply_to)
+    }
+
+    fn memory_object_data_unavailable(&mut self, req: mach::MemoryObjectDataUnavailableRequest) -> Result<(), i32> {
+        vm_object::data_unavailable(self.target, req.offset, req.size)
+    }
+
+    fn memory_object_data_error(&mut self, req: mach::MemoryObjectDataErrorRequest) -> Result<(), i32> {
+        vm_object::data_error(self.target, req.offset, req.size, req.error_value as i32)
+    }
+
+    fn memory_object_lock_request(&mut self, req: mach::MemoryObjectLockRequestRequest) -> Result<(), i32> {
+        let reply_to = self.take(req.reply_to.name)?;
+        vm_object::lock_request(self.target, req.offset, req.size, req.should_return, req.should_flush != 0, req.lock_value, reply_to)
+    }
+
+    fn memory_object_destroy(&mut self, _: mach::MemoryObjectDestroyRequest) -> Result<(), i32> {
+        vm_object::destroy(self.target)
+    }
+
+    /// Sets the default memory manager (host_priv only); a null port only
+    /// asks for the current one.
+    fn vm_set_default_memory_manager(&mut self, req: mach::VmSetDefaultMemoryManagerRequest) -> Result<mach::VmSetDefaultMemoryManagerReply, i32> {
+        if !matches!(self.target, Some((super::KOBJ_HOST_PRIV, _))) {
+            return Err(if matches!(self.target, Some((super::KOBJ_HOST, _))) { KERN_INVALID_HOST } else { rt::MIG_BAD_ID });
+        }
+        let new = self.take(req.default_manager)?;
+        let old = vm_object::set_default_pager(new);
+        Ok(mach::VmSetDefaultMemoryManagerReply { default_manager: self.give(old) })
     }
 
     fn vm_deallocate(&mut self, req: mach::VmDeallocateRequest) -> Result<(), i32> {

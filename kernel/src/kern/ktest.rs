@@ -565,6 +565,9 @@ fn test_bootstrap() -> Result<(), String> {
         (held, shared) = crate::vm::vm_map::page_counts();
     }
     check(held == 0 && shared == 0, || format!("task pages left: {} held, {} shared", held, shared))?;
+    // Memory objects of pagers whose mappings are gone were terminated.
+    let (objects, pages) = crate::vm::vm_object::counts();
+    check(objects == 0 && pages == 0, || format!("memory objects left: {} objects, {} pages", objects, pages))?;
     // Every right of the dead tasks is gone: only the kernel's own ports remain.
     let (ports1, spaces1) = crate::ipc::check()?;
     crate::kprintln!("bootstrap: ipc consistent; ports {} -> {}, spaces {} -> {}", ports0, ports1, spaces0, spaces1);

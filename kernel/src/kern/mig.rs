@@ -34,6 +34,12 @@ pub mod device {
     include!(concat!(env!("OUT_DIR"), "/device_server.rs"));
 }
 
+/// `memory_object.defs` (subsystem 2200), the kernel's side as a client:
+/// what the kernel tells pagers.
+pub mod memory_object {
+    include!(concat!(env!("OUT_DIR"), "/memory_object_user.rs"));
+}
+
 /// `exc.defs` (subsystem 2400), the kernel's side as a client: exception messages.
 pub mod exc {
     include!(concat!(env!("OUT_DIR"), "/exc_user.rs"));

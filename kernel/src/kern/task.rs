@@ -42,8 +42,8 @@ pub fn with_task<R>(id: TaskId, f: impl FnOnce(&mut Task) -> R) -> Option<R> {
 /// # Errors
 /// `KERN_RESOURCE_SHORTAGE` without memory.
 pub fn create(name: &str) -> Result<TaskId, KernReturn> {
-    let map = crate::vm::vm_map::new_map()?;
     let id = NEXT_ID.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+    let map = crate::vm::vm_map::new_map(id)?;
     let task = Task { id, name: name.into(), map, threads: Vec::new(), suspend_count: 0 };
     cpu::without_interrupts(|| TASKS.lock().insert(id, task));
     crate::ipc::task_init(id);
@@ -133,6 +133,8 @@ pub fn terminate(task: TaskId) {
         crate::kprintln!("task {} ({}) terminated", t.id, t.name);
         drop(t);
     }
+    // Memory objects only this task mapped go back to their pagers.
+    crate::vm::vm_object::reap();
     if mine {
         sched::terminate(me);
     }
@@ -270,11 +272,25 @@ pub fn set_thread_state(th: ThreadId, w: &[u32; 17]) -> bool {
     true
 }
 
-/// Resolves a page fault of the running task at `va` (a write when `write`).
+/// Resolves a page fault of the running task at `va` (a write when
+/// `write`). A page its pager has not supplied yet is asked for; with
+/// `block` the thread then sleeps until the object has news and the caller
+/// lets the access fault again.
 ///
 /// # Errors
-/// As `VmMap::fault`; `KERN_INVALID_TASK` for a kernel thread.
-pub fn vm_fault(va: u32, write: bool) -> Result<(), KernReturn> {
+/// As `VmMap::fault`; `KERN_INVALID_TASK` for a kernel thread;
+/// `KERN_MEMORY_FAILURE` for a pager wait without `block`; `KERN_ABORTED`
+/// when the thread is halted while waiting.
+pub fn vm_fault(va: u32, write: bool, block: bool) -> Result<(), KernReturn> {
     let t = current().ok_or(KERN_INVALID_TASK)?;
-    with_task(t, |tk| tk.map.fault(va, write)).ok_or(KERN_INVALID_TASK)?
+    let (r, wait) = with_task(t, |tk| {
+        let r = tk.map.fault(va, write);
+        (r, tk.map.machine_mut().wait.take())
+    })
+    .ok_or(KERN_INVALID_TASK)?;
+    match (r, wait) {
+        (Err(kerncore::vm_map::KERN_FAULT_RETRY), Some(w)) => crate::vm::vm_object::wait(w, block),
+        (Err(kerncore::vm_map::KERN_FAULT_RETRY), None) => Err(KERN_MEMORY_FAILURE),
+        (r, _) => r,
+    }
 }

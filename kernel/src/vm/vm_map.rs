@@ -13,6 +13,7 @@ use super::pmap::{phys_to_virt, Pmap};
 use super::vm_page::{self, Zone};
 use crate::i386::cpu;
 use crate::i386::uaccess::VM_MAX_ADDRESS;
+use crate::kern::task::TaskId;
 
 /// A task's address map.
 pub type VmMap = kerncore::vm_map::VmMap<KernelMachine>;
@@ -21,9 +22,9 @@ pub type VmMap = kerncore::vm_map::VmMap<KernelMachine>;
 ///
 /// # Errors
 /// `KERN_RESOURCE_SHORTAGE` without a page for the page directory.
-pub fn new_map() -> Result<VmMap, KernReturn> {
+pub fn new_map(task: TaskId) -> Result<VmMap, KernReturn> {
     let pmap = Pmap::new().map_err(|_| KERN_RESOURCE_SHORTAGE)?;
-    Ok(VmMap::new(KernelMachine { pmap }, VM_MAX_ADDRESS))
+    Ok(VmMap::new(KernelMachine { pmap, task, wait: None }, VM_MAX_ADDRESS))
 }
 
 /// System-wide VM counters (`vm_statistics`).
@@ -51,9 +52,14 @@ fn zero(pa: u32) {
     unsafe { core::ptr::write_bytes(phys_to_virt(pa) as *mut u8, 0, PAGE_SIZE as usize) };
 }
 
-/// The i386 side of a task map: its pmap, and pages from `vm_page`.
+/// The i386 side of a task map: its pmap, pages from `vm_page`, and the
+/// memory objects of `vm_object`.
 pub struct KernelMachine {
     pub pmap: Pmap,
+    /// The task whose map this is (objects know their mappers).
+    pub task: TaskId,
+    /// What the last fault must wait for (it returned `KERN_FAULT_RETRY`).
+    pub wait: Option<super::vm_object::Wait>,
 }
 
 impl Machine for KernelMachine {
@@ -140,6 +146,29 @@ impl Machine for KernelMachine {
         assert!(off + data.len() <= PAGE_SIZE as usize);
         // SAFETY: as in `read`, for a page this map owns.
         unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), (phys_to_virt(pa) + off) as *mut u8, data.len()) };
+    }
+
+    fn object_page(&mut self, obj: u32, offset: u32, write: bool) -> Result<u32, KernReturn> {
+        match super::vm_object::lookup(obj, offset, write) {
+            Ok(pa) => Ok(pa),
+            Err(Ok(w)) => {
+                self.wait = Some(w);
+                Err(kerncore::vm_map::KERN_FAULT_RETRY)
+            }
+            Err(Err(e)) => Err(e),
+        }
+    }
+
+    fn object_peek(&self, obj: u32, offset: u32) -> Option<u32> {
+        super::vm_object::peek(obj, offset)
+    }
+
+    fn object_ref(&mut self, obj: u32) {
+        super::vm_object::reference(obj, self.task);
+    }
+
+    fn object_unref(&mut self, obj: u32) {
+        super::vm_object::release(obj, self.task);
     }
 
     fn note(&mut self, what: Note) {

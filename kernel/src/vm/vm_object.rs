@@ -1,0 +1,534 @@
+//! Memory objects: the external memory management interface of GNU Mach
+//! (`memory_object.defs` to pagers, the `memory_object_*` calls of
+//! `mach.defs` back from them), and kernel-provided physical objects
+//! (`device_map`). The page bookkeeping is `kerncore::vm_object` (host-tested);
+//! this module owns the ports, sends the messages and wakes faulting threads.
+//!
+//! A pager-backed object is made at the first `vm_map` of its memory object
+//! port: the kernel makes a control port and a name port and sends
+//! `memory_object_init`. Faults wait until the pager says
+//! `memory_object_ready`, then ask for each missing page once with
+//! `memory_object_data_request`; `data_supply`, `data_unavailable` and
+//! `data_error` answer them. When no map refers to the object any more, its
+//! dirty and precious pages go back with `memory_object_data_return` and
+//! `memory_object_terminate` hands the pager the control and name ports.
+//!
+//! Lock order: a task map (TASKS) may take the registry; the registry never
+//! takes a map or the IPC lock. Messages go out after the registry is left.
+
+use alloc::collections::BTreeMap;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use kerncore::kern_return::*;
+use kerncore::vm_entries::PAGE_SIZE;
+use kerncore::vm_object::{Backing, LockResult, Lookup, Object};
+use mach_ipc::{PortId, Right};
+use spin::Mutex;
+
+use super::pmap::phys_to_virt;
+use super::vm_page::{self, Zone};
+use crate::i386::cpu;
+use crate::ipc::{with_ipc, KOBJ_MEMORY_OBJECT, KOBJ_PAGER_CONTROL, KOBJ_PAGER_NAME};
+use crate::kern::mig::{memory_object as mo, rt};
+use crate::kern::sched_prim as sched;
+use crate::kern::task::{self, TaskId};
+
+struct KObj {
+    obj: Object,
+    /// Send right to the pager's memory object port (null for physical objects).
+    pager: Right,
+    control: Option<PortId>,
+    name: Option<PortId>,
+    /// The kernel's memory object port of a physical object.
+    kport: Option<PortId>,
+    /// Tasks whose maps refer to the object, with the count of their maps.
+    mappers: BTreeMap<TaskId, u32>,
+    /// `memory_object_destroy` was called: faults fail.
+    dead: bool,
+    /// The most a mapping may allow (physical objects may be read-only).
+    max_prot: u32,
+}
+
+struct Registry {
+    objects: BTreeMap<u32, KObj>,
+    by_pager: BTreeMap<PortId, u32>,
+    by_phys: BTreeMap<(u32, u32), u32>,
+    /// Objects no map refers to any more, terminated at the next `reap`.
+    unused: Vec<u32>,
+    next: u32,
+}
+
+static REG: Mutex<Registry> =
+    Mutex::new(Registry { objects: BTreeMap::new(), by_pager: BTreeMap::new(), by_phys: BTreeMap::new(), unused: Vec::new(), next: 1 });
+
+fn with<R>(f: impl FnOnce(&mut Registry) -> R) -> R {
+    cpu::without_interrupts(|| f(&mut REG.lock()))
+}
+
+/// The event threads waiting for pages of `obj` sleep on.
+fn event(obj: u32) -> usize {
+    0xFC00_0000usize.wrapping_sub(obj as usize * 4)
+}
+
+/// Pager-backed objects alive, and pages they hold (for leak checks).
+pub fn counts() -> (usize, usize) {
+    (with(|r| r.objects.values().filter(|o| o.kport.is_none()).count()), OBJECT_PAGES.load(core::sync::atomic::Ordering::Relaxed))
+}
+
+/// `mach_msg` for the generated `memory_object.defs` stubs: one-way kernel
+/// messages whose port fields are handles into `rights` and whose
+/// out-of-line field is a handle into `ool`.
+struct OneWay {
+    dest: Right,
+    rights: Vec<Right>,
+    ool: Vec<Vec<u8>>,
+}
+
+impl rt::MachMsg for OneWay {
+    fn mach_msg(&mut self, msg: &mut [u8], _option: u32, send_size: u32, _rcv_size: u32, _rcv_name: u32, _timeout: u32, _notify: u32) -> u32 {
+        let dest = core::mem::replace(&mut self.dest, Right::null());
+        let rights = core::mem::take(&mut self.rights);
+        let ool = core::mem::take(&mut self.ool);
+        with_ipc(|ipc| match ipc.kernel_message(dest, &msg[..send_size as usize], rights, ool) {
+            Ok(m) => {
+                ipc.send_always(m);
+                0
+            }
+            Err(e) => e,
+        })
+    }
+
+    fn reply_port(&mut self) -> u32 {
+        0
+    }
+}
+
+/// Sends one kernel message through a generated stub.
+fn send(dest: Right, rights: Vec<Right>, ool: Vec<Vec<u8>>, stub: impl FnOnce(&mut OneWay) -> Result<(), rt::KernReturn>) {
+    let mut m = OneWay { dest, rights, ool };
+    let _ = stub(&mut m);
+    with_ipc(|ipc| {
+        ipc.release_right(core::mem::replace(&mut m.dest, Right::null()));
+        m.rights.drain(..).for_each(|r| ipc.release_right(r));
+    });
+}
+
+/// A send right to port `p` (null if it died).
+fn make_send(p: Option<PortId>) -> Right {
+    p.and_then(crate::ipc::make_send_port).unwrap_or(Right::null())
+}
+
+/// The pager's port (a copy of the kernel's send right) and a send right
+/// to the control port of `obj`, for a message.
+fn pager_and_control(obj: u32) -> Option<(Right, Right)> {
+    let (pager, control) = with(|r| r.objects.get(&obj).map(|o| (o.pager.port_id(), o.control)))?;
+    let pager = make_send_to(pager?)?;
+    Some((pager, make_send(control)))
+}
+
+/// A copy of a send right to `p` (the kernel's own is kept).
+fn make_send_to(p: PortId) -> Option<Right> {
+    with_ipc(|ipc| {
+        let r = ipc.make_send(p).ok()?;
+        Some(r)
+    })
+}
+
+/// A physical object of `size` bytes at `base` (a device's memory, the
+/// mapped time page) that mappings may give at most `max_prot`: a send
+/// right to its kernel memory object port.
+pub fn physical_object(base: u32, size: u32, max_prot: u32) -> Option<Right> {
+    let existing = with(|r| r.by_phys.get(&(base, size)).and_then(|id| r.objects.get(id)).and_then(|o| o.kport));
+    if let Some(p) = existing {
+        return crate::ipc::make_send_port(p);
+    }
+    let id = with(|r| {
+        let id = r.next;
+        r.next += 1;
+        id
+    });
+    let kport = with_ipc(|ipc| ipc.alloc_kernel_port(Some((KOBJ_MEMORY_OBJECT, u64::from(id)))));
+    with(|r| {
+        let obj = Object::new(Backing::Physical { base, size: size.div_ceil(PAGE_SIZE) * PAGE_SIZE });
+        r.objects.insert(id, KObj { obj, pager: Right::null(), control: None, name: None, kport: Some(kport), mappers: BTreeMap::new(), dead: false, max_prot });
+        r.by_phys.insert((base, size), id);
+    });
+    crate::ipc::make_send_port(kport)
+}
+
+/// The object `vm_map` maps for memory object right `right` (consumed): a
+/// kernel physical object, the object already made for that pager port, or
+/// a new one, announced to its pager with `memory_object_init`.
+///
+/// # Errors
+/// `KERN_INVALID_ARGUMENT` for a right that is not a live send right.
+pub fn object_for(right: Right) -> Result<u32, KernReturn> {
+    let Some(p) = right.port_id().filter(|_| !right.is_dead()) else {
+        with_ipc(|ipc| ipc.release_right(right));
+        return Err(KERN_INVALID_ARGUMENT);
+    };
+    if let Some((KOBJ_MEMORY_OBJECT, id)) = with_ipc(|ipc| ipc.port_kobject(p)) {
+        with_ipc(|ipc| ipc.release_right(right));
+        return Ok(id as u32);
+    }
+    if let Some(id) = with(|r| r.by_pager.get(&p).copied()) {
+        with_ipc(|ipc| ipc.release_right(right));
+        return Ok(id);
+    }
+    let id = with(|r| {
+        let id = r.next;
+        r.next += 1;
+        id
+    });
+    let (control, name) =
+        with_ipc(|ipc| (ipc.alloc_kernel_port(Some((KOBJ_PAGER_CONTROL, u64::from(id)))), ipc.alloc_kernel_port(Some((KOBJ_PAGER_NAME, u64::from(id))))));
+    with(|r| {
+        r.objects.insert(
+            id,
+            KObj {
+                obj: Object::new(Backing::Pager),
+                pager: right,
+                control: Some(control),
+                name: Some(name),
+                kport: None,
+                mappers: BTreeMap::new(),
+                dead: false,
+                max_prot: kerncore::vm_entries::VM_PROT_ALL,
+            },
+        );
+        r.by_pager.insert(p, id);
+        // Until a map refers to it, nothing keeps it.
+        r.unused.push(id);
+    });
+    if let Some(pager) = make_send_to(p) {
+        send(pager, vec![make_send(Some(control)), make_send(Some(name))], Vec::new(), |m| mo::memory_object_init(m, 0, 1, 2, PAGE_SIZE));
+    }
+    Ok(id)
+}
+
+/// The most a mapping of `obj` may allow.
+pub fn max_protection(obj: u32) -> u32 {
+    with(|r| r.objects.get(&obj).map_or(0, |o| o.max_prot))
+}
+
+/// Task `t`'s map now refers to `obj`.
+pub fn reference(obj: u32, t: TaskId) {
+    with(|r| {
+        if let Some(o) = r.objects.get_mut(&obj) {
+            *o.mappers.entry(t).or_default() += 1;
+        }
+        r.unused.retain(|x| *x != obj);
+    });
+}
+
+/// Task `t`'s map no longer refers to `obj`; with no map left, the object
+/// goes at the next [`reap`] (called where no lock is held).
+pub fn release(obj: u32, t: TaskId) {
+    with(|r| {
+        let Some(o) = r.objects.get_mut(&obj) else { return };
+        if let Some(n) = o.mappers.get_mut(&t) {
+            *n -= 1;
+            if *n == 0 {
+                o.mappers.remove(&t);
+            }
+        }
+        if o.mappers.is_empty() && o.kport.is_none() && !r.unused.contains(&obj) {
+            r.unused.push(obj);
+        }
+    });
+}
+
+/// Terminates the pager-backed objects no map refers to: their dirty and
+/// precious pages go back to the pager, then `memory_object_terminate`.
+pub fn reap() {
+    loop {
+        let next = with(|r| {
+            let i = r.unused.iter().position(|id| r.objects.get(id).is_some_and(|o| o.mappers.is_empty() && !o.obj.may_cache))?;
+            let id = r.unused.remove(i);
+            let mut o = r.objects.remove(&id)?;
+            if let Some(p) = o.pager.port_id() {
+                r.by_pager.remove(&p);
+            }
+            let pages = o.obj.drain();
+            Some((id, o, pages))
+        });
+        let Some((id, o, pages)) = next else { return };
+        give_back(id, o.pager.port_id(), o.control, &pages);
+        let (control, name) = with_ipc(|ipc| {
+            let take = |ipc: &mut mach_ipc::Ipc, p: Option<PortId>| p.and_then(|p| ipc.kernel_port_into_receive(p).ok()).unwrap_or(Right::null());
+            (take(ipc, o.control), take(ipc, o.name))
+        });
+        send(o.pager, vec![control, name], Vec::new(), |m| mo::memory_object_terminate(m, 0, 1, 2));
+    }
+}
+
+/// Returns the pages listed in `pages.returns` with
+/// `memory_object_data_return`, then frees `pages.free`.
+fn give_back(_obj: u32, pager: Option<PortId>, control: Option<PortId>, pages: &LockResult) {
+    for &(off, pa, dirty) in &pages.returns {
+        let mut data = vec![0u8; PAGE_SIZE as usize];
+        // SAFETY: `pa` is a page the object held, in the linear map.
+        unsafe { core::ptr::copy_nonoverlapping(phys_to_virt(pa) as *const u8, data.as_mut_ptr(), data.len()) };
+        if let Some(p) = pager.and_then(make_send_to) {
+            let ool = rt::Ool { addr: 1, count: PAGE_SIZE, dealloc: true };
+            send(p, vec![make_send(control)], vec![data], |m| mo::memory_object_data_return(m, 0, 1, off, ool, u32::from(dirty), 0));
+        }
+    }
+    for &pa in &pages.free {
+        free_page(pa);
+    }
+}
+
+fn free_page(pa: u32) {
+    let _ = vm_page::free_pages(pa, 0);
+    OBJECT_PAGES.fetch_sub(1, core::sync::atomic::Ordering::Relaxed);
+}
+
+/// Pages held by pager-backed objects.
+static OBJECT_PAGES: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
+/// A wait a fault must do before it runs again.
+#[derive(Clone, Copy, Debug)]
+pub struct Wait {
+    obj: u32,
+    offset: u32,
+    /// Ask the pager: data_request (`Some(false)`) or data_unlock (`Some(true)`).
+    ask: Option<bool>,
+    write: bool,
+}
+
+/// A fault's look at page `offset` of `obj`: the page, or a [`Wait`].
+pub fn lookup(obj: u32, offset: u32, write: bool) -> Result<u32, Result<Wait, KernReturn>> {
+    with(|r| {
+        let o = r.objects.get_mut(&obj).ok_or(Err(KERN_MEMORY_FAILURE))?;
+        if o.dead {
+            return Err(Err(KERN_MEMORY_FAILURE));
+        }
+        match o.obj.lookup(offset, write) {
+            Lookup::Resident { pa, .. } => Ok(pa),
+            Lookup::Error(e) => Err(Err(e)),
+            Lookup::Request => Err(Ok(Wait { obj, offset, ask: Some(false), write })),
+            Lookup::Unlock => Err(Ok(Wait { obj, offset, ask: Some(true), write })),
+            Lookup::Wait => Err(Ok(Wait { obj, offset, ask: None, write })),
+        }
+    })
+}
+
+/// The page of `obj` at `offset` if the kernel holds it.
+pub fn peek(obj: u32, offset: u32) -> Option<u32> {
+    with(|r| r.objects.get(&obj).and_then(|o| o.obj.peek(offset)))
+}
+
+/// Does the wait of a fault: asks the pager if the fault is the first to
+/// need the page, then sleeps until the object has news (unless `block` is
+/// false: a kernel copy that may not sleep fails instead).
+///
+/// # Errors
+/// `KERN_MEMORY_FAILURE` when the thread may not sleep; `KERN_ABORTED` when
+/// it is being halted.
+pub fn wait(w: Wait, block: bool) -> Result<(), KernReturn> {
+    let off = w.offset & !(PAGE_SIZE - 1);
+    let access = if w.write { 3 } else { 1 };
+    if block {
+        sched::assert_wait(event(w.obj), None);
+    }
+    // The request goes out even when this fault cannot wait: the object
+    // counts it as outstanding, and the next fault waits for its answer.
+    if let (Some(unlock), Some((pager, control))) = (w.ask, pager_and_control(w.obj)) {
+        if unlock {
+            send(pager, vec![control], Vec::new(), |m| mo::memory_object_data_unlock(m, 0, 1, off, PAGE_SIZE, access));
+        } else {
+            send(pager, vec![control], Vec::new(), |m| mo::memory_object_data_request(m, 0, 1, off, PAGE_SIZE, access));
+        }
+    }
+    if !block {
+        return Err(KERN_MEMORY_FAILURE);
+    }
+    sched::thread_block();
+    if sched::halt_pending() {
+        return Err(KERN_ABORTED);
+    }
+    Ok(())
+}
+
+fn wake(obj: u32) {
+    sched::thread_wakeup(event(obj));
+}
+
+/// The object a control port stands for.
+fn control_object(target: Option<(u32, u64)>) -> Result<u32, KernReturn> {
+    match target {
+        Some((KOBJ_PAGER_CONTROL, id)) => Ok(id as u32),
+        _ => Err(rt::MIG_BAD_ID),
+    }
+}
+
+/// `memory_object_ready`.
+pub fn ready(target: Option<(u32, u64)>, may_cache: bool, copy_strategy: u32) -> Result<(), KernReturn> {
+    let obj = control_object(target)?;
+    with(|r| {
+        if let Some(o) = r.objects.get_mut(&obj) {
+            o.obj.ready = true;
+            o.obj.may_cache = may_cache;
+            o.obj.copy_strategy = copy_strategy;
+        }
+    });
+    wake(obj);
+    Ok(())
+}
+
+/// `memory_object_get_attributes`: (ready, may_cache, copy_strategy).
+pub fn attributes(target: Option<(u32, u64)>) -> Result<(bool, bool, u32), KernReturn> {
+    let obj = control_object(target)?;
+    with(|r| r.objects.get(&obj).map(|o| (o.obj.ready, o.obj.may_cache, o.obj.copy_strategy))).ok_or(KERN_INVALID_ARGUMENT)
+}
+
+/// `memory_object_change_attributes`; an object that may no longer be
+/// cached and has no mapping goes.
+pub fn change_attributes(target: Option<(u32, u64)>, may_cache: bool, copy_strategy: u32, reply_to: Right) -> Result<(), KernReturn> {
+    let obj = control_object(target)?;
+    with(|r| {
+        if let Some(o) = r.objects.get_mut(&obj) {
+            o.obj.may_cache = may_cache;
+            o.obj.copy_strategy = copy_strategy;
+            if o.mappers.is_empty() && !r.unused.contains(&obj) {
+                r.unused.push(obj);
+            }
+        }
+    });
+    if !reply_to.is_null() {
+        send(reply_to, Vec::new(), Vec::new(), |m| mo::memory_object_change_completed(m, rt::PolyPort { name: 0, disposition: 0 }, u32::from(may_cache), copy_strategy));
+    }
+    Ok(())
+}
+
+/// Fills pages of `obj` from `first` on, one per `fill` call (which writes a
+/// fresh page); pages the object holds already are skipped. Returns the
+/// result for `supply_completed`.
+fn fill_pages(obj: u32, first: u32, pages: u32, lock: u32, precious: bool, fill: impl Fn(u32, &mut [u8])) -> KernReturn {
+    let mut result = KERN_SUCCESS;
+    for i in 0..pages {
+        let off = first + i * PAGE_SIZE;
+        if !with(|r| r.objects.get(&obj).is_some_and(|o| o.obj.wants(off))) {
+            continue;
+        }
+        let Some(pa) = vm_page::alloc_page(Zone::Any) else {
+            result = KERN_RESOURCE_SHORTAGE;
+            break;
+        };
+        OBJECT_PAGES.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        // SAFETY: a fresh page from the allocator, in the linear map.
+        let page = unsafe { core::slice::from_raw_parts_mut(phys_to_virt(pa) as *mut u8, PAGE_SIZE as usize) };
+        fill(i, page);
+        if let Some(back) = with(|r| r.objects.get_mut(&obj).map_or(Some(pa), |o| o.obj.supply(off, pa, lock, precious))) {
+            free_page(back);
+        }
+    }
+    wake(obj);
+    result
+}
+
+/// `memory_object_data_supply`: whole pages of `data` from `offset` on.
+pub fn data_supply(target: Option<(u32, u64)>, offset: u32, data: &[u8], lock: u32, precious: bool, reply_to: Right) -> Result<(), KernReturn> {
+    let obj = control_object(target)?;
+    if offset % PAGE_SIZE != 0 {
+        with_ipc(|ipc| ipc.release_right(reply_to));
+        return Err(KERN_INVALID_ARGUMENT);
+    }
+    let pages = data.len() as u32 / PAGE_SIZE;
+    let result = fill_pages(obj, offset, pages, lock, precious, |i, page| {
+        let at = (i * PAGE_SIZE) as usize;
+        page.copy_from_slice(&data[at..at + PAGE_SIZE as usize]);
+    });
+    if reply_to.is_null() {
+        return Ok(());
+    }
+    let control = with(|r| r.objects.get(&obj).and_then(|o| o.control));
+    send(reply_to, vec![make_send(control)], Vec::new(), |m| {
+        mo::memory_object_supply_completed(m, rt::PolyPort { name: 0, disposition: 0 }, 1, offset, data.len() as u32, result as u32, 0)
+    });
+    Ok(())
+}
+
+/// `memory_object_data_unavailable`: zero-filled pages.
+pub fn data_unavailable(target: Option<(u32, u64)>, offset: u32, size: u32) -> Result<(), KernReturn> {
+    let obj = control_object(target)?;
+    let first = offset & !(PAGE_SIZE - 1);
+    let pages = (offset.saturating_add(size).saturating_sub(first)).div_ceil(PAGE_SIZE);
+    fill_pages(obj, first, pages, 0, false, |_, page| page.fill(0));
+    Ok(())
+}
+
+/// `memory_object_data_error`: the waiting faults fail.
+pub fn data_error(target: Option<(u32, u64)>, offset: u32, size: u32, error: KernReturn) -> Result<(), KernReturn> {
+    let obj = control_object(target)?;
+    with(|r| r.objects.get_mut(&obj).map(|o| o.obj.error(offset, size, error)));
+    wake(obj);
+    Ok(())
+}
+
+/// Removes the mappings of `offsets` of `obj` from every map that has it.
+fn unmap_everywhere(obj: u32, offsets: &[u32]) {
+    if offsets.is_empty() {
+        return;
+    }
+    let tasks: Vec<TaskId> = with(|r| r.objects.get(&obj).map(|o| o.mappers.keys().copied().collect()).unwrap_or_default());
+    for t in tasks {
+        task::with_task(t, |tk| {
+            for &off in offsets {
+                tk.map.object_page_gone(obj, off);
+            }
+        });
+    }
+}
+
+/// `memory_object_lock_request`: restrict, return and flush pages, then
+/// `memory_object_lock_completed` to `reply_to`.
+pub fn lock_request(target: Option<(u32, u64)>, offset: u32, size: u32, should_return: u32, flush: bool, lock: u32, reply_to: Right) -> Result<(), KernReturn> {
+    let obj = control_object(target)?;
+    let Some((pages, pager, control)) = with(|r| r.objects.get_mut(&obj).map(|o| (o.obj.lock(offset, size, should_return, flush, lock), o.pager.port_id(), o.control)))
+    else {
+        with_ipc(|ipc| ipc.release_right(reply_to));
+        return Err(KERN_INVALID_ARGUMENT);
+    };
+    unmap_everywhere(obj, &pages.unmap);
+    give_back(obj, pager, control, &pages);
+    wake(obj);
+    if !reply_to.is_null() {
+        send(reply_to, vec![make_send(control)], Vec::new(), |m| mo::memory_object_lock_completed(m, rt::PolyPort { name: 0, disposition: 0 }, 1, offset, size));
+    }
+    Ok(())
+}
+
+/// `memory_object_destroy`: the object's pages go (unwritten); faults on
+/// its mappings fail from now on.
+pub fn destroy(target: Option<(u32, u64)>) -> Result<(), KernReturn> {
+    let obj = control_object(target)?;
+    let pages = with(|r| {
+        r.objects.get_mut(&obj).map(|o| {
+            o.dead = true;
+            o.obj.drain()
+        })
+    });
+    if let Some(p) = pages {
+        unmap_everywhere(obj, &p.unmap);
+        p.free.iter().for_each(|pa| free_page(*pa));
+    }
+    wake(obj);
+    Ok(())
+}
+
+/// The default memory manager (`vm_set_default_memory_manager`).
+static DEFAULT_PAGER: Mutex<Option<Right>> = Mutex::new(None);
+
+/// Sets the default memory manager to `new` and returns the old one, or,
+/// for a null `new`, returns a send right to the current one (GNU Mach's
+/// inout `default_manager`). Null when there is none.
+pub fn set_default_pager(new: Right) -> Right {
+    if new.is_null() {
+        let cur = cpu::without_interrupts(|| DEFAULT_PAGER.lock().as_ref().and_then(|r| r.port_id()));
+        return cur.and_then(make_send_to).unwrap_or(Right::null());
+    }
+    cpu::without_interrupts(|| DEFAULT_PAGER.lock().replace(new)).unwrap_or(Right::null())
+}
