@@ -371,6 +371,7 @@ fn a_user_pager_serves_mapped_memory_and_gets_dirty_pages_back() {
         .expect_log("pager: send from the data_error page: 0x10000002")
         .expect_log("pager: data_return page 1 dirty 1 byte 'Z'")
         .expect_log("pager: flushed page 0 came back as 'a'")
+        .expect_log("pager: OOL from the mapping carried 'a' (request 3)")
         .expect_log("pager: data_return page 0 dirty 1 byte 'T'")
         .expect_log("pager: terminate (control and name receive rights: true)")
         .expect_log("pager: mapped time ")
@@ -384,6 +385,7 @@ fn inherited_memory_is_copy_on_write() {
     run(&boot("cow", "test=bootstrap").module(&format!("{} $(task-create) $(task-resume)", prog.display())))
         .expect(Verdict::Pass)
         .expect_log("cow: copy-on-write copies: ")
+        .expect_log("cow: shared memory is shared both ways")
         .expect_log("user-test: cow ok")
         .expect_log("bootstrap: ipc consistent; ports 4 -> 4, spaces 0 -> 0");
 }

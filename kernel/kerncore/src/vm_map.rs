@@ -62,8 +62,15 @@ pub trait Machine {
     fn object_page(&mut self, _obj: u32, _offset: u32, _write: bool) -> Result<u32, KernReturn> {
         Err(KERN_MEMORY_ERROR)
     }
-    /// The page of `obj` at `offset` if resident, without asking its pager.
+    /// The page of `obj` at `offset` if resident or if it can be made
+    /// resident without a pager (anonymous memory is zero-filled).
     fn object_peek(&self, _obj: u32, _offset: u32) -> Option<u32> {
+        None
+    }
+    /// A new anonymous shared object holding `pages` ((offset, page) pairs,
+    /// each page handed over from a map with its one owner); `None` without
+    /// memory for it.
+    fn object_create_anonymous(&mut self, _pages: &[(u32, u32)]) -> Option<u32> {
         None
     }
     /// This map now maps `obj` (first entry referring to it).
@@ -492,6 +499,7 @@ impl<M: Machine> VmMap<M> {
     /// `KERN_RESOURCE_SHORTAGE` without memory for page tables (what was
     /// shared stays; the caller destroys the map).
     pub fn copy_from(&mut self, parent: &mut VmMap<M>) -> Result<(), KernReturn> {
+        parent.share_anonymous()?;
         let entries: Vec<Entry> = parent.entries.entries().copied().collect();
         for e in entries.iter().filter(|e| e.attrs.inheritance != vm_entries::VM_INHERIT_NONE) {
             let cow = e.attrs.inheritance == vm_entries::VM_INHERIT_COPY;
@@ -515,6 +523,34 @@ impl<M: Machine> VmMap<M> {
                 }
                 self.map_page(va, pa, e.attrs.prot)?;
             }
+        }
+        Ok(())
+    }
+}
+
+impl<M: Machine> VmMap<M> {
+    /// Turns each anonymous `VM_INHERIT_SHARE` entry into a mapping of a
+    /// new anonymous object that takes its pages, so that every map
+    /// inheriting it shares all its pages, those touched later too.
+    fn share_anonymous(&mut self) -> Result<(), KernReturn> {
+        let shared: Vec<Entry> =
+            self.entries.entries().filter(|e| e.attrs.inheritance == vm_entries::VM_INHERIT_SHARE && e.attrs.object == 0).copied().collect();
+        for e in shared {
+            let vas: Vec<u32> = self.pages.range(e.start..e.end).map(|(va, _)| *va).collect();
+            let mut pages = Vec::with_capacity(vas.len());
+            for va in vas {
+                // A page still shared copy-on-write gets its own copy first.
+                let pa = self.break_cow(va)?;
+                pages.push((va - e.start, pa));
+            }
+            let obj = self.m.object_create_anonymous(&pages).ok_or(KERN_RESOURCE_SHORTAGE)?;
+            self.m.object_ref(obj);
+            for &(off, pa) in &pages {
+                self.pages.remove(&(e.start + off));
+                self.obj_pages.insert(e.start + off, pa);
+            }
+            let a = Attrs { object: obj, delta: 0u32.wrapping_sub(e.start), copy: false, ..e.attrs };
+            self.entries.update(e.start, e.end, |_| Ok(a))?;
         }
         Ok(())
     }
@@ -556,6 +592,9 @@ mod tests {
         requests: Vec<(u32, u32)>,
         /// Per object: how many maps refer to it.
         refs: HashMap<u32, i32>,
+        /// Anonymous objects (zero-filled on demand) and the next object id.
+        anon: Vec<u32>,
+        next_obj: u32,
     }
 
     /// An emulated machine: shared physical memory plus this map's page table.
@@ -640,10 +679,19 @@ mod tests {
         }
         fn object_page(&mut self, obj: u32, offset: u32, write: bool) -> Result<u32, KernReturn> {
             let mut p = self.phys.borrow_mut();
+            let anon = p.anon.contains(&obj);
             match p.objects.get_mut(&(obj, offset)) {
                 Some((pa, dirty)) => {
                     *dirty |= write;
                     Ok(*pa)
+                }
+                None if anon => {
+                    p.next += 0x1000;
+                    let pa = p.next;
+                    p.pages.insert(pa, vec![0; 4096]);
+                    p.owners.insert(pa, 1);
+                    p.objects.insert((obj, offset), (pa, write));
+                    Ok(pa)
                 }
                 None => {
                     p.requests.push((obj, offset));
@@ -652,10 +700,33 @@ mod tests {
             }
         }
         fn object_peek(&self, obj: u32, offset: u32) -> Option<u32> {
-            self.phys.borrow().objects.get(&(obj, offset)).map(|x| x.0)
+            let known = self.phys.borrow().objects.get(&(obj, offset)).map(|x| x.0);
+            let anon = self.phys.borrow().anon.contains(&obj);
+            match known {
+                None if anon => {
+                    let mut p = self.phys.borrow_mut();
+                    p.next += 0x1000;
+                    let pa = p.next;
+                    p.pages.insert(pa, vec![0; 4096]);
+                    p.owners.insert(pa, 1);
+                    p.objects.insert((obj, offset), (pa, false));
+                    Some(pa)
+                }
+                k => k,
+            }
         }
         fn object_ref(&mut self, obj: u32) {
             *self.phys.borrow_mut().refs.entry(obj).or_default() += 1;
+        }
+        fn object_create_anonymous(&mut self, pages: &[(u32, u32)]) -> Option<u32> {
+            let mut p = self.phys.borrow_mut();
+            p.next_obj += 1;
+            let obj = 1000 + p.next_obj;
+            p.anon.push(obj);
+            for &(off, pa) in pages {
+                p.objects.insert((obj, off), (pa, false));
+            }
+            Some(obj)
         }
         fn object_unref(&mut self, obj: u32) {
             *self.phys.borrow_mut().refs.entry(obj).or_default() -= 1;
@@ -805,6 +876,33 @@ mod tests {
         drop(child);
         drop(m);
         assert_eq!(phys.borrow().refs[&5], 0);
+    }
+
+    #[test]
+    fn shared_inheritance_shares_every_page_both_ways() {
+        let phys = Rc::new(RefCell::new(Phys::default()));
+        let mut parent = VmMap::new(Emu::new(&phys), MAX);
+        let a = parent.allocate(0x10000, 3 * PAGE_SIZE, false).unwrap();
+        touch_write(&mut parent, a, b'S').unwrap();
+        parent.inherit(a, 3 * PAGE_SIZE, vm_entries::VM_INHERIT_SHARE).unwrap();
+        let mut child = VmMap::new(Emu::new(&phys), MAX);
+        child.copy_from(&mut parent).unwrap();
+        let obj = parent.region(a).unwrap().attrs.object;
+        assert!(obj != 0 && child.region(a).unwrap().attrs.object == obj, "both map one object");
+        assert_eq!(parent.resident_pages(), 0, "the page moved to the object");
+        assert_eq!(touch_read(&mut child, a).unwrap(), b'S');
+        // A write on either side, to a page resident before or touched after, shows on the other.
+        touch_write(&mut parent, a, b'P').unwrap();
+        assert_eq!(touch_read(&mut child, a).unwrap(), b'P');
+        touch_write(&mut child, a + 2 * PAGE_SIZE, b'C').unwrap();
+        assert_eq!(touch_read(&mut parent, a + 2 * PAGE_SIZE).unwrap(), b'C');
+        child.write_kernel(a + PAGE_SIZE, b"K").unwrap();
+        assert_eq!(touch_read(&mut parent, a + PAGE_SIZE).unwrap(), b'K');
+        assert_eq!(phys.borrow().refs[&obj], 2);
+        drop(child);
+        assert_eq!(phys.borrow().refs[&obj], 1);
+        drop(parent);
+        assert_eq!(phys.borrow().refs[&obj], 0);
     }
 
     #[test]

@@ -27,6 +27,9 @@ pub enum Backing {
     Physical { base: u32, size: u32 },
     /// A pager task answering `memory_object_data_request`.
     Pager,
+    /// Anonymous memory shared between maps (`VM_INHERIT_SHARE`): missing
+    /// pages are zero-filled by the kernel; nothing goes to a pager.
+    Anonymous,
 }
 
 /// A resident page.
@@ -48,6 +51,8 @@ pub enum Lookup {
     Resident { pa: u32, writable: bool },
     /// Ask the pager for the page (`memory_object_data_request`), then wait.
     Request,
+    /// No page yet in anonymous memory: supply a zeroed one.
+    ZeroFill,
     /// Ask the pager to unlock the page (`memory_object_data_unlock`), then wait.
     Unlock,
     /// Wait: the object is not ready yet, or the page is already asked for.
@@ -85,7 +90,7 @@ impl Object {
     pub fn new(backing: Backing) -> Self {
         Object {
             backing,
-            ready: matches!(backing, Backing::Physical { .. }),
+            ready: backing != Backing::Pager,
             may_cache: false,
             copy_strategy: 0,
             pages: BTreeMap::new(),
@@ -105,7 +110,7 @@ impl Object {
         let off = offset & !(PAGE_SIZE - 1);
         match self.backing {
             Backing::Physical { base, size } => (off < size).then(|| base + off),
-            Backing::Pager => self.pages.get(&off).map(|p| p.pa),
+            Backing::Pager | Backing::Anonymous => self.pages.get(&off).map(|p| p.pa),
         }
     }
 
@@ -126,6 +131,9 @@ impl Object {
             p.dirty |= write;
             return Lookup::Resident { pa: p.pa, writable: write };
         }
+        if self.backing == Backing::Anonymous {
+            return Lookup::ZeroFill;
+        }
         if !self.ready || !self.requested.insert(off) {
             return Lookup::Wait;
         }
@@ -139,7 +147,7 @@ impl Object {
     pub fn supply(&mut self, offset: u32, pa: u32, lock: u32, precious: bool) -> Option<u32> {
         let off = offset & !(PAGE_SIZE - 1);
         self.requested.remove(&off);
-        if self.backing != Backing::Pager || self.pages.contains_key(&off) {
+        if matches!(self.backing, Backing::Physical { .. }) || self.pages.contains_key(&off) {
             return Some(pa);
         }
         self.pages.insert(off, Page { pa, dirty: false, precious, lock });
@@ -148,7 +156,15 @@ impl Object {
 
     /// Whether a supply for `offset` would be taken (no page there yet).
     pub fn wants(&self, offset: u32) -> bool {
-        self.backing == Backing::Pager && !self.pages.contains_key(&(offset & !(PAGE_SIZE - 1)))
+        !matches!(self.backing, Backing::Physical { .. }) && !self.pages.contains_key(&(offset & !(PAGE_SIZE - 1)))
+    }
+
+    /// Forgets the request or unlock a fault marked for `offset` but could
+    /// not send (a kernel copy that may not sleep): the next fault asks.
+    pub fn cancel(&mut self, offset: u32) {
+        let off = offset & !(PAGE_SIZE - 1);
+        self.requested.remove(&off);
+        self.unlock_asked.remove(&off);
     }
 
     /// `memory_object_data_error`: the threads waiting for `[offset, offset
@@ -202,8 +218,9 @@ impl Object {
         self.unlock_asked.clear();
         self.errors.clear();
         let mut r = LockResult::default();
+        let pager = self.backing == Backing::Pager;
         for (off, p) in core::mem::take(&mut self.pages) {
-            if p.dirty || p.precious {
+            if pager && (p.dirty || p.precious) {
                 r.returns.push((off, p.pa, p.dirty));
             }
             r.unmap.push(off);
@@ -232,6 +249,8 @@ mod tests {
         assert_eq!(o.lookup(0x1234, false), Lookup::Request);
         assert_eq!(o.lookup(0x1000, true), Lookup::Wait, "one request per page");
         assert_eq!(o.lookup(0x2000, false), Lookup::Request);
+        o.cancel(0x2000);
+        assert_eq!(o.lookup(0x2000, false), Lookup::Request, "a cancelled request is asked again");
         assert_eq!(o.supply(0x1000, 0xA000, VM_PROT_NONE, false), None);
         assert_eq!(o.lookup(0x1fff, false), Lookup::Resident { pa: 0xA000, writable: false });
         assert_eq!(o.supply(0x1000, 0xB000, VM_PROT_NONE, false), Some(0xB000), "second supply is ignored");
@@ -294,6 +313,17 @@ mod tests {
         assert_eq!(o.lookup(0x2000, false), Lookup::Error(KERN_INVALID_ADDRESS));
         assert_eq!(o.supply(0, 0x9000, 0, false), Some(0x9000));
         assert_eq!(o.drain(), LockResult::default(), "nothing of a physical object is freed");
+    }
+
+    #[test]
+    fn anonymous_objects_zero_fill_and_return_nothing() {
+        let mut o = Object::new(Backing::Anonymous);
+        assert_eq!(o.lookup(0x3000, true), Lookup::ZeroFill);
+        assert_eq!(o.supply(0x3000, 0x7000, VM_PROT_NONE, false), None);
+        assert_eq!(o.lookup(0x3000, true), Lookup::Resident { pa: 0x7000, writable: true });
+        let r = o.drain();
+        assert!(r.returns.is_empty(), "anonymous pages have no pager to go to");
+        assert_eq!(r.free, vec![0x7000]);
     }
 
     #[test]

@@ -742,9 +742,11 @@ impl mach::MachServer for Ctx {
             protection: e.attrs.prot,
             max_protection: e.attrs.max_prot,
             inheritance: e.attrs.inheritance,
-            is_shared: 0,
+            // Memory of an object mapped without copy is shared with whoever
+            // else maps it; the offset is the object's at `address`.
+            is_shared: u32::from(e.attrs.object != 0 && !e.attrs.copy),
             object_name: 0,
-            offset: 0,
+            offset: if e.attrs.object != 0 { e.attrs.offset(e.start) } else { 0 },
         })
     }
 }

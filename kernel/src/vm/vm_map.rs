@@ -163,6 +163,13 @@ impl Machine for KernelMachine {
         super::vm_object::peek(obj, offset)
     }
 
+    fn object_create_anonymous(&mut self, pages: &[(u32, u32)]) -> Option<u32> {
+        let obj = super::vm_object::create_anonymous(pages)?;
+        // The pages are the object's now.
+        USER_PAGES.fetch_sub(pages.len(), Ordering::Relaxed);
+        Some(obj)
+    }
+
     fn object_ref(&mut self, obj: u32) {
         super::vm_object::reference(obj, self.task);
     }

@@ -157,6 +157,47 @@ pub fn physical_object(base: u32, size: u32, max_prot: u32) -> Option<Right> {
     crate::ipc::make_send_port(kport)
 }
 
+/// A new anonymous shared object (`VM_INHERIT_SHARE` memory) that takes
+/// `pages` ((offset, page) pairs, each with one owner, from a task map).
+pub fn create_anonymous(pages: &[(u32, u32)]) -> Option<u32> {
+    let id = with(|r| {
+        let id = r.next;
+        r.next += 1;
+        let mut obj = Object::new(Backing::Anonymous);
+        for &(off, pa) in pages {
+            obj.supply(off, pa, 0, false);
+        }
+        r.objects.insert(
+            id,
+            KObj {
+                obj,
+                pager: Right::null(),
+                control: None,
+                name: None,
+                kport: None,
+                mappers: BTreeMap::new(),
+                dead: false,
+                max_prot: kerncore::vm_entries::VM_PROT_ALL,
+            },
+        );
+        r.unused.push(id);
+        id
+    });
+    OBJECT_PAGES.fetch_add(pages.len(), core::sync::atomic::Ordering::Relaxed);
+    Some(id)
+}
+
+/// A zeroed page for anonymous object `o` at `offset` (under the registry
+/// lock); `None` without memory.
+fn zero_fill(o: &mut KObj, offset: u32) -> Option<u32> {
+    let pa = vm_page::alloc_page(Zone::Any)?;
+    // SAFETY: a fresh page in the linear map.
+    unsafe { core::ptr::write_bytes(phys_to_virt(pa) as *mut u8, 0, PAGE_SIZE as usize) };
+    OBJECT_PAGES.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+    o.obj.supply(offset, pa, 0, false);
+    Some(pa)
+}
+
 /// The object `vm_map` maps for memory object right `right` (consumed): a
 /// kernel physical object, the object already made for that pager port, or
 /// a new one, announced to its pager with `memory_object_init`.
@@ -255,6 +296,9 @@ pub fn reap() {
         });
         let Some((id, o, pages)) = next else { return };
         give_back(id, o.pager.port_id(), o.control, &pages);
+        if o.pager.is_null() {
+            continue; // anonymous memory: no pager to tell
+        }
         let (control, name) = with_ipc(|ipc| {
             let take = |ipc: &mut mach_ipc::Ipc, p: Option<PortId>| p.and_then(|p| ipc.kernel_port_into_receive(p).ok()).unwrap_or(Right::null());
             (take(ipc, o.control), take(ipc, o.name))
@@ -307,6 +351,7 @@ pub fn lookup(obj: u32, offset: u32, write: bool) -> Result<u32, Result<Wait, Ke
         }
         match o.obj.lookup(offset, write) {
             Lookup::Resident { pa, .. } => Ok(pa),
+            Lookup::ZeroFill => zero_fill(o, offset).ok_or(Err(KERN_RESOURCE_SHORTAGE)),
             Lookup::Error(e) => Err(Err(e)),
             Lookup::Request => Err(Ok(Wait { obj, offset, ask: Some(false), write })),
             Lookup::Unlock => Err(Ok(Wait { obj, offset, ask: Some(true), write })),
@@ -315,9 +360,16 @@ pub fn lookup(obj: u32, offset: u32, write: bool) -> Result<u32, Result<Wait, Ke
     })
 }
 
-/// The page of `obj` at `offset` if the kernel holds it.
+/// The page of `obj` at `offset` if the kernel holds it (anonymous memory:
+/// zero-filled now if need be).
 pub fn peek(obj: u32, offset: u32) -> Option<u32> {
-    with(|r| r.objects.get(&obj).and_then(|o| o.obj.peek(offset)))
+    with(|r| {
+        let o = r.objects.get_mut(&obj)?;
+        match o.obj.peek(offset) {
+            None if o.obj.backing == Backing::Anonymous => zero_fill(o, offset),
+            p => p,
+        }
+    })
 }
 
 /// Does the wait of a fault: asks the pager if the fault is the first to
@@ -330,20 +382,19 @@ pub fn peek(obj: u32, offset: u32) -> Option<u32> {
 pub fn wait(w: Wait, block: bool) -> Result<(), KernReturn> {
     let off = w.offset & !(PAGE_SIZE - 1);
     let access = if w.write { 3 } else { 1 };
-    if block {
-        sched::assert_wait(event(w.obj), None);
+    if !block {
+        // The caller may hold the IPC lock: no message now. The next fault
+        // that can wait asks.
+        with(|r| r.objects.get_mut(&w.obj).map(|o| o.obj.cancel(off)));
+        return Err(KERN_MEMORY_FAILURE);
     }
-    // The request goes out even when this fault cannot wait: the object
-    // counts it as outstanding, and the next fault waits for its answer.
+    sched::assert_wait(event(w.obj), None);
     if let (Some(unlock), Some((pager, control))) = (w.ask, pager_and_control(w.obj)) {
         if unlock {
             send(pager, vec![control], Vec::new(), |m| mo::memory_object_data_unlock(m, 0, 1, off, PAGE_SIZE, access));
         } else {
             send(pager, vec![control], Vec::new(), |m| mo::memory_object_data_request(m, 0, 1, off, PAGE_SIZE, access));
         }
-    }
-    if !block {
-        return Err(KERN_MEMORY_FAILURE);
     }
     sched::thread_block();
     if sched::halt_pending() {

@@ -2,7 +2,8 @@
 //! the parent's data, and a write on either side stays on that side
 //! (checked through vm_read / vm_write on the child's task port), the copies
 //! are counted (vm_statistics cow_faults), and VM_INHERIT_NONE memory is not
-//! inherited.
+//! inherited. VM_INHERIT_SHARE memory is shared for good: writes on either
+//! side show on the other, to pages touched before the fork or after.
 //!
 //! Boot-script line: `/cow $(task-create) $(task-resume)`.
 #![no_std]
@@ -12,6 +13,8 @@ use mach_user::mig::{mach, rt, Mach};
 use mach_user::trap::mach_task_self;
 use mach_user::{entry, expect, uprintln, Args};
 use mach_user::abi::{KERN_INVALID_ADDRESS, VM_INHERIT_NONE};
+
+const VM_INHERIT_SHARE: u32 = 0;
 
 const NAME: &str = "cow";
 const PAGE: u32 = 4096;
@@ -43,6 +46,10 @@ fn run() -> Result<(), &'static str> {
     // SAFETY: our own page.
     unsafe { core::ptr::write_volatile(private as *mut u8, b'P') };
     mach::vm_inherit(&mut m, task, private, PAGE, VM_INHERIT_NONE).map_err(|_| "vm_inherit")?;
+    let shared = mach::vm_allocate(&mut m, task, 0, 2 * PAGE, 1).map_err(|_| "vm_allocate shared")?.address;
+    // SAFETY: our own page.
+    unsafe { core::ptr::write_volatile(shared as *mut u8, b'S') };
+    mach::vm_inherit(&mut m, task, shared, 2 * PAGE, VM_INHERIT_SHARE).map_err(|_| "vm_inherit share")?;
     let cows = |m: &mut Mach| mach::vm_statistics(m, task).map(|s| s.vm_stats[10]).unwrap_or(0);
     let c0 = cows(&mut m);
 
@@ -60,6 +67,19 @@ fn run() -> Result<(), &'static str> {
     expect(read(&mut m, child, r + PAGE, 16)? == &c, "the child's write is lost")?;
     // Page 2, never written: both still read 'A'.
     expect(read(&mut m, child, r + 2 * PAGE, PAGE)?.iter().all(|&b| b == b'A'), "the untouched page changed")?;
+    // Shared memory: the parent's write to the page touched before the fork
+    // shows in the child; the child's to the page nobody touched, in the parent.
+    // SAFETY: our own shared pages.
+    unsafe { core::ptr::write_volatile(shared as *mut u8, b'X') };
+    expect(read(&mut m, child, shared, 1)? == b"X", "the parent's write to shared memory is not in the child")?;
+    let y = [b'Y'; 8];
+    mach::vm_write(&mut m, child, shared + PAGE, rt::Ool { addr: y.as_ptr() as u32, count: 8, dealloc: false }).map_err(|_| "vm_write shared")?;
+    // SAFETY: our own shared page.
+    let seen = unsafe { core::ptr::read_volatile((shared + PAGE + 7) as *const u8) };
+    expect(seen == b'Y', "the child's write to shared memory is not in the parent")?;
+    let region = mach::vm_region(&mut m, task, shared).map_err(|_| "vm_region shared")?;
+    expect(region.is_shared == 1 && region.size == 2 * PAGE, "vm_region does not call the memory shared")?;
+    uprintln!("{}: shared memory is shared both ways", NAME);
     let c1 = cows(&mut m);
     uprintln!("{}: copy-on-write copies: {}", NAME, c1 - c0);
     expect(c1 - c0 >= 2, "no copy-on-write copies counted")?;

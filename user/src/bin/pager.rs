@@ -232,6 +232,23 @@ fn pager_test() -> Result<(), &'static str> {
     expect(read(at + 5) == b'a' && REQUESTS[0].load(Ordering::SeqCst) == 2, "a flushed page was not asked for again")?;
     uprintln!("{}: flushed page 0 came back as {:?}", NAME, read(at + 5) as char);
 
+    // Out-of-line data straight from a flushed page: the kernel asks the
+    // pager before it copies the message.
+    mach::memory_object_lock_request(&mut m, control, 0, 4 * PAGE, MEMORY_OBJECT_RETURN_NONE, 1, 0, obj).map_err(|_| "flush")?;
+    expect(wait_for(&mut m, task, || LOCKS_COMPLETED.load(Ordering::SeqCst) == 3), "no lock_completed for the second flush")?;
+    let port = mach_port::mach_port_allocate(&mut m, task, MACH_PORT_RIGHT_RECEIVE).map(|r| r.name).map_err(|_| "allocate")?;
+    let mut ool = [0u32; 16];
+    ool[..10].copy_from_slice(&[MACH_MSG_TYPE_MAKE_SEND | MACH_MSGH_BITS_COMPLEX, 40, port, 0, 0, 7, 1 << 29, MACH_MSG_TYPE_INTEGER_8 | (8 << 16), PAGE, at]);
+    // SAFETY: a 64-byte message buffer, used for the send and the receive.
+    let r = unsafe { mach_msg_trap(ool.as_mut_ptr().cast(), MACH_SEND_MSG | MACH_RCV_MSG, 40, 64, port, 0, 0) };
+    expect(r == 0 && ool[8] == PAGE, "OOL send from the object's memory failed")?;
+    // SAFETY: the kernel mapped the received region here.
+    let got = unsafe { core::slice::from_raw_parts(ool[9] as *const u8, PAGE as usize) };
+    uprintln!("{}: OOL from the mapping carried {:?} (request {})", NAME, got[5] as char, REQUESTS[0].load(Ordering::SeqCst));
+    expect(got[5] == b'a' && REQUESTS[0].load(Ordering::SeqCst) == 3, "OOL data did not come from the pager")?;
+    mach::vm_deallocate(&mut m, task, ool[9], PAGE).map_err(|_| "vm_deallocate OOL")?;
+    mach_port::mach_port_destroy(&mut m, task, port).map_err(|_| "destroy")?;
+
     // Dirty page 0, then unmap everything: it is returned, then terminate.
     write(at + 11, b'T');
     RETURNED.store(0, Ordering::SeqCst);
