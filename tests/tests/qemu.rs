@@ -386,6 +386,7 @@ fn inherited_memory_is_copy_on_write() {
         .expect(Verdict::Pass)
         .expect_log("cow: copy-on-write copies: ")
         .expect_log("cow: shared memory is shared both ways")
+        .expect_log(", copies 0")
         .expect_log("user-test: cow ok")
         .expect_log("bootstrap: ipc consistent; ports 4 -> 4, spaces 0 -> 0");
 }

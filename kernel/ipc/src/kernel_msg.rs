@@ -127,13 +127,13 @@ impl Ipc {
                         let right = take(u32::from_le_bytes([w[0], w[1], w[2], w[3]]), rights)?;
                         msg.ports.push(PortSlot { loc: PortLoc::Ool { region, index: index as u32 }, type_name: carried, right });
                     }
-                    msg.ool.push(OolRegion { addr_offset: item.data_offset, data: alloc::vec![0; data.len()], is_port: true });
+                    msg.ool.push(OolRegion::bytes(item.data_offset, alloc::vec![0; data.len()], true));
                 }
             } else if !item.inline {
                 let h = rd32(&msg.body, item.data_offset as usize);
                 write32(&mut msg.body, item.data_offset as usize, 0);
                 let data = if h == 0 { Vec::new() } else { ool.get_mut(h as usize - 1).and_then(Option::take).ok_or(BAD_HANDLE)? };
-                msg.ool.push(OolRegion { addr_offset: item.data_offset, data, is_port: false });
+                msg.ool.push(OolRegion::bytes(item.data_offset, data, false));
             }
         }
         Ok(())

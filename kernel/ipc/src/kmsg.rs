@@ -40,7 +40,7 @@ pub struct PortSlot {
 }
 
 /// Out-of-line memory carried by a message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct OolRegion {
     /// Byte offset (relative to the body start) of the 4-byte address field.
     pub addr_offset: u32,
@@ -48,6 +48,39 @@ pub struct OolRegion {
     pub data: Vec<u8>,
     /// The region holds port rights.
     pub is_port: bool,
+    /// The data as the sender's pages, captured copy-on-write instead of
+    /// copied (`data` is empty then).
+    pub pages: Option<alloc::boxed::Box<dyn OolPages>>,
+}
+
+impl OolRegion {
+    /// A region of copied bytes.
+    pub fn bytes(addr_offset: u32, data: Vec<u8>, is_port: bool) -> Self {
+        OolRegion { addr_offset, data, is_port, pages: None }
+    }
+
+    /// The data as bytes, whichever way it is held.
+    pub fn take_bytes(&mut self) -> Vec<u8> {
+        match self.pages.take() {
+            Some(p) => p.to_bytes(),
+            None => core::mem::take(&mut self.data),
+        }
+    }
+}
+
+/// Out-of-line data the kernel holds as pages of the sender, shared
+/// copy-on-write (see [`OolMemory::capture`]); dropping it lets the pages go.
+pub trait OolPages: core::fmt::Debug + Send {
+    /// Bytes of data.
+    fn len(&self) -> u32;
+    /// Whether there are no bytes.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// A copy of the data (for a receiver that wants bytes: the kernel).
+    fn to_bytes(&self) -> Vec<u8>;
+    /// For the kernel's receive side, which knows the concrete type.
+    fn into_any(self: alloc::boxed::Box<Self>) -> alloc::boxed::Box<dyn core::any::Any>;
 }
 
 /// One item of a typed body.
@@ -212,6 +245,23 @@ pub trait OolMemory {
     /// # Errors
     /// `Err(())` when the receiver's address space is full.
     fn allocate(&mut self, data: &[u8]) -> Result<u32, ()>;
+    /// Takes `len` bytes at `addr` of the sending task copy-on-write
+    /// instead of copying them (deallocating them from the sender with
+    /// `dealloc`); `Ok(None)` means copy bytes with [`OolMemory::read`].
+    ///
+    /// # Errors
+    /// `Err(())` when the range is not readable.
+    fn capture(&mut self, _addr: u32, _len: u32, _dealloc: bool) -> Result<Option<alloc::boxed::Box<dyn OolPages>>, ()> {
+        Ok(None)
+    }
+    /// Maps captured pages into the receiving task; returns the address of
+    /// the data.
+    ///
+    /// # Errors
+    /// `Err(())` when the receiver's address space is full.
+    fn map_pages(&mut self, _pages: alloc::boxed::Box<dyn OolPages>) -> Result<u32, ()> {
+        Err(())
+    }
 }
 
 /// A message inside the kernel: header fields with carried rights, the body
@@ -364,7 +414,7 @@ impl KMsgBuilder {
         self.msg.body.extend_from_slice(&number.to_le_bytes());
         let addr_offset = self.msg.body.len() as u32;
         self.msg.body.extend_from_slice(&0u32.to_le_bytes());
-        self.msg.ool.push(OolRegion { addr_offset, data, is_port: false });
+        self.msg.ool.push(OolRegion::bytes(addr_offset, data, false));
         self.msg.bits |= MACH_MSGH_BITS_COMPLEX;
         self
     }

@@ -100,7 +100,7 @@ use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 pub use kmsg::{
-    parse_body, BodyItem, KMsg, KMsgBuilder, OolMemory, OolRegion, PortLoc, PortSlot,
+    parse_body, BodyItem, KMsg, KMsgBuilder, OolMemory, OolPages, OolRegion, PortLoc, PortSlot,
     HEADER_SIZE,
 };
 pub use mach_port::PortStatus;

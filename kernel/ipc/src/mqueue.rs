@@ -216,6 +216,16 @@ impl Ipc {
         for item in &items {
             let is_port = item.is_port();
             let mut data: Option<Vec<u8>> = None;
+            if !item.inline && !is_port && item.length > 0 {
+                // Page-sized data may travel as the sender's pages.
+                let addr = read32(&kmsg.body, item.data_offset as usize);
+                if let Some(pages) = mem.capture(addr, item.length, item.dealloc).map_err(|_| MACH_SEND_INVALID_MEMORY)? {
+                    write32(&mut kmsg.body, item.data_offset as usize, 0);
+                    kmsg.ool.push(OolRegion { addr_offset: item.data_offset, data: Vec::new(), is_port: false, pages: Some(pages) });
+                    complex = true;
+                    continue;
+                }
+            }
             if !item.inline {
                 let addr = read32(&kmsg.body, item.data_offset as usize);
                 let length = if is_port { item.number.checked_mul(4).ok_or(MACH_SEND_INVALID_MEMORY)? } else { item.length };
@@ -253,7 +263,7 @@ impl Ipc {
                             Ok(r) => r,
                             Err(_) => {
                                 if let (Some(d), Some(_)) = (data.take(), region) {
-                                    kmsg.ool.push(OolRegion { addr_offset: item.data_offset, data: d, is_port: true });
+                                    kmsg.ool.push(OolRegion::bytes(item.data_offset, d, true));
                                 }
                                 return Err(MACH_SEND_INVALID_RIGHT);
                             }
@@ -278,7 +288,7 @@ impl Ipc {
                 complex = true;
             }
             if let Some(d) = data {
-                kmsg.ool.push(OolRegion { addr_offset: item.data_offset, data: d, is_port });
+                kmsg.ool.push(OolRegion::bytes(item.data_offset, d, is_port));
             }
         }
         if let Some(e) = err {
@@ -485,8 +495,16 @@ impl Ipc {
                 }
             }
         }
-        for region in core::mem::take(&mut kmsg.ool) {
-            let addr = if region.data.is_empty() {
+        for mut region in core::mem::take(&mut kmsg.ool) {
+            let addr = if let Some(pages) = region.pages.take() {
+                match mem.map_pages(pages) {
+                    Ok(a) => a,
+                    Err(()) => {
+                        code = MACH_RCV_BODY_ERROR | MACH_MSG_VM_SPACE;
+                        0
+                    }
+                }
+            } else if region.data.is_empty() {
                 0
             } else {
                 match mem.allocate(&region.data) {

@@ -170,6 +170,21 @@ impl<M: Machine> VmMap<M> {
         }
     }
 
+    /// Pages of `[addr, addr + len)` that map a memory object and are not
+    /// mapped yet (the kernel faults them in before it copies from them).
+    pub fn unmapped_object_pages(&self, addr: u32, len: u32) -> Vec<u32> {
+        let Some((start, end)) = vm_entries::page_range(addr, len) else { return Vec::new() };
+        let mut out = Vec::new();
+        for e in self.entries.entries().filter(|e| e.attrs.object != 0 && e.end > start && e.start < end) {
+            for va in (e.start.max(start)..e.end.min(end)).step_by(PAGE_SIZE as usize) {
+                if !self.obj_pages.contains_key(&va) && !self.pages.contains_key(&va) {
+                    out.push(va);
+                }
+            }
+        }
+        out
+    }
+
     /// The memory objects this map refers to.
     pub fn objects(&self) -> Vec<u32> {
         let mut v: Vec<u32> = self.entries.entries().map(|e| e.attrs.object).filter(|o| *o != 0).collect();
@@ -529,6 +544,68 @@ impl<M: Machine> VmMap<M> {
 }
 
 impl<M: Machine> VmMap<M> {
+    /// Takes the pages under `[addr, addr + len)` for an out-of-line
+    /// message copy-on-write: each resident page gets one more owner (the
+    /// caller's, released when the message goes) and becomes read-only here
+    /// until written; untouched pages are `None` (zeros). `Ok(None)` when
+    /// part of the range maps a memory object: the caller copies bytes.
+    ///
+    /// # Errors
+    /// `KERN_INVALID_ADDRESS` for a hole, `KERN_PROTECTION_FAILURE` for
+    /// memory that is not readable; nothing changes then.
+    pub fn capture(&mut self, addr: u32, len: u32) -> Result<Option<Vec<Option<u32>>>, KernReturn> {
+        let (start, end) = vm_entries::page_range(addr, len).ok_or(KERN_INVALID_ADDRESS)?;
+        if end > self.max || !self.entries.covered(start, end) {
+            return Err(KERN_INVALID_ADDRESS);
+        }
+        let mut at = start;
+        while at < end {
+            let e = *self.entries.lookup(at).ok_or(KERN_INVALID_ADDRESS)?;
+            if e.attrs.prot & VM_PROT_READ == 0 {
+                return Err(KERN_PROTECTION_FAILURE);
+            }
+            if e.attrs.object != 0 {
+                return Ok(None);
+            }
+            at = e.end;
+        }
+        let mut out = Vec::with_capacity(((end - start) / PAGE_SIZE) as usize);
+        for va in (start..end).step_by(PAGE_SIZE as usize) {
+            let Some(&pa) = self.pages.get(&va) else {
+                out.push(None);
+                continue;
+            };
+            self.m.share(pa);
+            if self.cow.insert(va) {
+                let prot = self.entries.lookup(va).map_or(0, |e| e.attrs.prot);
+                self.map_page(va, pa, prot)?;
+            }
+            out.push(Some(pa));
+        }
+        Ok(Some(out))
+    }
+
+    /// Maps captured pages (see [`VmMap::capture`]) anywhere, copy-on-write;
+    /// `None` pages read as zeros. The caller keeps its own owners of the
+    /// pages. Returns the address of the first page.
+    ///
+    /// # Errors
+    /// `KERN_NO_SPACE` when the address space is full.
+    pub fn insert_pages(&mut self, pages: &[Option<u32>]) -> Result<u32, KernReturn> {
+        let size = u32::try_from(pages.len()).ok().and_then(|n| n.checked_mul(PAGE_SIZE)).ok_or(KERN_NO_SPACE)?;
+        let at = self.entries.allocate(PAGE_SIZE, size, true, Attrs::default())?;
+        for (i, p) in pages.iter().enumerate() {
+            if let Some(pa) = *p {
+                let va = at + i as u32 * PAGE_SIZE;
+                self.m.share(pa);
+                self.pages.insert(va, pa);
+                self.cow.insert(va);
+                self.map_page(va, pa, Attrs::default().prot)?;
+            }
+        }
+        Ok(at)
+    }
+
     /// Turns each anonymous `VM_INHERIT_SHARE` entry into a mapping of a
     /// new anonymous object that takes its pages, so that every map
     /// inheriting it shares all its pages, those touched later too.
@@ -854,6 +931,7 @@ mod tests {
         assert!(m.m.user_read(c).is_ok(), "private copies stay");
         // The kernel reads resident object data; unsupplied data is an error.
         assert_eq!(m.read_kernel(a + 11, 1).unwrap(), b"W");
+        assert_eq!(m.unmapped_object_pages(a, 2 * PAGE_SIZE), vec![a, a + PAGE_SIZE]);
         assert_eq!(m.read_kernel(a + PAGE_SIZE, 1), Err(KERN_MEMORY_FAILURE));
         // Splitting the mapping keeps the reference; removing all of it drops it.
         m.deallocate(a + PAGE_SIZE, PAGE_SIZE).unwrap();
@@ -903,6 +981,40 @@ mod tests {
         assert_eq!(phys.borrow().refs[&obj], 1);
         drop(parent);
         assert_eq!(phys.borrow().refs[&obj], 0);
+    }
+
+    #[test]
+    fn captured_pages_are_copy_on_write_for_sender_and_receiver() {
+        let phys = Rc::new(RefCell::new(Phys::default()));
+        let mut sender = VmMap::new(Emu::new(&phys), MAX);
+        let mut receiver = VmMap::new(Emu::new(&phys), MAX);
+        let a = sender.allocate(0, 3 * PAGE_SIZE, true).unwrap();
+        touch_write(&mut sender, a, b'1').unwrap();
+        touch_write(&mut sender, a + 2 * PAGE_SIZE, b'3').unwrap();
+        let pages = sender.capture(a + 10, 3 * PAGE_SIZE - 10).unwrap().unwrap();
+        assert_eq!(pages.len(), 3);
+        assert!(pages[1].is_none(), "untouched pages are not made up");
+        assert_eq!(phys.borrow().pages.len(), 2, "capturing copied");
+        let r = receiver.insert_pages(&pages).unwrap();
+        assert_eq!(touch_read(&mut receiver, r).unwrap(), b'1');
+        assert_eq!(touch_read(&mut receiver, r + PAGE_SIZE).unwrap(), 0);
+        // The message goes: its owners are released.
+        for pa in pages.iter().flatten() {
+            receiver.m.release(*pa);
+        }
+        // Either side's write stays on its side.
+        touch_write(&mut sender, a, b'S').unwrap();
+        touch_write(&mut receiver, r + 2 * PAGE_SIZE, b'R').unwrap();
+        assert_eq!(touch_read(&mut receiver, r).unwrap(), b'1');
+        assert_eq!(touch_read(&mut sender, a + 2 * PAGE_SIZE).unwrap(), b'3');
+        assert_eq!(sender.capture(a, 4 * PAGE_SIZE), Err(KERN_INVALID_ADDRESS));
+        sender.protect(a, PAGE_SIZE, false, vm_entries::VM_PROT_NONE).unwrap();
+        assert_eq!(sender.capture(a, PAGE_SIZE), Err(KERN_PROTECTION_FAILURE));
+        let o = sender.map_object(0, PAGE_SIZE, 0, true, 0, Attrs { object: 9, ..Attrs::default() }).unwrap();
+        assert_eq!(sender.capture(o, PAGE_SIZE), Ok(None), "object memory is copied as bytes");
+        drop(sender);
+        drop(receiver);
+        assert!(phys.borrow().owners.is_empty(), "pages leaked");
     }
 
     #[test]

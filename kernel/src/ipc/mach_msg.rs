@@ -167,25 +167,20 @@ fn receive(space: mach_ipc::SpaceId, msg: u32, option: u32, rcv_size: u32, rcv_n
     }
 }
 
-/// Touches every page of the message's out-of-line regions before the IPC
-/// lock is taken for the copy: pages of a memory object may need their
-/// pager, and a fault under that lock cannot wait for one. (Errors are left
-/// for the copy itself to report.)
+/// Brings in the memory-object pages of the message's out-of-line regions
+/// before the IPC lock is taken for the copy: they may need their pager, and
+/// a fault under that lock cannot wait for one. (Errors are left for the
+/// copy itself to report.)
 fn prefault_ool(msg: &[u8]) {
     let Ok(items) = mach_ipc::parse_body(&msg[24..]) else { return };
+    let Some(t) = crate::kern::task::current() else { return };
     for it in items.iter().filter(|i| !i.inline && i.length > 0) {
         let off = 24 + it.data_offset as usize;
         let Some(a) = msg.get(off..off + 4) else { continue };
         let addr = u32::from_le_bytes([a[0], a[1], a[2], a[3]]);
-        let Some(end) = addr.checked_add(it.length) else { continue };
-        let mut page = addr & !0xFFF;
-        let mut byte = [0u8; 1];
-        while page < end {
-            let _ = uaccess::copyin(page.max(addr), &mut byte);
-            page = match page.checked_add(0x1000) {
-                Some(p) => p,
-                None => break,
-            };
+        let missing = crate::kern::task::with_task(t, |tk| tk.map.unmapped_object_pages(addr, it.length)).unwrap_or_default();
+        for va in missing {
+            let _ = crate::kern::task::vm_fault(va, false, true);
         }
     }
 }

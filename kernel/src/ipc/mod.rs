@@ -268,6 +268,30 @@ impl OolMemory for UserMem {
         })
         .ok_or(())?
     }
+
+    /// Regions of at least [`crate::vm::vm_map::OOL_COW_MIN`] bytes travel
+    /// as the sender's pages, copy-on-write; smaller ones and memory-object
+    /// mappings are copied.
+    fn capture(&mut self, addr: u32, len: u32, dealloc: bool) -> Result<Option<alloc::boxed::Box<dyn mach_ipc::OolPages>>, ()> {
+        if len < crate::vm::vm_map::OOL_COW_MIN {
+            return Ok(None);
+        }
+        let t = task::current().ok_or(())?;
+        let pages = task::with_task(t, |tk| tk.map.capture(addr, len)).ok_or(())?.map_err(|_| ())?;
+        let Some(pages) = pages else { return Ok(None) };
+        let run = crate::vm::vm_map::PageRun::new(pages, addr & 0xFFF, len);
+        if dealloc {
+            self.deallocate(addr, len)?;
+        }
+        Ok(Some(alloc::boxed::Box::new(run)))
+    }
+
+    fn map_pages(&mut self, pages: alloc::boxed::Box<dyn mach_ipc::OolPages>) -> Result<u32, ()> {
+        let run = pages.into_any().downcast::<crate::vm::vm_map::PageRun>().map_err(|_| ())?;
+        let t = self.receiver.or_else(task::current).ok_or(())?;
+        let at = task::with_task(t, |tk| tk.map.insert_pages(run.pages())).ok_or(())?.map_err(|_| ())?;
+        Ok(at + run.offset())
+    }
 }
 
 /// Thread special ports (`mach/thread_special_ports.h`).

@@ -185,7 +185,7 @@ fn serve(mut kmsg: KMsg, target: Option<(u32, u64)>) {
     for (j, r) in kmsg.ool.iter_mut().enumerate() {
         let off = 24 + r.addr_offset as usize;
         req[off..off + 4].copy_from_slice(&((j + 1) as u32).to_le_bytes());
-        ool.push(Some(core::mem::take(&mut r.data)));
+        ool.push(Some(r.take_bytes()));
     }
     let reply_to = kmsg.take_local();
     with_ipc(|ipc| ipc.destroy_received_kmsg(kmsg));

@@ -47,6 +47,99 @@ pub fn page_counts() -> (usize, usize) {
     (USER_PAGES.load(Ordering::Relaxed), cpu::without_interrupts(|| SHARED.lock().len()))
 }
 
+/// Out-of-line regions from this size up travel copy-on-write.
+pub const OOL_COW_MIN: u32 = 2 * PAGE_SIZE;
+
+/// One more owner of user page `pa`.
+fn share_page(pa: u32) {
+    cpu::without_interrupts(|| *SHARED.lock().entry(pa).or_insert(0) += 1);
+}
+
+/// One owner fewer of user page `pa`; the last one frees it.
+fn release_page(pa: u32) {
+    let last = cpu::without_interrupts(|| {
+        let mut m = SHARED.lock();
+        match m.get_mut(&pa) {
+            Some(n) if *n > 1 => {
+                *n -= 1;
+                false
+            }
+            Some(_) => {
+                m.remove(&pa);
+                false
+            }
+            None => true,
+        }
+    });
+    if last {
+        let _ = vm_page::free_pages(pa, 0);
+        USER_PAGES.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Out-of-line data held as a sender's pages (copy-on-write), with an owner
+/// of each page until the message is received or destroyed.
+#[derive(Debug)]
+pub struct PageRun {
+    pages: alloc::vec::Vec<Option<u32>>,
+    /// Offset of the data in its first page.
+    offset: u32,
+    len: u32,
+}
+
+impl PageRun {
+    /// A run of `pages` (already owned for the run) holding `len` bytes from
+    /// `offset` in the first page.
+    pub fn new(pages: alloc::vec::Vec<Option<u32>>, offset: u32, len: u32) -> Self {
+        PageRun { pages, offset, len }
+    }
+
+    pub fn pages(&self) -> &[Option<u32>] {
+        &self.pages
+    }
+
+    pub fn offset(&self) -> u32 {
+        self.offset
+    }
+}
+
+impl mach_ipc::OolPages for PageRun {
+    fn len(&self) -> u32 {
+        self.len
+    }
+
+    fn to_bytes(&self) -> alloc::vec::Vec<u8> {
+        let mut out = alloc::vec![0u8; self.len as usize];
+        let mut at = 0usize;
+        let mut off = self.offset as usize;
+        for p in &self.pages {
+            if at >= out.len() {
+                break;
+            }
+            let n = (PAGE_SIZE as usize - off).min(out.len() - at);
+            if let Some(pa) = p {
+                // SAFETY: a page the run owns, in the linear map.
+                unsafe { core::ptr::copy_nonoverlapping((phys_to_virt(*pa) + off) as *const u8, out[at..].as_mut_ptr(), n) };
+            }
+            at += n;
+            off = 0;
+        }
+        out
+    }
+
+    fn into_any(self: alloc::boxed::Box<Self>) -> alloc::boxed::Box<dyn core::any::Any> {
+        self
+    }
+}
+
+impl Drop for PageRun {
+    fn drop(&mut self) {
+        for pa in self.pages.iter().flatten() {
+            release_page(*pa);
+        }
+    }
+}
+
 fn zero(pa: u32) {
     // SAFETY: a whole page from the allocator, in the linear map, owned by the caller.
     unsafe { core::ptr::write_bytes(phys_to_virt(pa) as *mut u8, 0, PAGE_SIZE as usize) };
@@ -100,28 +193,11 @@ impl Machine for KernelMachine {
     }
 
     fn share(&mut self, pa: u32) {
-        cpu::without_interrupts(|| *SHARED.lock().entry(pa).or_insert(0) += 1);
+        share_page(pa);
     }
 
     fn release(&mut self, pa: u32) {
-        let last = cpu::without_interrupts(|| {
-            let mut m = SHARED.lock();
-            match m.get_mut(&pa) {
-                Some(n) if *n > 1 => {
-                    *n -= 1;
-                    false
-                }
-                Some(_) => {
-                    m.remove(&pa);
-                    false
-                }
-                None => true,
-            }
-        });
-        if last {
-            let _ = vm_page::free_pages(pa, 0);
-            USER_PAGES.fetch_sub(1, Ordering::Relaxed);
-        }
+        release_page(pa);
     }
 
     fn is_shared(&self, pa: u32) -> bool {

@@ -4,13 +4,16 @@
 //! are counted (vm_statistics cow_faults), and VM_INHERIT_NONE memory is not
 //! inherited. VM_INHERIT_SHARE memory is shared for good: writes on either
 //! side show on the other, to pages touched before the fork or after.
+//! A 1 MiB out-of-line message copies no page until someone writes, and
+//! then only the page written.
 //!
 //! Boot-script line: `/cow $(task-create) $(task-resume)`.
 #![no_std]
 #![no_main]
 
-use mach_user::mig::{mach, rt, Mach};
-use mach_user::trap::mach_task_self;
+use mach_user::message::*;
+use mach_user::mig::{mach, mach_port, rt, Mach};
+use mach_user::trap::{mach_msg_trap, mach_task_self};
 use mach_user::{entry, expect, uprintln, Args};
 use mach_user::abi::{KERN_INVALID_ADDRESS, VM_INHERIT_NONE};
 
@@ -21,7 +24,7 @@ const PAGE: u32 = 4096;
 
 fn main(_args: &Args) -> i32 {
     mach_user::set_test_name(NAME);
-    match run() {
+    match run().and_then(|_| ool_copy_on_write()) {
         Ok(()) => uprintln!("user-test: {} ok", NAME),
         Err(why) => uprintln!("user-test: {} FAILED: {}", NAME, why),
     }
@@ -87,6 +90,45 @@ fn run() -> Result<(), &'static str> {
     // After the child is gone, the parent's pages are its own again.
     mem[2 * PAGE as usize] = b'D';
     expect(mem[2 * PAGE as usize] == b'D' && mem[PAGE as usize] == b'A', "parent memory after the child's end")?;
+    Ok(())
+}
+
+/// A 1 MiB message to ourselves: sent and received without copying a page;
+/// a write on either side copies that page only, and stays on its side.
+fn ool_copy_on_write() -> Result<(), &'static str> {
+    const SIZE: u32 = 1 << 20;
+    let mut m = Mach::new();
+    // SAFETY: no arguments.
+    let task = unsafe { mach_task_self() };
+    let src = mach::vm_allocate(&mut m, task, 0, SIZE, 1).map_err(|_| "vm_allocate")?.address;
+    // SAFETY: our own fresh pages.
+    let s = unsafe { core::slice::from_raw_parts_mut(src as *mut u8, SIZE as usize) };
+    for (i, x) in s.iter_mut().enumerate() {
+        *x = (i / 4096) as u8;
+    }
+    let stats = |m: &mut Mach| mach::vm_statistics(m, task).map(|s| (s.vm_stats[1], s.vm_stats[10])).unwrap_or((0, 0));
+    let port = mach_port::mach_port_allocate(&mut m, task, 1).map(|r| r.name).map_err(|_| "allocate")?;
+    let (free0, cow0) = stats(&mut m);
+    let mut msg = [0u32; 16];
+    msg[..10].copy_from_slice(&[MACH_MSG_TYPE_MAKE_SEND | MACH_MSGH_BITS_COMPLEX, 40, port, 0, 0, 9, 1 << 29, MACH_MSG_TYPE_INTEGER_8 | (8 << 16), SIZE, src]);
+    // SAFETY: a 64-byte buffer for the send and the receive.
+    let r = unsafe { mach_msg_trap(msg.as_mut_ptr().cast(), MACH_SEND_MSG | MACH_RCV_MSG, 40, 64, port, 0, 0) };
+    expect(r == 0 && msg[8] == SIZE, "1 MiB OOL round trip")?;
+    let dst = msg[9];
+    let (free1, cow1) = stats(&mut m);
+    // SAFETY: the kernel mapped the received region here.
+    let d = unsafe { core::slice::from_raw_parts_mut(dst as *mut u8, SIZE as usize) };
+    expect(d.iter().enumerate().all(|(i, &x)| x == (i / 4096) as u8), "received data differs")?;
+    uprintln!("{}: 1 MiB OOL sent and received; free pages {} -> {}, copies {}", NAME, free0, free1, cow1 - cow0);
+    expect(cow1 == cow0 && free0.saturating_sub(free1) < 16, "sending copied pages")?;
+    d[5] = 0xEE;
+    s[4096 + 5] = 0xDD;
+    expect(s[5] == 0 && d[4096 + 5] == 1, "a write crossed to the other side")?;
+    let (_, cow2) = stats(&mut m);
+    expect(cow2 - cow1 == 2, "not one copy per written page")?;
+    mach::vm_deallocate(&mut m, task, dst, SIZE).map_err(|_| "vm_deallocate dst")?;
+    mach::vm_deallocate(&mut m, task, src, SIZE).map_err(|_| "vm_deallocate src")?;
+    mach_port::mach_port_destroy(&mut m, task, port).map_err(|_| "destroy")?;
     Ok(())
 }
 
