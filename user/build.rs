@@ -66,5 +66,7 @@ fn generate_stubs() {
     let popts = mig::Options { runtime_path: Some("crate::mig::rt".into()), default_methods: true, ..mig::Options::user() };
     let mo = mig::generate_server("mach/memory_object.defs", &popts).unwrap_or_else(|e| panic!("MIG on memory_object.defs: {e}"));
     std::fs::write(out.join("memory_object_server.rs"), mo).expect("writing memory_object server");
+    let mod_ = mig::generate_server("mach/memory_object_default.defs", &popts).unwrap_or_else(|e| panic!("MIG on memory_object_default.defs: {e}"));
+    std::fs::write(out.join("memory_object_default_server.rs"), mod_).expect("writing memory_object_default server");
     std::fs::write(out.join("mig_rt.rs"), mig::runtime_source()).expect("writing MIG runtime");
 }

@@ -379,6 +379,38 @@ fn a_user_pager_serves_mapped_memory_and_gets_dirty_pages_back() {
         .expect_log("bootstrap: ipc consistent; ports 4 -> 4, spaces 0 -> 0");
 }
 
+/// Memory pressure in a 32 MiB machine: memhog fills 8 MiB more than is
+/// free; the kernel pages out to the user-level default pager and back,
+/// and every page reads back right.
+#[test]
+fn memory_pressure_pages_out_to_a_user_default_pager() {
+    let (pager, hog) = (user_program("defpager"), user_program("memhog"));
+    run(&boot("pageout", "test=bootstrap")
+        .memory(32)
+        .module(&format!("{} ${{host-port}} $(pager=task-create) $(task-resume)", pager.display()))
+        .module(&format!("{} ${{host-port}} ${{pager}} $(task-create) $(task-resume)", hog.display())))
+    .expect(Verdict::Pass)
+    .expect_log("defpager: registered (previous manager 0)")
+    .expect_log("defpager: first object (size 0xc0000000, page size 4096)")
+    .expect_log(" wrong; ")
+    .expect_log(", 0 wrong; ")
+    .expect_log("user-test: memhog ok")
+    .expect_log("bootstrap: ipc consistent; ports 4 -> 4, spaces 0 -> 0");
+}
+
+/// With no default pager, running out of memory is a Mach exception
+/// (KERN_RESOURCE_SHORTAGE) for the task, never a kernel panic or a hang.
+#[test]
+fn memory_exhaustion_without_a_pager_is_an_exception_not_a_panic() {
+    let hog = user_program("memhog");
+    run(&boot("exhaust", "test=bootstrap").memory(32).module(&format!("{} ${{host-port}} nopager $(task-create) $(task-resume)", hog.display())))
+        .expect(Verdict::Pass)
+        .expect_log("memhog: touching memory until it runs out")
+        .expect_log("memhog: exception 1 code 6 after ")
+        .expect_log("user-test: memhog ok")
+        .expect_log("bootstrap: ipc consistent; ports 4 -> 4, spaces 0 -> 0");
+}
+
 #[test]
 fn inherited_memory_is_copy_on_write() {
     let prog = user_program("cow");

@@ -44,6 +44,11 @@ pub mod memory_object_server {
     include!(concat!(env!("OUT_DIR"), "/memory_object_server.rs"));
 }
 
+/// `memory_object_default.defs`: what the kernel asks of the default pager.
+pub mod memory_object_default_server {
+    include!(concat!(env!("OUT_DIR"), "/memory_object_default_server.rs"));
+}
+
 /// `device_request.defs`: the asynchronous device requests.
 pub mod device_request {
     include!(concat!(env!("OUT_DIR"), "/device_request_user.rs"));

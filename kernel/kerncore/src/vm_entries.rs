@@ -33,6 +33,8 @@ pub struct Attrs {
     pub delta: u32,
     /// Writes go to private copies of the object's pages (`vm_map` with copy).
     pub copy: bool,
+    /// `vm_wire`d: resident, never paged out.
+    pub wired: bool,
 }
 
 impl Attrs {
@@ -44,7 +46,7 @@ impl Attrs {
 
 impl Default for Attrs {
     fn default() -> Self {
-        Attrs { prot: VM_PROT_DEFAULT, max_prot: VM_PROT_ALL, inheritance: VM_INHERIT_DEFAULT, object: 0, delta: 0, copy: false }
+        Attrs { prot: VM_PROT_DEFAULT, max_prot: VM_PROT_ALL, inheritance: VM_INHERIT_DEFAULT, object: 0, delta: 0, copy: false, wired: false }
     }
 }
 

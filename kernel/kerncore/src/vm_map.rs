@@ -73,6 +73,15 @@ pub trait Machine {
     fn object_create_anonymous(&mut self, _pages: &[(u32, u32)]) -> Option<u32> {
         None
     }
+    /// Brings back page `va` of this map that was paged out (its data is
+    /// with the default pager); the page returned is the map's own.
+    ///
+    /// # Errors
+    /// [`KERN_FAULT_RETRY`] while the pager has not answered (the machine
+    /// has arranged the wait), or the pager's error.
+    fn swap_in(&mut self, _va: u32) -> Result<u32, KernReturn> {
+        Err(KERN_MEMORY_FAILURE)
+    }
     /// This map now maps `obj` (first entry referring to it).
     fn object_ref(&mut self, _obj: u32) {}
     /// This map no longer maps `obj` (its last entry went).
@@ -91,6 +100,8 @@ pub struct VmMap<M: Machine> {
     cow: BTreeSet<u32>,
     /// Memory-object pages mapped here (owned by their objects).
     obj_pages: BTreeMap<u32, u32>,
+    /// Private pages paged out (their data is with the default pager).
+    swapped: BTreeSet<u32>,
     m: M,
     max: u32,
 }
@@ -98,7 +109,7 @@ pub struct VmMap<M: Machine> {
 impl<M: Machine> VmMap<M> {
     /// An empty map of user space `[0, max)` over machine `m`.
     pub fn new(m: M, max: u32) -> Self {
-        VmMap { entries: EntryMap::new(0, max), pages: BTreeMap::new(), cow: BTreeSet::new(), obj_pages: BTreeMap::new(), m, max }
+        VmMap { entries: EntryMap::new(0, max), pages: BTreeMap::new(), cow: BTreeSet::new(), obj_pages: BTreeMap::new(), swapped: BTreeSet::new(), m, max }
     }
 
     /// The machine side (for the kernel: the pmap).
@@ -170,11 +181,12 @@ impl<M: Machine> VmMap<M> {
         }
     }
 
-    /// Pages of `[addr, addr + len)` that map a memory object and are not
-    /// mapped yet (the kernel faults them in before it copies from them).
+    /// Pages of `[addr, addr + len)` that are paged out or map a memory
+    /// object and are not mapped yet (the kernel faults them in before it
+    /// copies from them).
     pub fn unmapped_object_pages(&self, addr: u32, len: u32) -> Vec<u32> {
         let Some((start, end)) = vm_entries::page_range(addr, len) else { return Vec::new() };
-        let mut out = Vec::new();
+        let mut out: Vec<u32> = self.swapped.range(start..end).copied().collect();
         for e in self.entries.entries().filter(|e| e.attrs.object != 0 && e.end > start && e.start < end) {
             for va in (e.start.max(start)..e.end.min(end)).step_by(PAGE_SIZE as usize) {
                 if !self.obj_pages.contains_key(&va) && !self.pages.contains_key(&va) {
@@ -308,6 +320,109 @@ impl<M: Machine> VmMap<M> {
             self.obj_pages.remove(&va);
             self.m.unmap(va);
         }
+        let gone: Vec<u32> = self.swapped.range(start..end).copied().collect();
+        for va in gone {
+            self.swapped.remove(&va);
+        }
+    }
+
+    /// Pages paged out of this map.
+    pub fn swapped_pages(&self) -> usize {
+        self.swapped.len()
+    }
+
+    /// Brings page `page` back if it was paged out.
+    fn swap_back(&mut self, page: u32) -> Result<(), KernReturn> {
+        if !self.swapped.contains(&page) {
+            return Ok(());
+        }
+        let pa = self.m.swap_in(page)?;
+        self.swapped.remove(&page);
+        self.pages.insert(page, pa);
+        let prot = self.entries.lookup(page).map_or(0, |e| e.attrs.prot);
+        self.map_page(page, pa, prot)
+    }
+
+    /// Brings back the paged-out pages a child would inherit (`task_create`).
+    ///
+    /// # Errors
+    /// [`KERN_FAULT_RETRY`] while one is on its way.
+    pub fn swap_back_inherited(&mut self) -> Result<(), KernReturn> {
+        let inherited: Vec<(u32, u32)> =
+            self.entries.entries().filter(|e| e.attrs.inheritance != vm_entries::VM_INHERIT_NONE).map(|e| (e.start, e.end)).collect();
+        for (s, e) in inherited {
+            self.swap_back_range(s, e)?;
+        }
+        Ok(())
+    }
+
+    /// Brings back every paged-out page of `[start, end)`.
+    fn swap_back_range(&mut self, start: u32, end: u32) -> Result<(), KernReturn> {
+        let vas: Vec<u32> = self.swapped.range(start..end).copied().collect();
+        for va in vas {
+            self.swap_back(va)?;
+        }
+        Ok(())
+    }
+
+    /// Up to `max` pages after `after` that could be paged out: anonymous,
+    /// resident, owned by this map alone, not wired.
+    pub fn eviction_candidates(&self, after: u32, max: usize) -> Vec<u32> {
+        self.pages
+            .range(after.saturating_add(1)..)
+            .filter(|(va, pa)| !self.m.is_shared(**pa) && self.entries.lookup(**va).is_some_and(|e| !e.attrs.wired && e.attrs.object == 0))
+            .take(max)
+            .map(|(va, _)| *va)
+            .collect()
+    }
+
+    /// Pages out page `va` (a candidate of [`VmMap::eviction_candidates`]):
+    /// it leaves the map, which remembers it is with the pager; the caller
+    /// gets the physical page (and its owner) to send and free.
+    pub fn evict(&mut self, va: u32) -> Option<u32> {
+        let &pa = self.pages.get(&va)?;
+        if self.m.is_shared(pa) || self.entries.lookup(va).is_none_or(|e| e.attrs.wired) {
+            return None;
+        }
+        // A copy-on-write page whose other owners are gone is this map's alone.
+        self.cow.remove(&va);
+        self.pages.remove(&va);
+        self.m.unmap(va);
+        self.swapped.insert(va);
+        Some(pa)
+    }
+
+    /// `vm_wire`: with `access`, the pages of the range are made resident
+    /// and kept (never paged out); with `VM_PROT_NONE`, unwired.
+    ///
+    /// # Errors
+    /// `KERN_INVALID_ADDRESS` for a hole, `KERN_PROTECTION_FAILURE` for an
+    /// access the memory does not allow, or a fault's error
+    /// ([`KERN_FAULT_RETRY`]: wait, then wire again).
+    pub fn wire(&mut self, addr: u32, size: u32, access: u32) -> Result<(), KernReturn> {
+        let (start, end) = vm_entries::page_range(addr, size).ok_or(KERN_INVALID_ARGUMENT)?;
+        if end > self.max || !self.entries.covered(start, end) {
+            return Err(KERN_INVALID_ADDRESS);
+        }
+        let access = access & vm_entries::VM_PROT_ALL;
+        let wired = access != vm_entries::VM_PROT_NONE;
+        if wired {
+            let mut at = start;
+            while at < end {
+                let e = *self.entries.lookup(at).ok_or(KERN_INVALID_ADDRESS)?;
+                if access & !e.attrs.prot != 0 {
+                    return Err(KERN_PROTECTION_FAILURE);
+                }
+                at = e.end;
+            }
+            for va in (start..end).step_by(PAGE_SIZE as usize) {
+                let present = self.pages.contains_key(&va) || self.obj_pages.contains_key(&va);
+                if !present || (access & VM_PROT_WRITE != 0 && self.cow.contains(&va)) {
+                    self.fault(va, access & VM_PROT_WRITE != 0)?;
+                }
+            }
+        }
+        self.entries.update(start, end, |a| Ok(Attrs { wired, ..a })).map(|_| ())
     }
 
     /// `vm_protect`: sets the protection (or, with `set_max`, the maximum
@@ -375,6 +490,7 @@ impl<M: Machine> VmMap<M> {
             return Err(KERN_PROTECTION_FAILURE);
         }
         self.m.note(Note::Fault);
+        self.swap_back(page)?;
         if e.attrs.object != 0 && !self.pages.contains_key(&page) {
             return self.fault_object(page, write, &e);
         }
@@ -416,6 +532,7 @@ impl<M: Machine> VmMap<M> {
     /// The physical page behind `page`, made this map's own to write
     /// (allocated now if the entry has none yet, copied if copy-on-write).
     fn resident(&mut self, page: u32) -> Result<u32, KernReturn> {
+        self.swap_back(page)?;
         if self.pages.contains_key(&page) {
             let pa = self.break_cow(page)?;
             let prot = self.entries.lookup(page).map_or(0, |e| e.attrs.prot);
@@ -454,12 +571,13 @@ impl<M: Machine> VmMap<M> {
     /// # Errors
     /// `KERN_INVALID_ADDRESS` if part of the range is not allocated,
     /// `KERN_PROTECTION_FAILURE` if it is not readable.
-    pub fn read_kernel(&self, va: u32, len: u32) -> Result<Vec<u8>, KernReturn> {
+    pub fn read_kernel(&mut self, va: u32, len: u32) -> Result<Vec<u8>, KernReturn> {
         let end = va.checked_add(len).ok_or(KERN_INVALID_ADDRESS)?;
         let (pstart, pend) = vm_entries::page_range(va, len).ok_or(KERN_INVALID_ADDRESS)?;
         if !self.entries.covered(pstart, pend) {
             return Err(KERN_INVALID_ADDRESS);
         }
+        self.swap_back_range(pstart, pend)?;
         let mut out = vec![0u8; len as usize];
         let mut at = va;
         while at < end {
@@ -512,8 +630,11 @@ impl<M: Machine> VmMap<M> {
     ///
     /// # Errors
     /// `KERN_RESOURCE_SHORTAGE` without memory for page tables (what was
-    /// shared stays; the caller destroys the map).
+    /// shared stays; the caller destroys the map); [`KERN_FAULT_RETRY`] when
+    /// a paged-out page of the parent must come back first (wait, then
+    /// start over with a new map).
     pub fn copy_from(&mut self, parent: &mut VmMap<M>) -> Result<(), KernReturn> {
+        parent.swap_back_inherited()?;
         parent.share_anonymous()?;
         let entries: Vec<Entry> = parent.entries.entries().copied().collect();
         for e in entries.iter().filter(|e| e.attrs.inheritance != vm_entries::VM_INHERIT_NONE) {
@@ -569,6 +690,7 @@ impl<M: Machine> VmMap<M> {
             }
             at = e.end;
         }
+        self.swap_back_range(start, end)?;
         let mut out = Vec::with_capacity(((end - start) / PAGE_SIZE) as usize);
         for va in (start..end).step_by(PAGE_SIZE as usize) {
             let Some(&pa) = self.pages.get(&va) else {
@@ -679,11 +801,15 @@ mod tests {
         phys: Rc<RefCell<Phys>>,
         table: HashMap<u32, (u32, bool)>,
         notes: Vec<Note>,
+        /// The emulated default pager's copy of paged-out pages.
+        swap: HashMap<u32, Vec<u8>>,
+        /// The pager has not answered yet: swap-ins must wait.
+        pager_slow: bool,
     }
 
     impl Emu {
         fn new(phys: &Rc<RefCell<Phys>>) -> Emu {
-            Emu { phys: phys.clone(), table: HashMap::new(), notes: Vec::new() }
+            Emu { phys: phys.clone(), table: HashMap::new(), notes: Vec::new(), swap: HashMap::new(), pager_slow: false }
         }
         /// What a user access sees: `Err` where the hardware would fault.
         fn user_read(&self, va: u32) -> Result<u8, ()> {
@@ -794,6 +920,15 @@ mod tests {
         }
         fn object_ref(&mut self, obj: u32) {
             *self.phys.borrow_mut().refs.entry(obj).or_default() += 1;
+        }
+        fn swap_in(&mut self, va: u32) -> Result<u32, KernReturn> {
+            if self.pager_slow {
+                return Err(KERN_FAULT_RETRY);
+            }
+            let data = self.swap.remove(&va).expect("swapped page known to the pager");
+            let pa = self.alloc_zeroed().unwrap();
+            self.write(pa, 0, &data);
+            Ok(pa)
         }
         fn object_create_anonymous(&mut self, pages: &[(u32, u32)]) -> Option<u32> {
             let mut p = self.phys.borrow_mut();
@@ -1015,6 +1150,57 @@ mod tests {
         drop(sender);
         drop(receiver);
         assert!(phys.borrow().owners.is_empty(), "pages leaked");
+    }
+
+    /// Pages out `va` as the kernel's daemon does: to the pager, page freed.
+    fn page_out(m: &mut VmMap<Emu>, va: u32) -> bool {
+        let Some(pa) = m.evict(va) else { return false };
+        let mut data = vec![0; 4096];
+        m.m.read(pa, 0, &mut data);
+        m.m.swap.insert(va, data);
+        m.m.release(pa);
+        true
+    }
+
+    #[test]
+    fn paged_out_pages_come_back_on_every_path() {
+        let phys = Rc::new(RefCell::new(Phys::default()));
+        let mut m = VmMap::new(Emu::new(&phys), MAX);
+        let a = m.allocate(0x10000, 4 * PAGE_SIZE, false).unwrap();
+        for i in 0..4 {
+            touch_write(&mut m, a + i * PAGE_SIZE + 9, b'0' + i as u8).unwrap();
+        }
+        m.wire(a + 3 * PAGE_SIZE, PAGE_SIZE, VM_PROT_READ).unwrap();
+        assert_eq!(m.eviction_candidates(0, 10), vec![a, a + PAGE_SIZE, a + 2 * PAGE_SIZE], "wired pages stay");
+        for i in 0..3 {
+            assert!(page_out(&mut m, a + i * PAGE_SIZE));
+        }
+        assert_eq!((m.resident_pages(), m.swapped_pages(), phys.borrow().pages.len()), (1, 3, 1));
+        // A fault waits while the pager is slow, then gets the data back.
+        m.m.pager_slow = true;
+        assert_eq!(touch_read(&mut m, a + 9), Err(KERN_FAULT_RETRY));
+        m.m.pager_slow = false;
+        assert_eq!(touch_read(&mut m, a + 9).unwrap(), b'0');
+        // The kernel's reads and writes bring pages back too.
+        assert_eq!(m.read_kernel(a + PAGE_SIZE + 9, 1).unwrap(), b"1");
+        m.write_kernel(a + 2 * PAGE_SIZE, b"w").unwrap();
+        assert_eq!(m.read_kernel(a + 2 * PAGE_SIZE + 9, 1).unwrap(), b"2");
+        assert_eq!(m.swapped_pages(), 0);
+        // A page shared copy-on-write is not paged out.
+        let mut child = VmMap::new(Emu::new(&phys), MAX);
+        child.copy_from(&mut m).unwrap();
+        assert!(m.eviction_candidates(0, 10).is_empty() && m.evict(a).is_none());
+        drop(child);
+        // Paged-out pages of a freed range are forgotten.
+        touch_write(&mut m, a, b'x').unwrap();
+        assert!(page_out(&mut m, a));
+        m.deallocate(a, PAGE_SIZE).unwrap();
+        assert_eq!(m.swapped_pages(), 0);
+        // Wiring needs the access allowed and the range mapped.
+        assert_eq!(m.wire(a + PAGE_SIZE, PAGE_SIZE, VM_PROT_READ | vm_entries::VM_PROT_EXECUTE), Err(KERN_PROTECTION_FAILURE));
+        assert_eq!(m.wire(a, PAGE_SIZE, VM_PROT_READ), Err(KERN_INVALID_ADDRESS), "a freed range");
+        m.wire(a + 3 * PAGE_SIZE, PAGE_SIZE, vm_entries::VM_PROT_NONE).unwrap();
+        assert!(m.eviction_candidates(0, 10).contains(&(a + 3 * PAGE_SIZE)), "unwired pages may go again");
     }
 
     #[test]

@@ -154,6 +154,20 @@ impl Object {
         None
     }
 
+    /// Takes page `offset` out of the object (the kernel gives it to a map
+    /// whose paged-out page it was).
+    pub fn take(&mut self, offset: u32) -> Option<u32> {
+        self.pages.remove(&(offset & !(PAGE_SIZE - 1))).map(|p| p.pa)
+    }
+
+    /// Marks resident page `offset` dirty (the kernel put data there that
+    /// its pager does not have yet).
+    pub fn set_dirty(&mut self, offset: u32) {
+        if let Some(p) = self.pages.get_mut(&(offset & !(PAGE_SIZE - 1))) {
+            p.dirty = true;
+        }
+    }
+
     /// Whether a supply for `offset` would be taken (no page there yet).
     pub fn wants(&self, offset: u32) -> bool {
         !matches!(self.backing, Backing::Physical { .. }) && !self.pages.contains_key(&(offset & !(PAGE_SIZE - 1)))

@@ -277,7 +277,16 @@ impl OolMemory for UserMem {
             return Ok(None);
         }
         let t = task::current().ok_or(())?;
-        let pages = task::with_task(t, |tk| tk.map.capture(addr, len)).ok_or(())?.map_err(|_| ())?;
+        let (pages, wait) = task::with_task(t, |tk| (tk.map.capture(addr, len), tk.map.machine_mut().wait.take())).ok_or(())?;
+        let pages = match pages {
+            // A page went to the pager since mach_msg brought it back: no
+            // waiting under the IPC lock; the byte copy reports it.
+            Err(kerncore::vm_map::KERN_FAULT_RETRY) => {
+                wait.into_iter().for_each(crate::vm::vm_object::cancel);
+                return Ok(None);
+            }
+            r => r.map_err(|_| ())?,
+        };
         let Some(pages) = pages else { return Ok(None) };
         let run = crate::vm::vm_map::PageRun::new(pages, addr & 0xFFF, len);
         if dealloc {

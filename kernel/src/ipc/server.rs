@@ -608,7 +608,7 @@ impl mach::MachServer for Ctx {
             }
             (cur, max) = (cur & limit, max & limit);
         }
-        let attrs = Attrs { prot: cur, max_prot: max, inheritance: req.inheritance, object: obj, delta: 0, copy: req.copy != 0 };
+        let attrs = Attrs { prot: cur, max_prot: max, inheritance: req.inheritance, object: obj, delta: 0, copy: req.copy != 0, wired: false };
         let r = task::with_task(t, |tk| tk.map.map_object(req.address, req.size, req.mask, req.anywhere != 0, req.offset, attrs)).ok_or(KERN_INVALID_TASK);
         // A new object no map took goes back to its pager.
         vm_object::reap();
@@ -660,7 +660,7 @@ impl mach::MachServer for Ctx {
             return Err(if matches!(self.target, Some((super::KOBJ_HOST, _))) { KERN_INVALID_HOST } else { rt::MIG_BAD_ID });
         }
         let new = self.take(req.default_manager)?;
-        let old = vm_object::set_default_pager(new);
+        let old = vm_object::set_default_pager(new, task::current());
         Ok(mach::VmSetDefaultMemoryManagerReply { default_manager: self.give(old) })
     }
 
@@ -681,7 +681,7 @@ impl mach::MachServer for Ctx {
 
     fn vm_read(&mut self, req: mach::VmReadRequest) -> Result<mach::VmReadReply, i32> {
         let t = self.task()?;
-        let data = task::with_task(t, |tk| tk.map.read_kernel(req.address, req.size)).ok_or(KERN_INVALID_TASK)??;
+        let data = task::with_map(t, |m| m.read_kernel(req.address, req.size))?;
         Ok(mach::VmReadReply { data: self.give_ool(data, 1) })
     }
 
@@ -689,33 +689,31 @@ impl mach::MachServer for Ctx {
         let t = self.task()?;
         let data = self.take_ool(req.data.addr)?;
         let n = (req.data.count as usize).min(data.len());
-        task::with_task(t, |tk| -> Result<(), i32> {
+        task::with_map(t, |map| -> Result<(), i32> {
             // The destination must be writable, as for the task itself.
             let (s, e) = kerncore::vm_entries::page_range(req.address, n as u32).ok_or(KERN_INVALID_ADDRESS)?;
             let mut page = s;
             while page < e {
-                let r = tk.map.region(page).filter(|r| r.start <= page).ok_or(KERN_INVALID_ADDRESS)?;
+                let r = map.region(page).filter(|r| r.start <= page).ok_or(KERN_INVALID_ADDRESS)?;
                 if r.attrs.prot & kerncore::vm_entries::VM_PROT_WRITE == 0 {
                     return Err(KERN_PROTECTION_FAILURE);
                 }
                 page = r.end.min(e);
             }
-            tk.map.write_kernel(req.address, &data[..n])
+            map.write_kernel(req.address, &data[..n])
         })
-        .ok_or(KERN_INVALID_TASK)?
     }
 
     fn vm_copy(&mut self, req: mach::VmCopyRequest) -> Result<(), i32> {
         let t = self.task()?;
-        task::with_task(t, |tk| -> Result<(), i32> {
-            let data = tk.map.read_kernel(req.source_address, req.size)?;
-            let r = tk.map.region(req.dest_address).filter(|r| r.start <= req.dest_address).ok_or(KERN_INVALID_ADDRESS)?;
+        task::with_map(t, |map| -> Result<(), i32> {
+            let data = map.read_kernel(req.source_address, req.size)?;
+            let r = map.region(req.dest_address).filter(|r| r.start <= req.dest_address).ok_or(KERN_INVALID_ADDRESS)?;
             if r.attrs.prot & kerncore::vm_entries::VM_PROT_WRITE == 0 {
                 return Err(KERN_PROTECTION_FAILURE);
             }
-            tk.map.write_kernel(req.dest_address, &data)
+            map.write_kernel(req.dest_address, &data)
         })
-        .ok_or(KERN_INVALID_TASK)?
     }
 
     fn vm_statistics(&mut self, _: mach::VmStatisticsRequest) -> Result<mach::VmStatisticsReply, i32> {
@@ -725,7 +723,9 @@ impl mach::MachServer for Ctx {
         let f = s.faults.load(core::sync::atomic::Ordering::Relaxed);
         let z = s.zero_fills.load(core::sync::atomic::Ordering::Relaxed);
         let c = s.cow_faults.load(core::sync::atomic::Ordering::Relaxed);
-        Ok(mach::VmStatisticsReply { vm_stats: [4096, free as u32, 0, 0, 0, z, 0, 0, 0, f, c, 0, 0] })
+        let pageouts = crate::vm::pageout::PAGEOUTS.load(core::sync::atomic::Ordering::Relaxed) as u32;
+        let pageins = s.pageins.load(core::sync::atomic::Ordering::Relaxed);
+        Ok(mach::VmStatisticsReply { vm_stats: [4096, free as u32, 0, 0, 0, z, 0, pageins, pageouts, f, c, 0, 0] })
     }
 
     fn vm_machine_attribute(&mut self, _: mach::VmMachineAttributeRequest) -> Result<mach::VmMachineAttributeReply, i32> {
@@ -767,6 +767,17 @@ impl mach_host::MachHostServer for Ctx {
     fn host_get_time(&mut self, _: mach_host::HostGetTimeRequest) -> Result<mach_host::HostGetTimeReply, i32> {
         self.host()?;
         Ok(mach_host::HostGetTimeReply { current_time: crate::kern::host::time() })
+    }
+
+    /// `vm_wire`: the range is made resident and never paged out (or, with
+    /// `VM_PROT_NONE`, pageable again). Host or host_priv port, as GNU Mach.
+    fn vm_wire(&mut self, req: mach_host::VmWireRequest) -> Result<(), i32> {
+        self.host().map_err(|_| KERN_INVALID_HOST)?;
+        let t = self.task_of_handle(req.task).map_err(|_| KERN_INVALID_TASK)?;
+        if req.access & !kerncore::vm_entries::VM_PROT_ALL != 0 {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        task::with_map(t, |m| m.wire(req.address, req.size, req.access))
     }
 
     fn host_kernel_version(&mut self, _: mach_host::HostKernelVersionRequest) -> Result<mach_host::HostKernelVersionReply, i32> {

@@ -40,6 +40,12 @@ pub mod memory_object {
     include!(concat!(env!("OUT_DIR"), "/memory_object_user.rs"));
 }
 
+/// `memory_object_default.defs` (subsystem 2250), the kernel's side as a
+/// client: new temporary objects and their first data, to the default pager.
+pub mod memory_object_default {
+    include!(concat!(env!("OUT_DIR"), "/memory_object_default_user.rs"));
+}
+
 /// `exc.defs` (subsystem 2400), the kernel's side as a client: exception messages.
 pub mod exc {
     include!(concat!(env!("OUT_DIR"), "/exc_user.rs"));

@@ -147,6 +147,7 @@ pub extern "C" fn kernel_main(magic: u32, info_addr: u32) -> ! {
     pci::init();
     acpi::init();
     crate::device::init(boot.args.console);
+    crate::vm::pageout::init();
 
     let cycles = startup_cycles(cpu::rdtsc());
     crate::kprintln!("startup: done in {} cycles ({} ms)", cycles, clock::cycles_to_ms(cycles));

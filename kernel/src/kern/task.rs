@@ -37,6 +37,11 @@ pub fn with_task<R>(id: TaskId, f: impl FnOnce(&mut Task) -> R) -> Option<R> {
     cpu::without_interrupts(|| TASKS.lock().get_mut(&id).map(f))
 }
 
+/// The tasks that have threads (page-out candidates).
+pub fn with_threads() -> Vec<TaskId> {
+    cpu::without_interrupts(|| TASKS.lock().values().filter(|t| !t.threads.is_empty()).map(|t| t.id).collect())
+}
+
 /// A new task with an empty address space and no threads.
 ///
 /// # Errors
@@ -188,6 +193,10 @@ pub fn resume(task: TaskId) -> Result<(), KernReturn> {
 /// `KERN_RESOURCE_SHORTAGE` without memory, `KERN_INVALID_ARGUMENT` for an unknown parent.
 pub fn create_child(parent: TaskId, inherit: bool) -> Result<TaskId, KernReturn> {
     let name = with_task(parent, |p| p.name.clone()).ok_or(KERN_INVALID_ARGUMENT)?;
+    if inherit {
+        // Paged-out pages the child inherits come back first.
+        with_map(parent, |m| m.swap_back_inherited())?;
+    }
     let child = create(&name)?;
     if inherit {
         let copied = cpu::without_interrupts(|| {
@@ -291,6 +300,31 @@ pub fn vm_fault(va: u32, write: bool, block: bool) -> Result<(), KernReturn> {
     match (r, wait) {
         (Err(kerncore::vm_map::KERN_FAULT_RETRY), Some(w)) => crate::vm::vm_object::wait(w, block),
         (Err(kerncore::vm_map::KERN_FAULT_RETRY), None) => Err(KERN_MEMORY_FAILURE),
+        // No free page: with a default pager, wait for a page-out round and
+        // fault again.
+        (Err(KERN_RESOURCE_SHORTAGE), _) if block && crate::vm::pageout::wait_for_memory() => Ok(()),
         (r, _) => r,
+    }
+}
+
+/// Runs `f` on the map of task `t`; when it must wait for a pager (a page
+/// paged out, or not supplied yet) or for free memory, waits and runs it
+/// again. For the kernel's own reads and writes of task memory.
+///
+/// # Errors
+/// `f`'s error; `KERN_INVALID_TASK` for an unknown task.
+pub fn with_map<R>(t: TaskId, mut f: impl FnMut(&mut crate::vm::vm_map::VmMap) -> Result<R, KernReturn>) -> Result<R, KernReturn> {
+    loop {
+        let (r, wait) = with_task(t, |tk| {
+            let r = f(&mut tk.map);
+            (r, tk.map.machine_mut().wait.take())
+        })
+        .ok_or(KERN_INVALID_TASK)?;
+        match (r, wait) {
+            (Err(kerncore::vm_map::KERN_FAULT_RETRY), Some(w)) => crate::vm::vm_object::wait(w, true)?,
+            (Err(kerncore::vm_map::KERN_FAULT_RETRY), None) => return Err(KERN_MEMORY_FAILURE),
+            (Err(KERN_RESOURCE_SHORTAGE), _) if crate::vm::pageout::wait_for_memory() => {}
+            (r, _) => return r,
+        }
     }
 }

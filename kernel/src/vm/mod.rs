@@ -3,6 +3,7 @@
 //! objects with their pagers (`vm_object`).
 
 pub mod kalloc;
+pub mod pageout;
 pub mod pmap;
 pub mod vm_map;
 pub mod vm_object;

@@ -24,7 +24,7 @@ pub type VmMap = kerncore::vm_map::VmMap<KernelMachine>;
 /// `KERN_RESOURCE_SHORTAGE` without a page for the page directory.
 pub fn new_map(task: TaskId) -> Result<VmMap, KernReturn> {
     let pmap = Pmap::new().map_err(|_| KERN_RESOURCE_SHORTAGE)?;
-    Ok(VmMap::new(KernelMachine { pmap, task, wait: None }, VM_MAX_ADDRESS))
+    Ok(VmMap::new(KernelMachine { pmap, task, wait: None, swap: None }, VM_MAX_ADDRESS))
 }
 
 /// System-wide VM counters (`vm_statistics`).
@@ -32,12 +32,16 @@ pub struct Stats {
     pub faults: AtomicU32,
     pub zero_fills: AtomicU32,
     pub cow_faults: AtomicU32,
+    /// Paged-out pages brought back.
+    pub pageins: AtomicU32,
 }
 
-pub static STATS: Stats = Stats { faults: AtomicU32::new(0), zero_fills: AtomicU32::new(0), cow_faults: AtomicU32::new(0) };
+pub static STATS: Stats = Stats { faults: AtomicU32::new(0), zero_fills: AtomicU32::new(0), cow_faults: AtomicU32::new(0), pageins: AtomicU32::new(0) };
 
 /// Physical pages held by all task maps (for leak checks).
 static USER_PAGES: AtomicUsize = AtomicUsize::new(0);
+
+
 
 /// Extra owners of shared physical pages (a page absent here has one owner).
 static SHARED: spin::Mutex<BTreeMap<u32, u32>> = spin::Mutex::new(BTreeMap::new());
@@ -153,18 +157,55 @@ pub struct KernelMachine {
     pub task: TaskId,
     /// What the last fault must wait for (it returned `KERN_FAULT_RETRY`).
     pub wait: Option<super::vm_object::Wait>,
+    /// The temporary object holding this map's paged-out pages (made at the
+    /// first page-out).
+    pub swap: Option<u32>,
+}
+
+impl Drop for KernelMachine {
+    fn drop(&mut self) {
+        if let Some(obj) = self.swap.take() {
+            super::vm_object::release(obj, self.task);
+        }
+    }
+}
+
+/// Whether task `task` may have a page brought in now: a page-in takes a
+/// free page (the pager's data lands in one), so below the reserve it waits
+/// for the page-out daemon like any allocation.
+fn may_page_in(task: TaskId) -> bool {
+    let (_, free) = vm_page::free_counts();
+    if free <= super::pageout::LOW {
+        super::pageout::wake();
+    }
+    free > super::pageout::RESERVE || super::vm_object::default_pager_task() == Some(task)
+}
+
+/// A fresh page for a task map, unless free memory is down to what the
+/// kernel keeps for itself (the default pager's task may go lower, so that
+/// paging can go on); running low wakes the page-out daemon.
+fn alloc_user_page(task: TaskId) -> Option<u32> {
+    let (_, free) = vm_page::free_counts();
+    let reserve = if super::vm_object::default_pager_task() == Some(task) { super::pageout::PAGER_RESERVE } else { super::pageout::RESERVE };
+    if free <= super::pageout::LOW {
+        super::pageout::wake();
+    }
+    if free <= reserve {
+        return None;
+    }
+    vm_page::alloc_page(Zone::Any)
 }
 
 impl Machine for KernelMachine {
     fn alloc_zeroed(&mut self) -> Option<u32> {
-        let pa = vm_page::alloc_page(Zone::Any)?;
+        let pa = alloc_user_page(self.task)?;
         zero(pa);
         USER_PAGES.fetch_add(1, Ordering::Relaxed);
         Some(pa)
     }
 
     fn alloc_copy(&mut self, from: u32) -> Option<u32> {
-        let pa = vm_page::alloc_page(Zone::Any)?;
+        let pa = alloc_user_page(self.task)?;
         // SAFETY: both are whole pages in the linear map; `pa` is fresh.
         unsafe { core::ptr::copy_nonoverlapping(phys_to_virt(from) as *const u8, phys_to_virt(pa) as *mut u8, PAGE_SIZE as usize) };
         USER_PAGES.fetch_add(1, Ordering::Relaxed);
@@ -225,6 +266,9 @@ impl Machine for KernelMachine {
     }
 
     fn object_page(&mut self, obj: u32, offset: u32, write: bool) -> Result<u32, KernReturn> {
+        if super::vm_object::peek_resident(obj, offset).is_none() && !may_page_in(self.task) {
+            return Err(KERN_RESOURCE_SHORTAGE);
+        }
         match super::vm_object::lookup(obj, offset, write) {
             Ok(pa) => Ok(pa),
             Err(Ok(w)) => {
@@ -237,6 +281,25 @@ impl Machine for KernelMachine {
 
     fn object_peek(&self, obj: u32, offset: u32) -> Option<u32> {
         super::vm_object::peek(obj, offset)
+    }
+
+    fn swap_in(&mut self, va: u32) -> Result<u32, KernReturn> {
+        let obj = self.swap.ok_or(KERN_MEMORY_FAILURE)?;
+        if !may_page_in(self.task) {
+            return Err(KERN_RESOURCE_SHORTAGE);
+        }
+        match super::vm_object::swap_in(obj, va) {
+            Ok(pa) => {
+                USER_PAGES.fetch_add(1, Ordering::Relaxed);
+                STATS.pageins.fetch_add(1, Ordering::Relaxed);
+                Ok(pa)
+            }
+            Err(Ok(w)) => {
+                self.wait = Some(w);
+                Err(kerncore::vm_map::KERN_FAULT_RETRY)
+            }
+            Err(Err(e)) => Err(e),
+        }
     }
 
     fn object_create_anonymous(&mut self, pages: &[(u32, u32)]) -> Option<u32> {

@@ -30,7 +30,7 @@ use super::pmap::phys_to_virt;
 use super::vm_page::{self, Zone};
 use crate::i386::cpu;
 use crate::ipc::{with_ipc, KOBJ_MEMORY_OBJECT, KOBJ_PAGER_CONTROL, KOBJ_PAGER_NAME};
-use crate::kern::mig::{memory_object as mo, rt};
+use crate::kern::mig::{memory_object as mo, memory_object_default as mod_, rt};
 use crate::kern::sched_prim as sched;
 use crate::kern::task::{self, TaskId};
 
@@ -48,6 +48,10 @@ struct KObj {
     dead: bool,
     /// The most a mapping may allow (physical objects may be read-only).
     max_prot: u32,
+    /// Offsets the pager has had data for (`data_initialize` sent).
+    initialized: alloc::collections::BTreeSet<u32>,
+    /// Paged-out pages whose data is not sent yet.
+    in_transit: alloc::collections::BTreeSet<u32>,
 }
 
 struct Registry {
@@ -83,6 +87,8 @@ struct OneWay {
     dest: Right,
     rights: Vec<Right>,
     ool: Vec<Vec<u8>>,
+    /// Pages that are the data of the (one) out-of-line region instead.
+    run: Option<super::vm_map::PageRun>,
 }
 
 impl rt::MachMsg for OneWay {
@@ -90,8 +96,13 @@ impl rt::MachMsg for OneWay {
         let dest = core::mem::replace(&mut self.dest, Right::null());
         let rights = core::mem::take(&mut self.rights);
         let ool = core::mem::take(&mut self.ool);
+        let run = self.run.take();
         with_ipc(|ipc| match ipc.kernel_message(dest, &msg[..send_size as usize], rights, ool) {
-            Ok(m) => {
+            Ok(mut m) => {
+                if let (Some(run), Some(region)) = (run, m.ool.last_mut()) {
+                    region.data = Vec::new();
+                    region.pages = Some(alloc::boxed::Box::new(run));
+                }
                 ipc.send_always(m);
                 0
             }
@@ -106,8 +117,13 @@ impl rt::MachMsg for OneWay {
 
 /// Sends one kernel message through a generated stub.
 fn send(dest: Right, rights: Vec<Right>, ool: Vec<Vec<u8>>, stub: impl FnOnce(&mut OneWay) -> Result<(), rt::KernReturn>) {
-    let mut m = OneWay { dest, rights, ool };
+    let mut m = OneWay { dest, rights, ool, run: None };
     let _ = stub(&mut m);
+    finish(m);
+}
+
+/// Releases what a stub did not send.
+fn finish(mut m: OneWay) {
     with_ipc(|ipc| {
         ipc.release_right(core::mem::replace(&mut m.dest, Right::null()));
         m.rights.drain(..).for_each(|r| ipc.release_right(r));
@@ -151,7 +167,7 @@ pub fn physical_object(base: u32, size: u32, max_prot: u32) -> Option<Right> {
     let kport = with_ipc(|ipc| ipc.alloc_kernel_port(Some((KOBJ_MEMORY_OBJECT, u64::from(id)))));
     with(|r| {
         let obj = Object::new(Backing::Physical { base, size: size.div_ceil(PAGE_SIZE) * PAGE_SIZE });
-        r.objects.insert(id, KObj { obj, pager: Right::null(), control: None, name: None, kport: Some(kport), mappers: BTreeMap::new(), dead: false, max_prot });
+        r.objects.insert(id, KObj { obj, pager: Right::null(), control: None, name: None, kport: Some(kport), mappers: BTreeMap::new(), dead: false, max_prot, initialized: Default::default(), in_transit: Default::default() });
         r.by_phys.insert((base, size), id);
     });
     crate::ipc::make_send_port(kport)
@@ -178,6 +194,8 @@ pub fn create_anonymous(pages: &[(u32, u32)]) -> Option<u32> {
                 mappers: BTreeMap::new(),
                 dead: false,
                 max_prot: kerncore::vm_entries::VM_PROT_ALL,
+                initialized: Default::default(),
+                in_transit: Default::default(),
             },
         );
         r.unused.push(id);
@@ -236,6 +254,8 @@ pub fn object_for(right: Right) -> Result<u32, KernReturn> {
                 mappers: BTreeMap::new(),
                 dead: false,
                 max_prot: kerncore::vm_entries::VM_PROT_ALL,
+                initialized: Default::default(),
+                in_transit: Default::default(),
             },
         );
         r.by_pager.insert(p, id);
@@ -282,7 +302,15 @@ pub fn release(obj: u32, t: TaskId) {
 
 /// Terminates the pager-backed objects no map refers to: their dirty and
 /// precious pages go back to the pager, then `memory_object_terminate`.
+/// Also lets go of a default pager whose port died.
 pub fn reap() {
+    let dead = cpu::without_interrupts(|| DEFAULT_PAGER.lock().as_ref().and_then(|r| r.0.port_id()))
+        .is_some_and(|p| !with_ipc(|ipc| ipc.port_alive(p)));
+    if dead {
+        if let Some((r, _)) = cpu::without_interrupts(|| DEFAULT_PAGER.lock().take()) {
+            with_ipc(|ipc| ipc.release_right(r));
+        }
+    }
     loop {
         let next = with(|r| {
             let i = r.unused.iter().position(|id| r.objects.get(id).is_some_and(|o| o.mappers.is_empty() && !o.obj.may_cache))?;
@@ -360,6 +388,11 @@ pub fn lookup(obj: u32, offset: u32, write: bool) -> Result<u32, Result<Wait, Ke
     })
 }
 
+/// The page of `obj` at `offset` if the kernel holds it, as it is.
+pub fn peek_resident(obj: u32, offset: u32) -> Option<u32> {
+    with(|r| r.objects.get(&obj).and_then(|o| o.obj.peek(offset)))
+}
+
 /// The page of `obj` at `offset` if the kernel holds it (anonymous memory:
 /// zero-filled now if need be).
 pub fn peek(obj: u32, offset: u32) -> Option<u32> {
@@ -370,6 +403,12 @@ pub fn peek(obj: u32, offset: u32) -> Option<u32> {
             p => p,
         }
     })
+}
+
+/// Gives up a wait without waiting: the request it marked is forgotten, so
+/// the next fault asks again.
+pub fn cancel(w: Wait) {
+    with(|r| r.objects.get_mut(&w.obj).map(|o| o.obj.cancel(w.offset)));
 }
 
 /// Does the wait of a fault: asks the pager if the fault is the first to
@@ -385,11 +424,17 @@ pub fn wait(w: Wait, block: bool) -> Result<(), KernReturn> {
     if !block {
         // The caller may hold the IPC lock: no message now. The next fault
         // that can wait asks.
-        with(|r| r.objects.get_mut(&w.obj).map(|o| o.obj.cancel(off)));
+        cancel(w);
         return Err(KERN_MEMORY_FAILURE);
     }
+    let to = if w.ask.is_some() { pager_and_control(w.obj) } else { None };
+    if w.ask.is_some() && to.is_none() {
+        // The pager is gone: nobody will answer.
+        cancel(w);
+        return Err(KERN_MEMORY_ERROR);
+    }
     sched::assert_wait(event(w.obj), None);
-    if let (Some(unlock), Some((pager, control))) = (w.ask, pager_and_control(w.obj)) {
+    if let (Some(unlock), Some((pager, control))) = (w.ask, to) {
         if unlock {
             send(pager, vec![control], Vec::new(), |m| mo::memory_object_data_unlock(m, 0, 1, off, PAGE_SIZE, access));
         } else {
@@ -570,16 +615,137 @@ pub fn destroy(target: Option<(u32, u64)>) -> Result<(), KernReturn> {
     Ok(())
 }
 
-/// The default memory manager (`vm_set_default_memory_manager`).
-static DEFAULT_PAGER: Mutex<Option<Right>> = Mutex::new(None);
+/// The default memory manager (`vm_set_default_memory_manager`) and the
+/// task that set it (its memory is never paged out).
+static DEFAULT_PAGER: Mutex<Option<(Right, Option<TaskId>)>> = Mutex::new(None);
 
-/// Sets the default memory manager to `new` and returns the old one, or,
-/// for a null `new`, returns a send right to the current one (GNU Mach's
-/// inout `default_manager`). Null when there is none.
-pub fn set_default_pager(new: Right) -> Right {
+/// Sets the default memory manager to `new` (served by task `by`) and
+/// returns the old one, or, for a null `new`, returns a send right to the
+/// current one (GNU Mach's inout `default_manager`). Null when there is none.
+pub fn set_default_pager(new: Right, by: Option<TaskId>) -> Right {
     if new.is_null() {
-        let cur = cpu::without_interrupts(|| DEFAULT_PAGER.lock().as_ref().and_then(|r| r.port_id()));
+        let cur = cpu::without_interrupts(|| DEFAULT_PAGER.lock().as_ref().and_then(|r| r.0.port_id()));
         return cur.and_then(make_send_to).unwrap_or(Right::null());
     }
-    cpu::without_interrupts(|| DEFAULT_PAGER.lock().replace(new)).unwrap_or(Right::null())
+    cpu::without_interrupts(|| DEFAULT_PAGER.lock().replace((new, by))).map_or(Right::null(), |(r, _)| r)
+}
+
+/// A send right to the default pager, if it lives.
+fn default_pager() -> Option<Right> {
+    let p = cpu::without_interrupts(|| DEFAULT_PAGER.lock().as_ref().and_then(|r| r.0.port_id()))?;
+    with_ipc(|ipc| ipc.port_alive(p)).then(|| make_send_to(p)).flatten()
+}
+
+/// Whether a live default pager is registered.
+pub fn default_pager_present() -> bool {
+    default_pager().map(|r| with_ipc(|ipc| ipc.release_right(r))).is_some()
+}
+
+/// The task serving the default pager.
+pub fn default_pager_task() -> Option<TaskId> {
+    cpu::without_interrupts(|| DEFAULT_PAGER.lock().as_ref().and_then(|r| r.1))
+}
+
+/// A temporary object for the paged-out memory of task `t`, announced to
+/// the default pager with `memory_object_create`: the kernel makes the
+/// object's port and hands the pager its receive right. `None` without a
+/// default pager.
+pub fn create_swap_object(t: TaskId) -> Option<u32> {
+    let pager = default_pager()?;
+    let id = with(|r| {
+        let id = r.next;
+        r.next += 1;
+        id
+    });
+    let (object_recv, object_send, control, name) = with_ipc(|ipc| {
+        let p = ipc.alloc_kernel_port(None);
+        let send = ipc.make_send(p).expect("fresh port");
+        let recv = ipc.kernel_port_into_receive(p).expect("fresh kernel port");
+        let control = ipc.alloc_kernel_port(Some((KOBJ_PAGER_CONTROL, u64::from(id))));
+        let name = ipc.alloc_kernel_port(Some((KOBJ_PAGER_NAME, u64::from(id))));
+        (recv, send, control, name)
+    });
+    let p = object_send.port_id();
+    with(|r| {
+        let mut obj = Object::new(Backing::Pager);
+        // The kernel made the object: no memory_object_ready to wait for.
+        obj.ready = true;
+        let mut mappers = BTreeMap::new();
+        mappers.insert(t, 1);
+        r.objects.insert(
+            id,
+            KObj {
+                obj,
+                pager: object_send,
+                control: Some(control),
+                name: Some(name),
+                kport: None,
+                mappers,
+                dead: false,
+                max_prot: kerncore::vm_entries::VM_PROT_ALL,
+                initialized: Default::default(),
+                in_transit: Default::default(),
+            },
+        );
+        if let Some(p) = p {
+            r.by_pager.insert(p, id);
+        }
+    });
+    send(pager, vec![object_recv, make_send(Some(control)), make_send(Some(name))], Vec::new(), |m| {
+        mod_::memory_object_create(m, 0, 1, crate::i386::uaccess::VM_MAX_ADDRESS, 2, 3, PAGE_SIZE)
+    });
+    Some(id)
+}
+
+/// Messages waiting on the pager port of `obj` (the pager's backlog).
+pub fn backlog(obj: u32) -> u32 {
+    let p = with(|r| r.objects.get(&obj).and_then(|o| o.pager.port_id()));
+    p.and_then(|p| with_ipc(|ipc| ipc.port_msgcount(p))).unwrap_or(0)
+}
+
+/// Brings back page `va` of a task's swap object `obj`: the page if the
+/// object holds it (it becomes the map's), or a [`Wait`] for the pager.
+pub fn swap_in(obj: u32, va: u32) -> Result<u32, Result<Wait, KernReturn>> {
+    with(|r| {
+        let o = r.objects.get_mut(&obj).ok_or(Err(KERN_MEMORY_FAILURE))?;
+        if o.in_transit.contains(&va) {
+            return Err(Ok(Wait { obj, offset: va, ask: None, write: false }));
+        }
+        if let Some(pa) = o.obj.take(va) {
+            OBJECT_PAGES.fetch_sub(1, core::sync::atomic::Ordering::Relaxed);
+            return Ok(pa);
+        }
+        match o.obj.lookup(va, false) {
+            Lookup::Request => Err(Ok(Wait { obj, offset: va, ask: Some(false), write: false })),
+            Lookup::Wait | Lookup::Unlock => Err(Ok(Wait { obj, offset: va, ask: None, write: false })),
+            Lookup::Error(e) => Err(Err(e)),
+            Lookup::Resident { .. } | Lookup::ZeroFill => Err(Err(KERN_MEMORY_FAILURE)),
+        }
+    })
+}
+
+/// Marks page `va` of swap object `obj` as on its way to the pager (a
+/// fault on it waits until the data has been sent, so that its request
+/// reaches the pager after the data). Called with the page's map locked,
+/// as it leaves the map.
+pub fn mark_in_transit(obj: u32, va: u32) {
+    with(|r| r.objects.get_mut(&obj).map(|o| o.in_transit.insert(va)));
+}
+
+/// Pages out page `pa` (taken from a task map at `va`, marked in transit):
+/// the page itself goes to the default pager as the out-of-line data of
+/// `memory_object_data_initialize` (or `data_return` if the pager has had
+/// that page before), without a copy; it is freed when the pager is done
+/// with it.
+pub fn page_out(obj: u32, va: u32, pa: u32) {
+    let first = with(|r| r.objects.get_mut(&obj).map(|o| o.initialized.insert(va))).unwrap_or(true);
+    let run = super::vm_map::PageRun::new(vec![Some(pa)], 0, PAGE_SIZE);
+    if let Some((pager, control)) = pager_and_control(obj) {
+        let ool = rt::Ool { addr: 1, count: PAGE_SIZE, dealloc: true };
+        let mut m = OneWay { dest: pager, rights: vec![control], ool: vec![Vec::new()], run: Some(run) };
+        let _ = if first { mod_::memory_object_data_initialize(&mut m, 0, 1, va, ool) } else { mo::memory_object_data_return(&mut m, 0, 1, va, ool, 1, 0) };
+        finish(m);
+    }
+    with(|r| r.objects.get_mut(&obj).map(|o| o.in_transit.remove(&va)));
+    wake(obj);
 }

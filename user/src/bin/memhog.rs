@@ -1,0 +1,182 @@
+//! `memhog`: memory pressure. With a default pager (`defpager`), it fills
+//! more anonymous memory than the machine has free, each page repeating its
+//! own word, then reads every page back: the kernel must have paged pages
+//! out to the pager and in again (vm_statistics pageouts and pageins), and
+//! no byte may be lost. It then wires a range (`vm_wire`), which stays
+//! resident, and terminates the pager task.
+//!
+//! With `nopager` instead, it touches memory until the kernel refuses a
+//! page: the fault becomes EXC_BAD_ACCESS with KERN_RESOURCE_SHORTAGE for
+//! its exception handler, and the task ends; the kernel goes on.
+//!
+//! Boot-script lines: `/memhog ${host-port} ${pager} $(task-create) $(task-resume)`
+//! or `/memhog ${host-port} nopager $(task-create) $(task-resume)`.
+#![no_std]
+#![no_main]
+
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use mach_user::abi::*;
+use mach_user::message::*;
+use mach_user::mig::{exc_server as es, mach, mach_host, mach_port, rt, Mach};
+use mach_user::trap::{mach_msg_trap, mach_task_self};
+use mach_user::{entry, expect, uprintln, Args};
+
+const NAME: &str = "memhog";
+const PAGE: u32 = 4096;
+const KERN_RESOURCE_SHORTAGE: u32 = 6;
+
+fn word(page: u32) -> u32 {
+    page.wrapping_mul(0x9E37_79B9) ^ 0x5A5A_0000
+}
+
+fn main(args: &Args) -> i32 {
+    mach_user::set_test_name(NAME);
+    let r = match args.arg_str(2) {
+        Some("nopager") => exhaust(),
+        _ => pressure(args),
+    };
+    match r {
+        Ok(()) => uprintln!("user-test: {} ok", NAME),
+        Err(why) => uprintln!("user-test: {} FAILED: {}", NAME, why),
+    }
+    0
+}
+
+/// Sleeps about `ms` milliseconds in a receive timeout.
+fn sleep(m: &mut Mach, task: u32, ms: u32) {
+    if let Ok(port) = mach_port::mach_port_allocate(m, task, MACH_PORT_RIGHT_RECEIVE).map(|r| r.name) {
+        let mut buf = rt::MsgBuf::<64>::new();
+        // SAFETY: a 64-byte buffer; nothing is sent to `port`.
+        unsafe { mach_msg_trap(buf.0.as_mut_ptr().cast(), MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, 64, port, ms, 0) };
+        let _ = mach_port::mach_port_destroy(m, task, port);
+    }
+}
+
+fn pressure(args: &Args) -> Result<(), &'static str> {
+    let mut m = Mach::new();
+    // SAFETY: no arguments.
+    let task = unsafe { mach_task_self() };
+    let host_priv = args.number(1).ok_or("argv[1] is not the host port")?;
+    let pager_task = args.number(2).ok_or("argv[2] is not the pager's task port")?;
+    // Wait for the default pager to register.
+    let mut tries = 0;
+    loop {
+        let cur = mach::vm_set_default_memory_manager(&mut m, host_priv, 0).map_err(|_| "vm_set_default_memory_manager")?.default_manager;
+        if cur != 0 {
+            let _ = mach_port::mach_port_deallocate(&mut m, task, cur);
+            break;
+        }
+        tries += 1;
+        expect(tries < 200, "no default pager registered")?;
+        sleep(&mut m, task, 10);
+    }
+    let stats = |m: &mut Mach| mach::vm_statistics(m, task).map(|s| s.vm_stats).unwrap_or([0; 13]);
+    let s0 = stats(&mut m);
+    // Free memory and 8 MiB more.
+    let pages = s0[1] + 2048;
+    let size = pages * PAGE;
+    let at = mach::vm_allocate(&mut m, task, 0, size, 1).map_err(|_| "vm_allocate")?.address;
+    uprintln!("{}: filling {} MiB with {} MiB free", NAME, size >> 20, (s0[1] * PAGE) >> 20);
+    for p in 0..pages {
+        let w = word(p);
+        // SAFETY: our own allocation.
+        let s = unsafe { core::slice::from_raw_parts_mut((at + p * PAGE) as *mut u32, PAGE as usize / 4) };
+        s.fill(w);
+    }
+    let mut bad = 0;
+    for p in 0..pages {
+        let w = word(p);
+        // SAFETY: as above.
+        let s = unsafe { core::slice::from_raw_parts((at + p * PAGE) as *const u32, PAGE as usize / 4) };
+        if s.iter().any(|&x| x != w) {
+            bad += 1;
+        }
+    }
+    let s1 = stats(&mut m);
+    let (outs, ins) = (s1[8] - s0[8], s1[7] - s0[7]);
+    uprintln!("{}: {} pages checked, {} wrong; {} pageouts, {} pageins", NAME, pages, bad, outs, ins);
+    expect(bad == 0, "pages came back wrong")?;
+    expect(outs > 0 && ins > 0, "nothing was paged out and in")?;
+    // vm_wire: a wired range is resident and stays so under pressure.
+    mach_host::vm_wire(&mut m, host_priv, task, at, 16 * PAGE, VM_PROT_READ | VM_PROT_WRITE).map_err(|_| "vm_wire")?;
+    expect(mach_host::vm_wire(&mut m, host_priv, task, 0xB000_0000, PAGE, VM_PROT_READ).err() == Some(KERN_INVALID_ADDRESS), "wiring a hole")?;
+    mach::vm_deallocate(&mut m, task, at, size).map_err(|_| "vm_deallocate")?;
+    mach::task_terminate(&mut m, pager_task).map_err(|_| "task_terminate pager")?;
+    Ok(())
+}
+
+static EXC_PORT: AtomicU32 = AtomicU32::new(0);
+static TOUCHED: AtomicU32 = AtomicU32::new(0);
+
+struct Handler;
+
+impl es::ExcServer for Handler {
+    fn exception_raise(&mut self, req: es::ExceptionRaiseRequest) -> Result<(), i32> {
+        uprintln!(
+            "{}: exception {} code {} after {} MiB",
+            NAME,
+            req.exception,
+            req.code,
+            (TOUCHED.load(Ordering::SeqCst) * PAGE) >> 20
+        );
+        if req.exception == EXC_BAD_ACCESS && req.code == KERN_RESOURCE_SHORTAGE {
+            uprintln!("user-test: {} ok", NAME);
+        } else {
+            uprintln!("user-test: {} FAILED: unexpected exception", NAME);
+        }
+        // Refused: the kernel ends the task.
+        Err(KERN_FAILURE)
+    }
+}
+
+extern "C" fn handler_thread() -> ! {
+    let mut h = Handler;
+    let mut req = rt::MsgBuf::<256>::new();
+    let mut reply = rt::MsgBuf::<256>::new();
+    loop {
+        // SAFETY: a 256-byte buffer.
+        let r = unsafe { mach_msg_trap(req.0.as_mut_ptr().cast(), MACH_RCV_MSG, 0, 256, EXC_PORT.load(Ordering::SeqCst), 0, 0) };
+        if r != 0 {
+            continue;
+        }
+        let out = es::exc_server(&mut h, &req.0, &mut reply.0);
+        if out.send_reply {
+            // SAFETY: the server wrote `reply_size` bytes.
+            unsafe { mach_msg_trap(reply.0.as_mut_ptr().cast(), MACH_SEND_MSG, out.reply_size as u32, 0, 0, 0, 0) };
+        }
+    }
+}
+
+/// Touches memory until the kernel has no page left for it.
+fn exhaust() -> Result<(), &'static str> {
+    let mut m = Mach::new();
+    // SAFETY: no arguments.
+    let task = unsafe { mach_task_self() };
+    let e = mach_port::mach_port_allocate(&mut m, task, MACH_PORT_RIGHT_RECEIVE).map(|r| r.name).map_err(|_| "allocate")?;
+    mach_port::mach_port_insert_right(&mut m, task, e, rt::PolyPort { name: e, disposition: MACH_MSG_TYPE_MAKE_SEND }).map_err(|_| "insert")?;
+    EXC_PORT.store(e, Ordering::SeqCst);
+    mach::task_set_special_port(&mut m, task, TASK_EXCEPTION_PORT, e).map_err(|_| "task_set_special_port")?;
+    let stack = mach::vm_allocate(&mut m, task, 0, 8 * PAGE, 1).map_err(|_| "stack")?.address;
+    // Its stack is touched now, before memory runs out.
+    // SAFETY: our own fresh pages.
+    unsafe { core::slice::from_raw_parts_mut(stack as *mut u8, 8 * PAGE as usize).fill(0) };
+    let th = mach::thread_create(&mut m, task).map_err(|_| "thread_create")?.child_thread;
+    let mut state = [0u32; 17];
+    state[12] = handler_thread as *const () as usize as u32;
+    state[15] = stack + 8 * PAGE - 16;
+    mach::thread_set_state(&mut m, th, 1, &state).map_err(|_| "set_state")?;
+    mach::thread_resume(&mut m, th).map_err(|_| "resume")?;
+    let size = 1u32 << 30;
+    let at = mach::vm_allocate(&mut m, task, 0, size, 1).map_err(|_| "vm_allocate 1 GiB")?.address;
+    uprintln!("{}: touching memory until it runs out", NAME);
+    for p in 0..size / PAGE {
+        // SAFETY: our own allocation; a fault the kernel cannot serve goes
+        // to the handler, which ends the task.
+        unsafe { core::ptr::write_volatile((at + p * PAGE) as *mut u32, p) };
+        TOUCHED.store(p + 1, Ordering::SeqCst);
+    }
+    Err("1 GiB of memory was touched without running out")
+}
+
+entry!(main);
