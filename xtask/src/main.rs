@@ -277,10 +277,22 @@ fn bench_ipc(image: &Path) -> Result {
         return Err(format!("no IPC figures (QEMU {s}); serial log {}", log.display()));
     }
     println!("IPC and VM, TSC cycles per operation (median; TCG figures are emulation costs):");
+    // The kernel logs "clock: TSC N kHz": out-of-line figures in MiB/s too.
+    let khz: Option<f64> = text
+        .lines()
+        .find_map(|l| l.strip_prefix("clock: TSC ").and_then(|r| r.split_whitespace().next()).and_then(|n| n.parse().ok()));
     for l in lines {
         let l = l.trim_start_matches("bench: ").trim_end();
         if let Some((name, v)) = l.split_once(" median_cycles=") {
-            println!("  {name:<26} {v}");
+            let mib = match name {
+                "ool_1mib_self" => Some(1.0),
+                "ool_64mib_self" => Some(64.0),
+                _ => None,
+            };
+            match (mib, khz, v.parse::<f64>()) {
+                (Some(mib), Some(khz), Ok(c)) if c > 0.0 => println!("  {name:<26} {v}  ({:.0} MiB/s)", mib / (c / (khz * 1000.0))),
+                _ => println!("  {name:<26} {v}"),
+            }
         }
     }
     Ok(())

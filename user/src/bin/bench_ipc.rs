@@ -1,7 +1,7 @@
 //! `bench_ipc`: IPC and VM costs in TSC cycles (median of many runs), printed
 //! as `bench: NAME median_cycles=N` for `cargo xtask bench`: a first-touch
-//! page fault, 16 MiB allocated + touched + freed, a 1 MiB out-of-line
-//! message to oneself, and
+//! page fault, 16 MiB allocated + touched + freed, 1 MiB and 64 MiB
+//! out-of-line messages to oneself, and
 //! a message to oneself (one `mach_msg` send+receive), a null kernel RPC
 //! (`mach_port_get_refs` on the task's own port), `mach_reply_port`, and a
 //! round trip to `echo_server` in another task (client send+receive, server
@@ -86,16 +86,21 @@ fn main(args: &Args) -> i32 {
             let _ = mach::vm_deallocate(&mut m, task, r.address, 16 << 20);
         }
     });
-    if let Ok(src) = mach::vm_allocate(&mut m, task, 0, 1 << 20, 1).map(|r| r.address) {
-        // SAFETY: our own 1 MiB.
-        unsafe { core::ptr::write_bytes(src as *mut u8, 0x5A, 1 << 20) };
-        measure("ool_1mib_self", 20, || {
-            let mut b = [0u32; 16];
-            b[..10].copy_from_slice(&[MACH_MSG_TYPE_MAKE_SEND | 0x8000_0000, 40, port, 0, 0, 9, 1 << 29, 9 | (8 << 16), 1 << 20, src]);
-            // SAFETY: a 64-byte buffer; the message refers to our own 1 MiB.
-            unsafe { mach_msg_trap(b.as_mut_ptr().cast(), MACH_SEND_MSG | MACH_RCV_MSG, 40, 64, port, 0, 0) };
-            let _ = mach::vm_deallocate(&mut m, task, b[9], 1 << 20);
-        });
+    // Out-of-line messages to oneself (send + receive), 1 MiB and 64 MiB of
+    // touched memory: copy-on-write, so the cost is per page, not per byte.
+    for (name, size, runs) in [("ool_1mib_self", 1u32 << 20, 20), ("ool_64mib_self", 64 << 20, 5)] {
+        if let Ok(src) = mach::vm_allocate(&mut m, task, 0, size, 1).map(|r| r.address) {
+            // SAFETY: our own fresh memory.
+            unsafe { core::ptr::write_bytes(src as *mut u8, 0x5A, size as usize) };
+            measure(name, runs, || {
+                let mut b = [0u32; 16];
+                b[..10].copy_from_slice(&[MACH_MSG_TYPE_MAKE_SEND | 0x8000_0000, 40, port, 0, 0, 9, 1 << 29, 9 | (8 << 16), size, src]);
+                // SAFETY: a 64-byte buffer; the message refers to our own memory.
+                unsafe { mach_msg_trap(b.as_mut_ptr().cast(), MACH_SEND_MSG | MACH_RCV_MSG, 40, 64, port, 0, 0) };
+                let _ = mach::vm_deallocate(&mut m, task, b[9], size);
+            });
+            let _ = mach::vm_deallocate(&mut m, task, src, size);
+        }
     }
 
     if let Some(srv_task) = args.number(1) {
