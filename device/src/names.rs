@@ -11,7 +11,7 @@
 //! ```text
 //! name     = fixed | unitdev | disk
 //! fixed    = "console" | "time" | "kbd" | "mouse" | "kd" | "kmsg" | "mem" | "irq"
-//! unitdev  = ("eth" | "com") unit
+//! unitdev  = ("eth" | "com" | "ram") unit
 //! disk     = kind unit [ "s" digits ] [ letter ]
 //! kind     = "hd" | "sd" | "fd" | "cd" | "wcd"
 //! unit     = "0" | nonzero-digit *digit          ; no leading zeros
@@ -36,6 +36,8 @@
 //!   `kd`, `kmsg`, `mem` and `irq` are GNU Mach's native devices. Recent GNU Mach
 //!   device tables (`i386/i386at/conf.c`) have no `lpr` printer device (older ones
 //!   did), so `lpr0` is not recognised.
+//! - `ram<unit>` is this kernel's own: a RAM-backed block device for tests and
+//!   benchmarks (present only when the command line asks for it).
 //!
 //! Where GNU Mach is lax we are strict: upper-case letters, trailing garbage (`com0x`),
 //! BSD letters past `p`, a bare `com` without a unit, and units that overflow `u32`
@@ -121,6 +123,11 @@ pub enum DeviceName {
     /// Serial line `com<unit>`.
     Com {
         /// Line number.
+        unit: u32,
+    },
+    /// RAM-backed block device `ram<unit>` (this kernel's test device).
+    Ram {
+        /// Device number.
         unit: u32,
     },
     /// `console`: alias for the console device the kernel chose.
@@ -232,14 +239,14 @@ pub fn parse_str(name: &str) -> Result<DeviceName, NameError> {
     }
     let unit = parse_unit(unit_str)?;
     match prefix {
-        "eth" | "com" => {
+        "eth" | "com" | "ram" => {
             if !tail.is_empty() {
                 return Err(NameError::Malformed);
             }
-            Ok(if prefix == "eth" {
-                DeviceName::Net { unit }
-            } else {
-                DeviceName::Com { unit }
+            Ok(match prefix {
+                "eth" => DeviceName::Net { unit },
+                "com" => DeviceName::Com { unit },
+                _ => DeviceName::Ram { unit },
             })
         }
         _ => match DiskKind::from_prefix(prefix) {
@@ -250,7 +257,7 @@ pub fn parse_str(name: &str) -> Result<DeviceName, NameError> {
 }
 
 fn is_unit_prefix(p: &str) -> bool {
-    matches!(p, "eth" | "com") || DiskKind::from_prefix(p).is_some()
+    matches!(p, "eth" | "com" | "ram") || DiskKind::from_prefix(p).is_some()
 }
 
 /// A unit number: decimal, no leading zeros, fits `u32`.
@@ -321,6 +328,7 @@ impl fmt::Display for DeviceName {
             DeviceName::Disk(d) => d.fmt(f),
             DeviceName::Net { unit } => write!(f, "eth{}", unit),
             DeviceName::Com { unit } => write!(f, "com{}", unit),
+            DeviceName::Ram { unit } => write!(f, "ram{}", unit),
             DeviceName::Console => f.write_str("console"),
             DeviceName::Time => f.write_str("time"),
             DeviceName::Kbd => f.write_str("kbd"),
@@ -408,6 +416,9 @@ mod tests {
         assert_eq!(parse_str("eth7"), Ok(DeviceName::Net { unit: 7 }));
         assert_eq!(parse_str("com0"), Ok(DeviceName::Com { unit: 0 }));
         assert_eq!(parse_str("com3"), Ok(DeviceName::Com { unit: 3 }));
+        assert_eq!(parse_str("ram0"), Ok(DeviceName::Ram { unit: 0 }));
+        assert_eq!(parse_str("ram"), Err(NameError::Malformed));
+        assert_eq!(parse_str("ram0s1"), Err(NameError::Malformed));
         assert_eq!(parse_str("console"), Ok(DeviceName::Console));
         assert_eq!(parse_str("time"), Ok(DeviceName::Time));
         assert_eq!(parse_str("kbd"), Ok(DeviceName::Kbd));

@@ -317,7 +317,7 @@ fn compat_mode_single_module_gets_bootstrap_argv_and_env() {
 #[test]
 fn device_ports_serve_console_and_com1_through_device_defs() {
     let prog = user_program("devices");
-    let o = run(&boot("devices", "console=com0 test=bootstrap")
+    let o = run(&boot("devices", "console=com0 test=bootstrap ramdisk=64")
         .com1(b"ping\nasync-in\n")
         .module(&format!("{} ${{device-port}} $(task-create) $(task-resume)", prog.display())));
     o.expect(Verdict::Pass)
@@ -325,6 +325,7 @@ fn device_ports_serve_console_and_com1_through_device_defs() {
         .expect_log("devices: big ====")
         .expect_log("devices: com1 read \"ping\\n\"")
         .expect_log("devices: asynchronous requests ok")
+        .expect_log("devices: ram0 ok")
         .expect_log("user-test: devices ok")
         .expect_log("bootstrap: ipc consistent; ports 4 -> 4, spaces 0 -> 0");
     let com1 = String::from_utf8_lossy(&o.com1);

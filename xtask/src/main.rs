@@ -254,7 +254,7 @@ fn bench_ipc(image: &Path) -> Result {
     let log = target_dir().join("bench-ipc-serial.log");
     let _ = std::fs::remove_file(&log);
     let modules = format!(
-        "{} $(srv=task-create) $(task-resume),{} ${{srv}} $(task-create) $(task-resume)",
+        "{} $(srv=task-create) $(task-resume),{} ${{srv}} ${{device-port}} $(task-create) $(task-resume)",
         user.join("echo_server").display(),
         user.join("bench_ipc").display()
     );
@@ -266,7 +266,7 @@ fn bench_ipc(image: &Path) -> Result {
         .args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"])
         .arg("-kernel")
         .arg(image)
-        .args(["-append", "test=bootstrap"])
+        .args(["-append", "test=bootstrap ramdisk=1024"])
         .arg("-initrd")
         .arg(modules)
         .status()

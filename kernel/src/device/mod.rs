@@ -12,6 +12,7 @@ pub mod com;
 pub mod ds_routines;
 pub mod ether;
 pub mod net_io;
+pub mod ram;
 pub mod time;
 
 use alloc::string::String;
@@ -145,7 +146,7 @@ extern "C" fn io_done_thread(_: usize) {
 }
 
 /// Registers the native devices and starts the `io_done` thread.
-pub fn init(console: kerncore::cmdline::Console) {
+pub fn init(console: kerncore::cmdline::Console, ramdisk_kib: u32) {
     use crate::kern::sched_prim as sched;
     sched::spawn("io_done", io_done_thread, 0, sched::BASEPRI_SYSTEM, sched::Policy::Timeshare).expect("no memory for io_done");
     for unit in 0..4 {
@@ -159,6 +160,7 @@ pub fn init(console: kerncore::cmdline::Console) {
     };
     set_console(&name);
     time::init();
+    ram::init(ramdisk_kib);
     block::init();
     crate::glue::net::init().map(|_| ()).unwrap_or_else(|e| crate::kprintln!("net: linux glue not started: {}", e));
 }

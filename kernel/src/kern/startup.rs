@@ -146,7 +146,9 @@ pub extern "C" fn kernel_main(magic: u32, info_addr: u32) -> ! {
     // Platform.
     pci::init();
     acpi::init();
-    crate::device::init(boot.args.console);
+    // `ramdisk=KIB` (a boot-script variable to GNU Mach) asks for `ram0`.
+    let ramdisk = boot.args.vars.as_slice().iter().find(|(k, _)| *k == "ramdisk").and_then(|(_, v)| v.parse::<u32>().ok()).unwrap_or(0);
+    crate::device::init(boot.args.console, ramdisk);
     crate::vm::pageout::init();
 
     let cycles = startup_cycles(cpu::rdtsc());

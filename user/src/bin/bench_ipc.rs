@@ -7,7 +7,10 @@
 //! round trip to `echo_server` in another task (client send+receive, server
 //! receive+reply). Terminates the server when done.
 //!
-//! Boot-script line: `/bench_ipc ${srv} $(task-create) $(task-resume)`.
+//! With the device master port and a `ram0` (`ramdisk=KIB`), also
+//! `device_read_inband` of 128 bytes and `device_read` of 4 KiB.
+//!
+//! Boot-script line: `/bench_ipc ${srv} ${device-port} $(task-create) $(task-resume)`.
 #![no_std]
 #![no_main]
 
@@ -16,7 +19,7 @@ extern crate alloc;
 use alloc::vec::Vec;
 
 use mach_user::message::*;
-use mach_user::mig::{echo_user as echo, mach, mach_port, rt, Mach};
+use mach_user::mig::{device as ds, echo_user as echo, mach, mach_port, rt, Mach};
 use mach_user::trap::{mach_msg_trap, mach_reply_port, mach_task_self, thread_switch};
 use mach_user::{entry, uprintln, Args};
 
@@ -100,6 +103,24 @@ fn main(args: &Args) -> i32 {
                 let _ = mach::vm_deallocate(&mut m, task, b[9], size);
             });
             let _ = mach::vm_deallocate(&mut m, task, src, size);
+        }
+    }
+
+    // Device RPCs on the RAM disk (`ramdisk=` on the command line): the
+    // device path's own cost, apart from any driver.
+    if let Some(master) = args.number(2) {
+        let mut n = [0u8; 128];
+        n[..4].copy_from_slice(b"ram0");
+        if let Ok(dev) = ds::device_open(&mut m, master, 3, &n).map(|r| r.device) {
+            measure("device_read_inband_128", RUNS, || {
+                let _ = ds::device_read_inband(&mut m, dev, 0, 8, 128);
+            });
+            measure("device_read_4k", RUNS, || {
+                if let Ok(r) = ds::device_read(&mut m, dev, 0, 8, 4096) {
+                    let _ = mach::vm_deallocate(&mut m, task, r.data.addr, r.data.count);
+                }
+            });
+            let _ = ds::device_close(&mut m, dev);
         }
     }
 

@@ -10,10 +10,10 @@
 #![no_std]
 #![no_main]
 
-use mach_user::mig::{device as ds, mach_port, rt, Mach};
+use mach_user::mig::{device as ds, mach, mach_port, rt, Mach};
 use mach_user::trap::mach_task_self;
 use mach_user::{entry, expect, uprintln, Args};
-use mach_user::abi::{B115200, B9600, D_INVALID_OPERATION, D_NOWAIT, D_NO_SUCH_DEVICE, D_READ, D_WOULD_BLOCK, D_WRITE, TTY_STATUS};
+use mach_user::abi::{B115200, B9600, D_INVALID_OPERATION, D_INVALID_RECNUM, DEV_GET_SIZE, D_NOWAIT, D_NO_SUCH_DEVICE, D_READ, D_WOULD_BLOCK, D_WRITE, TTY_STATUS};
 use mach_user::message::MACH_MSG_TYPE_MAKE_SEND;
 
 const NAME: &str = "devices";
@@ -80,6 +80,7 @@ fn run(args: &Args) -> Result<(), &'static str> {
     expect(&got[..5] == b"ping\n", "com1 input differs")?;
     expect(ds::device_write_inband(&mut m, c1, 0, 0, b"pong\n").map(|r| r.bytes_written) == Ok(5), "write com1")?;
     asynchronous(&mut m, task, c1)?;
+    ram_disk(&mut m, task, master)?;
 
     // Close: the port stays but the device is gone; the last send right takes the port.
     ds::device_close(&mut m, c1).map_err(|_| "device_close")?;
@@ -126,6 +127,39 @@ impl mach_user::mig::device_reply::DeviceReplyServer for Replies {
         self.reads += 1;
         Ok(())
     }
+}
+
+/// `ram0` (64 KiB, from `ramdisk=64`): records written and read back
+/// through every read form, sizes, and the range checks at the end.
+fn ram_disk(m: &mut Mach, task: u32, master: u32) -> Result<(), &'static str> {
+    let dev = ds::device_open(m, master, D_READ | D_WRITE, &name("ram0")).map_err(|_| "open ram0")?.device;
+    let size = ds::device_get_status(m, dev, DEV_GET_SIZE, 2).map_err(|_| "DEV_GET_SIZE")?;
+    expect(size.status_cnt == 2 && size.status[0] == 64 * 1024 && size.status[1] == 512, "ram0 size")?;
+    let mut pat = [0u8; 1536];
+    for (i, b) in pat.iter_mut().enumerate() {
+        *b = (i * 13 % 256) as u8;
+    }
+    let w = ds::device_write(m, dev, 0, 3, rt::Ool { addr: pat.as_ptr() as u32, count: 1536, dealloc: false }).map_err(|_| "ram0 write")?;
+    expect(w.bytes_written == 1536, "ram0 write count")?;
+    let r = ds::device_read(m, dev, 0, 3, 1536).map_err(|_| "ram0 read")?;
+    // SAFETY: the kernel mapped `count` bytes here.
+    let got = unsafe { core::slice::from_raw_parts(r.data.addr as *const u8, r.data.count as usize) };
+    expect(got == &pat[..], "ram0 read back differs")?;
+    mach::vm_deallocate(m, task, r.data.addr, r.data.count).map_err(|_| "vm_deallocate")?;
+    let ri = ds::device_read_inband(m, dev, 0, 4, 100).map_err(|_| "ram0 read_inband")?;
+    expect(ri.data_cnt == 100 && ri.data[..100] == pat[512..612], "ram0 inband read differs")?;
+    // Over the end: a short count; at the end: nothing; past it: D_INVALID_RECNUM.
+    let tail = ds::device_read(m, dev, 0, 127, 1024).map_err(|_| "ram0 read over the end")?;
+    expect(tail.data.count == 512, "ram0 read over the end is not short")?;
+    mach::vm_deallocate(m, task, tail.data.addr, tail.data.count).map_err(|_| "vm_deallocate")?;
+    let end = ds::device_read_inband(m, dev, 0, 128, 16).map_err(|_| "ram0 read at the end")?;
+    expect(end.data_cnt == 0, "ram0 read at the end gave data")?;
+    expect(ds::device_read_inband(m, dev, 0, 129, 16).err() == Some(D_INVALID_RECNUM), "ram0 read past the end")?;
+    expect(ds::device_write_inband(m, dev, 0, 200, &[7u8; 16]).err() == Some(D_INVALID_RECNUM), "ram0 write past the end")?;
+    ds::device_close(m, dev).map_err(|_| "close ram0")?;
+    mach_port::mach_port_deallocate(m, task, dev).map_err(|_| "deallocate ram0")?;
+    uprintln!("{}: ram0 ok", NAME);
+    Ok(())
 }
 
 /// device_request.defs: two reads and a write in flight from one thread;
