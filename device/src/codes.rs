@@ -51,6 +51,13 @@ pub const DEV_GET_SIZE_DEVICE_SIZE: usize = 0;
 pub const DEV_GET_SIZE_RECORD_SIZE: usize = 1;
 /// Number of integers in a `DEV_GET_SIZE` reply.
 pub const DEV_GET_SIZE_COUNT: usize = 2;
+/// This kernel's own status flavor (not GNU Mach's) for block devices past
+/// 2^32 records: `device_set_status` with `{base_lo, base_hi}` sets the
+/// device's 64-bit *record base*, which every later `recnum` is added to;
+/// `device_get_status` answers `{base_lo, base_hi, records_lo, records_hi}`
+/// (the device's 64-bit size in records). See `partition`'s "Records past 2^32".
+pub const DEV_RECORD_BASE: u32 = ((b'R' as u32) << 16) | 1;
+
 /// `DEV_GET_RECORDS` status flavor: `{device size in records, record size}`.
 pub const DEV_GET_RECORDS: u32 = 1;
 /// Index of the record count in a `DEV_GET_RECORDS` reply.

@@ -13,7 +13,7 @@ pub const INBAND_MAX: usize = 128;
 
 /// A device. Every method has the semantics of the `device.defs` routine of
 /// the same name; `mode` carries the caller's `D_NOWAIT`, record numbers are
-/// 64-bit (see the crate docs on going past 2^32 records).
+/// 64-bit (see "Records past 2^32" in [`crate::partition`]).
 ///
 /// # Errors
 /// Each method answers a [`DeviceError`], sent to the caller as its `D_*` code.
@@ -44,6 +44,12 @@ pub trait Device: Send + Sync {
     /// devices without such memory answer `InvalidOperation`.
     fn map(&self, _prot: u32) -> Result<(u32, u32, bool), DeviceError> {
         Err(DeviceError::InvalidOperation)
+    }
+
+    /// Size in records, 64-bit, for block devices (`None` for others): what
+    /// `DEV_RECORD_BASE` reports.
+    fn records(&self) -> Option<u64> {
+        None
     }
 
     /// Record size in bytes (1 for character devices).

@@ -466,6 +466,23 @@ fn ne2000_isa_sends_arp_and_filters_the_reply() {
     o.expect_log("NE2000 found at 0x300, IRQ 9");
 }
 
+/// A user-level driver's interrupts through the `irq` device: IRQ 14,
+/// shared with the kernel's IDE driver, is notified and acknowledged.
+#[test]
+fn irq_device_delivers_interrupts_to_a_user_driver() {
+    use mach_tests::disk;
+    let prog = user_program("irq_test");
+    let img = mach_tests::log_dir().join("irq.img");
+    disk::write_image(&img);
+    run(&boot("irq", "test=bootstrap")
+        .qemu(&["-drive", &format!("file={},format=raw,if=ide,index=0", img.display())])
+        .module(&format!("{} ${{device-port}} $(task-create) $(task-resume)", prog.display())))
+    .expect(Verdict::Pass)
+    .expect_log("irq_test: round 3: IRQ 14 notified and acknowledged")
+    .expect_log("user-test: irq_test ok")
+    .expect_log("bootstrap: ipc consistent; ports 4 -> 4, spaces 0 -> 0");
+}
+
 /// Boots `disk_test` against the harness's disk image attached with
 /// `drive` (QEMU `-drive` options after `file=`), then checks the image.
 fn disk_test(name: &str, drive: &str, disk: &str) {

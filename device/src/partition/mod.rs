@@ -47,12 +47,17 @@
 //! records GNU Mach cannot address past 2 TiB of a device, and `DEV_GET_SIZE` /
 //! `DEV_GET_RECORDS` answer in 32-bit integers. Everything in this module is `u64`,
 //! so only the wire is limited. A way past it that needs no new message layout:
-//! give each open device a 64-bit *record base* ([`RecordBase`]), set by a new
-//! `device_set_status` flavor whose status array is `{base_lo, base_hi}` and read back
-//! (with the 64-bit record count) by a matching `device_get_status` flavor; every
-//! later `recnum` on that open device is then taken relative to the base. Both
-//! flavors stay unassigned until the kernel and a Hurd client agree on numbers;
-//! until then the base is always 0 and behaviour is exactly GNU Mach's.
+//! give each block device a 64-bit *record base* ([`RecordBase`]), set by
+//! `device_set_status(DEV_RECORD_BASE, {base_lo, base_hi})` and read back (with the
+//! 64-bit record count) by `device_get_status(DEV_RECORD_BASE)`; every later `recnum`
+//! on that device is then taken relative to the base. The flavor
+//! ([`crate::codes::DEV_RECORD_BASE`]) is this kernel's own, outside GNU Mach's
+//! numbering; the base is 0 until someone sets it, which is exactly GNU Mach's
+//! behaviour. The base belongs to the device (GNU Mach has one port per device, so
+//! every opener sees it). Partitions also count their records from their own start
+//! with 64-bit starts, so a partition that begins past 2 TiB needs no base.
+//! (The Linux 2.0 IDE driver itself stops at 2^32 sectors, as its `long` sector
+//! numbers do.)
 
 mod bsd;
 pub mod crc32;

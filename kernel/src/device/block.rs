@@ -322,6 +322,10 @@ impl Device for Part {
     fn record_size(&self) -> u32 {
         RECORD as u32
     }
+
+    fn records(&self) -> Option<u64> {
+        self.extent().ok().map(|e| e.length_lba)
+    }
 }
 
 /// GNU Mach's number of the first drive of a Linux IDE major.

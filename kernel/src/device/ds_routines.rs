@@ -2,7 +2,8 @@
 
 use alloc::vec::Vec;
 
-use ::device::codes::{DeviceError, IoReturn, D_NO_SUCH_DEVICE};
+use ::device::codes::{DeviceError, IoReturn, DEV_RECORD_BASE, D_NO_SUCH_DEVICE};
+use ::device::partition::RecordBase;
 use ::device::emul::INBAND_MAX;
 use ::device::names;
 
@@ -34,8 +35,8 @@ impl Ctx {
     /// caller did not ask for `D_NOWAIT`, the request waits (deferred) and
     /// its reply goes out when the data comes, as GNU Mach's `io_done` does:
     /// the caller waits in its receive, never in the kernel.
-    fn read_or_defer(&mut self, dev: &dyn ::device::emul::Device, mode: u32, recnum: u32, bytes: u32) -> Result<Vec<u8>, IoReturn> {
-        match dev.read(mode | ::device::codes::D_NOWAIT, u64::from(recnum), bytes) {
+    fn read_or_defer(&mut self, dev: &dyn ::device::emul::Device, mode: u32, recnum: u64, bytes: u32) -> Result<Vec<u8>, IoReturn> {
+        match dev.read(mode | ::device::codes::D_NOWAIT, recnum, bytes) {
             Err(DeviceError::WouldBlock) if mode & ::device::codes::D_NOWAIT == 0 => {
                 self.defer = true;
                 Err(crate::kern::mig::rt::MIG_NO_REPLY)
@@ -43,6 +44,11 @@ impl Ctx {
             r => r.map_err(err),
         }
     }
+}
+
+/// The device record a wire `recnum` names: plus the device's record base.
+fn absolute(idx: usize, recnum: u32) -> Result<u64, IoReturn> {
+    RecordBase(super::record_base(idx)).absolute(recnum).map_err(|e| e.code())
 }
 
 impl ds::DeviceServer for Ctx {
@@ -67,37 +73,45 @@ impl ds::DeviceServer for Ctx {
     }
 
     fn device_read(&mut self, req: ds::DeviceReadRequest) -> Result<ds::DeviceReadReply, IoReturn> {
-        let (_, dev) = self.device()?;
-        let data = self.read_or_defer(&*dev, req.mode, req.recnum, req.bytes_wanted)?;
+        let (idx, dev) = self.device()?;
+        let recnum = absolute(idx, req.recnum)?;
+        let data = self.read_or_defer(&*dev, req.mode, recnum, req.bytes_wanted)?;
         Ok(ds::DeviceReadReply { data: self.give_ool(data, 1) })
     }
 
     fn device_read_inband(&mut self, req: ds::DeviceReadInbandRequest) -> Result<ds::DeviceReadInbandReply, IoReturn> {
-        let (_, dev) = self.device()?;
+        let (idx, dev) = self.device()?;
         let want = req.bytes_wanted.min(INBAND_MAX as u32);
-        let data = self.read_or_defer(&*dev, req.mode, req.recnum, want)?;
+        let recnum = absolute(idx, req.recnum)?;
+        let data = self.read_or_defer(&*dev, req.mode, recnum, want)?;
         let mut r = ds::DeviceReadInbandReply { data: [0; 128], data_cnt: data.len().min(INBAND_MAX) as u32 };
         r.data[..r.data_cnt as usize].copy_from_slice(&data[..r.data_cnt as usize]);
         Ok(r)
     }
 
     fn device_write(&mut self, req: ds::DeviceWriteRequest) -> Result<ds::DeviceWriteReply, IoReturn> {
-        let (_, dev) = self.device()?;
+        let (idx, dev) = self.device()?;
         let data = self.take_ool(req.data.addr)?;
-        let n = dev.write(req.mode, u64::from(req.recnum), &data[..(req.data.count as usize).min(data.len())]).map_err(err)?;
+        let n = dev.write(req.mode, absolute(idx, req.recnum)?, &data[..(req.data.count as usize).min(data.len())]).map_err(err)?;
         Ok(ds::DeviceWriteReply { bytes_written: n })
     }
 
     fn device_write_inband(&mut self, req: ds::DeviceWriteInbandRequest<'_>) -> Result<ds::DeviceWriteInbandReply, IoReturn> {
-        let (_, dev) = self.device()?;
+        let (idx, dev) = self.device()?;
         let data: Vec<u8> = req.data.iter().collect();
-        let n = dev.write(req.mode, u64::from(req.recnum), &data).map_err(err)?;
+        let n = dev.write(req.mode, absolute(idx, req.recnum)?, &data).map_err(err)?;
         Ok(ds::DeviceWriteInbandReply { bytes_written: n })
     }
 
     fn device_get_status(&mut self, req: ds::DeviceGetStatusRequest) -> Result<ds::DeviceGetStatusReply, IoReturn> {
-        let (_, dev) = self.device()?;
-        let words = dev.get_status(req.flavor, req.status_cnt).map_err(err)?;
+        let (idx, dev) = self.device()?;
+        let words = if req.flavor == DEV_RECORD_BASE {
+            let records = dev.records().ok_or(DeviceError::InvalidOperation.code())?;
+            let base = super::record_base(idx);
+            alloc::vec![base as u32, (base >> 32) as u32, records as u32, (records >> 32) as u32]
+        } else {
+            dev.get_status(req.flavor, req.status_cnt).map_err(err)?
+        };
         if words.len() > req.status_cnt as usize || words.len() > 1024 {
             return Err(DeviceError::InvalidSize.code());
         }
@@ -107,8 +121,14 @@ impl ds::DeviceServer for Ctx {
     }
 
     fn device_set_status(&mut self, req: ds::DeviceSetStatusRequest<'_>) -> Result<(), IoReturn> {
-        let (_, dev) = self.device()?;
+        let (idx, dev) = self.device()?;
         let words: Vec<u32> = req.status.iter().collect();
+        if req.flavor == DEV_RECORD_BASE {
+            dev.records().ok_or(DeviceError::InvalidOperation.code())?;
+            let [lo, hi] = <[u32; 2]>::try_from(words.as_slice()).map_err(|_| DeviceError::InvalidSize.code())?;
+            super::set_record_base(idx, RecordBase::from_status([lo, hi]).0);
+            return Ok(());
+        }
         dev.set_status(req.flavor, &words).map_err(err)
     }
 
@@ -120,6 +140,33 @@ impl ds::DeviceServer for Ctx {
         let words: Vec<u16> = req.filter.iter().collect();
         let right = self.take_right(req.receive_port)?;
         super::net_io::set_filter(idx, right, req.priority as i32, &words)
+    }
+
+    /// `device_intr_register` on the `irq` device: interrupts of line `id`
+    /// as messages to `receive_port` (see `device::intr`).
+    fn device_intr_register(&mut self, req: ds::DeviceIntrRegisterRequest) -> Result<(), IoReturn> {
+        let (idx, _) = self.device()?;
+        let right = self.take_right(req.receive_port)?;
+        if super::name_of(idx).as_deref() != Some("irq") {
+            crate::ipc::with_ipc(|ipc| ipc.release_right(right));
+            return Err(DeviceError::InvalidOperation.code());
+        }
+        super::intr::register(req.id, req.flags, right).map_err(|(e, right)| {
+            crate::ipc::with_ipc(|ipc| ipc.release_right(right));
+            e.code()
+        })
+    }
+
+    /// `device_intr_ack` on the `irq` device: the line may interrupt again.
+    fn device_intr_ack(&mut self, req: ds::DeviceIntrAckRequest) -> Result<(), IoReturn> {
+        let (idx, _) = self.device()?;
+        if super::name_of(idx).as_deref() != Some("irq") {
+            return Err(DeviceError::InvalidOperation.code());
+        }
+        let right = self.take_right(req.receive_port)?;
+        let r = super::intr::ack(&right);
+        crate::ipc::with_ipc(|ipc| ipc.release_right(right));
+        r.map_err(|e| e.code())
     }
 
     /// A memory object for the device's memory (the `time` page, say), to

@@ -11,6 +11,7 @@ pub mod block;
 pub mod com;
 pub mod ds_routines;
 pub mod ether;
+pub mod intr;
 pub mod net_io;
 pub mod ram;
 pub mod time;
@@ -32,6 +33,8 @@ struct Entry {
     dev: Arc<dyn Device>,
     port: Option<PortId>,
     open: bool,
+    /// `DEV_RECORD_BASE`: added to every record number.
+    base: u64,
 }
 
 static DEVICES: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
@@ -40,7 +43,7 @@ static CONSOLE: Mutex<String> = Mutex::new(String::new());
 
 /// Registers `dev` under `name` (as users type it: `com0`, `hd0`...).
 pub fn register(name: &str, dev: Arc<dyn Device>) {
-    cpu::without_interrupts(|| DEVICES.lock().push(Entry { name: name.into(), dev, port: None, open: false }));
+    cpu::without_interrupts(|| DEVICES.lock().push(Entry { name: name.into(), dev, port: None, open: false, base: 0 }));
 }
 
 /// Makes `console` an alias of device `name`.
@@ -52,6 +55,25 @@ pub fn set_console(name: &str) {
 pub fn lookup(name: &str) -> Option<usize> {
     let name = if name == "console" { cpu::without_interrupts(|| CONSOLE.lock().clone()) } else { String::from(name) };
     cpu::without_interrupts(|| DEVICES.lock().iter().position(|e| e.name == name))
+}
+
+/// The record base of device `idx` (`DEV_RECORD_BASE`).
+pub fn record_base(idx: usize) -> u64 {
+    cpu::without_interrupts(|| DEVICES.lock().get(idx).map_or(0, |e| e.base))
+}
+
+/// Sets the record base of device `idx`.
+pub fn set_record_base(idx: usize, base: u64) {
+    cpu::without_interrupts(|| {
+        if let Some(e) = DEVICES.lock().get_mut(idx) {
+            e.base = base;
+        }
+    });
+}
+
+/// The registered name of device `idx`.
+pub fn name_of(idx: usize) -> Option<String> {
+    cpu::without_interrupts(|| DEVICES.lock().get(idx).map(|e| e.name.clone()))
 }
 
 /// The device at `idx` and whether it is open.
@@ -160,6 +182,7 @@ pub fn init(console: kerncore::cmdline::Console, ramdisk_kib: u32) {
     };
     set_console(&name);
     time::init();
+    intr::init();
     ram::init(ramdisk_kib);
     block::init();
     crate::glue::net::init().map(|_| ()).unwrap_or_else(|e| crate::kprintln!("net: linux glue not started: {}", e));

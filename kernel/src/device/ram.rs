@@ -62,6 +62,10 @@ impl Device for Ram {
     fn record_size(&self) -> u32 {
         RECORD
     }
+
+    fn records(&self) -> Option<u64> {
+        Some(self.records)
+    }
 }
 
 /// Registers `ram0` with `kib` KiB (nothing for 0; at most 64 MiB).

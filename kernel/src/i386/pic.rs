@@ -97,6 +97,8 @@ pub fn dispatch(irq: u8) {
         let f: Handler = unsafe { core::mem::transmute::<usize, Handler>(h) };
         f(irq);
     }
+    // User-level drivers listening to the line (the `irq` device).
+    crate::device::intr::interrupt(irq);
     // SAFETY: end-of-interrupt to the PIC(s) that raised `irq`.
     unsafe {
         if irq >= 8 {

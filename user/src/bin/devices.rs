@@ -13,7 +13,7 @@
 use mach_user::mig::{device as ds, mach, mach_port, rt, Mach};
 use mach_user::trap::mach_task_self;
 use mach_user::{entry, expect, uprintln, Args};
-use mach_user::abi::{B115200, B9600, D_INVALID_OPERATION, D_INVALID_RECNUM, DEV_GET_SIZE, D_NOWAIT, D_NO_SUCH_DEVICE, D_READ, D_WOULD_BLOCK, D_WRITE, TTY_STATUS};
+use mach_user::abi::{B115200, B9600, D_INVALID_OPERATION, D_INVALID_RECNUM, D_INVALID_SIZE, DEV_GET_SIZE, D_NOWAIT, D_NO_SUCH_DEVICE, D_READ, D_WOULD_BLOCK, D_WRITE, TTY_STATUS};
 use mach_user::message::MACH_MSG_TYPE_MAKE_SEND;
 
 const NAME: &str = "devices";
@@ -156,6 +156,18 @@ fn ram_disk(m: &mut Mach, task: u32, master: u32) -> Result<(), &'static str> {
     expect(end.data_cnt == 0, "ram0 read at the end gave data")?;
     expect(ds::device_read_inband(m, dev, 0, 129, 16).err() == Some(D_INVALID_RECNUM), "ram0 read past the end")?;
     expect(ds::device_write_inband(m, dev, 0, 200, &[7u8; 16]).err() == Some(D_INVALID_RECNUM), "ram0 write past the end")?;
+    // DEV_RECORD_BASE (this kernel's way past 32-bit record numbers): with
+    // base 100, record 0 is record 100.
+    const DEV_RECORD_BASE: u32 = ((b'R' as u32) << 16) | 1;
+    let st = ds::device_get_status(m, dev, DEV_RECORD_BASE, 4).map_err(|_| "get DEV_RECORD_BASE")?;
+    expect(st.status_cnt == 4 && st.status[..4] == [0, 0, 128, 0], "DEV_RECORD_BASE status")?;
+    ds::device_set_status(m, dev, DEV_RECORD_BASE, &[100, 0]).map_err(|_| "set DEV_RECORD_BASE")?;
+    expect(ds::device_write_inband(m, dev, 0, 0, b"based").map(|r| r.bytes_written) == Ok(5), "write at base")?;
+    expect(ds::device_read_inband(m, dev, 0, 29, 16).err() == Some(D_INVALID_RECNUM), "base + recnum past the end")?;
+    ds::device_set_status(m, dev, DEV_RECORD_BASE, &[0, 0]).map_err(|_| "reset DEV_RECORD_BASE")?;
+    let back = ds::device_read_inband(m, dev, 0, 100, 5).map_err(|_| "read record 100")?;
+    expect(back.data_cnt == 5 && &back.data[..5] == b"based", "the base did not move the record")?;
+    expect(ds::device_set_status(m, dev, DEV_RECORD_BASE, &[1]).err() == Some(D_INVALID_SIZE), "short base accepted")?;
     ds::device_close(m, dev).map_err(|_| "close ram0")?;
     mach_port::mach_port_deallocate(m, task, dev).map_err(|_| "deallocate ram0")?;
     uprintln!("{}: ram0 ok", NAME);
