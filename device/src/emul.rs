@@ -8,6 +8,10 @@ use alloc::vec::Vec;
 
 use crate::codes::DeviceError;
 
+/// The receive port of a packet filter as the kernel holds it (a send
+/// right of the kernel's IPC), opaque to this crate.
+pub type FilterPort = alloc::boxed::Box<dyn core::any::Any + Send>;
+
 /// Bytes a `device_read_inband` / `device_write_inband` carries at most.
 pub const INBAND_MAX: usize = 128;
 
@@ -38,6 +42,18 @@ pub trait Device: Send + Sync {
 
     /// Sets status `flavor`.
     fn set_status(&self, flavor: u32, status: &[u32]) -> Result<(), DeviceError>;
+
+    /// `device_set_filter`: installs packet filter `filter` (CSPF or BPF
+    /// words, see [`crate::net_filter`]) at `priority`, delivering to
+    /// `port` (the kernel's send right, opaque here). Devices that filter
+    /// nothing answer `InvalidOperation`; on any error the port comes back
+    /// for the kernel to release.
+    ///
+    /// # Errors
+    /// `(error, port)`.
+    fn set_filter(&self, port: FilterPort, _priority: i32, _filter: &[u16]) -> Result<(), (DeviceError, FilterPort)> {
+        Err((DeviceError::InvalidOperation, port))
+    }
 
     /// `device_map`: the physical memory a mapping of the device shows, as
     /// (physical base, bytes, writable). `prot` is the access asked for;

@@ -276,12 +276,15 @@ fn ipc_semantics_sets_limits_blocking_ool_moves_every_notification() {
 fn hostile_task_is_refused_and_others_lose_nothing() {
     let (hostile, rt) = (user_program("hostile"), user_program("ipc_roundtrip"));
     run(&boot("hostile", "test=bootstrap")
-        .module(&format!("{} $(task-create) $(task-resume)", hostile.display()))
+        .module(&format!("{} ${{device-port}} $(task-create) $(task-resume)", hostile.display()))
         .module(&format!("{} $(task-create) $(task-resume)", rt.display())))
         .expect(Verdict::Pass)
+        .expect_log("hostile: dies holding the time device")
         .expect_log("hostile: the kernel refused everything")
         .expect_log("user-test: hostile ok")
         .expect_log("page fault (cr2 0xc0100000)")
+        // The task died with the device open: no-senders closed it.
+        .expect_log("device time: closed (its last send right went)")
         .expect_log("user-test: ipc_roundtrip ok")
         .expect_log("bootstrap: ipc consistent; ports 4 -> 4, spaces 0 -> 0")
         .expect_no_log("FAILED");

@@ -136,10 +136,15 @@ impl ds::DeviceServer for Ctx {
     /// kernel keeps the send right to `receive_port`. Anything else, or an
     /// invalid filter: `D_INVALID_OPERATION`.
     fn device_set_filter(&mut self, req: ds::DeviceSetFilterRequest<'_>) -> Result<(), IoReturn> {
-        let (idx, _) = self.device()?;
+        let (_, dev) = self.device()?;
         let words: Vec<u16> = req.filter.iter().collect();
         let right = self.take_right(req.receive_port)?;
-        super::net_io::set_filter(idx, right, req.priority as i32, &words)
+        dev.set_filter(alloc::boxed::Box::new(right), req.priority as i32, &words).map_err(|(e, port)| {
+            if let Ok(r) = port.downcast::<mach_ipc::Right>() {
+                crate::ipc::with_ipc(|ipc| ipc.release_right(*r));
+            }
+            e.code()
+        })
     }
 
     /// `device_intr_register` on the `irq` device: interrupts of line `id`

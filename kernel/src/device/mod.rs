@@ -129,7 +129,9 @@ pub fn close(idx: usize) -> bool {
 /// The last send right to device `idx`'s port died: close it, drop the port.
 pub fn no_senders(idx: usize) {
     let port = cpu::without_interrupts(|| DEVICES.lock().get_mut(idx).and_then(|e| e.port.take()));
-    close(idx);
+    if close(idx) {
+        crate::kprintln!("device {}: closed (its last send right went)", name_of(idx).unwrap_or_default());
+    }
     if let Some(p) = port {
         with_ipc(|ipc| {
             let _ = ipc.destroy_kernel_port(p);

@@ -105,8 +105,6 @@ fn release_removed(ifx: u32, removed: Vec<(Right, Counts)>) {
 
 /// Filters by interface index.
 static FILTERS: Mutex<Vec<IfFilters>> = Mutex::new(Vec::new());
-/// Device-registry index -> interface index.
-static INTERFACES: Mutex<Vec<(usize, u32)>> = Mutex::new(Vec::new());
 
 /// One `ethN` device.
 pub struct NetDevice {
@@ -125,14 +123,6 @@ pub fn register(index: u32, info: NetInfo) {
         }
     });
     super::register(&name, Arc::new(NetDevice { index, info, opened: AtomicBool::new(false) }));
-    if let Some(idx) = super::lookup(&name) {
-        cpu::without_interrupts(|| INTERFACES.lock().push((idx, index)));
-    }
-}
-
-/// The interface a device-registry index stands for.
-fn interface_of(dev_idx: usize) -> Option<u32> {
-    cpu::without_interrupts(|| INTERFACES.lock().iter().find(|(d, _)| *d == dev_idx).map(|&(_, i)| i))
 }
 
 fn errno_to_device(e: i32) -> DeviceError {
@@ -146,6 +136,16 @@ fn errno_to_device(e: i32) -> DeviceError {
 }
 
 impl Device for NetDevice {
+    /// The filter goes to `net_io` for this interface (errors release the
+    /// port there, so none comes back).
+    fn set_filter(&self, port: ::device::emul::FilterPort, priority: i32, filter: &[u16]) -> Result<(), (DeviceError, ::device::emul::FilterPort)> {
+        let right = match port.downcast::<Right>() {
+            Ok(r) => *r,
+            Err(p) => return Err((DeviceError::InvalidOperation, p)),
+        };
+        set_filter_on(self.index, right, priority, filter).map_err(|_| (DeviceError::InvalidOperation, alloc::boxed::Box::new(Right::null()) as ::device::emul::FilterPort))
+    }
+
     fn open(&self, _mode: u32) -> Result<(), DeviceError> {
         if !self.opened.load(Ordering::Acquire) {
             glue_net::open(self.index).map_err(errno_to_device)?;
@@ -196,16 +196,15 @@ impl NetDevice {
     }
 }
 
-/// `device_set_filter` on device-registry index `dev_idx`: installs the
-/// filter, keeping `right` (a send right to the receive port).
+/// `device_set_filter` on interface `ifx` (through `Device::set_filter`):
+/// installs the filter, keeping `right` (a send right to the receive port).
 ///
 /// # Errors
-/// `D_INVALID_OPERATION` if the device is not a network interface, the port
-/// is not a live send right, or the filter is invalid. The right is
-/// released on error.
-pub fn set_filter(dev_idx: usize, right: Right, priority: i32, words: &[FilterWord]) -> Result<(), IoReturn> {
+/// `D_INVALID_OPERATION` if the port is not a live send right or the filter
+/// is invalid. The right is released on error.
+fn set_filter_on(ifx: u32, right: Right, priority: i32, words: &[FilterWord]) -> Result<(), IoReturn> {
     let release = |r: Right| with_ipc(|ipc| ipc.release_right(r));
-    let (Some(ifx), Some((mach_ipc::RightKind::Send, port))) = (interface_of(dev_idx), right.port()) else {
+    let Some((mach_ipc::RightKind::Send, port)) = right.port() else {
         release(right);
         return Err(D_INVALID_OPERATION);
     };

@@ -4,9 +4,11 @@
 //! naming nothing, descriptor counts past the message end, out-of-line data
 //! at kernel addresses, receives into kernel memory and on bad names, kernel
 //! RPCs with malformed bodies, and traps with wild pointers. At the end it
-//! writes into the kernel, which must end only this task.
+//! writes into the kernel, which must end only this task. Given the device
+//! master port, it dies holding the `time` device open: the kernel must close
+//! the device when the task's send right goes.
 //!
-//! Boot-script line: `/hostile $(task-create) $(task-resume)`.
+//! Boot-script line: `/hostile [${device-port}] $(task-create) $(task-resume)`.
 //! Prints `user-test: hostile ok` before its final, fatal write.
 #![no_std]
 #![no_main]
@@ -19,8 +21,16 @@ use mach_user::abi::{KERN_INVALID_ADDRESS, MIG_BAD_ARGUMENTS};
 const NAME: &str = "hostile";
 const KERNEL: u32 = 0xC010_0000;
 
-fn main(_args: &Args) -> i32 {
+fn main(args: &Args) -> i32 {
     mach_user::set_test_name(NAME);
+    if let Some(master) = args.number(1) {
+        let mut n = [0u8; 128];
+        n[..4].copy_from_slice(b"time");
+        match mach_user::mig::device::device_open(&mut mach_user::mig::Mach::new(), master, 1, &n) {
+            Ok(_) => uprintln!("{}: dies holding the time device", NAME),
+            Err(_) => uprintln!("user-test: {} FAILED: device_open time", NAME),
+        }
+    }
     match run() {
         Ok(()) => uprintln!("user-test: {} ok", NAME),
         Err(why) => {
