@@ -395,7 +395,10 @@ fn memory_pressure_pages_out_to_a_user_default_pager() {
         .module(&format!("{} ${{host-port}} ${{pager}} $(task-create) $(task-resume)", hog.display())))
     .expect(Verdict::Pass)
     .expect_log("defpager: registered (previous manager 0)")
-    .expect_log("defpager: first object (size 0xc0000000, page size 4096)")
+    .expect_log("defpager: object 1 created (size 0xc0000000, page size 4096)")
+    // The memory shared with memhog's child went to the pager as well.
+    .expect_log("defpager: object 2 created")
+    .expect_log("memhog: shared memory checked, 0 pages wrong")
     .expect_log(" wrong; ")
     .expect_log(", 0 wrong; ")
     .expect_log("user-test: memhog ok")

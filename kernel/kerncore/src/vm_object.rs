@@ -154,6 +154,12 @@ impl Object {
         None
     }
 
+    /// The first resident page at or after `offset` (for the page-out
+    /// daemon's walk).
+    pub fn resident_from(&self, offset: u32) -> Option<u32> {
+        self.pages.range(offset..).next().map(|(o, _)| *o)
+    }
+
     /// Takes page `offset` out of the object (the kernel gives it to a map
     /// whose paged-out page it was).
     pub fn take(&mut self, offset: u32) -> Option<u32> {
@@ -338,6 +344,17 @@ mod tests {
         let r = o.drain();
         assert!(r.returns.is_empty(), "anonymous pages have no pager to go to");
         assert_eq!(r.free, vec![0x7000]);
+    }
+
+    #[test]
+    fn resident_pages_are_walked_in_order() {
+        let mut o = Object::new(Backing::Anonymous);
+        for off in [0x5000u32, 0x1000, 0x9000] {
+            o.supply(off, off + 0x10_0000, VM_PROT_NONE, false);
+        }
+        assert_eq!(o.resident_from(0), Some(0x1000));
+        assert_eq!(o.resident_from(0x1001), Some(0x5000));
+        assert_eq!(o.resident_from(0x9001), None);
     }
 
     #[test]

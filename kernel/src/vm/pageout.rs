@@ -73,6 +73,7 @@ pub fn init() {
 
 extern "C" fn daemon(_: usize) {
     let mut cursors: BTreeMap<TaskId, u32> = BTreeMap::new();
+    let mut objects = (0u32, 0u32);
     loop {
         sched::assert_wait(ev(&DAEMON_EVENT), Some(u64::from(crate::i386::clock::HZ)));
         if !WOKEN.load(Ordering::Relaxed) {
@@ -82,7 +83,7 @@ extern "C" fn daemon(_: usize) {
         }
         WOKEN.store(false, Ordering::Relaxed);
         if free() <= LOW && vm_object::default_pager_present() {
-            let n = round(&mut cursors);
+            let n = round(&mut cursors, &mut objects);
             if n == 0 {
                 FUTILE.fetch_add(1, Ordering::Relaxed);
             } else {
@@ -94,8 +95,9 @@ extern "C" fn daemon(_: usize) {
 }
 
 /// Pages out until free memory is above [`HIGH`] or nothing is left to
-/// page out; returns the pages paged out.
-fn round(cursors: &mut BTreeMap<TaskId, u32>) -> usize {
+/// page out; returns the pages paged out. Task memory and memory objects'
+/// pages take turns.
+fn round(cursors: &mut BTreeMap<TaskId, u32>, objects: &mut (u32, u32)) -> usize {
     let pager = vm_object::default_pager_task();
     let tasks: Vec<TaskId> = task::with_threads().into_iter().filter(|t| Some(*t) != pager).collect();
     cursors.retain(|t, _| tasks.contains(t));
@@ -109,6 +111,14 @@ fn round(cursors: &mut BTreeMap<TaskId, u32>) -> usize {
             progress += page_out_some(t, cursors.entry(t).or_insert(0));
             // Let the pager take what was sent.
             sched::sleep_ticks(1);
+        }
+        if free() < HIGH {
+            let n = vm_object::reclaim(BATCH, objects);
+            PAGEOUTS.fetch_add(n, Ordering::Relaxed);
+            progress += n;
+            if n > 0 {
+                sched::sleep_ticks(1);
+            }
         }
         total += progress;
         if progress == 0 {

@@ -52,6 +52,8 @@ struct KObj {
     initialized: alloc::collections::BTreeSet<u32>,
     /// Paged-out pages whose data is not sent yet.
     in_transit: alloc::collections::BTreeSet<u32>,
+    /// A task's paged-out memory (its pages belong to maps): not reclaimed.
+    swap: bool,
 }
 
 struct Registry {
@@ -167,7 +169,7 @@ pub fn physical_object(base: u32, size: u32, max_prot: u32) -> Option<Right> {
     let kport = with_ipc(|ipc| ipc.alloc_kernel_port(Some((KOBJ_MEMORY_OBJECT, u64::from(id)))));
     with(|r| {
         let obj = Object::new(Backing::Physical { base, size: size.div_ceil(PAGE_SIZE) * PAGE_SIZE });
-        r.objects.insert(id, KObj { obj, pager: Right::null(), control: None, name: None, kport: Some(kport), mappers: BTreeMap::new(), dead: false, max_prot, initialized: Default::default(), in_transit: Default::default() });
+        r.objects.insert(id, KObj { obj, pager: Right::null(), control: None, name: None, kport: Some(kport), mappers: BTreeMap::new(), dead: false, max_prot, initialized: Default::default(), in_transit: Default::default(), swap: false });
         r.by_phys.insert((base, size), id);
     });
     crate::ipc::make_send_port(kport)
@@ -182,6 +184,8 @@ pub fn create_anonymous(pages: &[(u32, u32)]) -> Option<u32> {
         let mut obj = Object::new(Backing::Anonymous);
         for &(off, pa) in pages {
             obj.supply(off, pa, 0, false);
+            // Data no pager has seen.
+            obj.set_dirty(off);
         }
         r.objects.insert(
             id,
@@ -196,6 +200,7 @@ pub fn create_anonymous(pages: &[(u32, u32)]) -> Option<u32> {
                 max_prot: kerncore::vm_entries::VM_PROT_ALL,
                 initialized: Default::default(),
                 in_transit: Default::default(),
+                swap: false,
             },
         );
         r.unused.push(id);
@@ -256,6 +261,7 @@ pub fn object_for(right: Right) -> Result<u32, KernReturn> {
                 max_prot: kerncore::vm_entries::VM_PROT_ALL,
                 initialized: Default::default(),
                 in_transit: Default::default(),
+                swap: false,
             },
         );
         r.by_pager.insert(p, id);
@@ -685,6 +691,7 @@ pub fn create_swap_object(t: TaskId) -> Option<u32> {
                 max_prot: kerncore::vm_entries::VM_PROT_ALL,
                 initialized: Default::default(),
                 in_transit: Default::default(),
+                swap: true,
             },
         );
         if let Some(p) = p {
@@ -748,4 +755,104 @@ pub fn page_out(obj: u32, va: u32, pa: u32) {
     }
     with(|r| r.objects.get_mut(&obj).map(|o| o.in_transit.remove(&va)));
     wake(obj);
+}
+
+/// Hands anonymous object `obj` to the default pager, as a temporary
+/// object (`memory_object_create`): from now on its pages can be paged
+/// out, and missing ones come from the pager (which answers
+/// `data_unavailable` for pages it never had). False without a pager.
+fn make_temporary(obj: u32) -> bool {
+    let Some(pager) = default_pager() else { return false };
+    let (object_recv, object_send, control, name) = with_ipc(|ipc| {
+        let p = ipc.alloc_kernel_port(None);
+        let send = ipc.make_send(p).expect("fresh port");
+        let recv = ipc.kernel_port_into_receive(p).expect("fresh kernel port");
+        let control = ipc.alloc_kernel_port(Some((KOBJ_PAGER_CONTROL, u64::from(obj))));
+        let name = ipc.alloc_kernel_port(Some((KOBJ_PAGER_NAME, u64::from(obj))));
+        (recv, send, control, name)
+    });
+    let p = object_send.port_id();
+    let taken = with(|r| {
+        let o = r.objects.get_mut(&obj).filter(|o| o.obj.backing == Backing::Anonymous)?;
+        o.obj.backing = Backing::Pager;
+        o.pager = object_send;
+        o.control = Some(control);
+        o.name = Some(name);
+        if let Some(p) = p {
+            r.by_pager.insert(p, obj);
+        }
+        Some(())
+    });
+    if taken.is_none() {
+        // Someone else converted it meanwhile: undo ours.
+        with_ipc(|ipc| {
+            ipc.release_right(object_recv);
+            let _ = ipc.destroy_kernel_port(control);
+            let _ = ipc.destroy_kernel_port(name);
+        });
+        with_ipc(|ipc| ipc.release_right(pager));
+        return true;
+    }
+    send(pager, vec![object_recv, make_send(Some(control)), make_send(Some(name))], Vec::new(), |m| {
+        mod_::memory_object_create(m, 0, 1, crate::i386::uaccess::VM_MAX_ADDRESS, 2, 3, PAGE_SIZE)
+    });
+    true
+}
+
+/// Reclaims up to `max` resident pages of memory objects for the page-out
+/// daemon, walking from `cursor` (object, offset): each page leaves every
+/// map; a dirty or precious one goes back to its pager first
+/// (`memory_object_data_initialize` the first time a temporary object's
+/// page goes, `data_return` otherwise). Anonymous shared objects become
+/// temporary objects of the default pager first. Returns the pages freed.
+pub fn reclaim(max: usize, cursor: &mut (u32, u32)) -> usize {
+    let mut freed = 0;
+    while freed < max {
+        let next = with(|r| {
+            r.objects
+                .range(cursor.0..)
+                .filter(|(_, o)| !o.swap && !o.dead && o.kport.is_none() && !matches!(o.obj.backing, Backing::Physical { .. }))
+                .find_map(|(id, o)| {
+                    let from = if *id == cursor.0 { cursor.1 } else { 0 };
+                    o.obj.resident_from(from).map(|off| (*id, off, o.obj.backing == Backing::Anonymous))
+                })
+        });
+        let Some((obj, off, anonymous)) = next else {
+            *cursor = (0, 0);
+            break;
+        };
+        *cursor = (obj, off + PAGE_SIZE);
+        if anonymous && !make_temporary(obj) {
+            continue;
+        }
+        let got = with(|r| {
+            let o = r.objects.get_mut(&obj)?;
+            if matches!(o.obj.backing, Backing::Physical { .. }) {
+                return None;
+            }
+            let pages = o.obj.lock(off, PAGE_SIZE, kerncore::vm_object::MEMORY_OBJECT_RETURN_ALL, true, 0);
+            let first = pages.returns.iter().map(|&(off, _, _)| o.initialized.insert(off)).collect::<Vec<bool>>();
+            Some((pages, first, o.pager.port_id(), o.control))
+        });
+        let Some((pages, first, pager, control)) = got else { continue };
+        unmap_everywhere(obj, &pages.unmap);
+        for (&(off, pa, dirty), first) in pages.returns.iter().zip(first) {
+            let mut data = vec![0u8; PAGE_SIZE as usize];
+            // SAFETY: a page the object held until now, in the linear map.
+            unsafe { core::ptr::copy_nonoverlapping(phys_to_virt(pa) as *const u8, data.as_mut_ptr(), data.len()) };
+            if let Some(p) = pager.and_then(make_send_to) {
+                let ool = rt::Ool { addr: 1, count: PAGE_SIZE, dealloc: true };
+                if first {
+                    send(p, vec![make_send(control)], vec![data], |m| mod_::memory_object_data_initialize(m, 0, 1, off, ool));
+                } else {
+                    send(p, vec![make_send(control)], vec![data], |m| mo::memory_object_data_return(m, 0, 1, off, ool, u32::from(dirty), 0));
+                }
+            }
+        }
+        freed += pages.free.len();
+        for &pa in &pages.free {
+            free_page(pa);
+        }
+    }
+    freed
 }

@@ -64,8 +64,8 @@ impl Pager {
 impl mds::MemoryObjectDefaultServer for Pager {
     fn memory_object_create(&mut self, req: mds::MemoryObjectCreateRequest) -> Result<(), i32> {
         self.objects += 1;
-        if self.objects == 1 {
-            uprintln!("{}: first object (size {:#x}, page size {})", NAME, req.new_object_size, req.new_page_size);
+        if self.objects <= 4 {
+            uprintln!("{}: object {} created (size {:#x}, page size {})", NAME, self.objects, req.new_object_size, req.new_page_size);
         }
         // Serve the new object too; the control and name rights are kept
         // until terminate.

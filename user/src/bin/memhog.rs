@@ -2,8 +2,10 @@
 //! more anonymous memory than the machine has free, each page repeating its
 //! own word, then reads every page back: the kernel must have paged pages
 //! out to the pager and in again (vm_statistics pageouts and pageins), and
-//! no byte may be lost. It then wires a range (`vm_wire`), which stays
-//! resident, and terminates the pager task.
+//! no byte may be lost. Memory shared with a child task (`VM_INHERIT_SHARE`,
+//! an anonymous memory object) goes to the pager too and comes back intact.
+//! It then wires a range (`vm_wire`), which stays resident, and terminates
+//! the pager task.
 //!
 //! With `nopager` instead, it touches memory until the kernel refuses a
 //! page: the fault becomes EXC_BAD_ACCESS with KERN_RESOURCE_SHORTAGE for
@@ -71,6 +73,15 @@ fn pressure(args: &Args) -> Result<(), &'static str> {
         expect(tries < 200, "no default pager registered")?;
         sleep(&mut m, task, 10);
     }
+    // 2 MiB shared with a child: an anonymous memory object.
+    const SHARED: u32 = 512;
+    let sh = mach::vm_allocate(&mut m, task, 0, SHARED * PAGE, 1).map_err(|_| "vm_allocate shared")?.address;
+    for p in 0..SHARED {
+        // SAFETY: our own allocation.
+        unsafe { core::slice::from_raw_parts_mut((sh + p * PAGE) as *mut u32, PAGE as usize / 4).fill(word(0x10_0000 + p)) };
+    }
+    mach::vm_inherit(&mut m, task, sh, SHARED * PAGE, 0).map_err(|_| "vm_inherit share")?;
+    let child = mach::task_create(&mut m, task, 1).map_err(|_| "task_create")?.child_task;
     let stats = |m: &mut Mach| mach::vm_statistics(m, task).map(|s| s.vm_stats).unwrap_or([0; 13]);
     let s0 = stats(&mut m);
     // Free memory and 8 MiB more.
@@ -93,6 +104,17 @@ fn pressure(args: &Args) -> Result<(), &'static str> {
             bad += 1;
         }
     }
+    let mut bad_shared = 0;
+    for p in 0..SHARED {
+        // SAFETY: our own shared allocation.
+        let s = unsafe { core::slice::from_raw_parts((sh + p * PAGE) as *const u32, PAGE as usize / 4) };
+        if s.iter().any(|&x| x != word(0x10_0000 + p)) {
+            bad_shared += 1;
+        }
+    }
+    uprintln!("{}: shared memory checked, {} pages wrong", NAME, bad_shared);
+    expect(bad_shared == 0, "shared pages came back wrong")?;
+    mach::task_terminate(&mut m, child).map_err(|_| "task_terminate child")?;
     let s1 = stats(&mut m);
     let (outs, ins) = (s1[8] - s0[8], s1[7] - s0[7]);
     uprintln!("{}: {} pages checked, {} wrong; {} pageouts, {} pageins", NAME, pages, bad, outs, ins);
