@@ -140,6 +140,7 @@ pub fn terminate(task: TaskId) {
     }
     // Memory objects only this task mapped go back to their pagers.
     crate::vm::vm_object::reap();
+    crate::vm::vm_object::forget_dead_pager();
     if mine {
         sched::terminate(me);
     }

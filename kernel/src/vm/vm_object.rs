@@ -306,16 +306,22 @@ pub fn release(obj: u32, t: TaskId) {
     });
 }
 
-/// Terminates the pager-backed objects no map refers to: their dirty and
-/// precious pages go back to the pager, then `memory_object_terminate`.
-/// Also lets go of a default pager whose port died.
-pub fn reap() {
+/// Lets go of a default pager whose port died (a task ended).
+pub fn forget_dead_pager() {
     let dead = cpu::without_interrupts(|| DEFAULT_PAGER.lock().as_ref().and_then(|r| r.0.port_id()))
         .is_some_and(|p| !with_ipc(|ipc| ipc.port_alive(p)));
     if dead {
         if let Some((r, _)) = cpu::without_interrupts(|| DEFAULT_PAGER.lock().take()) {
             with_ipc(|ipc| ipc.release_right(r));
         }
+    }
+}
+
+/// Terminates the pager-backed objects no map refers to: their dirty and
+/// precious pages go back to the pager, then `memory_object_terminate`.
+pub fn reap() {
+    if with(|r| r.unused.is_empty()) {
+        return;
     }
     loop {
         let next = with(|r| {
