@@ -106,3 +106,24 @@ impl rt::MachMsg for Mach {
         self.reply = unsafe { crate::trap::mach_reply_port() };
     }
 }
+
+/// Serves requests on `port` (a receive right or a port set) forever:
+/// each request that arrives is handed to `server` (a MIG dispatcher: the
+/// request and a reply buffer in, the outcome out), and the reply it built,
+/// if any, is sent. Messages up to 512 bytes (out-of-line data aside).
+pub fn serve_forever(port: u32, mut server: impl FnMut(&[u8], &mut [u8]) -> rt::Outcome) -> ! {
+    let mut req = rt::MsgBuf::<512>::new();
+    let mut reply = rt::MsgBuf::<512>::new();
+    loop {
+        // SAFETY: a 512-byte buffer for the receive.
+        let r = unsafe { crate::trap::mach_msg_trap(req.0.as_mut_ptr().cast(), crate::message::MACH_RCV_MSG, 0, 512, port, 0, 0) };
+        if r != 0 {
+            continue;
+        }
+        let out = server(&req.0, &mut reply.0);
+        if out.send_reply {
+            // SAFETY: the server wrote `reply_size` bytes of reply.
+            unsafe { crate::trap::mach_msg_trap(reply.0.as_mut_ptr().cast(), crate::message::MACH_SEND_MSG, out.reply_size as u32, 0, 0, 0, 0) };
+        }
+    }
+}

@@ -796,6 +796,24 @@ mod tests {
         next_obj: u32,
     }
 
+    impl Phys {
+        /// A fresh zeroed page with one owner.
+        fn fresh(&mut self) -> u32 {
+            self.next += 0x1000;
+            let pa = self.next;
+            self.pages.insert(pa, vec![0; 4096]);
+            self.owners.insert(pa, 1);
+            pa
+        }
+
+        /// A zeroed page for anonymous object `obj` at `offset`.
+        fn zero_fill(&mut self, obj: u32, offset: u32, dirty: bool) -> u32 {
+            let pa = self.fresh();
+            self.objects.insert((obj, offset), (pa, dirty));
+            pa
+        }
+    }
+
     /// An emulated machine: shared physical memory plus this map's page table.
     struct Emu {
         phys: Rc<RefCell<Phys>>,
@@ -828,12 +846,7 @@ mod tests {
 
     impl Machine for Emu {
         fn alloc_zeroed(&mut self) -> Option<u32> {
-            let mut p = self.phys.borrow_mut();
-            p.next += 0x1000;
-            let pa = p.next;
-            p.pages.insert(pa, vec![0; 4096]);
-            p.owners.insert(pa, 1);
-            Some(pa)
+            Some(self.phys.borrow_mut().fresh())
         }
         fn alloc_copy(&mut self, from: u32) -> Option<u32> {
             let pa = self.alloc_zeroed()?;
@@ -888,14 +901,7 @@ mod tests {
                     *dirty |= write;
                     Ok(*pa)
                 }
-                None if anon => {
-                    p.next += 0x1000;
-                    let pa = p.next;
-                    p.pages.insert(pa, vec![0; 4096]);
-                    p.owners.insert(pa, 1);
-                    p.objects.insert((obj, offset), (pa, write));
-                    Ok(pa)
-                }
+                None if anon => Ok(p.zero_fill(obj, offset, write)),
                 None => {
                     p.requests.push((obj, offset));
                     Err(KERN_FAULT_RETRY)
@@ -906,15 +912,7 @@ mod tests {
             let known = self.phys.borrow().objects.get(&(obj, offset)).map(|x| x.0);
             let anon = self.phys.borrow().anon.contains(&obj);
             match known {
-                None if anon => {
-                    let mut p = self.phys.borrow_mut();
-                    p.next += 0x1000;
-                    let pa = p.next;
-                    p.pages.insert(pa, vec![0; 4096]);
-                    p.owners.insert(pa, 1);
-                    p.objects.insert((obj, offset), (pa, false));
-                    Some(pa)
-                }
+                None if anon => Some(self.phys.borrow_mut().zero_fill(obj, offset, false)),
                 k => k,
             }
         }
@@ -1023,11 +1021,8 @@ mod tests {
     /// Supplies page `offset` of `obj` filled with `b` (the pager's answer).
     fn supply(phys: &Rc<RefCell<Phys>>, obj: u32, offset: u32, b: u8) -> u32 {
         let mut p = phys.borrow_mut();
-        p.next += 0x1000;
-        let pa = p.next;
-        p.pages.insert(pa, vec![b; 4096]);
-        p.owners.insert(pa, 1);
-        p.objects.insert((obj, offset), (pa, false));
+        let pa = p.zero_fill(obj, offset, false);
+        p.pages.get_mut(&pa).unwrap().fill(b);
         p.requests.retain(|r| *r != (obj, offset));
         pa
     }

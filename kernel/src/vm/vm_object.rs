@@ -56,6 +56,26 @@ struct KObj {
     swap: bool,
 }
 
+impl KObj {
+    /// An object of `obj` served by `pager` (null for the kernel's own),
+    /// with no ports, mappings or history yet.
+    fn new(obj: Object, pager: Right) -> KObj {
+        KObj {
+            obj,
+            pager,
+            control: None,
+            name: None,
+            kport: None,
+            mappers: BTreeMap::new(),
+            dead: false,
+            max_prot: kerncore::vm_entries::VM_PROT_ALL,
+            initialized: Default::default(),
+            in_transit: Default::default(),
+            swap: false,
+        }
+    }
+}
+
 struct Registry {
     objects: BTreeMap<u32, KObj>,
     by_pager: BTreeMap<PortId, u32>,
@@ -169,7 +189,7 @@ pub fn physical_object(base: u32, size: u32, max_prot: u32) -> Option<Right> {
     let kport = with_ipc(|ipc| ipc.alloc_kernel_port(Some((KOBJ_MEMORY_OBJECT, u64::from(id)))));
     with(|r| {
         let obj = Object::new(Backing::Physical { base, size: size.div_ceil(PAGE_SIZE) * PAGE_SIZE });
-        r.objects.insert(id, KObj { obj, pager: Right::null(), control: None, name: None, kport: Some(kport), mappers: BTreeMap::new(), dead: false, max_prot, initialized: Default::default(), in_transit: Default::default(), swap: false });
+        r.objects.insert(id, KObj { kport: Some(kport), max_prot, ..KObj::new(obj, Right::null()) });
         r.by_phys.insert((base, size), id);
     });
     crate::ipc::make_send_port(kport)
@@ -187,22 +207,7 @@ pub fn create_anonymous(pages: &[(u32, u32)]) -> Option<u32> {
             // Data no pager has seen.
             obj.set_dirty(off);
         }
-        r.objects.insert(
-            id,
-            KObj {
-                obj,
-                pager: Right::null(),
-                control: None,
-                name: None,
-                kport: None,
-                mappers: BTreeMap::new(),
-                dead: false,
-                max_prot: kerncore::vm_entries::VM_PROT_ALL,
-                initialized: Default::default(),
-                in_transit: Default::default(),
-                swap: false,
-            },
-        );
+        r.objects.insert(id, KObj::new(obj, Right::null()));
         r.unused.push(id);
         id
     });
@@ -248,22 +253,7 @@ pub fn object_for(right: Right) -> Result<u32, KernReturn> {
     let (control, name) =
         with_ipc(|ipc| (ipc.alloc_kernel_port(Some((KOBJ_PAGER_CONTROL, u64::from(id)))), ipc.alloc_kernel_port(Some((KOBJ_PAGER_NAME, u64::from(id))))));
     with(|r| {
-        r.objects.insert(
-            id,
-            KObj {
-                obj: Object::new(Backing::Pager),
-                pager: right,
-                control: Some(control),
-                name: Some(name),
-                kport: None,
-                mappers: BTreeMap::new(),
-                dead: false,
-                max_prot: kerncore::vm_entries::VM_PROT_ALL,
-                initialized: Default::default(),
-                in_transit: Default::default(),
-                swap: false,
-            },
-        );
+        r.objects.insert(id, KObj { control: Some(control), name: Some(name), ..KObj::new(Object::new(Backing::Pager), right) });
         r.by_pager.insert(p, id);
         // Until a map refers to it, nothing keeps it.
         r.unused.push(id);
@@ -669,14 +659,7 @@ pub fn create_swap_object(t: TaskId) -> Option<u32> {
         r.next += 1;
         id
     });
-    let (object_recv, object_send, control, name) = with_ipc(|ipc| {
-        let p = ipc.alloc_kernel_port(None);
-        let send = ipc.make_send(p).expect("fresh port");
-        let recv = ipc.kernel_port_into_receive(p).expect("fresh kernel port");
-        let control = ipc.alloc_kernel_port(Some((KOBJ_PAGER_CONTROL, u64::from(id))));
-        let name = ipc.alloc_kernel_port(Some((KOBJ_PAGER_NAME, u64::from(id))));
-        (recv, send, control, name)
-    });
+    let (object_recv, object_send, control, name) = temporary_ports(id);
     let p = object_send.port_id();
     with(|r| {
         let mut obj = Object::new(Backing::Pager);
@@ -684,29 +667,12 @@ pub fn create_swap_object(t: TaskId) -> Option<u32> {
         obj.ready = true;
         let mut mappers = BTreeMap::new();
         mappers.insert(t, 1);
-        r.objects.insert(
-            id,
-            KObj {
-                obj,
-                pager: object_send,
-                control: Some(control),
-                name: Some(name),
-                kport: None,
-                mappers,
-                dead: false,
-                max_prot: kerncore::vm_entries::VM_PROT_ALL,
-                initialized: Default::default(),
-                in_transit: Default::default(),
-                swap: true,
-            },
-        );
+        r.objects.insert(id, KObj { control: Some(control), name: Some(name), mappers, swap: true, ..KObj::new(obj, object_send) });
         if let Some(p) = p {
             r.by_pager.insert(p, id);
         }
     });
-    send(pager, vec![object_recv, make_send(Some(control)), make_send(Some(name))], Vec::new(), |m| {
-        mod_::memory_object_create(m, 0, 1, crate::i386::uaccess::VM_MAX_ADDRESS, 2, 3, PAGE_SIZE)
-    });
+    announce_temporary(pager, object_recv, control, name);
     Some(id)
 }
 
@@ -714,6 +680,27 @@ pub fn create_swap_object(t: TaskId) -> Option<u32> {
 pub fn backlog(obj: u32) -> u32 {
     let p = with(|r| r.objects.get(&obj).and_then(|o| o.pager.port_id()));
     p.and_then(|p| with_ipc(|ipc| ipc.port_msgcount(p))).unwrap_or(0)
+}
+
+/// The ports of a temporary object `id` the kernel makes: the object's
+/// port (its receive right, for the default pager, and the kernel's send
+/// right) and the control and name ports.
+fn temporary_ports(id: u32) -> (Right, Right, PortId, PortId) {
+    with_ipc(|ipc| {
+        let p = ipc.alloc_kernel_port(None);
+        let send = ipc.make_send(p).expect("fresh port");
+        let recv = ipc.kernel_port_into_receive(p).expect("fresh kernel port");
+        let control = ipc.alloc_kernel_port(Some((KOBJ_PAGER_CONTROL, u64::from(id))));
+        let name = ipc.alloc_kernel_port(Some((KOBJ_PAGER_NAME, u64::from(id))));
+        (recv, send, control, name)
+    })
+}
+
+/// `memory_object_create` to the default pager for a temporary object.
+fn announce_temporary(pager: Right, object_recv: Right, control: PortId, name: PortId) {
+    send(pager, vec![object_recv, make_send(Some(control)), make_send(Some(name))], Vec::new(), |m| {
+        mod_::memory_object_create(m, 0, 1, crate::i386::uaccess::VM_MAX_ADDRESS, 2, 3, PAGE_SIZE)
+    });
 }
 
 /// Brings back page `va` of a task's swap object `obj`: the page if the
@@ -769,14 +756,7 @@ pub fn page_out(obj: u32, va: u32, pa: u32) {
 /// `data_unavailable` for pages it never had). False without a pager.
 fn make_temporary(obj: u32) -> bool {
     let Some(pager) = default_pager() else { return false };
-    let (object_recv, object_send, control, name) = with_ipc(|ipc| {
-        let p = ipc.alloc_kernel_port(None);
-        let send = ipc.make_send(p).expect("fresh port");
-        let recv = ipc.kernel_port_into_receive(p).expect("fresh kernel port");
-        let control = ipc.alloc_kernel_port(Some((KOBJ_PAGER_CONTROL, u64::from(obj))));
-        let name = ipc.alloc_kernel_port(Some((KOBJ_PAGER_NAME, u64::from(obj))));
-        (recv, send, control, name)
-    });
+    let (object_recv, object_send, control, name) = temporary_ports(obj);
     let p = object_send.port_id();
     let taken = with(|r| {
         let o = r.objects.get_mut(&obj).filter(|o| o.obj.backing == Backing::Anonymous)?;
@@ -799,9 +779,7 @@ fn make_temporary(obj: u32) -> bool {
         with_ipc(|ipc| ipc.release_right(pager));
         return true;
     }
-    send(pager, vec![object_recv, make_send(Some(control)), make_send(Some(name))], Vec::new(), |m| {
-        mod_::memory_object_create(m, 0, 1, crate::i386::uaccess::VM_MAX_ADDRESS, 2, 3, PAGE_SIZE)
-    });
+    announce_temporary(pager, object_recv, control, name);
     true
 }
 

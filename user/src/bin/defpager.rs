@@ -21,9 +21,8 @@ use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use mach_user::abi::*;
-use mach_user::message::*;
 use mach_user::mig::{mach, mach_port, memory_object_default_server as mds, memory_object_server as mos, rt, Mach};
-use mach_user::trap::{mach_msg_trap, mach_task_self};
+use mach_user::trap::mach_task_self;
 use mach_user::{entry, uprintln, Args};
 
 const NAME: &str = "defpager";
@@ -141,28 +140,18 @@ fn main(args: &Args) -> i32 {
         }
     }
     let mut p = Pager { m: Mach::new(), task, set, pages: BTreeMap::new(), objects: 0, stored: 0, supplied: 0 };
-    let mut req = rt::MsgBuf::<512>::new();
-    let mut reply = rt::MsgBuf::<256>::new();
     let mut told = 0;
-    loop {
-        // SAFETY: a 512-byte buffer.
-        let r = unsafe { mach_msg_trap(req.0.as_mut_ptr().cast(), MACH_RCV_MSG, 0, 512, set, 0, 0) };
-        if r != 0 {
-            continue;
-        }
-        let mut out = mds::memory_object_default_server(&mut p, &req.0, &mut reply.0);
+    mach_user::mig::serve_forever(set, |req, reply| {
+        let mut out = mds::memory_object_default_server(&mut p, req, reply);
         if !out.known {
-            out = mos::memory_object_server(&mut p, &req.0, &mut reply.0);
-        }
-        if out.send_reply {
-            // SAFETY: the server wrote `reply_size` bytes.
-            unsafe { mach_msg_trap(reply.0.as_mut_ptr().cast(), MACH_SEND_MSG, out.reply_size as u32, 0, 0, 0, 0) };
+            out = mos::memory_object_server(&mut p, req, reply);
         }
         if p.stored != told && p.stored.is_power_of_two() && p.stored >= 256 {
             told = p.stored;
             uprintln!("{}: {} pages kept, {} given back", NAME, p.stored, p.supplied);
         }
-    }
+        out
+    })
 }
 
 entry!(main);

@@ -14,7 +14,7 @@ use core::sync::atomic::{AtomicU32, Ordering};
 
 use mach_user::message::*;
 use mach_user::mig::{exc_server as es, mach, mach_port, rt, Mach};
-use mach_user::trap::{mach_msg_trap, mach_task_self};
+use mach_user::trap::mach_task_self;
 use mach_user::{entry, expect, uprintln, Args};
 use mach_user::abi::{EXC_BAD_ACCESS, KERN_FAILURE, KERN_PROTECTION_FAILURE, TASK_EXCEPTION_PORT};
 
@@ -49,20 +49,7 @@ impl es::ExcServer for Handler {
 
 extern "C" fn handler_thread() -> ! {
     let mut h = Handler { m: Mach::new() };
-    let mut req = rt::MsgBuf::<256>::new();
-    let mut reply = rt::MsgBuf::<256>::new();
-    loop {
-        // SAFETY: a 256-byte buffer.
-        let r = unsafe { mach_msg_trap(req.0.as_mut_ptr().cast(), MACH_RCV_MSG, 0, 256, EXC_PORT.load(Ordering::SeqCst), 0, 0) };
-        if r != 0 {
-            continue;
-        }
-        let out = es::exc_server(&mut h, &req.0, &mut reply.0);
-        if out.send_reply {
-            // SAFETY: the server wrote `reply_size` bytes.
-            unsafe { mach_msg_trap(reply.0.as_mut_ptr().cast(), MACH_SEND_MSG, out.reply_size as u32, 0, 0, 0, 0) };
-        }
-    }
+    mach_user::mig::serve_forever(EXC_PORT.load(Ordering::SeqCst), |req, reply| es::exc_server(&mut h, req, reply))
 }
 
 fn main(_args: &Args) -> i32 {

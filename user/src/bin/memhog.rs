@@ -153,21 +153,7 @@ impl es::ExcServer for Handler {
 }
 
 extern "C" fn handler_thread() -> ! {
-    let mut h = Handler;
-    let mut req = rt::MsgBuf::<256>::new();
-    let mut reply = rt::MsgBuf::<256>::new();
-    loop {
-        // SAFETY: a 256-byte buffer.
-        let r = unsafe { mach_msg_trap(req.0.as_mut_ptr().cast(), MACH_RCV_MSG, 0, 256, EXC_PORT.load(Ordering::SeqCst), 0, 0) };
-        if r != 0 {
-            continue;
-        }
-        let out = es::exc_server(&mut h, &req.0, &mut reply.0);
-        if out.send_reply {
-            // SAFETY: the server wrote `reply_size` bytes.
-            unsafe { mach_msg_trap(reply.0.as_mut_ptr().cast(), MACH_SEND_MSG, out.reply_size as u32, 0, 0, 0, 0) };
-        }
-    }
+    mach_user::mig::serve_forever(EXC_PORT.load(Ordering::SeqCst), |req, reply| es::exc_server(&mut Handler, req, reply))
 }
 
 /// Touches memory until the kernel has no page left for it.

@@ -123,20 +123,7 @@ impl mos::MemoryObjectServer for Pager {
 extern "C" fn pager_thread() -> ! {
     // SAFETY: no arguments.
     let mut p = Pager { m: Mach::new(), task: unsafe { mach_task_self() } };
-    let mut req = rt::MsgBuf::<512>::new();
-    let mut reply = rt::MsgBuf::<256>::new();
-    loop {
-        // SAFETY: a 512-byte buffer.
-        let r = unsafe { mach_msg_trap(req.0.as_mut_ptr().cast(), MACH_RCV_MSG, 0, 512, OBJECT.load(Ordering::SeqCst), 0, 0) };
-        if r != 0 {
-            continue;
-        }
-        let out = mos::memory_object_server(&mut p, &req.0, &mut reply.0);
-        if out.send_reply {
-            // SAFETY: the server wrote `reply_size` bytes.
-            unsafe { mach_msg_trap(reply.0.as_mut_ptr().cast(), MACH_SEND_MSG, out.reply_size as u32, 0, 0, 0, 0) };
-        }
-    }
+    mach_user::mig::serve_forever(OBJECT.load(Ordering::SeqCst), |req, reply| mos::memory_object_server(&mut p, req, reply))
 }
 
 /// Waits up to about a second for `cond`, sleeping in a receive timeout.
