@@ -547,10 +547,11 @@ fn test_bootstrap() -> Result<(), String> {
     let (ports0, spaces0) = crate::ipc::check()?;
     let started = crate::kern::bootstrap::run();
     check(!started.is_empty(), || "no boot task started".into())?;
-    let deadline = clock::ticks() + 30 * u64::from(clock::HZ);
+    // Long enough for a disk driver's timeouts (irq_test waits out 4 x 5 s).
+    let deadline = clock::ticks() + 50 * u64::from(clock::HZ);
     while started.iter().any(|&t| crate::kern::task::with_task(t, |_| ()).is_some()) {
         if clock::ticks() > deadline {
-            return Err("boot tasks still running after 30 s".into());
+            return Err("boot tasks still running after 50 s".into());
         }
         sched::sleep_ticks(2);
     }

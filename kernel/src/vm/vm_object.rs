@@ -325,6 +325,8 @@ pub fn reap() {
             Some((id, o, pages))
         });
         let Some((id, o, pages)) = next else { return };
+        // Faults still waiting on it find it gone.
+        wake(id);
         give_back(id, o.pager.port_id(), o.control, &pages);
         if o.pager.is_null() {
             continue; // anonymous memory: no pager to tell

@@ -6,6 +6,12 @@
 //! registrations (another device, a line out of range, flags) and an ack
 //! with nothing outstanding answer `D_INVALID_OPERATION`.
 //!
+//! Then it holds an interrupt unacknowledged: the line stays masked, so the
+//! kernel's IDE driver never hears from the drive. Its next read must end
+//! with `D_IO_ERROR` after the driver's timeouts, retries and resets, not
+//! hang; when the user driver's port goes, so does its registration, and
+//! the disk works again.
+//!
 //! Boot-script line: `/irq_test ${device-port} $(task-create) $(task-resume)`.
 #![no_std]
 #![no_main]
@@ -77,10 +83,21 @@ fn run(args: &Args) -> Result<(), &'static str> {
         uprintln!("{}: round {}: IRQ {} notified and acknowledged", NAME, round, line);
     }
     expect(ds::device_intr_ack(&mut m, irq, send(port)).err() == Some(D_INVALID_OPERATION), "extra ack accepted")?;
-    // The registration goes with the port; the disk keeps working.
-    mach_port::mach_port_destroy(&mut m, task, port).map_err(|_| "destroy")?;
-    let r = ds::device_read(&mut m, hd, 0, 7, 512).map_err(|_| "device_read after the port died")?;
+
+    // A lost interrupt: notified, not acknowledged, so IRQ 14 stays masked.
+    let r = ds::device_read(&mut m, hd, 0, 4, 512).map_err(|_| "device_read hd0")?;
     mach::vm_deallocate(&mut m, task, r.data.addr, r.data.count).map_err(|_| "vm_deallocate")?;
+    expect(notification(port) == Some(14), "no notification before the lost-interrupt read")?;
+    uprintln!("{}: IRQ 14 held masked; reading hd0 without interrupts", NAME);
+    expect(ds::device_read(&mut m, hd, 0, 5, 512).err() == Some(D_IO_ERROR), "a read without interrupts did not fail with D_IO_ERROR")?;
+    uprintln!("{}: the read timed out with D_IO_ERROR", NAME);
+    // The user driver goes away without acknowledging: its registration
+    // goes with its port, the line is let through, the disk works again.
+    mach_port::mach_port_destroy(&mut m, task, port).map_err(|_| "destroy")?;
+    let r = ds::device_read(&mut m, hd, 0, 6, 512).map_err(|_| "device_read after the driver went")?;
+    expect(r.data.count == 512, "short read after the driver went")?;
+    mach::vm_deallocate(&mut m, task, r.data.addr, r.data.count).map_err(|_| "vm_deallocate")?;
+    uprintln!("{}: the disk works again after the driver went", NAME);
     Ok(())
 }
 
