@@ -376,6 +376,8 @@ fn a_user_pager_serves_mapped_memory_and_gets_dirty_pages_back() {
         .expect_log("pager: data_return page 1 dirty 1 byte 'Z'")
         .expect_log("pager: flushed page 0 came back as 'a'")
         .expect_log("pager: OOL from the mapping carried 'a' (request 3)")
+        .expect_log("pager: data_unlock page 16 access 3")
+        .expect_log("pager: write-locked page unlocked by the pager")
         .expect_log("pager: data_return page 0 dirty 1 byte 'T'")
         .expect_log("pager: terminate (control and name receive rights: true)")
         .expect_log("pager: mapped time ")

@@ -50,6 +50,9 @@ static RETURNED: AtomicU32 = AtomicU32::new(0);
 static RETURNED_BYTE: AtomicU32 = AtomicU32::new(0);
 static RETURNED_DIRTY: AtomicU32 = AtomicU32::new(0);
 static LOCKS_COMPLETED: AtomicU32 = AtomicU32::new(0);
+static UNLOCKS: AtomicU32 = AtomicU32::new(0);
+/// The page the pager supplies write-locked.
+const LOCKED_PAGE: u32 = 16;
 static TERMINATED: AtomicU32 = AtomicU32::new(0);
 /// Set when the terminate message carried receive rights for both ports.
 static TERMINATE_RIGHTS_OK: AtomicU32 = AtomicU32::new(0);
@@ -83,9 +86,17 @@ impl mos::MemoryObjectServer for Pager {
                 let mut data = [fill; PAGE as usize];
                 data[0] = page as u8;
                 let ool = rt::Ool { addr: data.as_mut_ptr() as u32, count: PAGE, dealloc: false };
-                mach::memory_object_data_supply(&mut self.m, req.memory_control, req.offset, ool, 0, 0, 0)
+                // Page 16 comes write-locked: a write must ask to unlock it.
+                let lock = if page == LOCKED_PAGE { VM_PROT_WRITE } else { 0 };
+                mach::memory_object_data_supply(&mut self.m, req.memory_control, req.offset, ool, lock, 0, 0)
             }
         }
+    }
+
+    fn memory_object_data_unlock(&mut self, req: mos::MemoryObjectDataUnlockRequest) -> Result<(), i32> {
+        uprintln!("{}: data_unlock page {} access {}", NAME, req.offset / PAGE, req.desired_access);
+        UNLOCKS.fetch_add(1, Ordering::SeqCst);
+        mach::memory_object_lock_request(&mut self.m, req.memory_control, req.offset, req.length, MEMORY_OBJECT_RETURN_NONE, 0, 0, 0)
     }
 
     fn memory_object_data_return(&mut self, req: mos::MemoryObjectDataReturnRequest) -> Result<(), i32> {
@@ -93,8 +104,10 @@ impl mos::MemoryObjectServer for Pager {
         // SAFETY: the kernel mapped `count` bytes of out-of-line data here.
         let byte = unsafe { *((req.data.addr + 11) as *const u8) };
         uprintln!("{}: data_return page {} dirty {} byte {:?}", NAME, page, req.dirty, byte as char);
-        RETURNED_BYTE.store(u32::from(byte), Ordering::SeqCst);
-        RETURNED_DIRTY.store(req.dirty, Ordering::SeqCst);
+        if page < 4 {
+            RETURNED_BYTE.store(u32::from(byte), Ordering::SeqCst);
+            RETURNED_DIRTY.store(req.dirty, Ordering::SeqCst);
+        }
         RETURNED.fetch_or(1 << page, Ordering::SeqCst);
         let _ = mach::vm_deallocate(&mut self.m, self.task, req.data.addr, req.data.count);
         Ok(())
@@ -236,6 +249,17 @@ fn pager_test() -> Result<(), &'static str> {
     mach::vm_deallocate(&mut m, task, ool[9], PAGE).map_err(|_| "vm_deallocate OOL")?;
     mach_port::mach_port_destroy(&mut m, task, port).map_err(|_| "destroy")?;
 
+    // A write-locked page: reading is fine; the first write waits for the
+    // pager's unlock (data_unlock, answered by lock_request), then goes on.
+    let locked = mach::vm_map(&mut m, task, 0, PAGE, 0, 1, obj, LOCKED_PAGE * PAGE, 0, VM_PROT_READ | VM_PROT_WRITE, VM_PROT_READ | VM_PROT_WRITE, VM_INHERIT_COPY)
+        .map_err(|_| "vm_map of the locked page")?
+        .address;
+    expect(read(locked + 1) == b'A' + LOCKED_PAGE as u8 && UNLOCKS.load(Ordering::SeqCst) == 0, "locked page read")?;
+    write(locked + 1, b'U');
+    expect(UNLOCKS.load(Ordering::SeqCst) == 1 && read(locked + 1) == b'U', "the write to a locked page did not go through data_unlock")?;
+    uprintln!("{}: write-locked page unlocked by the pager", NAME);
+    mach::vm_deallocate(&mut m, task, locked, PAGE).map_err(|_| "vm_deallocate locked")?;
+
     // Dirty page 0, then unmap everything: it is returned, then terminate.
     write(at + 11, b'T');
     RETURNED.store(0, Ordering::SeqCst);
@@ -243,7 +267,8 @@ fn pager_test() -> Result<(), &'static str> {
     expect(TERMINATED.load(Ordering::SeqCst) == 0, "terminated while still mapped")?;
     mach::vm_deallocate(&mut m, task, at, 4 * PAGE).map_err(|_| "vm_deallocate")?;
     expect(wait_for(&mut m, task, || TERMINATED.load(Ordering::SeqCst) == 1), "no memory_object_terminate")?;
-    expect(RETURNED.load(Ordering::SeqCst) == 0b1 && RETURNED_BYTE.load(Ordering::SeqCst) == u32::from(b'T'), "dirty page not returned at termination")?;
+    // Page 0 and the unlocked page 16 were dirty.
+    expect(RETURNED.load(Ordering::SeqCst) == 1 | 1 << LOCKED_PAGE && RETURNED_BYTE.load(Ordering::SeqCst) == u32::from(b'T'), "dirty page not returned at termination")?;
     expect(TERMINATE_RIGHTS_OK.load(Ordering::SeqCst) == 1, "terminate did not carry the receive rights")?;
     // The control port the pager holds is no kernel port any more.
     expect(mach::memory_object_ready(&mut m, control, 0, 0).is_err(), "old control port still answers")?;
