@@ -172,6 +172,10 @@ fn receive(space: mach_ipc::SpaceId, msg: u32, option: u32, rcv_size: u32, rcv_n
 /// a fault under that lock cannot wait for one. (Errors are left for the
 /// copy itself to report.)
 fn prefault_ool(msg: &[u8]) {
+    // Only complex messages carry out-of-line regions.
+    if u32::from_le_bytes([msg[0], msg[1], msg[2], msg[3]]) & 0x8000_0000 == 0 {
+        return;
+    }
     let Ok(items) = mach_ipc::parse_body(&msg[24..]) else { return };
     let Some(t) = crate::kern::task::current() else { return };
     for it in items.iter().filter(|i| !i.inline && i.length > 0) {
