@@ -274,7 +274,7 @@ fn switch_now() {
 
 /// Frees the stacks of halted threads other than the current one.
 fn reap() {
-    let stacks: Vec<u32> = {
+    let stacks: Vec<u32> = cpu::without_interrupts(|| {
         let mut g = SCHED.lock();
         let s = g.as_mut().expect("scheduler not started");
         let cur = s.current;
@@ -291,7 +291,7 @@ fn reap() {
             false
         });
         out
-    };
+    });
     for k in stacks {
         let _ = vm_page::free_contig(k, pcb::KSTACK_SIZE / vm_page::PAGE_SIZE as usize);
     }
@@ -713,7 +713,9 @@ pub fn clock_tick() {
 
 /// Whether a reschedule is due (checked when an interrupt or trap returns).
 pub fn need_resched() -> bool {
-    SCHED.lock().as_ref().is_some_and(|s| s.need_resched)
+    // Callers may have interrupts on (the end of a Mach trap): an interrupt
+    // whose handler wakes a thread must not find SCHED held under it.
+    cpu::without_interrupts(|| SCHED.lock().as_ref().is_some_and(|s| s.need_resched))
 }
 
 /// Reschedules at interrupt return (interrupts are off).
