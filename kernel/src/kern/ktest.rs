@@ -542,32 +542,38 @@ fn test_vga() -> Result<(), String> {
     check(!crate::kern::log::vga_shows("vga check never printed"), || "VGA read-back matches anything".into())
 }
 
+/// Seconds `test=bootstrap` waits for the boot tasks.
+pub static BOOTSTRAP_DEADLINE: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(50);
+
 /// Runs the boot script over the modules and waits for every boot task to end.
 fn test_bootstrap() -> Result<(), String> {
     let (ports0, spaces0) = crate::ipc::check()?;
     let started = crate::kern::bootstrap::run();
     check(!started.is_empty(), || "no boot task started".into())?;
-    // Long enough for a disk driver's timeouts (irq_test waits out 4 x 5 s).
-    let deadline = clock::ticks() + 50 * u64::from(clock::HZ);
+    // Long enough for a disk driver's timeouts (irq_test waits out 4 x 5 s);
+    // `bootstrap-deadline=SECONDS` on the command line for longer runs.
+    let secs = BOOTSTRAP_DEADLINE.load(core::sync::atomic::Ordering::Relaxed);
+    let deadline = clock::ticks() + u64::from(secs) * u64::from(clock::HZ);
     while started.iter().any(|&t| crate::kern::task::with_task(t, |_| ()).is_some()) {
         if clock::ticks() > deadline {
-            return Err("boot tasks still running after 50 s".into());
+            return Err(format!("boot tasks still running after {} s", secs));
         }
         sched::sleep_ticks(2);
     }
     crate::kprintln!("bootstrap: {} boot task(s) ran and ended", started.len());
-    // Every page of the dead tasks went back (shared ones included). A task
-    // leaves the task table before its last thread has freed its memory:
-    // give that thread a moment.
-    let until = clock::ticks() + u64::from(clock::HZ);
-    let (mut held, mut shared) = crate::vm::vm_map::page_counts();
-    while (held, shared) != (0, 0) && clock::ticks() < until {
+    // Every page of the dead tasks went back (shared ones included), and
+    // memory objects whose mappings are gone were terminated. A task leaves
+    // the task table before its last thread has freed its memory, and the
+    // page-out thread may still hold a batch of an object's pages on their
+    // way to a pager that died: give those threads a moment.
+    let until = clock::ticks() + 2 * u64::from(clock::HZ);
+    let settled = || (crate::vm::vm_map::page_counts(), crate::vm::vm_object::counts());
+    let ((mut held, mut shared), (mut objects, mut pages)) = settled();
+    while (held, shared, objects, pages) != (0, 0, 0, 0) && clock::ticks() < until {
         sched::sleep_ticks(1);
-        (held, shared) = crate::vm::vm_map::page_counts();
+        ((held, shared), (objects, pages)) = settled();
     }
     check(held == 0 && shared == 0, || format!("task pages left: {} held, {} shared", held, shared))?;
-    // Memory objects of pagers whose mappings are gone were terminated.
-    let (objects, pages) = crate::vm::vm_object::counts();
     check(objects == 0 && pages == 0, || format!("memory objects left: {} objects, {} pages", objects, pages))?;
     // Every right of the dead tasks is gone: only the kernel's own ports remain.
     let (ports1, spaces1) = crate::ipc::check()?;

@@ -159,6 +159,9 @@ pub extern "C" fn kernel_main(magic: u32, info_addr: u32) -> ! {
         qemu::exit(qemu::SUCCESS);
     }
     if !boot.args.tests.is_empty() {
+        if let Some(secs) = boot.args.vars.as_slice().iter().find(|(k, _)| *k == "bootstrap-deadline").and_then(|(_, v)| v.parse::<u32>().ok()) {
+            crate::kern::ktest::BOOTSTRAP_DEADLINE.store(secs, core::sync::atomic::Ordering::Relaxed);
+        }
         let ok = crate::kern::ktest::run(boot.args.tests.as_slice());
         qemu::exit(if ok { qemu::SUCCESS } else { qemu::FAILURE });
         cpu::halt_forever();
