@@ -54,3 +54,92 @@ pub fn mac_of_status(words: &[u32]) -> [u8; 6] {
     let b = words.get(1).copied().unwrap_or(0).to_be_bytes();
     [a[0], a[1], a[2], a[3], b[0], b[1]]
 }
+
+/// The Internet checksum (RFC 1071) of `b`: zero over a block that holds
+/// its own correct checksum.
+pub fn checksum(b: &[u8]) -> u16 {
+    let mut sum: u32 = b.chunks(2).map(|c| u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))).sum();
+    while sum >> 16 != 0 {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+/// Length of [`icmp_echo_request`]'s frame: Ethernet, IPv4, ICMP header
+/// and 32 bytes of data.
+pub const ECHO_FRAME_LEN: usize = 14 + 20 + 8 + 32;
+
+/// An ICMP echo request from `mac`/`ip` to `dst_mac`/`dst_ip` with the
+/// given identifier and sequence number and 32 bytes of data ("abc...").
+pub fn icmp_echo_request(mac: [u8; 6], ip: [u8; 4], dst_mac: [u8; 6], dst_ip: [u8; 4], id: u16, seq: u16) -> [u8; ECHO_FRAME_LEN] {
+    let mut f = [0u8; ECHO_FRAME_LEN];
+    f[..6].copy_from_slice(&dst_mac);
+    f[6..12].copy_from_slice(&mac);
+    f[12..14].copy_from_slice(&[0x08, 0x00]);
+    let iph = &mut f[14..34];
+    iph[0] = 0x45; // version 4, 5 words
+    iph[2..4].copy_from_slice(&((ECHO_FRAME_LEN - 14) as u16).to_be_bytes());
+    iph[4..6].copy_from_slice(&id.to_be_bytes());
+    iph[8] = 64; // TTL
+    iph[9] = 1; // ICMP
+    iph[12..16].copy_from_slice(&ip);
+    iph[16..20].copy_from_slice(&dst_ip);
+    let c = checksum(iph);
+    iph[10..12].copy_from_slice(&c.to_be_bytes());
+    let icmp = &mut f[34..];
+    icmp[0] = 8; // echo request
+    icmp[4..6].copy_from_slice(&id.to_be_bytes());
+    icmp[6..8].copy_from_slice(&seq.to_be_bytes());
+    for (k, b) in icmp[8..].iter_mut().enumerate() {
+        *b = b'a' + k as u8;
+    }
+    let c = checksum(icmp);
+    icmp[2..4].copy_from_slice(&c.to_be_bytes());
+    f
+}
+
+/// BPF: accept IPv4 ICMP echo replies (type 0).
+pub fn icmp_echo_reply_filter() -> [u16; 36] {
+    let prog = [
+        insn(NETF_IN | NETF_BPF, 0, 0, 0),
+        insn(0x28, 0, 0, 12), // ldh [12]: IPv4?
+        insn(0x15, 0, 5, 0x0800),
+        insn(0x30, 0, 0, 23), // ldb [23]: ICMP?
+        insn(0x15, 0, 3, 1),
+        insn(0x30, 0, 0, 34), // ldb [34]: echo reply?
+        insn(0x15, 0, 1, 0),
+        insn(0x06, 0, 0, 0xffff),
+        insn(0x06, 0, 0, 0),
+    ];
+    let mut w = [0u16; 36];
+    for (i, ins) in prog.iter().enumerate() {
+        w[i * 4..i * 4 + 4].copy_from_slice(ins);
+    }
+    w
+}
+
+/// Checks that the `net_rcv_msg` in `msg` is the echo reply to `request`
+/// (an [`icmp_echo_request`] frame): addresses swapped, identifier,
+/// sequence and data the same, checksum right.
+pub fn check_icmp_echo_reply(msg: &[u8], request: &[u8; ECHO_FRAME_LEN]) -> Result<(), &'static str> {
+    let rd32 = |off: usize| u32::from_le_bytes([msg[off], msg[off + 1], msg[off + 2], msg[off + 3]]);
+    if msg.len() < 96 || rd32(20) != NET_RCV_MSG_ID {
+        return Err("not a net_rcv_msg");
+    }
+    let count = ((rd32(92) >> 16) & 0xfff) as usize;
+    if count < 4 + 20 + 8 + 32 || 96 + count > msg.len() {
+        return Err("echo reply too short");
+    }
+    // The packet follows its 4-byte packet header at offset 96.
+    let (iph, icmp) = (&msg[100..120], &msg[120..96 + count]);
+    if iph[12..16] != request[30..34] || iph[16..20] != request[26..30] {
+        return Err("echo reply addresses");
+    }
+    if icmp[0] != 0 || icmp[4..8] != request[38..42] || icmp[8..40] != request[42..74] {
+        return Err("echo reply identifier, sequence or data");
+    }
+    if checksum(&icmp[..40]) != 0 {
+        return Err("echo reply checksum");
+    }
+    Ok(())
+}

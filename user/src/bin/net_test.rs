@@ -5,7 +5,8 @@
 //! replies, sends an ARP request for 10.0.2.2 (QEMU's user-mode gateway)
 //! as a raw frame with `device_write`, and receives the reply as a
 //! `net_rcv_msg` (id 2999) on its own port, checking the gateway's MAC and
-//! IP address in it.
+//! IP address in it. Then it pings the gateway (ICMP echo through a second
+//! BPF filter) and checks the reply's identifier, sequence and data.
 //!
 //! Boot-script line: `/net_test ${device-port} $(task-create) $(task-resume)`.
 //! Last line: `user-test: net_test ok` or `user-test: net_test FAILED: <why>`.
@@ -17,7 +18,7 @@ use mach_user::trap::{mach_msg_trap, mach_task_self};
 use mach_user::{entry, expect, uprintln, Args};
 use mach_user::abi::{D_INVALID_OPERATION, D_READ, D_WRITE, MACH_PORT_RIGHT_RECEIVE, NET_ADDRESS, NET_STATUS};
 use mach_user::message::{MACH_MSG_TYPE_MAKE_SEND, MACH_RCV_TIMED_OUT};
-use mach_user::net::{insn, NETF_BPF, NETF_IN, NET_RCV_MSG_ID};
+use mach_user::net::{self, insn, NETF_BPF, NETF_IN, NET_RCV_MSG_ID};
 
 const NAME: &str = "net_test";
 
@@ -98,7 +99,8 @@ fn run(args: &Args) -> Result<(), &'static str> {
         expect(r == 0, "receiving on the filter port failed")?;
         let gw = check_reply(&buf.0)?;
         uprintln!("{}: ARP reply: 10.0.2.2 is at {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", NAME, gw[0], gw[1], gw[2], gw[3], gw[4], gw[5]);
-        return bursts(&mut m, task, eth, rp, &frame);
+        bursts(&mut m, task, eth, rp, &frame)?;
+        return ping(&mut m, task, eth);
     }
     Err("no ARP reply came")
 }
@@ -173,6 +175,31 @@ fn check_reply(b: &[u8]) -> Result<[u8; 6], &'static str> {
     let mut mac = [0u8; 6];
     mac.copy_from_slice(&payload[8..14]);
     Ok(mac)
+}
+
+/// An ICMP echo request to the gateway, and its reply through a BPF filter
+/// for ICMP echo replies.
+fn ping(m: &mut Mach, task: u32, eth: u32) -> Result<(), &'static str> {
+    let rp = mach_port::mach_port_allocate(m, task, MACH_PORT_RIGHT_RECEIVE).map(|r| r.name).map_err(|_| "allocate ping port")?;
+    let filter = net::icmp_echo_reply_filter();
+    ds::device_set_filter(m, eth, rt::PolyPort { name: rp, disposition: MACH_MSG_TYPE_MAKE_SEND }, 0, &filter).map_err(|_| "set the ICMP filter")?;
+    let f = net::icmp_echo_request(OUR_MAC, OUR_IP, GATEWAY_MAC, GATEWAY_IP, 0x4d41, 1);
+    let mut buf = rt::MsgBuf::<4300>::new();
+    for attempt in 0..4 {
+        let w = ds::device_write(m, eth, 0, 0, rt::Ool { addr: f.as_ptr() as u32, count: f.len() as u32, dealloc: false });
+        expect(w.map(|r| r.bytes_written) == Ok(f.len() as u32), "device_write of the echo request")?;
+        // SAFETY: a 4300-byte buffer.
+        let r = unsafe { mach_msg_trap(buf.0.as_mut_ptr().cast(), mach_user::message::MACH_RCV_MSG | mach_user::message::MACH_RCV_TIMEOUT, 0, 4300, rp, 1000, 0) };
+        if r == MACH_RCV_TIMED_OUT {
+            uprintln!("{}: no echo reply yet (attempt {})", NAME, attempt + 1);
+            continue;
+        }
+        expect(r == 0, "receiving the echo reply")?;
+        net::check_icmp_echo_reply(&buf.0, &f)?;
+        uprintln!("{}: ping 10.0.2.2: echo reply, 32 bytes of data", NAME);
+        return Ok(());
+    }
+    Err("no ICMP echo reply")
 }
 
 entry!(main);

@@ -1,0 +1,127 @@
+//! `net_echo`: frames through `eth0` both ways, for a host-side test on the
+//! other end of QEMU's network. It installs a BPF filter for Ethernet type
+//! 0x88B5 (IEEE local experimental), announces itself with a broadcast
+//! "READY" frame, then sends every frame it receives back with the two MAC
+//! addresses swapped, until a frame whose payload starts with "STOP" (also
+//! echoed). Then it writes [`BURST`] full-size frames back to back, more
+//! than the NE2000 can hold at once, so that writers wait for the driver
+//! (`tbusy`) instead of losing frames. The host checks every byte and the
+//! count.
+//!
+//! Boot-script line: `/net_echo ${device-port} $(task-create) $(task-resume)`.
+#![no_std]
+#![no_main]
+
+use mach_user::abi::{D_READ, D_WRITE, MACH_PORT_RIGHT_RECEIVE};
+use mach_user::message::{MACH_MSG_TYPE_MAKE_SEND, MACH_RCV_MSG, MACH_RCV_TIMEOUT};
+use mach_user::mig::{device as ds, mach_port, rt, Mach};
+use mach_user::net::{insn, NETF_BPF, NETF_IN, NET_RCV_MSG_ID};
+use mach_user::trap::{mach_msg_trap, mach_task_self};
+use mach_user::{entry, expect, uprintln, Args};
+
+const NAME: &str = "net_echo";
+const OUR_MAC: [u8; 6] = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56];
+const ETHERTYPE: u16 = 0x88B5;
+/// Frames of the closing burst.
+const BURST: u32 = 64;
+
+fn main(args: &Args) -> i32 {
+    mach_user::set_test_name(NAME);
+    match run(args) {
+        Ok(n) => {
+            uprintln!("{}: {} frames echoed", NAME, n);
+            uprintln!("user-test: {} ok", NAME);
+        }
+        Err(why) => uprintln!("user-test: {} FAILED: {}", NAME, why),
+    }
+    0
+}
+
+/// BPF: accept frames of type [`ETHERTYPE`] whole.
+fn filter() -> [u16; 20] {
+    let prog = [
+        insn(NETF_IN | NETF_BPF, 0, 0, 0),
+        insn(0x28, 0, 0, 12), // ldh [12]: the Ethernet type
+        insn(0x15, 0, 1, u32::from(ETHERTYPE)),
+        insn(0x06, 0, 0, 0xffff), // accept
+        insn(0x06, 0, 0, 0),      // reject
+    ];
+    let mut w = [0u16; 20];
+    for (i, ins) in prog.iter().enumerate() {
+        w[i * 4..i * 4 + 4].copy_from_slice(ins);
+    }
+    w
+}
+
+fn rd32(b: &[u8], off: usize) -> u32 {
+    u32::from_le_bytes([b[off], b[off + 1], b[off + 2], b[off + 3]])
+}
+
+/// The frame a `net_rcv_msg` carries (link header, then the packet after
+/// its 4-byte packet header), written into `out`; its length.
+fn frame_of(msg: &[u8], out: &mut [u8]) -> Result<usize, &'static str> {
+    expect(rd32(msg, 20) == NET_RCV_MSG_ID, "not a net_rcv_msg")?;
+    let count = ((rd32(msg, 92) >> 16) & 0xfff) as usize;
+    expect(count >= 4 && rd32(msg, 4) as usize >= 96 + count, "packet count")?;
+    let n = 14 + count - 4;
+    expect(n <= out.len(), "frame too long")?;
+    out[..14].copy_from_slice(&msg[28..42]);
+    out[14..n].copy_from_slice(&msg[100..96 + count]);
+    Ok(n)
+}
+
+fn run(args: &Args) -> Result<u32, &'static str> {
+    let master = args.number(1).ok_or("argv[1] is not the device master port")?;
+    let mut m = Mach::new();
+    // SAFETY: no arguments.
+    let task = unsafe { mach_task_self() };
+    let mut n = [0u8; 128];
+    n[..4].copy_from_slice(b"eth0");
+    let eth = ds::device_open(&mut m, master, D_READ | D_WRITE, &n).map(|r| r.device).map_err(|_| "open eth0")?;
+    let rp = mach_port::mach_port_allocate(&mut m, task, MACH_PORT_RIGHT_RECEIVE).map(|r| r.name).map_err(|_| "allocate")?;
+    // Room for a burst while we write.
+    mach_port::mach_port_set_qlimit(&mut m, task, rp, 16).map_err(|_| "qlimit")?;
+    ds::device_set_filter(&mut m, eth, rt::PolyPort { name: rp, disposition: MACH_MSG_TYPE_MAKE_SEND }, 0, &filter()).map_err(|_| "set filter")?;
+
+    let mut frame = [0u8; 1514];
+    frame[..6].fill(0xff);
+    frame[6..12].copy_from_slice(&OUR_MAC);
+    frame[12..14].copy_from_slice(&ETHERTYPE.to_be_bytes());
+    frame[14..19].copy_from_slice(b"READY");
+    let send = |m: &mut Mach, f: &[u8]| -> Result<(), &'static str> {
+        let w = ds::device_write(m, eth, 0, 0, rt::Ool { addr: f.as_ptr() as u32, count: f.len() as u32, dealloc: false });
+        expect(w.map(|r| r.bytes_written) == Ok(f.len() as u32), "device_write")
+    };
+    send(&mut m, &frame[..60])?;
+    uprintln!("{}: ready", NAME);
+
+    let mut buf = rt::MsgBuf::<4300>::new();
+    let mut echoed = 0;
+    loop {
+        // SAFETY: a 4300-byte buffer.
+        let r = unsafe { mach_msg_trap(buf.0.as_mut_ptr().cast(), MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, 4300, rp, 20_000, 0) };
+        expect(r == 0, "no frame for 20 s")?;
+        let len = frame_of(&buf.0, &mut frame)?;
+        let (dst, src) = (<[u8; 6]>::try_from(&frame[..6]).unwrap(), <[u8; 6]>::try_from(&frame[6..12]).unwrap());
+        frame[..6].copy_from_slice(&src);
+        frame[6..12].copy_from_slice(&dst);
+        send(&mut m, &frame[..len])?;
+        if frame[14..18] == *b"STOP" {
+            break;
+        }
+        echoed += 1;
+    }
+    // The burst: "BRST", a sequence number, then a pattern of it.
+    for seq in 0..BURST {
+        frame[14..18].copy_from_slice(b"BRST");
+        frame[18..22].copy_from_slice(&seq.to_le_bytes());
+        for (k, b) in frame[22..].iter_mut().enumerate() {
+            *b = (seq as usize * 3 + k) as u8;
+        }
+        send(&mut m, &frame)?;
+    }
+    uprintln!("{}: {} frames of 1514 bytes written back to back", NAME, BURST);
+    Ok(echoed)
+}
+
+entry!(main);
