@@ -23,7 +23,9 @@ fn usage() -> ExitCode {
          \n  run [--mem MIB] [--append ARGS] [--module 'FILE ARGS']... [-- QEMU-ARGS]\
          \n                                  boot in QEMU with the serial console here\
          \n  test [FILTER]                   host unit tests, then QEMU integration tests\
-         \n  bench [--boots N]               start-up figures over N boots (median)\
+         \n  bench [--boots N] [--disk-mib M] [--devices]\
+         \n                                  start-up (N boots, median), IPC/VM and device figures\
+         \n                                  (an M MiB disk, 256 by default); --devices: devices only\
          \n  iso [--cmdline ARGS] [--module 'FILE ARGS']... [--out PATH]\
          \n                                  GRUB rescue ISO; prints its path last\
          \n\nQEMU_ACCEL=kvm selects KVM (the default is TCG)."
@@ -78,6 +80,12 @@ fn status(mut c: Command, what: &str) -> Result {
 }
 
 /// Takes the value after option `name` out of `args`.
+fn take_flag(args: &mut Vec<String>, name: &str) -> bool {
+    let before = args.len();
+    args.retain(|a| a != name);
+    args.len() != before
+}
+
 fn take_opt(args: &mut Vec<String>, name: &str) -> Result<Option<String>> {
     match args.iter().position(|a| a == name) {
         None => Ok(None),
@@ -158,10 +166,7 @@ fn cmd_run(args: &[String]) -> Result {
     // A scratch IDE disk and an NE2000 PCI NIC on QEMU's user network, the
     // devices the Linux drivers serve.
     let disk = target_dir().join("run-disk.img");
-    if !disk.exists() {
-        let f = std::fs::File::create(&disk).map_err(|e| format!("creating {}: {e}", disk.display()))?;
-        f.set_len(32 << 20).map_err(|e| e.to_string())?;
-    }
+    run_disk(&disk)?;
     let mut c = Command::new("qemu-system-i386");
     c.args(["-accel", &std::env::var("QEMU_ACCEL").unwrap_or_else(|_| "tcg".into())]);
     c.args(["-m", &mem, "-display", "none", "-serial", "mon:stdio", "-no-reboot"]);
@@ -177,6 +182,38 @@ fn cmd_run(args: &[String]) -> Result {
     let s = c.status().map_err(|e| format!("cannot start qemu-system-i386: {e}"))?;
     // 33 is the kernel's success status through isa-debug-exit.
     if s.success() || s.code() == Some(33) { Ok(()) } else { Err(format!("QEMU ended with {s}")) }
+}
+
+/// The scratch disk of `cargo xtask run`: 32 MiB with an MBR of two
+/// partitions (Linux, 16 MiB from sector 2048; swap, the rest), made when
+/// missing; an existing image keeps its contents and only gets the table
+/// if its first sector has none.
+fn run_disk(disk: &Path) -> Result {
+    use std::io::{Read, Seek, SeekFrom, Write};
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(disk)
+        .map_err(|e| format!("opening {}: {e}", disk.display()))?;
+    const SECTORS: u32 = 32 << 11;
+    if f.metadata().map_err(|e| e.to_string())?.len() < u64::from(SECTORS) * 512 {
+        f.set_len(u64::from(SECTORS) * 512).map_err(|e| e.to_string())?;
+    }
+    let mut mbr = [0u8; 512];
+    f.read_exact(&mut mbr).map_err(|e| e.to_string())?;
+    if mbr[510..] == [0x55, 0xaa] {
+        return Ok(());
+    }
+    for (i, (kind, start, count)) in [(0x83u8, 2048u32, 32768u32), (0x82, 34816, SECTORS - 34816)].into_iter().enumerate() {
+        let e = &mut mbr[446 + 16 * i..462 + 16 * i];
+        e[4] = kind;
+        e[8..12].copy_from_slice(&start.to_le_bytes());
+        e[12..16].copy_from_slice(&count.to_le_bytes());
+    }
+    mbr[510..].copy_from_slice(&[0x55, 0xaa]);
+    f.seek(SeekFrom::Start(0)).and_then(|_| f.write_all(&mbr)).map_err(|e| format!("writing {}: {e}", disk.display()))
 }
 
 fn cmd_test(args: &[String]) -> Result {
@@ -208,7 +245,12 @@ fn median(v: &mut [u64]) -> u64 {
 fn cmd_bench(args: &[String]) -> Result {
     let mut args = args.to_vec();
     let boots: usize = take_opt(&mut args, "--boots")?.map_or(Ok(7), |v| v.parse().map_err(|_| "bad --boots"))?;
+    let disk_mib: u64 = take_opt(&mut args, "--disk-mib")?.map_or(Ok(256), |v| v.parse().map_err(|_| "bad --disk-mib"))?;
+    let only_dev = take_flag(&mut args, "--devices");
     let image = build_kernel(true)?;
+    if only_dev {
+        return bench_dev(&image, disk_mib);
+    }
     let log = target_dir().join("bench-serial.log");
     let (mut cycles, mut ms, mut wall) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..boots.max(1) {
@@ -245,7 +287,8 @@ fn cmd_bench(args: &[String]) -> Result {
     println!("  cycles: {}", median(&mut cycles));
     println!("  time:   {}.{:03} ms", median(&mut ms) / 1000, median(&mut ms) % 1000);
     println!("  QEMU process, launch to exit: {} ms", median(&mut wall));
-    bench_ipc(&image)
+    bench_ipc(&image)?;
+    bench_dev(&image, disk_mib)
 }
 
 /// IPC costs measured by the `bench_ipc` user program (against `echo_server`).
@@ -296,6 +339,112 @@ fn bench_ipc(image: &Path) -> Result {
         }
     }
     Ok(())
+}
+
+/// Disk and network figures measured by the `bench_dev` user program: an
+/// IDE disk of `disk_mib` MiB (a sparse file) and an NE2000 PCI on a `dgram` netdev
+/// whose other end is [`bench_peer`] on this side.
+fn bench_dev(image: &Path, disk_mib: u64) -> Result {
+    let user = build_user()?;
+    let log = target_dir().join("bench-dev-serial.log");
+    let _ = std::fs::remove_file(&log);
+    let disk = target_dir().join("bench-disk.img");
+    std::fs::File::create(&disk).and_then(|f| f.set_len(disk_mib << 20)).map_err(|e| format!("creating {}: {e}", disk.display()))?;
+    let peer = std::net::UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let pport = peer.local_addr().map_err(|e| e.to_string())?.port();
+    let gport = std::net::UdpSocket::bind("127.0.0.1:0").and_then(|s| s.local_addr()).map_err(|e| e.to_string())?.port();
+    let guest: std::net::SocketAddr = ([127, 0, 0, 1], gport).into();
+    std::thread::spawn(move || bench_peer(&peer, guest));
+    let s = Command::new("qemu-system-i386")
+        .args(["-accel", &std::env::var("QEMU_ACCEL").unwrap_or_else(|_| "tcg".into())])
+        .args(["-m", "128", "-display", "none", "-monitor", "none", "-no-reboot"])
+        .arg("-serial")
+        .arg(format!("file:{}", log.display()))
+        .args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"])
+        .arg("-drive")
+        .arg(format!("file={},format=raw,if=ide,index=0", disk.display()))
+        .args(["-nic", "none", "-netdev"])
+        .arg(format!(
+            "dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port={gport},remote.type=inet,remote.host=127.0.0.1,remote.port={pport}"
+        ))
+        .args(["-device", "ne2k_pci,netdev=n0"])
+        .arg("-kernel")
+        .arg(image)
+        .args(["-append", "test=bootstrap bootstrap-deadline=600"])
+        .arg("-initrd")
+        .arg(format!("{} ${{device-port}} $(task-create) $(task-resume)", user.join("bench_dev").display()))
+        .status()
+        .map_err(|e| format!("cannot start qemu-system-i386: {e}"))?;
+    let _ = std::fs::remove_file(&disk);
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    let khz: Option<f64> = text
+        .lines()
+        .find_map(|l| l.strip_prefix("clock: TSC ").and_then(|r| r.split_whitespace().next()).and_then(|n| n.parse().ok()));
+    let lines: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("bench: ")).filter(|l| l.contains(" ops=")).collect();
+    let (Some(khz), false) = (khz, lines.is_empty()) else {
+        return Err(format!("no device figures (QEMU {s}); serial log {}", log.display()));
+    };
+    println!("Devices through device ports (IDE disk, NE2000 PCI; TCG figures are emulation costs):");
+    for l in lines {
+        let mut words = l.split_whitespace();
+        let name = words.next().unwrap_or("?");
+        let field = |k: &str| l.split_whitespace().find_map(|w| w.strip_prefix(k)).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+        let (ops, bytes, cycles) = (field("ops="), field("bytes="), field("cycles="));
+        let secs = cycles / (khz * 1000.0);
+        if ops == 0.0 || secs == 0.0 {
+            println!("  {name:<16} no operations completed");
+            continue;
+        }
+        let lost = l.contains(" lost=").then(|| format!(", {} lost", field("lost=")));
+        println!(
+            "  {name:<16} {ops:>6} ops  {:>10.0} ops/s  {:>8.2} MiB/s  {:>10.0} cycles/op{}",
+            ops / secs,
+            bytes / secs / 1048576.0,
+            cycles / ops,
+            lost.unwrap_or_default()
+        );
+    }
+    if !text.contains("bench_dev: done") {
+        return Err(format!("bench_dev did not finish; serial log {}", log.display()));
+    }
+    Ok(())
+}
+
+/// The host end of `bench_dev`'s network figures (frames of type 0x88B5
+/// whose payload starts with a tag): counts "SINK" frames, answers "CNT?"
+/// with "CNT=" and how many it has counted, and answers "BRST" (count, size) with
+/// that many "DATA" frames back to back. Runs until QEMU goes.
+fn bench_peer(sock: &std::net::UdpSocket, guest: std::net::SocketAddr) {
+    let mut buf = [0u8; 2048];
+    let mut sunk: u32 = 0;
+    let reply = |src: &[u8], size: usize, tag: &[u8; 4], word: u32| {
+        let mut f = vec![0u8; size];
+        f[..6].copy_from_slice(&src[6..12]);
+        f[6..12].copy_from_slice(&src[..6]);
+        f[12..14].copy_from_slice(&[0x88, 0xB5]);
+        f[14..18].copy_from_slice(tag);
+        f[18..22].copy_from_slice(&word.to_le_bytes());
+        f
+    };
+    while let Ok(n) = sock.recv(&mut buf) {
+        if n < 26 || buf[12..14] != [0x88, 0xB5] {
+            continue;
+        }
+        let word = |i: usize| u32::from_le_bytes([buf[18 + 4 * i], buf[19 + 4 * i], buf[20 + 4 * i], buf[21 + 4 * i]]);
+        match &buf[14..18] {
+            b"SINK" => sunk += 1,
+            b"CNT?" => {
+                let _ = sock.send_to(&reply(&buf, 64, b"CNT=", sunk), guest);
+            }
+            b"BRST" => {
+                let (count, size) = (word(0), (word(1) as usize).clamp(60, 1514));
+                for i in 0..count {
+                    let _ = sock.send_to(&reply(&buf, size, b"DATA", i), guest);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Writes a GRUB rescue ISO booting `image` with `cmdline` and `modules`.
