@@ -1,6 +1,9 @@
 /*
  * selftest.c - the glue's service self-test (glue_selftest), run in QEMU by
  * the kernel test `test=linux-glue` with an NE2000 PCI card (10ec:8029).
+ * The kernel runs it before the drivers probe: the interrupt part requests
+ * the card's line with every flag and autoprobes it, which it cannot once a
+ * driver holds the line (Linux 2.0's ne.c requests it in its probe).
  *
  * Each part checks real behaviour: formatted strings compared byte for
  * byte, memory contents and addresses, jiffies-measured times, interrupts

@@ -40,26 +40,54 @@ const TESTS: &[(&str, TestFn)] = &[
     ("hang", test_hang),
 ];
 
-/// Runs the named tests in order; true when all passed.
-pub fn run(names: &[&str]) -> bool {
-    let mut ok = true;
-    for name in names {
-        let Some((_, f)) = TESTS.iter().find(|(n, _)| n == name) else {
-            crate::kprintln!("ktest: {} FAILED: no such test", name);
-            ok = false;
-            continue;
-        };
-        crate::kprintln!("ktest: {} ...", name);
-        match f() {
-            Ok(()) => crate::kprintln!("ktest: {} ok", name),
-            Err(why) => {
-                crate::kprintln!("ktest: {} FAILED: {}", name, why);
-                ok = false;
-            }
+/// Tests that run before the devices start ([`run_before_devices`]), while
+/// no driver holds anything: the Linux glue's self-test drives the NE2000's
+/// interrupt line itself, and a Linux 2.0 driver may hold its card's line
+/// from its probe on (Linux 2.0's `ne.c` calls `request_irq` in
+/// `ne_probe1`, not in `ne_open`).
+const BEFORE_DEVICES: &[&str] = &["linux-glue"];
+
+/// False once a test run by [`run_before_devices`] failed.
+static BEFORE_DEVICES_OK: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(true);
+
+/// Runs those of the named tests that must precede device start-up
+/// ([`BEFORE_DEVICES`]), in order; [`run`] counts their verdicts.
+pub fn run_before_devices(names: &[&str]) {
+    for name in names.iter().filter(|n| BEFORE_DEVICES.contains(n)) {
+        if !run_one(name) {
+            BEFORE_DEVICES_OK.store(false, core::sync::atomic::Ordering::Relaxed);
         }
+    }
+}
+
+/// Runs the named tests in order (those of [`BEFORE_DEVICES`] ran already);
+/// true when all passed, the earlier ones included.
+pub fn run(names: &[&str]) -> bool {
+    let mut ok = BEFORE_DEVICES_OK.load(core::sync::atomic::Ordering::Relaxed);
+    for name in names.iter().filter(|n| !BEFORE_DEVICES.contains(n)) {
+        ok &= run_one(name);
     }
     crate::kprintln!("ktest: {}", if ok { "all passed" } else { "some FAILED" });
     ok
+}
+
+/// Runs one test by name and prints its verdict; true when it passed.
+fn run_one(name: &str) -> bool {
+    let Some((_, f)) = TESTS.iter().find(|(n, _)| *n == name) else {
+        crate::kprintln!("ktest: {} FAILED: no such test", name);
+        return false;
+    };
+    crate::kprintln!("ktest: {} ...", name);
+    match f() {
+        Ok(()) => {
+            crate::kprintln!("ktest: {} ok", name);
+            true
+        }
+        Err(why) => {
+            crate::kprintln!("ktest: {} FAILED: {}", name, why);
+            false
+        }
+    }
 }
 
 fn check(cond: bool, why: impl FnOnce() -> String) -> Result<(), String> {

@@ -148,6 +148,8 @@ pub extern "C" fn kernel_main(magic: u32, info_addr: u32) -> ! {
     acpi::init();
     // `ramdisk=KIB` (a boot-script variable to GNU Mach) asks for `ram0`.
     let ramdisk = boot.args.vars.as_slice().iter().find(|(k, _)| *k == "ramdisk").and_then(|(_, v)| v.parse::<u32>().ok()).unwrap_or(0);
+    // Tests that need the machine before any driver probed it.
+    crate::kern::ktest::run_before_devices(boot.args.tests.as_slice());
     crate::device::init(boot.args.console, ramdisk);
     crate::vm::pageout::init();
 

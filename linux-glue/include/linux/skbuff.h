@@ -97,6 +97,13 @@ struct sk_buff {
 #define SK_WMEM_MAX 32767
 #define SK_RMEM_MAX 32767
 
+/*
+ * The buffer routines below allocate, so this header brings kmalloc and the
+ * GFP_* priorities along, as Linux 2.0's does: 8390.c calls kmalloc with
+ * GFP_KERNEL having included only sched.h, fs.h and netdevice.h.
+ */
+#include <linux/malloc.h>
+
 extern struct sk_buff *alloc_skb(unsigned int size, int priority);
 extern struct sk_buff *dev_alloc_skb(unsigned int size);
 extern void kfree_skb(struct sk_buff *skb, int rw);
