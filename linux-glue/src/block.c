@@ -11,10 +11,12 @@
  * glue_blk_retired as the request retires, which reports to the kernel
  * (mach_block_done) whether every buffer came back up to date.
  *
- * Start-up (glue_blk_init) is device_setup's block half: the drivers'
- * init functions (ide_init), then for every gendisk its init and, per
- * drive with a size, resetup_one_dev, which the kernel answers with its
- * own partition scan (mach_block_rescan) through glue_blk_set_partition.
+ * Start-up (glue_blk_init) is device_setup's block half: the BIOS disk
+ * parameter tables saved into drive_info, the drivers' init functions
+ * (ide_init), then for every gendisk its init and, per drive not marked
+ * "skip" (start_sect -1) and with a size, resetup_one_dev, which the
+ * kernel answers with its own partition scan (mach_block_rescan) through
+ * glue_blk_set_partition.
  */
 #include <linux/kernel.h>
 #include <linux/sched.h>
@@ -28,6 +30,7 @@
 #include <linux/string.h>
 #include <asm/system.h>
 #include <asm/bitops.h>
+#include <asm/io.h>
 #include "glue.h"
 
 struct blk_dev_struct blk_dev[MAX_BLKDEV];
@@ -224,6 +227,45 @@ int glue_blk_set_partition(unsigned int major, unsigned int minor, unsigned long
 
 /* ---- start-up ---------------------------------------------------------- */
 
+/*
+ * The BIOS fixed-disk parameter tables of the first two disks, 16 bytes
+ * each, as Linux 2.0's setup code saves them (arch/i386/kernel/setup.c):
+ * ide.c reads their geometry for the drives CMOS byte 0x12 announces.
+ */
+struct drive_info_struct { char dummy[32]; } drive_info;
+
+/* Real-mode vectors 0x41 and 0x46 point at the tables (segment:offset). */
+static void copy_bios_drive_info(void)
+{
+	static const unsigned long vectors[2] = { 0x41 * 4, 0x46 * 4 };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		unsigned long v = *(unsigned long *)phys_to_virt(vectors[i]);
+		unsigned long table = ((v >> 16) << 4) + (v & 0xffff);
+
+		/* Only a table inside the first MiB, where the BIOS keeps them. */
+		if (v != 0 && table + 16 <= 0x100000)
+			memcpy(&drive_info.dummy[16 * i], phys_to_virt(table), 16);
+	}
+}
+
+/*
+ * Partition check, as genhd.c's check_partition starts it: a drive whose
+ * whole-disk start_sect the driver set to -1 (ide.c's ide_geninit, for a
+ * missing drive or an ATAPI one) is skipped, and start_sect goes back to 0.
+ */
+static void check_partition(struct gendisk *gd, int drive)
+{
+	struct hd_struct *whole = &gd->part[drive << gd->minor_shift];
+
+	if ((long)whole->start_sect == -1) {
+		whole->start_sect = 0;
+		return;
+	}
+	resetup_one_dev(gd, drive);
+}
+
 /* The disk drivers built in (linux/blk.h declares their init functions). */
 
 int glue_blk_init(void)
@@ -231,6 +273,7 @@ int glue_blk_init(void)
 	struct gendisk *gd;
 	int n = 0, drive;
 
+	copy_bios_drive_info();
 	ide_init();
 	for (gd = gendisk_head; gd; gd = gd->next)
 		if (gd->init)
@@ -238,7 +281,7 @@ int glue_blk_init(void)
 	for (gd = gendisk_head; gd; gd = gd->next) {
 		n++;
 		for (drive = 0; drive < gd->nr_real; drive++)
-			resetup_one_dev(gd, drive);
+			check_partition(gd, drive);
 	}
 	return n;
 }

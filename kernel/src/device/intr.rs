@@ -36,6 +36,9 @@ struct Reg {
 static REGS: Mutex<Vec<Reg>> = Mutex::new(Vec::new());
 /// Lines with registrations (read in interrupt context).
 static USER_LINES: AtomicU16 = AtomicU16::new(0);
+/// Lines masked for their users until the acknowledgement (read by the
+/// Linux glue, whose `enable_irq` must not let such a line through).
+static HELD: AtomicU16 = AtomicU16::new(0);
 /// Interrupts taken and not yet delivered, per line.
 static PENDING: [AtomicU32; 16] = [const { AtomicU32::new(0) }; 16];
 static EVENT: u8 = 0;
@@ -52,8 +55,21 @@ pub fn interrupt(irq: u8) {
         return;
     }
     PENDING[usize::from(irq)].fetch_add(1, Ordering::Relaxed);
+    HELD.fetch_or(1 << irq, Ordering::Relaxed);
     pic::mask(irq);
     sched::thread_wakeup(event());
+}
+
+/// Whether `irq` is masked until a user-level driver acknowledges it.
+/// Any context.
+pub fn held(irq: u8) -> bool {
+    irq < 16 && HELD.load(Ordering::Relaxed) & (1 << irq) != 0
+}
+
+/// Lets `line` through again: nothing on it waits for an acknowledgement.
+fn release(line: u8) {
+    HELD.fetch_and(!(1 << line), Ordering::Relaxed);
+    pic::unmask(line);
 }
 
 struct Irq;
@@ -122,7 +138,7 @@ pub fn ack(port: &Right) -> Result<(), DeviceError> {
     });
     match line {
         Some((line, true)) => {
-            pic::unmask(line);
+            release(line);
             Ok(())
         }
         Some((_, false)) => Ok(()),
@@ -204,6 +220,6 @@ fn deliver(line: u8, n: u32) {
     });
     with_ipc(|ipc| gone.into_iter().for_each(|r| ipc.release_right(r)));
     if idle && n > 0 || !dead.is_empty() && idle {
-        pic::unmask(line);
+        release(line);
     }
 }

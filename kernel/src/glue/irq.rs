@@ -57,10 +57,12 @@ pub extern "C" fn mach_irq_mask(irq: c_uint) {
     }
 }
 
-/// `mach_irq_unmask`.
+/// `mach_irq_unmask`. A line the `irq` device holds masked for a
+/// user-level driver stays masked until that driver acknowledges it (Linux
+/// 2.0's ide.c brackets every request start with disable_irq/enable_irq).
 #[no_mangle]
 pub extern "C" fn mach_irq_unmask(irq: c_uint) {
-    if irq < 16 && LINUX.load(Ordering::Acquire) & (1 << irq) != 0 {
+    if irq < 16 && LINUX.load(Ordering::Acquire) & (1 << irq) != 0 && !crate::device::intr::held(irq as u8) {
         pic::unmask(irq as u8);
     }
 }

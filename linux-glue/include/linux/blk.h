@@ -46,6 +46,8 @@ extern void glue_blk_retired(struct request *req);
 #if defined(IDE_DRIVER)
 
 #define DEVICE_NAME "ide"
+/* Each drive owns 1 << PARTN_BITS minors (ide.h's PARTN_BITS, 6). */
+#define DEVICE_NR(device) (MINOR(device) >> PARTN_BITS)
 #define DEVICE_ON(device)
 #define DEVICE_OFF(device)
 

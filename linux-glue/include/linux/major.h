@@ -60,6 +60,8 @@
 #define RISCOM8_NORMAL_MAJOR       48
 #define RISCOM8_CALLOUT_MAJOR      49
 #define MKISS_MAJOR                55
+#define IDE4_MAJOR                 56	/* later 2.0.x ide.c: ide4 and ide5 */
+#define IDE5_MAJOR                 57
 #define APBLOCK_MAJOR              60
 #define DDV_MAJOR                  61
 #define SPECIALIX_NORMAL_MAJOR     75
