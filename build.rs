@@ -112,11 +112,13 @@ fn build_glue(root: &Path) {
         build.file(file);
     }
     // The drivers: ours (`linux-drivers/`), or the files of a Linux 2.0 tree
-    // the user names (LINUX_DRIVERS_SRC: a directory whose `*.c` replace ours
-    // file by file, e.g. a genuine `ne.c`, `8390.c`, `ide.c`).
+    // the user names (LINUX_DRIVERS_SRC: directories, `:`-separated, whose
+    // `*.c` replace ours file by file, e.g. a genuine `ne.c`, `8390.c` from
+    // drivers/net and `ide.c` from drivers/block).
     println!("cargo:rerun-if-env-changed=LINUX_DRIVERS_SRC");
     let ours = c_files(&root.join("linux-drivers"));
-    let theirs: Vec<PathBuf> = std::env::var_os("LINUX_DRIVERS_SRC").map(|d| c_files(Path::new(&d))).unwrap_or_default();
+    let dirs: Vec<PathBuf> = std::env::var_os("LINUX_DRIVERS_SRC").map(|v| std::env::split_paths(&v).collect()).unwrap_or_default();
+    let theirs: Vec<PathBuf> = dirs.iter().flat_map(|d| c_files(d)).collect();
     for file in &ours {
         let replaced = theirs.iter().find(|t| t.file_name() == file.file_name());
         build.file(replaced.unwrap_or(file));
@@ -124,9 +126,9 @@ fn build_glue(root: &Path) {
     for t in theirs.iter().filter(|t| !ours.iter().any(|o| o.file_name() == t.file_name())) {
         build.file(t);
     }
-    if let Some(d) = std::env::var_os("LINUX_DRIVERS_SRC") {
-        // Their headers (8390.h, ide.h) first, then ours.
-        build.include(Path::new(&d));
+    // Their headers (8390.h, ide.h) first, then ours.
+    for d in &dirs {
+        build.include(d);
     }
     build.include(root.join("linux-drivers"));
     build.compile("linuxglue");
