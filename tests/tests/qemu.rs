@@ -360,6 +360,23 @@ fn contiguous_memory_for_the_privileged_host_port_only() {
         .expect_log("bootstrap: ipc consistent; ports 4 -> 4, spaces 0 -> 0");
 }
 
+/// `host_reboot` as the Hurd's `halt` and `reboot` call it: the
+/// unprivileged host port and `RB_DEBUGGER` are refused, then `RB_HALT`
+/// powers the machine off through ACPI and 0 resets it (QEMU runs with
+/// `-no-reboot`, so a reset ends it).
+#[test]
+fn host_reboot_halts_or_resets_for_the_privileged_port_only() {
+    let prog = user_program("reboot");
+    for (what, verdict, line) in [("halt", Verdict::PoweredOff, "host_reboot: halting"), ("reboot", Verdict::ResetOrTripleFault, "host_reboot: rebooting")] {
+        run(&boot(&format!("host-reboot-{what}"), "test=bootstrap")
+            .module(&format!("{} ${{host-port}} {what} $(task-create) $(task-resume)", prog.display())))
+            .expect(verdict)
+            .expect_log("reboot: refusals ok")
+            .expect_log(line)
+            .expect_no_log("FAILED");
+    }
+}
+
 /// A user-level pager serves a mapped memory object (memory_object.defs):
 /// init/ready, one data_request per page answered by data_supply,
 /// data_unavailable and data_error, dirty pages back by lock_request and at

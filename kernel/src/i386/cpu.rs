@@ -54,6 +54,38 @@ pub fn halt_forever() -> ! {
     }
 }
 
+/// Resets the machine: the keyboard controller's reset line, then the PCI
+/// reset control register (0xCF9), then a triple fault (an empty IDT and
+/// an exception). Interrupts go off first.
+pub fn reset() -> ! {
+    use super::io::{inb, outb};
+    disable_interrupts();
+    // SAFETY: the 8042's status and command ports and the chipset's reset
+    // control register; each asks the board to restart the CPU.
+    unsafe {
+        for _ in 0..100_000 {
+            if inb(0x64) & 2 == 0 {
+                break;
+            }
+        }
+        outb(0x64, 0xFE);
+        let until = super::clock::tsc_deadline(100);
+        while rdtsc() < until {
+            core::hint::spin_loop();
+        }
+        outb(0xCF9, 0x02);
+        outb(0xCF9, 0x06);
+        let until = super::clock::tsc_deadline(100);
+        while rdtsc() < until {
+            core::hint::spin_loop();
+        }
+        // No IDT: the next exception is a triple fault.
+        let empty: [u16; 3] = [0; 3];
+        asm!("lidt [{}]", "int3", in(reg) &empty, options(nostack));
+    }
+    halt_forever()
+}
+
 /// The time-stamp counter.
 #[inline]
 pub fn rdtsc() -> u64 {

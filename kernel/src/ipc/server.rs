@@ -780,6 +780,19 @@ impl mach_host::MachHostServer for Ctx {
         task::with_map(t, |m| m.wire(req.address, req.size, req.access))
     }
 
+    /// `host_reboot`: privileged host port only. There is no kernel
+    /// debugger, so `RB_DEBUGGER` fails with `KERN_FAILURE`.
+    fn host_reboot(&mut self, req: mach_host::HostRebootRequest) -> Result<(), i32> {
+        if !matches!(self.target, Some((super::KOBJ_HOST_PRIV, _))) {
+            return Err(if matches!(self.target, Some((super::KOBJ_HOST, _))) { KERN_INVALID_HOST } else { rt::MIG_BAD_ID });
+        }
+        if req.options & crate::kern::host::RB_DEBUGGER != 0 {
+            crate::kwarn!("host_reboot: RB_DEBUGGER asked, but this kernel has no debugger");
+            return Err(KERN_FAILURE);
+        }
+        crate::kern::host::reboot(req.options)
+    }
+
     fn host_kernel_version(&mut self, _: mach_host::HostKernelVersionRequest) -> Result<mach_host::HostKernelVersionReply, i32> {
         self.host()?;
         let mut kernel_version = [0u8; 512];

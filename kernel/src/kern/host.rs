@@ -1,5 +1,5 @@
 //! The host: what `host_info`, `host_get_time` and `host_kernel_version`
-//! report (layouts from GNU Mach's `mach/host_info.h`).
+//! report (layouts from GNU Mach's `mach/host_info.h`), and `host_reboot`.
 
 use alloc::vec::Vec;
 
@@ -18,6 +18,26 @@ const CPU_TYPE_I486: u32 = 17;
 const CPU_TYPE_PENTIUM: u32 = 18;
 const CPU_TYPE_PENTIUMPRO: u32 = 19;
 const CPU_SUBTYPE_AT386: u32 = 1;
+
+/// `host_reboot` options (Mach's `sys/reboot.h`): halt instead of reboot.
+pub const RB_HALT: u32 = 0x08;
+/// `host_reboot` options: enter the kernel debugger instead.
+pub const RB_DEBUGGER: u32 = 0x1000;
+
+/// `host_reboot`: with `RB_HALT`, powers the machine off through ACPI (or,
+/// where that fails, stops the CPU); otherwise resets it. GNU Mach does the
+/// same; like it, nothing is synced first (writes are on the disk once
+/// `device_write` has answered).
+pub fn reboot(options: u32) -> ! {
+    if options & RB_HALT != 0 {
+        crate::kprintln!("host_reboot: halting");
+        crate::platform::acpi::poweroff();
+        crate::kprintln!("host_reboot: halted; it is now safe to turn the machine off");
+        cpu::halt_forever()
+    }
+    crate::kprintln!("host_reboot: rebooting");
+    cpu::reset()
+}
 
 /// The kernel's version string (`host_kernel_version`).
 pub const VERSION: &str = concat!("Rust Mach ", env!("CARGO_PKG_VERSION"), " (GNU Mach interface, i386)\n");
