@@ -377,6 +377,21 @@ fn host_reboot_halts_or_resets_for_the_privileged_port_only() {
     }
 }
 
+/// `gsync_wait`/`gsync_wake`/`gsync_requeue` (gnumach.defs), what glibc's
+/// locks use on the Hurd: refusals, timeout, wake order, broadcast with
+/// mutate, two-word compare, requeue; nothing left parked or leaked.
+#[test]
+fn gsync_waits_wake_in_order_and_requeue() {
+    let prog = user_program("gsync");
+    run(&boot("gsync", "test=bootstrap").module(&format!("{} $(task-create) $(task-resume)", prog.display())))
+        .expect(Verdict::Pass)
+        .expect_log("gsync: refusals and timeout ok")
+        .expect_log("gsync: wake ends the first wait, broadcast with mutate ends all")
+        .expect_log("gsync: requeue moves a waiter, wake_one wakes")
+        .expect_log("user-test: gsync ok")
+        .expect_log("bootstrap: ipc consistent; ports 4 -> 4, spaces 0 -> 0");
+}
+
 /// A user-level pager serves a mapped memory object (memory_object.defs):
 /// init/ready, one data_request per page answered by data_supply,
 /// data_unavailable and data_error, dirty pages back by lock_request and at

@@ -53,6 +53,9 @@ pub(crate) struct Ctx {
     /// The routine cannot answer yet (its device would block): keep the
     /// request and run it again when the device has news.
     pub(crate) defer: bool,
+    /// A `gsync_wait` to park with the reply port: (task, addr, val1, val2,
+    /// msec, flags).
+    park: Option<(TaskId, u32, u32, u32, u32, u32)>,
 }
 
 impl Ctx {
@@ -197,9 +200,27 @@ fn serve(mut kmsg: KMsg, target: Option<(u32, u64)>) {
 fn run(r: Request) {
     let Request { target, req, rights, ool, reply_to } = r;
     let generation = crate::device::io_generation();
-    let mut ctx = Ctx { target, rights, ool, reply_rights: Vec::new(), reply_ool: Vec::new(), terminate_after: None, defer: false };
+    let mut ctx = Ctx { target, rights, ool, reply_rights: Vec::new(), reply_ool: Vec::new(), terminate_after: None, defer: false, park: None };
     let mut reply = vec![0u8; REPLY_BUF];
     let mut out = dispatch(&mut ctx, &req, &mut reply);
+    let mut reply_to = reply_to;
+    if let Some((task, addr, val1, val2, msec, flags)) = ctx.park.take() {
+        // The routine's own success reply is what the wait's end sends.
+        let mut template = [0u8; 32];
+        template.copy_from_slice(&reply[..32]);
+        let mut slot = Some(reply_to);
+        match crate::kern::gsync::wait(task, addr, val1, val2, msec, flags, &mut slot, template) {
+            Ok(()) => {
+                let Ctx { rights, reply_rights, .. } = ctx;
+                with_ipc(|ipc| rights.into_iter().flatten().chain(reply_rights).for_each(|r| ipc.release_right(r)));
+                return;
+            }
+            Err(code) => {
+                reply_to = slot.take().unwrap_or_else(Right::null);
+                out.reply_size = rt::error_reply(&mut reply, code);
+            }
+        }
+    }
     if ctx.defer {
         let Ctx { rights, ool, reply_rights, .. } = ctx;
         with_ipc(|ipc| reply_rights.into_iter().for_each(|r| ipc.release_right(r)));
@@ -803,6 +824,23 @@ impl mach_host::MachHostServer for Ctx {
 }
 
 impl gnumach::GnumachServer for Ctx {
+    /// `gsync_wait`: checked and parked by `run` (see `kern::gsync`).
+    fn gsync_wait(&mut self, req: gnumach::GsyncWaitRequest) -> Result<(), i32> {
+        let t = self.task().map_err(|_| KERN_INVALID_TASK)?;
+        self.park = Some((t, req.addr, req.val1, req.val2, req.msec, req.flags));
+        Ok(())
+    }
+
+    fn gsync_wake(&mut self, req: gnumach::GsyncWakeRequest) -> Result<(), i32> {
+        let t = self.task().map_err(|_| KERN_INVALID_TASK)?;
+        crate::kern::gsync::wake(t, req.addr, req.val, req.flags)
+    }
+
+    fn gsync_requeue(&mut self, req: gnumach::GsyncRequeueRequest) -> Result<(), i32> {
+        let t = self.task().map_err(|_| KERN_INVALID_TASK)?;
+        crate::kern::gsync::requeue(t, req.src_addr, req.dst_addr, req.wake_one != 0, req.flags)
+    }
+
     /// Physically contiguous memory for user-level drivers, for the holder
     /// of the privileged host port only.
     fn vm_allocate_contiguous(&mut self, req: gnumach::VmAllocateContiguousRequest) -> Result<gnumach::VmAllocateContiguousReply, i32> {

@@ -602,6 +602,8 @@ fn test_bootstrap() -> Result<(), String> {
         ((held, shared), (objects, pages)) = settled();
     }
     check(held == 0 && shared == 0, || format!("task pages left: {} held, {} shared", held, shared))?;
+    let parked = crate::kern::gsync::parked();
+    check(parked == 0, || format!("gsync waits left parked: {}", parked))?;
     check(objects == 0 && pages == 0, || format!("memory objects left: {} objects, {} pages", objects, pages))?;
     // Every right of the dead tasks is gone: only the kernel's own ports remain.
     let (ports1, spaces1) = crate::ipc::check()?;

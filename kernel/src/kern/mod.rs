@@ -5,6 +5,7 @@ pub mod bootinfo;
 pub mod bootstrap;
 pub mod exception;
 pub mod exec;
+pub mod gsync;
 pub mod host;
 pub mod ktest;
 pub mod log;

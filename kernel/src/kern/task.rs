@@ -127,6 +127,7 @@ pub fn terminate(task: TaskId) {
         crate::ipc::thread_destroy(me);
     }
     crate::ipc::task_destroy(task);
+    crate::kern::gsync::task_died(task);
     if mine {
         // Leave the address space before it goes away.
         let kdir = pmap::kernel_page_dir();

@@ -1,0 +1,307 @@
+//! `gsync_wait`, `gsync_wake` and `gsync_requeue` (gnumach.defs): the
+//! address-keyed waits glibc's locks and condition variables use on the
+//! Hurd.
+//!
+//! A waiter is keyed by its task and address, or, with `GSYNC_SHARED` on
+//! memory shared through a memory object, by the object and offset, so that
+//! tasks sharing the memory meet on the same key. Waiters queue in arrival
+//! order. The kernel checks the expected value and queues the waiter under
+//! one lock, which `gsync_wake` takes too, so a wake-up that follows a change
+//! of the value is never missed.
+//!
+//! A waiting request does not hold a kernel thread: it is parked with its
+//! reply port, and the reply (`KERN_SUCCESS`, or `KERN_TIMEDOUT` from the
+//! timer thread for `GSYNC_TIMED`) is sent when it ends. A caller whose wait
+//! is aborted (`thread_abort`) sees its `mach_msg` interrupted rather than a
+//! `KERN_INTERRUPTED` reply; its parked entry goes once its reply port has
+//! died or its task has ended.
+
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
+
+use kerncore::kern_return::*;
+use kerncore::vm_entries::{VM_PROT_READ, VM_PROT_WRITE};
+use mach_ipc::Right;
+use spin::Mutex;
+
+use crate::i386::cpu;
+use crate::ipc::with_ipc;
+use crate::kern::sched_prim as sched;
+use crate::kern::task::{self, TaskId};
+
+/// The address may be shared among tasks.
+pub const GSYNC_SHARED: u32 = 0x01;
+/// Also compare the next 32-bit word with the second value.
+pub const GSYNC_QUAD: u32 = 0x02;
+/// Wait at most the given milliseconds.
+pub const GSYNC_TIMED: u32 = 0x04;
+/// Wake (or move) every waiter, not just one.
+pub const GSYNC_BROADCAST: u32 = 0x08;
+/// Store the value before waking.
+pub const GSYNC_MUTATE: u32 = 0x10;
+/// GNU Mach's return codes for an ended wait.
+pub const KERN_TIMEDOUT: i32 = 27;
+
+/// What waiters meet on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Key {
+    /// A task's own address.
+    Local(TaskId, u32),
+    /// A memory object and an offset in it.
+    Object(u32, u32),
+}
+
+struct Waiter {
+    key: Key,
+    /// The task that asked (its end removes the entry).
+    task: TaskId,
+    reply: Right,
+    /// The reply, with its return code still to be filled in.
+    template: [u8; 32],
+    /// Clock tick of a `GSYNC_TIMED` wait's end (0: none).
+    deadline: u64,
+}
+
+static WAITERS: Mutex<VecDeque<Waiter>> = Mutex::new(VecDeque::new());
+/// The timer thread waits on this word's address.
+static TIMER: u8 = 0;
+
+fn timer_event() -> usize {
+    &TIMER as *const u8 as usize
+}
+
+/// Starts the thread that ends timed waits.
+pub fn init() {
+    sched::spawn("gsync-timer", timer_thread, 0, sched::BASEPRI_SYSTEM, sched::Policy::Timeshare).expect("no memory for gsync-timer");
+}
+
+/// The key of `addr` in `task` for `flags`, checking that the word (two
+/// with `GSYNC_QUAD`) is mapped with `prot`.
+fn key_of(map: &crate::vm::vm_map::VmMap, task: TaskId, addr: u32, flags: u32, prot: u32) -> Result<Key, i32> {
+    let len = if flags & GSYNC_QUAD != 0 { 8 } else { 4 };
+    let last = addr.checked_add(len - 1).ok_or(KERN_INVALID_ADDRESS)?;
+    for a in [addr, last] {
+        let e = map.region(a).filter(|e| e.start <= a).ok_or(KERN_INVALID_ADDRESS)?;
+        if e.attrs.prot & prot != prot {
+            return Err(KERN_INVALID_ADDRESS);
+        }
+    }
+    let e = map.region(addr).filter(|e| e.start <= addr).ok_or(KERN_INVALID_ADDRESS)?;
+    if flags & GSYNC_SHARED != 0 && e.attrs.object != 0 && !e.attrs.copy {
+        Ok(Key::Object(e.attrs.object, e.attrs.offset(addr)))
+    } else {
+        Ok(Key::Local(task, addr))
+    }
+}
+
+/// Reads the word(s) at `addr` without waiting: `KERN_FAULT_RETRY` when a
+/// page must come back first.
+fn peek(map: &mut crate::vm::vm_map::VmMap, addr: u32, flags: u32) -> Result<(u32, u32), i32> {
+    let len = if flags & GSYNC_QUAD != 0 { 8 } else { 4 };
+    let b = map.read_kernel(addr, len)?;
+    let w = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+    Ok((w(0), if len == 8 { w(4) } else { 0 }))
+}
+
+/// Runs `f` on `task`'s map with WAITERS held (interrupts off), after making
+/// the words at `addr` resident; `f` must not wait.
+fn locked<R>(task: TaskId, addr: u32, flags: u32, mut f: impl FnMut(&mut crate::vm::vm_map::VmMap, &mut VecDeque<Waiter>) -> Result<R, i32>) -> Result<R, i32> {
+    for _ in 0..8 {
+        // Bring the page in (this may wait for a pager), then look again
+        // under the lock, where nothing may wait.
+        task::with_map(task, |m| peek(m, addr, flags))?;
+        let r = cpu::without_interrupts(|| {
+            let mut q = WAITERS.lock();
+            task::with_task(task, |tk| f(&mut tk.map, &mut q)).unwrap_or(Err(KERN_INVALID_TASK))
+        });
+        match r {
+            Err(kerncore::vm_map::KERN_FAULT_RETRY) => continue,
+            r => return r,
+        }
+    }
+    Err(KERN_MEMORY_FAILURE)
+}
+
+/// `gsync_wait`: if the word(s) at `addr` hold `val1` (and `val2`), parks
+/// the request (`reply`, with its reply message `template`) until a wake;
+/// otherwise fails with `KERN_INVALID_ARGUMENT`. `Ok(())` means parked.
+///
+/// # Errors
+/// `KERN_INVALID_ADDRESS` for an unaligned or unreadable address.
+pub fn wait(task: TaskId, addr: u32, val1: u32, val2: u32, msec: u32, flags: u32, reply: &mut Option<Right>, template: [u8; 32]) -> Result<(), i32> {
+    if addr % 4 != 0 {
+        return Err(KERN_INVALID_ADDRESS);
+    }
+    let deadline = if flags & GSYNC_TIMED != 0 {
+        let ticks = u64::from(msec).div_ceil(1000 / u64::from(crate::i386::clock::HZ)).max(1);
+        crate::i386::clock::ticks() + ticks
+    } else {
+        0
+    };
+    let mut parked = false;
+    locked(task, addr, flags, |map, q| {
+        let key = key_of(map, task, addr, flags, VM_PROT_READ)?;
+        let (a, b) = peek(map, addr, flags)?;
+        if a != val1 || (flags & GSYNC_QUAD != 0 && b != val2) {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        // Without a reply port nobody could learn that the wait ended.
+        if reply.as_ref().is_none_or(|r| r.is_null()) {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        let reply = reply.take().ok_or(KERN_INVALID_ARGUMENT)?;
+        q.push_back(Waiter { key, task, reply, template, deadline });
+        parked = true;
+        Ok(())
+    })?;
+    if parked && deadline != 0 {
+        sched::thread_wakeup(timer_event());
+    }
+    Ok(())
+}
+
+/// Sends each waiter its reply with `code`; returns how many replies went
+/// to a live port.
+fn answer(ws: Vec<Waiter>, code: i32) -> usize {
+    let mut live = 0;
+    with_ipc(|ipc| {
+        for mut w in ws {
+            let alive = w.reply.port_id().is_some_and(|p| ipc.port_alive(p));
+            if !alive {
+                ipc.release_right(w.reply);
+                continue;
+            }
+            w.template[28..32].copy_from_slice(&(code as u32).to_le_bytes());
+            match ipc.kernel_message(w.reply, &w.template, Vec::new(), Vec::new()) {
+                Ok(m) => {
+                    ipc.send_always(m);
+                    live += 1;
+                }
+                Err(_) => {}
+            }
+        }
+    });
+    live
+}
+
+/// Takes the first waiter on `key` (every one with `all`).
+fn take(q: &mut VecDeque<Waiter>, key: Key, all: bool) -> Vec<Waiter> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < q.len() {
+        if q[i].key == key {
+            out.extend(q.remove(i));
+            if !all {
+                break;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// `gsync_wake`: with `GSYNC_MUTATE` stores `val` at `addr` first, then
+/// wakes the first waiter on the address (all with `GSYNC_BROADCAST`).
+///
+/// # Errors
+/// `KERN_INVALID_ADDRESS` (unaligned, unmapped, or not writable for
+/// `GSYNC_MUTATE`); `KERN_INVALID_ARGUMENT` when nobody waited.
+pub fn wake(task: TaskId, addr: u32, val: u32, flags: u32) -> Result<(), i32> {
+    if addr % 4 != 0 {
+        return Err(KERN_INVALID_ADDRESS);
+    }
+    let flags = flags & !GSYNC_QUAD;
+    let all = flags & GSYNC_BROADCAST != 0;
+    loop {
+        let ws = locked(task, addr, flags, |map, q| {
+            let prot = if flags & GSYNC_MUTATE != 0 { VM_PROT_READ | VM_PROT_WRITE } else { VM_PROT_READ };
+            let key = key_of(map, task, addr, flags, prot)?;
+            if flags & GSYNC_MUTATE != 0 {
+                map.write_kernel(addr, &val.to_le_bytes())?;
+            }
+            Ok(take(q, key, all))
+        })?;
+        if ws.is_empty() {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        // A waiter whose caller is gone does not count: wake the next one.
+        if answer(ws, KERN_SUCCESS) > 0 || all {
+            return Ok(());
+        }
+    }
+}
+
+/// `gsync_requeue`: moves the first waiter on `src` to `dst` (every one
+/// with `GSYNC_BROADCAST`; one more with `wake_one`, and then wakes the
+/// first moved), as GNU Mach does.
+///
+/// # Errors
+/// `KERN_INVALID_ADDRESS`; `KERN_INVALID_ARGUMENT` when nobody waited on `src`.
+pub fn requeue(task: TaskId, src: u32, dst: u32, wake_one: bool, flags: u32) -> Result<(), i32> {
+    if src % 4 != 0 || dst % 4 != 0 {
+        return Err(KERN_INVALID_ADDRESS);
+    }
+    let flags = flags & !(GSYNC_QUAD | GSYNC_MUTATE);
+    let dst_key = locked(task, dst, flags, |map, _| key_of(map, task, dst, flags, VM_PROT_READ))?;
+    let woken = locked(task, src, flags, |map, q| {
+        let src_key = key_of(map, task, src, flags, VM_PROT_READ)?;
+        let mut left = if flags & GSYNC_BROADCAST != 0 { usize::MAX } else { 1 + usize::from(wake_one) };
+        let mut first = None;
+        for (i, w) in q.iter_mut().enumerate() {
+            if left == 0 {
+                break;
+            }
+            if w.key == src_key {
+                w.key = dst_key;
+                first.get_or_insert(i);
+                left -= 1;
+            }
+        }
+        let first = first.ok_or(KERN_INVALID_ARGUMENT)?;
+        Ok(if wake_one { q.remove(first) } else { None })
+    })?;
+    if let Some(w) = woken {
+        answer(alloc::vec![w], KERN_SUCCESS);
+    }
+    Ok(())
+}
+
+/// Drops the waits of `task` (it ended: its reply ports are dead).
+pub fn task_died(task: TaskId) {
+    let gone: Vec<Waiter> = cpu::without_interrupts(|| {
+        let mut q = WAITERS.lock();
+        let (gone, keep): (Vec<Waiter>, Vec<Waiter>) = q.drain(..).partition(|w| w.task == task);
+        q.extend(keep);
+        gone
+    });
+    if !gone.is_empty() {
+        with_ipc(|ipc| gone.into_iter().for_each(|w| ipc.release_right(w.reply)));
+    }
+}
+
+/// Waits parked right now (for tests and the leak check).
+pub fn parked() -> usize {
+    cpu::without_interrupts(|| WAITERS.lock().len())
+}
+
+/// Ends timed waits whose time has come with `KERN_TIMEDOUT`.
+extern "C" fn timer_thread(_: usize) {
+    loop {
+        let now = crate::i386::clock::ticks();
+        let (expired, next) = cpu::without_interrupts(|| {
+            let mut q = WAITERS.lock();
+            let (expired, keep): (Vec<Waiter>, Vec<Waiter>) = q.drain(..).partition(|w| w.deadline != 0 && w.deadline <= now);
+            q.extend(keep);
+            let next = q.iter().filter(|w| w.deadline != 0).map(|w| w.deadline).min();
+            // Asserted under the lock: a wait parked after this is seen.
+            sched::assert_wait(timer_event(), next.map(|d| d - now));
+            (expired, next)
+        });
+        let _ = next;
+        if !expired.is_empty() {
+            answer(expired, KERN_TIMEDOUT);
+        }
+        sched::thread_block();
+    }
+}
