@@ -269,7 +269,7 @@ fn ipc_semantics_sets_limits_blocking_ool_moves_every_notification() {
         .expect_log("ipc_tests: aborted receive returned 0x10004005")
         .expect_log("ipc_tests: landed through thread_set_self_state")
         .expect_log("user-test: ipc_tests ok")
-        .expect_log("bootstrap: ipc consistent; ports 4 -> 4, spaces 0 -> 0");
+        .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
 }
 
 #[test]
@@ -286,7 +286,7 @@ fn hostile_task_is_refused_and_others_lose_nothing() {
         // The task died with the device open: no-senders closed it.
         .expect_log("device time: closed (its last send right went)")
         .expect_log("user-test: ipc_roundtrip ok")
-        .expect_log("bootstrap: ipc consistent; ports 4 -> 4, spaces 0 -> 0")
+        .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0")
         .expect_no_log("FAILED");
 }
 
@@ -303,7 +303,7 @@ fn two_tasks_rpc_through_generated_stubs_with_every_disposition() {
         // The server's death: no-senders (70) and dead-name (72) notifications.
         .expect_log("echo_client: notifications 70 and 72 after the server died")
         .expect_log("user-test: echo_client ok")
-        .expect_log("bootstrap: ipc consistent; ports 4 -> 4, spaces 0 -> 0");
+        .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
 }
 
 #[test]
@@ -330,7 +330,7 @@ fn device_ports_serve_console_and_com1_through_device_defs() {
         .expect_log("devices: asynchronous requests ok")
         .expect_log("devices: ram0 ok")
         .expect_log("user-test: devices ok")
-        .expect_log("bootstrap: ipc consistent; ports 4 -> 4, spaces 0 -> 0");
+        .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
     let com1 = String::from_utf8_lossy(&o.com1);
     assert!(com1.contains("pong\n") && com1.contains("async\n") && com1.contains("again\n"), "{}", o.failure(&format!("com1 got {com1:?}")));
 }
@@ -347,7 +347,7 @@ fn user_faults_become_mach_exceptions_for_the_handler() {
         // EXC_ARITHMETIC (3), EXC_I386_DIV (1): refused, so the task ends.
         .expect_log("exceptions: handler saw exception 3 code 1 subcode 0x0")
         .expect_log("task 1: divide error")
-        .expect_log("bootstrap: ipc consistent; ports 4 -> 4, spaces 0 -> 0");
+        .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
 }
 
 #[test]
@@ -357,7 +357,7 @@ fn contiguous_memory_for_the_privileged_host_port_only() {
         .expect(Verdict::Pass)
         .expect_log("contig: 3 pages at 0x")
         .expect_log("user-test: contig ok")
-        .expect_log("bootstrap: ipc consistent; ports 4 -> 4, spaces 0 -> 0");
+        .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
 }
 
 /// `host_reboot` as the Hurd's `halt` and `reboot` call it: the
@@ -389,7 +389,38 @@ fn gsync_waits_wake_in_order_and_requeue() {
         .expect_log("gsync: wake ends the first wait, broadcast with mutate ends all")
         .expect_log("gsync: requeue moves a waiter, wake_one wakes")
         .expect_log("user-test: gsync ok")
-        .expect_log("bootstrap: ipc consistent; ports 4 -> 4, spaces 0 -> 0");
+        .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
+}
+
+/// Processor sets and processors (mach_host.defs), as the Hurd's proc
+/// server uses them: the default set's name and control ports, task and
+/// thread lists for the privileged host port's holder only, set and
+/// processor info; every right handed out comes back (leak check).
+#[test]
+fn processor_set_lists_tasks_and_threads_for_the_privileged_port() {
+    let prog = user_program("psets");
+    run(&boot("psets", "test=bootstrap").module(&format!("{} ${{host-port}} $(task-create) $(task-resume)", prog.display())))
+        .expect(Verdict::Pass)
+        .expect_log("psets: default set: 1 processor, 1 tasks, 1 threads")
+        .expect_log("psets: control port lists 1 tasks and 1 threads")
+        .expect_log("psets: processor type")
+        .expect_log("user-test: psets ok")
+        .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
+}
+
+/// host_set_time, host_adjust_time (gradual), host_get_boot_info for the
+/// privileged host port only, and task_set_name.
+#[test]
+fn host_time_boot_info_and_task_names() {
+    let prog = user_program("hostctl");
+    run(&boot("hostctl", "test=bootstrap").module(&format!("{} ${{host-port}} $(task-create) $(task-resume)", prog.display())))
+        .expect(Verdict::Pass)
+        .expect_log("hostctl: time set to 1000000000.")
+        .expect_log("hostctl: adjustment pending 3599.99")
+        .expect_log("hostctl: boot info '").expect_log(" test=bootstrap'")
+        .expect_log("user-test: hostctl ok")
+        .expect_log("(renamed-task!) terminated")
+        .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
 }
 
 /// A user-level pager serves a mapped memory object (memory_object.defs):
@@ -414,7 +445,7 @@ fn a_user_pager_serves_mapped_memory_and_gets_dirty_pages_back() {
         .expect_log("pager: terminate (control and name receive rights: true)")
         .expect_log("pager: mapped time ")
         .expect_log("user-test: pager ok")
-        .expect_log("bootstrap: ipc consistent; ports 4 -> 4, spaces 0 -> 0");
+        .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
 }
 
 /// Memory pressure in a 32 MiB machine: memhog fills 8 MiB more than is
@@ -436,7 +467,7 @@ fn memory_pressure_pages_out_to_a_user_default_pager() {
     .expect_log(" wrong; ")
     .expect_log(", 0 wrong; ")
     .expect_log("user-test: memhog ok")
-    .expect_log("bootstrap: ipc consistent; ports 4 -> 4, spaces 0 -> 0");
+    .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
 }
 
 /// With no default pager, running out of memory is a Mach exception
@@ -449,7 +480,7 @@ fn memory_exhaustion_without_a_pager_is_an_exception_not_a_panic() {
         .expect_log("memhog: touching memory until it runs out")
         .expect_log("memhog: exception 1 code 6 after ")
         .expect_log("user-test: memhog ok")
-        .expect_log("bootstrap: ipc consistent; ports 4 -> 4, spaces 0 -> 0");
+        .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
 }
 
 #[test]
@@ -461,7 +492,7 @@ fn inherited_memory_is_copy_on_write() {
         .expect_log("cow: shared memory is shared both ways")
         .expect_log(", copies 0")
         .expect_log("user-test: cow ok")
-        .expect_log("bootstrap: ipc consistent; ports 4 -> 4, spaces 0 -> 0");
+        .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
 }
 
 /// The NE2000 through the Linux glue and `net_io`: `net_test` reads the MAC
@@ -487,7 +518,7 @@ fn expect_net_test(o: &mach_tests::Outcome) {
         .expect_log("net_test: ping 10.0.2.2: echo reply, 32 bytes of data")
         .expect_log("user-test: net_test ok")
         .expect_log(", 3 dropped")
-        .expect_log("bootstrap: ipc consistent; ports 4 -> 4, spaces 0 -> 0");
+        .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
 }
 
 #[test]
@@ -527,7 +558,7 @@ fn demo_reads_the_partition_table_and_pings_the_gateway() {
         .expect_log("demo: ARP reply from [52, 55, 0a, 00, 02, 02] (10.0.2.2)")
         .expect_log("demo: ping 10.0.2.2 seq 1: echo reply, 32 bytes of data")
         .expect_log("demo: ping 10.0.2.2 seq 3: echo reply, 32 bytes of data")
-        .expect_log("bootstrap: ipc consistent; ports 4 -> 4, spaces 0 -> 0");
+        .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
 }
 
 /// The host end of `net_echo`: waits for the guest's READY frame, then
@@ -655,7 +686,7 @@ fn irq_device_delivers_interrupts_to_a_user_driver() {
     .expect_log("irq_test: the read timed out with D_IO_ERROR")
     .expect_log("irq_test: the disk works again after the driver went")
     .expect_log("user-test: irq_test ok")
-    .expect_log("bootstrap: ipc consistent; ports 4 -> 4, spaces 0 -> 0");
+    .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
 }
 
 /// Boots `disk_test` against the harness's disk image attached with

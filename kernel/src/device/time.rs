@@ -73,7 +73,8 @@ pub fn tick() {
     if pa == 0 {
         return;
     }
-    let (s, us) = crate::i386::rtc::now();
+    // The host's time: what host_set_time and host_adjust_time made of it.
+    let [s, us] = crate::kern::host::time();
     let words = phys_to_virt(pa) as *mut u32;
     // SAFETY: the time page is the kernel's, in the linear map; volatile
     // stores in this order are what lock-free readers rely on.

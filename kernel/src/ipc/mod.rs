@@ -35,12 +35,22 @@ pub const KOBJ_MEMORY_OBJECT: u32 = 8;
 pub const KOBJ_PAGER_CONTROL: u32 = 9;
 /// A memory object's name port (`vm_region` answers it).
 pub const KOBJ_PAGER_NAME: u32 = 10;
+/// The default processor set's control port (`processor_set_t`).
+pub const KOBJ_PSET: u32 = 11;
+/// The default processor set's name port (`processor_set_name_t`).
+pub const KOBJ_PSET_NAME: u32 = 12;
+/// The processor's port (`processor_t`).
+pub const KOBJ_PROCESSOR: u32 = 13;
 
 struct State {
     ipc: Ipc,
     host: PortId,
     host_priv: PortId,
     device_master: PortId,
+    /// The one processor set (control and name ports) and processor.
+    pset: PortId,
+    pset_name: PortId,
+    processor: PortId,
     tasks: BTreeMap<TaskId, (SpaceId, PortId)>,
     threads: BTreeMap<ThreadId, PortId>,
 }
@@ -112,8 +122,11 @@ pub fn init() {
     let host = ipc.alloc_kernel_port(Some((KOBJ_HOST, 0)));
     let host_priv = ipc.alloc_kernel_port(Some((KOBJ_HOST_PRIV, 0)));
     let device_master = ipc.alloc_kernel_port(Some((KOBJ_DEVICE_MASTER, 0)));
+    let pset = ipc.alloc_kernel_port(Some((KOBJ_PSET, 0)));
+    let pset_name = ipc.alloc_kernel_port(Some((KOBJ_PSET_NAME, 0)));
+    let processor = ipc.alloc_kernel_port(Some((KOBJ_PROCESSOR, 0)));
     cpu::without_interrupts(|| {
-        *IPC.lock() = Some(State { ipc, host, host_priv, device_master, tasks: BTreeMap::new(), threads: BTreeMap::new() });
+        *IPC.lock() = Some(State { ipc, host, host_priv, device_master, pset, pset_name, processor, tasks: BTreeMap::new(), threads: BTreeMap::new() });
     });
 }
 
@@ -176,6 +189,9 @@ pub enum KernelPort {
     Host,
     HostPriv,
     DeviceMaster,
+    Pset,
+    PsetName,
+    Processor,
 }
 
 fn port_of(s: &mut State, which: KernelPort) -> Option<PortId> {
@@ -190,6 +206,9 @@ fn port_of(s: &mut State, which: KernelPort) -> Option<PortId> {
         KernelPort::Host => Some(s.host),
         KernelPort::HostPriv => Some(s.host_priv),
         KernelPort::DeviceMaster => Some(s.device_master),
+        KernelPort::Pset => Some(s.pset),
+        KernelPort::PsetName => Some(s.pset_name),
+        KernelPort::Processor => Some(s.processor),
     }
 }
 

@@ -77,6 +77,33 @@ impl Ctx {
         }
     }
 
+    /// The request went to the privileged host port (`KERN_INVALID_HOST`
+    /// for the ordinary one).
+    fn host_priv(&self) -> Result<(), i32> {
+        match self.target {
+            Some((KOBJ_HOST_PRIV, _)) => Ok(()),
+            Some((KOBJ_HOST, _)) => Err(KERN_INVALID_HOST),
+            _ => Err(MIG_BAD_ID_ALT),
+        }
+    }
+
+    /// The request went to the processor set's control port (or, with
+    /// `name_ok`, its name port).
+    fn pset(&self, name_ok: bool) -> Result<(), i32> {
+        match self.target {
+            Some((super::KOBJ_PSET, _)) => Ok(()),
+            Some((super::KOBJ_PSET_NAME, _)) if name_ok => Ok(()),
+            // GNU Mach's conversion yields no set: an invalid argument.
+            _ => Err(KERN_INVALID_ARGUMENT),
+        }
+    }
+
+    /// The kernel object behind request handle `h`.
+    fn kobject_of_handle(&self, h: u32) -> Option<(u32, u64)> {
+        let p = self.rights.get((h as usize).wrapping_sub(1))?.as_ref()?.port_id()?;
+        with_ipc(|ipc| ipc.port_kobject(p))
+    }
+
     fn host(&self) -> Result<(), i32> {
         match self.target {
             Some((KOBJ_HOST | KOBJ_HOST_PRIV, _)) => Ok(()),
@@ -814,6 +841,107 @@ impl mach_host::MachHostServer for Ctx {
         crate::kern::host::reboot(req.options)
     }
 
+    fn host_set_time(&mut self, req: mach_host::HostSetTimeRequest) -> Result<(), i32> {
+        self.host_priv()?;
+        crate::kern::host::set_time(req.new_time)
+    }
+
+    fn host_adjust_time(&mut self, req: mach_host::HostAdjustTimeRequest) -> Result<mach_host::HostAdjustTimeReply, i32> {
+        self.host_priv()?;
+        Ok(mach_host::HostAdjustTimeReply { old_adjustment: crate::kern::host::adjust_time(req.new_adjustment)? })
+    }
+
+    /// `host_get_boot_info`: the kernel command line.
+    fn host_get_boot_info(&mut self, _: mach_host::HostGetBootInfoRequest) -> Result<mach_host::HostGetBootInfoReply, i32> {
+        self.host_priv()?;
+        let mut boot_info = [0u8; 4096];
+        let line = crate::kern::bootinfo::get().cmdline.as_bytes();
+        let n = line.len().min(boot_info.len() - 1);
+        boot_info[..n].copy_from_slice(&line[..n]);
+        Ok(mach_host::HostGetBootInfoReply { boot_info })
+    }
+
+    /// `processor_set_default`: the name port of the one processor set.
+    fn processor_set_default(&mut self, _: mach_host::ProcessorSetDefaultRequest) -> Result<mach_host::ProcessorSetDefaultReply, i32> {
+        self.host().map_err(|_| KERN_INVALID_HOST)?;
+        Ok(mach_host::ProcessorSetDefaultReply { default_set: self.give_send(KernelPort::PsetName) })
+    }
+
+    /// `host_processor_sets`: the name ports of every processor set (one).
+    fn host_processor_sets(&mut self, _: mach_host::HostProcessorSetsRequest) -> Result<mach_host::HostProcessorSetsReply, i32> {
+        self.host().map_err(|_| KERN_INVALID_HOST)?;
+        let h = self.give_send(KernelPort::PsetName);
+        Ok(mach_host::HostProcessorSetsReply { processor_sets: self.give_ool(h.to_le_bytes().to_vec(), 4) })
+    }
+
+    /// `host_processor_set_priv`: the control port of a set, for its name
+    /// port and the privileged host port.
+    fn host_processor_set_priv(&mut self, req: mach_host::HostProcessorSetPrivRequest) -> Result<mach_host::HostProcessorSetPrivReply, i32> {
+        self.host_priv()?;
+        if !matches!(self.kobject_of_handle(req.set_name), Some((super::KOBJ_PSET_NAME | super::KOBJ_PSET, _))) {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        Ok(mach_host::HostProcessorSetPrivReply { set: self.give_send(KernelPort::Pset) })
+    }
+
+    /// `processor_set_tasks`: send rights to every task's port.
+    fn processor_set_tasks(&mut self, _: mach_host::ProcessorSetTasksRequest) -> Result<mach_host::ProcessorSetTasksReply, i32> {
+        self.pset(false)?;
+        let mut handles = Vec::new();
+        for t in task::all() {
+            let h = self.give_send(KernelPort::Task(t));
+            if h != 0 {
+                handles.extend_from_slice(&h.to_le_bytes());
+            }
+        }
+        Ok(mach_host::ProcessorSetTasksReply { task_list: self.give_ool(handles, 4) })
+    }
+
+    /// `processor_set_threads`: send rights to every thread of every task.
+    fn processor_set_threads(&mut self, _: mach_host::ProcessorSetThreadsRequest) -> Result<mach_host::ProcessorSetThreadsReply, i32> {
+        self.pset(false)?;
+        let mut handles = Vec::new();
+        for t in task::all() {
+            for th in task::with_task(t, |tk| tk.threads.clone()).unwrap_or_default() {
+                let h = self.give_send(KernelPort::Thread(th));
+                if h != 0 {
+                    handles.extend_from_slice(&h.to_le_bytes());
+                }
+            }
+        }
+        Ok(mach_host::ProcessorSetThreadsReply { thread_list: self.give_ool(handles, 4) })
+    }
+
+    /// `processor_set_info` on the control or the name port.
+    fn processor_set_info(&mut self, req: mach_host::ProcessorSetInfoRequest) -> Result<mach_host::ProcessorSetInfoReply, i32> {
+        self.pset(true)?;
+        let tasks = task::all();
+        let threads: usize = tasks.iter().map(|&t| task::with_task(t, |tk| tk.threads.len()).unwrap_or(0)).sum();
+        let words = crate::kern::host::pset_info(req.flavor, req.info_out_cnt, tasks.len() as u32, threads as u32)?;
+        let mut r = mach_host::ProcessorSetInfoReply { host: 0, info_out: [0; 1024], info_out_cnt: 0 };
+        fill(&mut r.info_out, &mut r.info_out_cnt, req.info_out_cnt, &words)?;
+        r.host = self.give_send(KernelPort::Host);
+        Ok(r)
+    }
+
+    /// `host_processors`: the one processor's port.
+    fn host_processors(&mut self, _: mach_host::HostProcessorsRequest) -> Result<mach_host::HostProcessorsReply, i32> {
+        self.host_priv()?;
+        let h = self.give_send(KernelPort::Processor);
+        Ok(mach_host::HostProcessorsReply { processor_list: self.give_ool(h.to_le_bytes().to_vec(), 4) })
+    }
+
+    fn processor_info(&mut self, req: mach_host::ProcessorInfoRequest) -> Result<mach_host::ProcessorInfoReply, i32> {
+        if !matches!(self.target, Some((super::KOBJ_PROCESSOR, _))) {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        let words = crate::kern::host::processor_info(req.flavor, req.processor_info_out_cnt)?;
+        let mut r = mach_host::ProcessorInfoReply { host: 0, processor_info_out: [0; 1024], processor_info_out_cnt: 0 };
+        fill(&mut r.processor_info_out, &mut r.processor_info_out_cnt, req.processor_info_out_cnt, &words)?;
+        r.host = self.give_send(KernelPort::Host);
+        Ok(r)
+    }
+
     fn host_kernel_version(&mut self, _: mach_host::HostKernelVersionRequest) -> Result<mach_host::HostKernelVersionReply, i32> {
         self.host()?;
         let mut kernel_version = [0u8; 512];
@@ -824,6 +952,15 @@ impl mach_host::MachHostServer for Ctx {
 }
 
 impl gnumach::GnumachServer for Ctx {
+    /// `task_set_name`: the name the kernel's messages use for the task.
+    fn task_set_name(&mut self, req: gnumach::TaskSetNameRequest) -> Result<(), i32> {
+        let t = self.task().map_err(|_| KERN_INVALID_TASK)?;
+        let bytes = req.name.as_bytes();
+        let end = bytes.iter().position(|&c| c == 0).unwrap_or(bytes.len());
+        let name: alloc::string::String = bytes[..end].iter().map(|&c| if c.is_ascii_graphic() || c == b' ' { c as char } else { '?' }).collect();
+        task::with_task(t, |tk| tk.name = name).ok_or(KERN_INVALID_TASK)
+    }
+
     /// `gsync_wait`: checked and parked by `run` (see `kern::gsync`).
     fn gsync_wait(&mut self, req: gnumach::GsyncWaitRequest) -> Result<(), i32> {
         let t = self.task().map_err(|_| KERN_INVALID_TASK)?;

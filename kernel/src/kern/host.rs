@@ -50,14 +50,8 @@ pub const VERSION: &str = concat!("Rust Mach ", env!("CARGO_PKG_VERSION"), " (GN
 pub fn info(flavor: u32, capacity: u32, memory_bytes: u64) -> Result<Vec<u32>, KernReturn> {
     let words: Vec<u32> = match flavor {
         HOST_BASIC_INFO => {
-            let cpu_type = match cpu::features().family {
-                0..=3 => CPU_TYPE_I386,
-                4 => CPU_TYPE_I486,
-                5 => CPU_TYPE_PENTIUM,
-                _ => CPU_TYPE_PENTIUMPRO,
-            };
             let mem = u32::try_from(memory_bytes).unwrap_or(u32::MAX);
-            alloc::vec![1, 1, mem, cpu_type, CPU_SUBTYPE_AT386]
+            alloc::vec![1, 1, mem, cpu_type(), CPU_SUBTYPE_AT386]
         }
         HOST_PROCESSOR_SLOTS => alloc::vec![0],
         HOST_SCHED_INFO => {
@@ -73,8 +67,146 @@ pub fn info(flavor: u32, capacity: u32, memory_bytes: u64) -> Result<Vec<u32>, K
     Ok(words)
 }
 
+/// The processor's `cpu_type_t` (from its family).
+fn cpu_type() -> u32 {
+    match cpu::features().family {
+        0..=3 => CPU_TYPE_I386,
+        4 => CPU_TYPE_I486,
+        5 => CPU_TYPE_PENTIUM,
+        _ => CPU_TYPE_PENTIUMPRO,
+    }
+}
+
+/// `processor_info` flavor: `processor_basic_info`.
+pub const PROCESSOR_BASIC_INFO: u32 = 1;
+/// `processor_set_info` flavors.
+pub const PROCESSOR_SET_BASIC_INFO: u32 = 1;
+pub const PROCESSOR_SET_SCHED_INFO: u32 = 2;
+/// `processor_set_sched_info.policies`: timesharing.
+const POLICY_TIMESHARE: u32 = 1;
+/// Scale of load figures.
+const LOAD_SCALE: u32 = 1000;
+
+/// The words of `processor_info` for the one processor.
+///
+/// # Errors
+/// As [`info`].
+pub fn processor_info(flavor: u32, capacity: u32) -> Result<Vec<u32>, KernReturn> {
+    if flavor != PROCESSOR_BASIC_INFO {
+        return Err(KERN_INVALID_ARGUMENT);
+    }
+    // cpu_type, cpu_subtype, running, slot_num, is_master.
+    let words = alloc::vec![cpu_type(), CPU_SUBTYPE_AT386, 1, 0, 1];
+    if (capacity as usize) < words.len() {
+        return Err(KERN_FAILURE);
+    }
+    Ok(words)
+}
+
+/// The words of `processor_set_info` for the one processor set, which holds
+/// `tasks` tasks and `threads` threads.
+///
+/// # Errors
+/// As [`info`].
+pub fn pset_info(flavor: u32, capacity: u32, tasks: u32, threads: u32) -> Result<Vec<u32>, KernReturn> {
+    let words = match flavor {
+        // processor_count, task_count, thread_count, load_average, mach_factor
+        // (the load is not computed: an idle machine's figures).
+        PROCESSOR_SET_BASIC_INFO => alloc::vec![1, tasks, threads, 0, LOAD_SCALE],
+        // policies, max_priority
+        PROCESSOR_SET_SCHED_INFO => alloc::vec![POLICY_TIMESHARE, u32::from(crate::kern::sched_prim::BASEPRI_USER)],
+        _ => return Err(KERN_INVALID_ARGUMENT),
+    };
+    if (capacity as usize) < words.len() {
+        return Err(KERN_FAILURE);
+    }
+    Ok(words)
+}
+
+/// What `host_set_time` and `host_adjust_time` did to the clock: an
+/// offset from the RTC-based time, and an adjustment still to apply.
+struct Adjust {
+    /// Microseconds added to the RTC-based time.
+    offset_us: i64,
+    /// Microseconds of `host_adjust_time` not yet applied.
+    pending_us: i64,
+    /// Clock tick up to which `pending_us` was applied.
+    applied_at: u64,
+}
+
+static ADJUST: spin::Mutex<Adjust> = spin::Mutex::new(Adjust { offset_us: 0, pending_us: 0, applied_at: 0 });
+
+/// How much of an adjustment goes in per clock tick (GNU Mach's `tickadj`,
+/// 240000 / (60 HZ) microseconds: 40 at HZ=100).
+const TICKADJ_US: i64 = 240_000 / (60 * crate::i386::clock::HZ as i64);
+
+fn rtc_us() -> i64 {
+    let (s, us) = rtc::now();
+    s as i64 * 1_000_000 + i64::from(us)
+}
+
+/// Moves the part of the pending adjustment whose time has come into the offset.
+fn apply(a: &mut Adjust) {
+    let now = crate::i386::clock::ticks();
+    let room = (now.saturating_sub(a.applied_at) as i64).saturating_mul(TICKADJ_US);
+    let step = a.pending_us.clamp(-room, room);
+    a.offset_us += step;
+    a.pending_us -= step;
+    a.applied_at = now;
+}
+
 /// `host_get_time`: (seconds, microseconds) since the epoch.
 pub fn time() -> [u32; 2] {
-    let (s, us) = rtc::now();
-    [s as u32, us]
+    let t = cpu::without_interrupts(|| {
+        let mut a = ADJUST.lock();
+        apply(&mut a);
+        rtc_us() + a.offset_us
+    })
+    .max(0);
+    [(t / 1_000_000) as u32, (t % 1_000_000) as u32]
+}
+
+/// A `time_value_t` (seconds, microseconds) in microseconds.
+///
+/// # Errors
+/// `KERN_INVALID_ARGUMENT` when the microseconds are not below a million.
+fn time_value_us(t: [u32; 2]) -> Result<i64, KernReturn> {
+    if t[1] >= 1_000_000 {
+        return Err(KERN_INVALID_ARGUMENT);
+    }
+    Ok(i64::from(t[0] as i32) * 1_000_000 + i64::from(t[1]))
+}
+
+/// `host_set_time`: the clock reads `new` from now on (a pending
+/// adjustment is dropped).
+///
+/// # Errors
+/// As [`time_value_us`].
+pub fn set_time(new: [u32; 2]) -> Result<(), KernReturn> {
+    let us = time_value_us(new)?;
+    cpu::without_interrupts(|| {
+        let mut a = ADJUST.lock();
+        a.offset_us = us - rtc_us();
+        a.pending_us = 0;
+        a.applied_at = crate::i386::clock::ticks();
+    });
+    Ok(())
+}
+
+/// `host_adjust_time`: the clock drifts by `delta` gradually (at most
+/// `TICKADJ_US` per tick); returns the adjustment that was still pending.
+///
+/// # Errors
+/// As [`time_value_us`] (a negative delta has negative seconds and
+/// non-negative microseconds).
+pub fn adjust_time(delta: [u32; 2]) -> Result<[u32; 2], KernReturn> {
+    let us = time_value_us(delta)?;
+    let old = cpu::without_interrupts(|| {
+        let mut a = ADJUST.lock();
+        apply(&mut a);
+        core::mem::replace(&mut a.pending_us, us)
+    });
+    // Back to a time_value_t: seconds rounded down, microseconds positive.
+    let secs = old.div_euclid(1_000_000);
+    Ok([secs as i32 as u32, old.rem_euclid(1_000_000) as u32])
 }

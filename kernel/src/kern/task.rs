@@ -37,6 +37,11 @@ pub fn with_task<R>(id: TaskId, f: impl FnOnce(&mut Task) -> R) -> Option<R> {
     cpu::without_interrupts(|| TASKS.lock().get_mut(&id).map(f))
 }
 
+/// Every task, in id order.
+pub fn all() -> Vec<TaskId> {
+    cpu::without_interrupts(|| TASKS.lock().keys().copied().collect())
+}
+
 /// The tasks that have threads (page-out candidates).
 pub fn with_threads() -> Vec<TaskId> {
     cpu::without_interrupts(|| TASKS.lock().values().filter(|t| !t.threads.is_empty()).map(|t| t.id).collect())

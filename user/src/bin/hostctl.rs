@@ -1,0 +1,67 @@
+//! `hostctl`: the privileged host routines of mach_host.defs that set
+//! things, and `task_set_name`: `host_set_time` moves the clock
+//! (`host_get_time` and the mapped `time` device follow), `host_adjust_time`
+//! queues a gradual change and returns the one still pending,
+//! `host_get_boot_info` gives the kernel command line; the ordinary host port
+//! is refused each of them. `task_set_name` renames this task (the kernel's
+//! "terminated" line shows the new name).
+//!
+//! Boot-script line: `/hostctl ${host-port} $(task-create) $(task-resume)`.
+#![no_std]
+#![no_main]
+
+use mach_user::abi::{KERN_INVALID_ARGUMENT, KERN_INVALID_HOST};
+use mach_user::mig::{gnumach, mach_host, Mach};
+use mach_user::trap::{mach_host_self, mach_task_self};
+use mach_user::{entry, expect, uprintln, Args};
+
+const NAME: &str = "hostctl";
+
+fn main(args: &Args) -> i32 {
+    mach_user::set_test_name(NAME);
+    match run(args) {
+        Ok(()) => uprintln!("user-test: {} ok", NAME),
+        Err(why) => uprintln!("user-test: {} FAILED: {}", NAME, why),
+    }
+    0
+}
+
+fn run(args: &Args) -> Result<(), &'static str> {
+    let host_priv = args.number(1).ok_or("argv[1] is not the host-privilege port")?;
+    let mut m = Mach::new();
+    // SAFETY: no arguments.
+    let (task, host) = unsafe { (mach_task_self(), mach_host_self()) };
+
+    // 2001-09-09 01:46:40 UTC.
+    let target = [1_000_000_000u32, 250_000];
+    expect(mach_host::host_set_time(&mut m, host, &target).err() == Some(KERN_INVALID_HOST), "the ordinary host port set the time")?;
+    expect(mach_host::host_set_time(&mut m, host_priv, &[5, 1_000_000]).err() == Some(KERN_INVALID_ARGUMENT), "a million microseconds accepted")?;
+    mach_host::host_set_time(&mut m, host_priv, &target).map_err(|_| "host_set_time")?;
+    let now = mach_host::host_get_time(&mut m, host).map_err(|_| "host_get_time")?.current_time;
+    expect(now[0] == target[0] && now[1] < 1_000_000, "host_get_time does not follow host_set_time")?;
+    uprintln!("{}: time set to {}.{:06}", NAME, now[0], now[1]);
+
+    expect(mach_host::host_adjust_time(&mut m, host, &[1, 0]).err() == Some(KERN_INVALID_HOST), "the ordinary host port adjusted the time")?;
+    let old = mach_host::host_adjust_time(&mut m, host_priv, &[3600, 0]).map_err(|_| "host_adjust_time")?.old_adjustment;
+    expect(old == [0, 0], "a fresh adjustment had something pending")?;
+    // A tenth of a second later, 40 us per tick of it has gone in.
+    // SAFETY: SWITCH_OPTION_WAIT for 100 ms.
+    unsafe { mach_user::trap::thread_switch(0, 2, 100) };
+    let old = mach_host::host_adjust_time(&mut m, host_priv, &[0, 0]).map_err(|_| "host_adjust_time")?.old_adjustment;
+    expect(old[0] == 3599 && (990_000..1_000_000).contains(&old[1]), "the pending adjustment came back wrong")?;
+    let later = mach_host::host_get_time(&mut m, host).map_err(|_| "host_get_time")?.current_time;
+    expect(later[0] >= target[0] && later[0] < target[0] + 10, "the adjustment was applied at once")?;
+    uprintln!("{}: adjustment pending {}.{:06} s when cancelled", NAME, old[0], old[1]);
+
+    expect(mach_host::host_get_boot_info(&mut m, host).err() == Some(KERN_INVALID_HOST), "the ordinary host port read the boot info")?;
+    let bi = mach_host::host_get_boot_info(&mut m, host_priv).map_err(|_| "host_get_boot_info")?.boot_info;
+    let end = bi.iter().position(|&c| c == 0).unwrap_or(bi.len());
+    let line = core::str::from_utf8(&bi[..end]).map_err(|_| "boot info is not text")?;
+    expect(line.contains("test=bootstrap"), "boot info lacks the command line")?;
+    uprintln!("{}: boot info '{}'", NAME, line);
+
+    gnumach::task_set_name(&mut m, task, b"renamed-task!\0").map_err(|_| "task_set_name")?;
+    Ok(())
+}
+
+entry!(main);
