@@ -75,6 +75,8 @@ fn generate_servers() {
     std::fs::write(out.join("exc_user.rs"), code).expect("writing generated stubs");
     let code = mig::generate_user("mach/memory_object.defs", &user_opts).unwrap_or_else(|e| panic!("MIG on memory_object.defs: {e}"));
     std::fs::write(out.join("memory_object_user.rs"), code).expect("writing generated stubs");
+    let code = mig::generate_user("mach/task_notify.defs", &user_opts).unwrap_or_else(|e| panic!("MIG on task_notify.defs: {e}"));
+    std::fs::write(out.join("task_notify_user.rs"), code).expect("writing generated stubs");
     let code = mig::generate_user("mach/memory_object_default.defs", &user_opts).unwrap_or_else(|e| panic!("MIG on memory_object_default.defs: {e}"));
     std::fs::write(out.join("memory_object_default_user.rs"), code).expect("writing generated stubs");
     std::fs::write(out.join("mig_rt.rs"), mig::runtime_source()).expect("writing MIG runtime");

@@ -423,6 +423,18 @@ fn host_time_boot_info_and_task_names() {
         .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
 }
 
+/// register_new_task_notification: privileged and once only; task_create
+/// then sends mach_notify_new_task with the child and the parent.
+#[test]
+fn new_tasks_are_announced_to_the_registered_port() {
+    let prog = user_program("newtask");
+    run(&boot("newtask", "test=bootstrap").module(&format!("{} ${{host-port}} $(task-create) $(task-resume)", prog.display())))
+        .expect(Verdict::Pass)
+        .expect_log("newtask: mach_notify_new_task for task")
+        .expect_log("user-test: newtask ok")
+        .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
+}
+
 /// A user-level pager serves a mapped memory object (memory_object.defs):
 /// init/ready, one data_request per page answered by data_supply,
 /// data_unavailable and data_error, dirty pages back by lock_request and at

@@ -307,6 +307,35 @@ pub fn retry_pending() {
     }
 }
 
+/// The port `register_new_task_notification` named (a send right the
+/// kernel holds for good).
+static NEW_TASK_NOTIFY: spin::Mutex<Option<Right>> = spin::Mutex::new(None);
+
+/// Forgets the registered new-task port once its receiver is gone (a task
+/// ended), so that a new one may be registered.
+pub fn forget_dead_registrations() {
+    let Some(port) = crate::i386::cpu::without_interrupts(|| NEW_TASK_NOTIFY.lock().as_ref().map(|r| r.port_id())) else { return };
+    if port.is_some_and(|p| with_ipc(|ipc| ipc.port_alive(p))) {
+        return;
+    }
+    let dead = crate::i386::cpu::without_interrupts(|| {
+        let mut n = NEW_TASK_NOTIFY.lock();
+        if n.as_ref().map(|r| r.port_id()) == Some(port) { n.take() } else { None }
+    });
+    if let Some(r) = dead {
+        with_ipc(|ipc| ipc.release_right(r));
+    }
+}
+
+/// Sends `mach_notify_new_task(child, parent)` to the registered port, if any.
+fn notify_new_task(child: TaskId, parent: TaskId) {
+    let Some(dest) = crate::i386::cpu::without_interrupts(|| NEW_TASK_NOTIFY.lock().as_ref().and_then(|r| r.port_id())) else { return };
+    let Some(dest) = super::make_send_port(dest) else { return };
+    let child = super::make_send(KernelPort::Task(child)).unwrap_or_else(Right::null);
+    let parent = super::make_send(KernelPort::Task(parent)).unwrap_or_else(Right::null);
+    crate::vm::vm_object::send(dest, alloc::vec![child, parent], Vec::new(), |m| crate::kern::mig::task_notify::mach_notify_new_task(m, 0, 1, 2));
+}
+
 /// Room for the largest reply of every served interface.
 const REPLY_BUF: usize = {
     let a = if mach::MAX_REPLY_SIZE > crate::kern::mig::device::MAX_REPLY_SIZE { mach::MAX_REPLY_SIZE } else { crate::kern::mig::device::MAX_REPLY_SIZE };
@@ -479,6 +508,7 @@ impl mach::MachServer for Ctx {
     fn task_create(&mut self, req: mach::TaskCreateRequest) -> Result<mach::TaskCreateReply, i32> {
         let parent = self.task()?;
         let child = task::create_child(parent, req.inherit_memory != 0)?;
+        notify_new_task(child, parent);
         Ok(mach::TaskCreateReply { child_task: self.give_send(KernelPort::Task(child)) })
     }
 
@@ -952,6 +982,35 @@ impl mach_host::MachHostServer for Ctx {
 }
 
 impl gnumach::GnumachServer for Ctx {
+    /// `register_new_task_notification`: `mach_notify_new_task` goes to
+    /// `notification` for every task created from now on. Once only, for the
+    /// privileged host port (`KERN_NO_ACCESS` when a port is registered).
+    fn register_new_task_notification(&mut self, req: gnumach::RegisterNewTaskNotificationRequest) -> Result<(), i32> {
+        self.host_priv()?;
+        let h = req.notification as usize;
+        let right = self.rights.get(h.wrapping_sub(1)).and_then(|r| r.as_ref()).filter(|r| !r.is_null() && !r.is_dead()).ok_or(KERN_INVALID_ARGUMENT)?;
+        if right.port_id().is_none() {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        let right = self.rights[h - 1].take().unwrap_or_else(Right::null);
+        let refused = crate::i386::cpu::without_interrupts(|| {
+            let mut n = NEW_TASK_NOTIFY.lock();
+            if n.is_some() {
+                return Some(right);
+            }
+            *n = Some(right);
+            None
+        });
+        match refused {
+            // Back with the request's rights, which are released as usual.
+            Some(r) => {
+                self.rights[h - 1] = Some(r);
+                Err(KERN_NO_ACCESS)
+            }
+            None => Ok(()),
+        }
+    }
+
     /// `task_set_name`: the name the kernel's messages use for the task.
     fn task_set_name(&mut self, req: gnumach::TaskSetNameRequest) -> Result<(), i32> {
         let t = self.task().map_err(|_| KERN_INVALID_TASK)?;

@@ -50,3 +50,9 @@ pub mod memory_object_default {
 pub mod exc {
     include!(concat!(env!("OUT_DIR"), "/exc_user.rs"));
 }
+
+/// `task_notify.defs` (subsystem 4400), the kernel's side as a client:
+/// `mach_notify_new_task` to the port `register_new_task_notification` named.
+pub mod task_notify {
+    include!(concat!(env!("OUT_DIR"), "/task_notify_user.rs"));
+}

@@ -133,6 +133,7 @@ pub fn terminate(task: TaskId) {
     }
     crate::ipc::task_destroy(task);
     crate::kern::gsync::task_died(task);
+    crate::ipc::server::forget_dead_registrations();
     if mine {
         // Leave the address space before it goes away.
         let kdir = pmap::kernel_page_dir();

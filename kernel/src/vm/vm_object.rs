@@ -105,7 +105,7 @@ pub fn counts() -> (usize, usize) {
 /// `mach_msg` for the generated `memory_object.defs` stubs: one-way kernel
 /// messages whose port fields are handles into `rights` and whose
 /// out-of-line field is a handle into `ool`.
-struct OneWay {
+pub(crate) struct OneWay {
     dest: Right,
     rights: Vec<Right>,
     ool: Vec<Vec<u8>>,
@@ -138,7 +138,7 @@ impl rt::MachMsg for OneWay {
 }
 
 /// Sends one kernel message through a generated stub.
-fn send(dest: Right, rights: Vec<Right>, ool: Vec<Vec<u8>>, stub: impl FnOnce(&mut OneWay) -> Result<(), rt::KernReturn>) {
+pub(crate) fn send(dest: Right, rights: Vec<Right>, ool: Vec<Vec<u8>>, stub: impl FnOnce(&mut OneWay) -> Result<(), rt::KernReturn>) {
     let mut m = OneWay { dest, rights, ool, run: None };
     let _ = stub(&mut m);
     finish(m);
