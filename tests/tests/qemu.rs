@@ -43,7 +43,7 @@ fn timer_interrupts_advance_ticks() {
 
 #[test]
 fn page_fault_and_divide_error_reach_their_handlers() {
-    run(&boot("exceptions", "test=pagefault,divide"))
+    run(&boot("kernel-exceptions", "test=pagefault,divide"))
         .expect(Verdict::Pass)
         .expect_log("pagefault: handler saw vector 14")
         .expect_log("cr2 0x1000")
