@@ -435,6 +435,20 @@ fn new_tasks_are_announced_to_the_registered_port() {
         .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
 }
 
+/// thread_wire and vm_wire_all (what a default pager asks), and
+/// thread_terminate_release (glibc's thread exit): the thread, its reply
+/// port and its stack go in one call.
+#[test]
+fn wiring_and_thread_terminate_release() {
+    let prog = user_program("wiring");
+    run(&boot("wiring", "test=bootstrap").module(&format!("{} ${{host-port}} $(task-create) $(task-resume)", prog.display())))
+        .expect(Verdict::Pass)
+        .expect_log("wiring: vm_wire_all: 256 KiB resident at once, then demand-zero again")
+        .expect_log("wiring: thread_terminate_release ended the thread with its reply port and stack")
+        .expect_log("user-test: wiring ok")
+        .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
+}
+
 /// A user-level pager serves a mapped memory object (memory_object.defs):
 /// init/ready, one data_request per page answered by data_supply,
 /// data_unavailable and data_error, dirty pages back by lock_request and at

@@ -104,12 +104,33 @@ pub struct VmMap<M: Machine> {
     swapped: BTreeSet<u32>,
     m: M,
     max: u32,
+    /// `vm_wire_all(VM_WIRE_FUTURE)`: new anonymous memory comes wired.
+    wire_future: bool,
 }
 
 impl<M: Machine> VmMap<M> {
     /// An empty map of user space `[0, max)` over machine `m`.
     pub fn new(m: M, max: u32) -> Self {
-        VmMap { entries: EntryMap::new(0, max), pages: BTreeMap::new(), cow: BTreeSet::new(), obj_pages: BTreeMap::new(), swapped: BTreeSet::new(), m, max }
+        VmMap { entries: EntryMap::new(0, max), pages: BTreeMap::new(), cow: BTreeSet::new(), obj_pages: BTreeMap::new(), swapped: BTreeSet::new(), m, max, wire_future: false }
+    }
+
+    /// `vm_wire_all`: with `current`, wires every mapping now (with its
+    /// protection; inaccessible ones stay as they are), or, without, unwires
+    /// them all; with `future`, anonymous memory allocated later comes wired.
+    ///
+    /// # Errors
+    /// As [`VmMap::wire`] (what was wired before the error stays wired).
+    pub fn wire_all(&mut self, current: bool, future: bool) -> Result<(), KernReturn> {
+        self.wire_future = future;
+        let ranges: Vec<(u32, u32, u32)> = self.entries.entries().map(|e| (e.start, e.end, e.attrs.prot)).collect();
+        for (start, end, prot) in ranges {
+            let access = if current { prot & vm_entries::VM_PROT_ALL } else { vm_entries::VM_PROT_NONE };
+            if current && access == vm_entries::VM_PROT_NONE {
+                continue;
+            }
+            self.wire(start, end - start, access)?;
+        }
+        Ok(())
     }
 
     /// The machine side (for the kernel: the pmap).
@@ -259,8 +280,15 @@ impl<M: Machine> VmMap<M> {
         let size = end - start;
         // "Anywhere" never hands out page 0, so no allocation is at NULL.
         let start = if anywhere { start.max(PAGE_SIZE) } else { start };
-        // Demand-zero: pages come at their first touch.
-        self.entries.allocate(start, size, anywhere, Attrs::default())
+        // Demand-zero: pages come at their first touch (or now, wired).
+        let at = self.entries.allocate(start, size, anywhere, Attrs::default())?;
+        if self.wire_future {
+            if let Err(e) = self.wire(at, size, Attrs::default().prot) {
+                let _ = self.deallocate(at, size);
+                return Err(e);
+            }
+        }
+        Ok(at)
     }
 
     /// `vm_allocate_contiguous`: `size` bytes of physically contiguous,
@@ -1196,6 +1224,25 @@ mod tests {
         assert_eq!(m.wire(a, PAGE_SIZE, VM_PROT_READ), Err(KERN_INVALID_ADDRESS), "a freed range");
         m.wire(a + 3 * PAGE_SIZE, PAGE_SIZE, vm_entries::VM_PROT_NONE).unwrap();
         assert!(m.eviction_candidates(0, 10).contains(&(a + 3 * PAGE_SIZE)), "unwired pages may go again");
+    }
+
+    #[test]
+    fn wire_all_wires_what_is_mapped_and_what_comes_later() {
+        let phys = Rc::new(RefCell::new(Phys::default()));
+        let mut m = VmMap::new(Emu::new(&phys), MAX);
+        let a = m.allocate(0x10000, 3 * PAGE_SIZE, false).unwrap();
+        let none = m.allocate(0x20000, PAGE_SIZE, false).unwrap();
+        m.protect(none, PAGE_SIZE, false, vm_entries::VM_PROT_NONE).unwrap();
+        m.wire_all(true, true).unwrap();
+        assert_eq!(m.resident_pages(), 3, "mapped pages come in; an inaccessible one does not");
+        assert!(m.eviction_candidates(0, 10).is_empty(), "wired pages stay");
+        let b = m.allocate(0, 2 * PAGE_SIZE, true).unwrap();
+        assert_eq!(m.resident_pages(), 5, "later allocations come wired");
+        assert!(m.region(b).is_some_and(|e| e.attrs.wired));
+        m.wire_all(false, false).unwrap();
+        assert_eq!(m.eviction_candidates(0, 10).len(), 5, "everything unwired may go again");
+        m.allocate(0, PAGE_SIZE, true).unwrap();
+        assert_eq!(m.resident_pages(), 5, "and new memory is demand-zero again");
     }
 
     #[test]

@@ -891,6 +891,14 @@ impl mach_host::MachHostServer for Ctx {
         Ok(mach_host::HostGetBootInfoReply { boot_info })
     }
 
+    /// `thread_wire`: a wired thread may take pages from the reserve kept
+    /// for paging (what a default pager's threads need).
+    fn thread_wire(&mut self, req: mach_host::ThreadWireRequest) -> Result<(), i32> {
+        self.host_priv()?;
+        let Some((super::KOBJ_THREAD, th)) = self.kobject_of_handle(req.thread) else { return Err(KERN_INVALID_ARGUMENT) };
+        sched::with_thread(th as ThreadId, |t| t.vm_privileged = req.wired != 0).ok_or(KERN_INVALID_ARGUMENT)
+    }
+
     /// `processor_set_default`: the name port of the one processor set.
     fn processor_set_default(&mut self, _: mach_host::ProcessorSetDefaultRequest) -> Result<mach_host::ProcessorSetDefaultReply, i32> {
         self.host().map_err(|_| KERN_INVALID_HOST)?;
@@ -1009,6 +1017,38 @@ impl gnumach::GnumachServer for Ctx {
             }
             None => Ok(()),
         }
+    }
+
+    /// `thread_terminate_release`: what glibc's thread exit asks in one go:
+    /// the thread's name and reply port go from `task`'s space, its stack
+    /// from `task`'s map, and the thread ends (after the request is cleaned
+    /// up, as the caller is usually the thread itself).
+    fn thread_terminate_release(&mut self, req: gnumach::ThreadTerminateReleaseRequest) -> Result<(), i32> {
+        let th = self.thread().map_err(|_| KERN_INVALID_ARGUMENT)?;
+        let t = self.task_of_handle(req.task)?;
+        let space = super::space_of(t).ok_or(KERN_INVALID_ARGUMENT)?;
+        // As GNU Mach, what cannot be released is passed over.
+        let _ = with_ipc(|ipc| ipc.mach_port_deallocate(space, req.thread_name));
+        if req.reply_port != 0 {
+            let _ = with_ipc(|ipc| ipc.mach_port_destroy(space, req.reply_port));
+        }
+        if req.address != 0 || req.size != 0 {
+            let _ = task::with_task(t, |tk| tk.map.deallocate(req.address, req.size));
+        }
+        self.terminate_after = Some(After::Thread(th));
+        Ok(())
+    }
+
+    /// `vm_wire_all`: wires every mapping of the task now
+    /// (`VM_WIRE_CURRENT`) and anonymous memory allocated later
+    /// (`VM_WIRE_FUTURE`); `VM_WIRE_NONE` unwires it all.
+    fn vm_wire_all(&mut self, req: gnumach::VmWireAllRequest) -> Result<(), i32> {
+        self.host().map_err(|_| KERN_INVALID_HOST)?;
+        let t = self.task_of_handle(req.task).map_err(|_| KERN_INVALID_TASK)?;
+        if req.flags & !3 != 0 {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        task::with_map(t, |m| m.wire_all(req.flags & 1 != 0, req.flags & 2 != 0))
     }
 
     /// `task_set_name`: the name the kernel's messages use for the task.

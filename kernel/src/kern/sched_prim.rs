@@ -96,6 +96,9 @@ pub struct Thread {
     depressed: bool,
     /// Ticks this thread has run.
     pub ticks: u64,
+    /// `thread_wire`: the thread may take pages from the reserve the
+    /// kernel keeps for paging (as the default pager's task may).
+    pub vm_privileged: bool,
 }
 
 impl Thread {
@@ -337,6 +340,7 @@ pub fn init() {
         quantum: QUANTUM_TICKS,
         depressed: false,
         ticks: 0,
+        vm_privileged: false,
     });
     let mut threads = BTreeMap::new();
     threads.insert(1, boot);
@@ -412,6 +416,7 @@ pub fn add_thread(name: &'static str, task: Option<u32>, kstack: u32, esp: u32, 
             quantum: 0,
             depressed: false,
             ticks: 0,
+            vm_privileged: false,
         });
         t.recompute_pri();
         s.threads.insert(id, t);
@@ -433,6 +438,14 @@ pub fn current() -> ThreadId {
 /// Runs `f` on thread `id`'s record; `None` if it does not exist.
 pub fn with_thread<R>(id: ThreadId, f: impl FnOnce(&mut Thread) -> R) -> Option<R> {
     with(|s| s.threads.get_mut(&id).map(|t| f(t)))
+}
+
+/// Whether the running thread is VM-privileged (`thread_wire`).
+pub fn current_vm_privileged() -> bool {
+    with(|s| {
+        let id = s.current;
+        s.threads.get(&id).is_some_and(|t| t.vm_privileged)
+    })
 }
 
 /// Declares that the running thread will wait for `event` (any nonzero

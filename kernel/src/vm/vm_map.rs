@@ -178,7 +178,13 @@ fn may_page_in(task: TaskId) -> bool {
     if free <= super::pageout::LOW {
         super::pageout::wake();
     }
-    free > super::pageout::RESERVE || super::vm_object::default_pager_task() == Some(task)
+    free > super::pageout::RESERVE || pages_for_paging(task)
+}
+
+/// Whether the running thread works for paging: the default pager's task,
+/// or a thread made VM-privileged with `thread_wire`.
+fn pages_for_paging(task: TaskId) -> bool {
+    super::vm_object::default_pager_task() == Some(task) || crate::kern::sched_prim::current_vm_privileged()
 }
 
 /// A fresh page for a task map, unless free memory is down to what the
@@ -186,7 +192,7 @@ fn may_page_in(task: TaskId) -> bool {
 /// paging can go on); running low wakes the page-out daemon.
 fn alloc_user_page(task: TaskId) -> Option<u32> {
     let (_, free) = vm_page::free_counts();
-    let reserve = if super::vm_object::default_pager_task() == Some(task) { super::pageout::PAGER_RESERVE } else { super::pageout::RESERVE };
+    let reserve = if pages_for_paging(task) { super::pageout::PAGER_RESERVE } else { super::pageout::RESERVE };
     if free <= super::pageout::LOW {
         super::pageout::wake();
     }
