@@ -449,6 +449,20 @@ fn wiring_and_thread_terminate_release() {
         .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
 }
 
+/// Thread and task priorities, maxima and processor-set assignment
+/// (mach_host.defs), checked through thread_info.
+#[test]
+fn priorities_respect_maxima_and_reach_new_threads() {
+    let prog = user_program("prio");
+    run(&boot("prio", "test=bootstrap").module(&format!("{} ${{host-port}} $(task-create) $(task-resume)", prog.display())))
+        .expect(Verdict::Pass)
+        .expect_log("prio: thread priorities and maxima hold")
+        .expect_log("prio: task priority and set maximum reach new threads")
+        .expect_log("prio: everything is assigned to the default set")
+        .expect_log("user-test: prio ok")
+        .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
+}
+
 /// A user-level pager serves a mapped memory object (memory_object.defs):
 /// init/ready, one data_request per page answered by data_supply,
 /// data_unavailable and data_error, dirty pages back by lock_request and at

@@ -307,6 +307,20 @@ pub fn retry_pending() {
     }
 }
 
+/// `thread_priority`'s rule: `priority` must not be above (numerically
+/// below) the thread's maximum; with `set_max` it becomes the maximum too.
+fn set_thread_priority(th: ThreadId, priority: u32, set_max: bool) -> Result<(), i32> {
+    if !sched::valid_pri(priority) {
+        return Err(KERN_INVALID_ARGUMENT);
+    }
+    let (_, max) = sched::priorities(th).ok_or(KERN_INVALID_ARGUMENT)?;
+    let p = priority as u8;
+    if p < max {
+        return Err(KERN_FAILURE);
+    }
+    sched::set_priorities(th, Some(p), set_max.then_some(p)).ok_or(KERN_INVALID_ARGUMENT)
+}
+
 /// The port `register_new_task_notification` named (a send right the
 /// kernel holds for good).
 static NEW_TASK_NOTIFY: spin::Mutex<Option<Right>> = spin::Mutex::new(None);
@@ -978,6 +992,111 @@ impl mach_host::MachHostServer for Ctx {
         fill(&mut r.processor_info_out, &mut r.processor_info_out_cnt, req.processor_info_out_cnt, &words)?;
         r.host = self.give_send(KernelPort::Host);
         Ok(r)
+    }
+
+    /// `thread_priority`: a new base priority, not above the thread's
+    /// maximum (`KERN_FAILURE`); with `set_max` the maximum becomes it too.
+    fn thread_priority(&mut self, req: mach_host::ThreadPriorityRequest) -> Result<(), i32> {
+        let th = self.thread().map_err(|_| KERN_INVALID_ARGUMENT)?;
+        set_thread_priority(th, req.priority, req.set_max != 0)
+    }
+
+    /// `thread_max_priority`: the thread's maximum, given its processor
+    /// set's control port; a base priority above it comes down to it.
+    fn thread_max_priority(&mut self, req: mach_host::ThreadMaxPriorityRequest) -> Result<(), i32> {
+        let th = self.thread().map_err(|_| KERN_INVALID_ARGUMENT)?;
+        if !matches!(self.kobject_of_handle(req.processor_set), Some((super::KOBJ_PSET, _))) || !sched::valid_pri(req.max_priority) {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        let (base, _) = sched::priorities(th).ok_or(KERN_INVALID_ARGUMENT)?;
+        let max = req.max_priority as u8;
+        sched::set_priorities(th, (max > base).then_some(max), Some(max)).ok_or(KERN_INVALID_ARGUMENT)
+    }
+
+    /// `task_priority`: the priority of the task's new threads, and with
+    /// `change_threads` of its threads now (`KERN_FAILURE` if one may not).
+    fn task_priority(&mut self, req: mach_host::TaskPriorityRequest) -> Result<(), i32> {
+        let t = self.task().map_err(|_| KERN_INVALID_ARGUMENT)?;
+        if !sched::valid_pri(req.priority) {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        let threads = task::with_task(t, |tk| {
+            tk.priority = req.priority as u8;
+            tk.threads.clone()
+        })
+        .ok_or(KERN_INVALID_ARGUMENT)?;
+        let mut ret = Ok(());
+        if req.change_threads != 0 {
+            for th in threads {
+                if set_thread_priority(th, req.priority, false).is_err() {
+                    ret = Err(KERN_FAILURE);
+                }
+            }
+        }
+        ret
+    }
+
+    /// `processor_set_max_priority`: the maximum of threads made from now
+    /// on, and with `change_threads` of the threads now.
+    fn processor_set_max_priority(&mut self, req: mach_host::ProcessorSetMaxPriorityRequest) -> Result<(), i32> {
+        self.pset(false)?;
+        if !sched::valid_pri(req.max_priority) {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        let max = req.max_priority as u8;
+        sched::PSET_MAX_PRI.store(max, core::sync::atomic::Ordering::Relaxed);
+        if req.change_threads != 0 {
+            for t in task::all() {
+                for th in task::with_task(t, |tk| tk.threads.clone()).unwrap_or_default() {
+                    // GNU Mach lowers only maxima above the new one.
+                    if let Some((base, cur)) = sched::priorities(th) {
+                        if cur < max {
+                            sched::set_priorities(th, (max > base).then_some(max), Some(max));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// With one processor set, every thread and task is assigned to it.
+    fn thread_assign(&mut self, req: mach_host::ThreadAssignRequest) -> Result<(), i32> {
+        self.thread().map_err(|_| KERN_INVALID_ARGUMENT)?;
+        match self.kobject_of_handle(req.new_set) {
+            Some((super::KOBJ_PSET, _)) => Ok(()),
+            _ => Err(KERN_INVALID_ARGUMENT),
+        }
+    }
+
+    fn thread_assign_default(&mut self, _: mach_host::ThreadAssignDefaultRequest) -> Result<(), i32> {
+        self.thread().map(|_| ()).map_err(|_| KERN_INVALID_ARGUMENT)
+    }
+
+    fn thread_get_assignment(&mut self, _: mach_host::ThreadGetAssignmentRequest) -> Result<mach_host::ThreadGetAssignmentReply, i32> {
+        self.thread().map_err(|_| KERN_INVALID_ARGUMENT)?;
+        Ok(mach_host::ThreadGetAssignmentReply { assigned_set: self.give_send(KernelPort::PsetName) })
+    }
+
+    fn task_assign(&mut self, req: mach_host::TaskAssignRequest) -> Result<(), i32> {
+        self.task().map_err(|_| KERN_INVALID_ARGUMENT)?;
+        match self.kobject_of_handle(req.new_set) {
+            Some((super::KOBJ_PSET, _)) => Ok(()),
+            _ => Err(KERN_INVALID_ARGUMENT),
+        }
+    }
+
+    fn task_assign_default(&mut self, _: mach_host::TaskAssignDefaultRequest) -> Result<(), i32> {
+        self.task().map(|_| ()).map_err(|_| KERN_INVALID_ARGUMENT)
+    }
+
+    fn task_get_assignment(&mut self, _: mach_host::TaskGetAssignmentRequest) -> Result<mach_host::TaskGetAssignmentReply, i32> {
+        self.task().map_err(|_| KERN_INVALID_ARGUMENT)?;
+        Ok(mach_host::TaskGetAssignmentReply { assigned_set: self.give_send(KernelPort::PsetName) })
+    }
+
+    fn thread_depress_abort(&mut self, _: mach_host::ThreadDepressAbortRequest) -> Result<(), i32> {
+        sched::depress_abort(self.thread().map_err(|_| KERN_INVALID_ARGUMENT)?).ok_or(KERN_INVALID_ARGUMENT)
     }
 
     fn host_kernel_version(&mut self, _: mach_host::HostKernelVersionRequest) -> Result<mach_host::HostKernelVersionReply, i32> {

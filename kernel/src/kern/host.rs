@@ -114,7 +114,7 @@ pub fn pset_info(flavor: u32, capacity: u32, tasks: u32, threads: u32) -> Result
         // (the load is not computed: an idle machine's figures).
         PROCESSOR_SET_BASIC_INFO => alloc::vec![1, tasks, threads, 0, LOAD_SCALE],
         // policies, max_priority
-        PROCESSOR_SET_SCHED_INFO => alloc::vec![POLICY_TIMESHARE, u32::from(crate::kern::sched_prim::BASEPRI_USER)],
+        PROCESSOR_SET_SCHED_INFO => alloc::vec![POLICY_TIMESHARE, u32::from(crate::kern::sched_prim::PSET_MAX_PRI.load(core::sync::atomic::Ordering::Relaxed))],
         _ => return Err(KERN_INVALID_ARGUMENT),
     };
     if (capacity as usize) < words.len() {

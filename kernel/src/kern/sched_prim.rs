@@ -549,6 +549,51 @@ pub fn yield_now() -> bool {
     })
 }
 
+/// The default processor set's maximum priority (`processor_set_max_priority`):
+/// the highest (numerically lowest) priority new user threads may take.
+pub static PSET_MAX_PRI: core::sync::atomic::AtomicU8 = core::sync::atomic::AtomicU8::new(BASEPRI_USER);
+
+/// Whether `p` is a priority (GNU Mach's `invalid_pri`: 0 .. NRQS-1).
+pub fn valid_pri(p: u32) -> bool {
+    p < NRQS as u32
+}
+
+/// Thread `id`'s (base, max) priority.
+pub fn priorities(id: ThreadId) -> Option<(u8, u8)> {
+    with_thread(id, |t| (t.base_pri, t.max_pri))
+}
+
+/// Sets thread `id`'s base and/or maximum priority and recomputes where it
+/// runs. `None` if there is no such thread.
+pub fn set_priorities(id: ThreadId, base: Option<u8>, max: Option<u8>) -> Option<()> {
+    with(|s| {
+        let on = s.threads.get(&id)?.on_runq;
+        if on {
+            s.dequeue(id);
+        }
+        let t = s.thread(id);
+        if let Some(b) = base {
+            t.base_pri = b.min(IDLE_PRI - 1);
+        }
+        if let Some(m) = max {
+            t.max_pri = m.min(IDLE_PRI - 1);
+        }
+        t.recompute_pri();
+        if on {
+            s.enqueue(id);
+        }
+        Some(())
+    })
+}
+
+/// `thread_depress_abort`: ends a priority depression of thread `id`.
+pub fn depress_abort(id: ThreadId) -> Option<()> {
+    with_thread(id, |t| {
+        t.depressed = false;
+        t.recompute_pri();
+    })
+}
+
 /// `swtch_pri`: runs the thread at the lowest non-idle priority while it
 /// yields, so every other runnable thread goes first, then restores it.
 pub fn depress_and_yield() -> bool {

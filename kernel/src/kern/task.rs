@@ -27,6 +27,8 @@ pub struct Task {
     pub map: VmMap,
     pub threads: Vec<ThreadId>,
     pub suspend_count: u32,
+    /// `task_priority`: the base priority of the task's new threads.
+    pub priority: u8,
 }
 
 static TASKS: Mutex<BTreeMap<TaskId, Task>> = Mutex::new(BTreeMap::new());
@@ -54,7 +56,7 @@ pub fn with_threads() -> Vec<TaskId> {
 pub fn create(name: &str) -> Result<TaskId, KernReturn> {
     let id = NEXT_ID.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
     let map = crate::vm::vm_map::new_map(id)?;
-    let task = Task { id, name: name.into(), map, threads: Vec::new(), suspend_count: 0 };
+    let task = Task { id, name: name.into(), map, threads: Vec::new(), suspend_count: 0, priority: BASEPRI_USER };
     cpu::without_interrupts(|| TASKS.lock().insert(id, task));
     crate::ipc::task_init(id);
     Ok(id)
@@ -95,8 +97,10 @@ pub fn create_user_thread(task: TaskId, eip: u32, esp: u32, run: bool) -> Result
         (frame_at as *mut TrapFrame).write(frame);
         pcb::prepare_user_thread(frame_at)
     };
-    let suspended = with_task(task, |t| t.suspend_count > 0).unwrap_or(false);
-    let id = sched::add_thread("user", Some(task), stack, esp0, dir, BASEPRI_USER, Policy::Timeshare, run && !suspended);
+    let (suspended, pri) = with_task(task, |t| (t.suspend_count > 0, t.priority)).unwrap_or((false, BASEPRI_USER));
+    let id = sched::add_thread("user", Some(task), stack, esp0, dir, pri, Policy::Timeshare, run && !suspended);
+    // New threads may not rise above their processor set's maximum.
+    sched::set_priorities(id, None, Some(sched::PSET_MAX_PRI.load(core::sync::atomic::Ordering::Relaxed)));
     if run && suspended {
         // The task's suspension holds it; `resume` of the task releases it.
     }
@@ -200,12 +204,13 @@ pub fn resume(task: TaskId) -> Result<(), KernReturn> {
 /// # Errors
 /// `KERN_RESOURCE_SHORTAGE` without memory, `KERN_INVALID_ARGUMENT` for an unknown parent.
 pub fn create_child(parent: TaskId, inherit: bool) -> Result<TaskId, KernReturn> {
-    let name = with_task(parent, |p| p.name.clone()).ok_or(KERN_INVALID_ARGUMENT)?;
+    let (name, priority) = with_task(parent, |p| (p.name.clone(), p.priority)).ok_or(KERN_INVALID_ARGUMENT)?;
     if inherit {
         // Paged-out pages the child inherits come back first.
         with_map(parent, |m| m.swap_back_inherited())?;
     }
     let child = create(&name)?;
+    with_task(child, |c| c.priority = priority);
     if inherit {
         let copied = cpu::without_interrupts(|| {
             let mut tasks = TASKS.lock();
