@@ -409,7 +409,8 @@ fn processor_set_lists_tasks_and_threads_for_the_privileged_port() {
 }
 
 /// host_set_time, host_adjust_time (gradual), host_get_boot_info for the
-/// privileged host port only, and task_set_name.
+/// privileged host port only; task_set_name, vm_cache_statistics,
+/// task_set_essential.
 #[test]
 fn host_time_boot_info_and_task_names() {
     let prog = user_program("hostctl");
@@ -419,6 +420,8 @@ fn host_time_boot_info_and_task_names() {
         .expect_log("hostctl: adjustment pending 3599.99")
         .expect_log("hostctl: boot info '").expect_log(" test=bootstrap'")
         .expect_log("user-test: hostctl ok")
+        .expect_log("hostctl: vm_cache_statistics: ")
+        .expect_log("(renamed-task!) was essential")
         .expect_log("(renamed-task!) terminated")
         .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
 }
@@ -460,6 +463,19 @@ fn priorities_respect_maxima_and_reach_new_threads() {
         .expect_log("prio: task priority and set maximum reach new threads")
         .expect_log("prio: everything is assigned to the default set")
         .expect_log("user-test: prio ok")
+        .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
+}
+
+/// mach_ports_register / mach_ports_lookup: at most four, looked up again,
+/// inherited by task_create; nothing leaks.
+#[test]
+fn registered_ports_are_looked_up_and_inherited() {
+    let prog = user_program("regports");
+    run(&boot("regports", "test=bootstrap").module(&format!("{} $(task-create) $(task-resume)", prog.display())))
+        .expect(Verdict::Pass)
+        .expect_log("regports: registered two ports")
+        .expect_log("regports: the child inherited them")
+        .expect_log("user-test: regports ok")
         .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
 }
 

@@ -139,8 +139,46 @@ pub fn task_init(t: TaskId) {
     });
 }
 
+/// `mach_ports_register`'s limit (GNU Mach's `TASK_PORT_REGISTER_MAX`).
+pub const TASK_PORT_REGISTER_MAX: usize = 4;
+
+/// The ports each task registered with `mach_ports_register`.
+static REGISTERED: Mutex<BTreeMap<TaskId, Vec<mach_ipc::Right>>> = Mutex::new(BTreeMap::new());
+
+/// `mach_ports_register`: `rights` (at most [`TASK_PORT_REGISTER_MAX`])
+/// replace what task `t` had registered.
+pub fn ports_register(t: TaskId, rights: Vec<mach_ipc::Right>) {
+    let old = cpu::without_interrupts(|| REGISTERED.lock().insert(t, rights));
+    if let Some(old) = old {
+        with_ipc(|ipc| old.into_iter().for_each(|r| ipc.release_right(r)));
+    }
+}
+
+/// `mach_ports_lookup`: copies of task `t`'s registered send rights,
+/// [`TASK_PORT_REGISTER_MAX`] of them (null where none).
+pub fn ports_lookup(t: TaskId) -> Vec<mach_ipc::Right> {
+    // Lock order: IPC, then REGISTERED.
+    with_ipc(|ipc| {
+        let reg = cpu::without_interrupts(|| REGISTERED.lock().get(&t).map(|v| v.iter().map(|r| ipc.copy_send(r)).collect::<Vec<_>>()));
+        let mut out = reg.unwrap_or_default();
+        out.resize_with(TASK_PORT_REGISTER_MAX, mach_ipc::Right::null);
+        out
+    })
+}
+
+/// A new task inherits copies of its parent's registered ports.
+pub fn ports_inherit(parent: TaskId, child: TaskId) {
+    let copies: Vec<mach_ipc::Right> = ports_lookup(parent).into_iter().filter(|r| !r.is_null()).collect();
+    if !copies.is_empty() {
+        ports_register(child, copies);
+    }
+}
+
 /// Destroys `task`'s space and port (its rights die, notifications go out).
 pub fn task_destroy(t: TaskId) {
+    if let Some(reg) = cpu::without_interrupts(|| REGISTERED.lock().remove(&t)) {
+        with_ipc(|ipc| reg.into_iter().for_each(|r| ipc.release_right(r)));
+    }
     let special = cpu::without_interrupts(|| SPECIAL.lock().remove(&t));
     if let Some(sp) = special {
         for r in [sp.exception, sp.bootstrap].into_iter().flatten() {

@@ -522,6 +522,7 @@ impl mach::MachServer for Ctx {
     fn task_create(&mut self, req: mach::TaskCreateRequest) -> Result<mach::TaskCreateReply, i32> {
         let parent = self.task()?;
         let child = task::create_child(parent, req.inherit_memory != 0)?;
+        super::ports_inherit(parent, child);
         notify_new_task(child, parent);
         Ok(mach::TaskCreateReply { child_task: self.give_send(KernelPort::Task(child)) })
     }
@@ -580,6 +581,38 @@ impl mach::MachServer for Ctx {
             0 => Ok(()),
             e => Err(e as i32),
         }
+    }
+
+    /// `mach_ports_register`: up to four send rights the task keeps (and
+    /// its children inherit) for `mach_ports_lookup`.
+    fn mach_ports_register(&mut self, req: mach::MachPortsRegisterRequest) -> Result<(), i32> {
+        let t = self.task().map_err(|_| KERN_INVALID_ARGUMENT)?;
+        let data = self.take_ool(req.init_port_set.addr)?;
+        let count = (req.init_port_set.count as usize).min(data.len() / 4);
+        if count > super::TASK_PORT_REGISTER_MAX {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        let mut rights = Vec::with_capacity(count);
+        for c in data[..count * 4].chunks_exact(4) {
+            let h = u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize;
+            let r = match h {
+                0 => Right::null(),
+                h => self.rights.get_mut(h - 1).and_then(Option::take).unwrap_or_else(Right::null),
+            };
+            rights.push(r);
+        }
+        super::ports_register(t, rights);
+        Ok(())
+    }
+
+    fn mach_ports_lookup(&mut self, _: mach::MachPortsLookupRequest) -> Result<mach::MachPortsLookupReply, i32> {
+        let t = self.task().map_err(|_| KERN_INVALID_ARGUMENT)?;
+        let mut handles = Vec::with_capacity(16);
+        for r in super::ports_lookup(t) {
+            let h = self.give(r);
+            handles.extend_from_slice(&h.to_le_bytes());
+        }
+        Ok(mach::MachPortsLookupReply { init_port_set: self.give_ool(handles, 4) })
     }
 
     fn task_threads(&mut self, _: mach::TaskThreadsRequest) -> Result<mach::TaskThreadsReply, i32> {
@@ -1168,6 +1201,24 @@ impl gnumach::GnumachServer for Ctx {
             return Err(KERN_INVALID_ARGUMENT);
         }
         task::with_map(t, |m| m.wire_all(req.flags & 1 != 0, req.flags & 2 != 0))
+    }
+
+    fn task_set_essential(&mut self, req: gnumach::TaskSetEssentialRequest) -> Result<(), i32> {
+        let t = self.task().map_err(|_| KERN_INVALID_TASK)?;
+        task::with_task(t, |tk| tk.essential = req.essential != 0).ok_or(KERN_INVALID_TASK)
+    }
+
+    /// `vm_cache_statistics`: memory objects and their resident pages
+    /// (the cache), anonymous pages of task maps (temporary), object pages
+    /// (permanent), pages of the kernel heap (slab); this kernel keeps no
+    /// active/inactive split (all count as active) and no laundry queue.
+    fn vm_cache_statistics(&mut self, _: gnumach::VmCacheStatisticsRequest) -> Result<gnumach::VmCacheStatisticsReply, i32> {
+        self.task().map_err(|_| KERN_INVALID_TASK)?;
+        let (objects, object_pages) = crate::vm::vm_object::counts();
+        let (anon, _) = crate::vm::vm_map::page_counts();
+        let (_, heap_pages) = crate::vm::kalloc::stats();
+        let s = [objects, object_pages, anon, 0, object_pages, 0, 0, 0, 0, heap_pages, 0];
+        Ok(gnumach::VmCacheStatisticsReply { vm_cache_stats: s.map(|v| v as u32) })
     }
 
     /// `task_set_name`: the name the kernel's messages use for the task.

@@ -29,6 +29,8 @@ pub struct Task {
     pub suspend_count: u32,
     /// `task_priority`: the base priority of the task's new threads.
     pub priority: u8,
+    /// `task_set_essential`: the system cannot go on without this task.
+    pub essential: bool,
 }
 
 static TASKS: Mutex<BTreeMap<TaskId, Task>> = Mutex::new(BTreeMap::new());
@@ -56,7 +58,7 @@ pub fn with_threads() -> Vec<TaskId> {
 pub fn create(name: &str) -> Result<TaskId, KernReturn> {
     let id = NEXT_ID.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
     let map = crate::vm::vm_map::new_map(id)?;
-    let task = Task { id, name: name.into(), map, threads: Vec::new(), suspend_count: 0, priority: BASEPRI_USER };
+    let task = Task { id, name: name.into(), map, threads: Vec::new(), suspend_count: 0, priority: BASEPRI_USER, essential: false };
     cpu::without_interrupts(|| TASKS.lock().insert(id, task));
     crate::ipc::task_init(id);
     Ok(id)
@@ -146,6 +148,11 @@ pub fn terminate(task: TaskId) {
     }
     let removed = cpu::without_interrupts(|| TASKS.lock().remove(&task));
     if let Some(t) = removed {
+        if t.essential {
+            // GNU Mach panics here; a task may mark itself essential, so
+            // this kernel says so loudly and goes on.
+            crate::kwarn!("task {} ({}) was essential: the system may not work without it", t.id, t.name);
+        }
         crate::kprintln!("task {} ({}) terminated", t.id, t.name);
         drop(t);
     }

@@ -4,7 +4,8 @@
 //! queues a gradual change and returns the one still pending,
 //! `host_get_boot_info` gives the kernel command line; the ordinary host port
 //! is refused each of them. `task_set_name` renames this task (the kernel's
-//! "terminated" line shows the new name).
+//! "terminated" line shows the new name); `vm_cache_statistics` counts
+//! pages; `task_set_essential` makes the kernel warn when the task ends.
 //!
 //! Boot-script line: `/hostctl ${host-port} $(task-create) $(task-resume)`.
 #![no_std]
@@ -61,6 +62,10 @@ fn run(args: &Args) -> Result<(), &'static str> {
     uprintln!("{}: boot info '{}'", NAME, line);
 
     gnumach::task_set_name(&mut m, task, b"renamed-task!\0").map_err(|_| "task_set_name")?;
+    let c = gnumach::vm_cache_statistics(&mut m, task).map_err(|_| "vm_cache_statistics")?.vm_cache_stats;
+    expect(c[2] > 0 && c[9] > 0, "vm_cache_statistics counts no anonymous or heap pages")?;
+    uprintln!("{}: vm_cache_statistics: {} anonymous pages, {} heap pages", NAME, c[2], c[9]);
+    gnumach::task_set_essential(&mut m, task, 1).map_err(|_| "task_set_essential")?;
     Ok(())
 }
 
