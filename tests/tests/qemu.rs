@@ -462,6 +462,7 @@ fn priorities_respect_maxima_and_reach_new_threads() {
         .expect_log("prio: thread priorities and maxima hold")
         .expect_log("prio: task priority and set maximum reach new threads")
         .expect_log("prio: everything is assigned to the default set")
+        .expect_log("prio: fixed priority when the set allows it")
         .expect_log("user-test: prio ok")
         .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
 }

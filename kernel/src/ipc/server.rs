@@ -702,7 +702,7 @@ impl mach::MachServer for Ctx {
                 let state = if s.halted { 5 } else if s.suspend_count > 0 { 2 } else if s.waiting { 3 } else { 1 };
                 vec![u[0], u[1], 0, 0, s.cpu_usage, u32::from(s.base_pri), u32::from(s.sched_pri), state, 0, s.suspend_count, 0, 0, 0]
             }
-            THREAD_SCHED_INFO => vec![1, 0, u32::from(s.base_pri), u32::from(s.max_pri), u32::from(s.sched_pri), u32::from(s.depressed), 0],
+            THREAD_SCHED_INFO => vec![s.policy, s.policy_data, u32::from(s.base_pri), u32::from(s.max_pri), u32::from(s.sched_pri), u32::from(s.depressed), 0],
             _ => return Err(KERN_INVALID_ARGUMENT),
         };
         let mut r = mach::ThreadInfoReply { thread_info_out: [0; 1024], thread_info_out_cnt: 0 };
@@ -1126,6 +1126,55 @@ impl mach_host::MachHostServer for Ctx {
     fn task_get_assignment(&mut self, _: mach_host::TaskGetAssignmentRequest) -> Result<mach_host::TaskGetAssignmentReply, i32> {
         self.task().map_err(|_| KERN_INVALID_ARGUMENT)?;
         Ok(mach_host::TaskGetAssignmentReply { assigned_set: self.give_send(KernelPort::PsetName) })
+    }
+
+    /// `thread_policy`: timesharing, or fixed priority with a quantum of
+    /// `data` milliseconds, if the processor set allows the policy
+    /// (`KERN_FAILURE` otherwise).
+    fn thread_policy(&mut self, req: mach_host::ThreadPolicyRequest) -> Result<(), i32> {
+        let th = self.thread().map_err(|_| KERN_INVALID_ARGUMENT)?;
+        let policy = match req.policy {
+            sched::POLICY_TIMESHARE => sched::Policy::Timeshare,
+            sched::POLICY_FIXEDPRI => {
+                // Milliseconds to ticks, rounded up (GNU Mach's sched_data).
+                let ms_per_tick = 1000 / crate::i386::clock::HZ;
+                sched::Policy::FixedPri { quantum: (req.data as u32).div_ceil(ms_per_tick).max(1) }
+            }
+            _ => return Err(KERN_INVALID_ARGUMENT),
+        };
+        if sched::PSET_POLICIES.load(core::sync::atomic::Ordering::Relaxed) & req.policy == 0 {
+            return Err(KERN_FAILURE);
+        }
+        sched::set_policy(th, policy).ok_or(KERN_INVALID_ARGUMENT)
+    }
+
+    fn processor_set_policy_enable(&mut self, req: mach_host::ProcessorSetPolicyEnableRequest) -> Result<(), i32> {
+        self.pset(false)?;
+        if !matches!(req.policy, sched::POLICY_TIMESHARE | sched::POLICY_FIXEDPRI) {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        sched::PSET_POLICIES.fetch_or(req.policy, core::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Timesharing cannot be disabled; with `change_threads` the threads
+    /// under the disabled policy go back to timesharing.
+    fn processor_set_policy_disable(&mut self, req: mach_host::ProcessorSetPolicyDisableRequest) -> Result<(), i32> {
+        self.pset(false)?;
+        if req.policy != sched::POLICY_FIXEDPRI {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        let was = sched::PSET_POLICIES.fetch_and(!req.policy, core::sync::atomic::Ordering::Relaxed);
+        if was & req.policy != 0 && req.change_threads != 0 {
+            for t in task::all() {
+                for th in task::with_task(t, |tk| tk.threads.clone()).unwrap_or_default() {
+                    if sched::policy_of(th) == Some(req.policy) {
+                        sched::set_policy(th, sched::Policy::Timeshare);
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     fn thread_depress_abort(&mut self, _: mach_host::ThreadDepressAbortRequest) -> Result<(), i32> {

@@ -82,8 +82,6 @@ pub const PROCESSOR_BASIC_INFO: u32 = 1;
 /// `processor_set_info` flavors.
 pub const PROCESSOR_SET_BASIC_INFO: u32 = 1;
 pub const PROCESSOR_SET_SCHED_INFO: u32 = 2;
-/// `processor_set_sched_info.policies`: timesharing.
-const POLICY_TIMESHARE: u32 = 1;
 /// Scale of load figures.
 const LOAD_SCALE: u32 = 1000;
 
@@ -114,7 +112,10 @@ pub fn pset_info(flavor: u32, capacity: u32, tasks: u32, threads: u32) -> Result
         // (the load is not computed: an idle machine's figures).
         PROCESSOR_SET_BASIC_INFO => alloc::vec![1, tasks, threads, 0, LOAD_SCALE],
         // policies, max_priority
-        PROCESSOR_SET_SCHED_INFO => alloc::vec![POLICY_TIMESHARE, u32::from(crate::kern::sched_prim::PSET_MAX_PRI.load(core::sync::atomic::Ordering::Relaxed))],
+        PROCESSOR_SET_SCHED_INFO => {
+            let policies = crate::kern::sched_prim::PSET_POLICIES.load(core::sync::atomic::Ordering::Relaxed);
+            alloc::vec![policies, u32::from(crate::kern::sched_prim::PSET_MAX_PRI.load(core::sync::atomic::Ordering::Relaxed))]
+        }
         _ => return Err(KERN_INVALID_ARGUMENT),
     };
     if (capacity as usize) < words.len() {

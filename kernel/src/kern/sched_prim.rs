@@ -553,6 +553,39 @@ pub fn yield_now() -> bool {
 /// the highest (numerically lowest) priority new user threads may take.
 pub static PSET_MAX_PRI: core::sync::atomic::AtomicU8 = core::sync::atomic::AtomicU8::new(BASEPRI_USER);
 
+/// `POLICY_TIMESHARE` and `POLICY_FIXEDPRI` (mach/policy.h).
+pub const POLICY_TIMESHARE: u32 = 1;
+pub const POLICY_FIXEDPRI: u32 = 2;
+
+/// The policies the default processor set allows (`processor_set_policy_enable`).
+pub static PSET_POLICIES: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(POLICY_TIMESHARE);
+
+/// Thread `id`'s policy as a `POLICY_*` value.
+pub fn policy_of(id: ThreadId) -> Option<u32> {
+    with_thread(id, |t| match t.policy {
+        Policy::Timeshare => POLICY_TIMESHARE,
+        Policy::FixedPri { .. } => POLICY_FIXEDPRI,
+    })
+}
+
+/// Sets thread `id`'s scheduling policy (a fixed-priority quantum is in ticks).
+pub fn set_policy(id: ThreadId, policy: Policy) -> Option<()> {
+    with(|s| {
+        let on = s.threads.get(&id)?.on_runq;
+        if on {
+            s.dequeue(id);
+        }
+        let t = s.thread(id);
+        t.policy = policy;
+        t.quantum = t.full_quantum();
+        t.recompute_pri();
+        if on {
+            s.enqueue(id);
+        }
+        Some(())
+    })
+}
+
 /// Whether `p` is a priority (GNU Mach's `invalid_pri`: 0 .. NRQS-1).
 pub fn valid_pri(p: u32) -> bool {
     p < NRQS as u32
@@ -797,6 +830,9 @@ pub struct Snapshot {
     pub sched_pri: u8,
     pub max_pri: u8,
     pub depressed: bool,
+    /// `POLICY_*`, and for fixed priority the quantum in milliseconds.
+    pub policy: u32,
+    pub policy_data: u32,
 }
 
 /// A snapshot of thread `id`.
@@ -812,6 +848,14 @@ pub fn snapshot(id: ThreadId) -> Option<Snapshot> {
             sched_pri: t.sched_pri,
             max_pri: t.max_pri,
             depressed: t.depressed,
+            policy: match t.policy {
+                Policy::Timeshare => POLICY_TIMESHARE,
+                Policy::FixedPri { .. } => POLICY_FIXEDPRI,
+            },
+            policy_data: match t.policy {
+                Policy::Timeshare => 0,
+                Policy::FixedPri { quantum } => quantum * (1000 / crate::i386::clock::HZ),
+            },
         })
     })
 }

@@ -73,6 +73,18 @@ fn run(args: &Args) -> Result<(), &'static str> {
     let b = mach_host::task_get_assignment(&mut m, task).map_err(|_| "task_get_assignment")?.assigned_set;
     expect(a == name && b == name, "assignments do not name the default set")?;
     mach_host::thread_depress_abort(&mut m, me).map_err(|_| "thread_depress_abort")?;
+
+    // Fixed priority only once the set allows it; 25 ms is 3 ticks (30 ms).
+    let policy = |m: &mut Mach| mach::thread_info(m, me, THREAD_SCHED_INFO, 7).map(|i| (i.thread_info_out[0], i.thread_info_out[1]));
+    expect(mach_host::thread_policy(&mut m, me, 2, 25).err() == Some(KERN_FAILURE), "fixed priority taken before the set allowed it")?;
+    expect(mach_host::processor_set_policy_enable(&mut m, name, 2).err() == Some(KERN_INVALID_ARGUMENT), "the name port enabled a policy")?;
+    mach_host::processor_set_policy_enable(&mut m, set, 2).map_err(|_| "processor_set_policy_enable")?;
+    mach_host::thread_policy(&mut m, me, 2, 25).map_err(|_| "thread_policy fixed")?;
+    expect(policy(&mut m) == Ok((2, 30)), "thread_info does not show fixed priority with a 30 ms quantum")?;
+    expect(mach_host::processor_set_policy_disable(&mut m, set, 1, 0).err() == Some(KERN_INVALID_ARGUMENT), "timesharing was disabled")?;
+    mach_host::processor_set_policy_disable(&mut m, set, 2, 1).map_err(|_| "processor_set_policy_disable")?;
+    expect(policy(&mut m) == Ok((1, 0)), "disabling with change_threads left the thread at fixed priority")?;
+    uprintln!("{}: fixed priority when the set allows it", NAME);
     uprintln!("{}: everything is assigned to the default set", NAME);
     for n in [name, a, b, set] {
         let _ = mach_port::mach_port_deallocate(&mut m, task, n);
