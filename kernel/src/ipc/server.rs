@@ -414,6 +414,18 @@ impl mach_port::MachPortServer for Ctx {
         Ok(mach_port::MachPortAllocateReply { name: ok_or(with_ipc(|ipc| ipc.mach_port_allocate(space, req.right)))? })
     }
 
+    /// Messages received from the port carry `payload` in their local
+    /// field, with the local type `MACH_MSG_TYPE_PROTECTED_PAYLOAD`.
+    fn mach_port_set_protected_payload(&mut self, req: mach_port::MachPortSetProtectedPayloadRequest) -> Result<(), i32> {
+        let space = self.space()?;
+        ok_or(with_ipc(|ipc| ipc.mach_port_set_protected_payload(space, req.name, req.payload)))
+    }
+
+    fn mach_port_clear_protected_payload(&mut self, req: mach_port::MachPortClearProtectedPayloadRequest) -> Result<(), i32> {
+        let space = self.space()?;
+        ok_or(with_ipc(|ipc| ipc.mach_port_clear_protected_payload(space, req.name)))
+    }
+
     fn mach_port_destroy(&mut self, req: mach_port::MachPortDestroyRequest) -> Result<(), i32> {
         let space = self.space()?;
         ok_or(with_ipc(|ipc| ipc.mach_port_destroy(space, req.name)))

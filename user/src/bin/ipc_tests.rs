@@ -117,6 +117,18 @@ fn run() -> Result<(), &'static str> {
     expect(r == MACH_RCV_TIMED_OUT, "too-large message not destroyed")?;
     uprintln!("{}: too large ok", NAME);
 
+    // A protected payload replaces the local name of received messages
+    // (local type MACH_MSG_TYPE_PROTECTED_PAYLOAD, 23) until cleared.
+    mach_port::mach_port_set_protected_payload(&mut m, task, a, 0xfeed_beef).map_err(|_| "set_protected_payload")?;
+    expect(send_int(a, 7, 77, None) == 0, "send for payload")?;
+    let (r, h) = recv(a, 256, 0, 0);
+    expect(r == 0 && (h[0] >> 8) & 0xff == 23 && h[3] == 0xfeed_beef && h[7] == 77, "the protected payload did not replace the local name")?;
+    mach_port::mach_port_clear_protected_payload(&mut m, task, a).map_err(|_| "clear_protected_payload")?;
+    expect(send_int(a, 8, 88, None) == 0, "send after clearing")?;
+    let (r, h) = recv(a, 256, 0, 0);
+    expect(r == 0 && (h[0] >> 8) & 0xff != 23 && h[3] == a, "a cleared payload still replaced the local name")?;
+    uprintln!("{}: protected payload ok", NAME);
+
     // Out-of-line memory: copied, and the sender's pages go with dealloc.
     let size = 3 * 4096u32;
     let src = mach::vm_allocate(&mut m, task, 0, size, 1).map_err(|_| "vm_allocate")?.address;
