@@ -1236,6 +1236,7 @@ mod tests {
         m.wire_all(true, true).unwrap();
         assert_eq!(m.resident_pages(), 3, "mapped pages come in; an inaccessible one does not");
         assert!(m.eviction_candidates(0, 10).is_empty(), "wired pages stay");
+        assert!(m.region(a).is_some_and(|e| e.attrs.wired));
         let b = m.allocate(0, 2 * PAGE_SIZE, true).unwrap();
         assert_eq!(m.resident_pages(), 5, "later allocations come wired");
         assert!(m.region(b).is_some_and(|e| e.attrs.wired));
