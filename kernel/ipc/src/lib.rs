@@ -259,6 +259,9 @@ pub struct Ipc {
     psets: Slab<Pset>,
     spaces: Slab<Space>,
     events: Vec<Event>,
+    /// (port, stamp) of each message queued on a kernel port since the last
+    /// [`Ipc::take_kernel_queued`], in order.
+    kernel_queued: Vec<(PortId, u64)>,
     stamp: u64,
     /// Messages waiting to be destroyed (destruction is iterative, so a deep
     /// chain of receive rights in messages cannot exhaust the kernel stack).
@@ -280,6 +283,7 @@ impl Ipc {
             psets: Slab::new(),
             spaces: Slab::new(),
             events: Vec::new(),
+            kernel_queued: Vec::new(),
             stamp: 0,
             reap: VecDeque::new(),
             reaping: false,
@@ -300,6 +304,13 @@ impl Ipc {
     /// Drains the events recorded since the last call.
     pub fn take_events(&mut self) -> Vec<Event> {
         core::mem::take(&mut self.events)
+    }
+
+    /// Drains the (port, stamp) of the messages queued on kernel ports since
+    /// the last call, so that each can be served by name with
+    /// [`Ipc::dequeue_stamped`] (by the thread that sent it).
+    pub fn take_kernel_queued(&mut self) -> Vec<(PortId, u64)> {
+        core::mem::take(&mut self.kernel_queued)
     }
 
     /// Number of live port objects (including dead ports still referenced).

@@ -351,10 +351,15 @@ impl Ipc {
     fn enqueue(&mut self, p: PortId, mut kmsg: KMsg) {
         self.stamp += 1;
         kmsg.stamp = self.stamp;
+        let stamp = kmsg.stamp;
         let port = self.port_mut(p);
         port.queue.push_back(kmsg);
-        let ev = Event::MessageQueued { port: p, pset: port.pset, kernel: port.receiver == Receiver::Kernel };
+        let kernel = port.receiver == Receiver::Kernel;
+        let ev = Event::MessageQueued { port: p, pset: port.pset, kernel };
         self.push_event(ev);
+        if kernel {
+            self.kernel_queued.push((p, stamp));
+        }
     }
 
     /// Receives from `name` in `space` (a receive right not in a set, or a
@@ -406,6 +411,21 @@ impl Ipc {
             .filter_map(|&p| self.port(p).queue.front().map(|m| (m.stamp, p)))
             .min()
             .map(|(_, p)| p)
+    }
+
+    /// Takes the message with `stamp` (see [`Ipc::take_kernel_queued`]) off
+    /// port `p`'s queue, wherever it is in it; `None` if it is gone.
+    pub fn dequeue_stamped(&mut self, p: PortId, stamp: u64) -> Option<KMsg> {
+        let port = self.ports.get_mut(p.idx, p.gen)?;
+        let at = port.queue.iter().position(|k| k.stamp == stamp)?;
+        let was_full = port.queue.len() as u32 >= port.qlimit;
+        let mut kmsg = port.queue.remove(at)?;
+        kmsg.seqno = port.seqno;
+        port.seqno = port.seqno.wrapping_add(1);
+        if was_full {
+            self.push_event(Event::SendersMayRetry(p));
+        }
+        Some(kmsg)
     }
 
     /// Dequeues the first message of `port` (for kernel-held ports, or after

@@ -983,6 +983,32 @@ fn circular_message_is_destroyed() {
 }
 
 #[test]
+fn kernel_port_messages_are_served_by_stamp() {
+    let mut ipc = Ipc::new();
+    let kp = ipc.alloc_kernel_port(Some((3, 42)));
+    let t = ipc.space_create();
+    let r = ipc.make_send(kp).unwrap();
+    let name = ipc.copyout_right(t, r);
+    for id in [10, 11, 12] {
+        send(&mut ipc, t, &umsg(MACH_MSG_TYPE_COPY_SEND, name, 0, id, &[int32_desc(), 7])).unwrap();
+    }
+    let queued = ipc.take_kernel_queued();
+    assert_eq!(queued.len(), 3);
+    assert!(queued.iter().all(|&(p, _)| p == kp));
+    assert!(ipc.take_kernel_queued().is_empty(), "drained");
+    // Each sender takes its own message, wherever it is in the queue.
+    let second = ipc.dequeue_stamped(kp, queued[1].1).unwrap();
+    assert_eq!(second.id, 11);
+    assert!(ipc.dequeue_stamped(kp, queued[1].1).is_none(), "taken once only");
+    assert_eq!(ipc.dequeue_stamped(kp, queued[2].1).unwrap().id, 12);
+    assert_eq!(ipc.dequeue(kp).unwrap().id, 10);
+    // Messages to ports a task receives from are not listed.
+    let p = ipc.mach_port_allocate(t, MACH_PORT_RIGHT_RECEIVE).unwrap();
+    send(&mut ipc, t, &umsg(MACH_MSG_TYPE_MAKE_SEND, p, 0, 13, &[int32_desc(), 7])).unwrap();
+    assert!(ipc.take_kernel_queued().is_empty());
+}
+
+#[test]
 fn kernel_port_rpc() {
     let mut ipc = Ipc::new();
     let kp = ipc.alloc_kernel_port(Some((3, 42)));

@@ -66,7 +66,7 @@ fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
 pub fn with_ipc<R>(f: impl FnOnce(&mut Ipc) -> R) -> R {
     let (r, events) = with(|s| {
         let r = f(&mut s.ipc);
-        (r, s.ipc.take_events())
+        (r, Drained::of(&mut s.ipc))
     });
     handle_events(events);
     r
@@ -81,14 +81,25 @@ pub fn wait_event(obj: WaitObj, sending: bool) -> usize {
     }
 }
 
-fn handle_events(events: Vec<Event>) {
-    let mut kernel_ports = Vec::new();
-    for e in events {
+/// What one critical section left to do: its events, and the messages it
+/// queued on kernel ports (served by stamp).
+struct Drained {
+    events: Vec<Event>,
+    kernel_queued: Vec<(PortId, u64)>,
+}
+
+impl Drained {
+    fn of(ipc: &mut Ipc) -> Drained {
+        Drained { events: ipc.take_events(), kernel_queued: ipc.take_kernel_queued() }
+    }
+}
+
+fn handle_events(d: Drained) {
+    for e in d.events {
         match e {
             Event::MessageQueued { port, pset, kernel } => {
-                if kernel {
-                    kernel_ports.push(port);
-                } else {
+                // Kernel ports: served below, each message by its stamp.
+                if !kernel {
                     sched::thread_wakeup(wait_event(WaitObj::Port(port), false));
                     if let Some(s) = pset {
                         sched::thread_wakeup(wait_event(WaitObj::Pset(s), false));
@@ -105,13 +116,16 @@ fn handle_events(events: Vec<Event>) {
             Event::KObjectDied { .. } => {}
         }
     }
-    for p in kernel_ports {
+    // Each message is served by the thread whose critical section queued
+    // it (usually its sender), so that a routine that blocks holds up only
+    // the thread that asked for it.
+    for (p, stamp) in d.kernel_queued {
         // Replies to the kernel's own requests wake their waiter; other
         // kernel ports are served.
         if matches!(with(|s| s.ipc.port_kobject(p)), Some((KOBJ_KREPLY, _))) {
             sched::thread_wakeup(wait_event(WaitObj::Port(p), false));
         } else {
-            server::serve_port(p);
+            server::serve_stamped(p, stamp);
         }
     }
 }
@@ -190,7 +204,7 @@ pub fn task_destroy(t: TaskId) {
             let _ = s.ipc.space_destroy(space);
             let _ = s.ipc.destroy_kernel_port(port);
         }
-        s.ipc.take_events()
+        Drained::of(&mut s.ipc)
     });
     handle_events(events);
     // Deferred device requests whose reply port died with the task go now.
@@ -204,7 +218,7 @@ pub fn thread_destroy(th: ThreadId) {
         if let Some(p) = s.threads.remove(&th) {
             let _ = s.ipc.destroy_kernel_port(p);
         }
-        s.ipc.take_events()
+        Drained::of(&mut s.ipc)
     });
     handle_events(events);
 }
@@ -278,7 +292,7 @@ pub fn give_send(space: SpaceId, which: KernelPort) -> u32 {
 fn with_ipc_state<R>(f: impl FnOnce(&mut State) -> R) -> R {
     let (r, events) = with(|s| {
         let r = f(s);
-        (r, s.ipc.take_events())
+        (r, Drained::of(&mut s.ipc))
     });
     handle_events(events);
     r

@@ -27,15 +27,13 @@ const TARGET: u32 = 0xFFFF_FF00;
 /// Header value standing for the request's reply port.
 const REPLY: u32 = 0xFFFF_FF01;
 
-/// Serves every message queued on kernel port `p`.
-pub fn serve_port(p: PortId) {
-    loop {
-        let Some((kmsg, kobj)) = with_ipc(|ipc| {
-            let k = ipc.dequeue(p)?;
-            Some((k, ipc.port_kobject(p)))
-        }) else {
-            break;
-        };
+/// Serves the message `stamp` queued on kernel port `p` (if it is still
+/// there: a destroyed port takes its queue with it).
+pub fn serve_stamped(p: PortId, stamp: u64) {
+    if let Some((kmsg, kobj)) = with_ipc(|ipc| {
+        let k = ipc.dequeue_stamped(p, stamp)?;
+        Some((k, ipc.port_kobject(p)))
+    }) {
         serve(kmsg, kobj);
     }
 }
