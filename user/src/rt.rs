@@ -62,6 +62,18 @@ pub fn set_test_name(name: &'static str) {
     NAME_PTR.store(name.as_ptr() as *mut u8, Ordering::Release);
 }
 
+/// The body of a test program: names the test, runs `body`, and prints the
+/// verdict line the QEMU tests look for (`user-test: NAME ok` or
+/// `user-test: NAME FAILED: why`). Returns the exit status (0).
+pub fn test_main(name: &'static str, body: impl FnOnce() -> Result<(), &'static str>) -> i32 {
+    set_test_name(name);
+    match body() {
+        Ok(()) => crate::uprintln!("user-test: {} ok", name),
+        Err(why) => crate::uprintln!("user-test: {} FAILED: {}", name, why),
+    }
+    0
+}
+
 /// The name given to [`set_test_name`], if any.
 pub fn test_name() -> Option<&'static str> {
     let p = NAME_PTR.load(Ordering::Acquire);

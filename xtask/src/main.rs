@@ -242,6 +242,18 @@ fn median(v: &mut [u64]) -> u64 {
     v[v.len() / 2]
 }
 
+/// QEMU for a bench run: 128 MiB, no display, the serial log to `log`, and
+/// `isa-debug-exit` for the verdict.
+fn bench_qemu(log: &Path) -> Command {
+    let mut c = Command::new("qemu-system-i386");
+    c.args(["-accel", &std::env::var("QEMU_ACCEL").unwrap_or_else(|_| "tcg".into())])
+        .args(["-m", "128", "-display", "none", "-monitor", "none", "-no-reboot"])
+        .arg("-serial")
+        .arg(format!("file:{}", log.display()))
+        .args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
+    c
+}
+
 fn cmd_bench(args: &[String]) -> Result {
     let mut args = args.to_vec();
     let boots: usize = take_opt(&mut args, "--boots")?.map_or(Ok(7), |v| v.parse().map_err(|_| "bad --boots"))?;
@@ -256,12 +268,7 @@ fn cmd_bench(args: &[String]) -> Result {
     for i in 0..boots.max(1) {
         let _ = std::fs::remove_file(&log);
         let t = std::time::Instant::now();
-        let s = Command::new("qemu-system-i386")
-            .args(["-accel", &std::env::var("QEMU_ACCEL").unwrap_or_else(|_| "tcg".into())])
-            .args(["-m", "128", "-display", "none", "-monitor", "none", "-no-reboot"])
-            .arg("-serial")
-            .arg(format!("file:{}", log.display()))
-            .args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"])
+        let s = bench_qemu(&log)
             .arg("-kernel")
             .arg(&image)
             .args(["-append", "bench"])
@@ -301,12 +308,7 @@ fn bench_ipc(image: &Path) -> Result {
         user.join("echo_server").display(),
         user.join("bench_ipc").display()
     );
-    let s = Command::new("qemu-system-i386")
-        .args(["-accel", &std::env::var("QEMU_ACCEL").unwrap_or_else(|_| "tcg".into())])
-        .args(["-m", "128", "-display", "none", "-monitor", "none", "-no-reboot"])
-        .arg("-serial")
-        .arg(format!("file:{}", log.display()))
-        .args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"])
+    let s = bench_qemu(&log)
         .arg("-kernel")
         .arg(image)
         .args(["-append", "test=bootstrap ramdisk=1024"])
@@ -355,12 +357,7 @@ fn bench_dev(image: &Path, disk_mib: u64) -> Result {
     let gport = std::net::UdpSocket::bind("127.0.0.1:0").and_then(|s| s.local_addr()).map_err(|e| e.to_string())?.port();
     let guest: std::net::SocketAddr = ([127, 0, 0, 1], gport).into();
     std::thread::spawn(move || bench_peer(&peer, guest));
-    let s = Command::new("qemu-system-i386")
-        .args(["-accel", &std::env::var("QEMU_ACCEL").unwrap_or_else(|_| "tcg".into())])
-        .args(["-m", "128", "-display", "none", "-monitor", "none", "-no-reboot"])
-        .arg("-serial")
-        .arg(format!("file:{}", log.display()))
-        .args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"])
+    let s = bench_qemu(&log)
         .arg("-drive")
         .arg(format!("file={},format=raw,if=ide,index=0", disk.display()))
         .args(["-nic", "none", "-netdev"])

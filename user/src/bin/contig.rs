@@ -14,12 +14,7 @@ use mach_user::abi::KERN_INVALID_HOST;
 const NAME: &str = "contig";
 
 fn main(args: &Args) -> i32 {
-    mach_user::set_test_name(NAME);
-    match run(args) {
-        Ok(()) => uprintln!("user-test: {} ok", NAME),
-        Err(why) => uprintln!("user-test: {} FAILED: {}", NAME, why),
-    }
-    0
+    mach_user::test_main(NAME, || run(args))
 }
 
 fn run(args: &Args) -> Result<(), &'static str> {

@@ -19,12 +19,7 @@ use mach_user::message::MACH_MSG_TYPE_MAKE_SEND;
 const NAME: &str = "devices";
 
 fn main(args: &Args) -> i32 {
-    mach_user::set_test_name(NAME);
-    match run(args) {
-        Ok(()) => uprintln!("user-test: {} ok", NAME),
-        Err(why) => uprintln!("user-test: {} FAILED: {}", NAME, why),
-    }
-    0
+    mach_user::test_main(NAME, || run(args))
 }
 
 fn name(s: &str) -> [u8; 128] {

@@ -39,12 +39,7 @@ const S2: (u32, u32) = (10240, 8192);
 const S5: (u32, u32) = (20480, 8192);
 
 fn main(args: &Args) -> i32 {
-    mach_user::set_test_name(NAME);
-    match run(args) {
-        Ok(()) => uprintln!("user-test: {} ok", NAME),
-        Err(why) => uprintln!("user-test: {} FAILED: {}", NAME, why),
-    }
-    0
+    mach_user::test_main(NAME, || run(args))
 }
 
 fn name(s: &str) -> [u8; 128] {

@@ -23,12 +23,7 @@ const TYPE_DEAD_NAME: u32 = 1 << 20;
 const NOTIFY_DEAD_NAME: u32 = 72;
 
 fn main(args: &Args) -> i32 {
-    mach_user::set_test_name(NAME);
-    match run(args) {
-        Ok(()) => uprintln!("user-test: {} ok", NAME),
-        Err(why) => uprintln!("user-test: {} FAILED: {}", NAME, why),
-    }
-    0
+    mach_user::test_main(NAME, || run(args))
 }
 
 fn run(args: &Args) -> Result<(), &'static str> {

@@ -39,12 +39,7 @@ static WOKEN: AtomicU32 = AtomicU32::new(0);
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
 fn main(_: &Args) -> i32 {
-    mach_user::set_test_name(NAME);
-    match run() {
-        Ok(()) => uprintln!("user-test: {} ok", NAME),
-        Err(why) => uprintln!("user-test: {} FAILED: {}", NAME, why),
-    }
-    0
+    mach_user::test_main(NAME, run)
 }
 
 fn addr(w: &AtomicU32) -> u32 {

@@ -19,12 +19,7 @@ use mach_user::{entry, expect, uprintln, Args};
 const NAME: &str = "hostctl";
 
 fn main(args: &Args) -> i32 {
-    mach_user::set_test_name(NAME);
-    match run(args) {
-        Ok(()) => uprintln!("user-test: {} ok", NAME),
-        Err(why) => uprintln!("user-test: {} FAILED: {}", NAME, why),
-    }
-    0
+    mach_user::test_main(NAME, || run(args))
 }
 
 fn run(args: &Args) -> Result<(), &'static str> {

@@ -32,12 +32,7 @@ fn name(s: &str) -> [u8; 128] {
 }
 
 fn main(args: &Args) -> i32 {
-    mach_user::set_test_name(NAME);
-    match run(args) {
-        Ok(()) => uprintln!("user-test: {} ok", NAME),
-        Err(why) => uprintln!("user-test: {} FAILED: {}", NAME, why),
-    }
-    0
+    mach_user::test_main(NAME, || run(args))
 }
 
 /// Waits up to 2 s for a notification on `port`; returns the line.

@@ -29,12 +29,7 @@ const GATEWAY_IP: [u8; 4] = [10, 0, 2, 2];
 const GATEWAY_MAC: [u8; 6] = [0x52, 0x55, 10, 0, 2, 2];
 
 fn main(args: &Args) -> i32 {
-    mach_user::set_test_name(NAME);
-    match run(args) {
-        Ok(()) => uprintln!("user-test: {} ok", NAME),
-        Err(why) => uprintln!("user-test: {} FAILED: {}", NAME, why),
-    }
-    0
+    mach_user::test_main(NAME, || run(args))
 }
 
 fn name(s: &str) -> [u8; 128] {

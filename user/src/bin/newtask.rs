@@ -20,12 +20,7 @@ const NAME: &str = "newtask";
 const KERN_NO_ACCESS: i32 = 8;
 
 fn main(args: &Args) -> i32 {
-    mach_user::set_test_name(NAME);
-    match run(args) {
-        Ok(()) => uprintln!("user-test: {} ok", NAME),
-        Err(why) => uprintln!("user-test: {} FAILED: {}", NAME, why),
-    }
-    0
+    mach_user::test_main(NAME, || run(args))
 }
 
 fn run(args: &Args) -> Result<(), &'static str> {

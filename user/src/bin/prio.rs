@@ -19,12 +19,7 @@ const NAME: &str = "prio";
 const THREAD_SCHED_INFO: u32 = 2;
 
 fn main(args: &Args) -> i32 {
-    mach_user::set_test_name(NAME);
-    match run(args) {
-        Ok(()) => uprintln!("user-test: {} ok", NAME),
-        Err(why) => uprintln!("user-test: {} FAILED: {}", NAME, why),
-    }
-    0
+    mach_user::test_main(NAME, || run(args))
 }
 
 /// (base, max) priority of `thread`.

@@ -19,12 +19,7 @@ use mach_user::{entry, expect, uprintln, Args};
 const NAME: &str = "psets";
 
 fn main(args: &Args) -> i32 {
-    mach_user::set_test_name(NAME);
-    match run(args) {
-        Ok(()) => uprintln!("user-test: {} ok", NAME),
-        Err(why) => uprintln!("user-test: {} FAILED: {}", NAME, why),
-    }
-    0
+    mach_user::test_main(NAME, || run(args))
 }
 
 /// The port names of an out-of-line port array the kernel gave us.

@@ -20,12 +20,7 @@ use mach_user::{entry, expect, uprintln, Args};
 const NAME: &str = "regports";
 
 fn main(_: &Args) -> i32 {
-    mach_user::set_test_name(NAME);
-    match run() {
-        Ok(()) => uprintln!("user-test: {} ok", NAME),
-        Err(why) => uprintln!("user-test: {} FAILED: {}", NAME, why),
-    }
-    0
+    mach_user::test_main(NAME, run)
 }
 
 fn register(m: &mut Mach, task: u32, names: &[u32]) -> Result<(), i32> {

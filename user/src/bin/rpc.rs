@@ -22,13 +22,8 @@ use mach_user::abi::{KERN_INVALID_ADDRESS, KERN_INVALID_NAME, MACH_PORT_RIGHT_RE
 
 const NAME: &str = "rpc";
 
-fn main(_args: &Args) -> i32 {
-    mach_user::set_test_name(NAME);
-    match run() {
-        Ok(()) => uprintln!("user-test: {} ok", NAME),
-        Err(why) => uprintln!("user-test: {} FAILED: {}", NAME, why),
-    }
-    0
+fn main(_: &Args) -> i32 {
+    mach_user::test_main(NAME, run)
 }
 
 fn run() -> Result<(), &'static str> {

@@ -25,12 +25,7 @@ static STACK: AtomicU32 = AtomicU32::new(0);
 static REPLY: AtomicU32 = AtomicU32::new(0);
 
 fn main(args: &Args) -> i32 {
-    mach_user::set_test_name(NAME);
-    match run(args) {
-        Ok(()) => uprintln!("user-test: {} ok", NAME),
-        Err(why) => uprintln!("user-test: {} FAILED: {}", NAME, why),
-    }
-    0
+    mach_user::test_main(NAME, || run(args))
 }
 
 fn resident(m: &mut Mach, task: u32) -> u32 {
