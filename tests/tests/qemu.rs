@@ -389,6 +389,7 @@ fn gsync_waits_wake_in_order_and_requeue() {
         .expect_log("gsync: refusals and timeout ok")
         .expect_log("gsync: wake ends the first wait, broadcast with mutate ends all")
         .expect_log("gsync: requeue moves a waiter, wake_one wakes")
+        .expect_log("gsync: thread_abort interrupts a wait")
         .expect_log("user-test: gsync ok")
         .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
 }

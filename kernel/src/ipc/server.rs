@@ -51,9 +51,6 @@ pub(crate) struct Ctx {
     /// The routine cannot answer yet (its device would block): keep the
     /// request and run it again when the device has news.
     pub(crate) defer: bool,
-    /// A `gsync_wait` to park with the reply port: (task, addr, val1, val2,
-    /// msec, flags).
-    park: Option<(TaskId, u32, u32, u32, u32, u32)>,
 }
 
 impl Ctx {
@@ -225,27 +222,9 @@ fn serve(mut kmsg: KMsg, target: Option<(u32, u64)>) {
 fn run(r: Request) {
     let Request { target, req, rights, ool, reply_to } = r;
     let generation = crate::device::io_generation();
-    let mut ctx = Ctx { target, rights, ool, reply_rights: Vec::new(), reply_ool: Vec::new(), terminate_after: None, defer: false, park: None };
+    let mut ctx = Ctx { target, rights, ool, reply_rights: Vec::new(), reply_ool: Vec::new(), terminate_after: None, defer: false };
     let mut reply = vec![0u8; REPLY_BUF];
     let mut out = dispatch(&mut ctx, &req, &mut reply);
-    let mut reply_to = reply_to;
-    if let Some((task, addr, val1, val2, msec, flags)) = ctx.park.take() {
-        // The routine's own success reply is what the wait's end sends.
-        let mut template = [0u8; 32];
-        template.copy_from_slice(&reply[..32]);
-        let mut slot = Some(reply_to);
-        match crate::kern::gsync::wait(task, addr, val1, val2, msec, flags, &mut slot, template) {
-            Ok(()) => {
-                let Ctx { rights, reply_rights, .. } = ctx;
-                with_ipc(|ipc| rights.into_iter().flatten().chain(reply_rights).for_each(|r| ipc.release_right(r)));
-                return;
-            }
-            Err(code) => {
-                reply_to = slot.take().unwrap_or_else(Right::null);
-                out.reply_size = rt::error_reply(&mut reply, code);
-            }
-        }
-    }
     if ctx.defer {
         let Ctx { rights, ool, reply_rights, .. } = ctx;
         with_ipc(|ipc| reply_rights.into_iter().for_each(|r| ipc.release_right(r)));
@@ -1289,11 +1268,10 @@ impl gnumach::GnumachServer for Ctx {
         task::with_task(t, |tk| tk.name = name).ok_or(KERN_INVALID_TASK)
     }
 
-    /// `gsync_wait`: checked and parked by `run` (see `kern::gsync`).
+    /// `gsync_wait`: the calling thread sleeps here (see `kern::gsync`).
     fn gsync_wait(&mut self, req: gnumach::GsyncWaitRequest) -> Result<(), i32> {
         let t = self.task().map_err(|_| KERN_INVALID_TASK)?;
-        self.park = Some((t, req.addr, req.val1, req.val2, req.msec, req.flags));
-        Ok(())
+        crate::kern::gsync::wait(t, req.addr, req.val1, req.val2, req.msec, req.flags)
     }
 
     fn gsync_wake(&mut self, req: gnumach::GsyncWakeRequest) -> Result<(), i32> {

@@ -9,24 +9,20 @@
 //! one lock, which `gsync_wake` takes too, so a wake-up that follows a change
 //! of the value is never missed.
 //!
-//! A waiting request does not hold a kernel thread: it is parked with its
-//! reply port, and the reply (`KERN_SUCCESS`, or `KERN_TIMEDOUT` from the
-//! timer thread for `GSYNC_TIMED`) is sent when it ends. A caller whose wait
-//! is aborted (`thread_abort`) sees its `mach_msg` interrupted rather than a
-//! `KERN_INTERRUPTED` reply; its parked entry goes once its reply port has
-//! died or its task has ended.
+//! As in GNU Mach the calling thread sleeps in the RPC (each kernel request
+//! is served by the thread that sent it): `KERN_SUCCESS` when woken,
+//! `KERN_TIMEDOUT` when a `GSYNC_TIMED` wait runs out, `KERN_INTERRUPTED`
+//! when `thread_abort` (or the end of its task) interrupts it.
 
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 use kerncore::kern_return::*;
 use kerncore::vm_entries::{VM_PROT_READ, VM_PROT_WRITE};
-use mach_ipc::Right;
 use spin::Mutex;
 
 use crate::i386::cpu;
-use crate::ipc::with_ipc;
-use crate::kern::sched_prim as sched;
+use crate::kern::sched_prim::{self as sched, ThreadId, WaitResult};
 use crate::kern::task::{self, TaskId};
 
 /// The address may be shared among tasks.
@@ -39,8 +35,9 @@ pub const GSYNC_TIMED: u32 = 0x04;
 pub const GSYNC_BROADCAST: u32 = 0x08;
 /// Store the value before waking.
 pub const GSYNC_MUTATE: u32 = 0x10;
-/// GNU Mach's return codes for an ended wait.
+/// GNU Mach's return codes for a wait that did not end with a wake.
 pub const KERN_TIMEDOUT: i32 = 27;
+pub const KERN_INTERRUPTED: i32 = 28;
 
 /// What waiters meet on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,26 +50,14 @@ pub enum Key {
 
 struct Waiter {
     key: Key,
-    /// The task that asked (its end removes the entry).
-    task: TaskId,
-    reply: Right,
-    /// The reply, with its return code still to be filled in.
-    template: [u8; 32],
-    /// Clock tick of a `GSYNC_TIMED` wait's end (0: none).
-    deadline: u64,
+    thread: ThreadId,
 }
 
 static WAITERS: Mutex<VecDeque<Waiter>> = Mutex::new(VecDeque::new());
-/// The timer thread waits on this word's address.
-static TIMER: u8 = 0;
 
-fn timer_event() -> usize {
-    &TIMER as *const u8 as usize
-}
-
-/// Starts the thread that ends timed waits.
-pub fn init() {
-    sched::spawn("gsync-timer", timer_thread, 0, sched::BASEPRI_SYSTEM, sched::Policy::Timeshare).expect("no memory for gsync-timer");
+/// The word a waiting thread sleeps on (its own).
+fn event(th: ThreadId) -> usize {
+    0xFD00_0000usize.wrapping_sub(th as usize * 4) | 3
 }
 
 /// The key of `addr` in `task` for `flags`, checking that the word (two
@@ -122,66 +107,43 @@ fn locked<R>(task: TaskId, addr: u32, flags: u32, mut f: impl FnMut(&mut crate::
     Err(KERN_MEMORY_FAILURE)
 }
 
-/// `gsync_wait`: if the word(s) at `addr` hold `val1` (and `val2`), parks
-/// the request (`reply`, with its reply message `template`) until a wake;
-/// otherwise fails with `KERN_INVALID_ARGUMENT`. `Ok(())` means parked.
+/// `gsync_wait` by the running thread: if the word(s) at `addr` hold `val1`
+/// (and `val2`), sleeps until a wake (or `msec` with `GSYNC_TIMED`).
 ///
 /// # Errors
-/// `KERN_INVALID_ADDRESS` for an unaligned or unreadable address.
-pub fn wait(task: TaskId, addr: u32, val1: u32, val2: u32, msec: u32, flags: u32, reply: &mut Option<Right>, template: [u8; 32]) -> Result<(), i32> {
+/// `KERN_INVALID_ADDRESS` for an unaligned or unreadable address,
+/// `KERN_INVALID_ARGUMENT` when the value differs, `KERN_TIMEDOUT`,
+/// `KERN_INTERRUPTED`.
+pub fn wait(task: TaskId, addr: u32, val1: u32, val2: u32, msec: u32, flags: u32) -> Result<(), i32> {
     if addr % 4 != 0 {
         return Err(KERN_INVALID_ADDRESS);
     }
-    let deadline = if flags & GSYNC_TIMED != 0 {
-        let ticks = u64::from(msec).div_ceil(1000 / u64::from(crate::i386::clock::HZ)).max(1);
-        crate::i386::clock::ticks() + ticks
-    } else {
-        0
-    };
-    let mut parked = false;
+    let timeout = (flags & GSYNC_TIMED != 0).then(|| u64::from(msec).div_ceil(1000 / u64::from(crate::i386::clock::HZ)).max(1));
+    let me = sched::current();
     locked(task, addr, flags, |map, q| {
         let key = key_of(map, task, addr, flags, VM_PROT_READ)?;
         let (a, b) = peek(map, addr, flags)?;
         if a != val1 || (flags & GSYNC_QUAD != 0 && b != val2) {
             return Err(KERN_INVALID_ARGUMENT);
         }
-        // Without a reply port nobody could learn that the wait ended.
-        if reply.as_ref().is_none_or(|r| r.is_null()) {
-            return Err(KERN_INVALID_ARGUMENT);
-        }
-        let reply = reply.take().ok_or(KERN_INVALID_ARGUMENT)?;
-        q.push_back(Waiter { key, task, reply, template, deadline });
-        parked = true;
+        q.push_back(Waiter { key, thread: me });
+        // Asserted under the lock the wake takes: no wake-up slips between.
+        sched::assert_wait(event(me), timeout);
         Ok(())
     })?;
-    if parked && deadline != 0 {
-        sched::thread_wakeup(timer_event());
+    match sched::thread_block() {
+        WaitResult::Awakened => Ok(()),
+        other => {
+            // Still queued unless a wake took us just now.
+            cpu::without_interrupts(|| WAITERS.lock().retain(|w| w.thread != me));
+            Err(if other == WaitResult::TimedOut { KERN_TIMEDOUT } else { KERN_INTERRUPTED })
+        }
     }
-    Ok(())
 }
 
-/// Sends each waiter its reply with `code`; returns how many replies went
-/// to a live port.
-fn answer(ws: Vec<Waiter>, code: i32) -> usize {
-    let mut live = 0;
-    with_ipc(|ipc| {
-        for mut w in ws {
-            let alive = w.reply.port_id().is_some_and(|p| ipc.port_alive(p));
-            if !alive {
-                ipc.release_right(w.reply);
-                continue;
-            }
-            w.template[28..32].copy_from_slice(&(code as u32).to_le_bytes());
-            match ipc.kernel_message(w.reply, &w.template, Vec::new(), Vec::new()) {
-                Ok(m) => {
-                    ipc.send_always(m);
-                    live += 1;
-                }
-                Err(_) => {}
-            }
-        }
-    });
-    live
+/// Wakes each of `ws` still waiting; returns how many were.
+fn answer(ws: Vec<Waiter>) -> usize {
+    ws.iter().filter(|w| sched::wake_thread(w.thread, event(w.thread))).count()
 }
 
 /// Takes the first waiter on `key` (every one with `all`).
@@ -225,8 +187,8 @@ pub fn wake(task: TaskId, addr: u32, val: u32, flags: u32) -> Result<(), i32> {
         if ws.is_empty() {
             return Err(KERN_INVALID_ARGUMENT);
         }
-        // A waiter whose caller is gone does not count: wake the next one.
-        if answer(ws, KERN_SUCCESS) > 0 || all {
+        // A waiter whose wait ended meanwhile does not count: wake the next.
+        if answer(ws) > 0 || all {
             return Ok(());
         }
     }
@@ -262,46 +224,18 @@ pub fn requeue(task: TaskId, src: u32, dst: u32, wake_one: bool, flags: u32) -> 
         Ok(if wake_one { q.remove(first) } else { None })
     })?;
     if let Some(w) = woken {
-        answer(alloc::vec![w], KERN_SUCCESS);
+        answer(alloc::vec![w]);
     }
     Ok(())
 }
 
-/// Drops the waits of `task` (it ended: its reply ports are dead).
-pub fn task_died(task: TaskId) {
-    let gone: Vec<Waiter> = cpu::without_interrupts(|| {
-        let mut q = WAITERS.lock();
-        let (gone, keep): (Vec<Waiter>, Vec<Waiter>) = q.drain(..).partition(|w| w.task == task);
-        q.extend(keep);
-        gone
-    });
-    if !gone.is_empty() {
-        with_ipc(|ipc| gone.into_iter().for_each(|w| ipc.release_right(w.reply)));
-    }
+/// Drops the entries of threads that are gone (their task ended while
+/// they waited: the end of the task interrupts them first).
+pub fn task_died(_task: TaskId) {
+    cpu::without_interrupts(|| WAITERS.lock().retain(|w| sched::with_thread(w.thread, |_| ()).is_some()));
 }
 
-/// Waits parked right now (for tests and the leak check).
+/// Waits queued right now (for tests and the leak check).
 pub fn parked() -> usize {
     cpu::without_interrupts(|| WAITERS.lock().len())
-}
-
-/// Ends timed waits whose time has come with `KERN_TIMEDOUT`.
-extern "C" fn timer_thread(_: usize) {
-    loop {
-        let now = crate::i386::clock::ticks();
-        let (expired, next) = cpu::without_interrupts(|| {
-            let mut q = WAITERS.lock();
-            let (expired, keep): (Vec<Waiter>, Vec<Waiter>) = q.drain(..).partition(|w| w.deadline != 0 && w.deadline <= now);
-            q.extend(keep);
-            let next = q.iter().filter(|w| w.deadline != 0).map(|w| w.deadline).min();
-            // Asserted under the lock: a wait parked after this is seen.
-            sched::assert_wait(timer_event(), next.map(|d| d - now));
-            (expired, next)
-        });
-        let _ = next;
-        if !expired.is_empty() {
-            answer(expired, KERN_TIMEDOUT);
-        }
-        sched::thread_block();
-    }
 }

@@ -526,6 +526,19 @@ pub fn clear_wait(id: ThreadId, result: WaitResult) {
     });
 }
 
+/// Ends thread `id`'s wait with `Awakened` if it still waits on `event`;
+/// whether it did (a wait that timed out or was interrupted meanwhile is
+/// left alone).
+pub fn wake_thread(id: ThreadId, event: usize) -> bool {
+    with(|s| match s.threads.get(&id) {
+        Some(t) if t.waiting && t.wait_event == event => {
+            s.unwait(id, WaitResult::Awakened);
+            true
+        }
+        _ => false,
+    })
+}
+
 /// Sleeps the running thread for `ticks` clock ticks.
 pub fn sleep_ticks(ticks: u64) {
     let me = current();

@@ -152,7 +152,6 @@ pub extern "C" fn kernel_main(magic: u32, info_addr: u32) -> ! {
     crate::kern::ktest::run_before_devices(boot.args.tests.as_slice());
     crate::device::init(boot.args.console, ramdisk);
     crate::vm::pageout::init();
-    crate::kern::gsync::init();
 
     let cycles = startup_cycles(cpu::rdtsc());
     crate::kprintln!("startup: done in {} cycles ({} ms)", cycles, clock::cycles_to_ms(cycles));

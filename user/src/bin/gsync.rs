@@ -5,7 +5,8 @@
 //! ends exactly one wait (the first to come), `GSYNC_MUTATE |
 //! GSYNC_BROADCAST` stores the value and ends all, `GSYNC_QUAD` compares two
 //! words, and `gsync_requeue` moves a waiter to another address (and with
-//! `wake_one` also ends one). It ends with a wait still parked, which the
+//! `wake_one` also ends one); `thread_abort` ends a wait with
+//! `KERN_INTERRUPTED`. It ends with a thread still waiting, which the
 //! kernel must drop with the task (the test checks nothing leaks).
 //!
 //! Boot-script line: `/gsync $(task-create) $(task-resume)`.
@@ -25,7 +26,8 @@ const GSYNC_TIMED: u32 = 0x04;
 const GSYNC_BROADCAST: u32 = 0x08;
 const GSYNC_MUTATE: u32 = 0x10;
 const KERN_TIMEDOUT: i32 = 27;
-const WAITERS: usize = 7;
+const WAITERS: usize = 8;
+const KERN_INTERRUPTED: u32 = 28;
 
 /// The words waited on (two of them adjacent, for GSYNC_QUAD).
 static WORD: [AtomicU32; 2] = [AtomicU32::new(5), AtomicU32::new(9)];
@@ -69,7 +71,7 @@ extern "C" fn waiter() -> ! {
 }
 
 /// Starts waiter `i` on `word` expecting `val` (and `val2`).
-fn start(m: &mut Mach, i: usize, word: u32, val: u32, val2: u32, flags: u32) -> Result<(), &'static str> {
+fn start(m: &mut Mach, i: usize, word: u32, val: u32, val2: u32, flags: u32) -> Result<u32, &'static str> {
     // SAFETY: no arguments.
     let task = unsafe { mach_task_self() };
     for (slot, v) in PLAN[i].iter().zip([word, val, val2, flags]) {
@@ -85,7 +87,7 @@ fn start(m: &mut Mach, i: usize, word: u32, val: u32, val2: u32, flags: u32) -> 
     // Waiters start in order: each is parked before the next starts.
     nap(50);
     expect(NEXT.load(SeqCst) as usize == i + 1, "a waiter thread did not start")?;
-    Ok(())
+    Ok(th)
 }
 
 fn woken() -> u32 {
@@ -138,9 +140,15 @@ fn run() -> Result<(), &'static str> {
     nap(50);
     expect(woken() == 6 && RESULT[5].load(SeqCst) == 0, "gsync_requeue with wake_one did not wake")?;
     uprintln!("{}: requeue moves a waiter, wake_one wakes", NAME);
-    // One wait is left parked when the task ends: the kernel drops it.
-    start(&mut m, 6, o, 1, 0, 0)?;
-    expect(woken() == 6, "the last waiter did not wait")?;
+    // thread_abort ends a wait with KERN_INTERRUPTED, as in GNU Mach.
+    let th = start(&mut m, 6, o, 1, 0, 0)?;
+    mach::thread_abort(&mut m, th).map_err(|_| "thread_abort")?;
+    nap(50);
+    expect(woken() == 7 && RESULT[6].load(SeqCst) == KERN_INTERRUPTED, "an aborted wait did not end with KERN_INTERRUPTED")?;
+    uprintln!("{}: thread_abort interrupts a wait", NAME);
+    // One wait is left when the task ends: the kernel drops it.
+    start(&mut m, 7, o, 1, 0, 0)?;
+    expect(woken() == 7, "the last waiter did not wait")?;
     Ok(())
 }
 
