@@ -139,3 +139,23 @@ strlen:
 "#
 );
 
+
+/// Starts a new thread of this task at `entry`, on the stack
+/// `[stack, stack + stack_bytes)` (the caller's memory); returns the
+/// thread's port name.
+///
+/// # Errors
+/// Which step failed: `thread_create`, `thread_set_state` or `thread_resume`.
+pub fn start_thread(m: &mut crate::mig::Mach, entry: extern "C" fn() -> !, stack: u32, stack_bytes: u32) -> Result<u32, &'static str> {
+    use crate::mig::mach;
+    // SAFETY: no arguments.
+    let task = unsafe { crate::trap::mach_task_self() };
+    let th = mach::thread_create(m, task).map_err(|_| "thread_create")?.child_thread;
+    // i386_thread_state: eip is word 12, uesp word 15.
+    let mut state = [0u32; 17];
+    state[12] = entry as usize as u32;
+    state[15] = stack + stack_bytes - 16;
+    mach::thread_set_state(m, th, 1, &state).map_err(|_| "thread_set_state")?;
+    mach::thread_resume(m, th).map_err(|_| "thread_resume")?;
+    Ok(th)
+}

@@ -78,12 +78,7 @@ fn run() -> Result<(), &'static str> {
     let got = mach::task_get_special_port(&mut m, task, TASK_EXCEPTION_PORT).map_err(|_| "task_get_special_port")?.special_port;
     expect(got == e, "task_get_special_port gave another port")?;
     let stack = mach::vm_allocate(&mut m, task, 0, 8 * 4096, 1).map_err(|_| "stack")?.address;
-    let th = mach::thread_create(&mut m, task).map_err(|_| "thread_create")?.child_thread;
-    let mut state = [0u32; 17];
-    state[12] = handler_thread as *const () as usize as u32;
-    state[15] = stack + 8 * 4096 - 16;
-    mach::thread_set_state(&mut m, th, 1, &state).map_err(|_| "set_state")?;
-    mach::thread_resume(&mut m, th).map_err(|_| "resume")?;
+    mach_user::start_thread(&mut m, handler_thread, stack, 8 * 4096)?;
 
     let eax: u32;
     // SAFETY: not sound by itself: the read faults, and the handler resumes

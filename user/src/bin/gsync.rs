@@ -78,12 +78,7 @@ fn start(m: &mut Mach, i: usize, word: u32, val: u32, val2: u32, flags: u32) -> 
         slot.store(v, SeqCst);
     }
     let stack = mach::vm_allocate(m, task, 0, 4 * 4096, 1).map_err(|_| "stack")?.address;
-    let th = mach::thread_create(m, task).map_err(|_| "thread_create")?.child_thread;
-    let mut state = [0u32; 17];
-    state[12] = waiter as *const () as usize as u32;
-    state[15] = stack + 4 * 4096 - 16;
-    mach::thread_set_state(m, th, 1, &state).map_err(|_| "thread_set_state")?;
-    mach::thread_resume(m, th).map_err(|_| "thread_resume")?;
+    let th = mach_user::start_thread(m, waiter, stack, 4 * 4096)?;
     // Waiters start in order: each is parked before the next starts.
     nap(50);
     expect(NEXT.load(SeqCst) as usize == i + 1, "a waiter thread did not start")?;

@@ -260,12 +260,7 @@ fn blocked_sender(m: &mut Mach, task: u32) -> Result<(), &'static str> {
     mach_port::mach_port_set_qlimit(m, task, q, 1).map_err(|_| "qlimit q")?;
     expect(send_int(q, 20, 1, None) == 0, "fill q")?;
     let stack = mach::vm_allocate(m, task, 0, 8 * 4096, 1).map_err(|_| "stack")?.address;
-    let th = mach::thread_create(m, task).map_err(|_| "thread_create")?.child_thread;
-    let mut state = [0u32; 17];
-    state[12] = sender as *const () as usize as u32;
-    state[15] = stack + 8 * 4096 - 16;
-    mach::thread_set_state(m, th, 1, &state).map_err(|_| "set_state")?;
-    mach::thread_resume(m, th).map_err(|_| "resume")?;
+    let th = mach_user::start_thread(m, sender, stack, 8 * 4096)?;
     // Give the sender time to block.
     for _ in 0..50 {
         if BLOCKED.load(SeqCst) != 0 {
@@ -312,12 +307,7 @@ fn interrupted_receiver(m: &mut Mach, task: u32, stack: u32) -> Result<(), &'sta
     use core::sync::atomic::Ordering::SeqCst;
     let q = mach_port::mach_port_allocate(m, task, MACH_PORT_RIGHT_RECEIVE).map(|r| r.name).map_err(|_| "allocate q")?;
     QPORT.store(q, SeqCst);
-    let th = mach::thread_create(m, task).map_err(|_| "thread_create")?.child_thread;
-    let mut state = [0u32; 17];
-    state[12] = receiver as *const () as usize as u32;
-    state[15] = stack + 4 * 4096 - 16;
-    mach::thread_set_state(m, th, 1, &state).map_err(|_| "set_state")?;
-    mach::thread_resume(m, th).map_err(|_| "resume")?;
+    let th = mach_user::start_thread(m, receiver, stack, 4 * 4096)?;
     // SAFETY: wait 50 ms for it to block.
     unsafe { mach_user::trap::thread_switch(0, 2, 50) };
     expect(RCV_RESULT.load(SeqCst) == 0, "receiver did not block")?;

@@ -169,12 +169,7 @@ fn exhaust() -> Result<(), &'static str> {
     // Its stack is touched now, before memory runs out.
     // SAFETY: our own fresh pages.
     unsafe { core::slice::from_raw_parts_mut(stack as *mut u8, 8 * PAGE as usize).fill(0) };
-    let th = mach::thread_create(&mut m, task).map_err(|_| "thread_create")?.child_thread;
-    let mut state = [0u32; 17];
-    state[12] = handler_thread as *const () as usize as u32;
-    state[15] = stack + 8 * PAGE - 16;
-    mach::thread_set_state(&mut m, th, 1, &state).map_err(|_| "set_state")?;
-    mach::thread_resume(&mut m, th).map_err(|_| "resume")?;
+    mach_user::start_thread(&mut m, handler_thread, stack, 8 * PAGE)?;
     let size = 1u32 << 30;
     let at = mach::vm_allocate(&mut m, task, 0, size, 1).map_err(|_| "vm_allocate 1 GiB")?.address;
     uprintln!("{}: touching memory until it runs out", NAME);

@@ -183,12 +183,7 @@ fn pager_test() -> Result<(), &'static str> {
     mach_port::mach_port_insert_right(&mut m, task, obj, rt::PolyPort { name: obj, disposition: MACH_MSG_TYPE_MAKE_SEND }).map_err(|_| "insert")?;
     OBJECT.store(obj, Ordering::SeqCst);
     let stack = mach::vm_allocate(&mut m, task, 0, 8 * PAGE, 1).map_err(|_| "stack")?.address;
-    let th = mach::thread_create(&mut m, task).map_err(|_| "thread_create")?.child_thread;
-    let mut state = [0u32; 17];
-    state[12] = pager_thread as *const () as usize as u32;
-    state[15] = stack + 8 * PAGE - 16;
-    mach::thread_set_state(&mut m, th, 1, &state).map_err(|_| "set_state")?;
-    mach::thread_resume(&mut m, th).map_err(|_| "resume")?;
+    mach_user::start_thread(&mut m, pager_thread, stack, 8 * PAGE)?;
 
     // Map 4 pages of the object, from object offset 0.
     let at = mach::vm_map(&mut m, task, 0, 4 * PAGE, 0, 1, obj, 0, 0, VM_PROT_READ | VM_PROT_WRITE, VM_PROT_READ | VM_PROT_WRITE, VM_INHERIT_COPY)

@@ -72,12 +72,7 @@ fn run(args: &Args) -> Result<(), &'static str> {
 
     let stack = mach::vm_allocate(&mut m, task, 0, STACK_SIZE, 1).map_err(|_| "stack")?.address;
     STACK.store(stack, SeqCst);
-    let th = mach::thread_create(&mut m, task).map_err(|_| "thread_create")?.child_thread;
-    let mut state = [0u32; 17];
-    state[12] = exiter as *const () as usize as u32;
-    state[15] = stack + STACK_SIZE - 16;
-    mach::thread_set_state(&mut m, th, 1, &state).map_err(|_| "thread_set_state")?;
-    mach::thread_resume(&mut m, th).map_err(|_| "thread_resume")?;
+    let th = mach_user::start_thread(&mut m, exiter, stack, STACK_SIZE)?;
     let mut gone = false;
     for _ in 0..100 {
         // SAFETY: wait 10 ms.
