@@ -779,8 +779,15 @@ fn disk_test_with(name: &str, drive: &str, disk: &str, extra: &str, blkdebug: Op
         .expect_log("disk_test: writes read back")
         .expect_log("user-test: disk_test ok")
         .expect_no_log("FAILED");
-    // On the image: what disk_test wrote to s2, and nothing around it.
-    let bytes = std::fs::read(&img).expect("reading the disk image back");
+    check_disk_test_image(&img, &o);
+    o
+}
+
+/// The image `disk_test` worked on holds what it wrote to s2, and nothing
+/// else changed.
+fn check_disk_test_image(img: &std::path::Path, o: &mach_tests::Outcome) {
+    use mach_tests::disk;
+    let bytes = std::fs::read(img).expect("reading the disk image back");
     let s2 = disk::S2.0;
     for k in 0..3 * 512 + 100 {
         let at = (s2 * 512) as usize + k;
@@ -794,7 +801,36 @@ fn disk_test_with(name: &str, drive: &str, disk: &str, extra: &str, blkdebug: Op
     }
     let changed = (0..disk::SECTORS).filter(|&l| disk::sector(&bytes, l) != disk::sector(&pristine, l)).count();
     assert_eq!(changed, 5, "{}", o.failure("sectors changed outside the writes"));
-    o
+}
+
+/// Two disks at once, one on each IDE channel (IRQ 14 and 15), each with
+/// its own disk_test task running at the same time; the host checks both
+/// images.
+#[test]
+fn ide_disks_on_both_channels_at_once() {
+    use mach_tests::disk;
+    let prog = user_program("disk_test");
+    let dir = mach_tests::log_dir();
+    let (a, b) = (dir.join("disk-both-hd0.img"), dir.join("disk-both-hd3.img"));
+    disk::write_image(&a);
+    disk::write_image(&b);
+    let o = run(&boot("disk-both", "console=com0 test=bootstrap")
+        .qemu(&[
+            "-drive",
+            &format!("file={},format=raw,if=ide,index=0", a.display()),
+            "-drive",
+            &format!("file={},format=raw,if=ide,index=3", b.display()),
+        ])
+        .module(&format!("{} ${{device-port}} hd0 $(task-create) $(task-resume)", prog.display()))
+        .module(&format!("{} ${{device-port}} hd3 $(task-create) $(task-resume)", prog.display())));
+    o.expect(Verdict::Pass)
+        .expect_log("hd0: 32768 sectors (16 MiB), Mbr s1=2048+8192 s2=10240+8192 s3=18432+2 s5=20480+8192")
+        .expect_log("hd3: 32768 sectors (16 MiB), Mbr s1=2048+8192 s2=10240+8192 s3=18432+2 s5=20480+8192")
+        .expect_log("bootstrap: 2 boot task(s) ran and ended")
+        .expect_no_log("FAILED");
+    assert_eq!(o.log.matches("user-test: disk_test ok").count(), 2, "{}", o.failure("both disk_test tasks"));
+    check_disk_test_image(&a, &o);
+    check_disk_test_image(&b, &o);
 }
 
 #[test]
