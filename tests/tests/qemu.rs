@@ -497,6 +497,8 @@ fn a_user_pager_serves_mapped_memory_and_gets_dirty_pages_back() {
         .expect_log("pager: send from the data_error page: 0x10000002")
         .expect_log("pager: data_return page 1 dirty 1 byte 'Z'")
         .expect_log("pager: flushed page 0 came back as 'a'")
+        .expect_log("pager: vm_msync returned the dirty page, then invalidated it")
+        .expect_log("pager: vm_object_sync returned the dirty page")
         .expect_log("pager: OOL from the mapping carried 'a' (request 3)")
         .expect_log("pager: data_unlock page 16 access 3")
         .expect_log("pager: write-locked page unlocked by the pager")

@@ -18,6 +18,8 @@ use crate::vm_entries::{PAGE_SIZE, VM_PROT_WRITE};
 pub const MEMORY_OBJECT_RETURN_NONE: u32 = 0;
 pub const MEMORY_OBJECT_RETURN_DIRTY: u32 = 1;
 pub const MEMORY_OBJECT_RETURN_ALL: u32 = 2;
+/// `lock_value` that keeps each page's lock as it is (mach/vm_prot.h).
+pub const VM_PROT_NO_CHANGE: u32 = 0x08;
 
 /// Where an object's data comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -211,6 +213,7 @@ impl Object {
                 MEMORY_OBJECT_RETURN_ALL => p.dirty || p.precious,
                 _ => false,
             };
+            let lock_value = if lock_value == VM_PROT_NO_CHANGE { p.lock } else { lock_value };
             let relock = lock_value & !p.lock != 0;
             p.lock = lock_value;
             if lock_value & VM_PROT_WRITE == 0 {
@@ -323,6 +326,9 @@ mod tests {
         assert_eq!(o.lookup(0, true), Lookup::Resident { pa: 0x5000, writable: true });
         // Locking writes again unmaps the page so the lock takes hold.
         assert_eq!(o.lock(0, PAGE_SIZE, MEMORY_OBJECT_RETURN_NONE, false, VM_PROT_WRITE).unmap, vec![0]);
+        // VM_PROT_NO_CHANGE (a clean or flush that leaves locks alone) keeps it.
+        o.lock(0, PAGE_SIZE, MEMORY_OBJECT_RETURN_DIRTY, false, VM_PROT_NO_CHANGE);
+        assert_eq!(o.lookup(0, true), Lookup::Unlock, "the write lock went");
     }
 
     #[test]

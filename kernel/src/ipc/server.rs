@@ -1259,6 +1259,53 @@ impl gnumach::GnumachServer for Ctx {
         Ok(gnumach::VmCacheStatisticsReply { vm_cache_stats: s.map(|v| v as u32) })
     }
 
+    /// `vm_object_sync` on a memory object's name port (what `vm_region`
+    /// gives): its pages in the range go back to the pager, and with
+    /// `should_flush` leave memory.
+    fn vm_object_sync(&mut self, req: gnumach::VmObjectSyncRequest) -> Result<(), i32> {
+        let Some((super::KOBJ_PAGER_NAME, obj)) = self.target else { return Err(KERN_INVALID_ARGUMENT) };
+        let (start, end) = kerncore::vm_entries::page_range(req.offset, req.size).ok_or(KERN_INVALID_ARGUMENT)?;
+        vm_object::sync(obj as u32, start, end - start, req.should_return != 0, req.should_flush != 0)
+    }
+
+    /// `vm_msync`: for each memory object mapped in the range, its pages
+    /// there go back to the pager (`msync`); `VM_SYNC_INVALIDATE` also
+    /// drops them. Asking for both `VM_SYNC_ASYNCHRONOUS` and
+    /// `VM_SYNC_SYNCHRONOUS` is an invalid argument, a hole in the range an
+    /// invalid address. (The data is on its way to the pager when the call
+    /// returns either way.)
+    fn vm_msync(&mut self, req: gnumach::VmMsyncRequest) -> Result<(), i32> {
+        const VM_SYNC_ASYNCHRONOUS: u32 = 0x01;
+        const VM_SYNC_SYNCHRONOUS: u32 = 0x02;
+        const VM_SYNC_INVALIDATE: u32 = 0x04;
+        let t = self.task().map_err(|_| KERN_INVALID_ARGUMENT)?;
+        if req.sync_flags & (VM_SYNC_ASYNCHRONOUS | VM_SYNC_SYNCHRONOUS) == VM_SYNC_ASYNCHRONOUS | VM_SYNC_SYNCHRONOUS {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        if req.size == 0 {
+            return Ok(());
+        }
+        let (start, end) = kerncore::vm_entries::page_range(req.address, req.size).ok_or(KERN_INVALID_ARGUMENT)?;
+        // (object, object offset, bytes) of each object mapping in the range.
+        let pieces = task::with_map(t, |m| {
+            let mut out = Vec::new();
+            let mut at = start;
+            while at < end {
+                let e = m.region(at).filter(|e| e.start <= at).ok_or(KERN_INVALID_ADDRESS)?;
+                let stop = e.end.min(end);
+                if e.attrs.object != 0 {
+                    out.push((e.attrs.object, e.attrs.offset(at), stop - at));
+                }
+                at = stop;
+            }
+            Ok(out)
+        })?;
+        for (obj, off, len) in pieces {
+            vm_object::sync(obj, off, len, true, req.sync_flags & VM_SYNC_INVALIDATE != 0)?;
+        }
+        Ok(())
+    }
+
     /// `task_set_name`: the name the kernel's messages use for the task.
     fn task_set_name(&mut self, req: gnumach::TaskSetNameRequest) -> Result<(), i32> {
         let t = self.task().map_err(|_| KERN_INVALID_TASK)?;

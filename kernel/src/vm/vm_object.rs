@@ -601,6 +601,36 @@ pub fn lock_request(target: Option<(u32, u64)>, offset: u32, size: u32, should_r
     Ok(())
 }
 
+/// `vm_object_sync` and `vm_msync`: the object's resident pages in
+/// `[offset, offset + size)` go back to its pager (with `should_return`, as
+/// `MEMORY_OBJECT_RETURN_ALL`) and, with `flush`, leave memory; page locks
+/// stay. Only objects a pager task serves take part: memory the kernel
+/// provides (a device's, shared anonymous memory) has nowhere to go.
+///
+/// # Errors
+/// `KERN_INVALID_ARGUMENT` for an object that does not exist.
+pub fn sync(obj: u32, offset: u32, size: u32, should_return: bool, flush: bool) -> Result<(), KernReturn> {
+    let ret = if should_return { kerncore::vm_object::MEMORY_OBJECT_RETURN_ALL } else { kerncore::vm_object::MEMORY_OBJECT_RETURN_NONE };
+    let done = with(|r| {
+        let o = r.objects.get_mut(&obj)?;
+        if o.obj.backing != kerncore::vm_object::Backing::Pager {
+            return Some(None);
+        }
+        let pages = o.obj.lock(offset, size, ret, flush, kerncore::vm_object::VM_PROT_NO_CHANGE);
+        Some(Some((pages, o.pager.port_id(), o.control)))
+    });
+    match done {
+        None => Err(KERN_INVALID_ARGUMENT),
+        Some(None) => Ok(()),
+        Some(Some((pages, pager, control))) => {
+            unmap_everywhere(obj, &pages.unmap);
+            give_back(obj, pager, control, &pages);
+            wake(obj);
+            Ok(())
+        }
+    }
+}
+
 /// `memory_object_destroy`: the object's pages go (unwritten); faults on
 /// its mappings fail from now on.
 pub fn destroy(target: Option<(u32, u64)>) -> Result<(), KernReturn> {

@@ -26,7 +26,7 @@ use core::sync::atomic::{AtomicU32, Ordering};
 
 use mach_user::abi::*;
 use mach_user::message::*;
-use mach_user::mig::{device as ds, mach, mach_port, memory_object_server as mos, rt, Mach};
+use mach_user::mig::{device as ds, gnumach, mach, mach_port, memory_object_server as mos, rt, Mach};
 use mach_user::trap::{mach_msg_trap, mach_task_self};
 use mach_user::{entry, expect, uprintln, Args};
 
@@ -226,6 +226,31 @@ fn pager_test() -> Result<(), &'static str> {
     expect(wait_for(&mut m, task, || LOCKS_COMPLETED.load(Ordering::SeqCst) == 2), "no lock_completed for the flush")?;
     expect(read(at + 5) == b'a' && REQUESTS[0].load(Ordering::SeqCst) == 2, "a flushed page was not asked for again")?;
     uprintln!("{}: flushed page 0 came back as {:?}", NAME, read(at + 5) as char);
+
+    // msync: the dirty page goes back to the pager and stays; with
+    // VM_SYNC_INVALIDATE it leaves memory and the next touch asks again.
+    const VM_SYNC_SYNCHRONOUS: u32 = 2;
+    const VM_SYNC_INVALIDATE: u32 = 4;
+    RETURNED.store(0, Ordering::SeqCst);
+    write(at + PAGE + 11, b'M');
+    expect(gnumach::vm_msync(&mut m, task, at, PAGE, 3).err() == Some(KERN_INVALID_ARGUMENT), "vm_msync took both sync modes")?;
+    gnumach::vm_msync(&mut m, task, at, 2 * PAGE, VM_SYNC_SYNCHRONOUS).map_err(|_| "vm_msync")?;
+    expect(wait_for(&mut m, task, || RETURNED.load(Ordering::SeqCst) == 0b10), "vm_msync did not return the dirty page (alone)")?;
+    expect(RETURNED_BYTE.load(Ordering::SeqCst) == u32::from(b'M') && read(at + PAGE + 11) == b'M', "vm_msync returned the wrong data or lost it")?;
+    let asked = REQUESTS[1].load(Ordering::SeqCst);
+    gnumach::vm_msync(&mut m, task, at + PAGE, PAGE, VM_SYNC_INVALIDATE).map_err(|_| "vm_msync invalidate")?;
+    let _ = read(at + PAGE + 11);
+    expect(REQUESTS[1].load(Ordering::SeqCst) == asked + 1, "an invalidated page was not asked for again")?;
+    uprintln!("{}: vm_msync returned the dirty page, then invalidated it", NAME);
+    // vm_object_sync on the object's name port does the same per object.
+    RETURNED.store(0, Ordering::SeqCst);
+    write(at + PAGE + 11, b'N');
+    let name = NAME_PORT.load(Ordering::SeqCst);
+    gnumach::vm_object_sync(&mut m, name, 0, 4 * PAGE, 0, 1, 1).map_err(|_| "vm_object_sync")?;
+    expect(wait_for(&mut m, task, || RETURNED.load(Ordering::SeqCst) == 0b10), "vm_object_sync did not return the dirty page")?;
+    expect(RETURNED_BYTE.load(Ordering::SeqCst) == u32::from(b'N'), "vm_object_sync returned the wrong data")?;
+    expect(gnumach::vm_object_sync(&mut m, control, 0, PAGE, 0, 1, 1).err() == Some(KERN_INVALID_ARGUMENT), "vm_object_sync took the control port")?;
+    uprintln!("{}: vm_object_sync returned the dirty page", NAME);
 
     // Out-of-line data straight from a flushed page: the kernel asks the
     // pager before it copies the message.
