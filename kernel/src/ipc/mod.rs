@@ -33,7 +33,8 @@ pub const KOBJ_KREPLY: u32 = 7;
 pub const KOBJ_MEMORY_OBJECT: u32 = 8;
 /// A memory object's control port (the pager's calls come here).
 pub const KOBJ_PAGER_CONTROL: u32 = 9;
-/// A memory object's name port (`vm_region` answers it).
+/// A memory object's name port (the pager gets it in `memory_object_init`;
+/// `vm_object_sync` is sent to it; `vm_region` answers null, not it).
 pub const KOBJ_PAGER_NAME: u32 = 10;
 /// The default processor set's control port (`processor_set_t`).
 pub const KOBJ_PSET: u32 = 11;
