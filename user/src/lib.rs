@@ -47,7 +47,7 @@ pub mod trap;
 
 pub use args::Args;
 #[cfg(target_arch = "x86")]
-pub use rt::{set_test_name, start_thread, test_main, test_name};
+pub use rt::{device_name, set_test_name, start_thread, test_main, test_name};
 #[cfg(target_arch = "x86")]
 pub use trap::exit;
 

@@ -14,6 +14,27 @@ pub fn insn(code: u16, jt: u8, jf: u8, k: u32) -> [u16; 4] {
     [code, u16::from(jt) | u16::from(jf) << 8, k as u16, (k >> 16) as u16]
 }
 
+/// A filter program as `filter_t` words: the instructions one after the
+/// other, zeros after them.
+pub fn pack<const N: usize>(prog: &[[u16; 4]]) -> [u16; N] {
+    let mut w = [0u16; N];
+    for (i, ins) in prog.iter().enumerate() {
+        w[i * 4..i * 4 + 4].copy_from_slice(ins);
+    }
+    w
+}
+
+/// BPF: accept whole frames of Ethernet type `ethertype`.
+pub fn ethertype_filter(ethertype: u16) -> [u16; 20] {
+    pack(&[
+        insn(NETF_IN | NETF_BPF, 0, 0, 0),
+        insn(0x28, 0, 0, 12), // ldh [12]: the Ethernet type
+        insn(0x15, 0, 1, u32::from(ethertype)),
+        insn(0x06, 0, 0, 0xffff), // accept
+        insn(0x06, 0, 0, 0),      // reject
+    ])
+}
+
 /// BPF: accept ARP (type 0x0806) frames whose opcode is 2 (reply).
 pub fn arp_reply_filter() -> [u16; 28] {
     const LDH_ABS: u16 = 0x28;
@@ -28,11 +49,7 @@ pub fn arp_reply_filter() -> [u16; 28] {
         insn(RET_K, 0, 0, 0xffff),
         insn(RET_K, 0, 0, 0),
     ];
-    let mut w = [0u16; 28];
-    for (i, ins) in prog.iter().enumerate() {
-        w[i * 4..i * 4 + 4].copy_from_slice(ins);
-    }
-    w
+    pack(&prog)
 }
 
 /// A broadcast ARP request "who has `target`, tell `ip`" from `mac`.
@@ -111,11 +128,7 @@ pub fn icmp_echo_reply_filter() -> [u16; 36] {
         insn(0x06, 0, 0, 0xffff),
         insn(0x06, 0, 0, 0),
     ];
-    let mut w = [0u16; 36];
-    for (i, ins) in prog.iter().enumerate() {
-        w[i * 4..i * 4 + 4].copy_from_slice(ins);
-    }
-    w
+    pack(&prog)
 }
 
 /// Checks that the `net_rcv_msg` in `msg` is the echo reply to `request`

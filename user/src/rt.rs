@@ -159,3 +159,10 @@ pub fn start_thread(m: &mut crate::mig::Mach, entry: extern "C" fn() -> !, stack
     mach::thread_resume(m, th).map_err(|_| "thread_resume")?;
     Ok(th)
 }
+
+/// A device name as `device_open` takes it (`dev_name_t`, 128 bytes).
+pub fn device_name(s: &str) -> [u8; 128] {
+    let mut n = [0u8; 128];
+    n[..s.len().min(127)].copy_from_slice(&s.as_bytes()[..s.len().min(127)]);
+    n
+}

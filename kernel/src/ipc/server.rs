@@ -1350,13 +1350,7 @@ impl gnumach::GnumachServer for Ctx {
 impl Ctx {
     /// The task a port argument (request handle `h`) stands for.
     fn task_of_handle(&self, h: u32) -> Result<TaskId, i32> {
-        let p = self
-            .rights
-            .get((h as usize).wrapping_sub(1))
-            .and_then(|r| r.as_ref())
-            .and_then(|r| r.port_id())
-            .ok_or(KERN_INVALID_ARGUMENT)?;
-        match with_ipc(|ipc| ipc.port_kobject(p)) {
+        match self.kobject_of_handle(h) {
             Some((KOBJ_TASK, id)) => Ok(id as TaskId),
             _ => Err(KERN_INVALID_ARGUMENT),
         }

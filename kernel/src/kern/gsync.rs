@@ -229,9 +229,10 @@ pub fn requeue(task: TaskId, src: u32, dst: u32, wake_one: bool, flags: u32) -> 
     Ok(())
 }
 
-/// Drops the entries of threads that are gone (their task ended while
-/// they waited: the end of the task interrupts them first).
-pub fn task_died(_task: TaskId) {
+/// Drops the entries of threads that are gone. A waiting thread whose task
+/// ends is interrupted and removes its own entry; this is the safety net
+/// for one that never ran again.
+pub fn forget_gone_threads() {
     cpu::without_interrupts(|| WAITERS.lock().retain(|w| sched::with_thread(w.thread, |_| ()).is_some()));
 }
 

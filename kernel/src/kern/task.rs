@@ -138,7 +138,7 @@ pub fn terminate(task: TaskId) {
         crate::ipc::thread_destroy(me);
     }
     crate::ipc::task_destroy(task);
-    crate::kern::gsync::task_died(task);
+    crate::kern::gsync::forget_gone_threads();
     crate::ipc::server::forget_dead_registrations();
     if mine {
         // Leave the address space before it goes away.

@@ -24,7 +24,7 @@
 use mach_user::abi::{DEV_GET_SIZE, D_READ, D_WRITE, MACH_PORT_RIGHT_RECEIVE, NET_ADDRESS};
 use mach_user::message::{MACH_MSG_TYPE_MAKE_SEND, MACH_RCV_MSG, MACH_RCV_TIMEOUT};
 use mach_user::mig::{device as ds, mach, mach_port, rt, Mach};
-use mach_user::net::{self, insn, NETF_BPF, NETF_IN, NET_RCV_MSG_ID};
+use mach_user::net::{self, NET_RCV_MSG_ID};
 use mach_user::trap::{mach_msg_trap, mach_task_self};
 use mach_user::{entry, uprintln, Args};
 
@@ -35,12 +35,6 @@ const PEER: [u8; 6] = [0x02, 0, 0, 0, 0, 1];
 fn rdtsc() -> u64 {
     // SAFETY: rdtsc is allowed in user mode (CR4.TSD clear).
     unsafe { core::arch::x86::_rdtsc() }
-}
-
-fn name(s: &str) -> [u8; 128] {
-    let mut n = [0u8; 128];
-    n[..s.len()].copy_from_slice(s.as_bytes());
-    n
 }
 
 fn main(args: &Args) -> i32 {
@@ -58,7 +52,7 @@ fn main(args: &Args) -> i32 {
 fn disk(m: &mut Mach, master: u32) {
     // SAFETY: no arguments.
     let task = unsafe { mach_task_self() };
-    let Ok(hd) = ds::device_open(m, master, D_READ, &name("hd0")).map(|r| r.device) else {
+    let Ok(hd) = ds::device_open(m, master, D_READ, &mach_user::device_name("hd0")).map(|r| r.device) else {
         uprintln!("bench_dev: no hd0");
         return;
     };
@@ -95,22 +89,6 @@ fn disk(m: &mut Mach, master: u32) {
     }
     uprintln!("bench: disk_rand_512 ops={} bytes={} cycles={}", RANDOM, RANDOM * 512, rdtsc() - t);
     let _ = ds::device_close(m, hd);
-}
-
-/// BPF: frames of type [`ETHERTYPE`], whole.
-fn filter() -> [u16; 20] {
-    let prog = [
-        insn(NETF_IN | NETF_BPF, 0, 0, 0),
-        insn(0x28, 0, 0, 12),
-        insn(0x15, 0, 1, u32::from(ETHERTYPE)),
-        insn(0x06, 0, 0, 0xffff),
-        insn(0x06, 0, 0, 0),
-    ];
-    let mut w = [0u16; 20];
-    for (i, ins) in prog.iter().enumerate() {
-        w[i * 4..i * 4 + 4].copy_from_slice(ins);
-    }
-    w
 }
 
 struct Eth {
@@ -161,14 +139,14 @@ impl Eth {
 fn network(m: &mut Mach, master: u32) {
     // SAFETY: no arguments.
     let task = unsafe { mach_task_self() };
-    let Ok(dev) = ds::device_open(m, master, D_READ | D_WRITE, &name("eth0")).map(|r| r.device) else {
+    let Ok(dev) = ds::device_open(m, master, D_READ | D_WRITE, &mach_user::device_name("eth0")).map(|r| r.device) else {
         uprintln!("bench_dev: no eth0");
         return;
     };
     let Ok(mac) = ds::device_get_status(m, dev, NET_ADDRESS, 2).map(|s| net::mac_of_status(&s.status[..2])) else { return };
     let Ok(port) = mach_port::mach_port_allocate(m, task, MACH_PORT_RIGHT_RECEIVE).map(|r| r.name) else { return };
     let _ = mach_port::mach_port_set_qlimit(m, task, port, 16);
-    let sf = ds::device_set_filter(m, dev, rt::PolyPort { name: port, disposition: MACH_MSG_TYPE_MAKE_SEND }, 0, &filter());
+    let sf = ds::device_set_filter(m, dev, rt::PolyPort { name: port, disposition: MACH_MSG_TYPE_MAKE_SEND }, 0, &net::ethertype_filter(ETHERTYPE));
     if sf.is_err() {
         uprintln!("bench_dev: filter refused");
         return;

@@ -109,8 +109,7 @@ fn main(args: &Args) -> i32 {
     // Device RPCs on the RAM disk (`ramdisk=` on the command line): the
     // device path's own cost, apart from any driver.
     if let Some(master) = args.number(2) {
-        let mut n = [0u8; 128];
-        n[..4].copy_from_slice(b"ram0");
+        let n = mach_user::device_name("ram0");
         if let Ok(dev) = ds::device_open(&mut m, master, 3, &n).map(|r| r.device) {
             measure("device_read_inband_128", RUNS, || {
                 let _ = ds::device_read_inband(&mut m, dev, 0, 8, 128);

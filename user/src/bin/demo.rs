@@ -17,12 +17,6 @@ use mach_user::abi::{DEV_GET_SIZE, D_READ, D_WRITE, NET_ADDRESS};
 use mach_user::message::MACH_MSG_TYPE_MAKE_SEND;
 
 
-fn name(s: &str) -> [u8; 128] {
-    let mut n = [0u8; 128];
-    n[..s.len()].copy_from_slice(s.as_bytes());
-    n
-}
-
 fn main(args: &Args) -> i32 {
     let Some(master) = args.number(1) else {
         uprintln!("demo: give me ${{device-port}}");
@@ -35,7 +29,7 @@ fn main(args: &Args) -> i32 {
 }
 
 fn disk(m: &mut Mach, master: u32) {
-    let hd = match ds::device_open(m, master, D_READ, &name("hd0")) {
+    let hd = match ds::device_open(m, master, D_READ, &mach_user::device_name("hd0")) {
         Ok(r) => r.device,
         Err(e) => {
             uprintln!("demo: no hd0 ({})", e);
@@ -66,7 +60,7 @@ fn disk(m: &mut Mach, master: u32) {
             uprintln!("demo: hd0 partition {}: type {:#04x}, sectors {}..{}", i + 1, e[4], le(8), u64::from(le(8)) + u64::from(le(12)));
         }
     }
-    if let Ok(p) = ds::device_open(m, master, D_READ, &name("hd0s1")) {
+    if let Ok(p) = ds::device_open(m, master, D_READ, &mach_user::device_name("hd0s1")) {
         if let Ok(s) = ds::device_get_status(m, p.device, DEV_GET_SIZE, 2) {
             uprintln!("demo: hd0s1 holds {} bytes", s.status[0]);
         }
@@ -75,7 +69,7 @@ fn disk(m: &mut Mach, master: u32) {
 }
 
 fn network(m: &mut Mach, master: u32) {
-    let eth = match ds::device_open(m, master, D_READ | D_WRITE, &name("eth0")) {
+    let eth = match ds::device_open(m, master, D_READ | D_WRITE, &mach_user::device_name("eth0")) {
         Ok(r) => r.device,
         Err(e) => {
             uprintln!("demo: no eth0 ({})", e);

@@ -22,18 +22,12 @@ fn main(args: &Args) -> i32 {
     mach_user::test_main(NAME, || run(args))
 }
 
-fn name(s: &str) -> [u8; 128] {
-    let mut n = [0u8; 128];
-    n[..s.len()].copy_from_slice(s.as_bytes());
-    n
-}
-
 fn run(args: &Args) -> Result<(), &'static str> {
     let master = args.number(1).ok_or("argv[1] is not the device master port")?;
     let mut m = Mach::new();
     // SAFETY: no arguments.
     let task = unsafe { mach_task_self() };
-    let open = |m: &mut Mach, n: &str| ds::device_open(m, master, D_READ | D_WRITE, &name(n)).map(|r| r.device);
+    let open = |m: &mut Mach, n: &str| ds::device_open(m, master, D_READ | D_WRITE, &mach_user::device_name(n)).map(|r| r.device);
 
     for bad in ["nosuchdev", "hd0", "eth7", "com9", "hd0sX", ""] {
         expect(open(&mut m, bad).err() == Some(D_NO_SUCH_DEVICE), "a bad or absent device name did not answer D_NO_SUCH_DEVICE")?;
@@ -127,7 +121,7 @@ impl mach_user::mig::device_reply::DeviceReplyServer for Replies {
 /// `ram0` (64 KiB, from `ramdisk=64`): records written and read back
 /// through every read form, sizes, and the range checks at the end.
 fn ram_disk(m: &mut Mach, task: u32, master: u32) -> Result<(), &'static str> {
-    let dev = ds::device_open(m, master, D_READ | D_WRITE, &name("ram0")).map_err(|_| "open ram0")?.device;
+    let dev = ds::device_open(m, master, D_READ | D_WRITE, &mach_user::device_name("ram0")).map_err(|_| "open ram0")?.device;
     let size = ds::device_get_status(m, dev, DEV_GET_SIZE, 2).map_err(|_| "DEV_GET_SIZE")?;
     expect(size.status_cnt == 2 && size.status[0] == 64 * 1024 && size.status[1] == 512, "ram0 size")?;
     let mut pat = [0u8; 1536];

@@ -42,12 +42,6 @@ fn main(args: &Args) -> i32 {
     mach_user::test_main(NAME, || run(args))
 }
 
-fn name(s: &str) -> [u8; 128] {
-    let mut n = [0u8; 128];
-    n[..s.len()].copy_from_slice(s.as_bytes());
-    n
-}
-
 /// What sector `lba` of the image holds (as `mach_tests::disk::sector_pattern`).
 fn pattern(lba: u32, i: usize) -> u8 {
     if i < 8 {
@@ -118,10 +112,10 @@ fn run(args: &Args) -> Result<(), &'static str> {
         }
         buf[w] = b's';
         buf[w + 1] = b'0' + n as u8;
-        name(core::str::from_utf8(&buf[..w + 2]).unwrap_or("?"))
+        mach_user::device_name(core::str::from_utf8(&buf[..w + 2]).unwrap_or("?"))
     };
     let open = |m: &mut Mach, n: &[u8; 128]| ds::device_open(m, master, D_READ | D_WRITE, n).map(|r| r.device);
-    let whole = open(&mut m, &name(disk_name)).map_err(|_| "open the disk")?;
+    let whole = open(&mut m, &mach_user::device_name(disk_name)).map_err(|_| "open the disk")?;
     let s1 = open(&mut m, &part(1, &mut pname)).map_err(|_| "open s1")?;
     let s2 = open(&mut m, &part(2, &mut pname)).map_err(|_| "open s2")?;
     let s5 = open(&mut m, &part(5, &mut pname)).map_err(|_| "open s5")?;

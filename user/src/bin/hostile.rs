@@ -24,8 +24,7 @@ const KERNEL: u32 = 0xC010_0000;
 fn main(args: &Args) -> i32 {
     mach_user::set_test_name(NAME);
     if let Some(master) = args.number(1) {
-        let mut n = [0u8; 128];
-        n[..4].copy_from_slice(b"time");
+        let n = mach_user::device_name("time");
         match mach_user::mig::device::device_open(&mut mach_user::mig::Mach::new(), master, 1, &n) {
             Ok(_) => uprintln!("{}: dies holding the time device", NAME),
             Err(_) => uprintln!("user-test: {} FAILED: device_open time", NAME),

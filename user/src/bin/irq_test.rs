@@ -25,12 +25,6 @@ use mach_user::{entry, expect, uprintln, Args};
 const NAME: &str = "irq_test";
 const DEVICE_INTR_NOTIFY: u32 = 100;
 
-fn name(s: &str) -> [u8; 128] {
-    let mut n = [0u8; 128];
-    n[..s.len()].copy_from_slice(s.as_bytes());
-    n
-}
-
 fn main(args: &Args) -> i32 {
     mach_user::test_main(NAME, || run(args))
 }
@@ -48,8 +42,8 @@ fn run(args: &Args) -> Result<(), &'static str> {
     let mut m = Mach::new();
     // SAFETY: no arguments.
     let task = unsafe { mach_task_self() };
-    let irq = ds::device_open(&mut m, master, D_READ, &name("irq")).map_err(|_| "open irq")?.device;
-    let hd = ds::device_open(&mut m, master, D_READ, &name("hd0")).map_err(|_| "open hd0")?.device;
+    let irq = ds::device_open(&mut m, master, D_READ, &mach_user::device_name("irq")).map_err(|_| "open irq")?.device;
+    let hd = ds::device_open(&mut m, master, D_READ, &mach_user::device_name("hd0")).map_err(|_| "open hd0")?.device;
     let port = mach_port::mach_port_allocate(&mut m, task, MACH_PORT_RIGHT_RECEIVE).map(|r| r.name).map_err(|_| "allocate")?;
     mach_port::mach_port_insert_right(&mut m, task, port, rt::PolyPort { name: port, disposition: MACH_MSG_TYPE_MAKE_SEND }).map_err(|_| "insert")?;
 

@@ -15,7 +15,7 @@
 use mach_user::abi::{D_READ, D_WRITE, MACH_PORT_RIGHT_RECEIVE};
 use mach_user::message::{MACH_MSG_TYPE_MAKE_SEND, MACH_RCV_MSG, MACH_RCV_TIMEOUT};
 use mach_user::mig::{device as ds, mach_port, rt, Mach};
-use mach_user::net::{insn, NETF_BPF, NETF_IN, NET_RCV_MSG_ID};
+use mach_user::net::{self, NET_RCV_MSG_ID};
 use mach_user::trap::{mach_msg_trap, mach_task_self};
 use mach_user::{entry, expect, uprintln, Args};
 
@@ -35,22 +35,6 @@ fn main(args: &Args) -> i32 {
         Err(why) => uprintln!("user-test: {} FAILED: {}", NAME, why),
     }
     0
-}
-
-/// BPF: accept frames of type [`ETHERTYPE`] whole.
-fn filter() -> [u16; 20] {
-    let prog = [
-        insn(NETF_IN | NETF_BPF, 0, 0, 0),
-        insn(0x28, 0, 0, 12), // ldh [12]: the Ethernet type
-        insn(0x15, 0, 1, u32::from(ETHERTYPE)),
-        insn(0x06, 0, 0, 0xffff), // accept
-        insn(0x06, 0, 0, 0),      // reject
-    ];
-    let mut w = [0u16; 20];
-    for (i, ins) in prog.iter().enumerate() {
-        w[i * 4..i * 4 + 4].copy_from_slice(ins);
-    }
-    w
 }
 
 fn rd32(b: &[u8], off: usize) -> u32 {
@@ -75,13 +59,12 @@ fn run(args: &Args) -> Result<u32, &'static str> {
     let mut m = Mach::new();
     // SAFETY: no arguments.
     let task = unsafe { mach_task_self() };
-    let mut n = [0u8; 128];
-    n[..4].copy_from_slice(b"eth0");
+    let n = mach_user::device_name("eth0");
     let eth = ds::device_open(&mut m, master, D_READ | D_WRITE, &n).map(|r| r.device).map_err(|_| "open eth0")?;
     let rp = mach_port::mach_port_allocate(&mut m, task, MACH_PORT_RIGHT_RECEIVE).map(|r| r.name).map_err(|_| "allocate")?;
     // Room for a burst while we write.
     mach_port::mach_port_set_qlimit(&mut m, task, rp, 16).map_err(|_| "qlimit")?;
-    ds::device_set_filter(&mut m, eth, rt::PolyPort { name: rp, disposition: MACH_MSG_TYPE_MAKE_SEND }, 0, &filter()).map_err(|_| "set filter")?;
+    ds::device_set_filter(&mut m, eth, rt::PolyPort { name: rp, disposition: MACH_MSG_TYPE_MAKE_SEND }, 0, &net::ethertype_filter(ETHERTYPE)).map_err(|_| "set filter")?;
 
     let mut frame = [0u8; 1514];
     frame[..6].fill(0xff);

@@ -32,12 +32,6 @@ fn main(args: &Args) -> i32 {
     mach_user::test_main(NAME, || run(args))
 }
 
-fn name(s: &str) -> [u8; 128] {
-    let mut n = [0u8; 128];
-    n[..s.len()].copy_from_slice(s.as_bytes());
-    n
-}
-
 fn arp_reply_filter() -> [u16; 28] {
     mach_user::net::arp_reply_filter()
 }
@@ -55,7 +49,7 @@ fn run(args: &Args) -> Result<(), &'static str> {
     let mut m = Mach::new();
     // SAFETY: no arguments.
     let task = unsafe { mach_task_self() };
-    let eth = ds::device_open(&mut m, master, D_READ | D_WRITE, &name("eth0")).map(|r| r.device).map_err(|_| "open eth0")?;
+    let eth = ds::device_open(&mut m, master, D_READ | D_WRITE, &mach_user::device_name("eth0")).map(|r| r.device).map_err(|_| "open eth0")?;
 
     let a = ds::device_get_status(&mut m, eth, NET_ADDRESS, 2).map_err(|_| "get NET_ADDRESS")?;
     uprintln!("{}: NET_ADDRESS {:#010x} {:#010x}", NAME, a.status[0], a.status[1]);

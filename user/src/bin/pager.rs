@@ -295,19 +295,13 @@ fn pager_test() -> Result<(), &'static str> {
     Ok(())
 }
 
-fn name(s: &str) -> [u8; 128] {
-    let mut n = [0u8; 128];
-    n[..s.len()].copy_from_slice(s.as_bytes());
-    n
-}
-
 /// The mapped time page: seconds since the epoch that advance.
 fn time_test(args: &Args) -> Result<(), &'static str> {
     let mut m = Mach::new();
     // SAFETY: no arguments.
     let task = unsafe { mach_task_self() };
     let master = args.number(1).ok_or("argv[1] is not the device master port")?;
-    let dev = ds::device_open(&mut m, master, D_READ, &name("time")).map_err(|_| "device_open time")?.device;
+    let dev = ds::device_open(&mut m, master, D_READ, &mach_user::device_name("time")).map_err(|_| "device_open time")?.device;
     expect(ds::device_map(&mut m, dev, VM_PROT_READ | VM_PROT_WRITE, 0, PAGE, 0).err() == Some(D_INVALID_OPERATION), "writable time mapping")?;
     let pager = ds::device_map(&mut m, dev, VM_PROT_READ, 0, PAGE, 0).map_err(|_| "device_map")?.pager;
     expect(
