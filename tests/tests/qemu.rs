@@ -378,6 +378,19 @@ fn host_reboot_halts_or_resets_for_the_privileged_port_only() {
     }
 }
 
+/// On a normal boot (no test mode), a CPU-bound boot task alone on the
+/// machine gets at least 97% of the CPU: only the idle thread halts, and
+/// only when nothing else can run. The task halts the machine itself.
+#[test]
+fn a_cpu_bound_task_alone_gets_the_cpu() {
+    let prog = user_program("cpushare");
+    run(&boot("cpushare", "console=com0").module(&format!("{} ${{host-port}} $(task-create) $(task-resume)", prog.display())))
+        .expect(Verdict::PoweredOff)
+        .expect_log("of the CPU over")
+        .expect_log("user-test: cpushare ok")
+        .expect_no_log("FAILED");
+}
+
 /// `gsync_wait`/`gsync_wake`/`gsync_requeue` (gnumach.defs), what glibc's
 /// locks use on the Hurd: refusals, timeout, wake order, broadcast with
 /// mutate, two-word compare, requeue; nothing left parked or leaked.

@@ -170,7 +170,7 @@ pub extern "C" fn kernel_main(magic: u32, info_addr: u32) -> ! {
     }
     let started = crate::kern::bootstrap::run();
     crate::kprintln!("mach: {} boot task(s) started", started.len());
-    loop {
-        cpu::enable_and_halt();
-    }
+    // Start-up is over: this thread ends, so that only the idle thread ever
+    // halts the CPU, and only when nothing else can run.
+    crate::kern::sched_prim::thread_exit_current()
 }
