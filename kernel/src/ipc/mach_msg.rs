@@ -1,7 +1,7 @@
 //! `mach_msg_trap`: send, receive, or both, on the user's one buffer, with
 //! GNU Mach's options and return codes.
 
-use alloc::vec;
+use alloc::vec::Vec;
 
 use mach_ipc::consts::{bits::*, msg::*, port::*, ty::MACH_MSG_TYPE_MAKE_SEND_ONCE};
 use mach_ipc::{RecvError, WaitObj};
@@ -19,6 +19,9 @@ const MACH_SEND_INTERRUPT: u32 = 0x40;
 /// Largest message the kernel copies in (inline data); larger sends get
 /// `MACH_SEND_NO_BUFFER`. Out-of-line data is not counted.
 pub const MAX_INLINE: u32 = 1 << 20;
+
+/// Messages up to this size are copied in through a buffer on the stack.
+const SMALL_MSG: usize = 256;
 
 fn ms_to_ticks(ms: u32) -> u64 {
     u64::from(ms).div_ceil(u64::from(1000 / clock::HZ)).max(1)
@@ -46,14 +49,26 @@ fn send(space: mach_ipc::SpaceId, msg: u32, option: u32, send_size: u32, timeout
     if send_size > MAX_INLINE {
         return MACH_SEND_NO_BUFFER;
     }
-    let mut buf = vec![0u8; send_size as usize];
-    if uaccess::copyin(msg, &mut buf).is_err() {
+    // Small messages are copied in on the stack: no allocation.
+    let mut small = [0u8; SMALL_MSG];
+    let mut large = Vec::new();
+    let buf: &mut [u8] = if send_size as usize <= SMALL_MSG {
+        &mut small[..send_size as usize]
+    } else {
+        if large.try_reserve_exact(send_size as usize).is_err() {
+            return MACH_SEND_NO_BUFFER;
+        }
+        large.resize(send_size as usize, 0);
+        &mut large
+    };
+    if uaccess::copyin(msg, buf).is_err() {
         return MACH_SEND_INVALID_DATA;
     }
+    let buf: &[u8] = buf;
     let cancel = if option & MACH_SEND_CANCEL != 0 { notify } else { MACH_PORT_NULL };
-    prefault_ool(&buf);
+    prefault_ool(buf);
     let mut mem = UserMem { receiver: None };
-    let mut kmsg = match with_ipc(|ipc| ipc.copyin_msg(space, &buf, &mut mem, cancel)) {
+    let mut kmsg = match with_ipc(|ipc| ipc.copyin_msg(space, buf, &mut mem, cancel)) {
         Ok(k) => k,
         Err(code) => return code,
     };
@@ -133,8 +148,8 @@ fn receive(space: mach_ipc::SpaceId, msg: u32, option: u32, rcv_size: u32, rcv_n
         match got {
             Ok(kmsg) => {
                 let mut mem = UserMem { receiver: None };
-                let (bytes, code) = with_ipc(|ipc| ipc.copyout_msg(space, kmsg, &mut mem));
-                if uaccess::copyout(&bytes, msg).is_err() {
+                let (header, kmsg, code) = with_ipc(|ipc| ipc.copyout_msg_parts(space, kmsg, &mut mem));
+                if uaccess::copyout(&header, msg).is_err() || uaccess::copyout(&kmsg.body, msg + 24).is_err() {
                     return MACH_RCV_INVALID_DATA;
                 }
                 return code;
