@@ -391,6 +391,21 @@ fn a_cpu_bound_task_alone_gets_the_cpu() {
         .expect_no_log("FAILED");
 }
 
+/// Kernel RPCs served in the caller's context look exactly like queued
+/// ones: headers, sequence numbers, counts, queued messages first, small
+/// buffers, port sets and refusals (`rpc_inplace`).
+#[test]
+fn kernel_rpcs_served_in_place_look_like_queued_ones() {
+    let prog = user_program("rpc_inplace");
+    run(&boot("rpc-inplace", "test=bootstrap").module(&format!("{} $(task-create) $(task-resume)", prog.display())))
+        .expect(Verdict::Pass)
+        .expect_log("rpc_inplace: 200 replies as GNU Mach's, counts unchanged")
+        .expect_log("rpc_inplace: queued messages first, small buffers as GNU Mach")
+        .expect_log("rpc_inplace: sets and refusals as GNU Mach")
+        .expect_log("user-test: rpc_inplace ok")
+        .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
+}
+
 /// `gsync_wait`/`gsync_wake`/`gsync_requeue` (gnumach.defs), what glibc's
 /// locks use on the Hurd: refusals, timeout, wake order, broadcast with
 /// mutate, two-word compare, requeue; nothing left parked or leaked.

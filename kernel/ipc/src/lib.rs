@@ -95,6 +95,7 @@ mod port;
 mod pset;
 mod space;
 mod kernel_msg;
+mod fast;
 
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
