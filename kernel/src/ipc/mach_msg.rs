@@ -109,8 +109,17 @@ fn send(space: mach_ipc::SpaceId, buf: &[u8], msg: u32, option: u32, timeout: u3
     let cancel = if option & MACH_SEND_CANCEL != 0 { notify } else { MACH_PORT_NULL };
     prefault_ool(buf);
     let mut mem = UserMem { receiver: None };
-    let mut kmsg = match with_ipc(|ipc| ipc.copyin_msg(space, buf, &mut mem, cancel)) {
-        Ok(k) => k,
+    // Copied in and, usually, queued in one critical section.
+    let first = with_ipc(|ipc| -> Result<Option<mach_ipc::KMsg>, u32> {
+        let k = ipc.copyin_msg(space, buf, &mut mem, cancel)?;
+        if option & MACH_SEND_NOTIFY != 0 {
+            return Ok(Some(k));
+        }
+        Ok(ipc.send(k, option).err())
+    });
+    let mut kmsg = match first {
+        Ok(Some(k)) => k,
+        Ok(None) => return MACH_MSG_SUCCESS,
         Err(code) => return code,
     };
     let deadline = (option & MACH_SEND_TIMEOUT != 0).then(|| clock::ticks() + ms_to_ticks(timeout));
@@ -176,6 +185,8 @@ fn send(space: mach_ipc::SpaceId, buf: &[u8], msg: u32, option: u32, timeout: u3
 fn receive(space: mach_ipc::SpaceId, msg: u32, option: u32, rcv_size: u32, rcv_name: u32, timeout: u32) -> u32 {
     let deadline = (option & MACH_RCV_TIMEOUT != 0).then(|| clock::ticks() + if timeout == 0 { 0 } else { ms_to_ticks(timeout) });
     loop {
+        // Taken off the queue and copied out (rights, memory) in one critical section.
+        let mut mem = UserMem { receiver: None };
         let got = with_ipc(|ipc| {
             let r = ipc.receive(space, rcv_name, option, rcv_size);
             if let Err(RecvError::WouldBlock(obj)) = &r {
@@ -184,12 +195,10 @@ fn receive(space: mach_ipc::SpaceId, msg: u32, option: u32, rcv_size: u32, rcv_n
                     sched::assert_wait(wait_event(*obj, false), left);
                 }
             }
-            r
+            r.map(|kmsg| ipc.copyout_msg_parts(space, kmsg, &mut mem))
         });
         match got {
-            Ok(kmsg) => {
-                let mut mem = UserMem { receiver: None };
-                let (header, kmsg, code) = with_ipc(|ipc| ipc.copyout_msg_parts(space, kmsg, &mut mem));
+            Ok((header, kmsg, code)) => {
                 if uaccess::copyout(&header, msg).is_err() || uaccess::copyout(&kmsg.body, msg + 24).is_err() {
                     return MACH_RCV_INVALID_DATA;
                 }
