@@ -138,19 +138,34 @@ impl Thread {
 struct Sched {
     threads: BTreeMap<ThreadId, Box<Thread>>,
     runq: [VecDeque<ThreadId>; NRQS],
+    /// Bit `p` set: `runq[p]` is not empty (the next thread is one scan away).
+    runq_mask: u64,
     current: ThreadId,
     idle: ThreadId,
     next_id: ThreadId,
     /// Halted threads whose stacks wait to be freed by another thread.
     dead: Vec<ThreadId>,
-    /// Event -> threads waiting on it.
-    waiters: BTreeMap<usize, Vec<ThreadId>>,
+    /// (event, thread) of every wait, hashed by event into buckets that
+    /// keep their storage: asserting a wait and waking allocate nothing.
+    waiters: [Vec<(usize, ThreadId)>; WAIT_BUCKETS],
     /// Threads waiting with a deadline.
     timed: Vec<ThreadId>,
     ticks: u64,
 }
 
 static SCHED: Mutex<Option<Sched>> = Mutex::new(None);
+
+/// Number of wait buckets (a power of two).
+const WAIT_BUCKETS: usize = 64;
+
+fn bucket(event: usize) -> usize {
+    // Events are object addresses and port-derived words: mix the bits
+    // above the alignment in.
+    (event ^ (event >> 6) ^ (event >> 12)) & (WAIT_BUCKETS - 1)
+}
+
+/// Halted threads are waiting in `Sched::dead` to have their stacks freed.
+static DEAD_PENDING: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
 
 /// What a processor is running, readable without `SCHED` (GNU Mach's
 /// `active_threads[cpu]` and its AST bits): the trap and interrupt return
@@ -222,6 +237,7 @@ impl Sched {
         t.on_runq = true;
         let pri = t.sched_pri;
         self.runq[usize::from(pri)].push_back(id);
+        self.runq_mask |= 1 << pri;
         if id != cur {
             let cur_pri = self.threads[&cur].sched_pri;
             if pri < cur_pri || cur == self.idle || !self.threads[&cur].runnable() {
@@ -236,19 +252,35 @@ impl Sched {
             return;
         }
         t.on_runq = false;
-        let q = &mut self.runq[usize::from(t.sched_pri)];
+        let pri = t.sched_pri;
+        let q = &mut self.runq[usize::from(pri)];
         if let Some(i) = q.iter().position(|&x| x == id) {
             q.remove(i);
+        }
+        if q.is_empty() {
+            self.runq_mask &= !(1 << pri);
         }
     }
 
     fn pick(&mut self) -> ThreadId {
-        for q in self.runq.iter_mut() {
-            if let Some(id) = q.pop_front() {
-                return id;
-            }
+        if self.runq_mask == 0 {
+            return self.idle;
         }
-        self.idle
+        let pri = self.runq_mask.trailing_zeros() as usize;
+        let q = &mut self.runq[pri];
+        let id = q.pop_front().expect("run queue mask out of step");
+        if q.is_empty() {
+            self.runq_mask &= !(1 << pri);
+        }
+        id
+    }
+
+    /// Removes thread `id`'s wait on `event` from its bucket.
+    fn forget_wait(&mut self, event: usize, id: ThreadId) {
+        let b = &mut self.waiters[bucket(event)];
+        if let Some(i) = b.iter().position(|&w| w == (event, id)) {
+            b.remove(i);
+        }
     }
 
     fn unwait(&mut self, id: ThreadId, result: WaitResult) {
@@ -264,12 +296,7 @@ impl Sched {
             t.deadline = 0;
             self.timed.retain(|&x| x != id);
         }
-        if let Some(list) = self.waiters.get_mut(&event) {
-            list.retain(|&x| x != id);
-            if list.is_empty() {
-                self.waiters.remove(&event);
-            }
-        }
+        self.forget_wait(event, id);
         self.enqueue(id);
     }
 
@@ -338,6 +365,10 @@ fn switch_now() {
 
 /// Frees the stacks of halted threads other than the current one.
 fn reap() {
+    // One load on every switch; the lock only when a thread ended.
+    if !DEAD_PENDING.load(Ordering::Relaxed) {
+        return;
+    }
     let stacks: Vec<u32> = cpu::without_interrupts(|| {
         let mut g = SCHED.lock();
         let s = g.as_mut().expect("scheduler not started");
@@ -354,6 +385,7 @@ fn reap() {
             }
             false
         });
+        DEAD_PENDING.store(!s.dead.is_empty(), Ordering::Relaxed);
         out
     });
     for k in stacks {
@@ -415,7 +447,8 @@ pub fn init() {
             idle: 0,
             next_id: 2,
             dead: Vec::new(),
-            waiters: BTreeMap::new(),
+            waiters: core::array::from_fn(|_| Vec::with_capacity(4)),
+            runq_mask: 0,
             timed: Vec::new(),
             ticks: 0,
         });
@@ -536,12 +569,7 @@ pub fn assert_wait(event: usize, timeout_ticks: Option<u64>) {
         let t = s.thread(id);
         if t.waiting {
             let (old, timed) = (t.wait_event, t.deadline != 0);
-            if let Some(list) = s.waiters.get_mut(&old) {
-                list.retain(|&x| x != id);
-                if list.is_empty() {
-                    s.waiters.remove(&old);
-                }
-            }
+            s.forget_wait(old, id);
             if timed {
                 s.timed.retain(|&x| x != id);
             }
@@ -552,7 +580,7 @@ pub fn assert_wait(event: usize, timeout_ticks: Option<u64>) {
         t.wait_result = WaitResult::NotWaiting;
         t.deadline = timeout_ticks.map_or(0, |n| now + n.max(1));
         let timed = t.deadline != 0;
-        s.waiters.entry(event).or_default().push(id);
+        s.waiters[bucket(event)].push((event, id));
         if timed {
             s.timed.push(id);
         }
@@ -585,11 +613,15 @@ pub fn thread_block() -> WaitResult {
 /// Wakes every thread waiting on `event`; returns how many.
 pub fn thread_wakeup(event: usize) -> usize {
     with(|s| {
-        let list = s.waiters.remove(&event).unwrap_or_default();
-        for &id in &list {
+        // In the order the waits were asserted.
+        let b = bucket(event);
+        let mut n = 0;
+        while let Some(i) = s.waiters[b].iter().position(|&(e, _)| e == event) {
+            let (_, id) = s.waiters[b].remove(i);
             s.unwait(id, WaitResult::Awakened);
+            n += 1;
         }
-        list.len()
+        n
     })
 }
 
@@ -631,7 +663,7 @@ pub fn yield_now() -> bool {
         let others = with(|s| {
             let id = s.current;
             s.thread(id).quantum = 0;
-            s.runq.iter().any(|q| !q.is_empty())
+            s.runq_mask != 0
         });
         switch_now();
         others
@@ -834,6 +866,7 @@ pub fn terminate(id: ThreadId) {
         s.dequeue(id);
         s.thread(id).halted = true;
         s.dead.push(id);
+        DEAD_PENDING.store(true, Ordering::Relaxed);
         id == s.current
     });
     if me {
