@@ -1,0 +1,246 @@
+//! `cargo xtask profile [--seconds N] [--delay S] [--top K] [--kernel PATH] -- BOOT-SCRIPT-LINE`:
+//! where the time goes while a program runs, from PC samples.
+//!
+//! The kernel boots as users boot it (the QEMU line of `bench --against`:
+//! `console=com0`, no test mode, a 64 MiB IDE disk) with the given
+//! boot-script line as its module(s); a program named without a path is
+//! taken from the user programs (`user/src/bin`). After `--delay` seconds
+//! (the boot), the guest's registers are read through QEMU's QMP socket
+//! (`info registers`) as fast as QEMU answers, for `--seconds` seconds, and
+//! each sample is sorted out: user mode (CPL 3), halted (`HLT=1`, whoever
+//! executed the `hlt`), or a kernel PC. Kernel PCs are symbolised with
+//! `addr2line` against the kernel image (built with debug information):
+//! hot functions (the function the code belongs to, inlined code counted in
+//! its caller) and hot lines (the innermost source line). User PCs are
+//! symbolised against the program when there is only one.
+//!
+//! Under TCG the PC QEMU reports is where the guest's current block of
+//! translated code began, so lines are near, not exact; functions are right.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::{take_opt, target_dir, Result};
+
+/// One sample: the PC, whether the CPU was halted, whether it was in user mode.
+struct Sample {
+    pc: u32,
+    halted: bool,
+    user: bool,
+}
+
+pub fn run(args: &[String]) -> Result {
+    let mut args = args.to_vec();
+    let line: Vec<String> = match args.iter().position(|a| a == "--") {
+        Some(i) => {
+            let l = args[i + 1..].to_vec();
+            args.truncate(i);
+            l
+        }
+        None => Vec::new(),
+    };
+    let parse = |v: Option<String>, name: &str, default: f64| -> Result<f64> {
+        v.map_or(Ok(default), |v| v.parse().map_err(|_| format!("bad {name} {v}")))
+    };
+    let seconds = parse(take_opt(&mut args, "--seconds")?, "--seconds", 5.0)?;
+    let delay = parse(take_opt(&mut args, "--delay")?, "--delay", 2.0)?;
+    let top = parse(take_opt(&mut args, "--top")?, "--top", 25.0)? as usize;
+    let kernel = take_opt(&mut args, "--kernel")?.map(PathBuf::from);
+    if let Some(a) = args.first() {
+        return Err(format!("unknown argument {a}"));
+    }
+    if line.is_empty() {
+        return Err("usage: cargo xtask profile [--seconds N] [--delay S] [--top K] [--kernel PATH] -- BOOT-SCRIPT-LINE\n\
+             e.g. cargo xtask profile -- bench_mach '${host-port}' '${device-port}' '$(task-create)' '$(task-resume)'"
+            .into());
+    }
+    let kernel = match kernel {
+        Some(k) => k,
+        None => crate::build_kernel(true)?,
+    };
+    let user = crate::build_user()?;
+    // Each module's first word is its file: a bare name is a user program.
+    let mut programs = Vec::new();
+    let modules: Vec<String> = line
+        .join(" ")
+        .split(',')
+        .map(|m| {
+            let m = m.trim();
+            let (file, rest) = m.split_once(' ').unwrap_or((m, ""));
+            let path = if Path::new(file).exists() { PathBuf::from(file) } else { user.join(file.trim_start_matches('/')) };
+            programs.push(path.clone());
+            format!("{} {rest}", path.display()).trim_end().to_string()
+        })
+        .collect();
+    if let Some(p) = programs.iter().find(|p| !p.exists()) {
+        return Err(format!("{}: no such program", p.display()));
+    }
+
+    let sock = target_dir().join("profile-qmp.sock");
+    let log = target_dir().join("profile-serial.log");
+    let disk = target_dir().join("profile-disk.img");
+    let _ = std::fs::remove_file(&sock);
+    let _ = std::fs::remove_file(&log);
+    std::fs::File::create(&disk).and_then(|f| f.set_len(64 << 20)).map_err(|e| format!("creating {}: {e}", disk.display()))?;
+    let mut qemu = crate::user_qemu(&kernel, &disk, &log, &modules.join(","));
+    qemu.arg("-qmp").arg(format!("unix:{},server=on,wait=off", sock.display()));
+    eprintln!("xtask profile: booting {} with {}", kernel.display(), modules.join(","));
+    let mut child = qemu.stdin(Stdio::null()).spawn().map_err(|e| format!("cannot start qemu-system-i386: {e}"))?;
+    let samples = sample(&sock, delay, seconds);
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_file(&disk);
+    let _ = std::fs::remove_file(&sock);
+    let samples = samples?;
+    report(&samples, &kernel, (programs.len() == 1).then(|| programs[0].as_path()), top, seconds)?;
+    eprintln!("xtask profile: serial log {}", log.display());
+    Ok(())
+}
+
+/// Samples the guest's registers through QMP at `sock` for `seconds`, after `delay`.
+fn sample(sock: &Path, delay: f64, seconds: f64) -> Result<Vec<Sample>> {
+    let start = Instant::now();
+    let stream = loop {
+        match UnixStream::connect(sock) {
+            Ok(s) => break s,
+            Err(_) if start.elapsed() < Duration::from_secs(20) => std::thread::sleep(Duration::from_millis(50)),
+            Err(e) => return Err(format!("cannot connect to QMP at {}: {e}", sock.display())),
+        }
+    };
+    let mut reader = BufReader::new(stream.try_clone().map_err(|e| e.to_string())?);
+    let mut writer = stream;
+    // Reads lines until the answer to the last command (events are skipped).
+    let answer = |reader: &mut BufReader<UnixStream>| -> Result<String> {
+        let mut l = String::new();
+        loop {
+            l.clear();
+            if reader.read_line(&mut l).map_err(|e| e.to_string())? == 0 {
+                return Err("QMP closed (the guest ended)".into());
+            }
+            if l.contains("\"return\"") || l.contains("\"error\"") {
+                return Ok(std::mem::take(&mut l));
+            }
+        }
+    };
+    let mut greeting = String::new();
+    reader.read_line(&mut greeting).map_err(|e| e.to_string())?;
+    writer.write_all(b"{\"execute\":\"qmp_capabilities\"}\n").map_err(|e| e.to_string())?;
+    answer(&mut reader)?;
+    std::thread::sleep(Duration::from_secs_f64(delay));
+    let cmd = b"{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"info registers\"}}\n";
+    let mut samples = Vec::new();
+    let end = Instant::now() + Duration::from_secs_f64(seconds);
+    while Instant::now() < end {
+        if writer.write_all(cmd).is_err() {
+            break;
+        }
+        let Ok(r) = answer(&mut reader) else { break };
+        let hex_after = |key: &str| -> Option<u32> {
+            let i = r.find(key)? + key.len();
+            let digits: String = r[i..].chars().take_while(char::is_ascii_hexdigit).collect();
+            u32::from_str_radix(&digits, 16).ok()
+        };
+        let Some(pc) = hex_after("EIP=") else { break };
+        let user = match hex_after("CPL=") {
+            Some(cpl) => cpl == 3,
+            None => pc < 0xC000_0000,
+        };
+        samples.push(Sample { pc, halted: r.contains("HLT=1"), user });
+    }
+    if samples.is_empty() {
+        return Err("no samples: did the guest run past --delay?".into());
+    }
+    Ok(samples)
+}
+
+/// For each PC: (the function it belongs to, inlining resolved to the outer
+/// function; the innermost function and source line), from `addr2line`.
+fn symbolise(elf: &Path, pcs: &[u32]) -> Result<HashMap<u32, (String, String)>> {
+    let mut child = Command::new("addr2line")
+        .args(["-a", "-f", "-C", "-i", "-e"])
+        .arg(elf)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run addr2line (binutils): {e}"))?;
+    let input: String = pcs.iter().map(|pc| format!("{pc:#x}\n")).collect();
+    let mut stdin = child.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    let _ = feeder.join();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut map = HashMap::new();
+    // Groups: the address, then (function, file:line) pairs, innermost first.
+    let mut lines = text.lines().peekable();
+    while let Some(addr) = lines.next() {
+        let Some(pc) = addr.strip_prefix("0x").and_then(|h| u32::from_str_radix(h, 16).ok()) else { continue };
+        let mut frames = Vec::new();
+        while lines.peek().is_some_and(|l| !l.starts_with("0x")) {
+            let func = lines.next().unwrap_or("??").to_string();
+            let at = lines.next().unwrap_or("??:0");
+            frames.push((func, at.rsplit('/').next().unwrap_or(at).to_string()));
+        }
+        let outer = frames.last().map_or("??".to_string(), |f| f.0.clone());
+        let inner = frames.first().map_or("??  ??:0".to_string(), |f| format!("{}  {}", short(&f.0), f.1));
+        map.insert(pc, (outer, inner));
+    }
+    Ok(map)
+}
+
+/// The entries of `m`, the largest counts first.
+fn sorted(m: HashMap<&str, usize>) -> Vec<(&str, usize)> {
+    let mut v: Vec<(&str, usize)> = m.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    v
+}
+
+/// A function name without its generic arguments' paths, to fit a line.
+fn short(f: &str) -> String {
+    if f.len() <= 90 { f.to_string() } else { format!("{}...", &f[..87]) }
+}
+
+fn report(samples: &[Sample], kernel: &Path, program: Option<&Path>, top: usize, seconds: f64) -> Result {
+    let n = samples.len();
+    let pct = |k: usize| format!("{:5.1}%", 100.0 * k as f64 / n as f64);
+    let (user, halted) = (samples.iter().filter(|s| s.user).count(), samples.iter().filter(|s| s.halted).count());
+    let kernel_busy = n - user - samples.iter().filter(|s| s.halted && !s.user).count();
+    println!("{n} samples in {seconds} s ({:.0}/s)", n as f64 / seconds);
+    println!("  user mode {}   kernel, running {}   halted (hlt) {}", pct(user), pct(kernel_busy), pct(halted));
+    let count = |pcs: &mut dyn Iterator<Item = u32>| {
+        let mut c: BTreeMap<u32, usize> = BTreeMap::new();
+        for pc in pcs {
+            *c.entry(pc).or_default() += 1;
+        }
+        c
+    };
+    let mut sections = vec![("kernel", kernel, count(&mut samples.iter().filter(|s| !s.user && !s.halted).map(|s| s.pc)))];
+    if let Some(p) = program {
+        sections.push(("user", p, count(&mut samples.iter().filter(|s| s.user).map(|s| s.pc))));
+    }
+    for (what, elf, pcs) in sections {
+        if pcs.is_empty() {
+            continue;
+        }
+        let keys: Vec<u32> = pcs.keys().copied().collect();
+        let sym = symbolise(elf, &keys)?;
+        let (mut by_fn, mut by_line): (HashMap<&str, usize>, HashMap<&str, usize>) = (HashMap::new(), HashMap::new());
+        for (pc, k) in &pcs {
+            let (f, l) = sym.get(pc).map_or(("??", "??"), |(f, l)| (f.as_str(), l.as_str()));
+            *by_fn.entry(f).or_default() += k;
+            *by_line.entry(l).or_default() += k;
+        }
+        println!("{what} functions (share of all samples; {}):", elf.display());
+        for (f, k) in sorted(by_fn).into_iter().take(top) {
+            println!("  {} {}", pct(k), short(f));
+        }
+        println!("{what} lines:");
+        for (l, k) in sorted(by_line).into_iter().take(top) {
+            println!("  {} {}", pct(k), l);
+        }
+    }
+    Ok(())
+}
