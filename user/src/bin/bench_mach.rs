@@ -23,6 +23,11 @@
 //! - `bench: done`, then it halts the machine with `host_reboot(RB_HALT)` on
 //!   the privileged host port (GNU Mach then loops: the host ends QEMU).
 //!
+//! Words after the two ports choose what runs, for `cargo xtask profile`:
+//! `only=NAME,NAME...` runs only those figures, `repeat=N` runs them N
+//! times over (e.g. `/bench_mach ${host-port} ${device-port} only=null_rpc
+//! repeat=50 $(task-create) $(task-resume)`).
+//!
 //! A step that fails prints `bench: NAME failed: WHY` and the others go on.
 #![no_std]
 #![no_main]
@@ -61,10 +66,38 @@ fn median(mut v: Vec<u64>) -> u64 {
     v[v.len() / 2]
 }
 
-/// Times `f` `runs` times and prints the median.
-fn measure(name: &str, runs: usize, mut f: impl FnMut()) {
+/// Which figures run, and how many times over (the words after the ports).
+struct Sel {
+    only: Vec<&'static [u8]>,
+    repeat: u32,
+}
+
+impl Sel {
+    fn parse(args: &Args) -> Sel {
+        let mut sel = Sel { only: Vec::new(), repeat: 1 };
+        for w in (3..args.argc()).filter_map(|i| args.arg(i)) {
+            if let Some(list) = w.strip_prefix(b"only=") {
+                sel.only.extend(list.split(|&c| c == b',').filter(|n| !n.is_empty()));
+            } else if let Some(n) = w.strip_prefix(b"repeat=") {
+                sel.repeat = core::str::from_utf8(n).ok().and_then(|n| n.parse().ok()).unwrap_or(1);
+            }
+        }
+        sel
+    }
+
+    /// Whether any of `names` runs.
+    fn any(&self, names: &[&str]) -> bool {
+        self.only.is_empty() || names.iter().any(|n| self.only.contains(&n.as_bytes()))
+    }
+}
+
+/// Times `f` `runs` times and prints the median (unless `name` is not chosen).
+fn measure(sel: &Sel, name: &str, runs: usize, mut f: impl FnMut()) {
+    if !sel.any(&[name]) {
+        return;
+    }
     // A few calls first: caches, lazily made kernel state, the heap.
-    for _ in 0..runs.min(8) {
+    for _ in 0..(runs / 4).clamp(1, 8) {
         f();
     }
     let mut v = Vec::with_capacity(runs);
@@ -111,12 +144,23 @@ fn main(args: &Args) -> i32 {
         Some(khz) => uprintln!("bench: tsc_khz={}", khz),
         None => uprintln!("bench: tsc_khz failed: host_get_time"),
     }
-    traps_and_ipc(&mut m, task);
-    two_tasks(&mut m, task);
-    vm(&mut m, task);
-    match args.number(2) {
-        Some(master) => disk(&mut m, task, master),
-        None => uprintln!("bench: disk failed: no ${{device-port}} argument"),
+    let sel = Sel::parse(args);
+    for _ in 0..sel.repeat {
+        if sel.any(&["task_self_trap", "msg_self_32", "null_rpc"]) {
+            traps_and_ipc(&sel, &mut m, task);
+        }
+        if sel.any(&["rpc_two_tasks"]) {
+            two_tasks(&sel, &mut m, task);
+        }
+        if sel.any(&["page_fault", "ool_1mib", "ool_64mib"]) {
+            vm(&sel, &mut m, task);
+        }
+        if sel.any(&["disk_seq_64k", "disk_rand_512"]) {
+            match args.number(2) {
+                Some(master) => disk(&sel, &mut m, task, master),
+                None => uprintln!("bench: disk failed: no ${{device-port}} argument"),
+            }
+        }
     }
     uprintln!("bench: done");
     match args.number(1) {
@@ -128,21 +172,23 @@ fn main(args: &Args) -> i32 {
     0
 }
 
-fn traps_and_ipc(m: &mut Mach, task: u32) {
+fn traps_and_ipc(sel: &Sel, m: &mut Mach, task: u32) {
     const RUNS: usize = 5000;
-    measure("task_self_trap", RUNS, || {
+    measure(sel, "task_self_trap", RUNS, || {
         // SAFETY: no arguments.
         core::hint::black_box(unsafe { mach_task_self() });
     });
-    // Each call added a user reference to the task's send right.
-    let _ = mach_port::mach_port_mod_refs(m, task, task, MACH_PORT_RIGHT_SEND, (RUNS + 8).wrapping_neg() as u32);
+    if sel.any(&["task_self_trap"]) {
+        // Each call (the 8 of the warm-up too) added a user reference to the task's send right.
+        let _ = mach_port::mach_port_mod_refs(m, task, task, MACH_PORT_RIGHT_SEND, (RUNS + 8).wrapping_neg() as u32);
+    }
 
     let Ok(port) = mach_port::mach_port_allocate(m, task, MACH_PORT_RIGHT_RECEIVE).map(|r| r.name) else {
         uprintln!("bench: msg_self_32 failed: mach_port_allocate");
         return;
     };
     let mut bad = 0u32;
-    measure("msg_self_32", RUNS, || {
+    measure(sel, "msg_self_32", RUNS, || {
         // Header (24 bytes), then a 32-byte body: a descriptor and 7 words.
         let mut b = [0u32; 14];
         b[..6].copy_from_slice(&[msgh_bits(MACH_MSG_TYPE_MAKE_SEND, 0), 56, port, 0, 0, 1]);
@@ -155,7 +201,7 @@ fn traps_and_ipc(m: &mut Mach, task: u32) {
         uprintln!("bench: msg_self_32 failed: {} calls did not succeed", bad);
     }
     bad = 0;
-    measure("null_rpc", RUNS, || {
+    measure(sel, "null_rpc", RUNS, || {
         if mach_port::mach_port_type(m, task, port).is_err() {
             bad += 1;
         }
@@ -193,7 +239,7 @@ extern "C" fn server() -> ! {
 /// A request/reply round trip to a server in another task, which this task
 /// makes with `task_create` (inheriting its memory, so the server's code is
 /// there) and a thread started at [`server`].
-fn two_tasks(m: &mut Mach, task: u32) {
+fn two_tasks(sel: &Sel, m: &mut Mach, task: u32) {
     let step = |what: &'static str, ok: bool| if ok { Ok(()) } else { Err(what) };
     let run = |m: &mut Mach| -> Result<(u32, u32, u32), &'static str> {
         let child = mach::task_create(m, task, 1).map_err(|_| "task_create")?.child_task;
@@ -254,7 +300,7 @@ fn two_tasks(m: &mut Mach, task: u32) {
     // The first call waits at most 5 s for the server to answer.
     if call(MACH_SEND_MSG | MACH_RCV_MSG | MACH_RCV_TIMEOUT, 5000) {
         let mut bad = 0u32;
-        measure("rpc_two_tasks", 2000, || bad += u32::from(!call(MACH_SEND_MSG | MACH_RCV_MSG, 0)));
+        measure(sel, "rpc_two_tasks", 2000, || bad += u32::from(!call(MACH_SEND_MSG | MACH_RCV_MSG, 0)));
         if bad != 0 {
             uprintln!("bench: rpc_two_tasks failed: {} round trips did not succeed", bad);
         }
@@ -270,12 +316,13 @@ fn two_tasks(m: &mut Mach, task: u32) {
     let _ = mach_port::mach_port_mod_refs(m, task, reply, MACH_PORT_RIGHT_RECEIVE, -1i32 as u32);
 }
 
-fn vm(m: &mut Mach, task: u32) {
+fn vm(sel: &Sel, m: &mut Mach, task: u32) {
     const PAGES: u32 = 2000;
     match mach::vm_allocate(m, task, 0, PAGES * 4096, 1) {
+        _ if !sel.any(&["page_fault"]) => {}
         Ok(r) => {
             let mut i = 0u32;
-            measure("page_fault", PAGES as usize - 8, || {
+            measure(sel, "page_fault", PAGES as usize - 8, || {
                 // SAFETY: a fresh page of our allocation, touched once.
                 unsafe { core::ptr::write_volatile((r.address + i * 4096) as *mut u32, i) };
                 i += 1;
@@ -287,14 +334,16 @@ fn vm(m: &mut Mach, task: u32) {
     let Ok(port) = mach_port::mach_port_allocate(m, task, MACH_PORT_RIGHT_RECEIVE).map(|r| r.name) else { return };
     // Touched memory sent out of line to oneself, received and freed.
     for (name, size, runs) in [("ool_1mib", 1u32 << 20, 31), ("ool_64mib", 64 << 20, 5)] {
+        if !sel.any(&[name]) {
+            continue;
+        }
         let Ok(src) = mach::vm_allocate(m, task, 0, size, 1).map(|r| r.address) else {
             uprintln!("bench: {} failed: vm_allocate", name);
             continue;
         };
         // SAFETY: our own fresh memory.
         unsafe { core::ptr::write_bytes(src as *mut u8, 0x5A, size as usize) };
-        let mut bad = 0u32;
-        measure(name, runs, || {
+        let send = |m: &mut Mach, keep: bool| -> bool {
             let mut b = [0u32; 16];
             // A complex message: one out-of-line item of `size` bytes.
             b[..10].copy_from_slice(&[
@@ -311,12 +360,24 @@ fn vm(m: &mut Mach, task: u32) {
             ]);
             // SAFETY: a 64-byte buffer; the message refers to our own memory.
             let r = unsafe { mach_msg_trap(b.as_mut_ptr().cast(), MACH_SEND_MSG | MACH_RCV_MSG, 40, 64, port, 0, 0) };
-            if r == 0 {
-                let _ = mach::vm_deallocate(m, task, b[9], size);
-            } else {
-                bad += 1;
+            if r != 0 || b[8] != size {
+                return false;
             }
-        });
+            if keep {
+                // Once, untimed: the data arrived (first and last bytes).
+                // SAFETY: the kernel mapped `size` bytes at `b[9]` for us.
+                let ends = unsafe { [*(b[9] as *const u8), *((b[9] + size - 1) as *const u8)] };
+                let _ = mach::vm_deallocate(m, task, b[9], size);
+                return ends == [0x5A; 2];
+            }
+            let _ = mach::vm_deallocate(m, task, b[9], size);
+            true
+        };
+        if !send(m, true) {
+            uprintln!("bench: {} failed: the data did not arrive", name);
+        }
+        let mut bad = 0u32;
+        measure(sel, name, runs, || bad += u32::from(!send(m, false)));
         if bad != 0 {
             uprintln!("bench: {} failed: {} messages did not go through", name, bad);
         }
@@ -325,7 +386,7 @@ fn vm(m: &mut Mach, task: u32) {
     let _ = mach_port::mach_port_mod_refs(m, task, port, MACH_PORT_RIGHT_RECEIVE, -1i32 as u32);
 }
 
-fn disk(m: &mut Mach, task: u32, master: u32) {
+fn disk(sel: &Sel, m: &mut Mach, task: u32, master: u32) {
     let hd = match ds::device_open(m, master, D_READ, &mach_user::device_name("hd0")) {
         Ok(r) => r.device,
         Err(e) => {
@@ -347,7 +408,7 @@ fn disk(m: &mut Mach, task: u32, master: u32) {
         }
     };
     const CHUNK: u32 = 64 * 1024;
-    let calls = size / CHUNK;
+    let calls = if sel.any(&["disk_seq_64k"]) { size / CHUNK } else { 0 };
     let t = rdtsc();
     for i in 0..calls {
         if !read(m, i * (CHUNK / 512), CHUNK) {
@@ -355,11 +416,13 @@ fn disk(m: &mut Mach, task: u32, master: u32) {
             return;
         }
     }
-    uprintln!("bench: disk_seq_64k ops={} bytes={} cycles={}", calls, u64::from(calls) * u64::from(CHUNK), rdtsc() - t);
+    if calls != 0 {
+        uprintln!("bench: disk_seq_64k ops={} bytes={} cycles={}", calls, u64::from(calls) * u64::from(CHUNK), rdtsc() - t);
+    }
     let records = size / 512;
     let mut x: u32 = 12345;
     let mut bad = 0u32;
-    measure("disk_rand_512", 2000, || {
+    measure(sel, "disk_rand_512", 2000, || {
         x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
         bad += u32::from(!read(m, (x >> 4) % records, 512));
     });
