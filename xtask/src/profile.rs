@@ -14,6 +14,13 @@
 //! its caller) and hot lines (the innermost source line). User PCs are
 //! symbolised against the program when there is only one.
 //!
+//! With `--callers`, each kernel sample also reads 16 words at the stack
+//! pointer (`x/16xw`) and takes the first that points into the kernel's
+//! `.text` as the caller: a return address, most often the hot function's
+//! own caller (a heuristic; frame pointers would give the whole chain).
+//! The hottest functions are then listed with their callers. It halves the
+//! sampling rate.
+//!
 //! Under TCG the PC QEMU reports is where the guest's current block of
 //! translated code began, so lines are near, not exact; functions are right.
 
@@ -26,11 +33,13 @@ use std::time::{Duration, Instant};
 
 use crate::{take_opt, target_dir, Result};
 
-/// One sample: the PC, whether the CPU was halted, whether it was in user mode.
+/// One sample: the PC, whether the CPU was halted, whether it was in user
+/// mode, and (with `--callers`) a return address found on the stack.
 struct Sample {
     pc: u32,
     halted: bool,
     user: bool,
+    caller: Option<u32>,
 }
 
 pub fn run(args: &[String]) -> Result {
@@ -50,11 +59,12 @@ pub fn run(args: &[String]) -> Result {
     let delay = parse(take_opt(&mut args, "--delay")?, "--delay", 2.0)?;
     let top = parse(take_opt(&mut args, "--top")?, "--top", 25.0)? as usize;
     let kernel = take_opt(&mut args, "--kernel")?.map(PathBuf::from);
+    let callers = crate::take_flag(&mut args, "--callers");
     if let Some(a) = args.first() {
         return Err(format!("unknown argument {a}"));
     }
     if line.is_empty() {
-        return Err("usage: cargo xtask profile [--seconds N] [--delay S] [--top K] [--kernel PATH] -- BOOT-SCRIPT-LINE\n\
+        return Err("usage: cargo xtask profile [--seconds N] [--delay S] [--top K] [--callers] [--kernel PATH] -- BOOT-SCRIPT-LINE\n\
              e.g. cargo xtask profile -- bench_mach '${host-port}' '${device-port}' '$(task-create)' '$(task-resume)'"
             .into());
     }
@@ -90,19 +100,43 @@ pub fn run(args: &[String]) -> Result {
     qemu.arg("-qmp").arg(format!("unix:{},server=on,wait=off", sock.display()));
     eprintln!("xtask profile: booting {} with {}", kernel.display(), modules.join(","));
     let mut child = qemu.stdin(Stdio::null()).spawn().map_err(|e| format!("cannot start qemu-system-i386: {e}"))?;
-    let samples = sample(&sock, delay, seconds);
+    let text = if callers { Some(text_range(&kernel)?) } else { None };
+    let samples = sample(&sock, delay, seconds, text);
     let _ = child.kill();
     let _ = child.wait();
     let _ = std::fs::remove_file(&disk);
     let _ = std::fs::remove_file(&sock);
     let samples = samples?;
     report(&samples, &kernel, (programs.len() == 1).then(|| programs[0].as_path()), top, seconds)?;
+    if callers {
+        report_callers(&samples, &kernel, top.min(10))?;
+    }
     eprintln!("xtask profile: serial log {}", log.display());
     Ok(())
 }
 
-/// Samples the guest's registers through QMP at `sock` for `seconds`, after `delay`.
-fn sample(sock: &Path, delay: f64, seconds: f64) -> Result<Vec<Sample>> {
+/// The address range of the kernel's `.text` (from `readelf`).
+fn text_range(elf: &Path) -> Result<(u32, u32)> {
+    let out = Command::new("readelf").arg("-SW").arg(elf).output().map_err(|e| format!("cannot run readelf: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let words: Vec<&str> = text
+        .lines()
+        .find(|l| l.split_whitespace().any(|w| w == ".text"))
+        .ok_or_else(|| format!("{}: no .text section", elf.display()))?
+        .split_whitespace()
+        .collect();
+    // `[ N] .text PROGBITS ADDR OFF SIZE ...`
+    let at = words.iter().position(|w| *w == ".text").unwrap();
+    let hex = |i: usize| words.get(i).and_then(|w| u32::from_str_radix(w, 16).ok());
+    match (hex(at + 2), hex(at + 4)) {
+        (Some(a), Some(n)) => Ok((a, a + n)),
+        _ => Err(format!("{}: cannot read the .text section's range", elf.display())),
+    }
+}
+
+/// Samples the guest's registers through QMP at `sock` for `seconds`, after
+/// `delay`; with `text` (the kernel's code range), a caller for kernel samples.
+fn sample(sock: &Path, delay: f64, seconds: f64, text: Option<(u32, u32)>) -> Result<Vec<Sample>> {
     let start = Instant::now();
     let stream = loop {
         match UnixStream::connect(sock) {
@@ -149,7 +183,21 @@ fn sample(sock: &Path, delay: f64, seconds: f64) -> Result<Vec<Sample>> {
             Some(cpl) => cpl == 3,
             None => pc < 0xC000_0000,
         };
-        samples.push(Sample { pc, halted: r.contains("HLT=1"), user });
+        let halted = r.contains("HLT=1");
+        let mut caller = None;
+        if let (Some((lo, hi)), Some(esp), false, false) = (text, hex_after("ESP="), user, halted) {
+            let x = format!("{{\"execute\":\"human-monitor-command\",\"arguments\":{{\"command-line\":\"x/16xw {esp:#x}\"}}}}\n");
+            if writer.write_all(x.as_bytes()).is_err() {
+                break;
+            }
+            let Ok(m) = answer(&mut reader) else { break };
+            // `ADDR: 0xWORD 0xWORD ...` lines (newlines escaped in the JSON string).
+            caller = m
+                .split(|c: char| c.is_whitespace() || c == '\\' || c == '"')
+                .filter_map(|w| w.strip_prefix("0x").and_then(|h| u32::from_str_radix(h, 16).ok()))
+                .find(|&a| (lo..hi).contains(&a));
+        }
+        samples.push(Sample { pc, halted, user, caller });
     }
     if samples.is_empty() {
         return Err("no samples: did the guest run past --delay?".into());
@@ -189,6 +237,33 @@ fn symbolise(elf: &Path, pcs: &[u32]) -> Result<HashMap<u32, (String, String)>> 
         map.insert(pc, (outer, inner));
     }
     Ok(map)
+}
+
+/// The hottest kernel functions and, for each, the callers found on the stack.
+fn report_callers(samples: &[Sample], kernel: &Path, top: usize) -> Result {
+    let n = samples.len();
+    let kernel_samples: Vec<&Sample> = samples.iter().filter(|s| !s.user && !s.halted).collect();
+    let mut addrs: Vec<u32> = kernel_samples.iter().flat_map(|s| [Some(s.pc), s.caller]).flatten().collect();
+    addrs.sort_unstable();
+    addrs.dedup();
+    let sym = symbolise(kernel, &addrs)?;
+    let func = |a: u32| sym.get(&a).map_or("??", |(f, _)| f.as_str());
+    let mut by_fn: HashMap<&str, (usize, HashMap<&str, usize>)> = HashMap::new();
+    for s in &kernel_samples {
+        let e = by_fn.entry(func(s.pc)).or_default();
+        e.0 += 1;
+        *e.1.entry(s.caller.map_or("(no return address found)", |c| func(c))).or_default() += 1;
+    }
+    let mut fns: Vec<(&str, (usize, HashMap<&str, usize>))> = by_fn.into_iter().collect();
+    fns.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(b.0)));
+    println!("kernel functions and their callers (share of all samples):");
+    for (f, (k, callers)) in fns.into_iter().take(top) {
+        println!("  {:5.1}% {}", 100.0 * k as f64 / n as f64, short(f));
+        for (c, kc) in sorted(callers).into_iter().take(4) {
+            println!("         {:5.1}% from {}", 100.0 * kc as f64 / n as f64, short(c));
+        }
+    }
+    Ok(())
 }
 
 /// The entries of `m`, the largest counts first.
