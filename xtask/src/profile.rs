@@ -14,10 +14,11 @@
 //! its caller) and hot lines (the innermost source line). User PCs are
 //! symbolised against the program when there is only one.
 //!
-//! With `--callers`, each kernel sample also reads 16 words at the stack
-//! pointer (`x/16xw`) and takes the first that points into the kernel's
-//! `.text` as the caller: a return address, most often the hot function's
-//! own caller (a heuristic; frame pointers would give the whole chain).
+//! With `--callers`, each kernel sample also reads 64 words at the stack
+//! pointer (`x/64xw`) and takes the first that is a return address (it
+//! points into the kernel's `.text` just after a `call` instruction) as the
+//! caller: most often the hot function's own caller, though a stale return
+//! address left in a frame's locals can pass for one.
 //! The hottest functions are then listed with their callers. It halves the
 //! sampling rate.
 //!
@@ -115,8 +116,27 @@ pub fn run(args: &[String]) -> Result {
     Ok(())
 }
 
-/// The address range of the kernel's `.text` (from `readelf`).
-fn text_range(elf: &Path) -> Result<(u32, u32)> {
+/// The kernel's code: its address and bytes, to tell return addresses.
+struct Text {
+    base: u32,
+    bytes: Vec<u8>,
+}
+
+impl Text {
+    /// Whether `a` is in the code just after a `call`: `E8 rel32`, or
+    /// `FF /2` with a 0-, 1- or 4-byte displacement.
+    fn is_return_address(&self, a: u32) -> bool {
+        let Some(i) = a.checked_sub(self.base).map(|i| i as usize).filter(|&i| i >= 7 && i <= self.bytes.len()) else {
+            return false;
+        };
+        let b = |back: usize| self.bytes[i - back];
+        let call_ind = |back: usize| b(back) == 0xFF && (b(back - 1) >> 3) & 7 == 2;
+        b(5) == 0xE8 || call_ind(2) || call_ind(3) || call_ind(6) || call_ind(7)
+    }
+}
+
+/// The kernel's `.text` (its range from `readelf`, its bytes from the file).
+fn text_range(elf: &Path) -> Result<Text> {
     let out = Command::new("readelf").arg("-SW").arg(elf).output().map_err(|e| format!("cannot run readelf: {e}"))?;
     let text = String::from_utf8_lossy(&out.stdout);
     let words: Vec<&str> = text
@@ -128,15 +148,17 @@ fn text_range(elf: &Path) -> Result<(u32, u32)> {
     // `[ N] .text PROGBITS ADDR OFF SIZE ...`
     let at = words.iter().position(|w| *w == ".text").unwrap();
     let hex = |i: usize| words.get(i).and_then(|w| u32::from_str_radix(w, 16).ok());
-    match (hex(at + 2), hex(at + 4)) {
-        (Some(a), Some(n)) => Ok((a, a + n)),
-        _ => Err(format!("{}: cannot read the .text section's range", elf.display())),
-    }
+    let (Some(base), Some(off), Some(size)) = (hex(at + 2), hex(at + 3), hex(at + 4)) else {
+        return Err(format!("{}: cannot read the .text section's range", elf.display()));
+    };
+    let file = std::fs::read(elf).map_err(|e| format!("reading {}: {e}", elf.display()))?;
+    let bytes = file.get(off as usize..(off + size) as usize).ok_or("the .text section is past the file's end")?.to_vec();
+    Ok(Text { base, bytes })
 }
 
 /// Samples the guest's registers through QMP at `sock` for `seconds`, after
 /// `delay`; with `text` (the kernel's code range), a caller for kernel samples.
-fn sample(sock: &Path, delay: f64, seconds: f64, text: Option<(u32, u32)>) -> Result<Vec<Sample>> {
+fn sample(sock: &Path, delay: f64, seconds: f64, text: Option<Text>) -> Result<Vec<Sample>> {
     let start = Instant::now();
     let stream = loop {
         match UnixStream::connect(sock) {
@@ -185,8 +207,8 @@ fn sample(sock: &Path, delay: f64, seconds: f64, text: Option<(u32, u32)>) -> Re
         };
         let halted = r.contains("HLT=1");
         let mut caller = None;
-        if let (Some((lo, hi)), Some(esp), false, false) = (text, hex_after("ESP="), user, halted) {
-            let x = format!("{{\"execute\":\"human-monitor-command\",\"arguments\":{{\"command-line\":\"x/16xw {esp:#x}\"}}}}\n");
+        if let (Some(text), Some(esp), false, false) = (&text, hex_after("ESP="), user, halted) {
+            let x = format!("{{\"execute\":\"human-monitor-command\",\"arguments\":{{\"command-line\":\"x/64xw {esp:#x}\"}}}}\n");
             if writer.write_all(x.as_bytes()).is_err() {
                 break;
             }
@@ -195,7 +217,7 @@ fn sample(sock: &Path, delay: f64, seconds: f64, text: Option<(u32, u32)>) -> Re
             caller = m
                 .split(|c: char| c.is_whitespace() || c == '\\' || c == '"')
                 .filter_map(|w| w.strip_prefix("0x").and_then(|h| u32::from_str_radix(h, 16).ok()))
-                .find(|&a| (lo..hi).contains(&a));
+                .find(|&a| text.is_return_address(a));
         }
         samples.push(Sample { pc, halted, user, caller });
     }
