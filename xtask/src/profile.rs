@@ -14,12 +14,16 @@
 //! its caller) and hot lines (the innermost source line). User PCs are
 //! symbolised against the program when there is only one.
 //!
-//! With `--callers`, each kernel sample also reads 64 words at the stack
-//! pointer (`x/64xw`) and takes the first that is a return address (it
-//! points into the kernel's `.text` just after a `call` instruction) as the
-//! caller: most often the hot function's own caller, though a stale return
-//! address left in a frame's locals can pass for one.
-//! The hottest functions are then listed with their callers. It halves the
+//! With `--callers`, each kernel sample also reads 2 KiB of the stack
+//! (`x/512xw` at `%esp`) and walks the frame-pointer chain in it (the
+//! kernel is built with frame pointers): a function past its `push %ebp;
+//! mov %esp,%ebp` prologue has its caller's return address at `%ebp + 4`;
+//! in a function without that prologue (the assembly routines, `memset`...)
+//! or before it has run, the caller is the first word from `%esp` up that is
+//! a return address (just after a `call` in `.text`), then the chain goes
+//! on from `%ebp`. The report then lists the hottest functions with their
+//! callers, and the functions by inclusive share (the samples with the
+//! function anywhere on the stack: the time spent under it). It lowers the
 //! sampling rate.
 //!
 //! Under TCG the PC QEMU reports is where the guest's current block of
@@ -35,12 +39,13 @@ use std::time::{Duration, Instant};
 use crate::{take_opt, target_dir, Result};
 
 /// One sample: the PC, whether the CPU was halted, whether it was in user
-/// mode, and (with `--callers`) a return address found on the stack.
+/// mode, and (with `--callers`) the return addresses on the stack, the
+/// caller's first.
 struct Sample {
     pc: u32,
     halted: bool,
     user: bool,
-    caller: Option<u32>,
+    stack: Vec<u32>,
 }
 
 pub fn run(args: &[String]) -> Result {
@@ -116,13 +121,51 @@ pub fn run(args: &[String]) -> Result {
     Ok(())
 }
 
-/// The kernel's code: its address and bytes, to tell return addresses.
+/// The kernel's code: its address and bytes, to tell return addresses,
+/// and the start of each function (from `nm`), sorted.
 struct Text {
     base: u32,
     bytes: Vec<u8>,
+    starts: Vec<u32>,
 }
 
 impl Text {
+    /// Whether `pc` is past the `push %ebp; mov %esp,%ebp` prologue of a
+    /// function that has one, so that `%ebp` is its own frame.
+    fn in_frame(&self, pc: u32) -> bool {
+        let i = self.starts.partition_point(|&s| s <= pc);
+        let Some(&start) = i.checked_sub(1).and_then(|i| self.starts.get(i)) else { return false };
+        let at = (start - self.base) as usize;
+        pc >= start + 3 && self.bytes.get(at..at + 3) == Some(&[0x55, 0x89, 0xE5][..])
+    }
+
+    /// The return addresses of the frames on `stack` (words read at `esp`),
+    /// innermost first, for a sample at `pc` with frame pointer `ebp`.
+    fn walk(&self, pc: u32, esp: u32, ebp: u32, stack: &[u32]) -> Vec<u32> {
+        let word = |a: u32| a.checked_sub(esp).filter(|o| o % 4 == 0).and_then(|o| stack.get(o as usize / 4)).copied();
+        let mut out = Vec::new();
+        if !self.in_frame(pc) {
+            // A leaf without a frame: its return address is near the top.
+            match stack.iter().take(16).find(|&&a| self.is_return_address(a)) {
+                Some(&a) => out.push(a),
+                None => return out,
+            }
+        }
+        let mut fp = ebp;
+        while out.len() < 64 {
+            let (Some(next), Some(ret)) = (word(fp), word(fp.wrapping_add(4))) else { break };
+            if !self.is_return_address(ret) {
+                break;
+            }
+            out.push(ret);
+            if next <= fp {
+                break;
+            }
+            fp = next;
+        }
+        out
+    }
+
     /// Whether `a` is in the code just after a `call`: `E8 rel32`, or
     /// `FF /2` with a 0-, 1- or 4-byte displacement.
     fn is_return_address(&self, a: u32) -> bool {
@@ -153,7 +196,19 @@ fn text_range(elf: &Path) -> Result<Text> {
     };
     let file = std::fs::read(elf).map_err(|e| format!("reading {}: {e}", elf.display()))?;
     let bytes = file.get(off as usize..(off + size) as usize).ok_or("the .text section is past the file's end")?.to_vec();
-    Ok(Text { base, bytes })
+    let out = Command::new("nm").args(["-n", "--defined-only"]).arg(elf).output().map_err(|e| format!("cannot run nm: {e}"))?;
+    let mut starts: Vec<u32> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            let (a, t) = (w.next()?, w.next()?);
+            matches!(t, "t" | "T" | "W" | "w").then(|| u32::from_str_radix(a, 16).ok()).flatten()
+        })
+        .filter(|&a| a >= base && a < base + size)
+        .collect();
+    starts.sort_unstable();
+    starts.dedup();
+    Ok(Text { base, bytes, starts })
 }
 
 /// Samples the guest's registers through QMP at `sock` for `seconds`, after
@@ -206,20 +261,23 @@ fn sample(sock: &Path, delay: f64, seconds: f64, text: Option<Text>) -> Result<V
             None => pc < 0xC000_0000,
         };
         let halted = r.contains("HLT=1");
-        let mut caller = None;
-        if let (Some(text), Some(esp), false, false) = (&text, hex_after("ESP="), user, halted) {
-            let x = format!("{{\"execute\":\"human-monitor-command\",\"arguments\":{{\"command-line\":\"x/64xw {esp:#x}\"}}}}\n");
+        let mut stack = Vec::new();
+        if let (Some(text), Some(esp), Some(ebp), false, false) = (&text, hex_after("ESP="), hex_after("EBP="), user, halted) {
+            let x = format!("{{\"execute\":\"human-monitor-command\",\"arguments\":{{\"command-line\":\"x/512xw {esp:#x}\"}}}}\n");
             if writer.write_all(x.as_bytes()).is_err() {
                 break;
             }
             let Ok(m) = answer(&mut reader) else { break };
-            // `ADDR: 0xWORD 0xWORD ...` lines (newlines escaped in the JSON string).
-            caller = m
-                .split(|c: char| c.is_whitespace() || c == '\\' || c == '"')
-                .filter_map(|w| w.strip_prefix("0x").and_then(|h| u32::from_str_radix(h, 16).ok()))
-                .find(|&a| text.is_return_address(a));
+            // `ADDR: 0xWORD 0xWORD 0xWORD 0xWORD` lines (newlines escaped in
+            // the JSON string): the words after each colon.
+            let words: Vec<u32> = m
+                .split("\\r\\n")
+                .flat_map(|l| l.split_once(": ").map_or("", |(_, w)| w).split_whitespace())
+                .filter_map(|w| w.trim_matches('"').strip_prefix("0x").and_then(|h| u32::from_str_radix(h, 16).ok()))
+                .collect();
+            stack = text.walk(pc, esp, ebp, &words);
         }
-        samples.push(Sample { pc, halted, user, caller });
+        samples.push(Sample { pc, halted, user, stack });
     }
     if samples.is_empty() {
         return Err("no samples: did the guest run past --delay?".into());
@@ -261,29 +319,45 @@ fn symbolise(elf: &Path, pcs: &[u32]) -> Result<HashMap<u32, (String, String)>> 
     Ok(map)
 }
 
-/// The hottest kernel functions and, for each, the callers found on the stack.
+/// The hottest kernel functions with their callers, and the functions by
+/// inclusive share (on the stack at all).
 fn report_callers(samples: &[Sample], kernel: &Path, top: usize) -> Result {
     let n = samples.len();
+    let pct = |k: usize| format!("{:5.1}%", 100.0 * k as f64 / n as f64);
     let kernel_samples: Vec<&Sample> = samples.iter().filter(|s| !s.user && !s.halted).collect();
-    let mut addrs: Vec<u32> = kernel_samples.iter().flat_map(|s| [Some(s.pc), s.caller]).flatten().collect();
+    // Return addresses are symbolised at the call instruction before them.
+    let mut addrs: Vec<u32> = kernel_samples.iter().flat_map(|s| std::iter::once(s.pc).chain(s.stack.iter().map(|a| a - 1))).collect();
     addrs.sort_unstable();
     addrs.dedup();
     let sym = symbolise(kernel, &addrs)?;
     let func = |a: u32| sym.get(&a).map_or("??", |(f, _)| f.as_str());
-    let mut by_fn: HashMap<&str, (usize, HashMap<&str, usize>)> = HashMap::new();
+    // Function: its samples, and its callers' samples.
+    type Calls<'a> = (usize, HashMap<&'a str, usize>);
+    let mut by_fn: HashMap<&str, Calls> = HashMap::new();
+    let mut inclusive: HashMap<&str, usize> = HashMap::new();
     for s in &kernel_samples {
         let e = by_fn.entry(func(s.pc)).or_default();
         e.0 += 1;
-        *e.1.entry(s.caller.map_or("(no return address found)", |c| func(c))).or_default() += 1;
+        *e.1.entry(s.stack.first().map_or("(no caller found)", |&c| func(c - 1))).or_default() += 1;
+        let mut on_stack: Vec<&str> = std::iter::once(func(s.pc)).chain(s.stack.iter().map(|&a| func(a - 1))).collect();
+        on_stack.sort_unstable();
+        on_stack.dedup();
+        for f in on_stack {
+            *inclusive.entry(f).or_default() += 1;
+        }
     }
-    let mut fns: Vec<(&str, (usize, HashMap<&str, usize>))> = by_fn.into_iter().collect();
+    let mut fns: Vec<(&str, Calls)> = by_fn.into_iter().collect();
     fns.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(b.0)));
     println!("kernel functions and their callers (share of all samples):");
     for (f, (k, callers)) in fns.into_iter().take(top) {
-        println!("  {:5.1}% {}", 100.0 * k as f64 / n as f64, short(f));
+        println!("  {} {}", pct(k), short(f));
         for (c, kc) in sorted(callers).into_iter().take(4) {
-            println!("         {:5.1}% from {}", 100.0 * kc as f64 / n as f64, short(c));
+            println!("         {} from {}", pct(kc), short(c));
         }
+    }
+    println!("kernel functions, inclusive (the share of samples with the function on the stack):");
+    for (f, k) in sorted(inclusive).into_iter().take(top * 2) {
+        println!("  {} {}", pct(k), short(f));
     }
     Ok(())
 }
