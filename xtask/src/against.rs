@@ -269,20 +269,65 @@ fn debian_mirror() -> Result<String> {
         files.extend(more);
     }
     for f in files {
-        let Ok(text) = std::fs::read_to_string(&f) else { continue };
-        for l in text.lines().map(str::trim).filter(|l| !l.starts_with('#')) {
-            let uris: Vec<&str> = if let Some(rest) = l.strip_prefix("URIs:") {
-                rest.split_whitespace().collect()
-            } else if l.starts_with("deb ") {
-                // `deb [options] URI suite components`
-                l.split_whitespace().skip(1).skip_while(|w| w.starts_with('[') || !w.contains("://")).take(1).collect()
-            } else {
-                Vec::new()
-            };
-            if let Some(u) = uris.into_iter().find(|u| u.trim_end_matches('/').ends_with("/debian")) {
-                return Ok(u.trim_end_matches('/').to_string());
-            }
+        if let Some(m) = std::fs::read_to_string(&f).ok().as_deref().and_then(mirror_in) {
+            return Ok(m);
         }
     }
     Err("no Debian mirror in /etc/apt/sources.list*: give a GNU Mach image with --gnumach-image PATH".into())
+}
+
+/// The first `.../debian` URI of an apt sources file (one-line `deb` or deb822 `URIs:`).
+fn mirror_in(text: &str) -> Option<String> {
+    for l in text.lines().map(str::trim).filter(|l| !l.starts_with('#')) {
+        let uris: Vec<&str> = if let Some(rest) = l.strip_prefix("URIs:") {
+            rest.split_whitespace().collect()
+        } else if l.starts_with("deb ") {
+            // `deb [options] URI suite components`
+            l.split_whitespace().skip(1).skip_while(|w| !w.contains("://")).take(1).collect()
+        } else {
+            Vec::new()
+        };
+        if let Some(u) = uris.into_iter().find(|u| u.trim_end_matches('/').ends_with("/debian")) {
+            return Some(u.trim_end_matches('/').to_string());
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_from_a_serial_log() {
+        // GNU Mach prints its own "start NAME: " before the program's first line.
+        let log = "start /x/bench_mach: bench: tsc_khz=2000000\r\n\
+                   bench: task_self_trap median=1872 runs=5000\n\
+                   bench: disk_seq_64k ops=2 bytes=2097152 cycles=2000000000\n\
+                   bench: ool_1mib failed: vm_allocate\n\
+                   bench: done";
+        let f = parse(log);
+        assert_eq!(f.get("task_self_trap"), Some(&1872.0));
+        // 2 MiB in 2e9 cycles at 2e9 Hz: 2 MiB/s.
+        assert_eq!(f.get("disk_seq_64k"), Some(&2.0));
+        assert!(!f.contains_key("ool_1mib"));
+    }
+
+    #[test]
+    fn medians_and_grouping() {
+        let runs: Vec<Figures> = [3.0, 1.0, 2.0].iter().map(|&v| Figures::from([("x".to_string(), v)])).collect();
+        assert_eq!(median_of(&runs, "x"), Some(2.0));
+        assert_eq!(median_of(&runs, "y"), None);
+        assert_eq!(group(1234567), "1,234,567");
+        assert_eq!(group(999), "999");
+    }
+
+    #[test]
+    fn mirrors_in_both_source_formats() {
+        let deb822 = "Types: deb\n# URIs: http://old.example/debian\nURIs: http://mirror.example/debian/\nSuites: bookworm\n";
+        assert_eq!(mirror_in(deb822).as_deref(), Some("http://mirror.example/debian"));
+        let one_line = "deb [signed-by=/k.gpg] http://m.example/debian bookworm main\n";
+        assert_eq!(mirror_in(one_line).as_deref(), Some("http://m.example/debian"));
+        assert_eq!(mirror_in("deb http://m.example/debian-security bookworm-security main\n"), None);
+    }
 }

@@ -415,3 +415,44 @@ fn report(samples: &[Sample], kernel: &Path, program: Option<&Path>, top: usize,
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Code at 0x1000: f (a frame prologue, a direct call), g (no prologue, an
+    /// indirect call through a register), then padding.
+    fn text() -> Text {
+        let mut bytes = vec![0x90u8; 64];
+        // f at 0x1000: push %ebp; mov %esp,%ebp; call rel32 (returns to 0x1008).
+        bytes[..8].copy_from_slice(&[0x55, 0x89, 0xE5, 0xE8, 0, 0, 0, 0]);
+        // g at 0x1010: call *%eax (returns to 0x1012).
+        bytes[0x10..0x12].copy_from_slice(&[0xFF, 0xD0]);
+        Text { base: 0x1000, bytes, starts: vec![0x1000, 0x1010] }
+    }
+
+    #[test]
+    fn return_addresses_follow_calls() {
+        let t = text();
+        assert!(t.is_return_address(0x1008));
+        assert!(t.is_return_address(0x1012));
+        assert!(!t.is_return_address(0x1009));
+        assert!(!t.is_return_address(0x0fff));
+        assert!(!t.is_return_address(0x2000));
+    }
+
+    #[test]
+    fn frames_past_the_prologue_use_the_frame_pointer() {
+        let t = text();
+        assert!(t.in_frame(0x1005));
+        assert!(!t.in_frame(0x1001));
+        assert!(!t.in_frame(0x1011));
+        // Stack at 0x8000: a stale return address in the locals, then the
+        // frame at 0x8008 (saved %ebp 0x8010, return 0x1012), then the next
+        // frame (saved %ebp 0, return 0x1008).
+        let stack = [0x1008, 0, 0x8010, 0x1012, 0x0, 0x1008];
+        assert_eq!(t.walk(0x1005, 0x8000, 0x8008, &stack), vec![0x1012, 0x1008]);
+        // In g (no frame), the first return address on the stack is the caller.
+        assert_eq!(t.walk(0x1011, 0x8000, 0x8008, &stack), vec![0x1008, 0x1012, 0x1008]);
+    }
+}
