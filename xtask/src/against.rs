@@ -136,6 +136,9 @@ fn parse(text: &str) -> Figures {
         let Some(name) = l.split_whitespace().next() else { continue };
         if let Some(v) = field(l, "median=") {
             f.insert(name.to_string(), v);
+            if let Some(m) = field(l, "p99=") {
+                f.insert(format!("{name}:p99"), m);
+            }
         } else if let (Some(bytes), Some(cycles), Some(khz)) = (field(l, "bytes="), field(l, "cycles="), khz) {
             if cycles > 0.0 {
                 f.insert(name.to_string(), bytes / (cycles / (khz * 1000.0)) / 1048576.0);
@@ -161,7 +164,7 @@ fn print_table(ours: &[Figures], theirs: &[Figures], boots: usize, gnumach: &Pat
          ratio: this kernel's time per operation over GNU Mach's (below 1: faster)\n",
         gnumach.display()
     );
-    println!("  {:<54} {:>14} {:>14} {:>9}", "figure", "GNU Mach 1.8", "this kernel", "ratio");
+    println!("  {:<54} {:>14} {:>14} {:>7}   {:>12} {:>12}", "figure", "GNU Mach 1.8", "this kernel", "ratio", "p99: GNU", "this");
     let show = |v: Option<f64>, kind: &Kind| match (v, kind) {
         (None, _) => "-".to_string(),
         (Some(v), Kind::Cycles) => group(v.round() as u64),
@@ -174,8 +177,13 @@ fn print_table(ours: &[Figures], theirs: &[Figures], boots: usize, gnumach: &Pat
             (Some(g), Some(o), Kind::Throughput) if o > 0.0 => format!("{:.2}", g / o),
             _ => "-".to_string(),
         };
-        println!("  {:<54} {:>14} {:>14} {:>9}", what, show(g, kind), show(o, kind), ratio);
+        let p99 = |runs: &[Figures]| match kind {
+            Kind::Cycles => show(median_of(runs, &format!("{name}:p99")), kind),
+            Kind::Throughput => String::new(),
+        };
+        println!("  {:<54} {:>14} {:>14} {:>7}   {:>12} {:>12}", what, show(g, kind), show(o, kind), ratio, p99(theirs), p99(ours));
     }
+    println!("\n  p99: the 99th percentile of the same operations (median over the boots); far above the median, it shows stalls");
 }
 
 /// `n` with thousands separators.
@@ -302,12 +310,13 @@ mod tests {
     fn figures_from_a_serial_log() {
         // GNU Mach prints its own "start NAME: " before the program's first line.
         let log = "start /x/bench_mach: bench: tsc_khz=2000000\r\n\
-                   bench: task_self_trap median=1872 runs=5000\n\
+                   bench: task_self_trap median=1872 mean=2000 p90=1900 p99=2100 max=9999 runs=5000\n\
                    bench: disk_seq_64k ops=2 bytes=2097152 cycles=2000000000\n\
                    bench: ool_1mib failed: vm_allocate\n\
                    bench: done";
         let f = parse(log);
         assert_eq!(f.get("task_self_trap"), Some(&1872.0));
+        assert_eq!(f.get("task_self_trap:p99"), Some(&2100.0));
         // 2 MiB in 2e9 cycles at 2e9 Hz: 2 MiB/s.
         assert_eq!(f.get("disk_seq_64k"), Some(&2.0));
         assert!(!f.contains_key("ool_1mib"));

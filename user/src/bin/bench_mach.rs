@@ -8,8 +8,9 @@
 //!
 //! It prints, through `mach_print` (which Debian's GNU Mach 1.8 serves too):
 //! - `bench: tsc_khz=N`: the TSC rate, timed against `host_get_time`;
-//! - `bench: NAME median=N runs=R`: TSC cycles per operation, the median of
-//!   R runs, for `task_self_trap` (`mach_task_self()`), `msg_self_32`
+//! - `bench: NAME median=N mean=M p90= p99= max= runs=R`: TSC cycles per
+//!   operation, the median of R runs (the mean and the 90th and 99th
+//!   percentiles and the maximum show stalls that the median hides), for `task_self_trap` (`mach_task_self()`), `msg_self_32`
 //!   (`mach_msg` SEND|RCV to a port of its own, a 32-byte inline body),
 //!   `null_rpc` (`mach_port_type(task_self, name)`), `rpc_two_tasks` (a
 //!   request and its reply between this task and a server task it made
@@ -24,7 +25,8 @@
 //!   the privileged host port (GNU Mach then loops: the host ends QEMU).
 //!
 //! Words after the two ports choose what runs, for `cargo xtask profile`:
-//! `only=NAME,NAME...` runs only those figures, `repeat=N` runs them N
+//! `only=NAME+NAME...` runs only those figures (`+` between names: commas
+//! separate QEMU's modules), `repeat=N` runs them N
 //! times over (e.g. `/bench_mach ${host-port} ${device-port} only=null_rpc
 //! repeat=50 $(task-create) $(task-resume)`).
 //!
@@ -61,11 +63,6 @@ fn rdtsc() -> u64 {
     unsafe { core::arch::x86::_rdtsc() }
 }
 
-fn median(mut v: Vec<u64>) -> u64 {
-    v.sort_unstable();
-    v[v.len() / 2]
-}
-
 /// Which figures run, and how many times over (the words after the ports).
 struct Sel {
     only: Vec<&'static [u8]>,
@@ -77,7 +74,7 @@ impl Sel {
         let mut sel = Sel { only: Vec::new(), repeat: 1 };
         for w in (3..args.argc()).filter_map(|i| args.arg(i)) {
             if let Some(list) = w.strip_prefix(b"only=") {
-                sel.only.extend(list.split(|&c| c == b',').filter(|n| !n.is_empty()));
+                sel.only.extend(list.split(|&c| c == b'+' || c == b',').filter(|n| !n.is_empty()));
             } else if let Some(n) = w.strip_prefix(b"repeat=") {
                 sel.repeat = core::str::from_utf8(n).ok().and_then(|n| n.parse().ok()).unwrap_or(1);
             }
@@ -106,7 +103,10 @@ fn measure(sel: &Sel, name: &str, runs: usize, mut f: impl FnMut()) {
         f();
         v.push(rdtsc() - t);
     }
-    uprintln!("bench: {} median={} runs={}", name, median(v), runs);
+    let mean = v.iter().sum::<u64>() / runs.max(1) as u64;
+    v.sort_unstable();
+    let at = |q: usize| v[(v.len() * q / 100).min(v.len() - 1)];
+    uprintln!("bench: {} median={} mean={} p90={} p99={} max={} runs={}", name, at(50), mean, at(90), at(99), v[v.len() - 1], runs);
 }
 
 /// The host clock in microseconds.
