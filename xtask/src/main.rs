@@ -3,12 +3,16 @@
 //! - `build`  builds the kernel image and prints its path as the last line.
 //! - `run`    builds and boots it in QEMU, serial console on this terminal.
 //! - `test`   host unit tests, then the QEMU integration tests.
-//! - `bench`  boots several times and prints start-up figures (medians).
+//! - `bench`  boots several times and prints start-up figures (medians);
+//!   with `--against gnumach`, Mach's primitives on this kernel and on GNU Mach.
+//! - `profile` boots a program and prints where the kernel's time goes.
 //! - `iso`    a GRUB rescue ISO with the kernel (and modules) for real hardware.
 //!
 //! Every command first installs what it lacks (the rustup target and the
 //! Debian packages), or, without root, prints the command that would.
 
+mod against;
+mod profile;
 mod setup;
 
 use std::path::{Path, PathBuf};
@@ -42,6 +46,7 @@ fn main() -> ExitCode {
         "run" => cmd_run(rest),
         "test" => cmd_test(rest),
         "bench" => cmd_bench(rest),
+        "profile" => profile::run(rest),
         "iso" => cmd_iso(rest),
         "mig" => cmd_mig(rest),
         "-h" | "--help" | "help" => return usage(),
@@ -254,8 +259,41 @@ fn bench_qemu(log: &Path) -> Command {
     c
 }
 
+/// QEMU booting `kernel` as users boot it: a normal boot (`console=com0`,
+/// no test mode) with the boot-script line(s) `modules` (commas between
+/// modules), 512 MiB, the IDE disk `disk`, the serial log to `log`. The line
+/// of `cargo xtask bench --against gnumach` and `cargo xtask profile`.
+fn user_qemu(kernel: &Path, disk: &Path, log: &Path, modules: &str) -> Command {
+    let mut c = Command::new("qemu-system-i386");
+    c.args(["-accel", &std::env::var("QEMU_ACCEL").unwrap_or_else(|_| "tcg".into())])
+        .args(["-cpu", "qemu32", "-m", "512", "-display", "none", "-monitor", "none", "-no-reboot"])
+        .arg("-serial")
+        .arg(format!("file:{}", log.display()))
+        .arg("-drive")
+        .arg(format!("file={},format=raw,if=ide,index=0", disk.display()))
+        .arg("-kernel")
+        .arg(kernel)
+        .args(["-append", "console=com0"])
+        .arg("-initrd")
+        .arg(modules);
+    c
+}
+
 fn cmd_bench(args: &[String]) -> Result {
     let mut args = args.to_vec();
+    if let Some(against) = take_opt(&mut args, "--against")? {
+        if against != "gnumach" {
+            return Err(format!("--against {against}: only gnumach is known"));
+        }
+        let boots: usize = take_opt(&mut args, "--boots")?.map_or(Ok(3), |v| v.parse().map_err(|_| "bad --boots"))?;
+        let gnumach = take_opt(&mut args, "--gnumach-image")?.map(PathBuf::from);
+        if let Some(a) = args.first() {
+            return Err(format!("unknown argument {a}"));
+        }
+        let image = build_kernel(true)?;
+        let user = build_user()?;
+        return against::run(&image, &user, boots, gnumach);
+    }
     let boots: usize = take_opt(&mut args, "--boots")?.map_or(Ok(7), |v| v.parse().map_err(|_| "bad --boots"))?;
     let disk_mib: u64 = take_opt(&mut args, "--disk-mib")?.map_or(Ok(256), |v| v.parse().map_err(|_| "bad --disk-mib"))?;
     let only_dev = take_flag(&mut args, "--devices");
