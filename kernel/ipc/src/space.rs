@@ -147,7 +147,15 @@ impl Space {
     /// Removes the entry under `name`.
     pub(crate) fn remove(&mut self, name: u32) -> Option<Entry> {
         let e = self.entries.remove(name)?;
-        if name < self.next {
+        if name + 1 == self.next {
+            // The top name (a reply port's send-once right, most often):
+            // `next` moves down over it and the holes below, so the usual
+            // take-and-give-back touches no tree.
+            self.next = name;
+            while self.next > 1 && self.holes.remove(&(self.next - 1)) {
+                self.next -= 1;
+            }
+        } else if name < self.next {
             self.holes.insert(name);
         }
         Some(e)
