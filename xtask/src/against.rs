@@ -158,8 +158,13 @@ fn median_of(runs: &[Figures], name: &str) -> Option<f64> {
 }
 
 fn print_table(ours: &[Figures], theirs: &[Figures], boots: usize, gnumach: &Path) {
+    let unit = if crate::ICOUNT.load(std::sync::atomic::Ordering::Relaxed) {
+        "-icount shift=0: \"cycles\" are guest instructions, MiB/s per guest second"
+    } else {
+        "TCG: emulation costs"
+    };
     println!(
-        "bench_mach on a normal boot, {boots} boot(s) of each kernel, medians (TCG: emulation costs)\n\
+        "bench_mach on a normal boot, {boots} boot(s) of each kernel, medians ({unit})\n\
          GNU Mach: {}\n\
          ratio: this kernel's time per operation over GNU Mach's (below 1: faster)\n",
         gnumach.display()

@@ -30,6 +30,10 @@ fn usage() -> ExitCode {
          \n  bench [--boots N] [--disk-mib M] [--devices]\
          \n                                  start-up (N boots, median), IPC/VM and device figures\
          \n                                  (an M MiB disk, 256 by default); --devices: devices only\
+         \n  bench --against gnumach [--boots N] [--gnumach-image PATH] [--icount]\
+         \n                                  Mach's primitives on this kernel and GNU Mach 1.8\
+         \n  profile [--seconds N] [--delay S] [--callers] -- BOOT-SCRIPT-LINE\
+         \n                                  where kernel time goes (PC samples)\
          \n  iso [--cmdline ARGS] [--module 'FILE ARGS']... [--out PATH]\
          \n                                  GRUB rescue ISO; prints its path last\
          \n\nQEMU_ACCEL=kvm selects KVM (the default is TCG)."
@@ -265,7 +269,13 @@ fn bench_qemu(log: &Path) -> Command {
 /// of `cargo xtask bench --against gnumach` and `cargo xtask profile`.
 fn user_qemu(kernel: &Path, disk: &Path, log: &Path, modules: &str) -> Command {
     let mut c = Command::new("qemu-system-i386");
-    c.args(["-accel", &std::env::var("QEMU_ACCEL").unwrap_or_else(|_| "tcg".into())])
+    c.args(["-accel", &std::env::var("QEMU_ACCEL").unwrap_or_else(|_| "tcg".into())]);
+    if ICOUNT.load(std::sync::atomic::Ordering::Relaxed) {
+        // One instruction per nanosecond of guest time: the TSC counts
+        // instructions, whatever else the host is doing.
+        c.args(["-icount", "shift=0"]);
+    }
+    c
         .args(["-cpu", "qemu32", "-m", "512", "-display", "none", "-monitor", "none", "-no-reboot"])
         .arg("-serial")
         .arg(format!("file:{}", log.display()))
@@ -279,9 +289,13 @@ fn user_qemu(kernel: &Path, disk: &Path, log: &Path, modules: &str) -> Command {
     c
 }
 
+/// `bench --against gnumach --icount`: figures in guest instructions.
+static ICOUNT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn cmd_bench(args: &[String]) -> Result {
     let mut args = args.to_vec();
     if let Some(against) = take_opt(&mut args, "--against")? {
+        ICOUNT.store(take_flag(&mut args, "--icount"), std::sync::atomic::Ordering::Relaxed);
         if against != "gnumach" {
             return Err(format!("--against {against}: only gnumach is known"));
         }
