@@ -813,6 +813,7 @@ impl mach::MachServer for Ctx {
         if obj != 0 {
             let limit = vm_object::max_protection(obj);
             if cur & !limit != 0 {
+                vm_object::unpin(obj);
                 vm_object::reap();
                 return Err(KERN_PROTECTION_FAILURE);
             }
@@ -820,6 +821,9 @@ impl mach::MachServer for Ctx {
         }
         let attrs = Attrs { prot: cur, max_prot: max, inheritance: req.inheritance, object: obj, delta: 0, copy: req.copy != 0, wired: false };
         let r = task::with_task(t, |tk| tk.map.map_object(req.address, req.size, req.mask, req.anywhere != 0, req.offset, attrs)).ok_or(KERN_INVALID_TASK);
+        if obj != 0 {
+            vm_object::unpin(obj);
+        }
         // A new object no map took goes back to its pager.
         vm_object::reap();
         Ok(mach::VmMapReply { address: r?? })

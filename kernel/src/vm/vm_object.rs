@@ -54,6 +54,9 @@ struct KObj {
     in_transit: alloc::collections::BTreeSet<u32>,
     /// A task's paged-out memory (its pages belong to maps): not reclaimed.
     swap: bool,
+    /// Held by a `vm_map` between finding the object and mapping it: not
+    /// reclaimed (another thread's request may reap meanwhile).
+    pins: u32,
 }
 
 impl KObj {
@@ -72,6 +75,7 @@ impl KObj {
             initialized: Default::default(),
             in_transit: Default::default(),
             swap: false,
+            pins: 0,
         }
     }
 }
@@ -228,7 +232,8 @@ fn zero_fill(o: &mut KObj, offset: u32) -> Option<u32> {
 
 /// The object `vm_map` maps for memory object right `right` (consumed): a
 /// kernel physical object, the object already made for that pager port, or
-/// a new one, announced to its pager with `memory_object_init`.
+/// a new one, announced to its pager with `memory_object_init`. The object
+/// is held until [`unpin`], so that no reap takes it before it is mapped.
 ///
 /// # Errors
 /// `KERN_INVALID_ARGUMENT` for a right that is not a live send right.
@@ -237,11 +242,13 @@ pub fn object_for(right: Right) -> Result<u32, KernReturn> {
         with_ipc(|ipc| ipc.release_right(right));
         return Err(KERN_INVALID_ARGUMENT);
     };
+    let pin = |r: &mut Registry, id: u32| r.objects.get_mut(&id).map(|o| o.pins += 1).is_some();
     if let Some((KOBJ_MEMORY_OBJECT, id)) = with_ipc(|ipc| ipc.port_kobject(p)) {
         with_ipc(|ipc| ipc.release_right(right));
-        return Ok(id as u32);
+        // Gone meanwhile: its port died with it.
+        return if with(|r| pin(r, id as u32)) { Ok(id as u32) } else { Err(KERN_INVALID_ARGUMENT) };
     }
-    if let Some(id) = with(|r| r.by_pager.get(&p).copied()) {
+    if let Some(id) = with(|r| r.by_pager.get(&p).copied().filter(|&id| pin(r, id))) {
         with_ipc(|ipc| ipc.release_right(right));
         return Ok(id);
     }
@@ -253,7 +260,7 @@ pub fn object_for(right: Right) -> Result<u32, KernReturn> {
     let (control, name) =
         with_ipc(|ipc| (ipc.alloc_kernel_port(Some((KOBJ_PAGER_CONTROL, u64::from(id)))), ipc.alloc_kernel_port(Some((KOBJ_PAGER_NAME, u64::from(id))))));
     with(|r| {
-        r.objects.insert(id, KObj { control: Some(control), name: Some(name), ..KObj::new(Object::new(Backing::Pager), right) });
+        r.objects.insert(id, KObj { control: Some(control), name: Some(name), pins: 1, ..KObj::new(Object::new(Backing::Pager), right) });
         r.by_pager.insert(p, id);
         // Until a map refers to it, nothing keeps it.
         r.unused.push(id);
@@ -262,6 +269,16 @@ pub fn object_for(right: Right) -> Result<u32, KernReturn> {
         send(pager, vec![make_send(Some(control)), make_send(Some(name))], Vec::new(), |m| mo::memory_object_init(m, 0, 1, 2, PAGE_SIZE));
     }
     Ok(id)
+}
+
+/// Ends the hold [`object_for`] put on `obj` (the caller mapped it, or gave
+/// up); an object no map took goes at the next [`reap`].
+pub fn unpin(obj: u32) {
+    with(|r| {
+        if let Some(o) = r.objects.get_mut(&obj) {
+            o.pins = o.pins.saturating_sub(1);
+        }
+    });
 }
 
 /// The most a mapping of `obj` may allow.
@@ -315,7 +332,7 @@ pub fn reap() {
     }
     loop {
         let next = with(|r| {
-            let i = r.unused.iter().position(|id| r.objects.get(id).is_some_and(|o| o.mappers.is_empty() && !o.obj.may_cache))?;
+            let i = r.unused.iter().position(|id| r.objects.get(id).is_some_and(|o| o.mappers.is_empty() && !o.obj.may_cache && o.pins == 0))?;
             let id = r.unused.remove(i);
             let mut o = r.objects.remove(&id)?;
             if let Some(p) = o.pager.port_id() {
