@@ -275,6 +275,19 @@ impl Sched {
         id
     }
 
+    /// Wakes every thread waiting on `event`, in the order the waits were
+    /// asserted; returns how many.
+    fn wakeup(&mut self, event: usize) -> usize {
+        let b = bucket(event);
+        let mut n = 0;
+        while let Some(i) = self.waiters[b].iter().position(|&(e, _)| e == event) {
+            let (_, id) = self.waiters[b].remove(i);
+            self.unwait(id, WaitResult::Awakened);
+            n += 1;
+        }
+        n
+    }
+
     /// Removes thread `id`'s wait on `event` from its bucket.
     fn forget_wait(&mut self, event: usize, id: ThreadId) {
         let b = &mut self.waiters[bucket(event)];
@@ -612,17 +625,7 @@ pub fn thread_block() -> WaitResult {
 
 /// Wakes every thread waiting on `event`; returns how many.
 pub fn thread_wakeup(event: usize) -> usize {
-    with(|s| {
-        // In the order the waits were asserted.
-        let b = bucket(event);
-        let mut n = 0;
-        while let Some(i) = s.waiters[b].iter().position(|&(e, _)| e == event) {
-            let (_, id) = s.waiters[b].remove(i);
-            s.unwait(id, WaitResult::Awakened);
-            n += 1;
-        }
-        n
-    })
+    with(|s| s.wakeup(event))
 }
 
 /// Ends thread `id`'s wait (if it waits) with `result`.
@@ -834,15 +837,28 @@ pub fn ast_pending() -> bool {
     this_cpu().ast.load(Ordering::Relaxed) != 0
 }
 
-/// Whether thread `id` has stopped for good (or no longer exists).
-pub fn halted(id: ThreadId) -> bool {
-    with(|s| s.threads.get(&id).is_none_or(|t| t.halted))
+
+/// The event a thread's end raises (see [`wait_halted`]).
+fn halt_event() -> usize {
+    static HALTS: u8 = 0;
+    core::ptr::addr_of!(HALTS) as usize
 }
 
-/// Waits until every thread of `ids` has stopped.
+/// Waits until every thread of `ids` has stopped: woken by each thread's
+/// end (and, to be safe, every tick).
 pub fn wait_halted(ids: &[ThreadId]) {
-    while !ids.iter().all(|&id| halted(id)) {
-        sleep_ticks(1);
+    loop {
+        let all = cpu::without_interrupts(|| {
+            let done = with(|s| ids.iter().all(|id| s.threads.get(id).is_none_or(|t| t.halted)));
+            if !done {
+                assert_wait(halt_event(), Some(1));
+            }
+            done
+        });
+        if all {
+            return;
+        }
+        thread_block();
     }
 }
 
@@ -867,6 +883,7 @@ pub fn terminate(id: ThreadId) {
         s.thread(id).halted = true;
         s.dead.push(id);
         DEAD_PENDING.store(true, Ordering::Relaxed);
+        s.wakeup(halt_event());
         id == s.current
     });
     if me {
