@@ -900,3 +900,120 @@ fn ide_lba48_reaches_past_128_gib() {
     assert!(got.iter().enumerate().all(|(i, &b)| b == disk::written_byte(i)), "{}", o.failure("LBA48 write not on the image"));
     let _ = std::fs::remove_file(&img);
 }
+
+// ---------------------------------------------------------------------------
+// Real GNU Hurd programs (`../shared/hurd`, beside the repository; see its
+// README), run unchanged as a Hurd boot runs them on GNU Mach.
+
+/// A program of `../shared/hurd`, or `None` (and a notice) when that folder
+/// is absent, as in a fresh clone: these binaries are test data kept
+/// outside the repository.
+fn hurd_program(name: &str) -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/hurd");
+    let p = dir.join(name);
+    if p.exists() {
+        Some(p)
+    } else {
+        eprintln!("SKIPPED: {} is absent (the real Hurd programs live in ../shared/hurd beside the repository, not in it)", p.display());
+        None
+    }
+}
+
+/// Boots Hurd program `prog` as the only boot-script module with the line
+/// a Hurd boot uses, on the IDE disk `image` (`hd0`).
+fn hurd_boot(name: &str, prog: &std::path::Path, image: &std::path::Path) -> mach_tests::Outcome {
+    run(&boot(name, "console=com0 test=bootstrap")
+        .memory(512)
+        .qemu(&["-drive", &format!("file={},format=raw,if=ide,index=0", image.display())])
+        .module(&format!(
+            "{} --multiboot-command-line=${{kernel-command-line}} --host-priv-port=${{host-port}} --device-master-port=${{device-port}} -T typed device:hd0 $(task-create) $(task-resume)",
+            prog.display()
+        )))
+}
+
+/// A small directory tree for file-system images.
+fn hurd_tree(name: &str) -> PathBuf {
+    let dir = mach_tests::log_dir().join(format!("{name}.tree"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    std::fs::write(dir.join("hello.txt"), b"hello from the host\n").unwrap();
+    std::fs::write(dir.join("sub/data.bin"), vec![0x5Au8; 10000]).unwrap();
+    dir
+}
+
+/// An ISO 9660 image (Rock Ridge) of a small tree, made with xorriso.
+fn iso_image(name: &str) -> PathBuf {
+    let tree = hurd_tree(name);
+    let img = mach_tests::log_dir().join(format!("{name}.iso"));
+    let _ = std::fs::remove_file(&img);
+    let st = std::process::Command::new("xorriso")
+        .args(["-as", "mkisofs", "-R", "-quiet", "-o"])
+        .arg(&img)
+        .arg(&tree)
+        .status()
+        .expect("running xorriso");
+    assert!(st.success(), "xorriso failed");
+    img
+}
+
+/// `iso9660fs.static` reads the disk's volume descriptors and root
+/// directory through `hd0`, then stops where GNU Mach 1.8 stops it too: no
+/// exec server was given, so `diskfs_start_bootstrap` asserts. Its glibc
+/// start-up needs `i386_set_gdt` (TLS through `%gs`), the FPU, the
+/// `syscall_vm_map` trap on the `time` device's memory object.
+#[test]
+fn hurd_iso9660fs_reads_an_iso_image_up_to_its_bootstrap() {
+    let Some(prog) = hurd_program("iso9660fs.static") else { return };
+    let img = iso_image("hurd-iso9660fs");
+    hurd_boot("hurd-iso9660fs", &prog, &img)
+        .expect(Verdict::Pass)
+        .expect_log("diskfs_start_bootstrap: Assertion `_hurd_ports' failed.")
+        .expect_no_log("Could not find valid superblock")
+        .expect_log("bootstrap: ipc consistent");
+}
+
+/// With the primary volume descriptor zeroed, `iso9660fs.static` finds no
+/// file system, as on GNU Mach 1.8.
+#[test]
+fn hurd_iso9660fs_refuses_an_image_without_volume_descriptor() {
+    let Some(prog) = hurd_program("iso9660fs.static") else { return };
+    let img = iso_image("hurd-iso9660fs-zeroed");
+    {
+        use std::io::{Seek, SeekFrom, Write};
+        let mut f = std::fs::OpenOptions::new().write(true).open(&img).unwrap();
+        f.seek(SeekFrom::Start(32768)).unwrap();
+        f.write_all(&[0u8; 2048]).unwrap();
+    }
+    hurd_boot("hurd-iso9660fs-zeroed", &prog, &img)
+        .expect(Verdict::Pass)
+        .expect_log("Could not find valid superblock")
+        .expect_no_log("diskfs_start_bootstrap")
+        .expect_log("bootstrap: ipc consistent");
+}
+
+/// `ufs.static` on an FFS image made with `makefs` (Debian package
+/// `makefs`) reaches the same bootstrap assertion.
+#[test]
+fn hurd_ufs_reads_an_ffs_image_up_to_its_bootstrap() {
+    let Some(prog) = hurd_program("ufs.static") else { return };
+    if std::process::Command::new("makefs").arg("-h").output().is_err() {
+        eprintln!("SKIPPED: makefs is not installed (Debian package makefs; `cargo xtask test` installs it as root)");
+        return;
+    }
+    let tree = hurd_tree("hurd-ufs");
+    let img = mach_tests::log_dir().join("hurd-ufs.img");
+    let _ = std::fs::remove_file(&img);
+    let st = std::process::Command::new("makefs")
+        .args(["-t", "ffs", "-o", "version=1", "-s", "32m"])
+        .arg(&img)
+        .arg(&tree)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("running makefs");
+    assert!(st.success(), "makefs failed");
+    hurd_boot("hurd-ufs", &prog, &img)
+        .expect(Verdict::Pass)
+        .expect_log("diskfs_start_bootstrap: Assertion `_hurd_ports' failed.")
+        .expect_log("bootstrap: ipc consistent");
+    let _ = std::fs::remove_file(&img);
+}

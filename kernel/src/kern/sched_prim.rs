@@ -254,6 +254,8 @@ impl Sched {
             pmap::activate(next_dir);
         }
         self.current = next;
+        // Machine state: the FPU of `cur`, the descriptors of `next`.
+        pcb::switch_machine(cur, next, self.threads[&next].task);
         let save = &mut self.thread(cur).saved_esp as *mut u32;
         Some((save, next_esp))
     }
@@ -277,7 +279,7 @@ fn switch_now() {
 
 /// Frees the stacks of halted threads other than the current one.
 fn reap() {
-    let stacks: Vec<u32> = cpu::without_interrupts(|| {
+    let stacks: Vec<(ThreadId, u32)> = cpu::without_interrupts(|| {
         let mut g = SCHED.lock();
         let s = g.as_mut().expect("scheduler not started");
         let cur = s.current;
@@ -288,14 +290,16 @@ fn reap() {
             }
             if let Some(t) = s.threads.remove(&id) {
                 if let Some(k) = t.kstack {
-                    out.push(k);
+                    out.push((id, k));
                 }
             }
             false
         });
         out
     });
-    for k in stacks {
+    for (id, k) in stacks {
+        // Its descriptors and FPU state go with it.
+        pcb::forget(id);
         let _ = vm_page::free_contig(k, pcb::KSTACK_SIZE / vm_page::PAGE_SIZE as usize);
     }
 }

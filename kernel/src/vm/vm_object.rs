@@ -313,9 +313,14 @@ pub fn reap() {
     if with(|r| r.unused.is_empty()) {
         return;
     }
+    // Cached objects (`may_cache`) stay for their next mapping, unless
+    // their pager is gone (its task ended): then nothing can map them again.
+    let cached: Vec<(u32, Option<PortId>)> =
+        with(|r| r.unused.iter().filter_map(|id| r.objects.get(id).filter(|o| o.obj.may_cache).map(|o| (*id, o.pager.port_id()))).collect());
+    let orphans: Vec<u32> = cached.into_iter().filter(|(_, p)| p.is_none_or(|p| !with_ipc(|ipc| ipc.port_alive(p)))).map(|(id, _)| id).collect();
     loop {
         let next = with(|r| {
-            let i = r.unused.iter().position(|id| r.objects.get(id).is_some_and(|o| o.mappers.is_empty() && !o.obj.may_cache))?;
+            let i = r.unused.iter().position(|id| r.objects.get(id).is_some_and(|o| o.mappers.is_empty() && (!o.obj.may_cache || orphans.contains(id))))?;
             let id = r.unused.remove(i);
             let mut o = r.objects.remove(&id)?;
             if let Some(p) = o.pager.port_id() {
@@ -330,6 +335,16 @@ pub fn reap() {
         give_back(id, o.pager.port_id(), o.control, &pages);
         if o.pager.is_null() {
             continue; // anonymous memory: no pager to tell
+        }
+        if orphans.contains(&id) {
+            // Its pager is gone: the control and name ports just go.
+            with_ipc(|ipc| {
+                for p in [o.control, o.name].into_iter().flatten() {
+                    let _ = ipc.destroy_kernel_port(p);
+                }
+                ipc.release_right(o.pager);
+            });
+            continue;
         }
         let (control, name) = with_ipc(|ipc| {
             let take = |ipc: &mut mach_ipc::Ipc, p: Option<PortId>| p.and_then(|p| ipc.kernel_port_into_receive(p).ok()).unwrap_or(Right::null());
