@@ -1017,3 +1017,16 @@ fn hurd_ufs_reads_an_ffs_image_up_to_its_bootstrap() {
         .expect_log("bootstrap: ipc consistent");
     let _ = std::fs::remove_file(&img);
 }
+
+/// Per-thread user descriptors (`mach_i386.defs`): two threads with the
+/// same selectors read their own words through `%gs` (a GDT slot) and
+/// `%fs` (an LDT entry) across many switches; GNU Mach's checks.
+#[test]
+fn tls_and_ldt_descriptors_are_per_thread() {
+    let prog = user_program("segments");
+    run(&boot("segments", "test=bootstrap").module(&format!("{} $(task-create) $(task-resume)", prog.display())))
+        .expect(Verdict::Pass)
+        .expect_log("segments: two threads read their own %gs and %fs words 400 times each")
+        .expect_log("user-test: segments ok")
+        .expect_log("bootstrap: ipc consistent");
+}
