@@ -1030,3 +1030,24 @@ fn tls_and_ldt_descriptors_are_per_thread() {
         .expect_log("user-test: segments ok")
         .expect_log("bootstrap: ipc consistent");
 }
+
+/// The x87 per thread: two tasks sum 3 x 3,000,000 numbers in all eight
+/// x87 registers with different control words at the same time (many
+/// preemptions) and check the sums bit for bit; `i386_FLOAT_STATE` reads
+/// and writes a thread's registers; an unmasked x87 exception is
+/// `EXC_ARITHMETIC`; `thread_get_state` on the caller is refused.
+#[test]
+fn fpu_state_is_per_thread_and_readable() {
+    let prog = user_program("fpu");
+    run(&boot("fpu", "test=bootstrap")
+        .module(&format!("{} 1 895 state $(task-create) $(task-resume)", prog.display()))
+        .module(&format!("{} 2 3711 $(task-create) $(task-resume)", prog.display())))
+    .expect(Verdict::Pass)
+    .expect_log("fpu: i386_FLOAT_STATE read 1.0 and pi, and the 2.0 written came back")
+    // EXC_ARITHMETIC (3), EXC_I386_EXTERR (5), the status word with ZE.
+    .expect_log("fpu: division by zero: exception 3 code 5")
+    .expect_log("fpu: seed 1: 3 x 3000000 x87 additions exact, control word 0x37f kept")
+    .expect_log("fpu: seed 2: 3 x 3000000 x87 additions exact, control word 0xe7f kept")
+    .expect_no_log("FAILED")
+    .expect_log("bootstrap: ipc consistent");
+}
