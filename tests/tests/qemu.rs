@@ -1051,3 +1051,23 @@ fn fpu_state_is_per_thread_and_readable() {
     .expect_no_log("FAILED")
     .expect_log("bootstrap: ipc consistent");
 }
+
+/// I/O permissions: a task granted COM1's ports 0x3f8-0x3ff
+/// (`i386_io_perm_create` on the device master port, then
+/// `i386_io_perm_modify`) reads the UART's scratch register back; once
+/// withdrawn, and in a task never granted it, `in` is an exception
+/// (EXC_BAD_INSTRUCTION, general protection); the permission object goes
+/// with its last send right (no leak).
+#[test]
+fn io_ports_are_granted_per_task() {
+    let prog = user_program("io_perm");
+    run(&boot("io_perm", "test=bootstrap")
+        .module(&format!("{} ${{device-port}} grant $(task-create) $(task-resume)", prog.display()))
+        .module(&format!("{} ${{device-port}} deny $(task-create) $(task-resume)", prog.display())))
+    .expect(Verdict::Pass)
+    .expect_log("io_perm: granted 0x3f8-0x3ff: the UART scratch register reads back what was written")
+    .expect_log("io_perm: withdrawn: in from 0x3ff raised exception 2 code 13")
+    .expect_log("io_perm: not granted: in from 0x3ff raised exception 2 code 13")
+    .expect_no_log("FAILED")
+    .expect_log("bootstrap: ipc consistent");
+}
