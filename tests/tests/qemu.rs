@@ -1071,3 +1071,32 @@ fn io_ports_are_granted_per_task() {
     .expect_no_log("FAILED")
     .expect_log("bootstrap: ipc consistent");
 }
+
+/// The kernel leaves the FPU to user threads (it is switched lazily, so a
+/// kernel FPU instruction would change a user thread's registers): its
+/// image holds no x87 or SSE computation, only the save, restore and reset
+/// instructions of `i386/fpu.rs`. (LLVM turns 64-bit atomic loads and
+/// stores on i586 into `fild`/`fistp`; `i386/atomic64.rs` avoids them.)
+#[test]
+fn kernel_image_executes_no_fpu_arithmetic() {
+    let out = std::process::Command::new("objdump").args(["-d", "--no-show-raw-insn"]).arg(kernel()).output().expect("running objdump (binutils)");
+    assert!(out.status.success(), "objdump failed");
+    let text = String::from_utf8_lossy(&out.stdout);
+    const ALLOWED: &[&str] = &["fxsave", "fxrstor", "fnsave", "frstor", "fninit", "fwait"];
+    let mut func = "";
+    let mut bad = Vec::new();
+    for line in text.lines() {
+        if line.ends_with(">:") {
+            func = line;
+            continue;
+        }
+        let Some(insn) = line.split('\t').nth(1) else { continue };
+        let m = insn.split_whitespace().next().unwrap_or("");
+        let x87 = m.starts_with('f') && !ALLOWED.contains(&m);
+        let sse = ["movs", "movap", "movup", "movq", "movd", "xorp", "addsd", "addss", "cvt", "pxor"].iter().any(|p| m.starts_with(p)) && insn.contains("%xmm");
+        if x87 || sse {
+            bad.push(format!("{func} {insn}"));
+        }
+    }
+    assert!(bad.is_empty(), "FPU instructions in the kernel:\n{}", bad[..bad.len().min(20)].join("\n"));
+}
