@@ -243,14 +243,16 @@ fn fixup(eip: u32) -> Option<u32> {
 /// longer loads: the null selector goes in its place (the thread faults in
 /// user mode if it uses it), or for `iret` the flat user code and stack
 /// segments. True when the fault was one of these and may be retried.
-fn segment_fixup(frame: &TrapFrame) -> bool {
+fn segment_fixup(frame: &mut TrapFrame) -> bool {
     if frame.from_user() || !matches!(frame.vector, 10..=13) {
         return false;
     }
     let eip = frame.eip;
     // The value being popped (or the iret frame) starts at the kernel's
-    // stack pointer of the faulting instruction.
-    let at = frame.interrupted_esp() as *mut u32;
+    // stack pointer of the faulting instruction: right after this frame
+    // (a fault in kernel mode pushes no stack pointer). `frame` is taken
+    // mutably so that the writes below are not assumed away.
+    let at = frame.interrupted_esp() as usize as *mut u32;
     let pops = [trap_pop_gs as *const () as usize as u32, trap_pop_fs as *const () as usize as u32, trap_pop_es as *const () as usize as u32, trap_pop_ds as *const () as usize as u32];
     if pops.contains(&eip) {
         // SAFETY: `at` is the word the pop reads, on this thread's stack.

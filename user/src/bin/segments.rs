@@ -34,6 +34,8 @@ static VALUE_B: AtomicU32 = AtomicU32::new(0xB0B0_0000);
 static DONE_B: AtomicU32 = AtomicU32::new(0);
 /// 1: thread B passed; 2 + n: it failed at step n.
 static RESULT_B: AtomicU32 = AtomicU32::new(0);
+static STEP: AtomicU32 = AtomicU32::new(0);
+static GS_SEEN: AtomicU32 = AtomicU32::new(0xFFFF_FFFF);
 
 fn main(_args: &Args) -> i32 {
     mach_user::test_main(NAME, run)
@@ -102,6 +104,17 @@ extern "C" fn thread_b() -> ! {
         uprintln!("{}: thread B: {}", NAME, why);
     }
     DONE_B.store(1, SeqCst);
+    // Told to, report %gs (which the main thread changes with
+    // i386_REGS_SEGS_STATE meanwhile).
+    while STEP.load(SeqCst) != 1 {
+        // SAFETY: yields the processor.
+        unsafe { thread_switch(0, 0, 0) };
+    }
+    let gs: u32;
+    // SAFETY: copies the %gs selector.
+    unsafe { core::arch::asm!("mov {0:x}, gs", out(reg) gs, options(nostack, nomem)) };
+    GS_SEEN.store(gs & 0xFFFF, SeqCst);
+    STEP.store(2, SeqCst);
     loop {
         // SAFETY: waits; the task ends with the main thread.
         unsafe { thread_switch(0, 2, 1000) };
@@ -162,6 +175,30 @@ fn run() -> Result<(), &'static str> {
     expect(set_ldt(&mut m, me, LDT_SEL + 8, &descriptor(0, 0, 0x92)).err() == Some(KERN_INVALID_ARGUMENT), "a privilege-0 LDT entry was taken")?;
     expect(set_ldt(&mut m, me, LDT_SEL + 8, &[0, 0x0000_EC00]).err() == Some(KERN_INVALID_ARGUMENT), "a user call gate was taken")?;
     expect(set_ldt(&mut m, me, 8191 << 3, &ldt).err() == Some(KERN_INVALID_ARGUMENT), "an LDT entry past 8191 was taken")?;
+    // i386_REGS_SEGS_STATE: B's segment registers as it loaded them; %gs
+    // set to B's free second slot, which does not load: B goes on with a
+    // null %gs (the kernel's return to user mode puts it in).
+    mach::thread_suspend(&mut m, b).map_err(|_| "thread_suspend")?;
+    let st = mach::thread_get_state(&mut m, b, 5, 17).map_err(|_| "i386_REGS_SEGS_STATE of B")?;
+    let mut s = [0u32; 17];
+    s.copy_from_slice(&st.old_state[..17]);
+    if s[0] != GDT_SEL || s[1] != LDT_SEL {
+        uprintln!("{}: B's state: gs {:#x} fs {:#x} es {:#x} ds {:#x} cs {:#x} ss {:#x}", NAME, s[0], s[1], s[2], s[3], s[13], s[16]);
+        return Err("B's %gs and %fs are not the selectors it loaded");
+    }
+    let mut nocs = s;
+    nocs[13] = 0;
+    expect(mach::thread_set_state(&mut m, b, 5, &nocs).err() == Some(KERN_INVALID_ARGUMENT), "a null code selector was taken")?;
+    s[0] = GDT_SEL + 8;
+    mach::thread_set_state(&mut m, b, 5, &s).map_err(|_| "setting B's %gs")?;
+    STEP.store(1, SeqCst);
+    mach::thread_resume(&mut m, b).map_err(|_| "thread_resume")?;
+    while STEP.load(SeqCst) != 2 {
+        // SAFETY: yields the processor.
+        unsafe { thread_switch(0, 0, 0) };
+    }
+    expect(GS_SEEN.load(SeqCst) == 0, "a %gs that does not load was not made null")?;
+    uprintln!("{}: i386_REGS_SEGS_STATE: B's %gs {:#x} -> {:#x} (a free slot) -> null", NAME, GDT_SEL, GDT_SEL + 8);
     // On another (stopped) thread, the first entries may change.
     mach::thread_suspend(&mut m, b).map_err(|_| "thread_suspend")?;
     set_ldt(&mut m, b, 0x1f, &ldt).map_err(|_| "rewriting B's USER_DS")?;
