@@ -58,8 +58,10 @@ struct Bitmap {
 static BITMAPS: Mutex<BTreeMap<TaskId, Bitmap>> = Mutex::new(BTreeMap::new());
 /// What the TSS holds: whose bitmap, how many bytes of it.
 static LOADED: Mutex<(Option<TaskId>, usize)> = Mutex::new((None, 0));
-/// Bitmaps in `BITMAPS` (lets switches skip the locks when there are none).
+/// Bitmaps in `BITMAPS`, and bytes of one in the TSS (`LOADED.1`): when
+/// both are 0 a switch has nothing to do and takes no lock.
 static COUNT: AtomicUsize = AtomicUsize::new(0);
+static LOADED_LEN: AtomicUsize = AtomicUsize::new(0);
 
 /// `i386_io_perm_create`, sent to `target`: a send right to a new object
 /// for ports `from..=to`.
@@ -158,12 +160,13 @@ fn load(task: TaskId) {
     };
     gdt::load_iopb(bytes, loaded.1);
     *loaded = (Some(task), len);
+    LOADED_LEN.store(len, Ordering::Relaxed);
 }
 
 /// The I/O half of a switch to a thread of user task `task` (GNU Mach's
 /// `update_ktss_iopb`). Interrupts are off.
 pub fn switch_to(task: TaskId) {
-    if COUNT.load(Ordering::Relaxed) == 0 && LOADED.try_lock().is_some_and(|l| l.1 == 0) {
+    if COUNT.load(Ordering::Relaxed) == 0 && LOADED_LEN.load(Ordering::Relaxed) == 0 {
         return;
     }
     load(task);
