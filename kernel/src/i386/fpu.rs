@@ -6,6 +6,8 @@
 //! thread is switched out. State never passes from one thread to another.
 //!
 //! The kernel itself never uses the FPU: an `#NM` in kernel mode panics.
+//! A new thread's clean FPU takes the control word of the thread that
+//! created it in the same task, as GNU Mach's does.
 //! With FXSR (every CPU since the Pentium III and QEMU's `qemu32`) the
 //! state is saved with `fxsave` and SSE is enabled for user code
 //! (`CR4.OSFXSR`), as GNU Mach's `FP_387FX`; otherwise with `fnsave`
@@ -148,6 +150,12 @@ pub fn device_not_available(th: ThreadId) {
         None => {
             // SAFETY: TS is clear; fninit only resets the FPU.
             unsafe { asm!("fninit", options(nomem, nostack)) };
+            let cw = with_machine(th, |m| m.init_control);
+            if cw != 0 {
+                // SAFETY: loads a control word (the creator's) into the
+                // clean FPU of this thread.
+                unsafe { asm!("fldcw word ptr [{}]", in(reg) &cw, options(nostack, readonly)) };
+            }
             if FXSR.load(Ordering::Relaxed) {
                 // SSE state clean too: MXCSR's default (all masked).
                 let mxcsr: u32 = 0x1F80;
@@ -159,6 +167,29 @@ pub fn device_not_available(th: ThreadId) {
     };
     with_machine(th, |m| m.fpu = Some(area));
     LIVE.store(true, Ordering::Relaxed);
+}
+
+/// A new thread `child` created by the running thread `parent` of the same
+/// task starts with `parent`'s FPU control word (GNU Mach's `fpinherit`),
+/// if `parent` has used the FPU.
+pub fn inherit(parent: ThreadId, child: ThreadId) {
+    super::cpu::without_interrupts(|| {
+        let cw = with_machine(parent, |m| {
+            m.fpu.as_deref()?;
+            if LIVE.load(Ordering::Relaxed) {
+                let mut cw = 0u16;
+                // SAFETY: the running thread's state is in the FPU (TS is
+                // clear); fnstcw only reads its control word.
+                unsafe { asm!("fnstcw word ptr [{}]", in(reg) &mut cw, options(nostack)) };
+                Some(cw)
+            } else {
+                m.fpu.as_deref().map(|a| u16::from_le_bytes([a.image[0], a.image[1]]))
+            }
+        });
+        if let Some(cw) = cw {
+            with_machine(child, |m| m.init_control = cw);
+        }
+    });
 }
 
 /// `#MF` from user mode: saves the running thread's state (the FPU is

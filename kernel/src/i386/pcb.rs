@@ -110,11 +110,15 @@ pub struct MachineState {
     /// The saved FPU state; `None`: the thread starts from a clean FPU
     /// the next time it uses it.
     pub fpu: Option<Box<super::fpu::FpuArea>>,
+    /// The control word a clean FPU gets (inherited from the thread that
+    /// created this one in its own task, as GNU Mach's `fpinherit`); 0:
+    /// the default.
+    pub init_control: u16,
 }
 
 impl MachineState {
     fn is_default(&self) -> bool {
-        self.user_gdt == [0; USER_GDT_SLOTS] && self.ldt.is_none() && self.fpu.is_none()
+        self.user_gdt == [0; USER_GDT_SLOTS] && self.ldt.is_none() && self.fpu.is_none() && self.init_control == 0
     }
 }
 

@@ -101,6 +101,10 @@ pub fn create_user_thread(task: TaskId, eip: u32, esp: u32, run: bool) -> Result
     };
     let (suspended, pri) = with_task(task, |t| (t.suspend_count > 0, t.priority)).unwrap_or((false, BASEPRI_USER));
     let id = sched::add_thread("user", Some(task), stack, esp0, dir, pri, Policy::Timeshare, run && !suspended);
+    // A thread of the same task made it: its FPU control word carries over.
+    if current() == Some(task) {
+        crate::i386::fpu::inherit(sched::current(), id);
+    }
     // New threads may not rise above their processor set's maximum.
     sched::set_priorities(id, None, Some(sched::PSET_MAX_PRI.load(core::sync::atomic::Ordering::Relaxed)));
     if run && suspended {

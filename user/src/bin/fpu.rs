@@ -9,7 +9,9 @@
 //! registers, and its control word. Any FPU state lost, or leaked from the
 //! other task, shows.
 //!
-//! With a third argument `state`, it also checks `i386_FLOAT_STATE`: a
+//! With a third argument `state`, it also checks that a new thread starts
+//! with its creator's control word (GNU Mach's `fpinherit`), and
+//! `i386_FLOAT_STATE`: a
 //! thread that never used the FPU reads as all zero; a thread's registers
 //! and control word read back as it loaded them, and a value written with
 //! `thread_set_state` is what the thread then stores; `thread_get_state`
@@ -140,6 +142,20 @@ extern "C" fn state_thread() -> ! {
     }
 }
 
+static INHERITED: AtomicU32 = AtomicU32::new(0);
+
+/// Reports the control word its FPU starts with.
+extern "C" fn cw_thread() -> ! {
+    let mut cw = 0u16;
+    // SAFETY: reads the control word only.
+    unsafe { core::arch::asm!("fnstcw word ptr [{}]", in(reg) &mut cw, options(nostack)) };
+    INHERITED.store(0x1_0000 | u32::from(cw), SeqCst);
+    loop {
+        // SAFETY: waits for the end of the task.
+        unsafe { thread_switch(0, 2, 1000) };
+    }
+}
+
 struct Handler {
     m: Mach,
 }
@@ -190,6 +206,23 @@ fn float_state(m: &mut Mach) -> Result<(), &'static str> {
     let st = mach::thread_get_state(m, handler, I386_FLOAT_STATE, FLOAT_COUNT).map_err(|_| "FLOAT of a fresh thread")?;
     expect(st.old_state_cnt == FLOAT_COUNT && st.old_state[..30].iter().all(|&w| w == 0), "a fresh thread's float state is not all zero")?;
     expect(mach::thread_get_state(m, handler, I386_FLOAT_STATE, FLOAT_COUNT - 1).err() == Some(KERN_INVALID_ARGUMENT), "a short float state count was taken")?;
+
+    // A new thread's FPU starts with its creator's control word (GNU
+    // Mach's fpinherit).
+    let cw: u16 = 0xB7F;
+    // SAFETY: sets this thread's control word (rounding up).
+    unsafe { core::arch::asm!("fninit", "fldcw word ptr [{}]", in(reg) &cw, options(nostack)) };
+    let cstack = mach::vm_allocate(m, task, 0, 8 * 4096, 1).map_err(|_| "stack")?.address;
+    let cwt = mach_user::start_thread(m, cw_thread, cstack, 8 * 4096)?;
+    // SAFETY: back to the default control word.
+    unsafe { core::arch::asm!("fninit", options(nostack, nomem)) };
+    while INHERITED.load(SeqCst) == 0 {
+        // SAFETY: yields the processor.
+        unsafe { thread_switch(0, 0, 0) };
+    }
+    uprintln!("{}: a new thread's control word is {:#x} (its creator's 0xb7f)", NAME, INHERITED.load(SeqCst) & 0xFFFF);
+    expect(INHERITED.load(SeqCst) & 0xFFFF == 0xB7F, "a new thread did not inherit the control word")?;
+    let _ = mach::thread_terminate(m, cwt);
 
     let stack = mach::vm_allocate(m, task, 0, 8 * 4096, 1).map_err(|_| "stack")?.address;
     let th = mach_user::start_thread(m, state_thread, stack, 8 * 4096)?;
