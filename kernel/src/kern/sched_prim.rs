@@ -355,6 +355,8 @@ impl Sched {
         } else {
             pc.ast.fetch_and(!AST_HALT, Ordering::Relaxed);
         }
+        // Machine state: the FPU of `cur`, the descriptors of `next`.
+        pcb::switch_machine(cur, next, self.threads[&next].task);
         let save = &mut self.thread(cur).saved_esp as *mut u32;
         Some((save, next_esp))
     }
@@ -382,7 +384,7 @@ fn reap() {
     if !DEAD_PENDING.load(Ordering::Relaxed) {
         return;
     }
-    let stacks: Vec<u32> = cpu::without_interrupts(|| {
+    let stacks: Vec<(ThreadId, u32)> = cpu::without_interrupts(|| {
         let mut g = SCHED.lock();
         let s = g.as_mut().expect("scheduler not started");
         let cur = s.current;
@@ -393,7 +395,7 @@ fn reap() {
             }
             if let Some(t) = s.threads.remove(&id) {
                 if let Some(k) = t.kstack {
-                    out.push(k);
+                    out.push((id, k));
                 }
             }
             false
@@ -401,7 +403,9 @@ fn reap() {
         DEAD_PENDING.store(!s.dead.is_empty(), Ordering::Relaxed);
         out
     });
-    for k in stacks {
+    for (id, k) in stacks {
+        // Its descriptors and FPU state go with it.
+        pcb::forget(id);
         let _ = vm_page::free_contig(k, pcb::KSTACK_SIZE / vm_page::PAGE_SIZE as usize);
     }
 }

@@ -271,6 +271,50 @@ pub fn object_for(right: Right) -> Result<u32, KernReturn> {
     Ok(id)
 }
 
+/// What a `vm_map` asks for (the RPC's and the trap's arguments).
+pub struct MapRequest {
+    pub address: u32,
+    pub size: u32,
+    pub mask: u32,
+    pub anywhere: bool,
+    pub offset: u32,
+    pub copy: bool,
+    pub cur_protection: u32,
+    pub max_protection: u32,
+    pub inheritance: u32,
+}
+
+/// `vm_map` into task `t` of memory object `right` (consumed; null for
+/// anonymous memory): the object is found or made ([`object_for`]), the
+/// protections are capped by what the object allows, and the mapping is
+/// made. Returns the address.
+///
+/// # Errors
+/// As [`object_for`]; `KERN_PROTECTION_FAILURE` for a protection the object
+/// does not allow; the map's errors; `KERN_INVALID_TASK`.
+pub fn map(t: crate::kern::task::TaskId, right: Right, req: &MapRequest) -> Result<u32, KernReturn> {
+    use kerncore::vm_entries::{Attrs, VM_PROT_ALL};
+    let obj = if right.is_null() { 0 } else { object_for(right)? };
+    let (mut cur, mut max) = (req.cur_protection & VM_PROT_ALL, req.max_protection & VM_PROT_ALL);
+    let r = (|| {
+        if obj != 0 {
+            let limit = max_protection(obj);
+            if cur & !limit != 0 {
+                return Err(KERN_PROTECTION_FAILURE);
+            }
+            (cur, max) = (cur & limit, max & limit);
+        }
+        let attrs = Attrs { prot: cur, max_prot: max, inheritance: req.inheritance, object: obj, delta: 0, copy: req.copy, wired: false };
+        crate::kern::task::with_task(t, |tk| tk.map.map_object(req.address, req.size, req.mask, req.anywhere, req.offset, attrs)).ok_or(KERN_INVALID_TASK)?
+    })();
+    if obj != 0 {
+        unpin(obj);
+    }
+    // A new object no map took goes back to its pager.
+    reap();
+    r
+}
+
 /// Ends the hold [`object_for`] put on `obj` (the caller mapped it, or gave
 /// up); an object no map took goes at the next [`reap`].
 pub fn unpin(obj: u32) {
@@ -330,9 +374,14 @@ pub fn reap() {
     if with(|r| r.unused.is_empty()) {
         return;
     }
+    // Cached objects (`may_cache`) stay for their next mapping, unless
+    // their pager is gone (its task ended): then nothing can map them again.
+    let cached: Vec<(u32, Option<PortId>)> =
+        with(|r| r.unused.iter().filter_map(|id| r.objects.get(id).filter(|o| o.obj.may_cache).map(|o| (*id, o.pager.port_id()))).collect());
+    let orphans: Vec<u32> = cached.into_iter().filter(|(_, p)| p.is_none_or(|p| !with_ipc(|ipc| ipc.port_alive(p)))).map(|(id, _)| id).collect();
     loop {
         let next = with(|r| {
-            let i = r.unused.iter().position(|id| r.objects.get(id).is_some_and(|o| o.mappers.is_empty() && !o.obj.may_cache && o.pins == 0))?;
+            let i = r.unused.iter().position(|id| r.objects.get(id).is_some_and(|o| o.mappers.is_empty() && o.pins == 0 && (!o.obj.may_cache || orphans.contains(id))))?;
             let id = r.unused.remove(i);
             let mut o = r.objects.remove(&id)?;
             if let Some(p) = o.pager.port_id() {
@@ -347,6 +396,16 @@ pub fn reap() {
         give_back(id, o.pager.port_id(), o.control, &pages);
         if o.pager.is_null() {
             continue; // anonymous memory: no pager to tell
+        }
+        if orphans.contains(&id) {
+            // Its pager is gone: the control and name ports just go.
+            with_ipc(|ipc| {
+                for p in [o.control, o.name].into_iter().flatten() {
+                    let _ = ipc.destroy_kernel_port(p);
+                }
+                ipc.release_right(o.pager);
+            });
+            continue;
         }
         let (control, name) = with_ipc(|ipc| {
             let take = |ipc: &mut mach_ipc::Ipc, p: Option<PortId>| p.and_then(|p| ipc.kernel_port_into_receive(p).ok()).unwrap_or(Right::null());
