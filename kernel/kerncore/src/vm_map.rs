@@ -47,6 +47,12 @@ pub trait Machine {
     fn map(&mut self, va: u32, pa: u32, writable: bool) -> Result<(), ()>;
     /// Unmaps user page `va`.
     fn unmap(&mut self, va: u32);
+    /// Starts a run of [`Machine::map`]/[`Machine::unmap`] calls over many
+    /// pages, which the machine may finish with one TLB flush at
+    /// [`Machine::batch_end`].
+    fn batch_begin(&mut self) {}
+    /// Ends the run begun by [`Machine::batch_begin`].
+    fn batch_end(&mut self) {}
     /// Copies bytes of page `pa` from offset `off` into `buf`.
     fn read(&self, pa: u32, off: usize, buf: &mut [u8]);
     /// Copies `data` into page `pa` at offset `off`.
@@ -336,6 +342,12 @@ impl<M: Machine> VmMap<M> {
     }
 
     fn free_pages(&mut self, start: u32, end: u32) {
+        self.m.batch_begin();
+        self.free_pages_batched(start, end);
+        self.m.batch_end();
+    }
+
+    fn free_pages_batched(&mut self, start: u32, end: u32) {
         let vas: Vec<u32> = self.pages.range(start..end).map(|(va, _)| *va).collect();
         for va in vas {
             let pa = self.pages.remove(&va).expect("listed above");
@@ -719,20 +731,29 @@ impl<M: Machine> VmMap<M> {
             at = e.end;
         }
         self.swap_back_range(start, end)?;
-        let mut out = Vec::with_capacity(((end - start) / PAGE_SIZE) as usize);
-        for va in (start..end).step_by(PAGE_SIZE as usize) {
-            let Some(&pa) = self.pages.get(&va) else {
-                out.push(None);
-                continue;
-            };
-            self.m.share(pa);
-            if self.cow.insert(va) {
-                let prot = self.entries.lookup(va).map_or(0, |e| e.attrs.prot);
-                self.map_page(va, pa, prot)?;
-            }
-            out.push(Some(pa));
+        let mut out = Vec::new();
+        if out.try_reserve_exact(((end - start) / PAGE_SIZE) as usize).is_err() {
+            return Err(KERN_RESOURCE_SHORTAGE);
         }
-        Ok(Some(out))
+        // The sender's pages become read-only: one TLB flush for them all.
+        self.m.batch_begin();
+        let r = (|| {
+            for va in (start..end).step_by(PAGE_SIZE as usize) {
+                let Some(&pa) = self.pages.get(&va) else {
+                    out.push(None);
+                    continue;
+                };
+                self.m.share(pa);
+                if self.cow.insert(va) {
+                    let prot = self.entries.lookup(va).map_or(0, |e| e.attrs.prot);
+                    self.map_page(va, pa, prot)?;
+                }
+                out.push(Some(pa));
+            }
+            Ok(())
+        })();
+        self.m.batch_end();
+        r.map(|()| Some(out))
     }
 
     /// Maps captured pages (see [`VmMap::capture`]) anywhere, copy-on-write;

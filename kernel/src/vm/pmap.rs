@@ -160,6 +160,10 @@ pub struct NoMemory;
 /// A task's hardware address space.
 pub struct Pmap {
     dir: u32,
+    /// Inside [`Pmap::batch_begin`] .. [`Pmap::batch_end`]: TLB entries to
+    /// drop are not dropped one by one; the end flushes once if any were.
+    batching: bool,
+    flush_due: bool,
 }
 
 fn table(pa: u32) -> &'static mut [u32; 1024] {
@@ -193,7 +197,7 @@ impl Pmap {
             d[KERNEL_PDE_FIRST..].copy_from_slice(&k[KERNEL_PDE_FIRST..]);
             DIRECTORIES.lock().push(dir);
         });
-        Ok(Pmap { dir })
+        Ok(Pmap { dir, batching: false, flush_due: false })
     }
 
     /// Physical address of the page directory (for CR3).
@@ -223,11 +227,39 @@ impl Pmap {
     /// [`NoMemory`] when a page table cannot be allocated.
     pub fn enter(&mut self, va: u32, pa: u32, writable: bool) -> Result<(), NoMemory> {
         let pte = self.pte(va, true)?.expect("created");
-        *pte = pa | PTE_PRESENT | PTE_USER | if writable { PTE_WRITE } else { 0 };
-        if current_dir() == self.dir {
-            invlpg(va);
+        let new = pa | PTE_PRESENT | PTE_USER | if writable { PTE_WRITE } else { 0 };
+        let old = core::mem::replace(pte, new);
+        // The TLB never holds a not-present translation: a new mapping
+        // needs no invalidation, nor does an unchanged one.
+        if old & PTE_PRESENT != 0 && old != new {
+            self.invalidate(va);
         }
         Ok(())
+    }
+
+    /// Drops the TLB entry of `va` (now, or at the end of a batch).
+    fn invalidate(&mut self, va: u32) {
+        if self.batching {
+            self.flush_due = true;
+        } else if current_dir() == self.dir {
+            invlpg(va);
+        }
+    }
+
+    /// Starts a batch of changes to many pages: their TLB entries go in one
+    /// flush at [`Pmap::batch_end`] instead of one `invlpg` each. Between
+    /// the two, nothing may reach user memory through this address space
+    /// (the VM layer works on pages through the linear map).
+    pub fn batch_begin(&mut self) {
+        self.batching = true;
+    }
+
+    /// Ends a batch: one TLB flush if any entry changed.
+    pub fn batch_end(&mut self) {
+        self.batching = false;
+        if core::mem::take(&mut self.flush_due) && current_dir() == self.dir {
+            activate(self.dir);
+        }
     }
 
     /// Unmaps user page `va`; returns the physical page it mapped.
@@ -238,9 +270,7 @@ impl Pmap {
         }
         let pa = *pte & !0xFFF;
         *pte = 0;
-        if current_dir() == self.dir {
-            invlpg(va);
-        }
+        self.invalidate(va);
         Some(pa)
     }
 }

@@ -259,6 +259,14 @@ impl Machine for KernelMachine {
         let _ = self.pmap.remove(va);
     }
 
+    fn batch_begin(&mut self) {
+        self.pmap.batch_begin();
+    }
+
+    fn batch_end(&mut self) {
+        self.pmap.batch_end();
+    }
+
     fn read(&self, pa: u32, off: usize, buf: &mut [u8]) {
         assert!(off + buf.len() <= PAGE_SIZE as usize);
         // SAFETY: `pa` is a page of this map in the linear map; the range stays in it.
