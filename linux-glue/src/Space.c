@@ -15,6 +15,7 @@
 #include <linux/netdevice.h>
 
 /* The drivers of this build. */
+extern int rtl8139_probe(struct device *dev);
 extern int ne_probe(struct device *dev);
 
 /*
@@ -27,7 +28,9 @@ int ethif_probe(struct device *dev)
 
 	if (base_addr == 0xffe0 || base_addr == 1)
 		return 1;		/* not to be probed */
+	/* PCI probes first: they only take cards no other ethN has. */
 	if (1
+	    && rtl8139_probe(dev)
 	    && ne_probe(dev)
 	    && 1)
 		return -ENODEV;

@@ -122,6 +122,32 @@ struct sk_buff *skb_clone(struct sk_buff *skb, int priority)
 	return skb_copy(skb, priority);
 }
 
+/* Zeroes `pad` bytes after the data, in place when the buffer has room,
+ * else in a longer copy (the original is freed either way but the first). */
+struct sk_buff *skb_pad(struct sk_buff *skb, int pad)
+{
+	struct sk_buff *n;
+
+	if (pad <= 0)
+		return skb;
+	if (skb_tailroom(skb) >= pad) {
+		memset(skb->tail, 0, pad);
+		return skb;
+	}
+	n = alloc_skb(skb->len + pad, GFP_ATOMIC);
+	if (n == NULL) {
+		kfree_skb(skb, FREE_WRITE);
+		return NULL;
+	}
+	memcpy(skb_put(n, skb->len), skb->data, skb->len);
+	memset(n->tail, 0, pad);
+	n->dev = skb->dev;
+	n->free = skb->free;
+	n->protocol = skb->protocol;
+	kfree_skb(skb, FREE_WRITE);
+	return n;
+}
+
 void skb_device_lock(struct sk_buff *skb)
 {
 	skb->lock++;
@@ -480,9 +506,13 @@ int glue_net_xmit(unsigned int index, const unsigned char *frame, unsigned int l
 		return -EINVAL;
 	if (skb_queue_len(&dev->buffs[0]) >= dev->tx_queue_len)
 		return -EAGAIN;
-	skb = alloc_skb(len, GFP_KERNEL);
+	/* Room for the minimum frame, zeroed, for drivers that pad with
+	 * skb_padto (in place then) or send ETH_ZLEN bytes regardless. */
+	skb = alloc_skb(len < ETH_ZLEN ? ETH_ZLEN : len, GFP_KERNEL);
 	if (skb == NULL)
 		return -ENOMEM;
+	if (len < ETH_ZLEN)
+		memset(skb->data + len, 0, ETH_ZLEN - len);
 	memcpy(skb_put(skb, len), frame, len);
 	skb->dev = dev;
 	skb->free = 1;

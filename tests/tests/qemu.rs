@@ -595,12 +595,24 @@ fn expect_net_test(o: &mach_tests::Outcome) {
         .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
 }
 
+/// `net_test` on QEMU's NIC `model` (a `-device` name) behind its user
+/// network, as `eth0` with the test's MAC.
+fn net_test_on(name: &str, model: &str) -> mach_tests::Outcome {
+    let o = net_test_boot(name, &["-nic", &format!("user,model={model},mac=52:54:00:12:34:56")]);
+    expect_net_test(&o);
+    // The glue's line, whichever driver probed (ours or Linux's own).
+    o.expect_log("address 52:54:00:12:34:56");
+    o
+}
+
 #[test]
 fn ne2000_pci_sends_arp_and_filters_the_reply() {
-    let o = net_test_boot("net-ne2k-pci", &["-nic", "user,model=ne2k_pci,mac=52:54:00:12:34:56"]);
-    expect_net_test(&o);
-    // The glue's line, whichever ne.c probed (ours or Linux's own).
-    o.expect_log("irq 11 address 52:54:00:12:34:56");
+    net_test_on("net-ne2k-pci", "ne2k_pci").expect_log("irq 11 address 52:54:00:12:34:56");
+}
+
+#[test]
+fn rtl8139_sends_arp_and_filters_the_reply() {
+    net_test_on("net-rtl8139", "rtl8139");
 }
 
 #[test]
@@ -706,25 +718,26 @@ fn pcap_frames(bytes: &[u8]) -> Vec<Vec<u8>> {
 }
 
 /// Thousands of frames of every size between the host and the guest over a
-/// QEMU `dgram` netdev and an NE2000: every byte and the count checked on
-/// the host, a back-to-back burst loses nothing, and QEMU's own pcap of the
-/// NIC (`filter-dump`) shows exactly those frames in that order.
-#[test]
-fn ne2000_exchanges_frames_of_every_size_with_the_host() {
+/// QEMU `dgram` netdev and the NIC `model` (a `-device` name): every byte
+/// and the count checked on the host, a back-to-back burst loses nothing,
+/// and QEMU's own pcap of the NIC (`filter-dump`) shows exactly those
+/// frames in that order. `name` names the log and the pcap.
+fn exchange_frames_with_the_host(name: &str, model: &str) {
     use std::net::UdpSocket;
     let prog = user_program("net_echo");
     let host = UdpSocket::bind("127.0.0.1:0").unwrap();
     let hport = host.local_addr().unwrap().port();
     let gport = UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let pcap = mach_tests::log_dir().join("net-echo.pcap");
+    let pcap = mach_tests::log_dir().join(format!("{name}.pcap"));
     let _ = std::fs::remove_file(&pcap);
     let netdev = format!("dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port={gport},remote.type=inet,remote.host=127.0.0.1,remote.port={hport}");
     let dump = format!("filter-dump,id=d0,netdev=n0,file={}", pcap.display());
+    let device = format!("{model},netdev=n0,mac=52:54:00:12:34:56");
     let guest: std::net::SocketAddr = format!("127.0.0.1:{gport}").parse().unwrap();
     let peer = std::thread::spawn(move || net_echo_host(host, guest));
-    let o = run(&boot("net-echo", "test=bootstrap")
+    let o = run(&boot(name, "test=bootstrap")
         .timeout(Duration::from_secs(180))
-        .qemu(&["-nic", "none", "-netdev", &netdev, "-device", "ne2k_pci,netdev=n0,mac=52:54:00:12:34:56", "-object", &dump])
+        .qemu(&["-nic", "none", "-netdev", &netdev, "-device", &device, "-object", &dump])
         .module(&format!("{} ${{device-port}} $(task-create) $(task-resume)", prog.display())));
     let wire = peer.join().unwrap();
     o.expect(Verdict::Pass)
@@ -738,6 +751,16 @@ fn ne2000_exchanges_frames_of_every_size_with_the_host() {
     for (i, (d, w)) in dumped.iter().zip(&wire).enumerate() {
         assert_eq!(d, w, "{}", o.failure(&format!("pcap frame {i} differs")));
     }
+}
+
+#[test]
+fn ne2000_exchanges_frames_of_every_size_with_the_host() {
+    exchange_frames_with_the_host("net-echo", "ne2k_pci");
+}
+
+#[test]
+fn rtl8139_exchanges_frames_of_every_size_with_the_host() {
+    exchange_frames_with_the_host("net-echo-rtl8139", "rtl8139");
 }
 
 /// A user-level driver's interrupts through the `irq` device: IRQ 14,
