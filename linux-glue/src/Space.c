@@ -16,6 +16,7 @@
 
 /* The drivers of this build. */
 extern int rtl8139_probe(struct device *dev);
+extern int pcnet32_probe(struct device *dev);
 extern int ne_probe(struct device *dev);
 
 /*
@@ -31,6 +32,7 @@ int ethif_probe(struct device *dev)
 	/* PCI probes first: they only take cards no other ethN has. */
 	if (1
 	    && rtl8139_probe(dev)
+	    && pcnet32_probe(dev)
 	    && ne_probe(dev)
 	    && 1)
 		return -ENODEV;

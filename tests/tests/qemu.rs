@@ -616,6 +616,11 @@ fn rtl8139_sends_arp_and_filters_the_reply() {
 }
 
 #[test]
+fn pcnet_sends_arp_and_filters_the_reply() {
+    net_test_on("net-pcnet", "pcnet");
+}
+
+#[test]
 fn ne2000_isa_sends_arp_and_filters_the_reply() {
     let o = net_test_boot(
         "net-ne2k-isa",
@@ -761,6 +766,10 @@ fn ne2000_exchanges_frames_of_every_size_with_the_host() {
 #[test]
 fn rtl8139_exchanges_frames_of_every_size_with_the_host() {
     exchange_frames_with_the_host("net-echo-rtl8139", "rtl8139");
+}
+#[test]
+fn pcnet_exchanges_frames_of_every_size_with_the_host() {
+    exchange_frames_with_the_host("net-echo-pcnet", "pcnet");
 }
 
 /// A user-level driver's interrupts through the `irq` device: IRQ 14,
