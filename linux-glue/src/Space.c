@@ -17,6 +17,7 @@
 /* The drivers of this build. */
 extern int rtl8139_probe(struct device *dev);
 extern int pcnet32_probe(struct device *dev);
+extern int e1000_probe(struct device *dev);
 extern int ne_probe(struct device *dev);
 
 /*
@@ -33,6 +34,7 @@ int ethif_probe(struct device *dev)
 	if (1
 	    && rtl8139_probe(dev)
 	    && pcnet32_probe(dev)
+	    && e1000_probe(dev)
 	    && ne_probe(dev)
 	    && 1)
 		return -ENODEV;

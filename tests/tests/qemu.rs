@@ -621,6 +621,11 @@ fn pcnet_sends_arp_and_filters_the_reply() {
 }
 
 #[test]
+fn e1000_sends_arp_and_filters_the_reply() {
+    net_test_on("net-e1000", "e1000");
+}
+
+#[test]
 fn ne2000_isa_sends_arp_and_filters_the_reply() {
     let o = net_test_boot(
         "net-ne2k-isa",
@@ -770,6 +775,10 @@ fn rtl8139_exchanges_frames_of_every_size_with_the_host() {
 #[test]
 fn pcnet_exchanges_frames_of_every_size_with_the_host() {
     exchange_frames_with_the_host("net-echo-pcnet", "pcnet");
+}
+#[test]
+fn e1000_exchanges_frames_of_every_size_with_the_host() {
+    exchange_frames_with_the_host("net-echo-e1000", "e1000");
 }
 
 /// A user-level driver's interrupts through the `irq` device: IRQ 14,
