@@ -41,6 +41,7 @@
 #define E1000_CTRL	0x0000
 #define E1000_STATUS	0x0008
 #define E1000_EERD	0x0014	/* EEPROM read */
+#define E1000_MDIC	0x0020	/* MDI control: PHY register access */
 #define E1000_ICR	0x00c0	/* interrupt cause (reading clears) */
 #define E1000_IMS	0x00d0	/* interrupt mask set */
 #define E1000_IMC	0x00d8	/* interrupt mask clear */
@@ -69,6 +70,11 @@
 #define CTRL_RST	0x04000000
 
 #define STATUS_LU	0x00000002	/* link up */
+
+#define MDIC_OP_READ	0x08000000
+#define MDIC_READY	0x10000000
+#define MDIC_ERROR	0x40000000
+#define E1000_PHY_ADDR	1	/* the internal PHY */
 
 #define EERD_START	0x00000001
 #define EERD_DONE	0x00000010
@@ -147,6 +153,7 @@ static int e1000_start_xmit(struct sk_buff *skb, struct device *dev);
 static void e1000_interrupt(int irq, void *dev_id, struct pt_regs *regs);
 static struct enet_statistics *e1000_get_stats(struct device *dev);
 static void e1000_set_multicast_list(struct device *dev);
+static int e1000_ioctl(struct device *dev, struct ifreq *rq, int cmd);
 
 /* The 8254x parts with this programming model. */
 static unsigned short e1000_ids[] = {
@@ -296,6 +303,7 @@ static int e1000_probe1(struct device *dev, unsigned long phys, int irq)
 	dev->hard_start_xmit = e1000_start_xmit;
 	dev->get_stats = e1000_get_stats;
 	dev->set_multicast_list = e1000_set_multicast_list;
+	dev->do_ioctl = e1000_ioctl;
 	return 0;
 }
 
@@ -543,4 +551,34 @@ static void e1000_set_multicast_list(struct device *dev)
 		ew32(ep, reg, er32(ep, reg) | (1U << (hash & 31)));
 	}
 	ew32(ep, E1000_RCTL, rctl);
+}
+
+/* The MII controls of Linux 2.0 drivers (data[0] PHY, data[1] register,
+ * data[3] value), through MDIC. */
+static int e1000_ioctl(struct device *dev, struct ifreq *rq, int cmd)
+{
+	struct e1000_private *ep = (struct e1000_private *)dev->priv;
+	unsigned short *data = (unsigned short *)&rq->ifr_data;
+	u32 mdic = 0;
+	int i;
+
+	switch (cmd) {
+	case SIOCDEVPRIVATE:
+		data[0] = E1000_PHY_ADDR;
+		return 0;
+	case SIOCDEVPRIVATE + 1:
+		ew32(ep, E1000_MDIC, ((data[1] & 0x1f) << 16) | ((data[0] & 0x1f) << 21) | MDIC_OP_READ);
+		for (i = 0; i < 100; i++) {
+			mdic = er32(ep, E1000_MDIC);
+			if (mdic & MDIC_READY)
+				break;
+			udelay(10);
+		}
+		if (!(mdic & MDIC_READY) || (mdic & MDIC_ERROR))
+			return -EIO;
+		data[3] = mdic & 0xffff;
+		return 0;
+	default:
+		return -EOPNOTSUPP;
+	}
 }

@@ -68,7 +68,7 @@
 
 #define CSR15_PROM	0x8000	/* promiscuous */
 #define BCR20_SWSTYLE2	0x0002	/* 32-bit PCnet-PCI descriptors and init block */
-#define BCR4_LNKST	0x0040	/* link status LED output: link up */
+#define BCR4_LEDOUT	0x8000	/* the LED's signals (link status, by default) */
 
 /* Descriptor word 1 bits (both rings), and ring word 2 of transmit. */
 #define DESC_OWN	0x80000000
@@ -132,6 +132,7 @@ static int pcnet32_start_xmit(struct sk_buff *skb, struct device *dev);
 static void pcnet32_interrupt(int irq, void *dev_id, struct pt_regs *regs);
 static struct enet_statistics *pcnet32_get_stats(struct device *dev);
 static void pcnet32_set_multicast_list(struct device *dev);
+static int pcnet32_ioctl(struct device *dev, struct ifreq *rq, int cmd);
 
 static inline unsigned int read_csr(int ioaddr, int r)
 {
@@ -227,6 +228,7 @@ static int pcnet32_probe1(struct device *dev, int ioaddr, int irq)
 	dev->hard_start_xmit = pcnet32_start_xmit;
 	dev->get_stats = pcnet32_get_stats;
 	dev->set_multicast_list = pcnet32_set_multicast_list;
+	dev->do_ioctl = pcnet32_ioctl;
 	return 0;
 }
 
@@ -534,4 +536,25 @@ static void pcnet32_set_multicast_list(struct device *dev)
 	dev->tbusy = 0;
 	restore_flags(flags);
 	mark_bh(NET_BH);
+}
+
+/* The MII controls of Linux 2.0 drivers (data[0] PHY, data[1] register,
+ * data[3] value). The Am79C970A has no MII: PHY 0's status register (1) is
+ * made up with its link bit (2) from BCR4, the link-status LED output. */
+static int pcnet32_ioctl(struct device *dev, struct ifreq *rq, int cmd)
+{
+	unsigned short *data = (unsigned short *)&rq->ifr_data;
+
+	switch (cmd) {
+	case SIOCDEVPRIVATE:
+		data[0] = 0;
+		return 0;
+	case SIOCDEVPRIVATE + 1:
+		data[3] = 0;
+		if (data[0] == 0 && data[1] == 1 && (read_bcr(dev->base_addr, 4) & BCR4_LEDOUT))
+			data[3] = 0x0004;
+		return 0;
+	default:
+		return -EOPNOTSUPP;
+	}
 }

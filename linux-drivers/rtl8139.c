@@ -48,8 +48,6 @@
 #define RTL_TCR		0x40	/* transmit configuration */
 #define RTL_RCR		0x44	/* receive configuration */
 #define RTL_MPC		0x4c	/* missed packet counter (24-bit; a write clears) */
-#define RTL_MSR		0x58	/* media status */
-#define RTL_BMSR	0x64	/* PHY basic mode status (16-bit) */
 
 /* CR bits. */
 #define CR_RST		0x10
@@ -99,7 +97,10 @@
 #define RX_RUNT		0x0010
 #define RX_ISE		0x0020
 
-#define MSR_LINKB	0x04	/* 0: link up */
+/* The internal PHY's MII registers 0-7, where the chip maps them. */
+static const unsigned char rtl8139_mii_map[8] = {
+	0x62, 0x64, 0, 0, 0x66, 0x68, 0x6a, 0	/* BMCR, BMSR, -, -, ANAR, ANLPAR, ANER */
+};
 
 #define RX_RING_LEN	(32 * 1024)
 /* With RCR_WRAP the last frame may run past the ring by up to a frame. */
@@ -126,6 +127,7 @@ static int rtl8139_start_xmit(struct sk_buff *skb, struct device *dev);
 static void rtl8139_interrupt(int irq, void *dev_id, struct pt_regs *regs);
 static struct enet_statistics *rtl8139_get_stats(struct device *dev);
 static void rtl8139_set_multicast_list(struct device *dev);
+static int rtl8139_ioctl(struct device *dev, struct ifreq *rq, int cmd);
 
 int rtl8139_probe(struct device *dev)
 {
@@ -203,6 +205,7 @@ static int rtl8139_probe1(struct device *dev, int ioaddr, int irq, unsigned char
 	dev->hard_start_xmit = rtl8139_start_xmit;
 	dev->get_stats = rtl8139_get_stats;
 	dev->set_multicast_list = rtl8139_set_multicast_list;
+	dev->do_ioctl = rtl8139_ioctl;
 	return 0;
 }
 
@@ -495,4 +498,23 @@ static void rtl8139_set_multicast_list(struct device *dev)
 	outl(rcr, ioaddr + RTL_RCR);
 	outl(mc[0], ioaddr + RTL_MAR0);
 	outl(mc[1], ioaddr + RTL_MAR0 + 4);
+}
+
+/* The MII controls of Linux 2.0 drivers (data[0] PHY, data[1] register,
+ * data[3] value): the RTL8139's PHY is internal, numbered 32 as is usual. */
+static int rtl8139_ioctl(struct device *dev, struct ifreq *rq, int cmd)
+{
+	unsigned short *data = (unsigned short *)&rq->ifr_data;
+
+	switch (cmd) {
+	case SIOCDEVPRIVATE:
+		data[0] = 32;
+		return 0;
+	case SIOCDEVPRIVATE + 1:
+		data[3] = data[1] < 8 && rtl8139_mii_map[data[1]] ?
+			  inw(dev->base_addr + rtl8139_mii_map[data[1]]) : 0;
+		return 0;
+	default:
+		return -EOPNOTSUPP;
+	}
 }

@@ -523,6 +523,29 @@ int glue_net_xmit(unsigned int index, const unsigned char *frame, unsigned int l
 	return len;
 }
 
+/* The MII controls of Linux 2.0 drivers: data[0] the PHY, data[1] the
+ * register, data[3] the value read. 1 link up, 0 down, -1 unknown. The
+ * status register's link bit latches low, so it is read twice. */
+static int net_link_state(struct device *dev)
+{
+	struct ifreq ifr;
+	unsigned short *data = (unsigned short *)&ifr.ifr_data;
+	int i;
+
+	if (dev->do_ioctl == NULL || !(dev->flags & IFF_UP))
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	glue_snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev->name);
+	if (dev->do_ioctl(dev, &ifr, SIOCDEVPRIVATE) != 0)
+		return -1;
+	for (i = 0; i < 2; i++) {
+		data[1] = 1;		/* MII basic mode status */
+		if (dev->do_ioctl(dev, &ifr, SIOCDEVPRIVATE + 1) != 0)
+			return -1;
+	}
+	return (data[3] & 0x0004) != 0;
+}
+
 int glue_net_stats(unsigned int index, struct mach_net_stats *st)
 {
 	struct device *dev = netdev_at(index);
@@ -544,5 +567,25 @@ int glue_net_stats(unsigned int index, struct mach_net_stats *st)
 	}
 	st->tx_queued = skb_queue_len(&dev->buffs[0]);
 	st->backlog_dropped = backlog_dropped;
+	st->link = net_link_state(dev);
+	return 0;
+}
+
+int glue_net_set_flags(unsigned int index, unsigned int flags)
+{
+	struct device *dev = netdev_at(index);
+	unsigned short keep = IFF_UP | IFF_RUNNING | IFF_SOFTHEADERS;
+	unsigned long cpu_flags;
+
+	if (dev == NULL)
+		return -ENODEV;
+	if (!(dev->flags & IFF_UP))
+		return -ENETDOWN;
+	save_flags(cpu_flags);
+	cli();
+	dev->flags = (flags & ~keep & 0xffff) | (dev->flags & keep);
+	if (dev->set_multicast_list)
+		dev->set_multicast_list(dev);
+	restore_flags(cpu_flags);
 	return 0;
 }

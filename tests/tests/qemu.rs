@@ -590,16 +590,22 @@ fn expect_net_test(o: &mach_tests::Outcome) {
         .expect_log("net_test: burst of 5 requests, 5 replies")
         .expect_log("net_test: burst of 8 requests to a slow receiver, 5 replies queued")
         .expect_log("net_test: ping 10.0.2.2: echo reply, 32 bytes of data")
+        .expect_log("net_test: statistics: rx ")
+        .expect_log("net_test: NET_FLAGS 0x")
         .expect_log("user-test: net_test ok")
         .expect_log(", 3 dropped")
         .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
 }
 
 /// `net_test` on QEMU's NIC `model` (a `-device` name) behind its user
-/// network, as `eth0` with the test's MAC.
+/// network, as `eth0` with the test's MAC; the driver reports the link up
+/// (`NET_LINK`).
 fn net_test_on(name: &str, model: &str) -> mach_tests::Outcome {
     let o = net_test_boot(name, &["-nic", &format!("user,model={model},mac=52:54:00:12:34:56")]);
     expect_net_test(&o);
+    if model != "ne2k_pci" {
+        o.expect_log("net_test: link up");
+    }
     // The glue's line, whichever driver probed (ours or Linux's own).
     o.expect_log("address 52:54:00:12:34:56");
     o
