@@ -127,6 +127,8 @@ static int rtl8139_start_xmit(struct sk_buff *skb, struct device *dev);
 static void rtl8139_interrupt(int irq, void *dev_id, struct pt_regs *regs);
 static struct enet_statistics *rtl8139_get_stats(struct device *dev);
 static void rtl8139_set_multicast_list(struct device *dev);
+static void rtl8139_load_rx_mode(struct device *dev);
+static void rtl8139_rx(struct device *dev);
 static int rtl8139_ioctl(struct device *dev, struct ifreq *rq, int cmd);
 
 int rtl8139_probe(struct device *dev)
@@ -220,7 +222,7 @@ static void rtl8139_rx_restart(struct device *dev)
 	outl(virt_to_bus(tp->rx_ring), ioaddr + RTL_RBSTART);
 	outb(CR_RE | CR_TE, ioaddr + RTL_CR);
 	outw(tp->cur_rx - 16, ioaddr + RTL_CAPR);
-	rtl8139_set_multicast_list(dev);	/* writes RCR */
+	rtl8139_load_rx_mode(dev);
 }
 
 static int rtl8139_open(struct device *dev)
@@ -471,9 +473,31 @@ static unsigned int rtl8139_crc(const unsigned char *p, int len)
 	return crc;
 }
 
+/*
+ * A new receive mode. While the receiver runs, the ring is emptied and the
+ * receiver started over at its beginning with the new mode: QEMU's model
+ * moves its ring pointers back to the start on every RCR write, so writing
+ * RCR alone would leave the driver reading where nothing is written.
+ */
+static void rtl8139_set_multicast_list(struct device *dev)
+{
+	struct rtl8139_private *tp = (struct rtl8139_private *)dev->priv;
+	unsigned long flags;
+
+	if (!dev->start || tp->rx_ring == NULL) {
+		rtl8139_load_rx_mode(dev);
+		return;
+	}
+	save_flags(flags);
+	cli();
+	rtl8139_rx(dev);
+	rtl8139_rx_restart(dev);
+	restore_flags(flags);
+}
+
 /* RCR and the hash from dev->flags (IFF_PROMISC, IFF_ALLMULTI) and the
  * multicast list. */
-static void rtl8139_set_multicast_list(struct device *dev)
+static void rtl8139_load_rx_mode(struct device *dev)
 {
 	int ioaddr = dev->base_addr;
 	unsigned int mc[2] = { 0, 0 };

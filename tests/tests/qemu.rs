@@ -667,8 +667,9 @@ fn demo_reads_the_partition_table_and_pings_the_gateway() {
 /// sends frames of every size from 60 to 1514 bytes (twice over), each
 /// with its own pattern, and checks each echo byte for byte; ends with
 /// STOP, after which the guest writes 64 full-size frames back to back,
-/// which must all arrive, in order. Returns every frame on the wire in
-/// order (READY, then frame and echo pairs, STOP and its echo, the burst),
+/// which must all arrive, in order; then the receive-mode rounds (see
+/// `net_echo`). Returns every frame on the wire in order (READY, then
+/// frame and echo pairs, STOP and its echo, the burst, the mode rounds),
 /// or why it failed.
 fn net_echo_host(sock: std::net::UdpSocket, guest: std::net::SocketAddr) -> Result<Vec<Vec<u8>>, String> {
     const GUEST: [u8; 6] = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56];
@@ -716,6 +717,25 @@ fn net_echo_host(sock: std::net::UdpSocket, guest: std::net::SocketAddr) -> Resu
         }
         wire.push(f.to_vec());
     }
+    // The receive modes: for each MODE frame, a frame for a foreign unicast
+    // address, one for a multicast group and DONE for the guest.
+    for k in 0..3u8 {
+        let n = sock.recv(&mut buf).map_err(|e| format!("MODE frame {k} missing: {e}"))?;
+        if n != 60 || buf[..6] != HOST || buf[14..18] != *b"MODE" || buf[18] != b'0' + k {
+            return Err(format!("MODE frame {k} differs ({n} bytes)"));
+        }
+        wire.push(buf[..n].to_vec());
+        for (dst, tag) in [([0x02, 0, 0, 0, 0, 0x99], b"FORN"), ([0x01, 0x00, 0x5e, 0, 0, 0xfb], b"MCST"), (GUEST, b"DONE")] {
+            let mut f = vec![0u8; 60];
+            f[..6].copy_from_slice(&dst);
+            f[6..12].copy_from_slice(&HOST);
+            f[12..14].copy_from_slice(&[0x88, 0xB5]);
+            f[14..18].copy_from_slice(tag);
+            f[18] = b'0' + k;
+            sock.send_to(&f, guest).map_err(|e| e.to_string())?;
+            wire.push(f);
+        }
+    }
     Ok(wire)
 }
 
@@ -758,10 +778,13 @@ fn exchange_frames_with_the_host(name: &str, model: &str) {
     let wire = peer.join().unwrap();
     o.expect(Verdict::Pass)
         .expect_log("net_echo: 64 frames of 1514 bytes written back to back")
+        .expect_log("net_echo: plain mode: foreign unicast out, multicast out")
+        .expect_log("net_echo: promiscuous mode: foreign unicast in, multicast in")
+        .expect_log("net_echo: all-multicast mode: foreign unicast out, multicast in")
         .expect_log("net_echo: 2910 frames echoed")
         .expect_log("user-test: net_echo ok");
     let wire = wire.unwrap_or_else(|e| panic!("{}", o.failure(&e)));
-    assert_eq!(wire.len(), 1 + 2 * 2911 + 64);
+    assert_eq!(wire.len(), 1 + 2 * 2911 + 64 + 3 * 4);
     let dumped = pcap_frames(&std::fs::read(&pcap).expect("reading the pcap"));
     assert_eq!(dumped.len(), wire.len(), "{}", o.failure("pcap frame count"));
     for (i, (d, w)) in dumped.iter().zip(&wire).enumerate() {

@@ -8,11 +8,18 @@
 //! (`tbusy`) instead of losing frames. The host checks every byte and the
 //! count.
 //!
+//! Last, the receive modes through `NET_FLAGS` (`device_set_status`): for
+//! plain, `IFF_PROMISC` and `IFF_ALLMULTI` in turn it sends "MODE" and a
+//! digit; the host answers with a frame for a foreign unicast address, one
+//! for a multicast group, and one for us ("DONE"), and the NIC's own filter
+//! must let through exactly what the mode asks (nothing foreign; both;
+//! the multicast one).
+//!
 //! Boot-script line: `/net_echo ${device-port} $(task-create) $(task-resume)`.
 #![no_std]
 #![no_main]
 
-use mach_user::abi::{D_READ, D_WRITE, MACH_PORT_RIGHT_RECEIVE};
+use mach_user::abi::{D_READ, D_WRITE, IFF_ALLMULTI, IFF_PROMISC, MACH_PORT_RIGHT_RECEIVE, NET_FLAGS};
 use mach_user::message::{MACH_MSG_TYPE_MAKE_SEND, MACH_RCV_MSG, MACH_RCV_TIMEOUT};
 use mach_user::mig::{device as ds, mach_port, rt, Mach};
 use mach_user::net::{self, NET_RCV_MSG_ID};
@@ -21,6 +28,8 @@ use mach_user::{entry, expect, uprintln, Args};
 
 const NAME: &str = "net_echo";
 const OUR_MAC: [u8; 6] = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56];
+/// The host end's address (the test's).
+const HOST_MAC: [u8; 6] = [0x02, 0, 0, 0, 0, 1];
 const ETHERTYPE: u16 = 0x88B5;
 /// Frames of the closing burst.
 const BURST: u32 = 64;
@@ -104,6 +113,35 @@ fn run(args: &Args) -> Result<u32, &'static str> {
         send(&mut m, &frame)?;
     }
     uprintln!("{}: {} frames of 1514 bytes written back to back", NAME, BURST);
+
+    let flags = ds::device_get_status(&mut m, eth, NET_FLAGS, 1).map_err(|_| "get NET_FLAGS")?.status[0] & !(IFF_PROMISC | IFF_ALLMULTI);
+    let modes = [("plain", 0, false, false), ("promiscuous", IFF_PROMISC, true, true), ("all-multicast", IFF_ALLMULTI, false, true)];
+    for (k, &(name, bits, want_foreign, want_multi)) in modes.iter().enumerate() {
+        ds::device_set_status(&mut m, eth, NET_FLAGS, &[flags | bits]).map_err(|_| "set NET_FLAGS")?;
+        frame[..6].copy_from_slice(&HOST_MAC);
+        frame[14..18].copy_from_slice(b"MODE");
+        frame[18] = b'0' + k as u8;
+        frame[19..60].fill(0);
+        send(&mut m, &frame[..60])?;
+        let (mut foreign, mut multi) = (false, false);
+        loop {
+            // SAFETY: a 4300-byte buffer.
+            let r = unsafe { mach_msg_trap(buf.0.as_mut_ptr().cast(), MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, 4300, rp, 5_000, 0) };
+            expect(r == 0, "no DONE frame for 5 s")?;
+            let len = frame_of(&buf.0, &mut frame)?;
+            expect(len >= 19 && frame[18] == b'0' + k as u8, "a frame of another mode")?;
+            match &frame[14..18] {
+                b"FORN" => foreign = true,
+                b"MCST" => multi = true,
+                b"DONE" => break,
+                _ => return Err("unexpected frame in the mode test"),
+            }
+        }
+        uprintln!("{}: {} mode: foreign unicast {}, multicast {}", NAME, name, if foreign { "in" } else { "out" }, if multi { "in" } else { "out" });
+        expect(foreign == want_foreign && multi == want_multi, "the NIC's receive filter does not follow NET_FLAGS")?;
+    }
+    // Back to what the interface had (all-multicast, as opened).
+    ds::device_set_status(&mut m, eth, NET_FLAGS, &[flags | IFF_ALLMULTI]).map_err(|_| "restore NET_FLAGS")?;
     Ok(echoed)
 }
 
