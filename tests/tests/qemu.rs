@@ -671,8 +671,9 @@ fn demo_reads_the_partition_table_and_pings_the_gateway() {
 /// `net_echo`). Returns every frame on the wire in order (READY, then
 /// frame and echo pairs, STOP and its echo, the burst, the mode rounds),
 /// or why it failed.
-fn net_echo_host(sock: std::net::UdpSocket, guest: std::net::SocketAddr) -> Result<Vec<Vec<u8>>, String> {
-    const GUEST: [u8; 6] = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56];
+fn net_echo_host(sock: std::net::UdpSocket, guest: std::net::SocketAddr, guest_mac: [u8; 6]) -> Result<Vec<Vec<u8>>, String> {
+    #[allow(non_snake_case)]
+    let GUEST = guest_mac;
     const HOST: [u8; 6] = [0x02, 0, 0, 0, 0, 1];
     sock.set_read_timeout(Some(Duration::from_secs(60))).map_err(|e| e.to_string())?;
     let mut wire = Vec::new();
@@ -756,40 +757,63 @@ fn pcap_frames(bytes: &[u8]) -> Vec<Vec<u8>> {
 /// Thousands of frames of every size between the host and the guest over a
 /// QEMU `dgram` netdev and the NIC `model` (a `-device` name): every byte
 /// and the count checked on the host, a back-to-back burst loses nothing,
-/// and QEMU's own pcap of the NIC (`filter-dump`) shows exactly those
-/// frames in that order. `name` names the log and the pcap.
+/// the receive modes pass what they should, and QEMU's own pcap of the NIC
+/// (`filter-dump`) shows exactly those frames in that order. `name` names
+/// the log and the pcap.
 fn exchange_frames_with_the_host(name: &str, model: &str) {
+    exchange_frames_on(name, &[model]);
+}
+
+/// [`exchange_frames_with_the_host`] on several NICs at once: NIC `i` is
+/// `models[i]` with MAC 52:54:00:12:34:(56 + i), its own netdev, host
+/// socket, pcap (`NAME-i.pcap`, or `NAME.pcap` for one) and `net_echo`
+/// task, and the probe order (Space.c) must make it `eth{i}`.
+fn exchange_frames_on(name: &str, models: &[&str]) {
     use std::net::UdpSocket;
     let prog = user_program("net_echo");
-    let host = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let hport = host.local_addr().unwrap().port();
-    let gport = UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let pcap = mach_tests::log_dir().join(format!("{name}.pcap"));
-    let _ = std::fs::remove_file(&pcap);
-    let netdev = format!("dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port={gport},remote.type=inet,remote.host=127.0.0.1,remote.port={hport}");
-    let dump = format!("filter-dump,id=d0,netdev=n0,file={}", pcap.display());
-    let device = format!("{model},netdev=n0,mac=52:54:00:12:34:56");
-    let guest: std::net::SocketAddr = format!("127.0.0.1:{gport}").parse().unwrap();
-    let peer = std::thread::spawn(move || net_echo_host(host, guest));
-    let o = run(&boot(name, "test=bootstrap")
-        .timeout(Duration::from_secs(180))
-        .qemu(&["-nic", "none", "-netdev", &netdev, "-device", &device, "-object", &dump])
-        .module(&format!("{} ${{device-port}} $(task-create) $(task-resume)", prog.display())));
-    let wire = peer.join().unwrap();
-    o.expect(Verdict::Pass)
-        .expect_log("net_echo: 64 frames of 1514 bytes written back to back")
-        .expect_log("net_echo: plain mode: foreign unicast out, multicast out")
-        .expect_log("net_echo: promiscuous mode: foreign unicast in, multicast in")
-        .expect_log("net_echo: all-multicast mode: foreign unicast out, multicast in")
-        .expect_log("net_echo: 2910 frames echoed")
-        .expect_log("user-test: net_echo ok");
-    let wire = wire.unwrap_or_else(|e| panic!("{}", o.failure(&e)));
-    assert_eq!(wire.len(), 1 + 2 * 2911 + 64 + 3 * 4);
-    let dumped = pcap_frames(&std::fs::read(&pcap).expect("reading the pcap"));
-    assert_eq!(dumped.len(), wire.len(), "{}", o.failure("pcap frame count"));
-    for (i, (d, w)) in dumped.iter().zip(&wire).enumerate() {
-        assert_eq!(d, w, "{}", o.failure(&format!("pcap frame {i} differs")));
+    let mut qemu: Vec<String> = vec!["-nic".into(), "none".into()];
+    let mut b = boot(name, "test=bootstrap").timeout(Duration::from_secs(180));
+    let mut peers = Vec::new();
+    let mut pcaps = Vec::new();
+    for (i, model) in models.iter().enumerate() {
+        let mac = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56 + i as u8];
+        let host = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let hport = host.local_addr().unwrap().port();
+        let gport = UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let pcap = mach_tests::log_dir().join(if models.len() == 1 { format!("{name}.pcap") } else { format!("{name}-{i}.pcap") });
+        let _ = std::fs::remove_file(&pcap);
+        qemu.push("-netdev".into());
+        qemu.push(format!("dgram,id=n{i},local.type=inet,local.host=127.0.0.1,local.port={gport},remote.type=inet,remote.host=127.0.0.1,remote.port={hport}"));
+        qemu.push("-device".into());
+        qemu.push(format!("{model},netdev=n{i},mac=52:54:00:12:34:{:02x}", mac[5]));
+        qemu.push("-object".into());
+        qemu.push(format!("filter-dump,id=d{i},netdev=n{i},file={}", pcap.display()));
+        let guest: std::net::SocketAddr = format!("127.0.0.1:{gport}").parse().unwrap();
+        peers.push(std::thread::spawn(move || net_echo_host(host, guest, mac)));
+        pcaps.push(pcap);
+        b = b.module(&format!("{} ${{device-port}} eth{i} $(task-create) $(task-resume)", prog.display()));
     }
+    let args: Vec<&str> = qemu.iter().map(String::as_str).collect();
+    let o = run(&b.qemu(&args));
+    let wires: Vec<_> = peers.into_iter().map(|p| p.join().unwrap()).collect();
+    o.expect(Verdict::Pass);
+    for (i, (wire, pcap)) in wires.into_iter().zip(&pcaps).enumerate() {
+        let tag = format!("net_echo eth{i}");
+        o.expect_log(&format!("{tag}: 64 frames of 1514 bytes written back to back"))
+            .expect_log(&format!("{tag}: plain mode: foreign unicast out, multicast out"))
+            .expect_log(&format!("{tag}: promiscuous mode: foreign unicast in, multicast in"))
+            .expect_log(&format!("{tag}: all-multicast mode: foreign unicast out, multicast in"))
+            .expect_log(&format!("{tag}: 2910 frames echoed"));
+        let wire = wire.unwrap_or_else(|e| panic!("{}", o.failure(&format!("eth{i}: {e}"))));
+        assert_eq!(wire.len(), 1 + 2 * 2911 + 64 + 3 * 4);
+        let dumped = pcap_frames(&std::fs::read(pcap).expect("reading the pcap"));
+        assert_eq!(dumped.len(), wire.len(), "{}", o.failure(&format!("eth{i}: pcap frame count")));
+        for (k, (d, w)) in dumped.iter().zip(&wire).enumerate() {
+            assert_eq!(d, w, "{}", o.failure(&format!("eth{i}: pcap frame {k} differs")));
+        }
+    }
+    let oks = o.log.matches("user-test: net_echo ok").count();
+    assert_eq!(oks, models.len(), "{}", o.failure("a net_echo task did not pass"));
 }
 
 #[test]
@@ -801,6 +825,13 @@ fn ne2000_exchanges_frames_of_every_size_with_the_host() {
 fn rtl8139_exchanges_frames_of_every_size_with_the_host() {
     exchange_frames_with_the_host("net-echo-rtl8139", "rtl8139");
 }
+/// Two NICs of different kinds at once, each with its own frames, host
+/// peer and pcap: an RTL8139 as `eth0` and an e1000 as `eth1`.
+#[test]
+fn two_nics_of_different_kinds_exchange_frames_at_once() {
+    exchange_frames_on("net-echo-two", &["rtl8139", "e1000"]);
+}
+
 #[test]
 fn pcnet_exchanges_frames_of_every_size_with_the_host() {
     exchange_frames_with_the_host("net-echo-pcnet", "pcnet");
