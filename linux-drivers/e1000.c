@@ -290,7 +290,7 @@ static int e1000_probe1(struct device *dev, unsigned long phys, int irq)
 		dev->dev_addr[4] = hi;
 		dev->dev_addr[5] = hi >> 8;
 	}
-	dev->base_addr = (unsigned long)regs;
+	dev->base_addr = phys;		/* for the record: registers go through ep->regs */
 	dev->mem_start = phys;
 	dev->mem_end = phys + E1000_MMIO_SIZE;
 	dev->irq = irq;
@@ -529,7 +529,9 @@ static struct enet_statistics *e1000_get_stats(struct device *dev)
 }
 
 /* RCTL and the multicast table from dev->flags and the multicast list
- * (filter type 0: the hash is bits 47:36 of the address). */
+ * (filter type 0: the hash is bits 47:36 of the address). RCTL is written
+ * only when it changes: QEMU's model holds received frames back for a
+ * second after every RCTL write. */
 static void e1000_set_multicast_list(struct device *dev)
 {
 	struct e1000_private *ep = (struct e1000_private *)dev->priv;
@@ -550,7 +552,8 @@ static void e1000_set_multicast_list(struct device *dev)
 
 		ew32(ep, reg, er32(ep, reg) | (1U << (hash & 31)));
 	}
-	ew32(ep, E1000_RCTL, rctl);
+	if (er32(ep, E1000_RCTL) != rctl)
+		ew32(ep, E1000_RCTL, rctl);
 }
 
 /* The MII controls of Linux 2.0 drivers (data[0] PHY, data[1] register,
@@ -577,6 +580,10 @@ static int e1000_ioctl(struct device *dev, struct ifreq *rq, int cmd)
 		if (!(mdic & MDIC_READY) || (mdic & MDIC_ERROR))
 			return -EIO;
 		data[3] = mdic & 0xffff;
+		/* The MAC's own view too: its link comes up after the PHY's
+		 * (auto-negotiation), and frames wait until it does. */
+		if (data[1] == 1 && !(er32(ep, E1000_STATUS) & STATUS_LU))
+			data[3] &= ~0x0004;
 		return 0;
 	default:
 		return -EOPNOTSUPP;

@@ -74,6 +74,7 @@ fn run(args: &Args, ifname: &str) -> Result<u32, &'static str> {
     let eth = ds::device_open(&mut m, master, D_READ | D_WRITE, &n).map(|r| r.device).map_err(|_| "open the interface")?;
     let a = ds::device_get_status(&mut m, eth, NET_ADDRESS, 2).map_err(|_| "get NET_ADDRESS")?;
     let our_mac = net::mac_of_status(&a.status[..2]);
+    expect(net::wait_for_link(&mut m, eth, 3000), "the link stayed down")?;
     let rp = mach_port::mach_port_allocate(&mut m, task, MACH_PORT_RIGHT_RECEIVE).map(|r| r.name).map_err(|_| "allocate")?;
     // Room for a burst while we write.
     mach_port::mach_port_set_qlimit(&mut m, task, rp, 16).map_err(|_| "qlimit")?;
