@@ -18,6 +18,7 @@
 extern int rtl8139_probe(struct device *dev);
 extern int pcnet32_probe(struct device *dev);
 extern int e1000_probe(struct device *dev);
+extern int eepro100_probe(struct device *dev);
 extern int ne_probe(struct device *dev);
 
 /*
@@ -35,6 +36,7 @@ int ethif_probe(struct device *dev)
 	    && rtl8139_probe(dev)
 	    && pcnet32_probe(dev)
 	    && e1000_probe(dev)
+	    && eepro100_probe(dev)
 	    && ne_probe(dev)
 	    && 1)
 		return -ENODEV;

@@ -635,6 +635,11 @@ fn e1000_sends_arp_and_filters_the_reply() {
 }
 
 #[test]
+fn eepro100_sends_arp_and_filters_the_reply() {
+    net_test_on("net-eepro100", "i82557b", Some("eth0: Intel EtherExpress Pro/100 at"));
+}
+
+#[test]
 fn ne2000_isa_sends_arp_and_filters_the_reply() {
     let o = net_test_boot(
         "net-ne2k-isa",
@@ -828,6 +833,11 @@ fn ne2000_exchanges_frames_of_every_size_with_the_host() {
 fn rtl8139_exchanges_frames_of_every_size_with_the_host() {
     exchange_frames_with_the_host("net-echo-rtl8139", "rtl8139");
 }
+#[test]
+fn eepro100_exchanges_frames_of_every_size_with_the_host() {
+    exchange_frames_with_the_host("net-echo-eepro100", "i82557b");
+}
+
 /// Two NICs of different kinds at once, each with its own frames, host
 /// peer and pcap: an RTL8139 as `eth0` and an e1000 as `eth1`.
 #[test]
