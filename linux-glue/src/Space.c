@@ -19,6 +19,7 @@ extern int rtl8139_probe(struct device *dev);
 extern int pcnet32_probe(struct device *dev);
 extern int e1000_probe(struct device *dev);
 extern int eepro100_probe(struct device *dev);
+extern int ne2k_pci_probe(struct device *dev);
 extern int ne_probe(struct device *dev);
 
 /*
@@ -37,6 +38,7 @@ int ethif_probe(struct device *dev)
 	    && pcnet32_probe(dev)
 	    && e1000_probe(dev)
 	    && eepro100_probe(dev)
+	    && ne2k_pci_probe(dev)
 	    && ne_probe(dev)
 	    && 1)
 		return -ENODEV;

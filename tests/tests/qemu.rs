@@ -616,6 +616,8 @@ fn net_test_on(name: &str, model: &str, ours: Option<&str>) -> mach_tests::Outco
 
 #[test]
 fn ne2000_pci_sends_arp_and_filters_the_reply() {
+    // Probed the way ne2k-pci.c does (our linux-drivers/ne2k-pci.c; a
+    // genuine ne.c finds it through its own PCI probe).
     net_test_on("net-ne2k-pci", "ne2k_pci", None).expect_log("irq 11 address 52:54:00:12:34:56");
 }
 
