@@ -32,13 +32,21 @@
 #include <linux/netdevice.h>
 #include <linux/etherdevice.h>
 
-#include "8390.h"
+/* Angle brackets: with LINUX_DRIVERS_SRC naming a genuine 8390.c and
+ * 8390.h, this file must see that 8390.h (its struct ei_device), not the
+ * one beside it, which the quoted form would find first. */
+#include <8390.h>
 
 #define NE_BASE		(dev->base_addr)
 #define NE_CMD		0x00
 #define NE_DATAPORT	0x10
 #define NE_RESET	0x1f
 #define NE_IO_EXTENT	0x20
+
+/* DP8390 values not every 8390.h names. */
+#define NE2K_DCFG_WORD	0x49	/* FIFO threshold, normal operation, word transfers */
+#define NE2K_RXCR_MON	0x20	/* monitor mode: nothing stored */
+#define NE2K_TXCR_LOOP	0x02	/* internal loopback */
 
 #define NESM_START_PG	0x40	/* 16 KiB at 0x4000 */
 #define NESM_STOP_PG	0x80
@@ -143,13 +151,13 @@ static int ne2k_pci_probe1(struct device *dev, int ioaddr, int irq, const char *
 	{
 		static const struct { unsigned char value, offset; } seq[] = {
 			{ E8390_NODMA | E8390_PAGE0 | E8390_STOP, E8390_CMD },
-			{ ENDCFG_FT1 | ENDCFG_LS | ENDCFG_WTS, EN0_DCFG },
+			{ NE2K_DCFG_WORD, EN0_DCFG },
 			{ 0x00, EN0_RCNTLO },
 			{ 0x00, EN0_RCNTHI },
 			{ 0x00, EN0_IMR },
 			{ 0xff, EN0_ISR },
-			{ ENRXCR_MON, EN0_RXCR },
-			{ ENTXCR_LOOP, EN0_TXCR },
+			{ NE2K_RXCR_MON, EN0_RXCR },
+			{ NE2K_TXCR_LOOP, EN0_TXCR },
 			{ 32, EN0_RCNTLO },
 			{ 0x00, EN0_RCNTHI },
 			{ 0x00, EN0_RSARLO },
