@@ -54,7 +54,7 @@ fn page_fault_and_divide_error_reach_their_handlers() {
 fn fatal_kernel_page_fault_dumps_registers_and_fails() {
     run(&boot("fatal-pagefault", "test=fatal-pagefault"))
         .expect(Verdict::Fail)
-        .expect_log("trap 14 (page fault) err=0x0 cr2=0xf00d0000 (read, not present, kernel)")
+        .expect_log("trap 14 (page fault) err=0x0 cr2=0xfff00000 (read, not present, kernel)")
         .expect_log("eax=0x")
         .expect_log("panic: unhandled page fault in kernel mode")
         .expect_log("backtrace:\n  0xc0");

@@ -26,7 +26,7 @@ fn usage() -> ExitCode {
          \n  bench [--boots N] [--disk-mib M] [--devices] [--nic MODEL]\
          \n                                  start-up (N boots, median), IPC/VM and device figures\
          \n                                  (an M MiB disk, 256 by default); --devices: devices only;\
-         \n                                  --nic: one NIC model (default ne2k_pci, rtl8139, pcnet, e1000)\
+         \n                                  --nic: one NIC model (default ne2k_pci, rtl8139, pcnet, i82557b, e1000)\
          \n  iso [--cmdline ARGS] [--module 'FILE ARGS']... [--out PATH]\
          \n                                  GRUB rescue ISO; prints its path last\
          \n\nQEMU_ACCEL=kvm selects KVM (the default is TCG)."
@@ -304,8 +304,8 @@ fn cmd_bench(args: &[String]) -> Result {
 }
 
 /// The NICs `cargo xtask bench` measures by default (QEMU `-device` names):
-/// NE2000 PCI, RTL8139, PCnet-PCI, e1000.
-const BENCH_NICS: &[&str] = &["ne2k_pci", "rtl8139", "pcnet", "e1000"];
+/// NE2000 PCI, RTL8139, PCnet-PCI, EtherExpress Pro/100, e1000.
+const BENCH_NICS: &[&str] = &["ne2k_pci", "rtl8139", "pcnet", "i82557b", "e1000"];
 
 /// [`bench_dev`] for each NIC model in turn; the disk is measured in the
 /// first run only.
