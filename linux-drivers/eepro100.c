@@ -91,7 +91,7 @@
 #define EE_DI		0x04
 #define EE_DO		0x08
 
-#define RX_RING_SIZE	16
+#define RX_RING_SIZE	32
 #define TX_RING_SIZE	16
 #define PKT_BUF_SZ	1536
 #define TX_TIMEOUT	(HZ / 2)

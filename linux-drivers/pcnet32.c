@@ -86,7 +86,7 @@
 #define TMD2_LCAR	0x08000000
 #define TMD2_RTRY	0x04000000
 
-#define RX_LOG2		4	/* 16 receive entries */
+#define RX_LOG2		5	/* 32 receive entries */
 #define TX_LOG2		4	/* 16 transmit entries */
 #define RX_RING_SIZE	(1 << RX_LOG2)
 #define TX_RING_SIZE	(1 << TX_LOG2)

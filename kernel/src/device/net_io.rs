@@ -165,6 +165,12 @@ impl Device for NetDevice {
         purge_dead(self.index);
     }
 
+    /// Filters whose receive port died go, also after an explicit
+    /// `device_close` (their owner ended since).
+    fn port_released(&self) {
+        purge_dead(self.index);
+    }
+
     fn read(&self, _mode: u32, _recnum: u64, _bytes: u32) -> Result<Vec<u8>, DeviceError> {
         Err(DeviceError::InvalidOperation)
     }
