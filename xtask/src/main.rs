@@ -3,12 +3,16 @@
 //! - `build`  builds the kernel image and prints its path as the last line.
 //! - `run`    builds and boots it in QEMU, serial console on this terminal.
 //! - `test`   host unit tests, then the QEMU integration tests.
-//! - `bench`  boots several times and prints start-up figures (medians).
+//! - `bench`  boots several times and prints start-up figures (medians);
+//!   with `--against gnumach`, Mach's primitives on this kernel and on GNU Mach.
+//! - `profile` boots a program and prints where the kernel's time goes.
 //! - `iso`    a GRUB rescue ISO with the kernel (and modules) for real hardware.
 //!
 //! Every command first installs what it lacks (the rustup target and the
 //! Debian packages), or, without root, prints the command that would.
 
+mod against;
+mod profile;
 mod setup;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +31,10 @@ fn usage() -> ExitCode {
          \n                                  start-up (N boots, median), IPC/VM and device figures\
          \n                                  (an M MiB disk, 256 by default); --devices: devices only;\
          \n                                  --nic: one NIC model (default ne2k_pci, rtl8139, pcnet, i82557b, e1000)\
+         \n  bench --against gnumach [--boots N] [--gnumach-image PATH] [--icount]\
+         \n                                  Mach's primitives on this kernel and GNU Mach 1.8\
+         \n  profile [--seconds N] [--delay S] [--callers] -- BOOT-SCRIPT-LINE\
+         \n                                  where kernel time goes (PC samples)\
          \n  iso [--cmdline ARGS] [--module 'FILE ARGS']... [--out PATH]\
          \n                                  GRUB rescue ISO; prints its path last\
          \n\nQEMU_ACCEL=kvm selects KVM (the default is TCG)."
@@ -43,6 +51,7 @@ fn main() -> ExitCode {
         "run" => cmd_run(rest),
         "test" => cmd_test(rest),
         "bench" => cmd_bench(rest),
+        "profile" => profile::run(rest),
         "iso" => cmd_iso(rest),
         "mig" => cmd_mig(rest),
         "-h" | "--help" | "help" => return usage(),
@@ -255,8 +264,51 @@ fn bench_qemu(log: &Path) -> Command {
     c
 }
 
+/// QEMU booting `kernel` as users boot it: a normal boot (`console=com0`,
+/// no test mode) with the boot-script line(s) `modules` (commas between
+/// modules), 512 MiB, the IDE disk `disk`, the serial log to `log`. The line
+/// of `cargo xtask bench --against gnumach` and `cargo xtask profile`.
+fn user_qemu(kernel: &Path, disk: &Path, log: &Path, modules: &str) -> Command {
+    let mut c = Command::new("qemu-system-i386");
+    c.args(["-accel", &std::env::var("QEMU_ACCEL").unwrap_or_else(|_| "tcg".into())]);
+    if ICOUNT.load(std::sync::atomic::Ordering::Relaxed) {
+        // One instruction per nanosecond of guest time: the TSC counts
+        // instructions, whatever else the host is doing.
+        c.args(["-icount", "shift=0"]);
+    }
+    c
+        .args(["-cpu", "qemu32", "-m", "512", "-display", "none", "-monitor", "none", "-no-reboot"])
+        .arg("-serial")
+        .arg(format!("file:{}", log.display()))
+        .arg("-drive")
+        .arg(format!("file={},format=raw,if=ide,index=0", disk.display()))
+        .arg("-kernel")
+        .arg(kernel)
+        .args(["-append", "console=com0"])
+        .arg("-initrd")
+        .arg(modules);
+    c
+}
+
+/// `bench --against gnumach --icount`: figures in guest instructions.
+static ICOUNT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn cmd_bench(args: &[String]) -> Result {
     let mut args = args.to_vec();
+    if let Some(against) = take_opt(&mut args, "--against")? {
+        ICOUNT.store(take_flag(&mut args, "--icount"), std::sync::atomic::Ordering::Relaxed);
+        if against != "gnumach" {
+            return Err(format!("--against {against}: only gnumach is known"));
+        }
+        let boots: usize = take_opt(&mut args, "--boots")?.map_or(Ok(3), |v| v.parse().map_err(|_| "bad --boots"))?;
+        let gnumach = take_opt(&mut args, "--gnumach-image")?.map(PathBuf::from);
+        if let Some(a) = args.first() {
+            return Err(format!("unknown argument {a}"));
+        }
+        let image = build_kernel(true)?;
+        let user = build_user()?;
+        return against::run(&image, &user, boots, gnumach);
+    }
     let boots: usize = take_opt(&mut args, "--boots")?.map_or(Ok(7), |v| v.parse().map_err(|_| "bad --boots"))?;
     let disk_mib: u64 = take_opt(&mut args, "--disk-mib")?.map_or(Ok(256), |v| v.parse().map_err(|_| "bad --disk-mib"))?;
     let only_dev = take_flag(&mut args, "--devices");

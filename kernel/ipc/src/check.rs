@@ -50,7 +50,7 @@ impl Ipc {
             if let Err(e) = sp.check_names() {
                 return Err(format!("{sid:?}: {e}"));
             }
-            for (&name, e) in sp.entries() {
+            for (name, e) in sp.entries().iter() {
                 if name == MACH_PORT_NULL || name == MACH_PORT_DEAD {
                     return Err(format!("{sid:?}: invalid name {name:#x}"));
                 }

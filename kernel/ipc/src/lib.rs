@@ -95,6 +95,7 @@ mod port;
 mod pset;
 mod space;
 mod kernel_msg;
+mod fast;
 
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
@@ -126,6 +127,17 @@ macro_rules! id_type {
             /// The arena index (stable while the object lives; for kernel tables).
             pub fn index(self) -> u32 {
                 self.idx
+            }
+            /// The (index, generation) pair, for a kernel that keeps ids in
+            /// plain words (a per-processor record).
+            pub fn to_raw(self) -> (u32, u32) {
+                (self.idx, self.gen)
+            }
+            /// The id from [`Self::to_raw`]'s pair. An id that was never
+            /// handed out, or whose object is gone, is stale: the arena's
+            /// generation check refuses it.
+            pub fn from_raw(idx: u32, gen: u32) -> Self {
+                Self { idx, gen }
             }
         }
     };
@@ -304,6 +316,17 @@ impl Ipc {
     /// Drains the events recorded since the last call.
     pub fn take_events(&mut self) -> Vec<Event> {
         core::mem::take(&mut self.events)
+    }
+
+    /// Hands each event recorded since the last drain to `f`, keeping the
+    /// queue's storage (no allocation on the next operation's events).
+    pub fn drain_events(&mut self, mut f: impl FnMut(Event)) {
+        self.events.drain(..).for_each(&mut f);
+    }
+
+    /// Like [`Ipc::take_kernel_queued`], keeping the storage.
+    pub fn drain_kernel_queued(&mut self, mut f: impl FnMut((PortId, u64))) {
+        self.kernel_queued.drain(..).for_each(&mut f);
     }
 
     /// Drains the (port, stamp) of the messages queued on kernel ports since

@@ -396,7 +396,7 @@ impl Ipc {
     /// `KERN_INVALID_TASK`.
     pub fn mach_port_names(&mut self, space: SpaceId) -> Result<Vec<(u32, u32)>, u32> {
         let names: Vec<u32> =
-            self.spaces.get(space.idx, space.gen).ok_or(KERN_INVALID_TASK)?.entries().keys().copied().collect();
+            self.spaces.get(space.idx, space.gen).ok_or(KERN_INVALID_TASK)?.entries().keys().collect();
         let mut out = Vec::with_capacity(names.len());
         for n in names {
             out.push((n, self.mach_port_type(space, n)?));
@@ -734,7 +734,7 @@ impl Ipc {
     /// `KERN_INVALID_TASK` for an unknown space.
     pub fn space_destroy(&mut self, space: SpaceId) -> Result<(), u32> {
         let names: Vec<u32> =
-            self.spaces.get(space.idx, space.gen).ok_or(KERN_INVALID_TASK)?.entries().keys().copied().collect();
+            self.spaces.get(space.idx, space.gen).ok_or(KERN_INVALID_TASK)?.entries().keys().collect();
         for n in names {
             self.destroy_entry(space, n);
         }

@@ -458,7 +458,19 @@ impl Ipc {
     ///
     /// # Panics
     /// If `space` is not a live space of this `Ipc` (a kernel bug).
-    pub fn copyout_msg(&mut self, space: SpaceId, mut kmsg: KMsg, mem: &mut dyn OolMemory) -> (Vec<u8>, u32) {
+    pub fn copyout_msg(&mut self, space: SpaceId, kmsg: KMsg, mem: &mut dyn OolMemory) -> (Vec<u8>, u32) {
+        let (header, kmsg, code) = self.copyout_msg_parts(space, kmsg, mem);
+        let mut out = Vec::with_capacity(HEADER_SIZE + kmsg.body.len());
+        out.extend_from_slice(&header);
+        out.extend_from_slice(&kmsg.body);
+        (out, code)
+    }
+
+    /// [`Ipc::copyout_msg`] without joining header and body into one
+    /// buffer: returns the header to write at the start of the user's
+    /// buffer, the message whose [`KMsg::body`] follows it (every right and
+    /// region already copied out of it), and the return code.
+    pub fn copyout_msg_parts(&mut self, space: SpaceId, mut kmsg: KMsg, mem: &mut dyn OolMemory) -> ([u8; HEADER_SIZE], KMsg, u32) {
         let reply = kmsg.local.take();
         let reply_name = self.copyout_right(space, reply);
         let dest = kmsg.remote.take();
@@ -472,7 +484,11 @@ impl Ipc {
             | kmsg.local_type()
             | (dest_type << 8);
         let code = self.copyout_body(space, &mut kmsg, mem);
-        (Self::put(&kmsg, bits, reply_name, dest_field), code)
+        let mut header = [0u8; HEADER_SIZE];
+        for (i, w) in [bits, kmsg.size, reply_name, dest_field, kmsg.seqno, kmsg.id].into_iter().enumerate() {
+            header[4 * i..4 * i + 4].copy_from_slice(&w.to_le_bytes());
+        }
+        (header, kmsg, code)
     }
 
     /// Gives an unsent message back to its sender (send timed out or was

@@ -2,6 +2,7 @@
 //! names a task uses for its rights.
 
 use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::vec::Vec;
 
 use crate::consts::port::MACH_PORT_DEAD;
 use crate::{PortId, PsetId};
@@ -27,13 +28,84 @@ pub(crate) struct Entry {
     pub(crate) dnreq: bool,
 }
 
+/// A space's entries: a table indexed by name for the names tasks use
+/// (GNU Mach's `ipc_entry` table, so a lookup is one index), and a tree for
+/// the few large names `mach_port_allocate_name` or a rename may pick.
+pub(crate) struct Entries {
+    table: Vec<Option<Entry>>,
+    tree: BTreeMap<u32, Entry>,
+    len: usize,
+}
+
+/// Names below this live in the table (which grows on demand up to it).
+const TABLE_NAMES: u32 = 1 << 14;
+
+impl Entries {
+    fn new() -> Entries {
+        Entries { table: Vec::new(), tree: BTreeMap::new(), len: 0 }
+    }
+
+    /// The entry named `name`.
+    pub(crate) fn get(&self, name: &u32) -> Option<&Entry> {
+        if *name < TABLE_NAMES {
+            self.table.get(*name as usize).and_then(Option::as_ref)
+        } else {
+            self.tree.get(name)
+        }
+    }
+
+    pub(crate) fn contains_key(&self, name: &u32) -> bool {
+        self.get(name).is_some()
+    }
+
+    fn insert(&mut self, name: u32, e: Entry) -> Option<Entry> {
+        let old = if name < TABLE_NAMES {
+            let i = name as usize;
+            if i >= self.table.len() {
+                let want = (i + 1).max(self.table.len() * 2).max(32).min(TABLE_NAMES as usize);
+                self.table.resize(want, None);
+            }
+            self.table[i].replace(e)
+        } else {
+            self.tree.insert(name, e)
+        };
+        if old.is_none() {
+            self.len += 1;
+        }
+        old
+    }
+
+    fn remove(&mut self, name: u32) -> Option<Entry> {
+        let old = if name < TABLE_NAMES { self.table.get_mut(name as usize).and_then(Option::take) } else { self.tree.remove(&name) };
+        if old.is_some() {
+            self.len -= 1;
+        }
+        old
+    }
+
+    /// The entries with their names, in name order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (u32, &Entry)> {
+        let table = self.table.iter().enumerate().filter_map(|(n, e)| e.as_ref().map(|e| (n as u32, e)));
+        table.chain(self.tree.iter().map(|(&n, e)| (n, e)))
+    }
+
+    /// The names in use, in order.
+    pub(crate) fn keys(&self) -> impl Iterator<Item = u32> + '_ {
+        self.iter().map(|(n, _)| n)
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
 /// A task's IPC space.
 ///
 /// Free names are tracked so the lowest free name is found in logarithmic
 /// time: every name below `next` is either used or in `holes`, and `next`
 /// itself is free (names above it may be used, by `mach_port_allocate_name`).
 pub(crate) struct Space {
-    entries: BTreeMap<u32, Entry>,
+    entries: Entries,
     /// Port -> name for entries holding send and/or receive rights.
     pub(crate) reverse: BTreeMap<PortId, u32>,
     holes: BTreeSet<u32>,
@@ -42,7 +114,7 @@ pub(crate) struct Space {
 
 impl Space {
     pub(crate) fn new() -> Space {
-        Space { entries: BTreeMap::new(), reverse: BTreeMap::new(), holes: BTreeSet::new(), next: 1 }
+        Space { entries: Entries::new(), reverse: BTreeMap::new(), holes: BTreeSet::new(), next: 1 }
     }
 
     /// The lowest name from 1 up not in use.
@@ -55,7 +127,7 @@ impl Space {
     }
 
     /// The entries, in name order.
-    pub(crate) fn entries(&self) -> &BTreeMap<u32, Entry> {
+    pub(crate) fn entries(&self) -> &Entries {
         &self.entries
     }
 
@@ -74,8 +146,16 @@ impl Space {
 
     /// Removes the entry under `name`.
     pub(crate) fn remove(&mut self, name: u32) -> Option<Entry> {
-        let e = self.entries.remove(&name)?;
-        if name < self.next {
+        let e = self.entries.remove(name)?;
+        if name + 1 == self.next {
+            // The top name (a reply port's send-once right, most often):
+            // `next` moves down over it and the holes below, so the usual
+            // take-and-give-back touches no tree.
+            self.next = name;
+            while self.next > 1 && self.holes.remove(&(self.next - 1)) {
+                self.next -= 1;
+            }
+        } else if name < self.next {
             self.holes.insert(name);
         }
         Some(e)
@@ -91,7 +171,7 @@ impl Space {
                 return Err(alloc::format!("bad hole {h}"));
             }
         }
-        let below = self.entries.range(1..self.next).count() + self.holes.len();
+        let below = self.entries.keys().filter(|&n| (1..self.next).contains(&n)).count() + self.holes.len();
         if below as u64 != self.next as u64 - 1 {
             return Err(alloc::format!("names below {} not all used or free", self.next));
         }

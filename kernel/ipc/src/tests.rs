@@ -1773,3 +1773,37 @@ fn lowest_free_fills_holes_in_order() {
     ipc.space_destroy(a).unwrap();
     quiet(&ipc);
 }
+
+/// Names on both sides of the entry table's limit: lookups, sends,
+/// renames across it, name order in `mach_port_names`, and the lowest free
+/// name, all as with one kind of storage.
+#[test]
+fn entry_table_and_large_names() {
+    let mut ipc = Ipc::new();
+    let sp = ipc.space_create();
+    let big = [0x4000u32, 0x4001, 0x1234_5678, 0xFFFF_FFFE];
+    for &n in &big {
+        ipc.mach_port_allocate_name(sp, MACH_PORT_RIGHT_RECEIVE, n).unwrap();
+    }
+    let small: Vec<u32> = (0..40).map(|_| ipc.mach_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE).unwrap()).collect();
+    assert_eq!(small, (1..=40).collect::<Vec<u32>>());
+    ipc.mach_port_rename(sp, 7, 0x5000).unwrap();
+    ipc.mach_port_rename(sp, 0x4001, 7).unwrap();
+    let names: Vec<u32> = ipc.mach_port_names(sp).unwrap().into_iter().map(|(n, _)| n).collect();
+    let mut want: Vec<u32> = (1..=40).chain([0x4000, 0x5000, 0x1234_5678, 0xFFFF_FFFE]).collect();
+    want.sort_unstable();
+    assert_eq!(names, want);
+    for n in [1, 7, 40, 0x4000, 0x5000, 0x1234_5678, 0xFFFF_FFFE] {
+        assert_eq!(ipc.mach_port_type(sp, n), Ok(MACH_PORT_TYPE_RECEIVE), "name {n:#x}");
+        send(&mut ipc, sp, &umsg(MACH_MSG_TYPE_MAKE_SEND, n, 0, 9, &[])).unwrap();
+        assert_eq!(u32::from_le_bytes(recv(&mut ipc, sp, n)[12..16].try_into().unwrap()), n);
+    }
+    assert_eq!(ipc.mach_port_type(sp, 0x4001), Err(KERN_INVALID_NAME));
+    ipc.mach_port_destroy(sp, 3).unwrap();
+    ipc.mach_port_destroy(sp, 0x1234_5678).unwrap();
+    assert_eq!(ipc.mach_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE), Ok(3));
+    assert_eq!(ipc.mach_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE), Ok(41));
+    ok(&ipc);
+    let _ = ipc.space_destroy(sp);
+    quiet(&ipc);
+}

@@ -266,11 +266,14 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
                 crate::kern::syscall_sw::fatal_user_fault(format_args!("Mach trap {} with unreadable arguments", frame.eax as i32), frame)
             }
         }
-        if crate::kern::sched_prim::need_resched() {
-            cpu::disable_interrupts();
-            crate::kern::sched_prim::preempt();
+        // One load decides whether anything is due before user mode.
+        if crate::kern::sched_prim::ast_pending() {
+            if crate::kern::sched_prim::need_resched() {
+                cpu::disable_interrupts();
+                crate::kern::sched_prim::preempt();
+            }
+            crate::kern::sched_prim::halt_if_requested();
         }
-        crate::kern::sched_prim::halt_if_requested();
         return;
     }
     let cr2 = if vector == VEC_PAGE_FAULT { cpu::cr2() } else { 0 };

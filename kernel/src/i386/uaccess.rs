@@ -27,22 +27,35 @@ pub fn user_range(addr: u32, len: usize) -> bool {
 /// have passed [`user_range`].
 unsafe fn copy_with_fixup(dst: *mut u8, src: *const u8, len: usize) -> usize {
     let left: usize;
-    // SAFETY: a fault inside `rep movsb` resumes at label 3 through the
-    // exception table with %ecx = bytes not yet copied. %esi (which LLVM
-    // reserves) is swapped in and out around the copy.
+    // SAFETY: the copy goes by words (`rep movsd`), then the last bytes
+    // (`rep movsb`). A fault inside the word copy resumes at label 5, which
+    // turns the words left plus the tail into bytes left; a fault inside the
+    // byte copy resumes at label 3 with %ecx = bytes left. Both through the
+    // exception table. %esi (which LLVM may reserve, so it cannot be named
+    // as an operand) is swapped in and out around the copy; the tail count
+    // lives in %edx, named, so that it never lands in %esi.
     unsafe {
         asm!(
             "xchg esi, {src}",
-            "2: rep movsb",
+            "mov edx, ecx",
+            "shr ecx, 2",
+            "and edx, 3",
+            "2: rep movsd",
+            "mov ecx, edx",
+            "4: rep movsb",
+            "jmp 3f",
+            "5: lea ecx, [ecx * 4 + edx]",
             "3:",
             "xchg esi, {src}",
             ".pushsection .ex_table, \"a\"",
-            ".long 2b, 3b",
+            ".long 2b, 5b",
+            ".long 4b, 3b",
             ".popsection",
             src = inout(reg) src => _,
+            out("edx") _,
             inout("ecx") len => left,
             inout("edi") dst => _,
-            options(nostack, preserves_flags),
+            options(nostack),
         );
     }
     left

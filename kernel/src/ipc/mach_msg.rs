@@ -1,12 +1,12 @@
 //! `mach_msg_trap`: send, receive, or both, on the user's one buffer, with
 //! GNU Mach's options and return codes.
 
-use alloc::vec;
+use alloc::vec::Vec;
 
-use mach_ipc::consts::{bits::*, msg::*, port::*, ty::MACH_MSG_TYPE_MAKE_SEND_ONCE};
+use mach_ipc::consts::{bits::*, msg::*, port::*, ty::{MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE}};
 use mach_ipc::{RecvError, WaitObj};
 
-use super::{current_space, wait_event, with_ipc, UserMem};
+use super::{current_space, server, wait_event, with_ipc, UserMem};
 use crate::i386::{clock, uaccess};
 use crate::kern::sched_prim::{self as sched, WaitResult};
 
@@ -20,6 +20,9 @@ const MACH_SEND_INTERRUPT: u32 = 0x40;
 /// `MACH_SEND_NO_BUFFER`. Out-of-line data is not counted.
 pub const MAX_INLINE: u32 = 1 << 20;
 
+/// Messages up to this size are copied in through a buffer on the stack.
+const SMALL_MSG: usize = 256;
+
 fn ms_to_ticks(ms: u32) -> u64 {
     u64::from(ms).div_ceil(u64::from(1000 / clock::HZ)).max(1)
 }
@@ -27,34 +30,96 @@ fn ms_to_ticks(ms: u32) -> u64 {
 /// The trap: `msg` is the user buffer, sizes in bytes, `timeout` in ms.
 pub fn trap(msg: u32, option: u32, send_size: u32, rcv_size: u32, rcv_name: u32, timeout: u32, notify: u32) -> u32 {
     let Some(space) = current_space() else { return MACH_SEND_INVALID_DEST };
+    let mut receive_only = false;
     if option & MACH_SEND_MSG != 0 {
-        let r = send(space, msg, option, send_size, timeout, notify);
-        if r != MACH_MSG_SUCCESS {
-            return r;
+        if send_size < 24 || send_size % 4 != 0 {
+            return MACH_SEND_MSG_TOO_SMALL;
+        }
+        if send_size > MAX_INLINE {
+            return MACH_SEND_NO_BUFFER;
+        }
+        // Small messages are copied in on the stack: no allocation.
+        let mut small = [0u8; SMALL_MSG];
+        let mut large = Vec::new();
+        let buf: &mut [u8] = if send_size as usize <= SMALL_MSG {
+            &mut small[..send_size as usize]
+        } else {
+            if large.try_reserve_exact(send_size as usize).is_err() {
+                return MACH_SEND_NO_BUFFER;
+            }
+            large.resize(send_size as usize, 0);
+            &mut large
+        };
+        if uaccess::copyin(msg, buf).is_err() {
+            return MACH_SEND_INVALID_DATA;
+        }
+        match rpc_in_place(space, buf, option, rcv_name, msg, rcv_size) {
+            InPlace::No => {
+                let r = send(space, buf, msg, option, timeout, notify);
+                if r != MACH_MSG_SUCCESS {
+                    return r;
+                }
+            }
+            InPlace::Yes(server::InPlace::Received(code)) => return code,
+            InPlace::Yes(server::InPlace::Queued) => receive_only = true,
         }
     }
-    if option & MACH_RCV_MSG != 0 {
+    if option & MACH_RCV_MSG != 0 || receive_only {
         return receive(space, msg, option, rcv_size, rcv_name, timeout);
     }
     MACH_MSG_SUCCESS
 }
 
-fn send(space: mach_ipc::SpaceId, msg: u32, option: u32, send_size: u32, timeout: u32, notify: u32) -> u32 {
-    if send_size < 24 || send_size % 4 != 0 {
-        return MACH_SEND_MSG_TOO_SMALL;
+/// Options a request served in place may carry (it never waits to send,
+/// and a reply that cannot be delivered in place is received as usual).
+const IN_PLACE_OPTIONS: u32 = MACH_SEND_MSG | MACH_RCV_MSG | MACH_SEND_TIMEOUT | MACH_RCV_TIMEOUT | MACH_SEND_INTERRUPT | MACH_RCV_INTERRUPT | MACH_RCV_LARGE;
+
+enum InPlace {
+    No,
+    Yes(server::InPlace),
+}
+
+/// The kernel RPC fast path: a simple request to a kernel port, made the
+/// way MIG makes RPCs (`COPY_SEND` to the object, `MAKE_SEND_ONCE` of the
+/// reply port, received from that port in the same call), is served at
+/// once by the calling thread (see [`server::serve_in_place`]).
+fn rpc_in_place(space: mach_ipc::SpaceId, buf: &mut [u8], option: u32, rcv_name: u32, msg: u32, rcv_size: u32) -> InPlace {
+    let word = |i: usize| u32::from_le_bytes([buf[i], buf[i + 1], buf[i + 2], buf[i + 3]]);
+    let (bits, dest, reply) = (word(0), word(8), word(12));
+    if option & MACH_RCV_MSG == 0
+        || option & !IN_PLACE_OPTIONS != 0
+        || bits & MACH_MSGH_BITS_COMPLEX != 0
+        || bits & 0xFF != MACH_MSG_TYPE_COPY_SEND
+        || (bits >> 8) & 0xFF != MACH_MSG_TYPE_MAKE_SEND_ONCE
+        || reply != rcv_name
+        || reply == MACH_PORT_NULL
+    {
+        return InPlace::No;
     }
-    if send_size > MAX_INLINE {
-        return MACH_SEND_NO_BUFFER;
+    let Some((_, target, reply_port)) = super::with_ipc(|ipc| ipc.rpc_fast_lookup(space, dest, reply)) else { return InPlace::No };
+    if target.0 == super::KOBJ_KREPLY {
+        return InPlace::No;
     }
-    let mut buf = vec![0u8; send_size as usize];
-    if uaccess::copyin(msg, &mut buf).is_err() {
-        return MACH_SEND_INVALID_DATA;
-    }
+    let size = buf.len() as u32;
+    buf[4..8].copy_from_slice(&size.to_le_bytes());
+    InPlace::Yes(server::serve_in_place(target, buf, space, reply_port, reply, msg, rcv_size))
+}
+
+fn send(space: mach_ipc::SpaceId, buf: &[u8], msg: u32, option: u32, timeout: u32, notify: u32) -> u32 {
     let cancel = if option & MACH_SEND_CANCEL != 0 { notify } else { MACH_PORT_NULL };
-    prefault_ool(&buf);
+    prefault_ool(buf);
     let mut mem = UserMem { receiver: None };
-    let mut kmsg = match with_ipc(|ipc| ipc.copyin_msg(space, &buf, &mut mem, cancel)) {
-        Ok(k) => k,
+    // Copied in and, usually, queued in one critical section.
+    let first = with_ipc(|ipc| -> Result<Option<mach_ipc::KMsg>, u32> {
+        let k = ipc.copyin_msg(space, buf, &mut mem, cancel)?;
+        if option & MACH_SEND_NOTIFY != 0 {
+            return Ok(Some(k));
+        }
+        Ok(ipc.send(k, option).err())
+    });
+    let mut kmsg = match first {
+        Ok(Some(k)) => k,
+        Ok(None) => return MACH_MSG_SUCCESS,
         Err(code) => return code,
     };
     let deadline = (option & MACH_SEND_TIMEOUT != 0).then(|| clock::ticks() + ms_to_ticks(timeout));
@@ -120,6 +185,8 @@ fn send(space: mach_ipc::SpaceId, msg: u32, option: u32, send_size: u32, timeout
 fn receive(space: mach_ipc::SpaceId, msg: u32, option: u32, rcv_size: u32, rcv_name: u32, timeout: u32) -> u32 {
     let deadline = (option & MACH_RCV_TIMEOUT != 0).then(|| clock::ticks() + if timeout == 0 { 0 } else { ms_to_ticks(timeout) });
     loop {
+        // Taken off the queue and copied out (rights, memory) in one critical section.
+        let mut mem = UserMem { receiver: None };
         let got = with_ipc(|ipc| {
             let r = ipc.receive(space, rcv_name, option, rcv_size);
             if let Err(RecvError::WouldBlock(obj)) = &r {
@@ -128,13 +195,11 @@ fn receive(space: mach_ipc::SpaceId, msg: u32, option: u32, rcv_size: u32, rcv_n
                     sched::assert_wait(wait_event(*obj, false), left);
                 }
             }
-            r
+            r.map(|kmsg| ipc.copyout_msg_parts(space, kmsg, &mut mem))
         });
         match got {
-            Ok(kmsg) => {
-                let mut mem = UserMem { receiver: None };
-                let (bytes, code) = with_ipc(|ipc| ipc.copyout_msg(space, kmsg, &mut mem));
-                if uaccess::copyout(&bytes, msg).is_err() {
+            Ok((header, kmsg, code)) => {
+                if uaccess::copyout(&header, msg).is_err() || uaccess::copyout(&kmsg.body, msg + 24).is_err() {
                     return MACH_RCV_INVALID_DATA;
                 }
                 return code;

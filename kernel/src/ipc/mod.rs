@@ -82,24 +82,31 @@ pub fn wait_event(obj: WaitObj, sending: bool) -> usize {
     }
 }
 
-/// What one critical section left to do: its events, and the messages it
-/// queued on kernel ports (served by stamp).
+/// What one critical section leaves for after the lock: serving the
+/// messages it queued on kernel ports (by stamp) and msg-accepted
+/// notifications. Wake-ups are done under the lock (IPC before SCHED), so
+/// the common case, a message for a user port, leaves nothing here and
+/// allocates nothing.
+#[derive(Default)]
 struct Drained {
-    events: Vec<Event>,
-    kernel_queued: Vec<(PortId, u64)>,
+    /// The first message queued on a kernel port (one per RPC).
+    kernel_first: Option<(PortId, u64)>,
+    /// Anything more.
+    later: Vec<Later>,
+}
+
+enum Later {
+    Serve(PortId, u64),
+    MsgAccepted(PortId),
 }
 
 impl Drained {
+    /// Wakes the threads the events name and keeps the rest for after the lock.
     fn of(ipc: &mut Ipc) -> Drained {
-        Drained { events: ipc.take_events(), kernel_queued: ipc.take_kernel_queued() }
-    }
-}
-
-fn handle_events(d: Drained) {
-    for e in d.events {
-        match e {
+        let mut d = Drained::default();
+        ipc.drain_events(|e| match e {
             Event::MessageQueued { port, pset, kernel } => {
-                // Kernel ports: served below, each message by its stamp.
+                // Kernel ports are served after the lock, each message by its stamp.
                 if !kernel {
                     sched::thread_wakeup(wait_event(WaitObj::Port(port), false));
                     if let Some(s) = pset {
@@ -109,25 +116,45 @@ fn handle_events(d: Drained) {
             }
             Event::SendersMayRetry(p) => {
                 sched::thread_wakeup(wait_event(WaitObj::Port(p), true));
-                send_msg_accepted(p);
+                d.later.push(Later::MsgAccepted(p));
             }
             Event::ReceiversAbort { obj, .. } => {
                 sched::thread_wakeup(wait_event(obj, false));
             }
             Event::KObjectDied { .. } => {}
-        }
+        });
+        ipc.drain_kernel_queued(|(p, stamp)| {
+            match d.kernel_first {
+                None => d.kernel_first = Some((p, stamp)),
+                Some(_) => d.later.push(Later::Serve(p, stamp)),
+            }
+        });
+        d
     }
+}
+
+fn handle_events(d: Drained) {
     // Each message is served by the thread whose critical section queued
     // it (usually its sender), so that a routine that blocks holds up only
     // the thread that asked for it.
-    for (p, stamp) in d.kernel_queued {
-        // Replies to the kernel's own requests wake their waiter; other
-        // kernel ports are served.
-        if matches!(with(|s| s.ipc.port_kobject(p)), Some((KOBJ_KREPLY, _))) {
-            sched::thread_wakeup(wait_event(WaitObj::Port(p), false));
-        } else {
-            server::serve_stamped(p, stamp);
+    if let Some((p, stamp)) = d.kernel_first {
+        serve_or_wake(p, stamp);
+    }
+    for l in d.later {
+        match l {
+            Later::Serve(p, stamp) => serve_or_wake(p, stamp),
+            Later::MsgAccepted(p) => send_msg_accepted(p),
         }
+    }
+}
+
+/// Serves message `stamp` on kernel port `p`, or wakes the kernel thread
+/// waiting for it when `p` is a kernel reply port.
+fn serve_or_wake(p: PortId, stamp: u64) {
+    if matches!(with(|s| s.ipc.port_kobject(p)), Some((KOBJ_KREPLY, _))) {
+        sched::thread_wakeup(wait_event(WaitObj::Port(p), false));
+    } else {
+        server::serve_stamped(p, stamp);
     }
 }
 
@@ -229,9 +256,19 @@ pub fn space_of(t: TaskId) -> Option<SpaceId> {
     with(|s| s.tasks.get(&t).map(|x| x.0))
 }
 
-/// The space of the running thread's task.
+/// The space of the running thread's task: one load, no lock (GNU Mach's
+/// `current_space()`; the scheduler keeps it beside the current thread).
 pub fn current_space() -> Option<SpaceId> {
-    space_of(task::current()?)
+    match sched::current_space_raw() {
+        (0, _) => None,
+        (idx, gen) => Some(SpaceId::from_raw(idx - 1, gen)),
+    }
+}
+
+/// A space as the scheduler keeps it for [`current_space`].
+pub fn space_raw(s: SpaceId) -> (u32, u32) {
+    let (idx, gen) = s.to_raw();
+    (idx + 1, gen)
 }
 
 /// Which kernel port a send right is made for.

@@ -224,21 +224,33 @@ fn run(r: Request) {
     let generation = crate::device::io_generation();
     let mut ctx = Ctx { target, rights, ool, reply_rights: Vec::new(), reply_ool: Vec::new(), terminate_after: None, defer: false };
     let mut reply = vec![0u8; REPLY_BUF];
-    let mut out = dispatch(&mut ctx, &req, &mut reply);
+    let out = dispatch(&mut ctx, &req, &mut reply);
     if ctx.defer {
-        let Ctx { rights, ool, reply_rights, .. } = ctx;
-        with_ipc(|ipc| reply_rights.into_iter().for_each(|r| ipc.release_right(r)));
-        crate::i386::cpu::without_interrupts(|| PENDING.lock().push(Request { target, req, rights, ool, reply_to }));
-        // News that came while the routine ran may have been missed: the
-        // request is on the list now, so one more round finds it.
-        if crate::device::io_generation() != generation {
-            crate::device::io_done();
-        }
+        park(ctx, req, reply_to, generation);
         return;
     }
+    finish(ctx, &req, &mut reply, out, reply_to);
+}
+
+/// Keeps a deferred request (its routine would block on a device) for
+/// [`retry_pending`].
+fn park(ctx: Ctx, req: Vec<u8>, reply_to: Right, generation: u32) {
+    let Ctx { target, rights, ool, reply_rights, .. } = ctx;
+    with_ipc(|ipc| reply_rights.into_iter().for_each(|r| ipc.release_right(r)));
+    crate::i386::cpu::without_interrupts(|| PENDING.lock().push(Request { target, req, rights, ool, reply_to }));
+    // News that came while the routine ran may have been missed: the
+    // request is on the list now, so one more round finds it.
+    if crate::device::io_generation() != generation {
+        crate::device::io_done();
+    }
+}
+
+/// Answers a request whose routine ran: queues the reply on `reply_to`,
+/// releases what the routine left, and ends a task or thread it asked to.
+fn finish(ctx: Ctx, req: &[u8], reply: &mut [u8], mut out: rt::Outcome, reply_to: Right) {
     if !out.known {
-        let id = rd32(&req, 20);
-        rt::start_reply(&mut reply, &rt::RequestPorts::of(&rt::Header::read(&req).unwrap(), mach::HEADER_VIEW), id, rt::MIG_BAD_ID);
+        let id = rd32(req, 20);
+        rt::start_reply(reply, &rt::RequestPorts::of(&rt::Header::read(req).unwrap(), mach::HEADER_VIEW), id, rt::MIG_BAD_ID);
         out = rt::Outcome { known: false, ret_code: rt::MIG_BAD_ID, reply_size: 32, send_reply: !reply_to.is_null() };
     }
     let Ctx { rights, reply_rights, reply_ool, terminate_after, .. } = ctx;
@@ -257,14 +269,98 @@ fn run(r: Request) {
             }
         }
     });
-    // Memory objects the request left unmapped (vm_deallocate) go back to
-    // their pagers.
+    after_request(terminate_after);
+}
+
+/// What every answered request ends with: memory objects the request left
+/// unmapped (`vm_deallocate`) go back to their pagers, and a task or thread
+/// the routine ended goes.
+fn after_request(terminate_after: Option<After>) {
     vm_object::reap();
     match terminate_after {
         Some(After::Task(t)) => task::terminate(t),
         Some(After::Thread(th)) => task::terminate_thread(th),
         None => {}
     }
+}
+
+/// Largest reply of the subsystem serving request `id` (a reply buffer of
+/// that size is enough for the dispatcher).
+fn max_reply(id: u32) -> usize {
+    match id {
+        3200..=3299 => mach_port::MAX_REPLY_SIZE,
+        4200..=4299 => gnumach::MAX_REPLY_SIZE,
+        _ => REPLY_BUF,
+    }
+}
+
+/// Reply buffer on the stack for the subsystems whose replies are small.
+const SMALL_REPLY: usize = 128;
+
+/// What [`serve_in_place`] did with a request.
+pub enum InPlace {
+    /// The reply was written to the caller's buffer: the `mach_msg` result.
+    Received(u32),
+    /// The reply (or, for a deferred routine, the request) went the
+    /// ordinary way: the caller receives from its reply port as usual.
+    Queued,
+}
+
+/// The kernel RPC fast path (GNU Mach's `mach_msg` fast path for kernel
+/// objects): serves a simple request sent with `COPY_SEND` to a kernel port
+/// and `MAKE_SEND_ONCE` of `reply_name`, in the sender's context, without
+/// queueing it. `req` is the request as the user wrote it (its header is
+/// rewritten here). A simple reply that fits `rcv_size` goes straight into
+/// the user's buffer at `msg`, with the reply port's next sequence number;
+/// anything else (a reply carrying rights or memory, too large, no reply, a
+/// routine that waits for a device) takes the send-once right the message
+/// would have made and continues the ordinary way.
+pub fn serve_in_place(target: (u32, u64), req: &mut [u8], space: SpaceId, reply_port: PortId, reply_name: u32, msg: u32, rcv_size: u32) -> InPlace {
+    use mach_ipc::consts::ty::{MACH_MSG_TYPE_PORT_SEND, MACH_MSG_TYPE_PORT_SEND_ONCE};
+    // The header as the dispatchers read it: carried types, handles.
+    let bits = (rd32(req, 0) & !0xFFFF) | MACH_MSG_TYPE_PORT_SEND | (MACH_MSG_TYPE_PORT_SEND_ONCE << 8);
+    for (off, w) in [(0, bits), (8, TARGET), (12, REPLY), (16, 0)] {
+        req[off..off + 4].copy_from_slice(&w.to_le_bytes());
+    }
+    let id = rd32(req, 20);
+    let generation = crate::device::io_generation();
+    let mut ctx = Ctx { target: Some(target), rights: Vec::new(), ool: Vec::new(), reply_rights: Vec::new(), reply_ool: Vec::new(), terminate_after: None, defer: false };
+    let mut small = [0u8; SMALL_REPLY];
+    let mut large = Vec::new();
+    let reply: &mut [u8] = if max_reply(id) <= SMALL_REPLY {
+        &mut small
+    } else {
+        large.resize(REPLY_BUF, 0);
+        &mut large
+    };
+    let out = dispatch(&mut ctx, req, reply);
+    let simple = !ctx.defer && out.known && out.send_reply && ctx.reply_rights.is_empty() && ctx.reply_ool.is_empty();
+    let size = out.reply_size;
+    if simple && (24..=rcv_size as usize).contains(&size) && rd32(reply, 0) & mach_ipc::consts::bits::MACH_MSGH_BITS_COMPLEX == 0 {
+        if let Some(seqno) = with_ipc(|ipc| ipc.rpc_fast_deliver(space, reply_port, reply_name)) {
+            // As the queued reply would arrive: the send-once right it
+            // carried names the reply port, and nothing comes as a reply port.
+            let mut header = [0u8; 24];
+            for (i, w) in [MACH_MSG_TYPE_PORT_SEND_ONCE << 8, size as u32, 0, reply_name, seqno, rd32(reply, 20)].into_iter().enumerate() {
+                header[4 * i..4 * i + 4].copy_from_slice(&w.to_le_bytes());
+            }
+            let code = if crate::i386::uaccess::copyout(&header, msg).is_ok() && crate::i386::uaccess::copyout(&reply[24..size], msg + 24).is_ok() {
+                mach_ipc::consts::msg::MACH_MSG_SUCCESS
+            } else {
+                mach_ipc::consts::msg::MACH_RCV_INVALID_DATA
+            };
+            after_request(ctx.terminate_after.take());
+            return InPlace::Received(code);
+        }
+    }
+    // The ordinary way, with the send-once right the request would have carried.
+    let reply_to = with_ipc(|ipc| ipc.make_send_once(reply_port)).unwrap_or_else(|_| Right::null());
+    if ctx.defer {
+        park(ctx, req.to_vec(), reply_to, generation);
+    } else {
+        finish(ctx, req, reply, out, reply_to);
+    }
+    InPlace::Queued
 }
 
 /// Runs the deferred requests again (a device has news). Requests whose

@@ -18,6 +18,8 @@ use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
 
+use core::sync::atomic::{AtomicU32, Ordering};
+
 use spin::Mutex;
 
 use crate::i386::{cpu, gdt, pcb};
@@ -66,6 +68,9 @@ pub struct Thread {
     pub name: &'static str,
     /// Owning task (None: a kernel thread).
     pub task: Option<u32>,
+    /// The task's IPC space, as the IPC layer's opaque (index + 1, generation)
+    /// pair (0 index: none), so that the running thread's space is one load.
+    space: (u32, u32),
     /// Physical base of the kernel stack (None: the boot stack).
     kstack: Option<u32>,
     saved_esp: u32,
@@ -133,20 +138,77 @@ impl Thread {
 struct Sched {
     threads: BTreeMap<ThreadId, Box<Thread>>,
     runq: [VecDeque<ThreadId>; NRQS],
+    /// Bit `p` set: `runq[p]` is not empty (the next thread is one scan away).
+    runq_mask: u64,
     current: ThreadId,
     idle: ThreadId,
     next_id: ThreadId,
-    need_resched: bool,
     /// Halted threads whose stacks wait to be freed by another thread.
     dead: Vec<ThreadId>,
-    /// Event -> threads waiting on it.
-    waiters: BTreeMap<usize, Vec<ThreadId>>,
+    /// (event, thread) of every wait, hashed by event into buckets that
+    /// keep their storage: asserting a wait and waking allocate nothing.
+    waiters: [Vec<(usize, ThreadId)>; WAIT_BUCKETS],
     /// Threads waiting with a deadline.
     timed: Vec<ThreadId>,
     ticks: u64,
 }
 
 static SCHED: Mutex<Option<Sched>> = Mutex::new(None);
+
+/// Number of wait buckets (a power of two).
+const WAIT_BUCKETS: usize = 64;
+
+fn bucket(event: usize) -> usize {
+    // Events are object addresses and port-derived words: mix the bits
+    // above the alignment in.
+    (event ^ (event >> 6) ^ (event >> 12)) & (WAIT_BUCKETS - 1)
+}
+
+/// Halted threads are waiting in `Sched::dead` to have their stacks freed.
+static DEAD_PENDING: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// What a processor is running, readable without `SCHED` (GNU Mach's
+/// `active_threads[cpu]` and its AST bits): the trap and interrupt return
+/// paths look only at [`PerCpu::ast`], and the current thread and task are
+/// one load away.
+///
+/// # Locking
+/// Written only by its own processor, under `SCHED` when it switches
+/// threads (and by anyone setting an AST bit). A thread reading its own
+/// processor's record always sees its own values: whenever it runs, the
+/// record holds them.
+pub struct PerCpu {
+    thread: AtomicU32,
+    /// The running thread's task (0: a kernel thread).
+    task: AtomicU32,
+    /// Pending work before returning to user mode: [`AST_RESCHED`], [`AST_HALT`].
+    ast: AtomicU32,
+    /// The running thread's IPC space (see [`Thread`]'s `space`).
+    space_idx: AtomicU32,
+    space_gen: AtomicU32,
+}
+
+/// A reschedule is due.
+const AST_RESCHED: u32 = 1;
+/// The running thread has been asked to stop at its next safe point.
+const AST_HALT: u32 = 2;
+
+/// One processor for now; indexed by processor number once there are more.
+static CPUS: [PerCpu; 1] = [PerCpu {
+    thread: AtomicU32::new(1),
+    task: AtomicU32::new(0),
+    ast: AtomicU32::new(0),
+    space_idx: AtomicU32::new(0),
+    space_gen: AtomicU32::new(0),
+}];
+
+fn this_cpu() -> &'static PerCpu {
+    &CPUS[0]
+}
+
+fn set_resched() {
+    this_cpu().ast.fetch_or(AST_RESCHED, Ordering::Relaxed);
+}
 
 fn with<R>(f: impl FnOnce(&mut Sched) -> R) -> R {
     cpu::without_interrupts(|| f(SCHED.lock().as_mut().expect("scheduler not started")))
@@ -175,10 +237,11 @@ impl Sched {
         t.on_runq = true;
         let pri = t.sched_pri;
         self.runq[usize::from(pri)].push_back(id);
+        self.runq_mask |= 1 << pri;
         if id != cur {
             let cur_pri = self.threads[&cur].sched_pri;
             if pri < cur_pri || cur == self.idle || !self.threads[&cur].runnable() {
-                self.need_resched = true;
+                set_resched();
             }
         }
     }
@@ -189,19 +252,35 @@ impl Sched {
             return;
         }
         t.on_runq = false;
-        let q = &mut self.runq[usize::from(t.sched_pri)];
+        let pri = t.sched_pri;
+        let q = &mut self.runq[usize::from(pri)];
         if let Some(i) = q.iter().position(|&x| x == id) {
             q.remove(i);
+        }
+        if q.is_empty() {
+            self.runq_mask &= !(1 << pri);
         }
     }
 
     fn pick(&mut self) -> ThreadId {
-        for q in self.runq.iter_mut() {
-            if let Some(id) = q.pop_front() {
-                return id;
-            }
+        if self.runq_mask == 0 {
+            return self.idle;
         }
-        self.idle
+        let pri = self.runq_mask.trailing_zeros() as usize;
+        let q = &mut self.runq[pri];
+        let id = q.pop_front().expect("run queue mask out of step");
+        if q.is_empty() {
+            self.runq_mask &= !(1 << pri);
+        }
+        id
+    }
+
+    /// Removes thread `id`'s wait on `event` from its bucket.
+    fn forget_wait(&mut self, event: usize, id: ThreadId) {
+        let b = &mut self.waiters[bucket(event)];
+        if let Some(i) = b.iter().position(|&w| w == (event, id)) {
+            b.remove(i);
+        }
     }
 
     fn unwait(&mut self, id: ThreadId, result: WaitResult) {
@@ -217,18 +296,13 @@ impl Sched {
             t.deadline = 0;
             self.timed.retain(|&x| x != id);
         }
-        if let Some(list) = self.waiters.get_mut(&event) {
-            list.retain(|&x| x != id);
-            if list.is_empty() {
-                self.waiters.remove(&event);
-            }
-        }
+        self.forget_wait(event, id);
         self.enqueue(id);
     }
 
     /// Chooses the next thread; returns the switch to make, if any.
     fn reschedule(&mut self) -> Option<(*mut u32, u32)> {
-        self.need_resched = false;
+        this_cpu().ast.fetch_and(!AST_RESCHED, Ordering::Relaxed);
         let cur = self.current;
         // The running thread (never on a queue while it runs) goes back to
         // the tail of its priority's queue.
@@ -254,6 +328,20 @@ impl Sched {
             pmap::activate(next_dir);
         }
         self.current = next;
+        let (task, space, halt) = {
+            let t = &self.threads[&next];
+            (t.task.unwrap_or(0), t.space, t.halt_requested)
+        };
+        let pc = this_cpu();
+        pc.thread.store(next, Ordering::Relaxed);
+        pc.task.store(task, Ordering::Relaxed);
+        pc.space_idx.store(space.0, Ordering::Relaxed);
+        pc.space_gen.store(space.1, Ordering::Relaxed);
+        if halt {
+            pc.ast.fetch_or(AST_HALT, Ordering::Relaxed);
+        } else {
+            pc.ast.fetch_and(!AST_HALT, Ordering::Relaxed);
+        }
         let save = &mut self.thread(cur).saved_esp as *mut u32;
         Some((save, next_esp))
     }
@@ -277,6 +365,10 @@ fn switch_now() {
 
 /// Frees the stacks of halted threads other than the current one.
 fn reap() {
+    // One load on every switch; the lock only when a thread ended.
+    if !DEAD_PENDING.load(Ordering::Relaxed) {
+        return;
+    }
     let stacks: Vec<u32> = cpu::without_interrupts(|| {
         let mut g = SCHED.lock();
         let s = g.as_mut().expect("scheduler not started");
@@ -293,6 +385,7 @@ fn reap() {
             }
             false
         });
+        DEAD_PENDING.store(!s.dead.is_empty(), Ordering::Relaxed);
         out
     });
     for k in stacks {
@@ -320,6 +413,7 @@ pub fn init() {
         id: 1,
         name: "startup",
         task: None,
+        space: (0, 0),
         kstack: None,
         saved_esp: 0,
         page_dir: pmap::kernel_page_dir(),
@@ -352,9 +446,9 @@ pub fn init() {
             current: 1,
             idle: 0,
             next_id: 2,
-            need_resched: false,
             dead: Vec::new(),
-            waiters: BTreeMap::new(),
+            waiters: core::array::from_fn(|_| Vec::with_capacity(4)),
+            runq_mask: 0,
             timed: Vec::new(),
             ticks: 0,
         });
@@ -382,13 +476,13 @@ pub fn spawn(name: &'static str, body: extern "C" fn(usize), arg: usize, pri: u8
     let top = pmap::phys_to_virt(stack) as u32 + pcb::KSTACK_SIZE as u32;
     // SAFETY: the stack was just allocated for this thread.
     let esp = unsafe { pcb::prepare_kernel_thread(top, body, arg) };
-    Some(add_thread(name, None, stack, esp, pmap::kernel_page_dir(), pri, policy, true))
+    Some(add_thread(name, None, (0, 0), stack, esp, pmap::kernel_page_dir(), pri, policy, true))
 }
 
 /// Registers a thread whose stack is prepared; runnable unless `run` is false
 /// (then it starts with a suspend count of 1).
 #[allow(clippy::too_many_arguments)]
-pub fn add_thread(name: &'static str, task: Option<u32>, kstack: u32, esp: u32, page_dir: u32, pri: u8, policy: Policy, run: bool) -> ThreadId {
+pub fn add_thread(name: &'static str, task: Option<u32>, space: (u32, u32), kstack: u32, esp: u32, page_dir: u32, pri: u8, policy: Policy, run: bool) -> ThreadId {
     with(|s| {
         let id = s.next_id;
         s.next_id += 1;
@@ -396,6 +490,7 @@ pub fn add_thread(name: &'static str, task: Option<u32>, kstack: u32, esp: u32, 
             id,
             name,
             task,
+            space,
             kstack: Some(kstack),
             saved_esp: esp,
             page_dir,
@@ -432,7 +527,21 @@ pub fn current_name() -> &'static str {
 
 /// The running thread.
 pub fn current() -> ThreadId {
-    with(|s| s.current)
+    this_cpu().thread.load(Ordering::Relaxed)
+}
+
+/// The running thread's IPC space as given to [`add_thread`] (index 0: none).
+pub fn current_space_raw() -> (u32, u32) {
+    let pc = this_cpu();
+    (pc.space_idx.load(Ordering::Relaxed), pc.space_gen.load(Ordering::Relaxed))
+}
+
+/// The running thread's task (`None` for a kernel thread).
+pub fn current_task() -> Option<u32> {
+    match this_cpu().task.load(Ordering::Relaxed) {
+        0 => None,
+        t => Some(t),
+    }
 }
 
 /// Runs `f` on thread `id`'s record; `None` if it does not exist.
@@ -460,12 +569,7 @@ pub fn assert_wait(event: usize, timeout_ticks: Option<u64>) {
         let t = s.thread(id);
         if t.waiting {
             let (old, timed) = (t.wait_event, t.deadline != 0);
-            if let Some(list) = s.waiters.get_mut(&old) {
-                list.retain(|&x| x != id);
-                if list.is_empty() {
-                    s.waiters.remove(&old);
-                }
-            }
+            s.forget_wait(old, id);
             if timed {
                 s.timed.retain(|&x| x != id);
             }
@@ -476,7 +580,7 @@ pub fn assert_wait(event: usize, timeout_ticks: Option<u64>) {
         t.wait_result = WaitResult::NotWaiting;
         t.deadline = timeout_ticks.map_or(0, |n| now + n.max(1));
         let timed = t.deadline != 0;
-        s.waiters.entry(event).or_default().push(id);
+        s.waiters[bucket(event)].push((event, id));
         if timed {
             s.timed.push(id);
         }
@@ -493,7 +597,7 @@ pub fn thread_block() -> WaitResult {
                 return false;
             }
             t.blocked = true;
-            s.need_resched = true;
+            set_resched();
             true
         });
         if waiting {
@@ -509,11 +613,15 @@ pub fn thread_block() -> WaitResult {
 /// Wakes every thread waiting on `event`; returns how many.
 pub fn thread_wakeup(event: usize) -> usize {
     with(|s| {
-        let list = s.waiters.remove(&event).unwrap_or_default();
-        for &id in &list {
+        // In the order the waits were asserted.
+        let b = bucket(event);
+        let mut n = 0;
+        while let Some(i) = s.waiters[b].iter().position(|&(e, _)| e == event) {
+            let (_, id) = s.waiters[b].remove(i);
             s.unwait(id, WaitResult::Awakened);
+            n += 1;
         }
-        list.len()
+        n
     })
 }
 
@@ -555,7 +663,7 @@ pub fn yield_now() -> bool {
         let others = with(|s| {
             let id = s.current;
             s.thread(id).quantum = 0;
-            s.runq.iter().any(|q| !q.is_empty())
+            s.runq_mask != 0
         });
         switch_now();
         others
@@ -702,6 +810,9 @@ pub fn request_halt(id: ThreadId) {
             return;
         }
         t.halt_requested = true;
+        if id == s.current {
+            this_cpu().ast.fetch_or(AST_HALT, Ordering::Relaxed);
+        }
         s.unwait(id, WaitResult::Interrupted);
         s.enqueue(id);
     });
@@ -714,10 +825,13 @@ pub fn live_threads_of(task: u32) -> Vec<ThreadId> {
 
 /// Whether the running thread has been asked to stop.
 pub fn halt_pending() -> bool {
-    with(|s| {
-        let id = s.current;
-        s.thread(id).halt_requested
-    })
+    this_cpu().ast.load(Ordering::Relaxed) & AST_HALT != 0
+}
+
+/// Whether the running thread has work to do before it returns to user
+/// mode (a reschedule, or a request to stop): one load on the trap path.
+pub fn ast_pending() -> bool {
+    this_cpu().ast.load(Ordering::Relaxed) != 0
 }
 
 /// Whether thread `id` has stopped for good (or no longer exists).
@@ -752,6 +866,7 @@ pub fn terminate(id: ThreadId) {
         s.dequeue(id);
         s.thread(id).halted = true;
         s.dead.push(id);
+        DEAD_PENDING.store(true, Ordering::Relaxed);
         id == s.current
     });
     if me {
@@ -785,7 +900,7 @@ pub fn clock_tick() {
             t.recompute_pri();
             t.quantum = t.quantum.saturating_sub(1);
             if t.quantum == 0 {
-                s.need_resched = true;
+                set_resched();
             }
         }
     }
@@ -817,9 +932,7 @@ pub fn clock_tick() {
 
 /// Whether a reschedule is due (checked when an interrupt or trap returns).
 pub fn need_resched() -> bool {
-    // Callers may have interrupts on (the end of a Mach trap): an interrupt
-    // whose handler wakes a thread must not find SCHED held under it.
-    cpu::without_interrupts(|| SCHED.lock().as_ref().is_some_and(|s| s.need_resched))
+    this_cpu().ast.load(Ordering::Relaxed) & AST_RESCHED != 0
 }
 
 /// Reschedules at interrupt return (interrupts are off).

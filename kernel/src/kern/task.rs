@@ -66,7 +66,7 @@ pub fn create(name: &str) -> Result<TaskId, KernReturn> {
 
 /// The task of the running thread, if it is a user thread.
 pub fn current() -> Option<TaskId> {
-    sched::with_thread(sched::current(), |t| t.task).flatten()
+    sched::current_task()
 }
 
 /// A user thread in `task` that starts at `eip` with stack pointer `esp`,
@@ -100,7 +100,8 @@ pub fn create_user_thread(task: TaskId, eip: u32, esp: u32, run: bool) -> Result
         pcb::prepare_user_thread(frame_at)
     };
     let (suspended, pri) = with_task(task, |t| (t.suspend_count > 0, t.priority)).unwrap_or((false, BASEPRI_USER));
-    let id = sched::add_thread("user", Some(task), stack, esp0, dir, pri, Policy::Timeshare, run && !suspended);
+    let space = crate::ipc::space_of(task).map_or((0, 0), crate::ipc::space_raw);
+    let id = sched::add_thread("user", Some(task), space, stack, esp0, dir, pri, Policy::Timeshare, run && !suspended);
     // New threads may not rise above their processor set's maximum.
     sched::set_priorities(id, None, Some(sched::PSET_MAX_PRI.load(core::sync::atomic::Ordering::Relaxed)));
     if run && suspended {
