@@ -424,6 +424,7 @@ fn bench_dev(image: &Path, disk_mib: u64, nic: &str, with_disk: bool) -> Result 
     let disk = target_dir().join("bench-disk.img");
     std::fs::File::create(&disk).and_then(|f| f.set_len(disk_mib << 20)).map_err(|e| format!("creating {}: {e}", disk.display()))?;
     let peer = std::net::UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    grow_receive_buffer(&peer);
     let pport = peer.local_addr().map_err(|e| e.to_string())?.port();
     let gport = std::net::UdpSocket::bind("127.0.0.1:0").and_then(|s| s.local_addr()).map_err(|e| e.to_string())?.port();
     let guest: std::net::SocketAddr = ([127, 0, 0, 1], gport).into();
@@ -483,6 +484,26 @@ fn bench_dev(image: &Path, disk_mib: u64, nic: &str, with_disk: bool) -> Result 
         return Err(format!("bench_dev did not finish; serial log {}", log.display()));
     }
     Ok(())
+}
+
+/// Asks for a 4 MiB receive buffer on the bench's host peer: the default
+/// (about 208 KiB, 140 full-size frames) overflows when a loaded host
+/// schedules the peer late while QEMU sends, and those drops would count
+/// as frames the guest lost. Best effort (the kernel caps it at rmem_max).
+fn grow_receive_buffer(sock: &std::net::UdpSocket) {
+    use std::os::fd::AsRawFd;
+    let size: libc::c_int = 4 << 20;
+    // SAFETY: a valid socket descriptor and an int-sized option value that
+    // outlives the call.
+    unsafe {
+        libc::setsockopt(
+            sock.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUF,
+            (&size as *const libc::c_int).cast(),
+            core::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        );
+    }
 }
 
 /// The host end of `bench_dev`'s network figures (frames of type 0x88B5
