@@ -508,7 +508,8 @@ fn grow_receive_buffer(sock: &std::net::UdpSocket) {
 
 /// The host end of `bench_dev`'s network figures (frames of type 0x88B5
 /// whose payload starts with a tag): counts "SINK" frames, answers "CNT?"
-/// with "CNT=", how many it has counted and the question's number, and answers "BRST" (count, size) with
+/// with "CNT=", how many it has counted and the question's number, "PING"
+/// with "PONG" and its number, and answers "BRST" (count, size) with
 /// that many "DATA" frames back to back. Runs until QEMU goes.
 fn bench_peer(sock: &std::net::UdpSocket, guest: std::net::SocketAddr) {
     let mut buf = [0u8; 2048];
@@ -533,6 +534,9 @@ fn bench_peer(sock: &std::net::UdpSocket, guest: std::net::SocketAddr) {
                 let mut f = reply(&buf, 64, b"CNT=", sunk);
                 f[22..26].copy_from_slice(&buf[18..22]); // the question's number
                 let _ = sock.send_to(&f, guest);
+            }
+            b"PING" => {
+                let _ = sock.send_to(&reply(&buf, 64, b"PONG", word(0)), guest);
             }
             b"BRST" => {
                 let (count, size) = (word(0), (word(1) as usize).clamp(60, 1514));

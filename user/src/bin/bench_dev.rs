@@ -15,7 +15,9 @@
 //! - receiving: "BRST" with a count and a size asks the peer for that many
 //!   frames back to back; the task asks for bursts (16 small frames, 8
 //!   large ones: what the NE2000's receive ring holds) until it has asked
-//!   for the total, counting what arrives through its packet filter.
+//!   for the total, counting what arrives through its packet filter;
+//! - round trips: 1000 times a 64-byte "PING" with a sequence number and
+//!   the peer's "PONG" back (`net_rtt_64`; cycles/op is the round trip).
 //!
 //! Boot-script line: `/bench_dev ${device-port} [net] $(task-create) $(task-resume)`
 //! (`net`: the network figures only, no disk).
@@ -218,6 +220,30 @@ fn network(m: &mut Mach, master: u32) {
         }
         uprintln!("bench: net_rx_{} ops={} bytes={} cycles={} lost={}", size, got, got * size, cycles, asked - got);
     }
+    // Round trips: a 64-byte "PING" with a sequence number, the peer's
+    // "PONG" back with it (the time from device_write to net_rcv_msg).
+    let (mut done, mut cycles, mut lost) = (0u32, 0u64, 0u32);
+    for seq in 0..1000u32 {
+        let t = rdtsc();
+        if !e.send(m, 64, b"PING", &[seq]) {
+            return;
+        }
+        loop {
+            match e.receive(300) {
+                Some((tag, n)) if tag == *b"PONG" && n == seq => {
+                    cycles += rdtsc() - t;
+                    done += 1;
+                    break;
+                }
+                Some(_) => {}
+                None => {
+                    lost += 1;
+                    break;
+                }
+            }
+        }
+    }
+    uprintln!("bench: net_rtt_64 ops={} bytes={} cycles={} lost={}", done, done * 128, cycles, lost);
     let _ = ds::device_close(m, dev);
 }
 
