@@ -549,11 +549,18 @@ static int pcnet32_ioctl(struct device *dev, struct ifreq *rq, int cmd)
 	case SIOCDEVPRIVATE:
 		data[0] = 0;
 		return 0;
-	case SIOCDEVPRIVATE + 1:
-		data[3] = 0;
-		if (data[0] == 0 && data[1] == 1 && (read_bcr(dev->base_addr, 4) & BCR4_LEDOUT))
-			data[3] = 0x0004;
+	case SIOCDEVPRIVATE + 1: {
+		unsigned long flags;
+		unsigned int bcr4;
+
+		/* RAP is shared with the interrupt handler. */
+		save_flags(flags);
+		cli();
+		bcr4 = read_bcr(dev->base_addr, 4);
+		restore_flags(flags);
+		data[3] = (data[0] == 0 && data[1] == 1 && (bcr4 & BCR4_LEDOUT)) ? 0x0004 : 0;
 		return 0;
+	}
 	default:
 		return -EOPNOTSUPP;
 	}
