@@ -53,6 +53,7 @@ const SERVED: &[(&str, &str)] = &[
     ("mach/mach_host.defs", "mach_host_server.rs"),
     ("mach/gnumach.defs", "gnumach_server.rs"),
     ("device/device.defs", "device_server.rs"),
+    ("mach/machine/mach_i386.defs", "mach_i386_server.rs"),
 ];
 
 /// Generates the MIG server side of every kernel-served interface from GNU

@@ -43,6 +43,7 @@ fn generate_stubs() {
         ("mach/gnumach.defs", "gnumach_user.rs"),
         ("device/device.defs", "device_user.rs"),
         ("device/device_request.defs", "device_request_user.rs"),
+        ("mach/machine/mach_i386.defs", "mach_i386_user.rs"),
     ] {
         let code = mig::generate_user(defs, &opts).unwrap_or_else(|e| panic!("MIG on {defs}: {e}"));
         std::fs::write(out.join(file), code).expect("writing MIG stubs");

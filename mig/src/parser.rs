@@ -13,7 +13,7 @@
 //!             | ('rcsid' STRING | 'msgoption' expr | 'waittime' expr) ';'
 //! arg        := [kind] IDENT ':' IDENT ['=' typespec {annotation}] {',' flag}
 //! typespec   := ipcname ['|' ipcname] | '(' ipcname ',' expr [',' 'dealloc'] ')'
-//!             | 'array' '[' [expr | '*' ':' expr] ']' 'of' typespec
+//!             | 'array' '[' [expr | '*' [':' expr]] ']' 'of' typespec
 //!             | 'struct' '[' expr ']' 'of' typespec | 'struct' '{' {IDENT IDENT ';'} '}'
 //!             | 'c_string' '[' ['*' ':'] expr ']' | '^' typespec | IDENT
 //! annotation := ('ctype'|'cusertype'|'cservertype'|'intran'|'outtran'
@@ -444,10 +444,15 @@ impl Parser {
                 let (var, max) = if self.eat_punct(']') {
                     (true, 0)
                 } else if self.eat_punct('*') {
-                    self.expect_punct(':')?;
-                    let n = self.expr()?;
-                    self.expect_punct(']')?;
-                    (true, n)
+                    // `array[*]` is GNU MIG's spelling of `array[]`.
+                    if self.eat_punct(']') {
+                        (true, 0)
+                    } else {
+                        self.expect_punct(':')?;
+                        let n = self.expr()?;
+                        self.expect_punct(']')?;
+                        (true, n)
+                    }
                 } else {
                     let n = self.expr()?;
                     self.expect_punct(']')?;
@@ -648,7 +653,9 @@ mod tests {
              type r = MACH_MSG_TYPE_MAKE_SEND_ONCE | polymorphic ctype: mach_port_t;\n\
              type st = struct { int a; int b; };\n\
              type cs = c_string[*:64];\n\
-             type p = MACH_MSG_TYPE_PORT_SEND ctype: mach_port_t intran: a b(c) destructor: d(e);\n",
+             type p = MACH_MSG_TYPE_PORT_SEND ctype: mach_port_t intran: a b(c) destructor: d(e);\n\
+             type d = struct[2] of int;\n\
+             type dl = array[*] of d;\n",
         );
         let n = s.type_named("n").unwrap();
         assert_eq!((n.size, n.number, n.long_form), (1024, 1, true));
@@ -667,5 +674,9 @@ mod tests {
         assert!(p.port_shorthand);
         assert_eq!(p.out_name, MsgName::Fixed(17));
         assert_eq!(p.destructor.as_deref(), Some("d ( e )"));
+        // mach_i386.defs' descriptor list: `array[*]` is `array[]`.
+        let dl = s.type_named("dl").unwrap();
+        assert!(dl.var_array && dl.indefinite && !dl.inline);
+        assert_eq!((dl.size, dl.number), (32, 0));
     }
 }

@@ -1032,3 +1032,205 @@ fn ide_lba48_reaches_past_128_gib() {
     assert!(got.iter().enumerate().all(|(i, &b)| b == disk::written_byte(i)), "{}", o.failure("LBA48 write not on the image"));
     let _ = std::fs::remove_file(&img);
 }
+
+// ---------------------------------------------------------------------------
+// Real GNU Hurd programs (`../shared/hurd`, beside the repository; see its
+// README), run unchanged as a Hurd boot runs them on GNU Mach.
+
+/// A program of `../shared/hurd`, or `None` (and a notice) when that folder
+/// is absent, as in a fresh clone: these binaries are test data kept
+/// outside the repository.
+fn hurd_program(name: &str) -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/hurd");
+    let p = dir.join(name);
+    if p.exists() {
+        Some(p)
+    } else {
+        eprintln!("SKIPPED: {} is absent (the real Hurd programs live in ../shared/hurd beside the repository, not in it)", p.display());
+        None
+    }
+}
+
+/// Boots Hurd program `prog` as the only boot-script module with the line
+/// a Hurd boot uses, on the IDE disk `image` (`hd0`).
+fn hurd_boot(name: &str, prog: &std::path::Path, image: &std::path::Path) -> mach_tests::Outcome {
+    run(&boot(name, "console=com0 test=bootstrap")
+        .memory(512)
+        .qemu(&["-drive", &format!("file={},format=raw,if=ide,index=0", image.display())])
+        .module(&format!(
+            "{} --multiboot-command-line=${{kernel-command-line}} --host-priv-port=${{host-port}} --device-master-port=${{device-port}} -T typed device:hd0 $(task-create) $(task-resume)",
+            prog.display()
+        )))
+}
+
+/// A small directory tree for file-system images.
+fn hurd_tree(name: &str) -> PathBuf {
+    let dir = mach_tests::log_dir().join(format!("{name}.tree"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    std::fs::write(dir.join("hello.txt"), b"hello from the host\n").unwrap();
+    std::fs::write(dir.join("sub/data.bin"), vec![0x5Au8; 10000]).unwrap();
+    dir
+}
+
+/// An ISO 9660 image (Rock Ridge) of a small tree, made with xorriso.
+fn iso_image(name: &str) -> PathBuf {
+    let tree = hurd_tree(name);
+    let img = mach_tests::log_dir().join(format!("{name}.iso"));
+    let _ = std::fs::remove_file(&img);
+    let st = std::process::Command::new("xorriso")
+        .args(["-as", "mkisofs", "-R", "-quiet", "-o"])
+        .arg(&img)
+        .arg(&tree)
+        .status()
+        .expect("running xorriso");
+    assert!(st.success(), "xorriso failed");
+    img
+}
+
+/// `iso9660fs.static` reads the disk's volume descriptors and root
+/// directory through `hd0`, then stops where GNU Mach 1.8 stops it too: no
+/// exec server was given, so `diskfs_start_bootstrap` asserts. Its glibc
+/// start-up needs `i386_set_gdt` (TLS through `%gs`), the FPU, the
+/// `syscall_vm_map` trap on the `time` device's memory object.
+#[test]
+fn hurd_iso9660fs_reads_an_iso_image_up_to_its_bootstrap() {
+    let Some(prog) = hurd_program("iso9660fs.static") else { return };
+    let img = iso_image("hurd-iso9660fs");
+    hurd_boot("hurd-iso9660fs", &prog, &img)
+        .expect(Verdict::Pass)
+        .expect_log("diskfs_start_bootstrap: Assertion `_hurd_ports' failed.")
+        .expect_no_log("Could not find valid superblock")
+        .expect_log("bootstrap: ipc consistent");
+}
+
+/// With the primary volume descriptor zeroed, `iso9660fs.static` finds no
+/// file system, as on GNU Mach 1.8.
+#[test]
+fn hurd_iso9660fs_refuses_an_image_without_volume_descriptor() {
+    let Some(prog) = hurd_program("iso9660fs.static") else { return };
+    let img = iso_image("hurd-iso9660fs-zeroed");
+    {
+        use std::io::{Seek, SeekFrom, Write};
+        let mut f = std::fs::OpenOptions::new().write(true).open(&img).unwrap();
+        f.seek(SeekFrom::Start(32768)).unwrap();
+        f.write_all(&[0u8; 2048]).unwrap();
+    }
+    hurd_boot("hurd-iso9660fs-zeroed", &prog, &img)
+        .expect(Verdict::Pass)
+        .expect_log("Could not find valid superblock")
+        .expect_no_log("diskfs_start_bootstrap")
+        .expect_log("bootstrap: ipc consistent");
+}
+
+/// `ufs.static` on an FFS image made with `makefs` (Debian package
+/// `makefs`) reaches the same bootstrap assertion.
+#[test]
+fn hurd_ufs_reads_an_ffs_image_up_to_its_bootstrap() {
+    let Some(prog) = hurd_program("ufs.static") else { return };
+    if std::process::Command::new("makefs").arg("-h").output().is_err() {
+        eprintln!("SKIPPED: makefs is not installed (Debian package makefs; `cargo xtask test` installs it as root)");
+        return;
+    }
+    let tree = hurd_tree("hurd-ufs");
+    let img = mach_tests::log_dir().join("hurd-ufs.img");
+    let _ = std::fs::remove_file(&img);
+    let st = std::process::Command::new("makefs")
+        .args(["-t", "ffs", "-o", "version=1", "-s", "32m"])
+        .arg(&img)
+        .arg(&tree)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("running makefs");
+    assert!(st.success(), "makefs failed");
+    hurd_boot("hurd-ufs", &prog, &img)
+        .expect(Verdict::Pass)
+        .expect_log("diskfs_start_bootstrap: Assertion `_hurd_ports' failed.")
+        .expect_log("bootstrap: ipc consistent");
+    let _ = std::fs::remove_file(&img);
+}
+
+/// Per-thread user descriptors (`mach_i386.defs`): two threads with the
+/// same selectors read their own words through `%gs` (a GDT slot) and
+/// `%fs` (an LDT entry) across many switches; GNU Mach's checks.
+#[test]
+fn tls_and_ldt_descriptors_are_per_thread() {
+    let prog = user_program("segments");
+    run(&boot("segments", "test=bootstrap").module(&format!("{} $(task-create) $(task-resume)", prog.display())))
+        .expect(Verdict::Pass)
+        .expect_log("segments: two threads read their own %gs and %fs words 400 times each")
+        .expect_log("segments: i386_REGS_SEGS_STATE: B's %gs 0x4b -> 0x53 (a free slot) -> null")
+        .expect_log("user-test: segments ok")
+        .expect_log("bootstrap: ipc consistent");
+}
+
+/// The x87 per thread: two tasks sum 3 x 3,000,000 numbers in all eight
+/// x87 registers with different control words at the same time (many
+/// preemptions) and check the sums bit for bit; `i386_FLOAT_STATE` reads
+/// and writes a thread's registers; an unmasked x87 exception is
+/// `EXC_ARITHMETIC`; `thread_get_state` on the caller is refused.
+#[test]
+fn fpu_state_is_per_thread_and_readable() {
+    let prog = user_program("fpu");
+    run(&boot("fpu", "test=bootstrap")
+        .module(&format!("{} 1 895 state $(task-create) $(task-resume)", prog.display()))
+        .module(&format!("{} 2 3711 $(task-create) $(task-resume)", prog.display())))
+    .expect(Verdict::Pass)
+    .expect_log("fpu: a new thread's control word is 0xb7f (its creator's 0xb7f)")
+    .expect_log("fpu: i386_FLOAT_STATE read 1.0 and pi, and the 2.0 written came back")
+    // EXC_ARITHMETIC (3), EXC_I386_EXTERR (5), the status word with ZE.
+    .expect_log("fpu: division by zero: exception 3 code 5")
+    .expect_log("fpu: seed 1: 3 x 3000000 x87 additions exact, control word 0x37f kept")
+    .expect_log("fpu: seed 2: 3 x 3000000 x87 additions exact, control word 0xe7f kept")
+    .expect_no_log("FAILED")
+    .expect_log("bootstrap: ipc consistent");
+}
+
+/// I/O permissions: a task granted COM1's ports 0x3f8-0x3ff
+/// (`i386_io_perm_create` on the device master port, then
+/// `i386_io_perm_modify`) reads the UART's scratch register back; once
+/// withdrawn, and in a task never granted it, `in` is an exception
+/// (EXC_BAD_INSTRUCTION, general protection); the permission object goes
+/// with its last send right (no leak).
+#[test]
+fn io_ports_are_granted_per_task() {
+    let prog = user_program("io_perm");
+    run(&boot("io_perm", "test=bootstrap")
+        .module(&format!("{} ${{device-port}} grant $(task-create) $(task-resume)", prog.display()))
+        .module(&format!("{} ${{device-port}} deny $(task-create) $(task-resume)", prog.display())))
+    .expect(Verdict::Pass)
+    .expect_log("io_perm: granted 0x3f8-0x3ff: the UART scratch register reads back what was written")
+    .expect_log("io_perm: withdrawn: in from 0x3ff raised exception 2 code 13")
+    .expect_log("io_perm: not granted: in from 0x3ff raised exception 2 code 13")
+    .expect_no_log("FAILED")
+    .expect_log("bootstrap: ipc consistent");
+}
+
+/// The kernel leaves the FPU to user threads (it is switched lazily, so a
+/// kernel FPU instruction would change a user thread's registers): its
+/// image holds no x87 or SSE computation, only the save, restore and reset
+/// instructions of `i386/fpu.rs`. (LLVM turns 64-bit atomic loads and
+/// stores on i586 into `fild`/`fistp`; `i386/atomic64.rs` avoids them.)
+#[test]
+fn kernel_image_executes_no_fpu_arithmetic() {
+    let out = std::process::Command::new("objdump").args(["-d", "--no-show-raw-insn"]).arg(kernel()).output().expect("running objdump (binutils)");
+    assert!(out.status.success(), "objdump failed");
+    let text = String::from_utf8_lossy(&out.stdout);
+    const ALLOWED: &[&str] = &["fxsave", "fxrstor", "fnsave", "frstor", "fninit", "fnstcw", "fldcw"];
+    let mut func = "";
+    let mut bad = Vec::new();
+    for line in text.lines() {
+        if line.ends_with(">:") {
+            func = line;
+            continue;
+        }
+        let Some(insn) = line.split('\t').nth(1) else { continue };
+        let m = insn.split_whitespace().next().unwrap_or("");
+        let x87 = m.starts_with('f') && !ALLOWED.contains(&m);
+        let sse = ["movs", "movap", "movup", "movq", "movd", "xorp", "addsd", "addss", "cvt", "pxor"].iter().any(|p| m.starts_with(p)) && insn.contains("%xmm");
+        if x87 || sse {
+            bad.push(format!("{func} {insn}"));
+        }
+    }
+    assert!(bad.is_empty(), "FPU instructions in the kernel:\n{}", bad[..bad.len().min(20)].join("\n"));
+}

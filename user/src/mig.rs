@@ -127,3 +127,9 @@ pub fn serve_forever(port: u32, mut server: impl FnMut(&[u8], &mut [u8]) -> rt::
         }
     }
 }
+
+/// `mach_i386.defs`: i386 descriptors (`i386_set_gdt` for TLS, the LDT)
+/// and I/O port permissions.
+pub mod mach_i386 {
+    include!(concat!(env!("OUT_DIR"), "/mach_i386_user.rs"));
+}

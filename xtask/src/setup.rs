@@ -11,6 +11,8 @@ const PACKAGES: &[(&str, &str)] = &[
     ("grub-pc-bin", "/usr/lib/grub/i386-pc/multiboot.mod"),
     ("grub-common", "/usr/bin/grub-mkrescue"),
     ("xorriso", "/usr/bin/xorriso"),
+    // FFS images for the Hurd's ufs.static (tests).
+    ("makefs", "/usr/bin/makefs"),
     ("mtools", "/usr/bin/mtools"),
     ("libclang-dev", ""),
     ("gnumach-dev", ""),

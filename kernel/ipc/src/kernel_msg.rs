@@ -211,6 +211,26 @@ mod tests {
     }
 
     #[test]
+    fn receive_rights_sent_to_a_dead_port_die() {
+        let mut ipc = Ipc::new();
+        let sp = ipc.space_create();
+        let pager = ipc.mach_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE).unwrap();
+        let dest = ipc.copyin_right(sp, pager, MACH_MSG_TYPE_MAKE_SEND).unwrap();
+        ipc.space_destroy(sp).unwrap();
+        let (c, n) = (ipc.alloc_kernel_port(Some((9, 1))), ipc.alloc_kernel_port(Some((10, 1))));
+        let (rc, rn) = (ipc.kernel_port_into_receive(c).unwrap(), ipc.kernel_port_into_receive(n).unwrap());
+        // memory_object_terminate: two MOVE_RECEIVE ports (handles 1 and 2).
+        let mut b = Vec::new();
+        for w in [0x13u32, 40, 0, 0, 0, 2201, desc(MACH_MSG_TYPE_MOVE_RECEIVE, 32, 1, true), 1, desc(MACH_MSG_TYPE_MOVE_RECEIVE, 32, 1, true), 2] {
+            b.extend_from_slice(&w.to_le_bytes());
+        }
+        let msg = ipc.kernel_message(dest, &b, alloc::vec![rc, rn], Vec::new()).unwrap();
+        ipc.send_always(msg);
+        ipc.check().unwrap();
+        assert_eq!(ipc.port_count(), 0, "ports left after a message to a dead port");
+    }
+
+    #[test]
     fn bad_handle_releases_everything() {
         let mut ipc = Ipc::new();
         let sp = ipc.space_create();

@@ -21,7 +21,9 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use core::sync::atomic::{AtomicU8, Ordering};
+
+use crate::i386::atomic64::AtomicU64;
 
 use spin::Mutex;
 

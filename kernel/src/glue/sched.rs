@@ -20,7 +20,9 @@
 use alloc::boxed::Box;
 use alloc::string::String;
 use core::ffi::{c_int, c_ulong, c_void};
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use crate::i386::atomic64::AtomicU64;
 
 use super::sys;
 use crate::i386::{clock, cpu};

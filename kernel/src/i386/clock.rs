@@ -1,7 +1,9 @@
 //! Time: the 8253/8254 PIT programmed at HZ = 100 on IRQ 0 with a tick
 //! counter, and the TSC rate measured against PIT channel 2.
 
-use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use crate::i386::atomic64::AtomicU64;
 
 use super::io::{inb, outb};
 use super::{cpu, pic};

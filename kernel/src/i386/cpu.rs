@@ -146,6 +146,7 @@ pub struct Features {
     pub apic: bool,
     pub mmx: bool,
     pub sse: bool,
+    pub fxsr: bool,
 }
 
 /// Reads the CPU's identification and feature bits with `x86`'s cpuid.
@@ -168,6 +169,7 @@ pub fn features() -> Features {
         f.apic = fi.has_apic();
         f.mmx = fi.has_mmx();
         f.sse = fi.has_sse();
+        f.fxsr = fi.has_fxsave_fxstor();
     }
     f
 }

@@ -85,3 +85,178 @@ pub unsafe fn prepare_user_thread(frame_at: u32) -> u32 {
     unsafe { core::ptr::copy_nonoverlapping(frame.as_ptr(), esp as *mut u32, frame.len()) };
     esp
 }
+
+// ---------------------------------------------------------------------------
+// Machine state beyond the registers (GNU Mach's `pcb->ims`): the per-thread
+// user GDT slots and LDT, and the x87/SSE state. Kept beside the scheduler's
+// thread records, under a lock of its own that is a leaf (taken with
+// interrupts off, never held while calling out), so the scheduler can load
+// it on every switch.
+
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+
+use super::gdt::USER_GDT_SLOTS;
+use crate::kern::sched_prim::ThreadId;
+
+/// What a user thread has beyond its saved registers.
+#[derive(Default)]
+pub struct MachineState {
+    /// `i386_set_gdt`'s slots, copied into the GDT when the thread runs.
+    pub user_gdt: [u64; USER_GDT_SLOTS],
+    /// The thread's own LDT (`i386_set_ldt`); `None`: the default LDT.
+    pub ldt: Option<Vec<u64>>,
+    /// The saved FPU state; `None`: the thread starts from a clean FPU
+    /// the next time it uses it.
+    pub fpu: Option<Box<super::fpu::FpuArea>>,
+    /// The control word a clean FPU gets (inherited from the thread that
+    /// created this one in its own task, as GNU Mach's `fpinherit`); 0:
+    /// the default.
+    pub init_control: u16,
+}
+
+impl MachineState {
+    fn is_default(&self) -> bool {
+        self.user_gdt == [0; USER_GDT_SLOTS] && self.ldt.is_none() && self.fpu.is_none() && self.init_control == 0
+    }
+}
+
+static PCBS: spin::Mutex<BTreeMap<ThreadId, MachineState>> = spin::Mutex::new(BTreeMap::new());
+
+/// Runs `f` on thread `th`'s machine state (made empty on first use).
+pub fn with_machine<R>(th: ThreadId, f: impl FnOnce(&mut MachineState) -> R) -> R {
+    super::cpu::without_interrupts(|| {
+        let mut m = PCBS.lock();
+        let r = f(m.entry(th).or_default());
+        if m.get(&th).is_some_and(MachineState::is_default) {
+            m.remove(&th);
+        }
+        r
+    })
+}
+
+/// Forgets the machine state of a thread that has ended.
+pub fn forget(th: ThreadId) {
+    let gone = super::cpu::without_interrupts(|| PCBS.lock().remove(&th));
+    drop(gone);
+}
+
+/// The machine half of a thread switch (GNU Mach's `switch_ktss` and
+/// `fpu_save_context`): the FPU state of `prev` goes to its record if it
+/// used the FPU, and a user thread `next` (of `next_task`) gets its GDT
+/// slots, its LDT and its task's I/O permission bitmap.
+/// Called by the scheduler with interrupts off.
+pub fn switch_machine(prev: ThreadId, next: ThreadId, next_task: Option<u32>) {
+    // The scheduler's lock is held: never wait for PCBS (its holders run
+    // with interrupts off and never switch, so it is free here).
+    let Some(mut m) = PCBS.try_lock() else { panic!("pcb: machine state locked across a switch") };
+    super::fpu::switch_out(m.get_mut(&prev));
+    if let Some(task) = next_task {
+        match m.get(&next) {
+            Some(s) => super::gdt::load_user_segments(&s.user_gdt, s.ldt.as_ref().map(|l| (l.as_ptr() as u32, l.len()))),
+            None => super::gdt::load_user_segments(&[0; USER_GDT_SLOTS], None),
+        }
+        drop(m);
+        super::io_perm::switch_to(task);
+    }
+}
+
+/// Thread-state flavours of GNU Mach on i386 (`mach/i386/thread_status.h`).
+pub const THREAD_STATE_FLAVOR_LIST: u32 = 0;
+pub const I386_THREAD_STATE: u32 = 1;
+pub const I386_ISA_PORT_MAP_STATE: u32 = 3;
+pub const I386_V86_ASSIST_STATE: u32 = 4;
+pub const I386_REGS_SEGS_STATE: u32 = 5;
+pub const I386_DEBUG_STATE: u32 = 6;
+const I386_THREAD_STATE_COUNT: usize = 17;
+const I386_ISA_PORT_MAP_STATE_COUNT: usize = 0x400 / 8 / 4;
+const I386_V86_ASSIST_STATE_COUNT: usize = 2;
+const I386_DEBUG_STATE_COUNT: usize = 8;
+
+/// GNU Mach's `thread_getstatus`: flavour `flavor` of user thread `th`
+/// (not the running one), for a caller with room for `capacity` words.
+///
+/// # Errors
+/// `KERN_INVALID_ARGUMENT` for an unknown flavour, too small a capacity,
+/// or a thread without user state.
+pub fn get_status(th: ThreadId, flavor: u32, capacity: u32) -> Result<Vec<u32>, i32> {
+    use kerncore::kern_return::KERN_INVALID_ARGUMENT;
+    let need = match flavor {
+        THREAD_STATE_FLAVOR_LIST => 4,
+        I386_THREAD_STATE | I386_REGS_SEGS_STATE => I386_THREAD_STATE_COUNT,
+        super::fpu::I386_FLOAT_STATE => super::fpu::I386_FLOAT_STATE_COUNT,
+        I386_ISA_PORT_MAP_STATE => I386_ISA_PORT_MAP_STATE_COUNT,
+        I386_V86_ASSIST_STATE => I386_V86_ASSIST_STATE_COUNT,
+        I386_DEBUG_STATE => I386_DEBUG_STATE_COUNT,
+        _ => return Err(KERN_INVALID_ARGUMENT),
+    };
+    if (capacity as usize) < need {
+        return Err(KERN_INVALID_ARGUMENT);
+    }
+    Ok(match flavor {
+        THREAD_STATE_FLAVOR_LIST => alloc::vec![I386_THREAD_STATE, super::fpu::I386_FLOAT_STATE, I386_ISA_PORT_MAP_STATE, I386_V86_ASSIST_STATE],
+        I386_THREAD_STATE | I386_REGS_SEGS_STATE => {
+            let mut w = crate::kern::task::thread_state(th).ok_or(KERN_INVALID_ARGUMENT)?.to_vec();
+            w[7] = 0; // esp: unused, as GNU Mach answers
+            w
+        }
+        super::fpu::I386_FLOAT_STATE => super::fpu::get_state(th).to_vec(),
+        I386_ISA_PORT_MAP_STATE => {
+            let task = crate::kern::sched_prim::with_thread(th, |t| t.task).flatten().ok_or(KERN_INVALID_ARGUMENT)?;
+            let mut bytes = [0xFFu8; I386_ISA_PORT_MAP_STATE_COUNT * 4];
+            super::io_perm::read_bitmap(task, &mut bytes);
+            bytes.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+        }
+        // No virtual-8086 mode and no debug registers here: all zero.
+        _ => alloc::vec![0; need],
+    })
+}
+
+/// GNU Mach's `thread_setstatus`: sets flavour `flavor` of user thread `th`
+/// (not the running one) from `w`.
+///
+/// # Errors
+/// `KERN_INVALID_ARGUMENT` for an unknown flavour, too few words, bad code
+/// or stack selectors (`i386_REGS_SEGS_STATE`), or a thread without user
+/// state; `KERN_FAILURE` for flavours this kernel cannot honour
+/// (virtual-8086 assist, debug registers set to anything but zero).
+pub fn set_status(th: ThreadId, flavor: u32, w: &[u32]) -> Result<(), i32> {
+    use kerncore::kern_return::{KERN_FAILURE, KERN_INVALID_ARGUMENT};
+    match flavor {
+        I386_THREAD_STATE | I386_REGS_SEGS_STATE => {
+            if w.len() < I386_THREAD_STATE_COUNT {
+                return Err(KERN_INVALID_ARGUMENT);
+            }
+            let mut s = [0u32; I386_THREAD_STATE_COUNT];
+            s.copy_from_slice(&w[..I386_THREAD_STATE_COUNT]);
+            let segs = flavor == I386_REGS_SEGS_STATE;
+            if segs {
+                for i in [0, 1, 2, 3, 13, 16] {
+                    s[i] &= 0xFFFF;
+                }
+                // Code and stack selectors: not null, user privilege.
+                let (cs, ss) = (s[13], s[16]);
+                if cs == 0 || cs & 3 != 3 || ss == 0 || ss & 3 != 3 {
+                    return Err(KERN_INVALID_ARGUMENT);
+                }
+            }
+            if crate::kern::task::set_thread_state(th, &s, segs) { Ok(()) } else { Err(KERN_INVALID_ARGUMENT) }
+        }
+        super::fpu::I386_FLOAT_STATE => {
+            if w.len() < super::fpu::I386_FLOAT_STATE_COUNT {
+                return Err(KERN_INVALID_ARGUMENT);
+            }
+            super::fpu::set_state(th, w);
+            Ok(())
+        }
+        // GNU Mach accepts the port map and ignores it (the I/O bitmap is
+        // set with i386_io_perm_modify).
+        I386_ISA_PORT_MAP_STATE if w.len() >= I386_ISA_PORT_MAP_STATE_COUNT => Ok(()),
+        I386_DEBUG_STATE if w.len() >= I386_DEBUG_STATE_COUNT => {
+            if w[..I386_DEBUG_STATE_COUNT].iter().all(|&x| x == 0) { Ok(()) } else { Err(KERN_FAILURE) }
+        }
+        I386_V86_ASSIST_STATE if w.len() >= I386_V86_ASSIST_STATE_COUNT => Err(KERN_FAILURE),
+        _ => Err(KERN_INVALID_ARGUMENT),
+    }
+}

@@ -1,7 +1,9 @@
 //! The MC146818 real-time clock (CMOS): the wall-clock time at boot, from
 //! which `host_get_time` counts on with the PIT.
 
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::Ordering;
+
+use crate::i386::atomic64::AtomicU64;
 
 use super::io::{inb, outb};
 

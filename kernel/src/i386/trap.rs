@@ -59,9 +59,25 @@ trap_common:
     add esp, 4
     .global trap_return
 trap_return:
-    .byte 0x0f, 0xa9, 0x0f, 0xa1, 0x07, 0x1f
+    /* A user segment selector that no longer loads (its GDT slot or LDT
+       entry was changed) faults here; `trap_dispatch` then loads the null
+       selector instead (see `segment_fixup`). */
+    .global trap_pop_gs
+trap_pop_gs:
+    .byte 0x0f, 0xa9
+    .global trap_pop_fs
+trap_pop_fs:
+    .byte 0x0f, 0xa1
+    .global trap_pop_es
+trap_pop_es:
+    .byte 0x07
+    .global trap_pop_ds
+trap_pop_ds:
+    .byte 0x1f
     popad
     add esp, 8
+    .global trap_iret
+trap_iret:
     iretd
 
     /* Mach traps: `lcall $7,$0` through the LDT call gate. The gate pushes
@@ -92,6 +108,11 @@ trap_stub_table:
 
 extern "C" {
     fn syscall_entry();
+    fn trap_pop_gs();
+    fn trap_pop_fs();
+    fn trap_pop_es();
+    fn trap_pop_ds();
+    fn trap_iret();
     static trap_stub_table: [u32; 48];
     static __ex_table_start: [u32; 0];
     static __ex_table_end: [u32; 0];
@@ -100,7 +121,9 @@ extern "C" {
 /// First IDT vector of the remapped 8259 IRQs.
 pub const IRQ_BASE: u8 = 32;
 pub const VEC_DIVIDE: u32 = 0;
+pub const VEC_NO_FPU: u32 = 7;
 pub const VEC_PAGE_FAULT: u32 = 14;
+pub const VEC_FPU_ERROR: u32 = 16;
 /// Frame vector of a Mach trap entered through the call gate.
 pub const SYSCALL_VECTOR: u32 = 0x80;
 
@@ -216,6 +239,42 @@ fn fixup(eip: u32) -> Option<u32> {
     table.chunks_exact(2).find(|p| p[0] == eip).map(|p| p[1])
 }
 
+/// A fault of the return to user mode on a segment register that no
+/// longer loads: the null selector goes in its place (the thread faults in
+/// user mode if it uses it), or for `iret` the flat user code and stack
+/// segments. True when the fault was one of these and may be retried.
+fn segment_fixup(frame: &mut TrapFrame) -> bool {
+    if frame.from_user() || !matches!(frame.vector, 10..=13) {
+        return false;
+    }
+    let eip = frame.eip;
+    // The value being popped (or the iret frame) starts at the kernel's
+    // stack pointer of the faulting instruction: right after this frame
+    // (a fault in kernel mode pushes no stack pointer). `frame` is taken
+    // mutably so that the writes below are not assumed away.
+    let at = frame.interrupted_esp() as usize as *mut u32;
+    let pops = [trap_pop_gs as *const () as usize as u32, trap_pop_fs as *const () as usize as u32, trap_pop_es as *const () as usize as u32, trap_pop_ds as *const () as usize as u32];
+    if pops.contains(&eip) {
+        // SAFETY: `at` is the word the pop reads, on this thread's stack.
+        unsafe { at.write(0) };
+        return true;
+    }
+    if eip == trap_iret as *const () as usize as u32 {
+        // SAFETY: the iret frame (eip, cs, eflags, esp, ss) lies at `at`.
+        unsafe {
+            let (cs, ss) = (at.add(1).read(), at.add(4).read());
+            let (ucs, uds) = (u32::from(super::gdt::USER_CS), u32::from(super::gdt::USER_DS));
+            if cs == ucs && ss == uds {
+                return false;
+            }
+            at.add(1).write(ucs);
+            at.add(4).write(uds);
+        }
+        return true;
+    }
+    false
+}
+
 /// Installs the gates for the 32 exceptions and the 16 legacy IRQs.
 pub fn init() {
     // SAFETY: `trap_stub_table` is a static table of 48 stub addresses emitted above.
@@ -276,6 +335,14 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
         }
         return;
     }
+    if segment_fixup(frame) {
+        return;
+    }
+    if vector == VEC_NO_FPU && frame.from_user() {
+        super::fpu::device_not_available(crate::kern::sched_prim::current());
+        return;
+    }
+    let fpu_status = if vector == VEC_FPU_ERROR && frame.from_user() { Some(super::fpu::error(crate::kern::sched_prim::current())) } else { None };
     let cr2 = if vector == VEC_PAGE_FAULT { cpu::cr2() } else { 0 };
     // A user address: demand-zero memory may just need its page. (Kernel
     // copies to and from user memory fault here too.)
@@ -311,7 +378,10 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
         // A Mach exception to the thread's or task's exception port; with
         // no handler (or a refusal) the task ends, never the kernel.
         cpu::enable_interrupts();
-        let (exc, mut code, sub) = crate::kern::exception::from_trap(vector, frame.err, cr2);
+        let (exc, mut code, mut sub) = crate::kern::exception::from_trap(vector, frame.err, cr2);
+        if let Some(status) = fpu_status {
+            sub = status; // EXC_I386_EXTERR with the status word, as GNU Mach
+        }
         if let Some(c) = fault_code {
             code = c; // KERN_INVALID_ADDRESS or KERN_PROTECTION_FAILURE, as the map says
         }

@@ -77,6 +77,25 @@ pub fn copyin(uaddr: u32, dst: &mut [u8]) -> Result<(), BadAddress> {
     }
 }
 
+/// Copies `len` bytes of user memory at `uaddr` into the start of `buf`,
+/// which need not be initialised (a message buffer on the stack, so that
+/// nothing is cleared first); returns the copied bytes.
+///
+/// # Errors
+/// [`BadAddress`] as for [`copyin`], or when `len` exceeds the buffer.
+pub fn copyin_uninit(uaddr: u32, buf: &mut [core::mem::MaybeUninit<u8>], len: usize) -> Result<&mut [u8], BadAddress> {
+    if len > buf.len() || !user_range(uaddr, len) {
+        return Err(BadAddress);
+    }
+    // SAFETY: `buf` is a valid kernel buffer of at least `len` bytes; the
+    // user range was checked.
+    match unsafe { copy_with_fixup(buf.as_mut_ptr().cast(), uaddr as *const u8, len) } {
+        // SAFETY: the copy wrote all `len` bytes, so they are initialised.
+        0 => Ok(unsafe { core::slice::from_raw_parts_mut(buf.as_mut_ptr().cast::<u8>(), len) }),
+        _ => Err(BadAddress),
+    }
+}
+
 /// Copies `src` to user memory at `uaddr`.
 ///
 /// # Errors

@@ -38,21 +38,25 @@ pub fn trap(msg: u32, option: u32, send_size: u32, rcv_size: u32, rcv_name: u32,
         if send_size > MAX_INLINE {
             return MACH_SEND_NO_BUFFER;
         }
-        // Small messages are copied in on the stack: no allocation.
-        let mut small = [0u8; SMALL_MSG];
+        // Small messages are copied in on the stack, into a buffer nothing
+        // clears first: no allocation, no memset.
+        let mut small = [core::mem::MaybeUninit::<u8>::uninit(); SMALL_MSG];
         let mut large = Vec::new();
         let buf: &mut [u8] = if send_size as usize <= SMALL_MSG {
-            &mut small[..send_size as usize]
+            match uaccess::copyin_uninit(msg, &mut small, send_size as usize) {
+                Ok(b) => b,
+                Err(_) => return MACH_SEND_INVALID_DATA,
+            }
         } else {
             if large.try_reserve_exact(send_size as usize).is_err() {
                 return MACH_SEND_NO_BUFFER;
             }
             large.resize(send_size as usize, 0);
+            if uaccess::copyin(msg, &mut large).is_err() {
+                return MACH_SEND_INVALID_DATA;
+            }
             &mut large
         };
-        if uaccess::copyin(msg, buf).is_err() {
-            return MACH_SEND_INVALID_DATA;
-        }
         match rpc_in_place(space, buf, option, rcv_name, msg, rcv_size) {
             InPlace::No => {
                 let r = send(space, buf, msg, option, timeout, notify);

@@ -42,6 +42,8 @@ pub const KOBJ_PSET: u32 = 11;
 pub const KOBJ_PSET_NAME: u32 = 12;
 /// The processor's port (`processor_t`).
 pub const KOBJ_PROCESSOR: u32 = 13;
+/// An I/O port range (`i386_io_perm_create`; see `i386::io_perm`).
+pub const KOBJ_IO_PERM: u32 = 14;
 
 struct State {
     ipc: Ipc,

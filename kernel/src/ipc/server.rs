@@ -442,11 +442,18 @@ fn dispatch(ctx: &mut Ctx, req: &[u8], reply: &mut [u8]) -> rt::Outcome {
             return rt::Outcome { known: true, ret_code: rt::MIG_NO_REPLY, reply_size: 0, send_reply: false };
         }
     }
+    if let Some((super::KOBJ_IO_PERM, idx)) = ctx.target {
+        if id == mach_ipc::consts::notify::MACH_NOTIFY_NO_SENDERS {
+            crate::i386::io_perm::no_senders(idx);
+            return rt::Outcome { known: true, ret_code: rt::MIG_NO_REPLY, reply_size: 0, send_reply: false };
+        }
+    }
     match id {
         2800..=2899 => crate::kern::mig::device::device_server(ctx, req, reply),
         3200..=3299 => mach_port::mach_port_server(ctx, req, reply),
         2600..=2699 => mach_host::mach_host_server(ctx, req, reply),
         4200..=4299 => gnumach::gnumach_server(ctx, req, reply),
+        3800..=3899 => crate::kern::mig::mach_i386::mach_i386_server(ctx, req, reply),
         _ => mach::mach_server(ctx, req, reply),
     }
 }
@@ -585,8 +592,6 @@ const TASK_EVENTS_INFO: u32 = 2;
 const TASK_THREAD_TIMES_INFO: u32 = 3;
 const THREAD_BASIC_INFO: u32 = 1;
 const THREAD_SCHED_INFO: u32 = 2;
-const I386_THREAD_STATE: u32 = 1;
-const I386_THREAD_STATE_COUNT: u32 = 17;
 
 /// Copies `words` into a MIG reply array, checking the caller's capacity.
 fn fill(out: &mut [u32; 1024], cnt: &mut u32, capacity: u32, words: &[u32]) -> Result<(), i32> {
@@ -755,27 +760,27 @@ impl mach::MachServer for Ctx {
         Ok(())
     }
 
+    /// The flavours of GNU Mach on i386 (`i386::pcb::get_status`); never
+    /// on the calling thread itself (`KERN_INVALID_ARGUMENT`, as GNU Mach).
     fn thread_get_state(&mut self, req: mach::ThreadGetStateRequest) -> Result<mach::ThreadGetStateReply, i32> {
         let th = self.thread()?;
-        if req.flavor != I386_THREAD_STATE {
+        if th == sched::current() {
             return Err(KERN_INVALID_ARGUMENT);
         }
-        let words = task::thread_state(th).ok_or(KERN_INVALID_ARGUMENT)?;
+        let words = crate::i386::pcb::get_status(th, req.flavor, req.old_state_cnt)?;
         let mut r = mach::ThreadGetStateReply { old_state: [0; 1024], old_state_cnt: 0 };
         fill(&mut r.old_state, &mut r.old_state_cnt, req.old_state_cnt, &words)?;
         Ok(r)
     }
 
+    /// As `thread_get_state` (`i386::pcb::set_status`).
     fn thread_set_state(&mut self, req: mach::ThreadSetStateRequest<'_>) -> Result<(), i32> {
         let th = self.thread()?;
-        if req.flavor != I386_THREAD_STATE || req.new_state.len() < I386_THREAD_STATE_COUNT as usize {
+        if th == sched::current() {
             return Err(KERN_INVALID_ARGUMENT);
         }
-        let mut w = [0u32; 17];
-        for (i, v) in req.new_state.iter().take(17).enumerate() {
-            w[i] = v;
-        }
-        if task::set_thread_state(th, &w) { Ok(()) } else { Err(KERN_INVALID_ARGUMENT) }
+        let w: Vec<u32> = req.new_state.iter().collect();
+        crate::i386::pcb::set_status(th, req.flavor, &w)
     }
 
     fn thread_info(&mut self, req: mach::ThreadInfoRequest) -> Result<mach::ThreadInfoReply, i32> {
@@ -805,24 +810,20 @@ impl mach::MachServer for Ctx {
     /// port (the kernel makes the object and sends `memory_object_init` at
     /// its first mapping) or a kernel one from `device_map`.
     fn vm_map(&mut self, req: mach::VmMapRequest) -> Result<mach::VmMapReply, i32> {
-        use kerncore::vm_entries::{Attrs, VM_PROT_ALL};
         let t = self.task()?;
         let right = self.take(req.memory_object)?;
-        let obj = if right.is_null() { 0 } else { vm_object::object_for(right)? };
-        let (mut cur, mut max) = (req.cur_protection & VM_PROT_ALL, req.max_protection & VM_PROT_ALL);
-        if obj != 0 {
-            let limit = vm_object::max_protection(obj);
-            if cur & !limit != 0 {
-                vm_object::reap();
-                return Err(KERN_PROTECTION_FAILURE);
-            }
-            (cur, max) = (cur & limit, max & limit);
-        }
-        let attrs = Attrs { prot: cur, max_prot: max, inheritance: req.inheritance, object: obj, delta: 0, copy: req.copy != 0, wired: false };
-        let r = task::with_task(t, |tk| tk.map.map_object(req.address, req.size, req.mask, req.anywhere != 0, req.offset, attrs)).ok_or(KERN_INVALID_TASK);
-        // A new object no map took goes back to its pager.
-        vm_object::reap();
-        Ok(mach::VmMapReply { address: r?? })
+        let r = vm_object::MapRequest {
+            address: req.address,
+            size: req.size,
+            mask: req.mask,
+            anywhere: req.anywhere != 0,
+            offset: req.offset,
+            copy: req.copy != 0,
+            cur_protection: req.cur_protection,
+            max_protection: req.max_protection,
+            inheritance: req.inheritance,
+        };
+        Ok(mach::VmMapReply { address: vm_object::map(t, right, &r)? })
     }
 
     fn memory_object_ready(&mut self, req: mach::MemoryObjectReadyRequest) -> Result<(), i32> {

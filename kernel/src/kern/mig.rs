@@ -34,6 +34,12 @@ pub mod device {
     include!(concat!(env!("OUT_DIR"), "/device_server.rs"));
 }
 
+/// `mach_i386.defs` (subsystem 3800): i386 descriptors (TLS, LDT) and
+/// I/O port permissions.
+pub mod mach_i386 {
+    include!(concat!(env!("OUT_DIR"), "/mach_i386_server.rs"));
+}
+
 /// `memory_object.defs` (subsystem 2200), the kernel's side as a client:
 /// what the kernel tells pagers.
 pub mod memory_object {

@@ -275,6 +275,19 @@ impl Sched {
         id
     }
 
+    /// Wakes every thread waiting on `event`, in the order the waits were
+    /// asserted; returns how many.
+    fn wakeup(&mut self, event: usize) -> usize {
+        let b = bucket(event);
+        let mut n = 0;
+        while let Some(i) = self.waiters[b].iter().position(|&(e, _)| e == event) {
+            let (_, id) = self.waiters[b].remove(i);
+            self.unwait(id, WaitResult::Awakened);
+            n += 1;
+        }
+        n
+    }
+
     /// Removes thread `id`'s wait on `event` from its bucket.
     fn forget_wait(&mut self, event: usize, id: ThreadId) {
         let b = &mut self.waiters[bucket(event)];
@@ -342,6 +355,8 @@ impl Sched {
         } else {
             pc.ast.fetch_and(!AST_HALT, Ordering::Relaxed);
         }
+        // Machine state: the FPU of `cur`, the descriptors of `next`.
+        pcb::switch_machine(cur, next, self.threads[&next].task);
         let save = &mut self.thread(cur).saved_esp as *mut u32;
         Some((save, next_esp))
     }
@@ -369,7 +384,7 @@ fn reap() {
     if !DEAD_PENDING.load(Ordering::Relaxed) {
         return;
     }
-    let stacks: Vec<u32> = cpu::without_interrupts(|| {
+    let stacks: Vec<(ThreadId, u32)> = cpu::without_interrupts(|| {
         let mut g = SCHED.lock();
         let s = g.as_mut().expect("scheduler not started");
         let cur = s.current;
@@ -380,7 +395,7 @@ fn reap() {
             }
             if let Some(t) = s.threads.remove(&id) {
                 if let Some(k) = t.kstack {
-                    out.push(k);
+                    out.push((id, k));
                 }
             }
             false
@@ -388,7 +403,9 @@ fn reap() {
         DEAD_PENDING.store(!s.dead.is_empty(), Ordering::Relaxed);
         out
     });
-    for k in stacks {
+    for (id, k) in stacks {
+        // Its descriptors and FPU state go with it.
+        pcb::forget(id);
         let _ = vm_page::free_contig(k, pcb::KSTACK_SIZE / vm_page::PAGE_SIZE as usize);
     }
 }
@@ -612,17 +629,7 @@ pub fn thread_block() -> WaitResult {
 
 /// Wakes every thread waiting on `event`; returns how many.
 pub fn thread_wakeup(event: usize) -> usize {
-    with(|s| {
-        // In the order the waits were asserted.
-        let b = bucket(event);
-        let mut n = 0;
-        while let Some(i) = s.waiters[b].iter().position(|&(e, _)| e == event) {
-            let (_, id) = s.waiters[b].remove(i);
-            s.unwait(id, WaitResult::Awakened);
-            n += 1;
-        }
-        n
-    })
+    with(|s| s.wakeup(event))
 }
 
 /// Ends thread `id`'s wait (if it waits) with `result`.
@@ -834,15 +841,28 @@ pub fn ast_pending() -> bool {
     this_cpu().ast.load(Ordering::Relaxed) != 0
 }
 
-/// Whether thread `id` has stopped for good (or no longer exists).
-pub fn halted(id: ThreadId) -> bool {
-    with(|s| s.threads.get(&id).is_none_or(|t| t.halted))
+
+/// The event a thread's end raises (see [`wait_halted`]).
+fn halt_event() -> usize {
+    static HALTS: u8 = 0;
+    core::ptr::addr_of!(HALTS) as usize
 }
 
-/// Waits until every thread of `ids` has stopped.
+/// Waits until every thread of `ids` has stopped: woken by each thread's
+/// end (and, to be safe, every tick).
 pub fn wait_halted(ids: &[ThreadId]) {
-    while !ids.iter().all(|&id| halted(id)) {
-        sleep_ticks(1);
+    loop {
+        let all = cpu::without_interrupts(|| {
+            let done = with(|s| ids.iter().all(|id| s.threads.get(id).is_none_or(|t| t.halted)));
+            if !done {
+                assert_wait(halt_event(), Some(1));
+            }
+            done
+        });
+        if all {
+            return;
+        }
+        thread_block();
     }
 }
 
@@ -867,6 +887,7 @@ pub fn terminate(id: ThreadId) {
         s.thread(id).halted = true;
         s.dead.push(id);
         DEAD_PENDING.store(true, Ordering::Relaxed);
+        s.wakeup(halt_event());
         id == s.current
     });
     if me {

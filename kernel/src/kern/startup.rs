@@ -135,6 +135,10 @@ pub extern "C" fn kernel_main(magic: u32, info_addr: u32) -> ! {
     if !f.tsc || !f.pse {
         panic!("this kernel needs a CPU with TSC and 4 MiB pages (Pentium or later)");
     }
+    if !f.fpu {
+        panic!("this kernel needs a CPU with an FPU (the Hurd's programs use the x87)");
+    }
+    crate::i386::fpu::init(f.fxsr);
     let khz = clock::calibrate_tsc();
     let epoch = crate::i386::rtc::init();
     crate::kprintln!("clock: TSC {} kHz, PIT at {} Hz, RTC {} s since 1970", khz, clock::HZ, epoch);

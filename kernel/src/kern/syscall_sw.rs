@@ -67,10 +67,12 @@ fn result(r: Result<(), i32>) -> u32 {
 }
 
 /// `syscall_vm_map(target, &address, size, mask, anywhere, memory_object, offset, copy, cur_prot, max_prot, inheritance)`:
-/// anonymous memory only until memory objects exist.
+/// as the `vm_map` RPC; the memory object is a send right of the caller's
+/// (copied, as GNU Mach does). glibc tries this trap first (`maptime_map`
+/// maps the `time` device this way).
 fn sys_vm_map(a: &[u32; 11]) -> u32 {
     if a[5] != 0 {
-        return KERN_INVALID_ARGUMENT as u32;
+        return sys_vm_map_object(a);
     }
     let t = match target_task(a[0]) {
         Ok(t) => t,
@@ -96,6 +98,40 @@ fn sys_vm_map(a: &[u32; 11]) -> u32 {
         },
         Some(Err(e)) => e as u32,
         None => KERN_INVALID_TASK as u32,
+    }
+}
+
+/// `syscall_vm_map` of a memory object.
+fn sys_vm_map_object(a: &[u32; 11]) -> u32 {
+    use crate::vm::vm_object;
+    let t = match target_task(a[0]) {
+        Ok(t) => t,
+        Err(e) => return e,
+    };
+    let Some(space) = caller_space() else { return KERN_INVALID_TASK as u32 };
+    let Ok(hint) = uaccess::read_u32(a[1]) else { return KERN_INVALID_ADDRESS as u32 };
+    let right = match crate::ipc::with_ipc(|ipc| ipc.copyin_right(space, a[5], mach_ipc::consts::ty::MACH_MSG_TYPE_COPY_SEND)) {
+        Ok(r) => r,
+        // GNU Mach: a name that is no send right is an invalid argument.
+        Err(_) => return KERN_INVALID_ARGUMENT as u32,
+    };
+    let req = vm_object::MapRequest {
+        address: hint,
+        size: a[2],
+        mask: a[3],
+        anywhere: a[4] != 0,
+        offset: a[6],
+        copy: a[7] != 0,
+        cur_protection: a[8],
+        max_protection: a[9],
+        inheritance: a[10],
+    };
+    match vm_object::map(t, right, &req) {
+        Ok(at) => match uaccess::copyout(&at.to_le_bytes(), a[1]) {
+            Ok(()) => KERN_SUCCESS as u32,
+            Err(_) => KERN_INVALID_ADDRESS as u32,
+        },
+        Err(e) => e as u32,
     }
 }
 
@@ -250,7 +286,7 @@ fn thread_set_self_state(a: &[u32; 11]) -> u32 {
     for (i, c) in bytes.chunks_exact(4).enumerate() {
         w[i] = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
     }
-    if task::set_thread_state(sched::current(), &w) { KEEP_FRAME } else { KERN_INVALID_ARGUMENT as u32 }
+    if task::set_thread_state(sched::current(), &w, false) { KEEP_FRAME } else { KERN_INVALID_ARGUMENT as u32 }
 }
 
 /// `syscall_thread_depress_abort(thread)`: ends a priority depression.

@@ -102,6 +102,10 @@ pub fn create_user_thread(task: TaskId, eip: u32, esp: u32, run: bool) -> Result
     let (suspended, pri) = with_task(task, |t| (t.suspend_count > 0, t.priority)).unwrap_or((false, BASEPRI_USER));
     let space = crate::ipc::space_of(task).map_or((0, 0), crate::ipc::space_raw);
     let id = sched::add_thread("user", Some(task), space, stack, esp0, dir, pri, Policy::Timeshare, run && !suspended);
+    // A thread of the same task made it: its FPU control word carries over.
+    if current() == Some(task) {
+        crate::i386::fpu::inherit(sched::current(), id);
+    }
     // New threads may not rise above their processor set's maximum.
     sched::set_priorities(id, None, Some(sched::PSET_MAX_PRI.load(core::sync::atomic::Ordering::Relaxed)));
     if run && suspended {
@@ -139,6 +143,7 @@ pub fn terminate(task: TaskId) {
         crate::ipc::thread_destroy(me);
     }
     crate::ipc::task_destroy(task);
+    crate::i386::io_perm::task_gone(task);
     crate::kern::gsync::forget_gone_threads();
     crate::ipc::server::forget_dead_registrations();
     if mine {
@@ -270,8 +275,10 @@ pub fn thread_state(th: ThreadId) -> Option<[u32; 17]> {
 }
 
 /// Sets `i386_THREAD_STATE` of user thread `th`. Segment registers are forced
-/// to the user segments and privileged flags are kept, as GNU Mach does.
-pub fn set_thread_state(th: ThreadId, w: &[u32; 17]) -> bool {
+/// to the user segments (with `segs`, `i386_REGS_SEGS_STATE`: taken from
+/// `w`, checked by the caller; one that does not load becomes null at the
+/// return to user mode) and privileged flags are kept, as GNU Mach does.
+pub fn set_thread_state(th: ThreadId, w: &[u32; 17], segs: bool) -> bool {
     let Some(f) = user_frame(th) else { return false };
     const USER_FLAGS: u32 = 0x0000_0DD5; // CF PF AF ZF SF TF DF OF
     let ds = u32::from(USER_DS);
@@ -296,6 +303,9 @@ pub fn set_thread_state(th: ThreadId, w: &[u32; 17]) -> bool {
             t.eflags = (t.eflags & !USER_FLAGS) | (w[14] & USER_FLAGS) | 0x200;
             t.user_esp = w[15];
             t.user_ss = ds;
+            if segs {
+                (t.gs, t.fs, t.es, t.ds, t.cs, t.user_ss) = (w[0], w[1], w[2], w[3], w[13], w[16]);
+            }
             f.write(t);
         }
     });

@@ -54,6 +54,9 @@ struct KObj {
     in_transit: alloc::collections::BTreeSet<u32>,
     /// A task's paged-out memory (its pages belong to maps): not reclaimed.
     swap: bool,
+    /// Held by a `vm_map` between finding the object and mapping it: not
+    /// reclaimed (another thread's request may reap meanwhile).
+    pins: u32,
 }
 
 impl KObj {
@@ -72,6 +75,7 @@ impl KObj {
             initialized: Default::default(),
             in_transit: Default::default(),
             swap: false,
+            pins: 0,
         }
     }
 }
@@ -228,7 +232,8 @@ fn zero_fill(o: &mut KObj, offset: u32) -> Option<u32> {
 
 /// The object `vm_map` maps for memory object right `right` (consumed): a
 /// kernel physical object, the object already made for that pager port, or
-/// a new one, announced to its pager with `memory_object_init`.
+/// a new one, announced to its pager with `memory_object_init`. The object
+/// is held until [`unpin`], so that no reap takes it before it is mapped.
 ///
 /// # Errors
 /// `KERN_INVALID_ARGUMENT` for a right that is not a live send right.
@@ -237,11 +242,13 @@ pub fn object_for(right: Right) -> Result<u32, KernReturn> {
         with_ipc(|ipc| ipc.release_right(right));
         return Err(KERN_INVALID_ARGUMENT);
     };
+    let pin = |r: &mut Registry, id: u32| r.objects.get_mut(&id).map(|o| o.pins += 1).is_some();
     if let Some((KOBJ_MEMORY_OBJECT, id)) = with_ipc(|ipc| ipc.port_kobject(p)) {
         with_ipc(|ipc| ipc.release_right(right));
-        return Ok(id as u32);
+        // Gone meanwhile: its port died with it.
+        return if with(|r| pin(r, id as u32)) { Ok(id as u32) } else { Err(KERN_INVALID_ARGUMENT) };
     }
-    if let Some(id) = with(|r| r.by_pager.get(&p).copied()) {
+    if let Some(id) = with(|r| r.by_pager.get(&p).copied().filter(|&id| pin(r, id))) {
         with_ipc(|ipc| ipc.release_right(right));
         return Ok(id);
     }
@@ -253,7 +260,7 @@ pub fn object_for(right: Right) -> Result<u32, KernReturn> {
     let (control, name) =
         with_ipc(|ipc| (ipc.alloc_kernel_port(Some((KOBJ_PAGER_CONTROL, u64::from(id)))), ipc.alloc_kernel_port(Some((KOBJ_PAGER_NAME, u64::from(id))))));
     with(|r| {
-        r.objects.insert(id, KObj { control: Some(control), name: Some(name), ..KObj::new(Object::new(Backing::Pager), right) });
+        r.objects.insert(id, KObj { control: Some(control), name: Some(name), pins: 1, ..KObj::new(Object::new(Backing::Pager), right) });
         r.by_pager.insert(p, id);
         // Until a map refers to it, nothing keeps it.
         r.unused.push(id);
@@ -262,6 +269,60 @@ pub fn object_for(right: Right) -> Result<u32, KernReturn> {
         send(pager, vec![make_send(Some(control)), make_send(Some(name))], Vec::new(), |m| mo::memory_object_init(m, 0, 1, 2, PAGE_SIZE));
     }
     Ok(id)
+}
+
+/// What a `vm_map` asks for (the RPC's and the trap's arguments).
+pub struct MapRequest {
+    pub address: u32,
+    pub size: u32,
+    pub mask: u32,
+    pub anywhere: bool,
+    pub offset: u32,
+    pub copy: bool,
+    pub cur_protection: u32,
+    pub max_protection: u32,
+    pub inheritance: u32,
+}
+
+/// `vm_map` into task `t` of memory object `right` (consumed; null for
+/// anonymous memory): the object is found or made ([`object_for`]), the
+/// protections are capped by what the object allows, and the mapping is
+/// made. Returns the address.
+///
+/// # Errors
+/// As [`object_for`]; `KERN_PROTECTION_FAILURE` for a protection the object
+/// does not allow; the map's errors; `KERN_INVALID_TASK`.
+pub fn map(t: crate::kern::task::TaskId, right: Right, req: &MapRequest) -> Result<u32, KernReturn> {
+    use kerncore::vm_entries::{Attrs, VM_PROT_ALL};
+    let obj = if right.is_null() { 0 } else { object_for(right)? };
+    let (mut cur, mut max) = (req.cur_protection & VM_PROT_ALL, req.max_protection & VM_PROT_ALL);
+    let r = (|| {
+        if obj != 0 {
+            let limit = max_protection(obj);
+            if cur & !limit != 0 {
+                return Err(KERN_PROTECTION_FAILURE);
+            }
+            (cur, max) = (cur & limit, max & limit);
+        }
+        let attrs = Attrs { prot: cur, max_prot: max, inheritance: req.inheritance, object: obj, delta: 0, copy: req.copy, wired: false };
+        crate::kern::task::with_task(t, |tk| tk.map.map_object(req.address, req.size, req.mask, req.anywhere, req.offset, attrs)).ok_or(KERN_INVALID_TASK)?
+    })();
+    if obj != 0 {
+        unpin(obj);
+    }
+    // A new object no map took goes back to its pager.
+    reap();
+    r
+}
+
+/// Ends the hold [`object_for`] put on `obj` (the caller mapped it, or gave
+/// up); an object no map took goes at the next [`reap`].
+pub fn unpin(obj: u32) {
+    with(|r| {
+        if let Some(o) = r.objects.get_mut(&obj) {
+            o.pins = o.pins.saturating_sub(1);
+        }
+    });
 }
 
 /// The most a mapping of `obj` may allow.
@@ -313,9 +374,14 @@ pub fn reap() {
     if with(|r| r.unused.is_empty()) {
         return;
     }
+    // Cached objects (`may_cache`) stay for their next mapping, unless
+    // their pager is gone (its task ended): then nothing can map them again.
+    let cached: Vec<(u32, Option<PortId>)> =
+        with(|r| r.unused.iter().filter_map(|id| r.objects.get(id).filter(|o| o.obj.may_cache).map(|o| (*id, o.pager.port_id()))).collect());
+    let orphans: Vec<u32> = cached.into_iter().filter(|(_, p)| p.is_none_or(|p| !with_ipc(|ipc| ipc.port_alive(p)))).map(|(id, _)| id).collect();
     loop {
         let next = with(|r| {
-            let i = r.unused.iter().position(|id| r.objects.get(id).is_some_and(|o| o.mappers.is_empty() && !o.obj.may_cache))?;
+            let i = r.unused.iter().position(|id| r.objects.get(id).is_some_and(|o| o.mappers.is_empty() && o.pins == 0 && (!o.obj.may_cache || orphans.contains(id))))?;
             let id = r.unused.remove(i);
             let mut o = r.objects.remove(&id)?;
             if let Some(p) = o.pager.port_id() {
@@ -330,6 +396,16 @@ pub fn reap() {
         give_back(id, o.pager.port_id(), o.control, &pages);
         if o.pager.is_null() {
             continue; // anonymous memory: no pager to tell
+        }
+        if orphans.contains(&id) {
+            // Its pager is gone: the control and name ports just go.
+            with_ipc(|ipc| {
+                for p in [o.control, o.name].into_iter().flatten() {
+                    let _ = ipc.destroy_kernel_port(p);
+                }
+                ipc.release_right(o.pager);
+            });
+            continue;
         }
         let (control, name) = with_ipc(|ipc| {
             let take = |ipc: &mut mach_ipc::Ipc, p: Option<PortId>| p.and_then(|p| ipc.kernel_port_into_receive(p).ok()).unwrap_or(Right::null());

@@ -187,7 +187,10 @@ fn pager_test() -> Result<(), &'static str> {
 
     // Map 4 pages of the object, from object offset 0.
     let at = mach::vm_map(&mut m, task, 0, 4 * PAGE, 0, 1, obj, 0, 0, VM_PROT_READ | VM_PROT_WRITE, VM_PROT_READ | VM_PROT_WRITE, VM_INHERIT_COPY)
-        .map_err(|_| "vm_map of the object")?
+        .map_err(|e| {
+            uprintln!("{}: vm_map of the object: {:#x}", NAME, e);
+            "vm_map of the object"
+        })?
         .address;
     expect(wait_for(&mut m, task, || INITS.load(Ordering::SeqCst) == 1), "no memory_object_init")?;
     // A second vm_map of the same port is the same object: no second init.
