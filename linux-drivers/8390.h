@@ -47,7 +47,7 @@ struct ei_device {
 	unsigned char current_page;	/* next receive page we expect */
 	unsigned char saved_irq;
 	unsigned short tx_len;		/* bytes of the frame being sent */
-	unsigned char irq_flags;	/* request_irq flags the card needs (SA_SHIRQ on PCI) */
+	unsigned long irq_flags;	/* request_irq flags the card needs (SA_SHIRQ on PCI) */
 	struct enet_statistics stat;
 	unsigned char mcfilter[8];
 };

@@ -28,6 +28,11 @@ pub trait Device: Send + Sync {
     /// Closes it (last close, or the last send right to its port died).
     fn close(&self);
 
+    /// The last send right to its port died, after an explicit close too
+    /// (then [`Device::close`] is not called again): state kept for its
+    /// clients (a network interface's filters whose ports died) can go.
+    fn port_released(&self) {}
+
     /// Reads up to `bytes` bytes at record `recnum`. With `D_NOWAIT` in
     /// `mode` it must not wait: no data yet is `WouldBlock` (the kernel's
     /// server always reads this way and keeps the request until the device

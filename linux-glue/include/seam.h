@@ -221,6 +221,7 @@ struct mach_net_stats {
 	unsigned int collisions, rx_over_errors;
 	unsigned int tx_queued;		/* frames waiting for the driver */
 	unsigned int backlog_dropped;	/* frames netif_rx dropped (all interfaces) */
+	int link;			/* 1 link up, 0 down, -1 unknown (see glue_net_stats) */
 };
 
 /* Runs the Ethernet probe chain (net_dev_init) once; returns how many
@@ -241,8 +242,19 @@ int glue_net_open(unsigned int index);
  * for mach_net_tx_ready), -12 (ENOMEM). Thread context. */
 int glue_net_xmit(unsigned int index, const unsigned char *frame, unsigned int len);
 
-/* Fills *stats for interface `index`: 0, or -19 (ENODEV). */
+/* Fills *stats for interface `index`: 0, or -19 (ENODEV). The link state
+ * comes from the driver's MII controls, as Linux 2.0's mii-diag asked:
+ * do_ioctl(SIOCDEVPRIVATE) for the PHY, then SIOCDEVPRIVATE+1 reading its
+ * status register (1), whose bit 2 is "link up"; -1 if the driver has none.
+ * Thread context. */
 int glue_net_stats(unsigned int index, struct mach_net_stats *stats);
+
+/* Sets the interface flags of `index` as Linux 2.0's SIOCSIFFLAGS does:
+ * IFF_PROMISC, IFF_ALLMULTI and the other settable bits take the given
+ * values, IFF_UP and IFF_RUNNING stay as they are (interfaces stay up, as
+ * in GNU Mach), and the driver's set_multicast_list loads the new receive
+ * mode. 0, or -19 (ENODEV), -100 (ENETDOWN: not open). Thread context. */
+int glue_net_set_flags(unsigned int index, unsigned int flags);
 
 /* Rust: a frame arrived on interface `index` ([frame, frame + len), the
  * Ethernet header included). Called from NET_BH (the bottom-half thread,

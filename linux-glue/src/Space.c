@@ -15,6 +15,11 @@
 #include <linux/netdevice.h>
 
 /* The drivers of this build. */
+extern int rtl8139_probe(struct device *dev);
+extern int pcnet32_probe(struct device *dev);
+extern int e1000_probe(struct device *dev);
+extern int eepro100_probe(struct device *dev);
+extern int ne2k_pci_probe(struct device *dev);
 extern int ne_probe(struct device *dev);
 
 /*
@@ -27,7 +32,13 @@ int ethif_probe(struct device *dev)
 
 	if (base_addr == 0xffe0 || base_addr == 1)
 		return 1;		/* not to be probed */
+	/* PCI probes first: they only take cards no other ethN has. */
 	if (1
+	    && rtl8139_probe(dev)
+	    && pcnet32_probe(dev)
+	    && e1000_probe(dev)
+	    && eepro100_probe(dev)
+	    && ne2k_pci_probe(dev)
 	    && ne_probe(dev)
 	    && 1)
 		return -ENODEV;

@@ -122,6 +122,32 @@ struct sk_buff *skb_clone(struct sk_buff *skb, int priority)
 	return skb_copy(skb, priority);
 }
 
+/* Zeroes `pad` bytes after the data, in place when the buffer has room,
+ * else in a longer copy (the original is freed either way but the first). */
+struct sk_buff *skb_pad(struct sk_buff *skb, int pad)
+{
+	struct sk_buff *n;
+
+	if (pad <= 0)
+		return skb;
+	if (skb_tailroom(skb) >= pad) {
+		memset(skb->tail, 0, pad);
+		return skb;
+	}
+	n = alloc_skb(skb->len + pad, GFP_ATOMIC);
+	if (n == NULL) {
+		kfree_skb(skb, FREE_WRITE);
+		return NULL;
+	}
+	memcpy(skb_put(n, skb->len), skb->data, skb->len);
+	memset(n->tail, 0, pad);
+	n->dev = skb->dev;
+	n->free = skb->free;
+	n->protocol = skb->protocol;
+	kfree_skb(skb, FREE_WRITE);
+	return n;
+}
+
 void skb_device_lock(struct sk_buff *skb)
 {
 	skb->lock++;
@@ -480,9 +506,13 @@ int glue_net_xmit(unsigned int index, const unsigned char *frame, unsigned int l
 		return -EINVAL;
 	if (skb_queue_len(&dev->buffs[0]) >= dev->tx_queue_len)
 		return -EAGAIN;
-	skb = alloc_skb(len, GFP_KERNEL);
+	/* Room for the minimum frame, zeroed, for drivers that pad with
+	 * skb_padto (in place then) or send ETH_ZLEN bytes regardless. */
+	skb = alloc_skb(len < ETH_ZLEN ? ETH_ZLEN : len, GFP_KERNEL);
 	if (skb == NULL)
 		return -ENOMEM;
+	if (len < ETH_ZLEN)
+		memset(skb->data + len, 0, ETH_ZLEN - len);
 	memcpy(skb_put(skb, len), frame, len);
 	skb->dev = dev;
 	skb->free = 1;
@@ -491,6 +521,29 @@ int glue_net_xmit(unsigned int index, const unsigned char *frame, unsigned int l
 	if (!skb_queue_empty(&dev->buffs[0]))
 		mach_jiffies_sync();
 	return len;
+}
+
+/* The MII controls of Linux 2.0 drivers: data[0] the PHY, data[1] the
+ * register, data[3] the value read. 1 link up, 0 down, -1 unknown. The
+ * status register's link bit latches low, so it is read twice. */
+static int net_link_state(struct device *dev)
+{
+	struct ifreq ifr;
+	unsigned short *data = (unsigned short *)&ifr.ifr_data;
+	int i;
+
+	if (dev->do_ioctl == NULL || !(dev->flags & IFF_UP))
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	glue_snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev->name);
+	if (dev->do_ioctl(dev, &ifr, SIOCDEVPRIVATE) != 0)
+		return -1;
+	for (i = 0; i < 2; i++) {
+		data[1] = 1;		/* MII basic mode status */
+		if (dev->do_ioctl(dev, &ifr, SIOCDEVPRIVATE + 1) != 0)
+			return -1;
+	}
+	return (data[3] & 0x0004) != 0;
 }
 
 int glue_net_stats(unsigned int index, struct mach_net_stats *st)
@@ -514,5 +567,25 @@ int glue_net_stats(unsigned int index, struct mach_net_stats *st)
 	}
 	st->tx_queued = skb_queue_len(&dev->buffs[0]);
 	st->backlog_dropped = backlog_dropped;
+	st->link = net_link_state(dev);
+	return 0;
+}
+
+int glue_net_set_flags(unsigned int index, unsigned int flags)
+{
+	struct device *dev = netdev_at(index);
+	unsigned short keep = IFF_UP | IFF_RUNNING | IFF_SOFTHEADERS;
+	unsigned long cpu_flags;
+
+	if (dev == NULL)
+		return -ENODEV;
+	if (!(dev->flags & IFF_UP))
+		return -ENETDOWN;
+	save_flags(cpu_flags);
+	cli();
+	dev->flags = (flags & ~keep & 0xffff) | (dev->flags & keep);
+	if (dev->set_multicast_list)
+		dev->set_multicast_list(dev);
+	restore_flags(cpu_flags);
 	return 0;
 }

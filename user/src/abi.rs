@@ -59,6 +59,17 @@ pub const B115200: u32 = 17;
 // `device/net_status.h`: network status flavors.
 pub const NET_STATUS: u32 = ((b'n' as u32) << 16) + 1;
 pub const NET_ADDRESS: u32 = ((b'n' as u32) << 16) + 2;
+pub const NET_FLAGS: u32 = ((b'n' as u32) << 16) + 4;
+// This kernel's network flavors (GNU Mach has none): the link state (1 up,
+// 0 down, u32::MAX unknown) and 10 counters (received, sent, receive and
+// send errors, received and to-send frames dropped, collisions, receive
+// overruns, frames waiting, frames the glue's backlog dropped).
+pub const NET_LINK: u32 = ((b'N' as u32) << 16) + 1;
+pub const NET_STATISTICS: u32 = ((b'N' as u32) << 16) + 2;
+// Linux `IFF_*` interface flags, the values `NET_FLAGS` carries.
+pub const IFF_UP: u32 = 0x1;
+pub const IFF_PROMISC: u32 = 0x100;
+pub const IFF_ALLMULTI: u32 = 0x200;
 
 // `mach/vm_inherit.h`, `mach/vm_prot.h`.
 pub const VM_INHERIT_NONE: u32 = 2;

@@ -156,3 +156,24 @@ pub fn check_icmp_echo_reply(msg: &[u8], request: &[u8; ECHO_FRAME_LEN]) -> Resu
     }
     Ok(())
 }
+
+/// Waits up to `ms` milliseconds for interface `dev`'s link (this kernel's
+/// `NET_LINK` flavor): some NICs bring it up a while after they are opened
+/// (QEMU's e1000 negotiates for about half a second) and keep received
+/// frames until then. Returns true once the link is up or the driver cannot
+/// tell, false if it stayed down.
+pub fn wait_for_link(m: &mut crate::mig::Mach, dev: u32, ms: u32) -> bool {
+    use crate::abi::NET_LINK;
+    let mut waited = 0;
+    loop {
+        match crate::mig::device::device_get_status(m, dev, NET_LINK, 1) {
+            Ok(s) if s.status[0] != 0 => return true,
+            Err(_) => return true,
+            Ok(_) if waited >= ms => return false,
+            Ok(_) => {}
+        }
+        // SAFETY: SWITCH_OPTION_WAIT for 20 ms; no other arguments.
+        unsafe { crate::trap::thread_switch(0, crate::trap::SWITCH_OPTION_WAIT, 20) };
+        waited += 20;
+    }
+}

@@ -27,9 +27,10 @@ fn usage() -> ExitCode {
          \n  run [--mem MIB] [--append ARGS] [--module 'FILE ARGS']... [-- QEMU-ARGS]\
          \n                                  boot in QEMU with the serial console here\
          \n  test [FILTER]                   host unit tests, then QEMU integration tests\
-         \n  bench [--boots N] [--disk-mib M] [--devices]\
+         \n  bench [--boots N] [--disk-mib M] [--devices] [--nic MODEL]\
          \n                                  start-up (N boots, median), IPC/VM and device figures\
-         \n                                  (an M MiB disk, 256 by default); --devices: devices only\
+         \n                                  (an M MiB disk, 256 by default); --devices: devices only;\
+         \n                                  --nic: one NIC model (default ne2k_pci, rtl8139, pcnet, i82557b, e1000)\
          \n  bench --against gnumach [--boots N] [--gnumach-image PATH] [--icount]\
          \n                                  Mach's primitives on this kernel and GNU Mach 1.8\
          \n  profile [--seconds N] [--delay S] [--callers] -- BOOT-SCRIPT-LINE\
@@ -311,9 +312,13 @@ fn cmd_bench(args: &[String]) -> Result {
     let boots: usize = take_opt(&mut args, "--boots")?.map_or(Ok(7), |v| v.parse().map_err(|_| "bad --boots"))?;
     let disk_mib: u64 = take_opt(&mut args, "--disk-mib")?.map_or(Ok(256), |v| v.parse().map_err(|_| "bad --disk-mib"))?;
     let only_dev = take_flag(&mut args, "--devices");
+    let nics: Vec<String> = match take_opt(&mut args, "--nic")? {
+        Some(n) => vec![n],
+        None => BENCH_NICS.iter().map(|s| s.to_string()).collect(),
+    };
     let image = build_kernel(true)?;
     if only_dev {
-        return bench_dev(&image, disk_mib);
+        return bench_devices(&image, disk_mib, &nics);
     }
     let log = target_dir().join("bench-serial.log");
     let (mut cycles, mut ms, mut wall) = (Vec::new(), Vec::new(), Vec::new());
@@ -347,7 +352,20 @@ fn cmd_bench(args: &[String]) -> Result {
     println!("  time:   {}.{:03} ms", median(&mut ms) / 1000, median(&mut ms) % 1000);
     println!("  QEMU process, launch to exit: {} ms", median(&mut wall));
     bench_ipc(&image)?;
-    bench_dev(&image, disk_mib)
+    bench_devices(&image, disk_mib, &nics)
+}
+
+/// The NICs `cargo xtask bench` measures by default (QEMU `-device` names):
+/// NE2000 PCI, RTL8139, PCnet-PCI, EtherExpress Pro/100, e1000.
+const BENCH_NICS: &[&str] = &["ne2k_pci", "rtl8139", "pcnet", "i82557b", "e1000"];
+
+/// [`bench_dev`] for each NIC model in turn; the disk is measured in the
+/// first run only.
+fn bench_devices(image: &Path, disk_mib: u64, nics: &[String]) -> Result {
+    for (i, nic) in nics.iter().enumerate() {
+        bench_dev(image, disk_mib, nic, i == 0)?;
+    }
+    Ok(())
 }
 
 /// IPC costs measured by the `bench_ipc` user program (against `echo_server`).
@@ -396,15 +414,17 @@ fn bench_ipc(image: &Path) -> Result {
 }
 
 /// Disk and network figures measured by the `bench_dev` user program: an
-/// IDE disk of `disk_mib` MiB (a sparse file) and an NE2000 PCI on a `dgram` netdev
-/// whose other end is [`bench_peer`] on this side.
-fn bench_dev(image: &Path, disk_mib: u64) -> Result {
+/// IDE disk of `disk_mib` MiB (a sparse file; only `with_disk`) and the NIC
+/// `nic` (a QEMU `-device` name) on a `dgram` netdev whose other end is
+/// [`bench_peer`] on this side.
+fn bench_dev(image: &Path, disk_mib: u64, nic: &str, with_disk: bool) -> Result {
     let user = build_user()?;
     let log = target_dir().join("bench-dev-serial.log");
     let _ = std::fs::remove_file(&log);
     let disk = target_dir().join("bench-disk.img");
     std::fs::File::create(&disk).and_then(|f| f.set_len(disk_mib << 20)).map_err(|e| format!("creating {}: {e}", disk.display()))?;
     let peer = std::net::UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    grow_receive_buffer(&peer);
     let pport = peer.local_addr().map_err(|e| e.to_string())?.port();
     let gport = std::net::UdpSocket::bind("127.0.0.1:0").and_then(|s| s.local_addr()).map_err(|e| e.to_string())?.port();
     let guest: std::net::SocketAddr = ([127, 0, 0, 1], gport).into();
@@ -416,12 +436,16 @@ fn bench_dev(image: &Path, disk_mib: u64) -> Result {
         .arg(format!(
             "dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port={gport},remote.type=inet,remote.host=127.0.0.1,remote.port={pport}"
         ))
-        .args(["-device", "ne2k_pci,netdev=n0"])
+        .args(["-device", &format!("{nic},netdev=n0")])
         .arg("-kernel")
         .arg(image)
         .args(["-append", "test=bootstrap bootstrap-deadline=600"])
         .arg("-initrd")
-        .arg(format!("{} ${{device-port}} $(task-create) $(task-resume)", user.join("bench_dev").display()))
+        .arg(format!(
+            "{} ${{device-port}} {} $(task-create) $(task-resume)",
+            user.join("bench_dev").display(),
+            if with_disk { "all" } else { "net" }
+        ))
         .status()
         .map_err(|e| format!("cannot start qemu-system-i386: {e}"))?;
     let _ = std::fs::remove_file(&disk);
@@ -433,20 +457,23 @@ fn bench_dev(image: &Path, disk_mib: u64) -> Result {
     let (Some(khz), false) = (khz, lines.is_empty()) else {
         return Err(format!("no device figures (QEMU {s}); serial log {}", log.display()));
     };
-    println!("Devices through device ports (IDE disk, NE2000 PCI; TCG figures are emulation costs):");
+    if with_disk {
+        println!("Devices through device ports (IDE disk, then each NIC; TCG figures are emulation costs):");
+    }
     for l in lines {
         let mut words = l.split_whitespace();
         let name = words.next().unwrap_or("?");
+        let name = if name.starts_with("net_") { format!("{nic} {name}") } else { name.to_string() };
         let field = |k: &str| l.split_whitespace().find_map(|w| w.strip_prefix(k)).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
         let (ops, bytes, cycles) = (field("ops="), field("bytes="), field("cycles="));
         let secs = cycles / (khz * 1000.0);
         if ops == 0.0 || secs == 0.0 {
-            println!("  {name:<16} no operations completed");
+            println!("  {name:<24} no operations completed");
             continue;
         }
         let lost = l.contains(" lost=").then(|| format!(", {} lost", field("lost=")));
         println!(
-            "  {name:<16} {ops:>6} ops  {:>10.0} ops/s  {:>8.2} MiB/s  {:>10.0} cycles/op{}",
+            "  {name:<24} {ops:>6} ops  {:>10.0} ops/s  {:>8.2} MiB/s  {:>10.0} cycles/op{}",
             ops / secs,
             bytes / secs / 1048576.0,
             cycles / ops,
@@ -459,9 +486,30 @@ fn bench_dev(image: &Path, disk_mib: u64) -> Result {
     Ok(())
 }
 
+/// Asks for a 4 MiB receive buffer on the bench's host peer: the default
+/// (about 208 KiB, 140 full-size frames) overflows when a loaded host
+/// schedules the peer late while QEMU sends, and those drops would count
+/// as frames the guest lost. Best effort (the kernel caps it at rmem_max).
+fn grow_receive_buffer(sock: &std::net::UdpSocket) {
+    use std::os::fd::AsRawFd;
+    let size: libc::c_int = 4 << 20;
+    // SAFETY: a valid socket descriptor and an int-sized option value that
+    // outlives the call.
+    unsafe {
+        libc::setsockopt(
+            sock.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUF,
+            (&size as *const libc::c_int).cast(),
+            core::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        );
+    }
+}
+
 /// The host end of `bench_dev`'s network figures (frames of type 0x88B5
 /// whose payload starts with a tag): counts "SINK" frames, answers "CNT?"
-/// with "CNT=" and how many it has counted, and answers "BRST" (count, size) with
+/// with "CNT=", how many it has counted and the question's number, "PING"
+/// with "PONG" and its number, and answers "BRST" (count, size) with
 /// that many "DATA" frames back to back. Runs until QEMU goes.
 fn bench_peer(sock: &std::net::UdpSocket, guest: std::net::SocketAddr) {
     let mut buf = [0u8; 2048];
@@ -483,7 +531,12 @@ fn bench_peer(sock: &std::net::UdpSocket, guest: std::net::SocketAddr) {
         match &buf[14..18] {
             b"SINK" => sunk += 1,
             b"CNT?" => {
-                let _ = sock.send_to(&reply(&buf, 64, b"CNT=", sunk), guest);
+                let mut f = reply(&buf, 64, b"CNT=", sunk);
+                f[22..26].copy_from_slice(&buf[18..22]); // the question's number
+                let _ = sock.send_to(&f, guest);
+            }
+            b"PING" => {
+                let _ = sock.send_to(&reply(&buf, 64, b"PONG", word(0)), guest);
             }
             b"BRST" => {
                 let (count, size) = (word(0), (word(1) as usize).clamp(60, 1514));

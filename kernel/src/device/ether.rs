@@ -10,6 +10,16 @@ pub const NET_STATUS: u32 = ((b'n' as u32) << 16) + 1;
 pub const NET_ADDRESS: u32 = ((b'n' as u32) << 16) + 2;
 /// `NET_FLAGS`: the interface flags word.
 pub const NET_FLAGS: u32 = ((b'n' as u32) << 16) + 4;
+/// This kernel's flavor (GNU Mach has none): the link state, one word: 1
+/// up, 0 down, `u32::MAX` (-1) when the driver cannot tell.
+pub const NET_LINK: u32 = ((b'N' as u32) << 16) + 1;
+/// This kernel's flavor: the interface's counters, [`NET_STATISTICS_COUNT`]
+/// words: frames received, sent, receive errors, send errors, received
+/// frames dropped, frames to send dropped, collisions, receive overruns,
+/// frames waiting to be sent, frames the glue's backlog dropped.
+pub const NET_STATISTICS: u32 = ((b'N' as u32) << 16) + 2;
+/// Words of `NET_STATISTICS`.
+pub const NET_STATISTICS_COUNT: usize = 10;
 /// Words of a `struct net_status` (`NET_STATUS_COUNT`).
 pub const NET_STATUS_COUNT: usize = 7;
 /// `header_format` of Ethernet (`HDR_ETHERNET`).

@@ -132,6 +132,9 @@ pub fn no_senders(idx: usize) {
     if close(idx) {
         crate::kprintln!("device {}: closed (its last send right went)", name_of(idx).unwrap_or_default());
     }
+    if let Some((dev, _)) = get(idx) {
+        dev.port_released();
+    }
     if let Some(p) = port {
         with_ipc(|ipc| {
             let _ = ipc.destroy_kernel_port(p);

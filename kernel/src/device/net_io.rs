@@ -4,7 +4,11 @@
 //!
 //! - `device_write` of a frame sends it ([`crate::glue::net::xmit`]);
 //!   filters with `NETF_OUT` see it too.
-//! - `device_get_status`: `NET_STATUS`, `NET_ADDRESS`, `NET_FLAGS`.
+//! - `device_get_status`: `NET_STATUS`, `NET_ADDRESS`, `NET_FLAGS`, and
+//!   this kernel's `NET_LINK` and `NET_STATISTICS` (see `ether`).
+//! - `device_set_status`: `NET_FLAGS` (one word, Linux `IFF_*` values, as
+//!   GNU Mach takes it): `IFF_PROMISC` and `IFF_ALLMULTI` reach the NIC's
+//!   receive filter through the driver's `set_multicast_list`.
 //! - `device_set_filter(receive_port, priority, filter)`: the filter is
 //!   validated by `device::net_filter` (refused: `D_INVALID_OPERATION`);
 //!   the kernel keeps the send right to `receive_port`. A filter set again
@@ -161,6 +165,12 @@ impl Device for NetDevice {
         purge_dead(self.index);
     }
 
+    /// Filters whose receive port died go, also after an explicit
+    /// `device_close` (their owner ended since).
+    fn port_released(&self) {
+        purge_dead(self.index);
+    }
+
     fn read(&self, _mode: u32, _recnum: u64, _bytes: u32) -> Result<Vec<u8>, DeviceError> {
         Err(DeviceError::InvalidOperation)
     }
@@ -176,17 +186,47 @@ impl Device for NetDevice {
             ether::NET_STATUS => ether::net_status(self.info.header_len, self.info.mtu, self.info.addr.len() as u32, self.flags()),
             ether::NET_ADDRESS => ether::address_words(&self.info.addr),
             ether::NET_FLAGS => alloc::vec![self.flags()],
+            ether::NET_LINK => {
+                let s = glue_net::stats(self.index).ok_or(DeviceError::NoSuchDevice)?;
+                alloc::vec![s.link.map_or(u32::MAX, u32::from)]
+            }
+            ether::NET_STATISTICS => {
+                let s = glue_net::stats(self.index).ok_or(DeviceError::NoSuchDevice)?;
+                alloc::vec![
+                    s.rx_packets,
+                    s.tx_packets,
+                    s.rx_errors,
+                    s.tx_errors,
+                    s.rx_dropped,
+                    s.tx_dropped,
+                    s.collisions,
+                    s.rx_over_errors,
+                    s.tx_queued,
+                    s.backlog_dropped
+                ]
+            }
             _ => return Err(DeviceError::InvalidOperation),
         };
         debug_assert!(flavor != ether::NET_STATUS || words.len() == ether::NET_STATUS_COUNT);
+        debug_assert!(flavor != ether::NET_STATISTICS || words.len() == ether::NET_STATISTICS_COUNT);
         if (max as usize) < words.len() {
             return Err(DeviceError::InvalidOperation);
         }
         Ok(words)
     }
 
-    fn set_status(&self, _flavor: u32, _status: &[u32]) -> Result<(), DeviceError> {
-        Err(DeviceError::InvalidOperation)
+    /// `NET_FLAGS` with exactly one word (else `D_INVALID_SIZE`, as GNU
+    /// Mach); the interface must be open.
+    fn set_status(&self, flavor: u32, status: &[u32]) -> Result<(), DeviceError> {
+        match flavor {
+            ether::NET_FLAGS => {
+                let &[flags] = status else {
+                    return Err(DeviceError::InvalidSize);
+                };
+                glue_net::set_flags(self.index, flags).map_err(errno_to_device)
+            }
+            _ => Err(DeviceError::InvalidOperation),
+        }
     }
 }
 

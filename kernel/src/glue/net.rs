@@ -39,8 +39,13 @@ pub struct NetStats {
     pub rx_errors: u32,
     pub tx_errors: u32,
     pub rx_dropped: u32,
+    pub tx_dropped: u32,
+    pub collisions: u32,
+    pub rx_over_errors: u32,
     pub tx_queued: u32,
     pub backlog_dropped: u32,
+    /// `Some(true)` link up, `Some(false)` down, `None` the driver cannot tell.
+    pub link: Option<bool>,
 }
 
 /// Linux errno values the seam returns.
@@ -120,9 +125,31 @@ pub fn stats(index: u32) -> Option<NetStats> {
         rx_errors: s.rx_errors,
         tx_errors: s.tx_errors,
         rx_dropped: s.rx_dropped,
+        tx_dropped: s.tx_dropped,
+        collisions: s.collisions,
+        rx_over_errors: s.rx_over_errors,
         tx_queued: s.tx_queued,
         backlog_dropped: s.backlog_dropped,
+        link: match s.link {
+            1 => Some(true),
+            0 => Some(false),
+            _ => None,
+        },
     })
+}
+
+/// Sets interface `index`'s Linux `IFF_*` flags (`IFF_PROMISC`,
+/// `IFF_ALLMULTI`...; up and running stay as they are) and has the driver
+/// load the receive mode.
+///
+/// # Errors
+/// A positive Linux errno: ENODEV, ENETDOWN (not open).
+pub fn set_flags(index: u32, flags: u32) -> Result<(), i32> {
+    // SAFETY: a plain call; thread context.
+    match unsafe { sys::glue_net_set_flags(index, flags) } {
+        0 => Ok(()),
+        e => Err(-e),
+    }
 }
 
 /// The event writers wait on while interface `index`'s queue is full.

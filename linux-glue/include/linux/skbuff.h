@@ -113,6 +113,7 @@ extern struct sk_buff *skb_copy(struct sk_buff *skb, int priority);
 extern void skb_device_lock(struct sk_buff *skb);
 extern void skb_device_unlock(struct sk_buff *skb);
 extern int skb_device_locked(struct sk_buff *skb);
+extern struct sk_buff *skb_pad(struct sk_buff *skb, int pad);
 
 static inline unsigned char *skb_put(struct sk_buff *skb, int len)
 {
@@ -165,6 +166,19 @@ static inline void skb_trim(struct sk_buff *skb, int len)
 		skb->len = len;
 		skb->tail = skb->data + len;
 	}
+}
+
+/*
+ * Makes the `len` bytes from skb->data readable, the ones past skb->len
+ * zero (for NICs that do not pad short frames themselves); skb->len is
+ * unchanged. Returns the buffer to use: `skb`, or a longer copy (then `skb`
+ * is freed), or NULL (out of memory, `skb` freed).
+ */
+static inline struct sk_buff *skb_padto(struct sk_buff *skb, unsigned int len)
+{
+	if (skb->len >= len)
+		return skb;
+	return skb_pad(skb, len - skb->len);
 }
 
 static inline int skb_queue_empty(struct sk_buff_head *list)

@@ -2,6 +2,8 @@
 #ifndef _LINUX_SOCKET_H
 #define _LINUX_SOCKET_H
 
+#include <linux/sockios.h>	/* the SIOCxxx I/O controls */
+
 struct sockaddr {
 	unsigned short sa_family;
 	char sa_data[14];

@@ -10,14 +10,17 @@
 //! host-side peer), frames of Ethernet type 0x88B5 whose payload starts
 //! with a 4-byte tag:
 //! - sending: back-to-back `device_write`s of "SINK" frames of 64 and 1514
-//!   bytes; then "CNT?", which the peer answers with "CNT=" and how many
-//!   SINK frames it got (`lost` is the difference);
+//!   bytes; then "CNT?" and a number, which the peer answers with "CNT=",
+//!   how many SINK frames it got (`lost` is the difference) and the number;
 //! - receiving: "BRST" with a count and a size asks the peer for that many
 //!   frames back to back; the task asks for bursts (16 small frames, 8
 //!   large ones: what the NE2000's receive ring holds) until it has asked
-//!   for the total, counting what arrives through its packet filter.
+//!   for the total, counting what arrives through its packet filter;
+//! - round trips: 1000 times a 64-byte "PING" with a sequence number and
+//!   the peer's "PONG" back (`net_rtt_64`; cycles/op is the round trip).
 //!
-//! Boot-script line: `/bench_dev ${device-port} $(task-create) $(task-resume)`.
+//! Boot-script line: `/bench_dev ${device-port} [net] $(task-create) $(task-resume)`
+//! (`net`: the network figures only, no disk).
 #![no_std]
 #![no_main]
 
@@ -43,7 +46,9 @@ fn main(args: &Args) -> i32 {
         return 1;
     };
     let mut m = Mach::new();
-    disk(&mut m, master);
+    if args.arg_str(2) != Some("net") {
+        disk(&mut m, master);
+    }
     network(&mut m, master);
     uprintln!("bench_dev: done");
     0
@@ -96,6 +101,8 @@ struct Eth {
     port: u32,
     frame: [u8; 1514],
     buf: rt::MsgBuf<4300>,
+    /// Questions asked of the peer ("CNT?").
+    asked: u32,
 }
 
 impl Eth {
@@ -109,17 +116,28 @@ impl Eth {
         ds::device_write(m, self.dev, 0, 0, f).map(|r| r.bytes_written) == Ok(len as u32)
     }
 
-    /// How many "SINK" frames the peer has counted ("CNT?", up to `tries` times).
+    /// How many "SINK" frames the peer has counted ("CNT?", up to `tries`
+    /// times). Each question carries a number the answer repeats, so a late
+    /// answer to an earlier one is not taken for this one's (QEMU's e1000
+    /// holds received frames for a second after each receive-control write).
     fn peer_count(&mut self, m: &mut Mach, tries: u32) -> Option<u32> {
         for _ in 0..tries {
-            self.send(m, 64, b"CNT?", &[]);
+            self.asked += 1;
+            let asked = self.asked;
+            self.send(m, 64, b"CNT?", &[asked]);
             while let Some((tag, n)) = self.receive(500) {
-                if tag == *b"CNT=" {
+                if tag == *b"CNT=" && self.second_word() == asked {
                     return Some(n);
                 }
             }
         }
         None
+    }
+
+    /// The second word of the last frame received.
+    fn second_word(&self) -> u32 {
+        let b = &self.buf.0;
+        u32::from_le_bytes([b[108], b[109], b[110], b[111]])
     }
 
     /// The next frame's tag and first word, waiting at most `ms`.
@@ -143,6 +161,10 @@ fn network(m: &mut Mach, master: u32) {
         uprintln!("bench_dev: no eth0");
         return;
     };
+    if !net::wait_for_link(m, dev, 3000) {
+        uprintln!("bench_dev: eth0 link down");
+        return;
+    }
     let Ok(mac) = ds::device_get_status(m, dev, NET_ADDRESS, 2).map(|s| net::mac_of_status(&s.status[..2])) else { return };
     let Ok(port) = mach_port::mach_port_allocate(m, task, MACH_PORT_RIGHT_RECEIVE).map(|r| r.name) else { return };
     let _ = mach_port::mach_port_set_qlimit(m, task, port, 16);
@@ -151,7 +173,7 @@ fn network(m: &mut Mach, master: u32) {
         uprintln!("bench_dev: filter refused");
         return;
     }
-    let mut e = Eth { dev, port, frame: [0; 1514], buf: rt::MsgBuf::new() };
+    let mut e = Eth { dev, port, frame: [0; 1514], buf: rt::MsgBuf::new(), asked: 0 };
     e.frame[..6].copy_from_slice(&PEER);
     e.frame[6..12].copy_from_slice(&mac);
     e.frame[12..14].copy_from_slice(&ETHERTYPE.to_be_bytes());
@@ -198,6 +220,30 @@ fn network(m: &mut Mach, master: u32) {
         }
         uprintln!("bench: net_rx_{} ops={} bytes={} cycles={} lost={}", size, got, got * size, cycles, asked - got);
     }
+    // Round trips: a 64-byte "PING" with a sequence number, the peer's
+    // "PONG" back with it (the time from device_write to net_rcv_msg).
+    let (mut done, mut cycles, mut lost) = (0u32, 0u64, 0u32);
+    for seq in 0..1000u32 {
+        let t = rdtsc();
+        if !e.send(m, 64, b"PING", &[seq]) {
+            return;
+        }
+        loop {
+            match e.receive(300) {
+                Some((tag, n)) if tag == *b"PONG" && n == seq => {
+                    cycles += rdtsc() - t;
+                    done += 1;
+                    break;
+                }
+                Some(_) => {}
+                None => {
+                    lost += 1;
+                    break;
+                }
+            }
+        }
+    }
+    uprintln!("bench: net_rtt_64 ops={} bytes={} cycles={} lost={}", done, done * 128, cycles, lost);
     let _ = ds::device_close(m, dev);
 }
 

@@ -8,11 +8,20 @@
 //! (`tbusy`) instead of losing frames. The host checks every byte and the
 //! count.
 //!
-//! Boot-script line: `/net_echo ${device-port} $(task-create) $(task-resume)`.
+//! Last, the receive modes through `NET_FLAGS` (`device_set_status`): for
+//! plain, `IFF_PROMISC` and `IFF_ALLMULTI` in turn it sends "MODE" and a
+//! digit; the host answers with a frame for a foreign unicast address, one
+//! for a multicast group, and one for us ("DONE"), and the NIC's own filter
+//! must let through exactly what the mode asks (nothing foreign; both;
+//! the multicast one).
+//!
+//! Boot-script line: `/net_echo ${device-port} [ethN] $(task-create) $(task-resume)`
+//! (the interface, `eth0` if not given, names every line it prints:
+//! `net_echo ethN: ...`; the station address is the interface's own).
 #![no_std]
 #![no_main]
 
-use mach_user::abi::{D_READ, D_WRITE, MACH_PORT_RIGHT_RECEIVE};
+use mach_user::abi::{D_READ, D_WRITE, IFF_ALLMULTI, IFF_PROMISC, MACH_PORT_RIGHT_RECEIVE, NET_ADDRESS, NET_FLAGS};
 use mach_user::message::{MACH_MSG_TYPE_MAKE_SEND, MACH_RCV_MSG, MACH_RCV_TIMEOUT};
 use mach_user::mig::{device as ds, mach_port, rt, Mach};
 use mach_user::net::{self, NET_RCV_MSG_ID};
@@ -20,19 +29,21 @@ use mach_user::trap::{mach_msg_trap, mach_task_self};
 use mach_user::{entry, expect, uprintln, Args};
 
 const NAME: &str = "net_echo";
-const OUR_MAC: [u8; 6] = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56];
+/// The host end's address (the test's).
+const HOST_MAC: [u8; 6] = [0x02, 0, 0, 0, 0, 1];
 const ETHERTYPE: u16 = 0x88B5;
 /// Frames of the closing burst.
 const BURST: u32 = 64;
 
 fn main(args: &Args) -> i32 {
     mach_user::set_test_name(NAME);
-    match run(args) {
+    let ifname = args.arg_str(2).unwrap_or("eth0");
+    match run(args, ifname) {
         Ok(n) => {
-            uprintln!("{}: {} frames echoed", NAME, n);
+            uprintln!("{} {}: {} frames echoed", NAME, ifname, n);
             uprintln!("user-test: {} ok", NAME);
         }
-        Err(why) => uprintln!("user-test: {} FAILED: {}", NAME, why),
+        Err(why) => uprintln!("user-test: {} FAILED: {}: {}", NAME, ifname, why),
     }
     0
 }
@@ -54,13 +65,16 @@ fn frame_of(msg: &[u8], out: &mut [u8]) -> Result<usize, &'static str> {
     Ok(n)
 }
 
-fn run(args: &Args) -> Result<u32, &'static str> {
+fn run(args: &Args, ifname: &str) -> Result<u32, &'static str> {
     let master = args.number(1).ok_or("argv[1] is not the device master port")?;
     let mut m = Mach::new();
     // SAFETY: no arguments.
     let task = unsafe { mach_task_self() };
-    let n = mach_user::device_name("eth0");
-    let eth = ds::device_open(&mut m, master, D_READ | D_WRITE, &n).map(|r| r.device).map_err(|_| "open eth0")?;
+    let n = mach_user::device_name(ifname);
+    let eth = ds::device_open(&mut m, master, D_READ | D_WRITE, &n).map(|r| r.device).map_err(|_| "open the interface")?;
+    let a = ds::device_get_status(&mut m, eth, NET_ADDRESS, 2).map_err(|_| "get NET_ADDRESS")?;
+    let our_mac = net::mac_of_status(&a.status[..2]);
+    expect(net::wait_for_link(&mut m, eth, 3000), "the link stayed down")?;
     let rp = mach_port::mach_port_allocate(&mut m, task, MACH_PORT_RIGHT_RECEIVE).map(|r| r.name).map_err(|_| "allocate")?;
     // Room for a burst while we write.
     mach_port::mach_port_set_qlimit(&mut m, task, rp, 16).map_err(|_| "qlimit")?;
@@ -68,7 +82,7 @@ fn run(args: &Args) -> Result<u32, &'static str> {
 
     let mut frame = [0u8; 1514];
     frame[..6].fill(0xff);
-    frame[6..12].copy_from_slice(&OUR_MAC);
+    frame[6..12].copy_from_slice(&our_mac);
     frame[12..14].copy_from_slice(&ETHERTYPE.to_be_bytes());
     frame[14..19].copy_from_slice(b"READY");
     let send = |m: &mut Mach, f: &[u8]| -> Result<(), &'static str> {
@@ -76,7 +90,7 @@ fn run(args: &Args) -> Result<u32, &'static str> {
         expect(w.map(|r| r.bytes_written) == Ok(f.len() as u32), "device_write")
     };
     send(&mut m, &frame[..60])?;
-    uprintln!("{}: ready", NAME);
+    uprintln!("{} {}: ready", NAME, ifname);
 
     let mut buf = rt::MsgBuf::<4300>::new();
     let mut echoed = 0;
@@ -103,7 +117,36 @@ fn run(args: &Args) -> Result<u32, &'static str> {
         }
         send(&mut m, &frame)?;
     }
-    uprintln!("{}: {} frames of 1514 bytes written back to back", NAME, BURST);
+    uprintln!("{} {}: {} frames of 1514 bytes written back to back", NAME, ifname, BURST);
+
+    let flags = ds::device_get_status(&mut m, eth, NET_FLAGS, 1).map_err(|_| "get NET_FLAGS")?.status[0] & !(IFF_PROMISC | IFF_ALLMULTI);
+    let modes = [("plain", 0, false, false), ("promiscuous", IFF_PROMISC, true, true), ("all-multicast", IFF_ALLMULTI, false, true)];
+    for (k, &(name, bits, want_foreign, want_multi)) in modes.iter().enumerate() {
+        ds::device_set_status(&mut m, eth, NET_FLAGS, &[flags | bits]).map_err(|_| "set NET_FLAGS")?;
+        frame[..6].copy_from_slice(&HOST_MAC);
+        frame[14..18].copy_from_slice(b"MODE");
+        frame[18] = b'0' + k as u8;
+        frame[19..60].fill(0);
+        send(&mut m, &frame[..60])?;
+        let (mut foreign, mut multi) = (false, false);
+        loop {
+            // SAFETY: a 4300-byte buffer.
+            let r = unsafe { mach_msg_trap(buf.0.as_mut_ptr().cast(), MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, 4300, rp, 5_000, 0) };
+            expect(r == 0, "no DONE frame for 5 s")?;
+            let len = frame_of(&buf.0, &mut frame)?;
+            expect(len >= 19 && frame[18] == b'0' + k as u8, "a frame of another mode")?;
+            match &frame[14..18] {
+                b"FORN" => foreign = true,
+                b"MCST" => multi = true,
+                b"DONE" => break,
+                _ => return Err("unexpected frame in the mode test"),
+            }
+        }
+        uprintln!("{} {}: {} mode: foreign unicast {}, multicast {}", NAME, ifname, name, if foreign { "in" } else { "out" }, if multi { "in" } else { "out" });
+        expect(foreign == want_foreign && multi == want_multi, "the NIC's receive filter does not follow NET_FLAGS")?;
+    }
+    // Back to what the interface had (all-multicast, as opened).
+    ds::device_set_status(&mut m, eth, NET_FLAGS, &[flags | IFF_ALLMULTI]).map_err(|_| "restore NET_FLAGS")?;
     Ok(echoed)
 }
 

@@ -16,7 +16,7 @@
 use mach_user::mig::{device as ds, mach_port, rt, Mach};
 use mach_user::trap::{mach_msg_trap, mach_task_self};
 use mach_user::{entry, expect, uprintln, Args};
-use mach_user::abi::{D_INVALID_OPERATION, D_READ, D_WRITE, MACH_PORT_RIGHT_RECEIVE, NET_ADDRESS, NET_STATUS};
+use mach_user::abi::{D_INVALID_OPERATION, D_INVALID_SIZE, D_READ, D_WRITE, IFF_ALLMULTI, IFF_PROMISC, IFF_UP, MACH_PORT_RIGHT_RECEIVE, NET_ADDRESS, NET_FLAGS, NET_LINK, NET_STATISTICS, NET_STATUS};
 use mach_user::message::{MACH_MSG_TYPE_MAKE_SEND, MACH_RCV_TIMED_OUT};
 use mach_user::net::{self, insn, NETF_BPF, NETF_IN, NET_RCV_MSG_ID};
 
@@ -89,7 +89,8 @@ fn run(args: &Args) -> Result<(), &'static str> {
         let gw = check_reply(&buf.0)?;
         uprintln!("{}: ARP reply: 10.0.2.2 is at {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", NAME, gw[0], gw[1], gw[2], gw[3], gw[4], gw[5]);
         bursts(&mut m, task, eth, rp, &frame)?;
-        return ping(&mut m, task, eth);
+        ping(&mut m, task, eth)?;
+        return status(&mut m, eth);
     }
     Err("no ARP reply came")
 }
@@ -189,6 +190,34 @@ fn ping(m: &mut Mach, task: u32, eth: u32) -> Result<(), &'static str> {
         return Ok(());
     }
     Err("no ICMP echo reply")
+}
+
+/// The link state and the counters (`NET_LINK`, `NET_STATISTICS`) after
+/// the exchanges above (at least 15 frames each way, no errors), and
+/// `NET_FLAGS`: read, refused with a wrong count, set with IFF_PROMISC and
+/// back.
+fn status(m: &mut Mach, eth: u32) -> Result<(), &'static str> {
+    let link = ds::device_get_status(m, eth, NET_LINK, 1).map_err(|_| "get NET_LINK")?;
+    expect(link.status_cnt == 1, "NET_LINK count")?;
+    uprintln!("{}: link {}", NAME, match link.status[0] { 1 => "up", 0 => "down", _ => "unknown" });
+    let s = ds::device_get_status(m, eth, NET_STATISTICS, 10).map_err(|_| "get NET_STATISTICS")?;
+    expect(s.status_cnt == 10, "NET_STATISTICS count")?;
+    let st = &s.status[..10];
+    uprintln!("{}: statistics: rx {} tx {} rx-errors {} tx-errors {}", NAME, st[0], st[1], st[2], st[3]);
+    expect(st[0] >= 15 && st[1] >= 15, "NET_STATISTICS: fewer frames than went each way")?;
+    expect(st[2] == 0 && st[3] == 0, "NET_STATISTICS: errors")?;
+
+    let f = ds::device_get_status(m, eth, NET_FLAGS, 1).map_err(|_| "get NET_FLAGS")?;
+    let flags = f.status[0];
+    expect(flags & IFF_UP != 0 && flags & IFF_ALLMULTI != 0 && flags & IFF_PROMISC == 0, "NET_FLAGS: not up, all-multicast, not promiscuous")?;
+    expect(ds::device_set_status(m, eth, NET_FLAGS, &[]).err() == Some(D_INVALID_SIZE), "NET_FLAGS without a word was accepted")?;
+    expect(ds::device_set_status(m, eth, NET_STATUS, &[0; 7]).err() == Some(D_INVALID_OPERATION), "NET_STATUS was settable")?;
+    ds::device_set_status(m, eth, NET_FLAGS, &[flags | IFF_PROMISC]).map_err(|_| "set IFF_PROMISC")?;
+    let f = ds::device_get_status(m, eth, NET_FLAGS, 1).map_err(|_| "get NET_FLAGS")?;
+    expect(f.status[0] == flags | IFF_PROMISC, "NET_FLAGS: IFF_PROMISC did not stick")?;
+    ds::device_set_status(m, eth, NET_FLAGS, &[flags]).map_err(|_| "clear IFF_PROMISC")?;
+    uprintln!("{}: NET_FLAGS {:#x}, promiscuous and back", NAME, flags);
+    Ok(())
 }
 
 entry!(main);
