@@ -19,10 +19,23 @@ impl AtomicU64 {
         AtomicU64(core::sync::atomic::AtomicU64::new(v))
     }
 
-    /// The value (a compare-and-exchange that never changes it).
+    /// The value: the high word, the low word, the high word again, until
+    /// both readings of the high word agree (writers change all 64 bits at
+    /// once with `cmpxchg8b`, so the pair read is a value it held). No
+    /// locked instruction: readers are many (the tick count), and a locked
+    /// `cmpxchg8b` makes TCG run each one alone.
     pub fn load(&self, _order: Ordering) -> u64 {
-        match self.0.compare_exchange(0, 0, Ordering::SeqCst, Ordering::SeqCst) {
-            Ok(v) | Err(v) => v,
+        let base = self.0.as_ptr().cast::<core::sync::atomic::AtomicU32>();
+        // SAFETY: the u64 is 8-byte aligned memory of this atomic; its two
+        // halves are read as 32-bit atomics (little-endian: low word first),
+        // which never tear.
+        let (lo, hi) = unsafe { (&*base, &*base.add(1)) };
+        loop {
+            let h1 = hi.load(Ordering::SeqCst);
+            let l = lo.load(Ordering::SeqCst);
+            if hi.load(Ordering::SeqCst) == h1 {
+                return (u64::from(h1) << 32) | u64::from(l);
+            }
         }
     }
 
