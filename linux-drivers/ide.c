@@ -5,9 +5,17 @@
  * Both legacy channels (0x1f0/0x3f6 IRQ 14 as ide0, 0x170/0x376 IRQ 15 as
  * ide1), master and slave. Drives are found with IDENTIFY DEVICE (polled,
  * drive interrupts off); ATAPI devices are recognised and left alone.
- * Transfers are PIO, interrupt driven: READ/WRITE SECTORS, or READ/WRITE
- * MULTIPLE once SET MULTIPLE succeeded; LBA28, LBA48 (the EXT commands)
- * for sectors the 28-bit form cannot reach, CHS for drives without LBA.
+ * Transfers are bus-master DMA where the channel belongs to an Intel PIIX
+ * (triton.c: ide_init_triton, the hwif's dmaproc) and the drive can DMA,
+ * one command per request chunk (up to 256 sectors, 65536 with LBA48).
+ * Otherwise PIO, interrupt driven: READ/WRITE SECTORS, or READ/WRITE
+ * MULTIPLE once SET MULTIPLE succeeded, 32 bits per port access (insl) on a
+ * PCI controller, 16 elsewhere; LBA28, LBA48 (the EXT commands) for sectors
+ * the 28-bit form cannot reach, CHS for drives without LBA.
+ *
+ * Options (ide_setup, from the kernel command line): "hdX=nodma" or
+ * "hdX=noautotune" (PIO only for drive X), "hdX=noio32" (16-bit PIO),
+ * "ideN=nodma" (no DMA on channel N).
  *
  * Block layer: register_blkdev(IDEn_MAJOR, "iden", &ide_fops), a request
  * function per major working on blk_dev[major].current_request, one
@@ -39,6 +47,8 @@
 #include <linux/genhd.h>
 #include <linux/malloc.h>
 #include <linux/string.h>
+#include <linux/pci.h>
+#include <linux/bios32.h>
 #include <asm/byteorder.h>
 #include <asm/irq.h>
 #include <asm/segment.h>
@@ -56,7 +66,10 @@ ide_hwif_t ide_hwifs[MAX_HWIFS] = {
 static int ide_blksizes[MAX_HWIFS][MAX_DRIVES << PARTN_BITS];
 
 static void ide_do_rw(ide_drive_t *drive, struct request *rq, unsigned long block);
-static void ide_error(ide_drive_t *drive, const char *msg, byte stat);
+
+/* Option bits from ide_setup, per drive (hda..hdd) and per channel. */
+static byte ide_opt_nodma[MAX_HWIFS * MAX_DRIVES], ide_opt_noio32[MAX_HWIFS * MAX_DRIVES];
+static byte ide_opt_hwif_nodma[MAX_HWIFS];
 
 /* ---- small helpers ----------------------------------------------------- */
 
@@ -89,7 +102,7 @@ static int ide_wait_not_busy(ide_hwif_t *hwif, unsigned long usecs)
 	return -1;
 }
 
-static void ide_set_handler(ide_drive_t *drive, ide_handler_t *handler, unsigned long timeout)
+void ide_set_handler(ide_drive_t *drive, ide_handler_t *handler, unsigned long timeout)
 {
 	ide_hwgroup_t *hwgroup = &drive->hwif->hwgroup;
 
@@ -134,6 +147,37 @@ static void ide_advance(ide_hwgroup_t *hwgroup, unsigned long n)
 	}
 }
 
+/* PIO data transfers: `words` 16-bit words, 32 bits at a time where allowed. */
+static inline void ide_input_data(ide_drive_t *drive, void *buf, unsigned long words)
+{
+	if (drive->io_32bit)
+		insl(IDE_PORT(drive->hwif, DATA), buf, words >> 1);
+	else
+		insw(IDE_PORT(drive->hwif, DATA), buf, words);
+}
+
+static inline void ide_output_data(ide_drive_t *drive, void *buf, unsigned long words)
+{
+	if (drive->io_32bit)
+		outsl(IDE_PORT(drive->hwif, DATA), buf, words >> 1);
+	else
+		outsw(IDE_PORT(drive->hwif, DATA), buf, words);
+}
+
+/*
+ * Ends `n` sectors of the command on the wire (all of a DMA command), then
+ * starts the next command of the request if any of it is left.
+ */
+void ide_end_sectors(ide_drive_t *drive, unsigned long n)
+{
+	ide_hwgroup_t *hwgroup = &drive->hwif->hwgroup;
+	struct request *rq = hwgroup->rq;
+
+	ide_advance(hwgroup, n);
+	if (rq != NULL && hwgroup->rq == rq)
+		ide_do_rw(drive, rq, rq->sector + ide_start_sect(drive, rq));
+}
+
 /* ---- probing ----------------------------------------------------------- */
 
 static void ide_fixstring(unsigned char *s, int bytes)
@@ -151,7 +195,7 @@ static void ide_fixstring(unsigned char *s, int bytes)
 }
 
 /* Issues a polled command (drive interrupts off); the status, -1 on timeout. */
-static int ide_polled_cmd(ide_drive_t *drive, byte cmd, byte nsect, unsigned long usecs)
+int ide_polled_cmd(ide_drive_t *drive, byte cmd, byte nsect, unsigned long usecs)
 {
 	ide_hwif_t *hwif = drive->hwif;
 
@@ -200,7 +244,7 @@ static void ide_probe_drive(ide_drive_t *drive)
 		printk("%s: no memory for IDENTIFY data\n", drive->name);
 		return;
 	}
-	insw(IDE_PORT(hwif, DATA), id, 256);
+	insw(IDE_PORT(hwif, DATA), id, 256);	/* before 32-bit I/O is known to work */
 	(void)ide_status(hwif);
 	if (id->config & 0x8000) {	/* word 0 bit 15: not an ATA device */
 		kfree(id);
@@ -246,6 +290,13 @@ static void ide_probe_drive(ide_drive_t *drive)
 	printk("%s: %s, %lu MiB, %lu sectors, %s%s, multiple %u\n", drive->name, id->model,
 	       drive->capacity >> 11, drive->capacity, drive->lba ? "LBA" : "CHS",
 	       drive->lba48 ? " LBA48" : "", drive->mult_count);
+	/* 32-bit data port accesses: PCI controllers (the PIIX) take them. */
+	drive->io_32bit = hwif->pci_device != 0 && !ide_opt_noio32[hwif->index * MAX_DRIVES + drive->unit];
+	drive->nodma = ide_opt_nodma[hwif->index * MAX_DRIVES + drive->unit] || ide_opt_hwif_nodma[hwif->index];
+	if (hwif->dmaproc != NULL)
+		(void)hwif->dmaproc(ide_dma_check, drive);
+	if (!drive->using_dma)
+		printk("%s: PIO, %d-bit\n", drive->name, drive->io_32bit ? 32 : 16);
 }
 
 /* ---- commands ---------------------------------------------------------- */
@@ -283,7 +334,7 @@ static void ide_output_block(ide_drive_t *drive)
 			hwgroup->wr_left = hwgroup->wr_bh->b_size >> 9;
 		}
 		m = n < hwgroup->wr_left ? n : hwgroup->wr_left;
-		outsw(IDE_PORT(hwif, DATA), hwgroup->wr_buf, m << 8);
+		ide_output_data(drive, hwgroup->wr_buf, m << 8);
 		hwgroup->wr_buf += m << 9;
 		hwgroup->wr_left -= m;
 		n -= m;
@@ -307,7 +358,7 @@ static void read_intr(ide_drive_t *drive)
 		n = hwgroup->cmd_left;
 	while (n && hwgroup->rq == rq) {
 		m = n < rq->current_nr_sectors ? n : rq->current_nr_sectors;
-		insw(IDE_PORT(hwif, DATA), rq->buffer, m << 8);
+		ide_input_data(drive, rq->buffer, m << 8);
 		n -= m;
 		ide_advance(hwgroup, m);
 	}
@@ -355,6 +406,9 @@ static void ide_do_rw(ide_drive_t *drive, struct request *rq, unsigned long bloc
 	int multi = drive->mult_count != 0, rd = rq->cmd == READ;
 	byte cmd, stat;
 
+	/* PIO moves at most one multiple block per interrupt; DMA a whole command. */
+	drive->cmd_ext = 0;
+
 	stat = ide_status(hwif);
 	if (stat & (BUSY_STAT | DRQ_STAT)) {
 		ide_error(drive, "drive not ready", stat);
@@ -373,6 +427,7 @@ static void ide_do_rw(ide_drive_t *drive, struct request *rq, unsigned long bloc
 		outb_p(block >> 8, IDE_PORT(hwif, LCYL));
 		outb_p(block >> 16, IDE_PORT(hwif, HCYL));
 		cmd = rd ? (multi ? WIN_MULTREAD_EXT : WIN_READ_EXT) : (multi ? WIN_MULTWRITE_EXT : WIN_WRITE_EXT);
+		drive->cmd_ext = 1;
 	} else {
 		if (nsect > 256)
 			nsect = 256;
@@ -394,6 +449,8 @@ static void ide_do_rw(ide_drive_t *drive, struct request *rq, unsigned long bloc
 		cmd = rd ? (multi ? WIN_MULTREAD : WIN_READ) : (multi ? WIN_MULTWRITE : WIN_WRITE);
 	}
 	hwgroup->cmd_left = nsect;
+	if (drive->using_dma && !hwif->dmaproc(rd ? ide_dma_read : ide_dma_write, drive))
+		return;		/* the engine has it; dma_intr ends it */
 	ide_set_handler(drive, rd ? read_intr : write_intr, WAIT_CMD);
 	outb_p(cmd, IDE_PORT(hwif, COMMAND));
 	if (rd)
@@ -434,9 +491,16 @@ static void reset_pollfunc(ide_drive_t *drive)
 		return;
 	}
 	hwgroup->poll_timeout = 0;
-	/* A reset may drop the multiple-mode setting: go on one sector at a time. */
-	for (unit = 0; unit < MAX_DRIVES; unit++)
+	/*
+	 * A reset may drop the multiple-mode setting: go on one sector at a
+	 * time. It may drop the DMA mode too: choose it again (polled; drive
+	 * interrupts are still off).
+	 */
+	for (unit = 0; unit < MAX_DRIVES; unit++) {
 		hwif->drives[unit].mult_count = 0;
+		if (hwif->drives[unit].using_dma)
+			(void)hwif->dmaproc(ide_dma_check, &hwif->drives[unit]);
+	}
 	outb_p(0, hwif->ctl_port);
 	printk("%s: reset done, status=0x%02x\n", hwif->name, stat);
 	if (rq)
@@ -449,6 +513,8 @@ static void ide_do_reset(ide_drive_t *drive)
 	ide_hwif_t *hwif = drive->hwif;
 	ide_hwgroup_t *hwgroup = &hwif->hwgroup;
 
+	if (hwif->dmaproc != NULL)
+		(void)hwif->dmaproc(ide_dma_abort, drive);
 	printk("%s: resetting\n", hwif->name);
 	outb_p(IDE_CTL_SRST | IDE_CTL_NIEN, hwif->ctl_port);
 	udelay(10);
@@ -457,12 +523,15 @@ static void ide_do_reset(ide_drive_t *drive)
 	ide_set_handler(drive, reset_pollfunc, HZ / 20 + 1);
 }
 
-static void ide_error(ide_drive_t *drive, const char *msg, byte stat)
+void ide_error(ide_drive_t *drive, const char *msg, byte stat)
 {
 	ide_hwif_t *hwif = drive->hwif;
 	ide_hwgroup_t *hwgroup = &hwif->hwgroup;
 	struct request *rq = hwgroup->rq;
 	byte err = 0;
+
+	if (drive->using_dma)
+		(void)hwif->dmaproc(ide_dma_abort, drive);	/* the engine stops first */
 
 	if (stat & ERR_STAT)
 		err = inb_p(IDE_PORT(hwif, ERROR));
@@ -754,11 +823,69 @@ fail:
 	return -EBUSY;
 }
 
+/*
+ * Command-line options ("hdX=..." and "ideN=...", Linux 2.0's ide_setup):
+ * nodma and noautotune (PIO only), noio32 (16-bit PIO). Others are
+ * reported and ignored.
+ */
+void ide_setup(char *s)
+{
+	char *opt = strchr(s, '=');
+	int n;
+
+	if (opt == NULL)
+		goto bad;
+	opt++;
+	if (s[0] == 'h' && s[1] == 'd' && s[2] >= 'a' && s[2] < 'a' + MAX_HWIFS * MAX_DRIVES && s[3] == '=') {
+		n = s[2] - 'a';
+		if (!strcmp(opt, "nodma") || !strcmp(opt, "noautotune"))
+			ide_opt_nodma[n] = 1;
+		else if (!strcmp(opt, "noio32"))
+			ide_opt_noio32[n] = 1;
+		else
+			goto bad;
+		printk("ide_setup: %s\n", s);
+		return;
+	}
+	if (!strncmp(s, "ide", 3) && s[3] >= '0' && s[3] < '0' + MAX_HWIFS && s[4] == '=' && !strcmp(opt, "nodma")) {
+		ide_opt_hwif_nodma[s[3] - '0'] = 1;
+		printk("ide_setup: %s\n", s);
+		return;
+	}
+bad:
+	printk("ide_setup: %s: not understood, ignored\n", s);
+}
+
+/*
+ * The PCI IDE functions whose legacy channels are ours: the Intel PIIX
+ * family, which also has the bus-master DMA engine (triton.c).
+ */
+static void ide_probe_pci(void)
+{
+	static const unsigned short ids[] = {
+		PCI_DEVICE_ID_INTEL_82371_1, PCI_DEVICE_ID_INTEL_82371SB_1, PCI_DEVICE_ID_INTEL_82371AB
+	};
+	unsigned char bus, fn;
+	unsigned int i, h;
+
+	if (!pcibios_present())
+		return;
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		if (pcibios_find_device(PCI_VENDOR_ID_INTEL, ids[i], 0, &bus, &fn))
+			continue;
+		for (h = 0; h < MAX_HWIFS; h++)
+			ide_hwifs[h].pci_device = ids[i];
+		ide_init_triton(bus, fn);
+		return;
+	}
+}
+
 /* Probes both channels and registers those with ATA disks. */
 int ide_init(void)
 {
 	int h, u, found = 0;
 
+	ide_probe_pci();
 	for (h = 0; h < MAX_HWIFS; h++) {
 		ide_hwif_t *hwif = &ide_hwifs[h];
 		int any = 0;

@@ -157,7 +157,7 @@ void mach_pci_config_write(unsigned int bus, unsigned int devfn,
 /* --- block devices (linux-glue/src/block.c, kernel/src/glue/block.rs) --- */
 
 /* Sectors one glue_blk_submit carries at most. */
-#define GLUE_BLK_MAX_SECTORS 128
+#define GLUE_BLK_MAX_SECTORS 256
 
 /* A disk (the whole-drive minor of a gendisk), as glue_blk_disk_info gives it. */
 struct glue_blk_disk {
@@ -172,6 +172,10 @@ struct glue_blk_disk {
  * which calls mach_block_rescan. Thread context, glue started. Returns the
  * number of gendisks. */
 int glue_blk_init(void);
+
+/* A disk driver option from the kernel command line, "hdX=..." or
+ * "ideN=..." (Linux 2.0's ide_setup), given before glue_blk_init. */
+void glue_blk_setup(const char *word);
 
 /* Size of block device (major, minor): 0 and *info filled, or -ENODEV. */
 int glue_blk_disk_info(unsigned int major, unsigned int minor, struct glue_blk_disk *info);

@@ -26,6 +26,7 @@
 #include <linux/genhd.h>
 #include <linux/blkdev.h>
 #include <linux/blk.h>
+#include <linux/hdreg.h>
 #include <linux/mm.h>
 #include <linux/string.h>
 #include <asm/system.h>
@@ -267,6 +268,16 @@ static void check_partition(struct gendisk *gd, int drive)
 }
 
 /* The disk drivers built in (linux/blk.h declares their init functions). */
+
+void glue_blk_setup(const char *word)
+{
+	char buf[64];
+
+	/* Linux's ide_setup may write into its string: give it a copy. */
+	strncpy(buf, word, sizeof(buf) - 1);
+	buf[sizeof(buf) - 1] = 0;
+	ide_setup(buf);
+}
 
 int glue_blk_init(void)
 {

@@ -409,6 +409,11 @@ pub fn init() {
         crate::kprintln!("block: Linux glue not started: {}", e);
         return;
     }
+    for &(name, value) in crate::kern::bootinfo::get().args.vars.as_slice() {
+        if name.starts_with("hd") || name.starts_with("ide") {
+            glue::setup(&format!("{name}={value}"));
+        }
+    }
     let controllers = glue::init();
     let disks = cpu::without_interrupts(|| DISKS.lock().len());
     crate::kprintln!("block: {} IDE channel(s) with drives, {} disk(s)", controllers, disks);

@@ -32,6 +32,16 @@ pub fn init() -> i32 {
     unsafe { sys::glue_blk_init() }
 }
 
+/// Hands a disk driver option (`hdX=...`, `ideN=...` from the kernel
+/// command line) to the drivers, as Linux 2.0's `ide_setup`. Before [`init`].
+pub fn setup(word: &str) {
+    let mut buf = [0u8; 64];
+    let n = word.len().min(buf.len() - 1);
+    buf[..n].copy_from_slice(&word.as_bytes()[..n]);
+    // SAFETY: `buf` is NUL-terminated; the glue copies it.
+    unsafe { sys::glue_blk_setup(buf.as_ptr().cast()) }
+}
+
 /// The size of block device (major, minor).
 pub fn disk_info(major: u32, minor: u32) -> Option<DiskInfo> {
     let mut d = sys::glue_blk_disk { sectors: 0, sector_size: 0, max_partitions: 0, unit: 0 };
