@@ -326,18 +326,22 @@ static void ide_output_block(ide_drive_t *drive)
 		n = hwgroup->cmd_left;
 	hwgroup->last_block = n;
 	while (n) {
-		if (hwgroup->wr_left == 0) {
-			if (hwgroup->wr_bh == NULL || hwgroup->wr_bh->b_reqnext == NULL)
-				break;	/* the buffers ran out: cannot happen */
-			hwgroup->wr_bh = hwgroup->wr_bh->b_reqnext;
-			hwgroup->wr_buf = hwgroup->wr_bh->b_data;
-			hwgroup->wr_left = hwgroup->wr_bh->b_size >> 9;
-		}
 		m = n < hwgroup->wr_left ? n : hwgroup->wr_left;
+		if (m == 0)
+			break;	/* the buffers ran out: cannot happen */
 		ide_output_data(drive, hwgroup->wr_buf, m << 8);
 		hwgroup->wr_buf += m << 9;
 		hwgroup->wr_left -= m;
 		n -= m;
+		/*
+		 * Step to the next buffer now: once the interrupt has ended this
+		 * one (end_request), its b_reqnext link is gone.
+		 */
+		if (hwgroup->wr_left == 0 && hwgroup->wr_bh != NULL && hwgroup->wr_bh->b_reqnext != NULL) {
+			hwgroup->wr_bh = hwgroup->wr_bh->b_reqnext;
+			hwgroup->wr_buf = hwgroup->wr_bh->b_data;
+			hwgroup->wr_left = hwgroup->wr_bh->b_size >> 9;
+		}
 	}
 }
 

@@ -765,13 +765,15 @@ fn irq_device_delivers_interrupts_to_a_user_driver() {
 
 /// Boots `disk_test` against the harness's disk image attached with
 /// `drive` (QEMU `-drive` options after `file=`), then checks the image.
-fn disk_test(name: &str, drive: &str, disk: &str) {
-    disk_test_with(name, drive, disk, "", None);
+fn disk_test(name: &str, drive: &str, disk: &str) -> mach_tests::Outcome {
+    disk_test_with(name, drive, disk, "", "", None)
 }
 
-/// As [`disk_test`], with disk_test's third argument `extra`; `blkdebug`
-/// (a blkdebug configuration) puts QEMU's error injection under the disk.
-fn disk_test_with(name: &str, drive: &str, disk: &str, extra: &str, blkdebug: Option<&str>) -> mach_tests::Outcome {
+/// Boots `disk_test` with its third argument `extra` (a mode) on a fresh
+/// test image, `cmdline` added to the kernel's command line; `blkdebug` (a
+/// blkdebug configuration) puts QEMU's error injection under the disk.
+/// Returns the outcome and the image's path, unchecked.
+fn disk_test_boot(name: &str, drive: &str, disk: &str, extra: &str, cmdline: &str, blkdebug: Option<&str>) -> (mach_tests::Outcome, PathBuf) {
     use mach_tests::disk;
     let prog = user_program("disk_test");
     let img = mach_tests::log_dir().join(format!("{name}.img"));
@@ -784,9 +786,16 @@ fn disk_test_with(name: &str, drive: &str, disk: &str, extra: &str, blkdebug: Op
         }
         None => img.display().to_string(),
     };
-    let o = run(&boot(name, "console=com0 test=bootstrap")
+    let o = run(&boot(name, &format!("console=com0 test=bootstrap {cmdline}"))
         .qemu(&["-drive", &format!("file={file},{drive}")])
         .module(&format!("{} ${{device-port}} {disk} {extra} $(task-create) $(task-resume)", prog.display())));
+    (o, img)
+}
+
+/// As [`disk_test`], with disk_test's third argument `extra`, and
+/// `cmdline` and `blkdebug` as [`disk_test_boot`] takes them.
+fn disk_test_with(name: &str, drive: &str, disk: &str, extra: &str, cmdline: &str, blkdebug: Option<&str>) -> mach_tests::Outcome {
+    let (o, img) = disk_test_boot(name, drive, disk, extra, cmdline, blkdebug);
     o.expect(Verdict::Pass)
         .expect_log(&format!("{disk}: 32768 sectors (16 MiB), Mbr s1=2048+8192 s2=10240+8192 s3=18432+2 s5=20480+8192"))
         .expect_log("disk_test: patterns read back")
@@ -795,6 +804,26 @@ fn disk_test_with(name: &str, drive: &str, disk: &str, extra: &str, blkdebug: Op
         .expect_log("user-test: disk_test ok")
         .expect_no_log("FAILED");
     check_disk_test_image(&img, &o);
+    o
+}
+
+/// `disk_test sweep`: every sector read and checked in the guest, then
+/// pseudo-random writes (1 to 256 sectors, so many DMA commands whose
+/// buffers cross a 64 KiB physical boundary) that the host replays on the
+/// pristine image: the image must equal the replay, byte for byte.
+fn disk_sweep(name: &str, cmdline: &str) -> mach_tests::Outcome {
+    use mach_tests::disk;
+    let (o, img) = disk_test_boot(name, "format=raw,if=ide,index=0", "hd0", "sweep", cmdline, None);
+    o.expect(Verdict::Pass)
+        .expect_log("disk_test: every sector read back")
+        .expect_log(&format!("disk_test: {} random writes done", disk::SWEEP_WRITES))
+        .expect_log("user-test: disk_test ok")
+        .expect_no_log("FAILED");
+    let bytes = std::fs::read(&img).expect("reading the disk image back");
+    let want = disk::image_after_sweep();
+    if let Some(lba) = (0..disk::SECTORS).find(|&l| disk::sector(&bytes, l) != disk::sector(&want, l)) {
+        panic!("{}", o.failure(&format!("sector {lba} differs from the replayed writes")));
+    }
     o
 }
 
@@ -850,7 +879,34 @@ fn ide_disks_on_both_channels_at_once() {
 
 #[test]
 fn ide_disk_master_on_the_first_channel_serves_partitions() {
-    disk_test("disk-ide0-master", "format=raw,if=ide,index=0", "hd0");
+    disk_test("disk-ide0-master", "format=raw,if=ide,index=0", "hd0")
+        .expect_log("ide: Intel PIIX3 bus-master DMA at 0x")
+        .expect_log("hda: bus-master DMA, multiword DMA mode 2");
+}
+
+/// The same checks by PIO (`hda=nodma`, Linux 2.0's option): 32-bit data
+/// port accesses and multiple-sector commands.
+#[test]
+fn ide_disk_by_pio_serves_partitions() {
+    disk_test_with("disk-ide0-pio", "format=raw,if=ide,index=0", "hd0", "", "hda=nodma", None)
+        .expect_log("hda: QEMU HARDDISK, 16 MiB, 32768 sectors, LBA LBA48, multiple 16")
+        .expect_log("hda: PIO, 32-bit")
+        .expect_no_log("hda: bus-master DMA");
+}
+
+/// Every sector read, random writes checked by the host, by DMA on the
+/// PIIX3 (QEMU's `pc` machine). Reads of 128 KiB are one 256-sector
+/// command whose physically contiguous buffer necessarily crosses a 64 KiB
+/// boundary, so the PRD table has to split it.
+#[test]
+fn ide_dma_reads_every_sector_and_random_writes_land() {
+    disk_sweep("disk-sweep-dma", "").expect_log("hda: bus-master DMA, multiword DMA mode 2");
+}
+
+/// The same by 16-bit PIO (`hda=nodma hda=noio32`).
+#[test]
+fn ide_pio16_reads_every_sector_and_random_writes_land() {
+    disk_sweep("disk-sweep-pio16", "hda=nodma hda=noio32").expect_log("hda: PIO, 16-bit");
 }
 
 #[test]
@@ -861,9 +917,18 @@ fn ide_disk_slave_on_the_second_channel_serves_partitions() {
 
 #[test]
 fn ide_read_error_fails_the_request_and_the_disk_goes_on() {
-    // QEMU's blkdebug fails every read of sector 10300 (record 60 of hd0s2).
-    let conf = "[inject-error]\nevent = \"read_aio\"\nerrno = \"5\"\nsector = \"10300\"\nonce = \"off\"\n";
-    disk_test_with("disk-ioerror", "format=raw,if=ide,index=0", "hd0", "ioerror", Some(conf))
+    disk_test_with("disk-ioerror", "format=raw,if=ide,index=0", "hd0", "ioerror", "", Some(IOERROR_CONF))
+        .expect_log("disk_test: I/O error reported, disk still works")
+        .expect_log("hda: dma_intr: status=0x");
+}
+
+/// QEMU's blkdebug fails every read of sector 10300 (record 60 of hd0s2).
+const IOERROR_CONF: &str = "[inject-error]\nevent = \"read_aio\"\nerrno = \"5\"\nsector = \"10300\"\nonce = \"off\"\n";
+
+/// The same error met by PIO.
+#[test]
+fn ide_pio_read_error_fails_the_request_and_the_disk_goes_on() {
+    disk_test_with("disk-ioerror-pio", "format=raw,if=ide,index=0", "hd0", "ioerror", "hda=nodma", Some(IOERROR_CONF))
         .expect_log("disk_test: I/O error reported, disk still works")
         .expect_log("hda: read_intr: status=0x");
 }
