@@ -862,12 +862,14 @@ bad:
 
 /*
  * The PCI IDE functions whose legacy channels are ours: the Intel PIIX
- * family, which also has the bus-master DMA engine (triton.c).
+ * family, which also has the bus-master DMA engine (triton.c). A PC has
+ * one; the newest is taken first (QEMU can add a piix4-ide beside the pc
+ * machine's built-in piix3-ide, and then the PIIX4 answers the ports).
  */
 static void ide_probe_pci(void)
 {
 	static const unsigned short ids[] = {
-		PCI_DEVICE_ID_INTEL_82371_1, PCI_DEVICE_ID_INTEL_82371SB_1, PCI_DEVICE_ID_INTEL_82371AB
+		PCI_DEVICE_ID_INTEL_82371AB, PCI_DEVICE_ID_INTEL_82371SB_1, PCI_DEVICE_ID_INTEL_82371_1
 	};
 	unsigned char bus, fn;
 	unsigned int i, h;

@@ -903,6 +903,36 @@ fn ide_dma_reads_every_sector_and_random_writes_land() {
     disk_sweep("disk-sweep-dma", "").expect_log("hda: bus-master DMA, multiword DMA mode 2");
 }
 
+/// The same on a PIIX4 (`-device piix4-ide`): Ultra DMA mode 2, with the
+/// PIIX4's Ultra DMA registers set for the drive.
+#[test]
+fn ide_piix4_udma_reads_every_sector_and_random_writes_land() {
+    use mach_tests::disk;
+    let prog = user_program("disk_test");
+    let img = mach_tests::log_dir().join("disk-sweep-piix4.img");
+    disk::write_image(&img);
+    let o = run(&boot("disk-sweep-piix4", "console=com0 test=bootstrap")
+        .qemu(&[
+            "-device",
+            "piix4-ide,id=piix4",
+            "-drive",
+            &format!("file={},format=raw,if=none,id=d0", img.display()),
+            "-device",
+            "ide-hd,drive=d0,bus=piix4.0",
+        ])
+        .module(&format!("{} ${{device-port}} hd0 sweep $(task-create) $(task-resume)", prog.display())));
+    o.expect(Verdict::Pass)
+        .expect_log("ide: Intel PIIX4 bus-master DMA at 0x")
+        .expect_log("hda: bus-master DMA, Ultra DMA mode 2")
+        .expect_log("disk_test: every sector read back")
+        .expect_log("user-test: disk_test ok");
+    let bytes = std::fs::read(&img).expect("reading the disk image back");
+    let want = disk::image_after_sweep();
+    if let Some(lba) = (0..disk::SECTORS).find(|&l| disk::sector(&bytes, l) != disk::sector(&want, l)) {
+        panic!("{}", o.failure(&format!("sector {lba} differs from the replayed writes")));
+    }
+}
+
 /// The same by 16-bit PIO (`hda=nodma hda=noio32`).
 #[test]
 fn ide_pio16_reads_every_sector_and_random_writes_land() {
