@@ -12,7 +12,8 @@
  * (mach_block_done) whether every buffer came back up to date.
  *
  * Start-up (glue_blk_init) is device_setup's block half: the BIOS disk
- * parameter tables saved into drive_info, the drivers' init functions
+ * parameter tables saved into drive_info, the drives' DMA modes selected
+ * as a BIOS does (bios_ide_setup), the drivers' init functions
  * (ide_init), then for every gendisk its init and, per drive not marked
  * "skip" (start_sect -1) and with a size, resetup_one_dev, which the
  * kernel answers with its own partition scan (mach_block_rescan) through
@@ -32,6 +33,9 @@
 #include <asm/system.h>
 #include <asm/bitops.h>
 #include <asm/io.h>
+#include <linux/delay.h>
+#include <linux/ioport.h>
+#include <linux/pci.h>
 #include "glue.h"
 
 struct blk_dev_struct blk_dev[MAX_BLKDEV];
@@ -252,6 +256,86 @@ static void copy_bios_drive_info(void)
 }
 
 /*
+ * The rest of what a PC BIOS does for IDE disks at power-on: on a PCI
+ * bus-master IDE controller (class 01:01, programming interface bit 7) it
+ * selects each ATA drive's DMA mode (SET FEATURES 03h, here the fastest
+ * multiword DMA mode the drive offers, when none is selected yet). Linux
+ * 2.0's triton.c uses DMA only for a drive whose IDENTIFY data shows such a
+ * selected mode; QEMU's SeaBIOS selects none. Polled, drive interrupts
+ * off; a missing or ATAPI drive (it aborts IDENTIFY) is left alone.
+ */
+static int bios_ide_wait(unsigned int base, unsigned long usecs)
+{
+	unsigned long i;
+	unsigned char stat;
+
+	for (i = 0; i <= usecs / 10; i++) {
+		stat = inb(base + 7);
+		if (!(stat & 0x80))
+			return stat;
+		udelay(10);
+	}
+	return -1;
+}
+
+static void bios_ide_select_dma(unsigned int base, unsigned int ctl, unsigned int unit)
+{
+	unsigned short id[256];
+	int stat, mode;
+
+	outb(0x02, ctl);		/* nIEN */
+	outb(0xa0 | (unit << 4), base + 6);
+	inb(ctl); inb(ctl); inb(ctl); inb(ctl);
+	stat = inb(base + 7);
+	if (stat == 0xff || !(stat & 0x40) || bios_ide_wait(base, 100000) < 0)
+		return;
+	outb(0xec, base + 7);		/* IDENTIFY DEVICE */
+	inb(ctl);
+	stat = bios_ide_wait(base, 1000000);
+	if (stat < 0 || (stat & 0x01) || !(stat & 0x08))
+		return;
+	insw(base, id, 256);
+	(void)inb(base + 7);
+	if ((id[0] & 0x8000) || !(id[49] & 0x0100) || !(id[53] & 0x0002))
+		return;			/* not ATA, no DMA, or no words 64-70 */
+	if ((id[63] & 0x0700) || (id[88] & 0xff00))
+		return;			/* a mode is selected already */
+	for (mode = 2; mode >= 0 && !(id[63] & (1 << mode)); mode--)
+		;
+	if (mode < 0)
+		return;
+	outb(0x03, base + 1);		/* set transfer mode */
+	outb(0x20 | mode, base + 2);	/* multiword DMA mode */
+	outb(0xef, base + 7);		/* SET FEATURES */
+	inb(ctl);
+	(void)bios_ide_wait(base, 1000000);
+}
+
+static void bios_ide_setup(void)
+{
+	static const unsigned short bases[2][2] = { { 0x1f0, 0x3f6 }, { 0x170, 0x376 } };
+	struct mach_pci_info info;
+	unsigned int i, ch, unit;
+
+	for (i = 0; mach_pci_device(i, &info) == 0; i++) {
+		if ((info.class_rev >> 16) != 0x0101 || !(info.class_rev & 0x8000))
+			continue;
+		if (!(mach_pci_config_read(info.bus, info.devfn, PCI_COMMAND, 2) & PCI_COMMAND_MASTER))
+			continue;
+		/* Legacy-mode channels only (programming interface bits 0 and 2 clear). */
+		for (ch = 0; ch < 2; ch++) {
+			if ((info.class_rev >> 8) & (ch ? 0x04 : 0x01))
+				continue;
+			if (check_region(bases[ch][0], 8))
+				continue;
+			for (unit = 0; unit < 2; unit++)
+				bios_ide_select_dma(bases[ch][0], bases[ch][1], unit);
+		}
+		return;			/* the first controller owns the legacy ports */
+	}
+}
+
+/*
  * Partition check, as genhd.c's check_partition starts it: a drive whose
  * whole-disk start_sect the driver set to -1 (ide.c's ide_geninit, for a
  * missing drive or an ATAPI one) is skipped, and start_sect goes back to 0.
@@ -285,6 +369,7 @@ int glue_blk_init(void)
 	int n = 0, drive;
 
 	copy_bios_drive_info();
+	bios_ide_setup();
 	ide_init();
 	for (gd = gendisk_head; gd; gd = gd->next)
 		if (gd->init)
