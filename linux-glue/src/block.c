@@ -258,11 +258,15 @@ static void copy_bios_drive_info(void)
 /*
  * The rest of what a PC BIOS does for IDE disks at power-on: on a PCI
  * bus-master IDE controller (class 01:01, programming interface bit 7) it
- * selects each ATA drive's DMA mode (SET FEATURES 03h, here the fastest
- * multiword DMA mode the drive offers, when none is selected yet). Linux
- * 2.0's triton.c uses DMA only for a drive whose IDENTIFY data shows such a
- * selected mode; QEMU's SeaBIOS selects none. Polled, drive interrupts
- * off; a missing or ATAPI drive (it aborts IDENTIFY) is left alone.
+ * sets each ATA drive's DMA mode to one both sides do (SET FEATURES 03h):
+ * on an Intel PIIX4 (8086:7111) Ultra DMA mode 2 when the drive offers it,
+ * with the PIIX4's Ultra DMA enable (config 0x48) and timing (0x4a) bits
+ * for the drive; elsewhere the fastest multiword DMA mode (0..2) the drive
+ * offers. Linux 2.0's triton.c then uses DMA, as it does only for a drive
+ * whose IDENTIFY data shows mode 2 selected; QEMU's SeaBIOS sets none
+ * (QEMU's drive comes up in Ultra DMA mode 5, which a PIIX cannot do).
+ * Polled, drive interrupts off; a missing or ATAPI drive (it aborts
+ * IDENTIFY) is left alone.
  */
 static int bios_ide_wait(unsigned int base, unsigned long usecs)
 {
@@ -278,9 +282,12 @@ static int bios_ide_wait(unsigned int base, unsigned long usecs)
 	return -1;
 }
 
-static void bios_ide_select_dma(unsigned int base, unsigned int ctl, unsigned int unit)
+static void bios_ide_select_dma(const struct mach_pci_info *info, unsigned int ch, unsigned int unit)
 {
+	static const unsigned short bases[2][2] = { { 0x1f0, 0x3f6 }, { 0x170, 0x376 } };
+	unsigned int base = bases[ch][0], ctl = bases[ch][1], n = 2 * ch + unit;
 	unsigned short id[256];
+	unsigned char xfer;
 	int stat, mode;
 
 	outb(0x02, ctl);		/* nIEN */
@@ -298,40 +305,59 @@ static void bios_ide_select_dma(unsigned int base, unsigned int ctl, unsigned in
 	(void)inb(base + 7);
 	if ((id[0] & 0x8000) || !(id[49] & 0x0100) || !(id[53] & 0x0002))
 		return;			/* not ATA, no DMA, or no words 64-70 */
-	if ((id[63] & 0x0700) || (id[88] & 0xff00))
-		return;			/* a mode is selected already */
-	for (mode = 2; mode >= 0 && !(id[63] & (1 << mode)); mode--)
-		;
-	if (mode < 0)
-		return;
+	if (info->vendor == 0x8086 && info->device == 0x7111 && (id[53] & 0x0004) && (id[88] & 0x0004)) {
+		xfer = 0x42;		/* Ultra DMA mode 2 */
+	} else {
+		for (mode = 2; mode >= 0 && !(id[63] & (1 << mode)); mode--)
+			;
+		if (mode < 0)
+			return;
+		xfer = 0x20 | mode;	/* multiword DMA mode */
+	}
 	outb(0x03, base + 1);		/* set transfer mode */
-	outb(0x20 | mode, base + 2);	/* multiword DMA mode */
+	outb(xfer, base + 2);
 	outb(0xef, base + 7);		/* SET FEATURES */
 	inb(ctl);
-	(void)bios_ide_wait(base, 1000000);
+	stat = bios_ide_wait(base, 1000000);
+	if (info->vendor == 0x8086 && info->device == 0x7111) {
+		unsigned int udmactl = mach_pci_config_read(info->bus, info->devfn, 0x48, 1);
+		unsigned int udmatim = mach_pci_config_read(info->bus, info->devfn, 0x4a, 2);
+
+		if (xfer == 0x42 && stat >= 0 && !(stat & 0x01)) {
+			udmactl |= 1 << n;
+			udmatim = (udmatim & ~(3 << (4 * n))) | (2 << (4 * n));
+		} else {
+			udmactl &= ~(1 << n);
+		}
+		mach_pci_config_write(info->bus, info->devfn, 0x4a, 2, udmatim);
+		mach_pci_config_write(info->bus, info->devfn, 0x48, 1, udmactl);
+	}
 }
 
 static void bios_ide_setup(void)
 {
-	static const unsigned short bases[2][2] = { { 0x1f0, 0x3f6 }, { 0x170, 0x376 } };
-	struct mach_pci_info info;
+	struct mach_pci_info info, found;
 	unsigned int i, ch, unit;
+	int any = 0;
 
-	for (i = 0; mach_pci_device(i, &info) == 0; i++) {
-		if ((info.class_rev >> 16) != 0x0101 || !(info.class_rev & 0x8000))
-			continue;
-		if (!(mach_pci_config_read(info.bus, info.devfn, PCI_COMMAND, 2) & PCI_COMMAND_MASTER))
-			continue;
-		/* Legacy-mode channels only (programming interface bits 0 and 2 clear). */
-		for (ch = 0; ch < 2; ch++) {
-			if ((info.class_rev >> 8) & (ch ? 0x04 : 0x01))
-				continue;
-			if (check_region(bases[ch][0], 8))
-				continue;
-			for (unit = 0; unit < 2; unit++)
-				bios_ide_select_dma(bases[ch][0], bases[ch][1], unit);
+	/* The last bus-master IDE function found: QEMU's added piix4-ide
+	 * answers the legacy ports beside the machine's own piix3-ide. */
+	for (i = 0; mach_pci_device(i, &info) == 0; i++)
+		if ((info.class_rev >> 16) == 0x0101 && (info.class_rev & 0x8000) &&
+		    (mach_pci_config_read(info.bus, info.devfn, PCI_COMMAND, 2) & PCI_COMMAND_MASTER)) {
+			found = info;
+			any = 1;
 		}
-		return;			/* the first controller owns the legacy ports */
+	if (!any)
+		return;
+	/* Legacy-mode channels only (programming interface bits 0 and 2 clear). */
+	for (ch = 0; ch < 2; ch++) {
+		if ((found.class_rev >> 8) & (ch ? 0x04 : 0x01))
+			continue;
+		if (check_region(ch ? 0x170 : 0x1f0, 8))
+			continue;
+		for (unit = 0; unit < 2; unit++)
+			bios_ide_select_dma(&found, ch, unit);
 	}
 }
 
