@@ -64,6 +64,7 @@ ide_hwif_t ide_hwifs[MAX_HWIFS] = {
 };
 
 static int ide_blksizes[MAX_HWIFS][MAX_DRIVES << PARTN_BITS];
+static int ide_hardsects[MAX_HWIFS][MAX_DRIVES << PARTN_BITS];
 
 static void ide_do_rw(ide_drive_t *drive, struct request *rq, unsigned long block);
 
@@ -164,6 +165,12 @@ static inline void ide_output_data(ide_drive_t *drive, void *buf, unsigned long 
 		outsw(IDE_PORT(drive->hwif, DATA), buf, words);
 }
 
+/* Ends `n` sectors of the command on the wire, part of it (ide-cd.c). */
+void ide_end_part(ide_drive_t *drive, unsigned long n)
+{
+	ide_advance(&drive->hwif->hwgroup, n);
+}
+
 /*
  * Ends `n` sectors of the command on the wire (all of a DMA command), then
  * starts the next command of the request if any of it is left.
@@ -180,7 +187,7 @@ void ide_end_sectors(ide_drive_t *drive, unsigned long n)
 
 /* ---- probing ----------------------------------------------------------- */
 
-static void ide_fixstring(unsigned char *s, int bytes)
+void ide_fixstring(unsigned char *s, int bytes)
 {
 	int i;
 	unsigned char c;
@@ -225,7 +232,7 @@ static void ide_probe_drive(ide_drive_t *drive)
 	lcyl = inb_p(IDE_PORT(hwif, LCYL));
 	hcyl = inb_p(IDE_PORT(hwif, HCYL));
 	if ((lcyl == 0x14 && hcyl == 0xeb) || (lcyl == 0x69 && hcyl == 0x96)) {
-		printk("%s: ATAPI device, not handled by this driver\n", drive->name);
+		ide_cdrom_probe(drive);
 		return;
 	}
 	if (!(stat & (READY_STAT | BUSY_STAT)))
@@ -236,7 +243,7 @@ static void ide_probe_drive(ide_drive_t *drive)
 		lcyl = inb_p(IDE_PORT(hwif, LCYL));
 		hcyl = inb_p(IDE_PORT(hwif, HCYL));
 		if ((lcyl == 0x14 && hcyl == 0xeb) || (lcyl == 0x69 && hcyl == 0x96))
-			printk("%s: ATAPI device, not handled by this driver\n", drive->name);
+			ide_cdrom_probe(drive);
 		return;
 	}
 	id = kmalloc(sizeof(*id), GFP_KERNEL);
@@ -255,6 +262,7 @@ static void ide_probe_drive(ide_drive_t *drive)
 	ide_fixstring(id->serial_no, sizeof(id->serial_no));
 
 	drive->id = id;
+	drive->media = ide_disk;
 	drive->cyl = id->cyls;
 	drive->head = id->heads;
 	drive->sect = id->sectors;
@@ -302,7 +310,7 @@ static void ide_probe_drive(ide_drive_t *drive)
 /* ---- commands ---------------------------------------------------------- */
 
 /* Waits (briefly: interrupts may be off) for the drive to want data. */
-static int ide_wait_drq(ide_hwif_t *hwif, byte *stat)
+int ide_wait_drq(ide_hwif_t *hwif, byte *stat)
 {
 	int i;
 
@@ -409,6 +417,11 @@ static void ide_do_rw(ide_drive_t *drive, struct request *rq, unsigned long bloc
 	unsigned long long end = (unsigned long long)block + nsect;
 	int multi = drive->mult_count != 0, rd = rq->cmd == READ;
 	byte cmd, stat;
+
+	if (drive->media == ide_cdrom) {
+		ide_do_rw_cdrom(drive, rq, block);
+		return;
+	}
 
 	/* PIO moves at most one multiple block per interrupt; DMA a whole command. */
 	drive->cmd_ext = 0;
@@ -543,7 +556,15 @@ void ide_error(ide_drive_t *drive, const char *msg, byte stat)
 	       rq ? rq->sector : 0);
 	if (rq == NULL)
 		return;
-	if (err & (BBD_ERR | ABRT_ERR | ID_ERR))
+	if (drive->media == ide_cdrom) {
+		/* ATAPI: the sense key is the error register's high nibble. */
+		if ((err >> 4) == UNIT_ATTENTION) {
+			drive->cd_changed = 1;	/* retried below: the next try reads */
+		} else if ((err >> 4) == NOT_READY) {
+			drive->cd_nomedium = 1;
+			rq->errors = ERROR_MAX;
+		}
+	} else if (err & (BBD_ERR | ABRT_ERR | ID_ERR))
 		rq->errors = ERROR_MAX;	/* the drive refuses: retrying will not help */
 	else
 		rq->errors++;
@@ -576,6 +597,11 @@ static void ide_start_request(ide_hwif_t *hwif, struct request *rq)
 	drive = &hwif->drives[unit];
 	hwgroup->drive = drive;
 	size = (unsigned long)hwif->gd->part[minor].nr_sects;
+	if (drive->media == ide_cdrom && (rq->cmd != READ || ((rq->sector | rq->nr_sectors) & (CD_SECTS - 1)))) {
+		printk("%s: CD-ROM requests are reads of whole 2048-byte blocks\n", drive->name);
+		ide_fail_request(hwgroup);
+		return;
+	}
 	if (rq->nr_sectors == 0 || rq->sector >= size || rq->nr_sectors > size - rq->sector) {
 		printk("%s: access beyond the end of %s (sector %lu, %lu sectors)\n", drive->name,
 		       kdevname(rq->rq_dev), rq->sector, rq->nr_sectors);
@@ -757,6 +783,12 @@ static void ide_geninit(struct gendisk *gd)
 		gd->part[minor].start_sect = 0;
 		gd->part[minor].nr_sects = drive->present ? (long)drive->capacity : 0;
 		gd->sizes[minor] = drive->present ? drive->capacity >> 1 : 0;
+		if (drive->present && drive->media == ide_cdrom) {
+			/* 2048-byte blocks, read-only; capacity counts 512-byte sectors. */
+			ide_hardsects[hwif->index][minor] = CD_FRAMESIZE;
+			ide_blksizes[hwif->index][minor] = CD_FRAMESIZE;
+			set_device_ro(MKDEV(hwif->major, minor), 1);
+		}
 	}
 }
 
@@ -795,9 +827,12 @@ static int ide_register(ide_hwif_t *hwif)
 	}
 	request_region(hwif->io_base, 8, hwif->name);
 	request_region(hwif->ctl_port, 1, hwif->name);
-	for (i = 0; i < nminors; i++)
+	for (i = 0; i < nminors; i++) {
 		ide_blksizes[hwif->index][i] = BLOCK_SIZE;
+		ide_hardsects[hwif->index][i] = 512;
+	}
 	blksize_size[hwif->major] = ide_blksizes[hwif->index];
+	hardsect_size[hwif->major] = ide_hardsects[hwif->index];
 	read_ahead[hwif->major] = 8;
 	blk_dev[hwif->major].request_fn = hwif->index ? do_ide1_request : do_ide0_request;
 

@@ -102,6 +102,23 @@ typedef enum {
 
 typedef int (ide_dmaproc_t)(ide_dma_action_t, struct ide_drive_s *);
 
+/* What answered on a drive position. */
+#define ide_disk 0x20
+#define ide_cdrom 0x5
+
+/* ATAPI packet commands (MMC) ide-cd.c sends. */
+#define GPCMD_TEST_UNIT_READY 0x00
+#define GPCMD_REQUEST_SENSE 0x03
+#define GPCMD_READ_CDVD_CAPACITY 0x25
+#define GPCMD_READ_10 0x28
+
+/* ATAPI sense keys (the error register's high nibble). */
+#define NOT_READY 0x02
+#define UNIT_ATTENTION 0x06
+
+#define CD_FRAMESIZE 2048
+#define CD_SECTS 4		/* 512-byte sectors per CD block */
+
 typedef struct ide_drive_s {
 	struct hwif_s *hwif;
 	unsigned present : 1;	/* an ATA disk answered IDENTIFY */
@@ -113,6 +130,9 @@ typedef struct ide_drive_s {
 	unsigned nodma : 1;	/* "hdX=nodma"/"hdX=noautotune": never DMA */
 	unsigned cmd_ext : 1;	/* the command being set up is an LBA48 one */
 	byte dma_mode;		/* SET FEATURES transfer mode chosen (XFER_*), 0 if none */
+	byte media;		/* ide_disk or ide_cdrom */
+	unsigned cd_changed : 1;	/* the CD reported a medium change (UNIT ATTENTION) */
+	unsigned cd_nomedium : 1;	/* no disc in the drive at the last look */
 	byte unit;		/* 0 master, 1 slave */
 	byte select;		/* base value of the drive/head register */
 	byte mult_count;	/* sectors per DRQ block in multiple mode, 0 if off */
@@ -171,7 +191,15 @@ void ide_setup(char *s);
 void ide_set_handler(ide_drive_t *drive, ide_handler_t *handler, unsigned long timeout);
 void ide_error(ide_drive_t *drive, const char *msg, byte stat);
 void ide_end_sectors(ide_drive_t *drive, unsigned long n);
+void ide_end_part(ide_drive_t *drive, unsigned long n);
+int ide_wait_drq(ide_hwif_t *hwif, byte *stat);
+void ide_fixstring(unsigned char *s, int bytes);
 int ide_polled_cmd(ide_drive_t *drive, byte cmd, byte nsect, unsigned long usecs);
+
+/* ide-cd.c: ATAPI CD-ROM drives. */
+int ide_cdrom_probe(ide_drive_t *drive);
+void ide_do_rw_cdrom(ide_drive_t *drive, struct request *rq, unsigned long block);
+int ide_cdrom_check_media(ide_drive_t *drive);
 
 /* triton.c: the PIIX bus-master function at PCI (bus, fn). */
 void ide_init_triton(byte bus, byte fn);

@@ -165,6 +165,7 @@ struct glue_blk_disk {
 	unsigned int sector_size;	/* bytes per sector (hardsect_size, else 512) */
 	unsigned int max_partitions;	/* minors after the whole drive's */
 	unsigned int unit;		/* drive number within its major */
+	int read_only;			/* set_device_ro was called (a CD-ROM) */
 };
 
 /* Block start-up (device_setup's block half): the drivers' init functions

@@ -214,6 +214,7 @@ int glue_blk_disk_info(unsigned int major, unsigned int minor, struct glue_blk_d
 		info->sector_size = hardsect_size[major][minor];
 	info->max_partitions = gd->max_p - 1;
 	info->unit = minor >> gd->minor_shift;
+	info->read_only = is_read_only(MKDEV(major, minor));
 	return 0;
 }
 

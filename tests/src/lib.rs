@@ -373,6 +373,30 @@ mod tests {
     }
 }
 
+/// A test CD image: raw 2048-byte blocks, block `b` holding [`cd::pattern`]
+/// (`user/src/bin/cd_test.rs` knows the same pattern).
+pub mod cd {
+    /// Bytes per block.
+    pub const BLOCK: usize = 2048;
+
+    /// Byte `i` of block `b`.
+    pub fn pattern(b: u32, i: usize) -> u8 {
+        if i < 4 {
+            return b.to_le_bytes()[i];
+        }
+        (b.wrapping_mul(17).wrapping_add(i as u32 * 3) ^ (i as u32 >> 8)) as u8
+    }
+
+    /// Writes an image of `blocks` blocks to `path`.
+    pub fn write_image(path: &std::path::Path, blocks: u32) {
+        let mut img = Vec::with_capacity(blocks as usize * BLOCK);
+        for b in 0..blocks {
+            img.extend((0..BLOCK).map(|i| pattern(b, i)));
+        }
+        std::fs::write(path, img).expect("writing the test CD image");
+    }
+}
+
 /// A test disk: 16 MiB, an MBR with two primary partitions and an extended
 /// one holding one logical partition, every other sector filled with
 /// [`disk_sector_pattern`] of its LBA. `user/src/bin/disk_test.rs` knows

@@ -961,6 +961,58 @@ fn ide_pio_read_error_fails_the_request_and_the_disk_goes_on() {
         .expect_log("hda: read_intr: status=0x");
 }
 
+/// Blocks on the test CD (2 MiB: QEMU's CD-ROM takes any raw file).
+const CD_BLOCKS: u32 = 1000;
+
+/// An ATAPI CD-ROM as the second channel's master (`hd2`): 2048-byte
+/// records, every block read back, writes refused with `D_READ_ONLY`.
+#[test]
+fn atapi_cdrom_reads_2048_byte_records_and_is_read_only() {
+    let prog = user_program("cd_test");
+    let iso = mach_tests::log_dir().join("cdrom.img");
+    mach_tests::cd::write_image(&iso, CD_BLOCKS);
+    let o = run(&boot("cdrom", "console=com0 test=bootstrap")
+        .qemu(&["-drive", &format!("file={},format=raw,if=ide,index=2,media=cdrom", iso.display())])
+        .module(&format!("{} ${{device-port}} hd2 {CD_BLOCKS} $(task-create) $(task-resume)", prog.display())));
+    o.expect(Verdict::Pass)
+        .expect_log(&format!("hd2: {CD_BLOCKS} records of 2048 bytes, read-only"))
+        .expect_log("cd_test: every block read back")
+        .expect_log("cd_test: writes refused with D_READ_ONLY")
+        .expect_log("user-test: cd_test ok")
+        .expect_no_log("FAILED");
+    o.expect_log(&format!("hdc: ATAPI CD-ROM QEMU DVD-ROM, {CD_BLOCKS} blocks of 2048 bytes"));
+}
+
+/// A disk (master, `hd0`) and a CD-ROM (slave, `hd1`) on the first
+/// channel at once, each with its own test task running at the same time;
+/// the host checks the disk image.
+#[test]
+fn ide_disk_and_cdrom_share_a_channel() {
+    use mach_tests::disk;
+    let (dt, ct) = (user_program("disk_test"), user_program("cd_test"));
+    let dir = mach_tests::log_dir();
+    let (img, iso) = (dir.join("disk-cd-hd0.img"), dir.join("disk-cd-hd1.iso"));
+    disk::write_image(&img);
+    mach_tests::cd::write_image(&iso, CD_BLOCKS);
+    let o = run(&boot("disk-cd", "console=com0 test=bootstrap")
+        .qemu(&[
+            "-drive",
+            &format!("file={},format=raw,if=ide,index=0", img.display()),
+            "-drive",
+            &format!("file={},format=raw,if=ide,index=1,media=cdrom", iso.display()),
+        ])
+        .module(&format!("{} ${{device-port}} hd0 $(task-create) $(task-resume)", dt.display()))
+        .module(&format!("{} ${{device-port}} hd1 {CD_BLOCKS} $(task-create) $(task-resume)", ct.display())));
+    o.expect(Verdict::Pass)
+        .expect_log("hd0: 32768 sectors (16 MiB), Mbr s1=2048+8192 s2=10240+8192 s3=18432+2 s5=20480+8192")
+        .expect_log(&format!("hd1: {CD_BLOCKS} records of 2048 bytes, read-only"))
+        .expect_log("user-test: disk_test ok")
+        .expect_log("user-test: cd_test ok")
+        .expect_log("bootstrap: 2 boot task(s) ran and ended")
+        .expect_no_log("FAILED");
+    check_disk_test_image(&img, &o);
+}
+
 #[test]
 fn ide_lba48_reaches_past_128_gib() {
     use mach_tests::disk;

@@ -25,7 +25,7 @@ use core::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 
 use spin::Mutex;
 
-use ::device::codes::{DeviceError, DEV_GET_RECORDS, DEV_GET_SIZE, D_NOWAIT};
+use ::device::codes::{DeviceError, DEV_GET_RECORDS, DEV_GET_SIZE, D_NOWAIT, D_WRITE};
 use ::device::emul::Device;
 use ::device::partition::{self, Extent, IoError, PartitionTable, SectorSource};
 
@@ -33,8 +33,10 @@ use crate::glue::block as glue;
 use crate::i386::cpu;
 use crate::kern::sched_prim as sched;
 
-/// Bytes per record (and per sector: ATA disks).
+/// Bytes per sector as the glue counts them, and per record of a disk.
 const RECORD: u64 = 512;
+/// Bytes per record of a CD-ROM (ATAPI): its block size.
+const CD_RECORD: u64 = 2048;
 /// Finished reads nobody came back for are dropped beyond this many.
 const MAX_KEPT_OPS: usize = 16;
 
@@ -179,7 +181,12 @@ pub struct Disk {
     name: String,
     major: u32,
     minor: u32,
+    /// Size in 512-byte sectors (the glue's unit).
     sectors: u64,
+    /// Bytes per record: 512 (disks) or 2048 (CD-ROMs).
+    record: u64,
+    /// A CD-ROM: writes answer `D_READ_ONLY`.
+    read_only: bool,
     max_partitions: u32,
     table: Mutex<Option<PartitionTable>>,
 }
@@ -187,6 +194,11 @@ pub struct Disk {
 static DISKS: Mutex<Vec<Arc<Disk>>> = Mutex::new(Vec::new());
 
 impl Disk {
+    /// 512-byte sectors per record.
+    fn spr(&self) -> u64 {
+        self.record / RECORD
+    }
+
     /// Reads or writes whole sectors, blocking the calling thread.
     fn transfer(&self, write: bool, lba: u64, data: Box<[u8]>) -> Result<Box<[u8]>, DeviceError> {
         let sectors = data.len() as u64 / RECORD;
@@ -230,25 +242,33 @@ impl Part {
         let t = cpu::without_interrupts(|| self.disk.table.lock().clone());
         match t {
             Some(t) => t.resolve(self.partition, self.slice),
-            None if self.partition.is_none() && self.slice.is_none() => Ok(Extent { start_lba: 0, length_lba: self.disk.sectors }),
+            None if self.partition.is_none() && self.slice.is_none() => {
+                Ok(Extent { start_lba: 0, length_lba: self.disk.sectors / self.disk.spr() })
+            }
             None => Err(DeviceError::NoSuchDevice),
         }
     }
 }
 
 impl Device for Part {
-    fn open(&self, _mode: u32) -> Result<(), DeviceError> {
+    fn open(&self, mode: u32) -> Result<(), DeviceError> {
+        if mode & D_WRITE != 0 && self.disk.read_only {
+            return Err(DeviceError::ReadOnly);
+        }
         self.extent().map(|_| ())
     }
 
     fn close(&self) {}
 
     fn read(&self, mode: u32, recnum: u64, bytes: u32) -> Result<Vec<u8>, DeviceError> {
-        let span = self.extent()?.check_bytes(recnum, u64::from(bytes), RECORD as u32)?;
+        let record = self.disk.record;
+        let span = self.extent()?.check_bytes(recnum, u64::from(bytes), record as u32)?;
         if span.bytes == 0 {
             return Ok(Vec::new());
         }
-        let sectors = span.bytes.div_ceil(RECORD);
+        // The glue counts 512-byte sectors: whole records of them.
+        let sectors = span.bytes.div_ceil(record) * self.disk.spr();
+        let lba = span.lba * self.disk.spr();
         let key = (recnum, bytes);
         let op = cpu::without_interrupts(|| {
             let mut ops = self.ops.lock();
@@ -262,7 +282,7 @@ impl Device for Part {
                     None => break,
                 }
             }
-            let op = Op::new(false, &self.disk, span.lba, sectors, key, vec![0u8; (sectors * RECORD) as usize].into_boxed_slice());
+            let op = Op::new(false, &self.disk, lba, sectors, key, vec![0u8; (sectors * RECORD) as usize].into_boxed_slice());
             ops.push(op.clone());
             op
         });
@@ -288,6 +308,9 @@ impl Device for Part {
     }
 
     fn write(&self, _mode: u32, recnum: u64, data: &[u8]) -> Result<u32, DeviceError> {
+        if self.disk.read_only {
+            return Err(DeviceError::ReadOnly);
+        }
         let span = self.extent()?.check_bytes(recnum, data.len() as u64, RECORD as u32)?;
         let n = span.bytes as usize;
         if n == 0 {
@@ -309,8 +332,8 @@ impl Device for Part {
         let e = self.extent()?;
         let sat = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
         match flavor {
-            DEV_GET_SIZE => Ok(vec![sat(e.length_lba.saturating_mul(RECORD)), RECORD as u32]),
-            DEV_GET_RECORDS => Ok(vec![sat(e.length_lba), RECORD as u32]),
+            DEV_GET_SIZE => Ok(vec![sat(e.length_lba.saturating_mul(self.disk.record)), self.disk.record as u32]),
+            DEV_GET_RECORDS => Ok(vec![sat(e.length_lba), self.disk.record as u32]),
             _ => Err(DeviceError::InvalidOperation),
         }
     }
@@ -320,7 +343,7 @@ impl Device for Part {
     }
 
     fn record_size(&self) -> u32 {
-        RECORD as u32
+        self.disk.record as u32
     }
 
     fn records(&self) -> Option<u64> {
@@ -351,7 +374,8 @@ fn register_once(name: &str, disk: &Arc<Disk>, partition: Option<u32>, slice: Op
 pub fn rescan(major: u32, minor: u32) {
     let Some(info) = glue::disk_info(major, minor) else { return };
     let Some(base) = hd_base(major) else { return };
-    if info.sectors == 0 || info.sector_size != RECORD as u32 {
+    let record = u64::from(info.sector_size);
+    if info.sectors == 0 || (record != RECORD && record != CD_RECORD) {
         return;
     }
     let name = format!("hd{}", base + info.unit);
@@ -365,12 +389,20 @@ pub fn rescan(major: u32, minor: u32) {
             major,
             minor,
             sectors: info.sectors,
+            record,
+            read_only: info.read_only,
             max_partitions: info.max_partitions,
             table: Mutex::new(None),
         });
         disks.push(d.clone());
         d
     });
+    if record != RECORD {
+        // A CD-ROM: one device, no partition table of ours to read.
+        crate::kprintln!("{}: {} records of {} bytes, read-only", disk.name, disk.sectors / disk.spr(), record);
+        register_once(&disk.name, &disk, None, None);
+        return;
+    }
     let table = match partition::scan(&mut Source(&disk)) {
         Ok(t) => t,
         Err(e) => {
