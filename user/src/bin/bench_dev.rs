@@ -4,7 +4,8 @@
 //!
 //! Disk (`hd0`, the whole disk): sequential `device_read` of 64 KiB records
 //! from the first byte to the last, then 2000 `device_read`s of 512 bytes at
-//! pseudo-random records.
+//! pseudo-random records. CD-ROM (`hd2`, ATAPI, 2048-byte records):
+//! sequential `device_read` of 64 KiB records over the disc.
 //!
 //! Network (`eth0`, a QEMU `dgram` netdev whose other end is the bench's
 //! host-side peer), frames of Ethernet type 0x88B5 whose payload starts
@@ -44,6 +45,7 @@ fn main(args: &Args) -> i32 {
     };
     let mut m = Mach::new();
     disk(&mut m, master);
+    cdrom(&mut m, master);
     network(&mut m, master);
     uprintln!("bench_dev: done");
     0
@@ -89,6 +91,33 @@ fn disk(m: &mut Mach, master: u32) {
     }
     uprintln!("bench: disk_rand_512 ops={} bytes={} cycles={}", RANDOM, RANDOM * 512, rdtsc() - t);
     let _ = ds::device_close(m, hd);
+}
+
+fn cdrom(m: &mut Mach, master: u32) {
+    // SAFETY: no arguments.
+    let task = unsafe { mach_task_self() };
+    let Ok(cd) = ds::device_open(m, master, D_READ, &mach_user::device_name("hd2")).map(|r| r.device) else {
+        uprintln!("bench_dev: no hd2");
+        return;
+    };
+    let Ok(size) = ds::device_get_status(m, cd, DEV_GET_SIZE, 2).map(|s| s.status[0]) else { return };
+    const CHUNK: u32 = 64 * 1024;
+    let calls = size / CHUNK;
+    let t = rdtsc();
+    for i in 0..calls {
+        let rec = i * (CHUNK / 2048);
+        match ds::device_read(m, cd, 0, rec, CHUNK) {
+            Ok(r) if r.data.count == CHUNK => {
+                let _ = mach::vm_deallocate(m, task, r.data.addr, r.data.count);
+            }
+            _ => {
+                uprintln!("bench_dev: hd2 read of record {} failed", rec);
+                return;
+            }
+        }
+    }
+    uprintln!("bench: cd_seq_64k ops={} bytes={} cycles={}", calls, calls * CHUNK, rdtsc() - t);
+    let _ = ds::device_close(m, cd);
 }
 
 struct Eth {
