@@ -10,7 +10,9 @@
  * command bytes go out through the data port. The drive then interrupts
  * for each data phase (DRQ set, the byte count in LCYL/HCYL) and once at
  * the end (DRQ clear; ERR with the sense key in the error register's high
- * nibble on failure). PIO only.
+ * nibble on failure). Reads go by bus-master DMA where triton.c drives the
+ * channel (FEATURES bit 0 set, the engine started after the packet, one
+ * interrupt at the end), else by PIO.
  *
  * The drive is a read-only block device of 2048-byte blocks
  * (hardsect_size), its capacity from READ CAPACITY in 512-byte sectors as
@@ -205,7 +207,10 @@ int ide_cdrom_probe(ide_drive_t *drive)
 	drive->present = 1;
 	drive->using_dma = 0;
 	drive->io_32bit = 0;
+	drive->nodma = 0;
 	ide_cdrom_check_media(drive);
+	/* triton.c chooses the DMA mode as for a disk (after the polled probe). */
+	drive->cd_dma_wanted = hwif->dmaproc != NULL;
 	if (drive->cd_nomedium)
 		printk("%s: ATAPI CD-ROM %s, no disc\n", drive->name, id->model);
 	else
@@ -270,6 +275,7 @@ void ide_do_rw_cdrom(ide_drive_t *drive, struct request *rq, unsigned long block
 	ide_hwgroup_t *hwgroup = &hwif->hwgroup;
 	unsigned long lba = block / CD_SECTS, nblocks = rq->nr_sectors / CD_SECTS;
 	byte pkt[12], stat;
+	int dma;
 
 	stat = cd_status(hwif);
 	if (stat & (BUSY_STAT | DRQ_STAT)) {
@@ -288,8 +294,14 @@ void ide_do_rw_cdrom(ide_drive_t *drive, struct request *rq, unsigned long block
 	pkt[8] = nblocks;
 	hwgroup->cmd_left = nblocks * CD_SECTS;
 	hwgroup->last_block = 0;
-	ide_set_handler(drive, cdrom_read_intr, WAIT_CMD);
-	cd_issue_packet(drive, CD_BYTE_LIMIT);
+	dma = drive->using_dma && !hwif->dmaproc(ide_dma_read, drive);	/* arms dma_intr */
+	if (!dma)
+		ide_set_handler(drive, cdrom_read_intr, WAIT_CMD);
+	outb_p(drive->select, IDE_PORT(hwif, SELECT));
+	outb_p(dma ? 1 : 0, IDE_PORT(hwif, FEATURE));	/* bit 0: the data goes by DMA */
+	outb_p(CD_BYTE_LIMIT & 0xff, IDE_PORT(hwif, LCYL));
+	outb_p(CD_BYTE_LIMIT >> 8, IDE_PORT(hwif, HCYL));
+	outb_p(WIN_PACKETCMD, IDE_PORT(hwif, COMMAND));
 	if (!ide_wait_drq(hwif, &stat)) {
 		hwgroup->handler = NULL;
 		del_timer(&hwgroup->timer);
@@ -297,4 +309,6 @@ void ide_do_rw_cdrom(ide_drive_t *drive, struct request *rq, unsigned long block
 		return;
 	}
 	outsw(IDE_PORT(hwif, DATA), pkt, 6);
+	if (dma)
+		(void)hwif->dmaproc(ide_dma_begin, drive);
 }

@@ -187,6 +187,16 @@ void ide_end_sectors(ide_drive_t *drive, unsigned long n)
 
 /* ---- probing ----------------------------------------------------------- */
 
+/* Lets triton.c choose a DMA mode for a drive (polled), unless told not to. */
+static void ide_select_dma(ide_drive_t *drive)
+{
+	ide_hwif_t *hwif = drive->hwif;
+
+	drive->nodma = ide_opt_nodma[hwif->index * MAX_DRIVES + drive->unit] || ide_opt_hwif_nodma[hwif->index];
+	if (hwif->dmaproc != NULL)
+		(void)hwif->dmaproc(ide_dma_check, drive);
+}
+
 void ide_fixstring(unsigned char *s, int bytes)
 {
 	int i;
@@ -232,7 +242,8 @@ static void ide_probe_drive(ide_drive_t *drive)
 	lcyl = inb_p(IDE_PORT(hwif, LCYL));
 	hcyl = inb_p(IDE_PORT(hwif, HCYL));
 	if ((lcyl == 0x14 && hcyl == 0xeb) || (lcyl == 0x69 && hcyl == 0x96)) {
-		ide_cdrom_probe(drive);
+		if (ide_cdrom_probe(drive) && drive->cd_dma_wanted)
+			ide_select_dma(drive);
 		return;
 	}
 	if (!(stat & (READY_STAT | BUSY_STAT)))
@@ -243,7 +254,8 @@ static void ide_probe_drive(ide_drive_t *drive)
 		lcyl = inb_p(IDE_PORT(hwif, LCYL));
 		hcyl = inb_p(IDE_PORT(hwif, HCYL));
 		if ((lcyl == 0x14 && hcyl == 0xeb) || (lcyl == 0x69 && hcyl == 0x96))
-			ide_cdrom_probe(drive);
+			if (ide_cdrom_probe(drive) && drive->cd_dma_wanted)
+				ide_select_dma(drive);
 		return;
 	}
 	id = kmalloc(sizeof(*id), GFP_KERNEL);
@@ -300,9 +312,7 @@ static void ide_probe_drive(ide_drive_t *drive)
 	       drive->lba48 ? " LBA48" : "", drive->mult_count);
 	/* 32-bit data port accesses: PCI controllers (the PIIX) take them. */
 	drive->io_32bit = hwif->pci_device != 0 && !ide_opt_noio32[hwif->index * MAX_DRIVES + drive->unit];
-	drive->nodma = ide_opt_nodma[hwif->index * MAX_DRIVES + drive->unit] || ide_opt_hwif_nodma[hwif->index];
-	if (hwif->dmaproc != NULL)
-		(void)hwif->dmaproc(ide_dma_check, drive);
+	ide_select_dma(drive);
 	if (!drive->using_dma)
 		printk("%s: PIO, %d-bit\n", drive->name, drive->io_32bit ? 32 : 16);
 }

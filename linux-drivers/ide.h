@@ -133,6 +133,7 @@ typedef struct ide_drive_s {
 	byte media;		/* ide_disk or ide_cdrom */
 	unsigned cd_changed : 1;	/* the CD reported a medium change (UNIT ATTENTION) */
 	unsigned cd_nomedium : 1;	/* no disc in the drive at the last look */
+	unsigned cd_dma_wanted : 1;	/* a CD-ROM on a channel with a DMA engine */
 	byte unit;		/* 0 master, 1 slave */
 	byte select;		/* base value of the drive/head register */
 	byte mult_count;	/* sectors per DRQ block in multiple mode, 0 if off */

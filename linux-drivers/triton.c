@@ -26,6 +26,10 @@
  * 0x40/0x42) stay as the BIOS left them: compatible timing is slow but
  * valid for every mode.
  *
+ * An ATAPI CD-ROM (ide-cd.c) works the same way, except that ide-cd.c
+ * issues the PACKET command itself once the table is loaded and then asks
+ * for ide_dma_begin.
+ *
  * A transfer: ide.c has loaded the task file and set hwgroup->cmd_left; the
  * PRD table is built from the request's buffers (merging physically
  * contiguous ones, splitting at 64 KiB boundaries), the engine is loaded and
@@ -165,6 +169,11 @@ static int triton_start(ide_drive_t *drive, int reading)
 	outl(virt_to_bus(hwif->dmatable), base + BM_PRD);
 	outb(reading ? BM_CMD_TOMEM : 0, base + BM_CMD);
 	outb((inb(base + BM_STATUS) & BM_STAT_CAPABLE) | BM_STAT_ERROR | BM_STAT_INTR, base + BM_STATUS);
+	if (drive->media == ide_cdrom) {
+		/* ide-cd.c sends the packet, then starts the engine (ide_dma_begin). */
+		ide_set_handler(drive, dma_intr, WAIT_CMD);
+		return 0;
+	}
 	if (drive->cmd_ext)
 		cmd = reading ? WIN_READDMA_EXT : WIN_WRITEDMA_EXT;
 	else

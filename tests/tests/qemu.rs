@@ -965,22 +965,30 @@ fn ide_pio_read_error_fails_the_request_and_the_disk_goes_on() {
 const CD_BLOCKS: u32 = 1000;
 
 /// An ATAPI CD-ROM as the second channel's master (`hd2`): 2048-byte
-/// records, every block read back, writes refused with `D_READ_ONLY`.
+/// records, every block read back, writes refused with `D_READ_ONLY`; by
+/// DMA through the PIIX3, then by PIO (`hdc=nodma`).
 #[test]
 fn atapi_cdrom_reads_2048_byte_records_and_is_read_only() {
     let prog = user_program("cd_test");
     let iso = mach_tests::log_dir().join("cdrom.img");
     mach_tests::cd::write_image(&iso, CD_BLOCKS);
-    let o = run(&boot("cdrom", "console=com0 test=bootstrap")
-        .qemu(&["-drive", &format!("file={},format=raw,if=ide,index=2,media=cdrom", iso.display())])
-        .module(&format!("{} ${{device-port}} hd2 {CD_BLOCKS} $(task-create) $(task-resume)", prog.display())));
-    o.expect(Verdict::Pass)
-        .expect_log(&format!("hd2: {CD_BLOCKS} records of 2048 bytes, read-only"))
-        .expect_log("cd_test: every block read back")
-        .expect_log("cd_test: writes refused with D_READ_ONLY")
-        .expect_log("user-test: cd_test ok")
-        .expect_no_log("FAILED");
-    o.expect_log(&format!("hdc: ATAPI CD-ROM QEMU DVD-ROM, {CD_BLOCKS} blocks of 2048 bytes"));
+    for (name, cmdline, dma) in [("cdrom", "", true), ("cdrom-pio", "hdc=nodma", false)] {
+        let o = run(&boot(name, &format!("console=com0 test=bootstrap {cmdline}"))
+            .qemu(&["-drive", &format!("file={},format=raw,if=ide,index=2,media=cdrom", iso.display())])
+            .module(&format!("{} ${{device-port}} hd2 {CD_BLOCKS} $(task-create) $(task-resume)", prog.display())));
+        o.expect(Verdict::Pass)
+            .expect_log(&format!("hd2: {CD_BLOCKS} records of 2048 bytes, read-only"))
+            .expect_log("cd_test: every block read back")
+            .expect_log("cd_test: writes refused with D_READ_ONLY")
+            .expect_log("user-test: cd_test ok")
+            .expect_no_log("FAILED");
+        o.expect_log(&format!("hdc: ATAPI CD-ROM QEMU DVD-ROM, {CD_BLOCKS} blocks of 2048 bytes"));
+        if dma {
+            o.expect_log("hdc: bus-master DMA, multiword DMA mode 2");
+        } else {
+            o.expect_no_log("hdc: bus-master DMA");
+        }
+    }
 }
 
 /// A disk (master, `hd0`) and a CD-ROM (slave, `hd1`) on the first
