@@ -166,6 +166,7 @@ struct glue_blk_disk {
 	unsigned int max_partitions;	/* minors after the whole drive's */
 	unsigned int unit;		/* drive number within its major */
 	int read_only;			/* set_device_ro was called (a CD-ROM) */
+	unsigned int max_sectors;	/* sectors one glue_blk_submit should carry at most */
 };
 
 /* Block start-up (device_setup's block half): the drivers' init functions

@@ -212,9 +212,27 @@ int glue_blk_disk_info(unsigned int major, unsigned int minor, struct glue_blk_d
 	info->sector_size = 512;
 	if (hardsect_size[major] && hardsect_size[major][minor])
 		info->sector_size = hardsect_size[major][minor];
+	else if (blksize_size[major] && blksize_size[major][minor] == 2048)
+		info->sector_size = 2048;
 	info->max_partitions = gd->max_p - 1;
 	info->unit = minor >> gd->minor_shift;
 	info->read_only = is_read_only(MKDEV(major, minor));
+	/*
+	 * Linux 2.0's ide-cd.c gives its CD-ROM's 2048-byte blocks only as the
+	 * block size (blksize_size), with no hardsect_size, and refuses writes
+	 * in its request function rather than with set_device_ro: a 2048-byte
+	 * block device of that kind is taken as a read-only CD-ROM.
+	 */
+	info->max_sectors = GLUE_BLK_MAX_SECTORS;
+	if (info->sector_size == 2048 && !(hardsect_size[major] && hardsect_size[major][minor])) {
+		info->read_only = 1;
+		/*
+		 * Its commands carry a request's bytes in the 16-bit byte-count
+		 * register, and Linux 2.0 never merged requests past 244 sectors:
+		 * 31 frames (63488 bytes) per request.
+		 */
+		info->max_sectors = 124;
+	}
 	return 0;
 }
 
@@ -363,6 +381,35 @@ static void bios_ide_setup(void)
 }
 
 /*
+ * A drive the driver left out of the partition check with no size yet
+ * (Linux 2.0's ide.c does so for an ATAPI CD-ROM, whose size ide-cd.c
+ * learns in its open from the disc's table of contents) is opened once,
+ * as GNU Mach's device_open opens Linux devices; with a size then, the
+ * kernel registers it (mach_block_rescan). Our own ide.c sizes CD-ROMs
+ * at probe time and never takes this path.
+ */
+static void open_unchecked(struct gendisk *gd, int drive)
+{
+	unsigned int minor = drive << gd->minor_shift;
+	struct file_operations *fops;
+	struct inode inode;
+	struct file file;
+
+	if ((unsigned int)gd->major >= MAX_BLKDEV || (fops = blkdevs[gd->major].fops) == NULL || fops->open == NULL)
+		return;
+	memset(&inode, 0, sizeof(inode));
+	memset(&file, 0, sizeof(file));
+	inode.i_rdev = MKDEV(gd->major, minor);
+	file.f_mode = 1;		/* read */
+	file.f_inode = &inode;
+	file.f_op = fops;
+	if (fops->open(&inode, &file) != 0)
+		return;
+	if (gd->part[minor].nr_sects > 0)
+		mach_block_rescan(gd->major, minor);
+}
+
+/*
  * Partition check, as genhd.c's check_partition starts it: a drive whose
  * whole-disk start_sect the driver set to -1 (ide.c's ide_geninit, for a
  * missing drive or an ATAPI one) is skipped, and start_sect goes back to 0.
@@ -373,6 +420,7 @@ static void check_partition(struct gendisk *gd, int drive)
 
 	if ((long)whole->start_sect == -1) {
 		whole->start_sect = 0;
+		open_unchecked(gd, drive);
 		return;
 	}
 	resetup_one_dev(gd, drive);

@@ -51,7 +51,8 @@ const FAILED: u8 = 3;
 const DONE: u8 = 4;
 
 /// One transfer of whole sectors, carried out in chunks of at most
-/// `glue::MAX_SECTORS`, one chunk in flight at a time.
+/// the device's `max_sectors` (at most `glue::MAX_SECTORS`), one chunk
+/// in flight at a time.
 struct Op {
     write: bool,
     major: u32,
@@ -69,6 +70,8 @@ struct Op {
     done: AtomicU64,
     /// Sectors in the chunk in flight.
     chunk: AtomicU64,
+    /// Sectors one chunk carries at most (the device's limit).
+    max_chunk: u64,
     /// Serialises `advance` (a thread that finds it taken just waits).
     stepping: Mutex<()>,
 }
@@ -94,6 +97,7 @@ impl Op {
             state: AtomicU8::new(IDLE),
             done: AtomicU64::new(0),
             chunk: AtomicU64::new(0),
+            max_chunk: disk.max_sectors,
             stepping: Mutex::new(()),
         })
     }
@@ -121,7 +125,7 @@ impl Op {
                         self.state.store(DONE, Ordering::Release);
                         return Ok(Progress::Ready);
                     }
-                    let n = (self.sectors - done).min(glue::MAX_SECTORS);
+                    let n = (self.sectors - done).min(self.max_chunk);
                     self.chunk.store(n, Ordering::Relaxed);
                     self.state.store(IN_FLIGHT, Ordering::Release);
                     let at = self.ptr + (done * RECORD) as usize;
@@ -190,6 +194,8 @@ pub struct Disk {
     record: u64,
     /// A CD-ROM: writes answer `D_READ_ONLY`.
     read_only: bool,
+    /// Sectors one request to the driver carries at most.
+    max_sectors: u64,
     max_partitions: u32,
     table: Mutex<Option<PartitionTable>>,
 }
@@ -394,6 +400,7 @@ pub fn rescan(major: u32, minor: u32) {
             sectors: info.sectors,
             record,
             read_only: info.read_only,
+            max_sectors: info.max_sectors,
             max_partitions: info.max_partitions,
             table: Mutex::new(None),
         });

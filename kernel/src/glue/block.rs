@@ -22,6 +22,8 @@ pub struct DiskInfo {
     pub max_partitions: u32,
     pub unit: u32,
     pub read_only: bool,
+    /// Sectors one [`submit`] should carry at most for this device.
+    pub max_sectors: u64,
 }
 
 /// The block half of the glue's device set-up: probes the drivers (IDE),
@@ -45,7 +47,7 @@ pub fn setup(word: &str) {
 
 /// The size of block device (major, minor).
 pub fn disk_info(major: u32, minor: u32) -> Option<DiskInfo> {
-    let mut d = sys::glue_blk_disk { sectors: 0, sector_size: 0, max_partitions: 0, unit: 0, read_only: 0 };
+    let mut d = sys::glue_blk_disk { sectors: 0, sector_size: 0, max_partitions: 0, unit: 0, read_only: 0, max_sectors: 0 };
     // SAFETY: `d` is a valid out-parameter.
     let rc = unsafe { sys::glue_blk_disk_info(major, minor, &mut d) };
     (rc == 0).then(|| DiskInfo {
@@ -54,6 +56,7 @@ pub fn disk_info(major: u32, minor: u32) -> Option<DiskInfo> {
         max_partitions: d.max_partitions,
         unit: d.unit,
         read_only: d.read_only != 0,
+        max_sectors: u64::from(d.max_sectors).clamp(1, MAX_SECTORS),
     })
 }
 
