@@ -964,7 +964,7 @@ fn ide_pio_read_error_fails_the_request_and_the_disk_goes_on() {
 /// Blocks on the test CD (2 MiB: QEMU's CD-ROM takes any raw file).
 const CD_BLOCKS: u32 = 1000;
 
-/// An ATAPI CD-ROM as the second channel's master (`hd2`): 2048-byte
+/// An ATAPI CD-ROM as the second channel's master (`wcd2`, GNU Mach's name): 2048-byte
 /// records, every block read back, writes refused with `D_READ_ONLY`; by
 /// DMA through the PIIX3, then by PIO (`hdc=nodma`).
 #[test]
@@ -975,9 +975,9 @@ fn atapi_cdrom_reads_2048_byte_records_and_is_read_only() {
     for (name, cmdline, dma) in [("cdrom", "", true), ("cdrom-pio", "hdc=nodma", false)] {
         let o = run(&boot(name, &format!("console=com0 test=bootstrap {cmdline}"))
             .qemu(&["-drive", &format!("file={},format=raw,if=ide,index=2,media=cdrom", iso.display())])
-            .module(&format!("{} ${{device-port}} hd2 {CD_BLOCKS} $(task-create) $(task-resume)", prog.display())));
+            .module(&format!("{} ${{device-port}} wcd2 {CD_BLOCKS} $(task-create) $(task-resume)", prog.display())));
         o.expect(Verdict::Pass)
-            .expect_log(&format!("hd2: {CD_BLOCKS} records of 2048 bytes, read-only"))
+            .expect_log(&format!("wcd2: {CD_BLOCKS} records of 2048 bytes, read-only"))
             .expect_log("cd_test: every block read back")
             .expect_log("cd_test: writes refused with D_READ_ONLY")
             .expect_log("user-test: cd_test ok")
@@ -991,7 +991,7 @@ fn atapi_cdrom_reads_2048_byte_records_and_is_read_only() {
     }
 }
 
-/// A disk (master, `hd0`) and a CD-ROM (slave, `hd1`) on the first
+/// A disk (master, `hd0`) and a CD-ROM (slave, `wcd1`) on the first
 /// channel at once, each with its own test task running at the same time;
 /// the host checks the disk image.
 #[test]
@@ -1010,10 +1010,10 @@ fn ide_disk_and_cdrom_share_a_channel() {
             &format!("file={},format=raw,if=ide,index=1,media=cdrom", iso.display()),
         ])
         .module(&format!("{} ${{device-port}} hd0 $(task-create) $(task-resume)", dt.display()))
-        .module(&format!("{} ${{device-port}} hd1 {CD_BLOCKS} $(task-create) $(task-resume)", ct.display())));
+        .module(&format!("{} ${{device-port}} wcd1 {CD_BLOCKS} $(task-create) $(task-resume)", ct.display())));
     o.expect(Verdict::Pass)
         .expect_log("hd0: 32768 sectors (16 MiB), Mbr s1=2048+8192 s2=10240+8192 s3=18432+2 s5=20480+8192")
-        .expect_log(&format!("hd1: {CD_BLOCKS} records of 2048 bytes, read-only"))
+        .expect_log(&format!("wcd1: {CD_BLOCKS} records of 2048 bytes, read-only"))
         .expect_log("user-test: disk_test ok")
         .expect_log("user-test: cd_test ok")
         .expect_log("bootstrap: 2 boot task(s) ran and ended")

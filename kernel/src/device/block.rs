@@ -3,7 +3,8 @@
 //! through the glue's block bridge (`crate::glue::block`).
 //!
 //! Names follow GNU Mach: `hdN` with N = 2 * channel + unit (`hd0` is the
-//! first channel's master, `hd2` the second channel's), CD-ROMs included.
+//! first channel's master, `hd2` the second channel's); an ATAPI CD-ROM is
+//! `wcdN` with the same N (and, as in GNU Mach, `hdN` reaches it too).
 //! Records are 512 bytes; a CD-ROM's (the driver's `hardsect_size` of
 //! 2048) are 2048 bytes, it has no partitions, and it is read-only
 //! (`D_READ_ONLY` on an open for writing and on writes). The glue counts
@@ -387,7 +388,8 @@ pub fn rescan(major: u32, minor: u32) {
     if info.sectors == 0 || (record != RECORD && record != CD_RECORD) {
         return;
     }
-    let name = format!("hd{}", base + info.unit);
+    // GNU Mach names an IDE CD-ROM `wcdN` (its `hdN` reaches the same drive).
+    let name = format!("{}{}", if record == CD_RECORD { "wcd" } else { "hd" }, base + info.unit);
     let disk = cpu::without_interrupts(|| {
         let mut disks = DISKS.lock();
         if let Some(d) = disks.iter().find(|d| d.major == major && d.minor == minor) {
@@ -411,6 +413,7 @@ pub fn rescan(major: u32, minor: u32) {
         // A CD-ROM: one device, no partition table of ours to read.
         crate::kprintln!("{}: {} records of {} bytes, read-only", disk.name, disk.sectors / disk.spr(), record);
         register_once(&disk.name, &disk, None, None);
+        register_once(&format!("hd{}", base + info.unit), &disk, None, None);
         return;
     }
     let table = match partition::scan(&mut Source(&disk)) {

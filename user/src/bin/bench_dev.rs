@@ -4,7 +4,7 @@
 //!
 //! Disk (`hd0`, the whole disk): sequential `device_read` of 64 KiB records
 //! from the first byte to the last, then 2000 `device_read`s of 512 bytes at
-//! pseudo-random records. CD-ROM (`hd2`, ATAPI, 2048-byte records):
+//! pseudo-random records. CD-ROM (`wcd2`, ATAPI, 2048-byte records):
 //! sequential `device_read` of 64 KiB records over the disc.
 //!
 //! Network (`eth0`, a QEMU `dgram` netdev whose other end is the bench's
@@ -96,8 +96,8 @@ fn disk(m: &mut Mach, master: u32) {
 fn cdrom(m: &mut Mach, master: u32) {
     // SAFETY: no arguments.
     let task = unsafe { mach_task_self() };
-    let Ok(cd) = ds::device_open(m, master, D_READ, &mach_user::device_name("hd2")).map(|r| r.device) else {
-        uprintln!("bench_dev: no hd2");
+    let Ok(cd) = ds::device_open(m, master, D_READ, &mach_user::device_name("wcd2")).map(|r| r.device) else {
+        uprintln!("bench_dev: no wcd2");
         return;
     };
     let Ok(size) = ds::device_get_status(m, cd, DEV_GET_SIZE, 2).map(|s| s.status[0]) else { return };
@@ -111,7 +111,7 @@ fn cdrom(m: &mut Mach, master: u32) {
                 let _ = mach::vm_deallocate(m, task, r.data.addr, r.data.count);
             }
             _ => {
-                uprintln!("bench_dev: hd2 read of record {} failed", rec);
+                uprintln!("bench_dev: wcd2 read of record {} failed", rec);
                 return;
             }
         }

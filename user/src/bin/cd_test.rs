@@ -1,6 +1,6 @@
 //! `cd_test`: an ATAPI CD-ROM through device ports. argv[1] is the device
-//! master port (`${device-port}`), argv[2] the drive's name (`hd2`, GNU
-//! Mach's name for an IDE CD-ROM: hdN with N = 2 * channel + unit), argv[3]
+//! master port (`${device-port}`), argv[2] the drive's name (`wcd2`, GNU
+//! Mach's name for an IDE CD-ROM: wcdN with N = 2 * channel + unit), argv[3]
 //! the disc's size in 2048-byte blocks. The disc is the harness's CD image
 //! (`mach_tests::cd`): block `b` holds `cd_pattern(b, i)` at byte `i`.
 //!
@@ -9,7 +9,7 @@
 //! records of 1 to 64 blocks (128 KiB: one READ(10)); a read over the end
 //! is short, one past it D_INVALID_RECNUM; a write answers D_READ_ONLY.
 //!
-//! Boot-script line: `/cd_test ${device-port} hd2 BLOCKS $(task-create) $(task-resume)`.
+//! Boot-script line: `/cd_test ${device-port} wcd2 BLOCKS $(task-create) $(task-resume)`.
 //! Last line: `user-test: cd_test ok` or `user-test: cd_test FAILED: <why>`.
 #![no_std]
 #![no_main]
