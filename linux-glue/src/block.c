@@ -206,6 +206,16 @@ int glue_blk_disk_info(unsigned int major, unsigned int minor, struct glue_blk_d
 {
 	struct gendisk *gd = gendisk_of(major);
 
+	if (gd == NULL && major < MAX_BLKDEV && minor < 256 && blk_size[major] && blk_size[major][minor] > 0) {
+		/* A device without partitions (a floppy): its size from blk_size, in KiB. */
+		info->sectors = (unsigned long)blk_size[major][minor] << 1;
+		info->sector_size = 512;
+		info->max_partitions = 0;
+		info->unit = minor;
+		info->read_only = is_read_only(MKDEV(major, minor));
+		info->max_sectors = GLUE_BLK_MAX_SECTORS;
+		return 0;
+	}
 	if (gd == NULL || minor >= (unsigned int)(gd->max_nr << gd->minor_shift))
 		return -ENODEV;
 	info->sectors = (unsigned long)gd->part[minor].nr_sects;
@@ -446,6 +456,8 @@ int glue_blk_init(void)
 	copy_bios_drive_info();
 	bios_ide_setup();
 	ide_init();
+	if (floppy_init() == 0)
+		mach_block_rescan(FLOPPY_MAJOR, 0);
 	for (gd = gendisk_head; gd; gd = gd->next)
 		if (gd->init)
 			gd->init(gd);

@@ -1021,6 +1021,41 @@ fn ide_disk_and_cdrom_share_a_channel() {
     check_disk_test_image(&img, &o);
 }
 
+/// A 1.44 MB floppy (`fd0`, QEMU's isa-fdc, ISA DMA channel 2): every
+/// sector read in records of 1 to 128 sectors, writes across track and
+/// cylinder boundaries read back, and the host finds exactly them on the
+/// image (`disk_test floppy`'s FLOPPY_WRITES, replayed here).
+#[test]
+fn floppy_reads_every_sector_and_writes_land() {
+    use mach_tests::disk;
+    const SECTORS: u64 = 2880;
+    const WRITES: [(u64, u64); 4] = [(5, 1), (30, 20), (700, 100), (SECTORS - 3, 3)];
+    let prog = user_program("disk_test");
+    let img = mach_tests::log_dir().join("floppy.img");
+    let pristine: Vec<u8> = (0..SECTORS).flat_map(disk::sector_pattern).collect();
+    std::fs::write(&img, &pristine).unwrap();
+    let o = run(&boot("floppy", "console=com0 test=bootstrap")
+        .qemu(&["-drive", &format!("file={},format=raw,if=floppy,index=0", img.display())])
+        .module(&format!("{} ${{device-port}} fd0 floppy $(task-create) $(task-resume)", prog.display())));
+    o.expect(Verdict::Pass)
+        .expect_log("fd0: 1.44 MB drive at 0x3f0, irq 6, dma 2")
+        .expect_log("fd0: 2880 sectors (1440 KiB)")
+        .expect_log("disk_test: every floppy sector read back")
+        .expect_log("disk_test: floppy writes read back")
+        .expect_log("user-test: disk_test ok")
+        .expect_no_log("FAILED");
+    let mut want = pristine;
+    for (k, &(lba, n)) in WRITES.iter().enumerate() {
+        for j in 0..(n * 512) as usize {
+            want[(lba * 512) as usize + j] = disk::sweep_byte(k as u32, j);
+        }
+    }
+    let bytes = std::fs::read(&img).unwrap();
+    if let Some(lba) = (0..SECTORS).find(|&l| disk::sector(&bytes, l) != disk::sector(&want, l)) {
+        panic!("{}", o.failure(&format!("floppy sector {lba} differs from the writes")));
+    }
+}
+
 #[test]
 fn ide_lba48_reaches_past_128_gib() {
     use mach_tests::disk;

@@ -361,6 +361,9 @@ impl Device for Part {
     }
 }
 
+/// Linux's floppy major: `fd0`, `fd1`.
+const FLOPPY_MAJOR: u32 = 2;
+
 /// GNU Mach's number of the first drive of a Linux IDE major.
 fn hd_base(major: u32) -> Option<u32> {
     match major {
@@ -383,13 +386,14 @@ fn register_once(name: &str, disk: &Arc<Disk>, partition: Option<u32>, slice: Op
 /// context.
 pub fn rescan(major: u32, minor: u32) {
     let Some(info) = glue::disk_info(major, minor) else { return };
-    let Some(base) = hd_base(major) else { return };
+    let floppy = major == FLOPPY_MAJOR;
+    let Some(base) = hd_base(major).or(floppy.then_some(0)) else { return };
     let record = u64::from(info.sector_size);
     if info.sectors == 0 || (record != RECORD && record != CD_RECORD) {
         return;
     }
     // GNU Mach names an IDE CD-ROM `wcdN` (its `hdN` reaches the same drive).
-    let name = format!("{}{}", if record == CD_RECORD { "wcd" } else { "hd" }, base + info.unit);
+    let name = format!("{}{}", if floppy { "fd" } else if record == CD_RECORD { "wcd" } else { "hd" }, base + info.unit);
     let disk = cpu::without_interrupts(|| {
         let mut disks = DISKS.lock();
         if let Some(d) = disks.iter().find(|d| d.major == major && d.minor == minor) {
@@ -409,6 +413,12 @@ pub fn rescan(major: u32, minor: u32) {
         disks.push(d.clone());
         d
     });
+    if floppy {
+        // A floppy: one device, no partitions (GNU Mach reads none either).
+        crate::kprintln!("{}: {} sectors ({} KiB)", disk.name, disk.sectors, disk.sectors / 2);
+        register_once(&disk.name, &disk, None, None);
+        return;
+    }
     if record != RECORD {
         // A CD-ROM: one device, no partition table of ours to read.
         crate::kprintln!("{}: {} records of {} bytes, read-only", disk.name, disk.sectors / disk.spr(), record);

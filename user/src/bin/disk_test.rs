@@ -130,6 +130,53 @@ fn sweep_byte(k: u32, i: usize) -> u8 {
     ((i as u32).wrapping_mul(7).wrapping_add(k.wrapping_mul(13)).wrapping_add((i >> 9) as u32) as u8) ^ (k as u8)
 }
 
+/// Sectors of a 1.44 MB floppy.
+const FD_SECTORS: u32 = 2880;
+/// The `floppy` run's writes: (first sector, sectors), across track and
+/// cylinder boundaries (18 sectors a track side, 36 a cylinder).
+const FLOPPY_WRITES: [(u32, u32); 4] = [(5, 1), (30, 20), (700, 100), (FD_SECTORS - 3, 3)];
+
+/// The `floppy` run: every sector read and checked (the harness's disk
+/// pattern, `mach_tests::disk::sector_pattern`), then FLOPPY_WRITES of
+/// `sweep_byte` data read back; the host checks the image.
+fn floppy(d: &mut Disk, master: u32, name: &str) -> Result<(), &'static str> {
+    let dev = ds::device_open(d.m, master, D_READ | D_WRITE, &mach_user::device_name(name)).map_err(|_| "open the floppy")?.device;
+    let r = ds::device_get_status(d.m, dev, DEV_GET_RECORDS, 2).map_err(|_| "DEV_GET_RECORDS")?;
+    expect(r.status_cnt == 2 && r.status[0] == FD_SECTORS && r.status[1] == 512, "floppy DEV_GET_RECORDS")?;
+    // SAFETY: the only user of BIG, one thread.
+    let big = unsafe { &mut *core::ptr::addr_of_mut!(BIG) };
+    const SIZES: [u32; 5] = [1, 18, 37, 128, 7];
+    let (mut lba, mut i) = (0u32, 0usize);
+    while lba < FD_SECTORS {
+        let n = SIZES[i % SIZES.len()].min(FD_SECTORS - lba);
+        i += 1;
+        let bytes = (n * 512) as usize;
+        expect(d.read(dev, lba, bytes as u32, big) == Ok(bytes), "floppy read")?;
+        if !check(&big[..bytes], lba) {
+            uprintln!("{}: floppy read of {} sectors at {} wrong", NAME, n, lba);
+            return Err("floppy data");
+        }
+        lba += n;
+    }
+    uprintln!("{}: every floppy sector read back ({} reads)", NAME, i);
+    for (k, &(at, n)) in FLOPPY_WRITES.iter().enumerate() {
+        let bytes = (n * 512) as usize;
+        for (j, b) in big[..bytes].iter_mut().enumerate() {
+            *b = sweep_byte(k as u32, j);
+        }
+        expect(d.write(dev, at, &big[..bytes]) == Ok(bytes as u32), "floppy write")?;
+    }
+    for (k, &(at, n)) in FLOPPY_WRITES.iter().enumerate() {
+        let bytes = (n * 512) as usize;
+        expect(d.read(dev, at, bytes as u32, big) == Ok(bytes), "floppy read back")?;
+        expect(big[..bytes].iter().enumerate().all(|(j, &b)| b == sweep_byte(k as u32, j)), "floppy data read back")?;
+    }
+    expect(d.read(dev, FD_SECTORS, 512, big) == Ok(0), "floppy read at the end")?;
+    uprintln!("{}: floppy writes read back", NAME);
+    let _ = ds::device_close(d.m, dev);
+    Ok(())
+}
+
 /// The `sweep` run: whole-disk pattern reads, then random writes.
 fn sweep(d: &mut Disk, whole: u32) -> Result<(), &'static str> {
     // Reads over the whole disk in record sizes that cycle through one
@@ -180,10 +227,13 @@ fn sweep(d: &mut Disk, whole: u32) -> Result<(), &'static str> {
 
 fn run(args: &Args) -> Result<(), &'static str> {
     let master = args.number(1).ok_or("argv[1] is not the device master port")?;
-    let disk_name = args.arg_str(2).filter(|s| s.starts_with("hd")).unwrap_or("hd0");
+    let disk_name = args.arg_str(2).filter(|s| s.starts_with("hd") || s.starts_with("fd")).unwrap_or("hd0");
     let mut m = Mach::new();
     // SAFETY: no arguments.
     let task = unsafe { mach_task_self() };
+    if args.arg_str(3) == Some("floppy") {
+        return floppy(&mut Disk { m: &mut m, task }, master, disk_name);
+    }
     let mut pname = [0u8; 16];
     let part = |n: u32, buf: &mut [u8; 16]| -> [u8; 128] {
         let mut w = 0;
