@@ -18,7 +18,10 @@
 //! (every sector of the disk is read and checked, in records of sizes from
 //! 512 bytes to 128 KiB, then SWEEP_WRITES writes of pseudo-random places
 //! and lengths (up to 128 KiB) land in s1 and s5, which the host replays on
-//! the pristine image and compares; see `sweep_writes`).
+//! the pristine image and compares; see `sweep_writes`), `floppy` (argv[2]
+//! is `fd0`, a 1.44 MB floppy whose 2880 sectors all hold the pattern:
+//! every sector read, FLOPPY_WRITES written and read back; the partition
+//! checks are skipped).
 //!
 //! Boot-script line: `/disk_test ${device-port} [hdN [ioerror|lba48]] $(task-create) $(task-resume)`.
 //! Last line: `user-test: disk_test ok` or `user-test: disk_test FAILED: <why>`.
