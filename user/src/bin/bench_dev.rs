@@ -5,7 +5,8 @@
 //! Disk (`hd0`, the whole disk): sequential `device_read` of 64 KiB records
 //! from the first byte to the last, then 2000 `device_read`s of 512 bytes at
 //! pseudo-random records. CD-ROM (`wcd2`, ATAPI, 2048-byte records):
-//! sequential `device_read` of 64 KiB records over the disc.
+//! sequential `device_read` of 64 KiB records over the disc. Floppy
+//! (`fd0`, 1.44 MB): sequential `device_read` of 9 KiB (one track side).
 //!
 //! Network (`eth0`, a QEMU `dgram` netdev whose other end is the bench's
 //! host-side peer), frames of Ethernet type 0x88B5 whose payload starts
@@ -46,6 +47,7 @@ fn main(args: &Args) -> i32 {
     let mut m = Mach::new();
     disk(&mut m, master);
     cdrom(&mut m, master);
+    floppy(&mut m, master);
     network(&mut m, master);
     uprintln!("bench_dev: done");
     0
@@ -118,6 +120,31 @@ fn cdrom(m: &mut Mach, master: u32) {
     }
     uprintln!("bench: cd_seq_64k ops={} bytes={} cycles={}", calls, calls * CHUNK, rdtsc() - t);
     let _ = ds::device_close(m, cd);
+}
+
+fn floppy(m: &mut Mach, master: u32) {
+    // SAFETY: no arguments.
+    let task = unsafe { mach_task_self() };
+    let Ok(fd) = ds::device_open(m, master, D_READ, &mach_user::device_name("fd0")).map(|r| r.device) else {
+        uprintln!("bench_dev: no fd0");
+        return;
+    };
+    const CHUNK: u32 = 18 * 512;
+    let calls = 2880 * 512 / CHUNK;
+    let t = rdtsc();
+    for i in 0..calls {
+        match ds::device_read(m, fd, 0, i * 18, CHUNK) {
+            Ok(r) if r.data.count == CHUNK => {
+                let _ = mach::vm_deallocate(m, task, r.data.addr, r.data.count);
+            }
+            _ => {
+                uprintln!("bench_dev: fd0 read of record {} failed", i * 18);
+                return;
+            }
+        }
+    }
+    uprintln!("bench: fd_seq_9k ops={} bytes={} cycles={}", calls, calls * CHUNK, rdtsc() - t);
+    let _ = ds::device_close(m, fd);
 }
 
 struct Eth {
