@@ -456,6 +456,7 @@ int glue_blk_init(void)
 	copy_bios_drive_info();
 	bios_ide_setup();
 	ide_init();
+	ahci_init();
 	if (floppy_init() == 0)
 		mach_block_rescan(FLOPPY_MAJOR, 0);
 	for (gd = gendisk_head; gd; gd = gd->next)

@@ -1056,6 +1056,64 @@ fn floppy_reads_every_sector_and_writes_land() {
     }
 }
 
+/// An AHCI SATA disk (QEMU's ICH9 `ahci`, port 0) as `sd0`, GNU Mach's
+/// name: the partition checks and host-checked writes of `disk_test`.
+#[test]
+fn ahci_disk_serves_partitions() {
+    use mach_tests::disk;
+    let prog = user_program("disk_test");
+    let img = mach_tests::log_dir().join("disk-ahci.img");
+    disk::write_image(&img);
+    let o = run(&boot("disk-ahci", "console=com0 test=bootstrap")
+        .qemu(&[
+            "-device",
+            "ahci,id=ahci",
+            "-drive",
+            &format!("file={},format=raw,if=none,id=d0", img.display()),
+            "-device",
+            "ide-hd,drive=d0,bus=ahci.0",
+        ])
+        .module(&format!("{} ${{device-port}} sd0 $(task-create) $(task-resume)", prog.display())));
+    o.expect(Verdict::Pass)
+        .expect_log("sda: AHCI port 0: QEMU HARDDISK, 16 MiB, 32768 sectors")
+        .expect_log("sd0: 32768 sectors (16 MiB), Mbr s1=2048+8192 s2=10240+8192 s3=18432+2 s5=20480+8192")
+        .expect_log("disk_test: patterns read back")
+        .expect_log("disk_test: writes read back")
+        .expect_log("user-test: disk_test ok")
+        .expect_no_log("FAILED");
+    check_disk_test_image(&img, &o);
+}
+
+/// Every sector of an AHCI disk read (records of 1 to 256 sectors, one
+/// command each), random writes replayed and compared by the host.
+#[test]
+fn ahci_reads_every_sector_and_random_writes_land() {
+    use mach_tests::disk;
+    let prog = user_program("disk_test");
+    let img = mach_tests::log_dir().join("disk-ahci-sweep.img");
+    disk::write_image(&img);
+    let o = run(&boot("disk-ahci-sweep", "console=com0 test=bootstrap")
+        .qemu(&[
+            "-device",
+            "ahci,id=ahci",
+            "-drive",
+            &format!("file={},format=raw,if=none,id=d0", img.display()),
+            "-device",
+            "ide-hd,drive=d0,bus=ahci.0",
+        ])
+        .module(&format!("{} ${{device-port}} sd0 sweep $(task-create) $(task-resume)", prog.display())));
+    o.expect(Verdict::Pass)
+        .expect_log("disk_test: every sector read back")
+        .expect_log(&format!("disk_test: {} random writes done", disk::SWEEP_WRITES))
+        .expect_log("user-test: disk_test ok")
+        .expect_no_log("FAILED");
+    let bytes = std::fs::read(&img).expect("reading the disk image back");
+    let want = disk::image_after_sweep();
+    if let Some(lba) = (0..disk::SECTORS).find(|&l| disk::sector(&bytes, l) != disk::sector(&want, l)) {
+        panic!("{}", o.failure(&format!("sector {lba} differs from the replayed writes")));
+    }
+}
+
 #[test]
 fn ide_lba48_reaches_past_128_gib() {
     use mach_tests::disk;

@@ -365,6 +365,9 @@ impl Device for Part {
 /// Linux's floppy major: `fd0`, `fd1`.
 const FLOPPY_MAJOR: u32 = 2;
 
+/// Linux's first SCSI disk major: AHCI disks, `sdN` (16 minors each).
+const SCSI_DISK_MAJOR: u32 = 8;
+
 /// GNU Mach's number of the first drive of a Linux IDE major.
 fn hd_base(major: u32) -> Option<u32> {
     match major {
@@ -388,13 +391,23 @@ fn register_once(name: &str, disk: &Arc<Disk>, partition: Option<u32>, slice: Op
 pub fn rescan(major: u32, minor: u32) {
     let Some(info) = glue::disk_info(major, minor) else { return };
     let floppy = major == FLOPPY_MAJOR;
-    let Some(base) = hd_base(major).or(floppy.then_some(0)) else { return };
+    let sd = major == SCSI_DISK_MAJOR;
+    let Some(base) = hd_base(major).or((floppy || sd).then_some(0)) else { return };
     let record = u64::from(info.sector_size);
     if info.sectors == 0 || (record != RECORD && record != CD_RECORD) {
         return;
     }
     // GNU Mach names an IDE CD-ROM `wcdN` (its `hdN` reaches the same drive).
-    let name = format!("{}{}", if floppy { "fd" } else if record == CD_RECORD { "wcd" } else { "hd" }, base + info.unit);
+    let kind = if floppy {
+        "fd"
+    } else if sd {
+        "sd"
+    } else if record == CD_RECORD {
+        "wcd"
+    } else {
+        "hd"
+    };
+    let name = format!("{}{}", kind, base + info.unit);
     let disk = cpu::without_interrupts(|| {
         let mut disks = DISKS.lock();
         if let Some(d) = disks.iter().find(|d| d.major == major && d.minor == minor) {

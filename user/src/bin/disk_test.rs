@@ -230,7 +230,7 @@ fn sweep(d: &mut Disk, whole: u32) -> Result<(), &'static str> {
 
 fn run(args: &Args) -> Result<(), &'static str> {
     let master = args.number(1).ok_or("argv[1] is not the device master port")?;
-    let disk_name = args.arg_str(2).filter(|s| s.starts_with("hd") || s.starts_with("fd")).unwrap_or("hd0");
+    let disk_name = args.arg_str(2).filter(|s| s.starts_with("hd") || s.starts_with("fd") || s.starts_with("sd")).unwrap_or("hd0");
     let mut m = Mach::new();
     // SAFETY: no arguments.
     let task = unsafe { mach_task_self() };
