@@ -355,6 +355,9 @@ fn bench_dev(image: &Path, disk_mib: u64) -> Result {
     // A 64 MiB disc image (sparse) in the second channel's CD-ROM drive (hd2).
     let cd = target_dir().join("bench-cd.img");
     std::fs::File::create(&cd).and_then(|f| f.set_len(64 << 20)).map_err(|e| format!("creating {}: {e}", cd.display()))?;
+    // A 64 MiB AHCI disk (sd0, sparse).
+    let sd = target_dir().join("bench-ahci.img");
+    std::fs::File::create(&sd).and_then(|f| f.set_len(64 << 20)).map_err(|e| format!("creating {}: {e}", sd.display()))?;
     // A 1.44 MB floppy image (fd0).
     let fd = target_dir().join("bench-fd.img");
     std::fs::File::create(&fd).and_then(|f| f.set_len(1440 << 10)).map_err(|e| format!("creating {}: {e}", fd.display()))?;
@@ -370,6 +373,9 @@ fn bench_dev(image: &Path, disk_mib: u64) -> Result {
         .arg(format!("file={},format=raw,if=ide,index=2,media=cdrom", cd.display()))
         .arg("-drive")
         .arg(format!("file={},format=raw,if=floppy,index=0", fd.display()))
+        .args(["-device", "ahci,id=ahci", "-drive"])
+        .arg(format!("file={},format=raw,if=none,id=ahcidisk", sd.display()))
+        .args(["-device", "ide-hd,drive=ahcidisk,bus=ahci.0"])
         .args(["-nic", "none", "-netdev"])
         .arg(format!(
             "dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port={gport},remote.type=inet,remote.host=127.0.0.1,remote.port={pport}"
@@ -385,6 +391,7 @@ fn bench_dev(image: &Path, disk_mib: u64) -> Result {
     let _ = std::fs::remove_file(&disk);
     let _ = std::fs::remove_file(&cd);
     let _ = std::fs::remove_file(&fd);
+    let _ = std::fs::remove_file(&sd);
     let text = std::fs::read_to_string(&log).unwrap_or_default();
     let khz: Option<f64> = text
         .lines()
@@ -393,7 +400,7 @@ fn bench_dev(image: &Path, disk_mib: u64) -> Result {
     let (Some(khz), false) = (khz, lines.is_empty()) else {
         return Err(format!("no device figures (QEMU {s}); serial log {}", log.display()));
     };
-    println!("Devices through device ports (IDE disk, ATAPI CD-ROM, floppy, NE2000 PCI; TCG figures are emulation costs):");
+    println!("Devices through device ports (IDE disk, ATAPI CD-ROM, floppy, AHCI disk, NE2000 PCI; TCG figures are emulation costs):");
     for l in lines {
         let mut words = l.split_whitespace();
         let name = words.next().unwrap_or("?");

@@ -5,7 +5,8 @@
 //! Names follow GNU Mach: `hdN` with N = 2 * channel + unit (`hd0` is the
 //! first channel's master, `hd2` the second channel's); an ATAPI CD-ROM is
 //! `wcdN` with the same N (and, as in GNU Mach, `hdN` reaches it too).
-//! A floppy is `fdN` (Linux's floppy major), without partitions. Records
+//! A floppy is `fdN` (Linux's floppy major), without partitions; an AHCI
+//! disk `sdN` (Linux's first SCSI disk major, 16 minors a disk). Records
 //! are 512 bytes; a CD-ROM's (the driver's `hardsect_size` of 2048) are
 //! 2048 bytes, it has no partitions, and it is read-only (`D_READ_ONLY` on
 //! an open for writing and on writes). The glue counts 512-byte sectors
