@@ -5,9 +5,17 @@
  * Both legacy channels (0x1f0/0x3f6 IRQ 14 as ide0, 0x170/0x376 IRQ 15 as
  * ide1), master and slave. Drives are found with IDENTIFY DEVICE (polled,
  * drive interrupts off); ATAPI devices are recognised and left alone.
- * Transfers are PIO, interrupt driven: READ/WRITE SECTORS, or READ/WRITE
- * MULTIPLE once SET MULTIPLE succeeded; LBA28, LBA48 (the EXT commands)
- * for sectors the 28-bit form cannot reach, CHS for drives without LBA.
+ * Transfers are bus-master DMA where the channel belongs to an Intel PIIX
+ * (triton.c: ide_init_triton, the hwif's dmaproc) and the drive can DMA,
+ * one command per request chunk (up to 256 sectors, 65536 with LBA48).
+ * Otherwise PIO, interrupt driven: READ/WRITE SECTORS, or READ/WRITE
+ * MULTIPLE once SET MULTIPLE succeeded, 32 bits per port access (insl) on a
+ * PCI controller, 16 elsewhere; LBA28, LBA48 (the EXT commands) for sectors
+ * the 28-bit form cannot reach, CHS for drives without LBA.
+ *
+ * Options (ide_setup, from the kernel command line): "hdX=nodma" or
+ * "hdX=noautotune" (PIO only for drive X), "hdX=noio32" (16-bit PIO),
+ * "ideN=nodma" (no DMA on channel N).
  *
  * Block layer: register_blkdev(IDEn_MAJOR, "iden", &ide_fops), a request
  * function per major working on blk_dev[major].current_request, one
@@ -39,6 +47,8 @@
 #include <linux/genhd.h>
 #include <linux/malloc.h>
 #include <linux/string.h>
+#include <linux/pci.h>
+#include <linux/bios32.h>
 #include <asm/byteorder.h>
 #include <asm/irq.h>
 #include <asm/segment.h>
@@ -54,9 +64,13 @@ ide_hwif_t ide_hwifs[MAX_HWIFS] = {
 };
 
 static int ide_blksizes[MAX_HWIFS][MAX_DRIVES << PARTN_BITS];
+static int ide_hardsects[MAX_HWIFS][MAX_DRIVES << PARTN_BITS];
 
 static void ide_do_rw(ide_drive_t *drive, struct request *rq, unsigned long block);
-static void ide_error(ide_drive_t *drive, const char *msg, byte stat);
+
+/* Option bits from ide_setup, per drive (hda..hdd) and per channel. */
+static byte ide_opt_nodma[MAX_HWIFS * MAX_DRIVES], ide_opt_noio32[MAX_HWIFS * MAX_DRIVES];
+static byte ide_opt_hwif_nodma[MAX_HWIFS];
 
 /* ---- small helpers ----------------------------------------------------- */
 
@@ -89,7 +103,7 @@ static int ide_wait_not_busy(ide_hwif_t *hwif, unsigned long usecs)
 	return -1;
 }
 
-static void ide_set_handler(ide_drive_t *drive, ide_handler_t *handler, unsigned long timeout)
+void ide_set_handler(ide_drive_t *drive, ide_handler_t *handler, unsigned long timeout)
 {
 	ide_hwgroup_t *hwgroup = &drive->hwif->hwgroup;
 
@@ -134,9 +148,56 @@ static void ide_advance(ide_hwgroup_t *hwgroup, unsigned long n)
 	}
 }
 
+/* PIO data transfers: `words` 16-bit words, 32 bits at a time where allowed. */
+static inline void ide_input_data(ide_drive_t *drive, void *buf, unsigned long words)
+{
+	if (drive->io_32bit)
+		insl(IDE_PORT(drive->hwif, DATA), buf, words >> 1);
+	else
+		insw(IDE_PORT(drive->hwif, DATA), buf, words);
+}
+
+static inline void ide_output_data(ide_drive_t *drive, void *buf, unsigned long words)
+{
+	if (drive->io_32bit)
+		outsl(IDE_PORT(drive->hwif, DATA), buf, words >> 1);
+	else
+		outsw(IDE_PORT(drive->hwif, DATA), buf, words);
+}
+
+/* Ends `n` sectors of the command on the wire, part of it (ide-cd.c). */
+void ide_end_part(ide_drive_t *drive, unsigned long n)
+{
+	ide_advance(&drive->hwif->hwgroup, n);
+}
+
+/*
+ * Ends `n` sectors of the command on the wire (all of a DMA command), then
+ * starts the next command of the request if any of it is left.
+ */
+void ide_end_sectors(ide_drive_t *drive, unsigned long n)
+{
+	ide_hwgroup_t *hwgroup = &drive->hwif->hwgroup;
+	struct request *rq = hwgroup->rq;
+
+	ide_advance(hwgroup, n);
+	if (rq != NULL && hwgroup->rq == rq)
+		ide_do_rw(drive, rq, rq->sector + ide_start_sect(drive, rq));
+}
+
 /* ---- probing ----------------------------------------------------------- */
 
-static void ide_fixstring(unsigned char *s, int bytes)
+/* Lets triton.c choose a DMA mode for a drive (polled), unless told not to. */
+static void ide_select_dma(ide_drive_t *drive)
+{
+	ide_hwif_t *hwif = drive->hwif;
+
+	drive->nodma = ide_opt_nodma[hwif->index * MAX_DRIVES + drive->unit] || ide_opt_hwif_nodma[hwif->index];
+	if (hwif->dmaproc != NULL)
+		(void)hwif->dmaproc(ide_dma_check, drive);
+}
+
+void ide_fixstring(unsigned char *s, int bytes)
 {
 	int i;
 	unsigned char c;
@@ -151,7 +212,7 @@ static void ide_fixstring(unsigned char *s, int bytes)
 }
 
 /* Issues a polled command (drive interrupts off); the status, -1 on timeout. */
-static int ide_polled_cmd(ide_drive_t *drive, byte cmd, byte nsect, unsigned long usecs)
+int ide_polled_cmd(ide_drive_t *drive, byte cmd, byte nsect, unsigned long usecs)
 {
 	ide_hwif_t *hwif = drive->hwif;
 
@@ -181,7 +242,8 @@ static void ide_probe_drive(ide_drive_t *drive)
 	lcyl = inb_p(IDE_PORT(hwif, LCYL));
 	hcyl = inb_p(IDE_PORT(hwif, HCYL));
 	if ((lcyl == 0x14 && hcyl == 0xeb) || (lcyl == 0x69 && hcyl == 0x96)) {
-		printk("%s: ATAPI device, not handled by this driver\n", drive->name);
+		if (ide_cdrom_probe(drive) && drive->cd_dma_wanted)
+			ide_select_dma(drive);
 		return;
 	}
 	if (!(stat & (READY_STAT | BUSY_STAT)))
@@ -192,7 +254,8 @@ static void ide_probe_drive(ide_drive_t *drive)
 		lcyl = inb_p(IDE_PORT(hwif, LCYL));
 		hcyl = inb_p(IDE_PORT(hwif, HCYL));
 		if ((lcyl == 0x14 && hcyl == 0xeb) || (lcyl == 0x69 && hcyl == 0x96))
-			printk("%s: ATAPI device, not handled by this driver\n", drive->name);
+			if (ide_cdrom_probe(drive) && drive->cd_dma_wanted)
+				ide_select_dma(drive);
 		return;
 	}
 	id = kmalloc(sizeof(*id), GFP_KERNEL);
@@ -200,7 +263,7 @@ static void ide_probe_drive(ide_drive_t *drive)
 		printk("%s: no memory for IDENTIFY data\n", drive->name);
 		return;
 	}
-	insw(IDE_PORT(hwif, DATA), id, 256);
+	insw(IDE_PORT(hwif, DATA), id, 256);	/* before 32-bit I/O is known to work */
 	(void)ide_status(hwif);
 	if (id->config & 0x8000) {	/* word 0 bit 15: not an ATA device */
 		kfree(id);
@@ -211,6 +274,7 @@ static void ide_probe_drive(ide_drive_t *drive)
 	ide_fixstring(id->serial_no, sizeof(id->serial_no));
 
 	drive->id = id;
+	drive->media = ide_disk;
 	drive->cyl = id->cyls;
 	drive->head = id->heads;
 	drive->sect = id->sectors;
@@ -246,12 +310,17 @@ static void ide_probe_drive(ide_drive_t *drive)
 	printk("%s: %s, %lu MiB, %lu sectors, %s%s, multiple %u\n", drive->name, id->model,
 	       drive->capacity >> 11, drive->capacity, drive->lba ? "LBA" : "CHS",
 	       drive->lba48 ? " LBA48" : "", drive->mult_count);
+	/* 32-bit data port accesses: PCI controllers (the PIIX) take them. */
+	drive->io_32bit = hwif->pci_device != 0 && !ide_opt_noio32[hwif->index * MAX_DRIVES + drive->unit];
+	ide_select_dma(drive);
+	if (!drive->using_dma)
+		printk("%s: PIO, %d-bit\n", drive->name, drive->io_32bit ? 32 : 16);
 }
 
 /* ---- commands ---------------------------------------------------------- */
 
 /* Waits (briefly: interrupts may be off) for the drive to want data. */
-static int ide_wait_drq(ide_hwif_t *hwif, byte *stat)
+int ide_wait_drq(ide_hwif_t *hwif, byte *stat)
 {
 	int i;
 
@@ -275,18 +344,22 @@ static void ide_output_block(ide_drive_t *drive)
 		n = hwgroup->cmd_left;
 	hwgroup->last_block = n;
 	while (n) {
-		if (hwgroup->wr_left == 0) {
-			if (hwgroup->wr_bh == NULL || hwgroup->wr_bh->b_reqnext == NULL)
-				break;	/* the buffers ran out: cannot happen */
+		m = n < hwgroup->wr_left ? n : hwgroup->wr_left;
+		if (m == 0)
+			break;	/* the buffers ran out: cannot happen */
+		ide_output_data(drive, hwgroup->wr_buf, m << 8);
+		hwgroup->wr_buf += m << 9;
+		hwgroup->wr_left -= m;
+		n -= m;
+		/*
+		 * Step to the next buffer now: once the interrupt has ended this
+		 * one (end_request), its b_reqnext link is gone.
+		 */
+		if (hwgroup->wr_left == 0 && hwgroup->wr_bh != NULL && hwgroup->wr_bh->b_reqnext != NULL) {
 			hwgroup->wr_bh = hwgroup->wr_bh->b_reqnext;
 			hwgroup->wr_buf = hwgroup->wr_bh->b_data;
 			hwgroup->wr_left = hwgroup->wr_bh->b_size >> 9;
 		}
-		m = n < hwgroup->wr_left ? n : hwgroup->wr_left;
-		outsw(IDE_PORT(hwif, DATA), hwgroup->wr_buf, m << 8);
-		hwgroup->wr_buf += m << 9;
-		hwgroup->wr_left -= m;
-		n -= m;
 	}
 }
 
@@ -307,7 +380,7 @@ static void read_intr(ide_drive_t *drive)
 		n = hwgroup->cmd_left;
 	while (n && hwgroup->rq == rq) {
 		m = n < rq->current_nr_sectors ? n : rq->current_nr_sectors;
-		insw(IDE_PORT(hwif, DATA), rq->buffer, m << 8);
+		ide_input_data(drive, rq->buffer, m << 8);
 		n -= m;
 		ide_advance(hwgroup, m);
 	}
@@ -355,6 +428,14 @@ static void ide_do_rw(ide_drive_t *drive, struct request *rq, unsigned long bloc
 	int multi = drive->mult_count != 0, rd = rq->cmd == READ;
 	byte cmd, stat;
 
+	if (drive->media == ide_cdrom) {
+		ide_do_rw_cdrom(drive, rq, block);
+		return;
+	}
+
+	/* PIO moves at most one multiple block per interrupt; DMA a whole command. */
+	drive->cmd_ext = 0;
+
 	stat = ide_status(hwif);
 	if (stat & (BUSY_STAT | DRQ_STAT)) {
 		ide_error(drive, "drive not ready", stat);
@@ -373,6 +454,7 @@ static void ide_do_rw(ide_drive_t *drive, struct request *rq, unsigned long bloc
 		outb_p(block >> 8, IDE_PORT(hwif, LCYL));
 		outb_p(block >> 16, IDE_PORT(hwif, HCYL));
 		cmd = rd ? (multi ? WIN_MULTREAD_EXT : WIN_READ_EXT) : (multi ? WIN_MULTWRITE_EXT : WIN_WRITE_EXT);
+		drive->cmd_ext = 1;
 	} else {
 		if (nsect > 256)
 			nsect = 256;
@@ -394,6 +476,8 @@ static void ide_do_rw(ide_drive_t *drive, struct request *rq, unsigned long bloc
 		cmd = rd ? (multi ? WIN_MULTREAD : WIN_READ) : (multi ? WIN_MULTWRITE : WIN_WRITE);
 	}
 	hwgroup->cmd_left = nsect;
+	if (drive->using_dma && !hwif->dmaproc(rd ? ide_dma_read : ide_dma_write, drive))
+		return;		/* the engine has it; dma_intr ends it */
 	ide_set_handler(drive, rd ? read_intr : write_intr, WAIT_CMD);
 	outb_p(cmd, IDE_PORT(hwif, COMMAND));
 	if (rd)
@@ -434,9 +518,16 @@ static void reset_pollfunc(ide_drive_t *drive)
 		return;
 	}
 	hwgroup->poll_timeout = 0;
-	/* A reset may drop the multiple-mode setting: go on one sector at a time. */
-	for (unit = 0; unit < MAX_DRIVES; unit++)
+	/*
+	 * A reset may drop the multiple-mode setting: go on one sector at a
+	 * time. It may drop the DMA mode too: choose it again (polled; drive
+	 * interrupts are still off).
+	 */
+	for (unit = 0; unit < MAX_DRIVES; unit++) {
 		hwif->drives[unit].mult_count = 0;
+		if (hwif->drives[unit].using_dma)
+			(void)hwif->dmaproc(ide_dma_check, &hwif->drives[unit]);
+	}
 	outb_p(0, hwif->ctl_port);
 	printk("%s: reset done, status=0x%02x\n", hwif->name, stat);
 	if (rq)
@@ -449,6 +540,8 @@ static void ide_do_reset(ide_drive_t *drive)
 	ide_hwif_t *hwif = drive->hwif;
 	ide_hwgroup_t *hwgroup = &hwif->hwgroup;
 
+	if (hwif->dmaproc != NULL)
+		(void)hwif->dmaproc(ide_dma_abort, drive);
 	printk("%s: resetting\n", hwif->name);
 	outb_p(IDE_CTL_SRST | IDE_CTL_NIEN, hwif->ctl_port);
 	udelay(10);
@@ -457,12 +550,15 @@ static void ide_do_reset(ide_drive_t *drive)
 	ide_set_handler(drive, reset_pollfunc, HZ / 20 + 1);
 }
 
-static void ide_error(ide_drive_t *drive, const char *msg, byte stat)
+void ide_error(ide_drive_t *drive, const char *msg, byte stat)
 {
 	ide_hwif_t *hwif = drive->hwif;
 	ide_hwgroup_t *hwgroup = &hwif->hwgroup;
 	struct request *rq = hwgroup->rq;
 	byte err = 0;
+
+	if (drive->using_dma)
+		(void)hwif->dmaproc(ide_dma_abort, drive);	/* the engine stops first */
 
 	if (stat & ERR_STAT)
 		err = inb_p(IDE_PORT(hwif, ERROR));
@@ -470,7 +566,15 @@ static void ide_error(ide_drive_t *drive, const char *msg, byte stat)
 	       rq ? rq->sector : 0);
 	if (rq == NULL)
 		return;
-	if (err & (BBD_ERR | ABRT_ERR | ID_ERR))
+	if (drive->media == ide_cdrom) {
+		/* ATAPI: the sense key is the error register's high nibble. */
+		if ((err >> 4) == UNIT_ATTENTION) {
+			drive->cd_changed = 1;	/* retried below: the next try reads */
+		} else if ((err >> 4) == NOT_READY) {
+			drive->cd_nomedium = 1;
+			rq->errors = ERROR_MAX;
+		}
+	} else if (err & (BBD_ERR | ABRT_ERR | ID_ERR))
 		rq->errors = ERROR_MAX;	/* the drive refuses: retrying will not help */
 	else
 		rq->errors++;
@@ -503,6 +607,11 @@ static void ide_start_request(ide_hwif_t *hwif, struct request *rq)
 	drive = &hwif->drives[unit];
 	hwgroup->drive = drive;
 	size = (unsigned long)hwif->gd->part[minor].nr_sects;
+	if (drive->media == ide_cdrom && (rq->cmd != READ || ((rq->sector | rq->nr_sectors) & (CD_SECTS - 1)))) {
+		printk("%s: CD-ROM requests are reads of whole 2048-byte blocks\n", drive->name);
+		ide_fail_request(hwgroup);
+		return;
+	}
 	if (rq->nr_sectors == 0 || rq->sector >= size || rq->nr_sectors > size - rq->sector) {
 		printk("%s: access beyond the end of %s (sector %lu, %lu sectors)\n", drive->name,
 		       kdevname(rq->rq_dev), rq->sector, rq->nr_sectors);
@@ -684,6 +793,12 @@ static void ide_geninit(struct gendisk *gd)
 		gd->part[minor].start_sect = 0;
 		gd->part[minor].nr_sects = drive->present ? (long)drive->capacity : 0;
 		gd->sizes[minor] = drive->present ? drive->capacity >> 1 : 0;
+		if (drive->present && drive->media == ide_cdrom) {
+			/* 2048-byte blocks, read-only; capacity counts 512-byte sectors. */
+			ide_hardsects[hwif->index][minor] = CD_FRAMESIZE;
+			ide_blksizes[hwif->index][minor] = CD_FRAMESIZE;
+			set_device_ro(MKDEV(hwif->major, minor), 1);
+		}
 	}
 }
 
@@ -722,9 +837,12 @@ static int ide_register(ide_hwif_t *hwif)
 	}
 	request_region(hwif->io_base, 8, hwif->name);
 	request_region(hwif->ctl_port, 1, hwif->name);
-	for (i = 0; i < nminors; i++)
+	for (i = 0; i < nminors; i++) {
 		ide_blksizes[hwif->index][i] = BLOCK_SIZE;
+		ide_hardsects[hwif->index][i] = 512;
+	}
 	blksize_size[hwif->major] = ide_blksizes[hwif->index];
+	hardsect_size[hwif->major] = ide_hardsects[hwif->index];
 	read_ahead[hwif->major] = 8;
 	blk_dev[hwif->major].request_fn = hwif->index ? do_ide1_request : do_ide0_request;
 
@@ -754,11 +872,71 @@ fail:
 	return -EBUSY;
 }
 
+/*
+ * Command-line options ("hdX=..." and "ideN=...", Linux 2.0's ide_setup):
+ * nodma and noautotune (PIO only), noio32 (16-bit PIO). Others are
+ * reported and ignored.
+ */
+void ide_setup(char *s)
+{
+	char *opt = strchr(s, '=');
+	int n;
+
+	if (opt == NULL)
+		goto bad;
+	opt++;
+	if (s[0] == 'h' && s[1] == 'd' && s[2] >= 'a' && s[2] < 'a' + MAX_HWIFS * MAX_DRIVES && s[3] == '=') {
+		n = s[2] - 'a';
+		if (!strcmp(opt, "nodma") || !strcmp(opt, "noautotune"))
+			ide_opt_nodma[n] = 1;
+		else if (!strcmp(opt, "noio32"))
+			ide_opt_noio32[n] = 1;
+		else
+			goto bad;
+		printk("ide_setup: %s\n", s);
+		return;
+	}
+	if (!strncmp(s, "ide", 3) && s[3] >= '0' && s[3] < '0' + MAX_HWIFS && s[4] == '=' && !strcmp(opt, "nodma")) {
+		ide_opt_hwif_nodma[s[3] - '0'] = 1;
+		printk("ide_setup: %s\n", s);
+		return;
+	}
+bad:
+	printk("ide_setup: %s: not understood, ignored\n", s);
+}
+
+/*
+ * The PCI IDE functions whose legacy channels are ours: the Intel PIIX
+ * family, which also has the bus-master DMA engine (triton.c). A PC has
+ * one; the newest is taken first (QEMU can add a piix4-ide beside the pc
+ * machine's built-in piix3-ide, and then the PIIX4 answers the ports).
+ */
+static void ide_probe_pci(void)
+{
+	static const unsigned short ids[] = {
+		PCI_DEVICE_ID_INTEL_82371AB, PCI_DEVICE_ID_INTEL_82371SB_1, PCI_DEVICE_ID_INTEL_82371_1
+	};
+	unsigned char bus, fn;
+	unsigned int i, h;
+
+	if (!pcibios_present())
+		return;
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		if (pcibios_find_device(PCI_VENDOR_ID_INTEL, ids[i], 0, &bus, &fn))
+			continue;
+		for (h = 0; h < MAX_HWIFS; h++)
+			ide_hwifs[h].pci_device = ids[i];
+		ide_init_triton(bus, fn);
+		return;
+	}
+}
+
 /* Probes both channels and registers those with ATA disks. */
 int ide_init(void)
 {
 	int h, u, found = 0;
 
+	ide_probe_pci();
 	for (h = 0; h < MAX_HWIFS; h++) {
 		ide_hwif_t *hwif = &ide_hwifs[h];
 		int any = 0;

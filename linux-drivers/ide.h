@@ -50,6 +50,15 @@ typedef unsigned char byte;
 #define WIN_WRITE_EXT 0x34
 #define WIN_MULTWRITE_EXT 0x39
 
+/* DMA commands, LBA48 forms (ATA/ATAPI-6; the 28-bit ones are in hdreg.h). */
+#define WIN_READDMA_EXT 0x25
+#define WIN_WRITEDMA_EXT 0x35
+
+/* SET FEATURES subcommand 0x03: the transfer mode in the sector count. */
+#define SETFEATURES_XFER 0x03
+#define XFER_UDMA_0 0x40
+#define XFER_MW_DMA_0 0x20
+
 #define OK_STAT(stat, good, bad) (((stat) & ((good) | (bad))) == (good))
 #define BAD_R_STAT (BUSY_STAT | ERR_STAT)
 #define BAD_W_STAT (BAD_R_STAT | WRERR_STAT)
@@ -74,12 +83,57 @@ struct ide_drive_s;
 
 typedef void (ide_handler_t)(struct ide_drive_s *);
 
+/*
+ * What ide.c asks of a bus-master DMA engine (triton.c), as in Linux 2.0:
+ * ide_dma_read/ide_dma_write build the PRD table for the command
+ * hwgroup->cmd_left describes, arm dma_intr, issue the DMA command and start
+ * the engine (0), or answer 1 when this request cannot go by DMA (then ide.c
+ * uses PIO); ide_dma_abort stops the engine; ide_dma_check decides whether
+ * a drive uses DMA (sets using_dma; 0 if it does); ide_dma_status_bad stops
+ * the engine and answers nonzero if the transfer did not end well;
+ * ide_dma_begin starts the engine.
+ */
+typedef enum {
+	ide_dma_read = 0, ide_dma_write = 1,
+	ide_dma_abort = 2, ide_dma_check = 3,
+	ide_dma_status_bad = 4, ide_dma_transferred = 5,
+	ide_dma_begin = 6
+} ide_dma_action_t;
+
+typedef int (ide_dmaproc_t)(ide_dma_action_t, struct ide_drive_s *);
+
+/* What answered on a drive position. */
+#define ide_disk 0x20
+#define ide_cdrom 0x5
+
+/* ATAPI packet commands (MMC) ide-cd.c sends. */
+#define GPCMD_TEST_UNIT_READY 0x00
+#define GPCMD_REQUEST_SENSE 0x03
+#define GPCMD_READ_CDVD_CAPACITY 0x25
+#define GPCMD_READ_10 0x28
+
+/* ATAPI sense keys (the error register's high nibble). */
+#define NOT_READY 0x02
+#define UNIT_ATTENTION 0x06
+
+#define CD_FRAMESIZE 2048
+#define CD_SECTS 4		/* 512-byte sectors per CD block */
+
 typedef struct ide_drive_s {
 	struct hwif_s *hwif;
 	unsigned present : 1;	/* an ATA disk answered IDENTIFY */
 	unsigned lba : 1;	/* LBA28 addressing */
 	unsigned lba48 : 1;	/* LBA48 addressing (48-bit feature set) */
 	unsigned nowerr : 1;
+	unsigned using_dma : 1;	/* reads and writes go by bus-master DMA */
+	unsigned io_32bit : 1;	/* PIO data moves 32 bits at a time (insl/outsl) */
+	unsigned nodma : 1;	/* "hdX=nodma"/"hdX=noautotune": never DMA */
+	unsigned cmd_ext : 1;	/* the command being set up is an LBA48 one */
+	byte dma_mode;		/* SET FEATURES transfer mode chosen (XFER_*), 0 if none */
+	byte media;		/* ide_disk or ide_cdrom */
+	unsigned cd_changed : 1;	/* the CD reported a medium change (UNIT ATTENTION) */
+	unsigned cd_nomedium : 1;	/* no disc in the drive at the last look */
+	unsigned cd_dma_wanted : 1;	/* a CD-ROM on a channel with a DMA engine */
 	byte unit;		/* 0 master, 1 slave */
 	byte select;		/* base value of the drive/head register */
 	byte mult_count;	/* sectors per DRQ block in multiple mode, 0 if off */
@@ -118,12 +172,37 @@ typedef struct hwif_s {
 	ide_drive_t drives[MAX_DRIVES];
 	struct gendisk *gd;
 	ide_hwgroup_t hwgroup;
+	ide_dmaproc_t *dmaproc;	/* the bus-master engine, NULL if none */
+	unsigned long *dmatable;	/* its PRD table (one page) */
+	unsigned short dma_base;	/* its registers (command, status, PRD pointer) */
+	byte pci_bus, pci_fn;	/* the PCI IDE function it belongs to */
+	unsigned short pci_device;
 } ide_hwif_t;
 
 #define IDE_PORT(hwif, reg) ((hwif)->io_base + IDE_##reg##_OFFSET)
 
+#define HWIF(drive) ((drive)->hwif)
+
 extern ide_hwif_t ide_hwifs[MAX_HWIFS];
 
 int ide_init(void);
+void ide_setup(char *s);
+
+/* ide.c's services for triton.c. */
+void ide_set_handler(ide_drive_t *drive, ide_handler_t *handler, unsigned long timeout);
+void ide_error(ide_drive_t *drive, const char *msg, byte stat);
+void ide_end_sectors(ide_drive_t *drive, unsigned long n);
+void ide_end_part(ide_drive_t *drive, unsigned long n);
+int ide_wait_drq(ide_hwif_t *hwif, byte *stat);
+void ide_fixstring(unsigned char *s, int bytes);
+int ide_polled_cmd(ide_drive_t *drive, byte cmd, byte nsect, unsigned long usecs);
+
+/* ide-cd.c: ATAPI CD-ROM drives. */
+int ide_cdrom_probe(ide_drive_t *drive);
+void ide_do_rw_cdrom(ide_drive_t *drive, struct request *rq, unsigned long block);
+int ide_cdrom_check_media(ide_drive_t *drive);
+
+/* triton.c: the PIIX bus-master function at PCI (bus, fn). */
+void ide_init_triton(byte bus, byte fn);
 
 #endif

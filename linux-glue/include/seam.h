@@ -157,7 +157,7 @@ void mach_pci_config_write(unsigned int bus, unsigned int devfn,
 /* --- block devices (linux-glue/src/block.c, kernel/src/glue/block.rs) --- */
 
 /* Sectors one glue_blk_submit carries at most. */
-#define GLUE_BLK_MAX_SECTORS 128
+#define GLUE_BLK_MAX_SECTORS 256
 
 /* A disk (the whole-drive minor of a gendisk), as glue_blk_disk_info gives it. */
 struct glue_blk_disk {
@@ -165,6 +165,8 @@ struct glue_blk_disk {
 	unsigned int sector_size;	/* bytes per sector (hardsect_size, else 512) */
 	unsigned int max_partitions;	/* minors after the whole drive's */
 	unsigned int unit;		/* drive number within its major */
+	int read_only;			/* set_device_ro was called (a CD-ROM) */
+	unsigned int max_sectors;	/* sectors one glue_blk_submit should carry at most */
 };
 
 /* Block start-up (device_setup's block half): the drivers' init functions
@@ -172,6 +174,10 @@ struct glue_blk_disk {
  * which calls mach_block_rescan. Thread context, glue started. Returns the
  * number of gendisks. */
 int glue_blk_init(void);
+
+/* A disk driver option from the kernel command line, "hdX=..." or
+ * "ideN=..." (Linux 2.0's ide_setup), given before glue_blk_init. */
+void glue_blk_setup(const char *word);
 
 /* Size of block device (major, minor): 0 and *info filled, or -ENODEV. */
 int glue_blk_disk_info(unsigned int major, unsigned int minor, struct glue_blk_disk *info);

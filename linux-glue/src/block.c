@@ -12,7 +12,8 @@
  * (mach_block_done) whether every buffer came back up to date.
  *
  * Start-up (glue_blk_init) is device_setup's block half: the BIOS disk
- * parameter tables saved into drive_info, the drivers' init functions
+ * parameter tables saved into drive_info, the drives' DMA modes selected
+ * as a BIOS does (bios_ide_setup), the drivers' init functions
  * (ide_init), then for every gendisk its init and, per drive not marked
  * "skip" (start_sect -1) and with a size, resetup_one_dev, which the
  * kernel answers with its own partition scan (mach_block_rescan) through
@@ -26,11 +27,15 @@
 #include <linux/genhd.h>
 #include <linux/blkdev.h>
 #include <linux/blk.h>
+#include <linux/hdreg.h>
 #include <linux/mm.h>
 #include <linux/string.h>
 #include <asm/system.h>
 #include <asm/bitops.h>
 #include <asm/io.h>
+#include <linux/delay.h>
+#include <linux/ioport.h>
+#include <linux/pci.h>
 #include "glue.h"
 
 struct blk_dev_struct blk_dev[MAX_BLKDEV];
@@ -201,14 +206,43 @@ int glue_blk_disk_info(unsigned int major, unsigned int minor, struct glue_blk_d
 {
 	struct gendisk *gd = gendisk_of(major);
 
+	if (gd == NULL && major < MAX_BLKDEV && minor < 256 && blk_size[major] && blk_size[major][minor] > 0) {
+		/* A device without partitions (a floppy): its size from blk_size, in KiB. */
+		info->sectors = (unsigned long)blk_size[major][minor] << 1;
+		info->sector_size = 512;
+		info->max_partitions = 0;
+		info->unit = minor;
+		info->read_only = is_read_only(MKDEV(major, minor));
+		info->max_sectors = GLUE_BLK_MAX_SECTORS;
+		return 0;
+	}
 	if (gd == NULL || minor >= (unsigned int)(gd->max_nr << gd->minor_shift))
 		return -ENODEV;
 	info->sectors = (unsigned long)gd->part[minor].nr_sects;
 	info->sector_size = 512;
 	if (hardsect_size[major] && hardsect_size[major][minor])
 		info->sector_size = hardsect_size[major][minor];
+	else if (blksize_size[major] && blksize_size[major][minor] == 2048)
+		info->sector_size = 2048;
 	info->max_partitions = gd->max_p - 1;
 	info->unit = minor >> gd->minor_shift;
+	info->read_only = is_read_only(MKDEV(major, minor));
+	/*
+	 * Linux 2.0's ide-cd.c gives its CD-ROM's 2048-byte blocks only as the
+	 * block size (blksize_size), with no hardsect_size, and refuses writes
+	 * in its request function rather than with set_device_ro: a 2048-byte
+	 * block device of that kind is taken as a read-only CD-ROM.
+	 */
+	info->max_sectors = GLUE_BLK_MAX_SECTORS;
+	if (info->sector_size == 2048 && !(hardsect_size[major] && hardsect_size[major][minor])) {
+		info->read_only = 1;
+		/*
+		 * Its commands carry a request's bytes in the 16-bit byte-count
+		 * register, and Linux 2.0 never merged requests past 244 sectors:
+		 * 31 frames (63488 bytes) per request.
+		 */
+		info->max_sectors = 124;
+	}
 	return 0;
 }
 
@@ -251,6 +285,141 @@ static void copy_bios_drive_info(void)
 }
 
 /*
+ * The rest of what a PC BIOS does for IDE disks at power-on: on a PCI
+ * bus-master IDE controller (class 01:01, programming interface bit 7) it
+ * sets each ATA drive's DMA mode to one both sides do (SET FEATURES 03h):
+ * on an Intel PIIX4 (8086:7111) Ultra DMA mode 2 when the drive offers it,
+ * with the PIIX4's Ultra DMA enable (config 0x48) and timing (0x4a) bits
+ * for the drive; elsewhere the fastest multiword DMA mode (0..2) the drive
+ * offers. Linux 2.0's triton.c then uses DMA, as it does only for a drive
+ * whose IDENTIFY data shows mode 2 selected; QEMU's SeaBIOS sets none
+ * (QEMU's drive comes up in Ultra DMA mode 5, which a PIIX cannot do).
+ * Polled, drive interrupts off; a missing or ATAPI drive (it aborts
+ * IDENTIFY) is left alone.
+ */
+static int bios_ide_wait(unsigned int base, unsigned long usecs)
+{
+	unsigned long i;
+	unsigned char stat;
+
+	for (i = 0; i <= usecs / 10; i++) {
+		stat = inb(base + 7);
+		if (!(stat & 0x80))
+			return stat;
+		udelay(10);
+	}
+	return -1;
+}
+
+static void bios_ide_select_dma(const struct mach_pci_info *info, unsigned int ch, unsigned int unit)
+{
+	static const unsigned short bases[2][2] = { { 0x1f0, 0x3f6 }, { 0x170, 0x376 } };
+	unsigned int base = bases[ch][0], ctl = bases[ch][1], n = 2 * ch + unit;
+	unsigned short id[256];
+	unsigned char xfer;
+	int stat, mode;
+
+	outb(0x02, ctl);		/* nIEN */
+	outb(0xa0 | (unit << 4), base + 6);
+	inb(ctl); inb(ctl); inb(ctl); inb(ctl);
+	stat = inb(base + 7);
+	if (stat == 0xff || !(stat & 0x40) || bios_ide_wait(base, 100000) < 0)
+		return;
+	outb(0xec, base + 7);		/* IDENTIFY DEVICE */
+	inb(ctl);
+	stat = bios_ide_wait(base, 1000000);
+	if (stat < 0 || (stat & 0x01) || !(stat & 0x08))
+		return;
+	insw(base, id, 256);
+	(void)inb(base + 7);
+	if ((id[0] & 0x8000) || !(id[49] & 0x0100) || !(id[53] & 0x0002))
+		return;			/* not ATA, no DMA, or no words 64-70 */
+	if (info->vendor == 0x8086 && info->device == 0x7111 && (id[53] & 0x0004) && (id[88] & 0x0004)) {
+		xfer = 0x42;		/* Ultra DMA mode 2 */
+	} else {
+		for (mode = 2; mode >= 0 && !(id[63] & (1 << mode)); mode--)
+			;
+		if (mode < 0)
+			return;
+		xfer = 0x20 | mode;	/* multiword DMA mode */
+	}
+	outb(0x03, base + 1);		/* set transfer mode */
+	outb(xfer, base + 2);
+	outb(0xef, base + 7);		/* SET FEATURES */
+	inb(ctl);
+	stat = bios_ide_wait(base, 1000000);
+	if (info->vendor == 0x8086 && info->device == 0x7111) {
+		unsigned int udmactl = mach_pci_config_read(info->bus, info->devfn, 0x48, 1);
+		unsigned int udmatim = mach_pci_config_read(info->bus, info->devfn, 0x4a, 2);
+
+		if (xfer == 0x42 && stat >= 0 && !(stat & 0x01)) {
+			udmactl |= 1 << n;
+			udmatim = (udmatim & ~(3 << (4 * n))) | (2 << (4 * n));
+		} else {
+			udmactl &= ~(1 << n);
+		}
+		mach_pci_config_write(info->bus, info->devfn, 0x4a, 2, udmatim);
+		mach_pci_config_write(info->bus, info->devfn, 0x48, 1, udmactl);
+	}
+}
+
+static void bios_ide_setup(void)
+{
+	struct mach_pci_info info, found;
+	unsigned int i, ch, unit;
+	int any = 0;
+
+	/* The last bus-master IDE function found: QEMU's added piix4-ide
+	 * answers the legacy ports beside the machine's own piix3-ide. */
+	for (i = 0; mach_pci_device(i, &info) == 0; i++)
+		if ((info.class_rev >> 16) == 0x0101 && (info.class_rev & 0x8000) &&
+		    (mach_pci_config_read(info.bus, info.devfn, PCI_COMMAND, 2) & PCI_COMMAND_MASTER)) {
+			found = info;
+			any = 1;
+		}
+	if (!any)
+		return;
+	/* Legacy-mode channels only (programming interface bits 0 and 2 clear). */
+	for (ch = 0; ch < 2; ch++) {
+		if ((found.class_rev >> 8) & (ch ? 0x04 : 0x01))
+			continue;
+		if (check_region(ch ? 0x170 : 0x1f0, 8))
+			continue;
+		for (unit = 0; unit < 2; unit++)
+			bios_ide_select_dma(&found, ch, unit);
+	}
+}
+
+/*
+ * A drive the driver left out of the partition check with no size yet
+ * (Linux 2.0's ide.c does so for an ATAPI CD-ROM, whose size ide-cd.c
+ * learns in its open from the disc's table of contents) is opened once,
+ * as GNU Mach's device_open opens Linux devices; with a size then, the
+ * kernel registers it (mach_block_rescan). Our own ide.c sizes CD-ROMs
+ * at probe time and never takes this path.
+ */
+static void open_unchecked(struct gendisk *gd, int drive)
+{
+	unsigned int minor = drive << gd->minor_shift;
+	struct file_operations *fops;
+	struct inode inode;
+	struct file file;
+
+	if ((unsigned int)gd->major >= MAX_BLKDEV || (fops = blkdevs[gd->major].fops) == NULL || fops->open == NULL)
+		return;
+	memset(&inode, 0, sizeof(inode));
+	memset(&file, 0, sizeof(file));
+	inode.i_rdev = MKDEV(gd->major, minor);
+	file.f_mode = 1;		/* read */
+	file.f_inode = &inode;
+	file.f_op = fops;
+	if (fops->open(&inode, &file) != 0)
+		return;
+	if (gd->part[minor].nr_sects > 0)
+		mach_block_rescan(gd->major, minor);
+}
+
+/*
  * Partition check, as genhd.c's check_partition starts it: a drive whose
  * whole-disk start_sect the driver set to -1 (ide.c's ide_geninit, for a
  * missing drive or an ATAPI one) is skipped, and start_sect goes back to 0.
@@ -261,6 +430,7 @@ static void check_partition(struct gendisk *gd, int drive)
 
 	if ((long)whole->start_sect == -1) {
 		whole->start_sect = 0;
+		open_unchecked(gd, drive);
 		return;
 	}
 	resetup_one_dev(gd, drive);
@@ -268,13 +438,27 @@ static void check_partition(struct gendisk *gd, int drive)
 
 /* The disk drivers built in (linux/blk.h declares their init functions). */
 
+void glue_blk_setup(const char *word)
+{
+	char buf[64];
+
+	/* Linux's ide_setup may write into its string: give it a copy. */
+	strncpy(buf, word, sizeof(buf) - 1);
+	buf[sizeof(buf) - 1] = 0;
+	ide_setup(buf);
+}
+
 int glue_blk_init(void)
 {
 	struct gendisk *gd;
 	int n = 0, drive;
 
 	copy_bios_drive_info();
+	bios_ide_setup();
 	ide_init();
+	ahci_init();
+	if (floppy_init() == 0)
+		mach_block_rescan(FLOPPY_MAJOR, 0);
 	for (gd = gendisk_head; gd; gd = gd->next)
 		if (gd->init)
 			gd->init(gd);

@@ -169,6 +169,27 @@ static struct pci_bus *bus_for(unsigned int number)
 	return b;
 }
 
+/*
+ * What a PC BIOS does for a bus-master IDE controller (class 01:01,
+ * programming interface bit 7) before the OS starts: with its I/O decode
+ * on and its bus-master range (BAR4) assigned, bus mastering is turned on.
+ * Linux 2.0's triton.c takes DMA as the BIOS's choice and stays with PIO
+ * when the bit is off; QEMU's SeaBIOS leaves it off.
+ */
+static void enable_ide_bus_master(const struct mach_pci_info *info)
+{
+	unsigned int cmd, bar4;
+
+	if ((info->class_rev >> 16) != 0x0101 || !(info->class_rev & 0x8000))
+		return;
+	cmd = mach_pci_config_read(info->bus, info->devfn, PCI_COMMAND, 2);
+	bar4 = mach_pci_config_read(info->bus, info->devfn, PCI_BASE_ADDRESS_4, 4);
+	if (!(cmd & PCI_COMMAND_IO) || (cmd & PCI_COMMAND_MASTER) ||
+	    !(bar4 & PCI_BASE_ADDRESS_SPACE_IO) || (bar4 & PCI_BASE_ADDRESS_IO_MASK & 0xffff) == 0)
+		return;
+	mach_pci_config_write(info->bus, info->devfn, PCI_COMMAND, 2, cmd | PCI_COMMAND_MASTER);
+}
+
 void glue_pci_init(void)
 {
 	struct mach_pci_info info;
@@ -190,6 +211,7 @@ void glue_pci_init(void)
 		dev->device = info.device;
 		dev->class = info.class_rev >> 8;
 		dev->irq = info.irq;
+		enable_ide_bus_master(&info);
 		dev->master = (mach_pci_config_read(info.bus, info.devfn, PCI_COMMAND, 2) &
 			       PCI_COMMAND_MASTER) != 0;
 		dev->sibling = bus->devices;

@@ -318,6 +318,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn sweep_writes_stay_in_s1_and_s5_and_vary() {
+        let mut sizes = std::collections::BTreeSet::new();
+        for k in 0..disk::SWEEP_WRITES {
+            let (lba, n) = disk::sweep_write(k);
+            let inside = |p: (u64, u64)| lba >= p.0 && lba + n <= p.0 + p.1;
+            assert!(inside(disk::S1) || inside(disk::S5), "write {k} at {lba}+{n}");
+            sizes.insert(n);
+        }
+        assert!(sizes.contains(&256) && sizes.iter().any(|&n| n < 8) && sizes.len() > 10, "{sizes:?}");
+    }
+
+    #[test]
     fn exit_statuses_map_to_verdicts() {
         assert_eq!(classify(Some(33), false, ""), Verdict::Pass);
         assert_eq!(classify(Some(35), false, ""), Verdict::Fail);
@@ -358,6 +370,30 @@ mod tests {
         };
         let m = o.failure("boom");
         assert!(m.contains("line 99") && m.contains("line 60") && !m.contains("line 59\n"), "{m}");
+    }
+}
+
+/// A test CD image: raw 2048-byte blocks, block `b` holding [`cd::pattern`]
+/// (`user/src/bin/cd_test.rs` knows the same pattern).
+pub mod cd {
+    /// Bytes per block.
+    pub const BLOCK: usize = 2048;
+
+    /// Byte `i` of block `b`.
+    pub fn pattern(b: u32, i: usize) -> u8 {
+        if i < 4 {
+            return b.to_le_bytes()[i];
+        }
+        (b.wrapping_mul(17).wrapping_add(i as u32 * 3) ^ (i as u32 >> 8)) as u8
+    }
+
+    /// Writes an image of `blocks` blocks to `path`.
+    pub fn write_image(path: &std::path::Path, blocks: u32) {
+        let mut img = Vec::with_capacity(blocks as usize * BLOCK);
+        for b in 0..blocks {
+            img.extend((0..BLOCK).map(|i| pattern(b, i)));
+        }
+        std::fs::write(path, img).expect("writing the test CD image");
     }
 }
 
@@ -430,5 +466,47 @@ pub mod disk {
     /// The bytes disk_test writes at byte `i` of its test write.
     pub fn written_byte(i: usize) -> u8 {
         (i as u32).wrapping_mul(13).wrapping_add(7) as u8 ^ 0x5a
+    }
+
+    /// Writes of `disk_test sweep` (as `SWEEP_WRITES` there).
+    pub const SWEEP_WRITES: u32 = 40;
+
+    /// The `k`th write of `disk_test sweep`: (first sector, sectors), from
+    /// the same xorshift generator as `sweep_write` in `user/src/bin/disk_test.rs`.
+    pub fn sweep_write(k: u32) -> (u64, u64) {
+        let mut x = k.wrapping_mul(2654435761).wrapping_add(12345);
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x
+        };
+        let len = match next() % 4 {
+            0 => 1 + next() % 8,
+            1 => 120 + next() % 17,
+            2 => 256,
+            _ => 1 + next() % 256,
+        };
+        let (start, size) = if next() % 2 == 0 { S1 } else { S5 };
+        (start + u64::from(next() % (size as u32 - len + 1)), u64::from(len))
+    }
+
+    /// Byte `i` of write `k` of `disk_test sweep`.
+    pub fn sweep_byte(k: u32, i: usize) -> u8 {
+        ((i as u32).wrapping_mul(7).wrapping_add(k.wrapping_mul(13)).wrapping_add((i >> 9) as u32) as u8) ^ (k as u8)
+    }
+
+    /// The image after `disk_test sweep`: the pristine one with every
+    /// sweep write replayed in order.
+    pub fn image_after_sweep() -> Vec<u8> {
+        let mut img = image();
+        for k in 0..SWEEP_WRITES {
+            let (lba, n) = sweep_write(k);
+            let at = (lba * 512) as usize;
+            for i in 0..(n * 512) as usize {
+                img[at + i] = sweep_byte(k, i);
+            }
+        }
+        img
     }
 }

@@ -897,13 +897,15 @@ fn irq_device_delivers_interrupts_to_a_user_driver() {
 
 /// Boots `disk_test` against the harness's disk image attached with
 /// `drive` (QEMU `-drive` options after `file=`), then checks the image.
-fn disk_test(name: &str, drive: &str, disk: &str) {
-    disk_test_with(name, drive, disk, "", None);
+fn disk_test(name: &str, drive: &str, disk: &str) -> mach_tests::Outcome {
+    disk_test_with(name, drive, disk, "", "", None)
 }
 
-/// As [`disk_test`], with disk_test's third argument `extra`; `blkdebug`
-/// (a blkdebug configuration) puts QEMU's error injection under the disk.
-fn disk_test_with(name: &str, drive: &str, disk: &str, extra: &str, blkdebug: Option<&str>) -> mach_tests::Outcome {
+/// Boots `disk_test` with its third argument `extra` (a mode) on a fresh
+/// test image, `cmdline` added to the kernel's command line; `blkdebug` (a
+/// blkdebug configuration) puts QEMU's error injection under the disk.
+/// Returns the outcome and the image's path, unchecked.
+fn disk_test_boot(name: &str, drive: &str, disk: &str, extra: &str, cmdline: &str, blkdebug: Option<&str>) -> (mach_tests::Outcome, PathBuf) {
     use mach_tests::disk;
     let prog = user_program("disk_test");
     let img = mach_tests::log_dir().join(format!("{name}.img"));
@@ -916,9 +918,16 @@ fn disk_test_with(name: &str, drive: &str, disk: &str, extra: &str, blkdebug: Op
         }
         None => img.display().to_string(),
     };
-    let o = run(&boot(name, "console=com0 test=bootstrap")
+    let o = run(&boot(name, &format!("console=com0 test=bootstrap {cmdline}"))
         .qemu(&["-drive", &format!("file={file},{drive}")])
         .module(&format!("{} ${{device-port}} {disk} {extra} $(task-create) $(task-resume)", prog.display())));
+    (o, img)
+}
+
+/// As [`disk_test`], with disk_test's third argument `extra`, and
+/// `cmdline` and `blkdebug` as [`disk_test_boot`] takes them.
+fn disk_test_with(name: &str, drive: &str, disk: &str, extra: &str, cmdline: &str, blkdebug: Option<&str>) -> mach_tests::Outcome {
+    let (o, img) = disk_test_boot(name, drive, disk, extra, cmdline, blkdebug);
     o.expect(Verdict::Pass)
         .expect_log(&format!("{disk}: 32768 sectors (16 MiB), Mbr s1=2048+8192 s2=10240+8192 s3=18432+2 s5=20480+8192"))
         .expect_log("disk_test: patterns read back")
@@ -927,6 +936,26 @@ fn disk_test_with(name: &str, drive: &str, disk: &str, extra: &str, blkdebug: Op
         .expect_log("user-test: disk_test ok")
         .expect_no_log("FAILED");
     check_disk_test_image(&img, &o);
+    o
+}
+
+/// `disk_test sweep`: every sector read and checked in the guest, then
+/// pseudo-random writes (1 to 256 sectors, so many DMA commands whose
+/// buffers cross a 64 KiB physical boundary) that the host replays on the
+/// pristine image: the image must equal the replay, byte for byte.
+fn disk_sweep(name: &str, cmdline: &str) -> mach_tests::Outcome {
+    use mach_tests::disk;
+    let (o, img) = disk_test_boot(name, "format=raw,if=ide,index=0", "hd0", "sweep", cmdline, None);
+    o.expect(Verdict::Pass)
+        .expect_log("disk_test: every sector read back")
+        .expect_log(&format!("disk_test: {} random writes done", disk::SWEEP_WRITES))
+        .expect_log("user-test: disk_test ok")
+        .expect_no_log("FAILED");
+    let bytes = std::fs::read(&img).expect("reading the disk image back");
+    let want = disk::image_after_sweep();
+    if let Some(lba) = (0..disk::SECTORS).find(|&l| disk::sector(&bytes, l) != disk::sector(&want, l)) {
+        panic!("{}", o.failure(&format!("sector {lba} differs from the replayed writes")));
+    }
     o
 }
 
@@ -982,7 +1011,62 @@ fn ide_disks_on_both_channels_at_once() {
 
 #[test]
 fn ide_disk_master_on_the_first_channel_serves_partitions() {
-    disk_test("disk-ide0-master", "format=raw,if=ide,index=0", "hd0");
+    disk_test("disk-ide0-master", "format=raw,if=ide,index=0", "hd0")
+        .expect_log("ide: Intel PIIX3 bus-master DMA at 0x")
+        .expect_log("hda: bus-master DMA, multiword DMA mode 2");
+}
+
+/// The same checks by PIO (`hda=nodma`, Linux 2.0's option): 32-bit data
+/// port accesses and multiple-sector commands.
+#[test]
+fn ide_disk_by_pio_serves_partitions() {
+    disk_test_with("disk-ide0-pio", "format=raw,if=ide,index=0", "hd0", "", "hda=nodma", None)
+        .expect_log("hda: QEMU HARDDISK, 16 MiB, 32768 sectors, LBA LBA48, multiple 16")
+        .expect_log("hda: PIO, 32-bit")
+        .expect_no_log("hda: bus-master DMA");
+}
+
+/// Every sector read, random writes checked by the host, by DMA on the
+/// PIIX3 (QEMU's `pc` machine). Reads of 128 KiB are one 256-sector
+/// command whose physically contiguous buffer necessarily crosses a 64 KiB
+/// boundary, so the PRD table has to split it.
+#[test]
+fn ide_dma_reads_every_sector_and_random_writes_land() {
+    disk_sweep("disk-sweep-dma", "").expect_log("hda: bus-master DMA, multiword DMA mode 2");
+}
+
+/// The same on a PIIX4 (`-device piix4-ide`): Ultra DMA mode 2, with the
+/// PIIX4's Ultra DMA registers set for the drive.
+#[test]
+fn ide_piix4_udma_reads_every_sector_and_random_writes_land() {
+    use mach_tests::disk;
+    let prog = user_program("disk_test");
+    let img = mach_tests::log_dir().join("disk-sweep-piix4.img");
+    disk::write_image(&img);
+    let o = run(&boot("disk-sweep-piix4", "console=com0 test=bootstrap")
+        .qemu(&[
+            "-device",
+            "piix4-ide,id=piix4",
+            "-drive",
+            &format!("file={},format=raw,if=none,id=d0", img.display()),
+            "-device",
+            "ide-hd,drive=d0,bus=piix4.0",
+        ])
+        .module(&format!("{} ${{device-port}} hd0 sweep $(task-create) $(task-resume)", prog.display())));
+    o.expect(Verdict::Pass).expect_log("disk_test: every sector read back").expect_log("user-test: disk_test ok");
+    let bytes = std::fs::read(&img).expect("reading the disk image back");
+    let want = disk::image_after_sweep();
+    if let Some(lba) = (0..disk::SECTORS).find(|&l| disk::sector(&bytes, l) != disk::sector(&want, l)) {
+        panic!("{}", o.failure(&format!("sector {lba} differs from the replayed writes")));
+    }
+    // Our driver's own words (a genuine Linux 2.0 ide.c says others).
+    o.expect_log("ide: Intel PIIX4 bus-master DMA at 0x").expect_log("hda: bus-master DMA, Ultra DMA mode 2");
+}
+
+/// The same by 16-bit PIO (`hda=nodma hda=noio32`).
+#[test]
+fn ide_pio16_reads_every_sector_and_random_writes_land() {
+    disk_sweep("disk-sweep-pio16", "hda=nodma hda=noio32").expect_log("hda: PIO, 16-bit");
 }
 
 #[test]
@@ -993,11 +1077,173 @@ fn ide_disk_slave_on_the_second_channel_serves_partitions() {
 
 #[test]
 fn ide_read_error_fails_the_request_and_the_disk_goes_on() {
-    // QEMU's blkdebug fails every read of sector 10300 (record 60 of hd0s2).
-    let conf = "[inject-error]\nevent = \"read_aio\"\nerrno = \"5\"\nsector = \"10300\"\nonce = \"off\"\n";
-    disk_test_with("disk-ioerror", "format=raw,if=ide,index=0", "hd0", "ioerror", Some(conf))
+    disk_test_with("disk-ioerror", "format=raw,if=ide,index=0", "hd0", "ioerror", "", Some(IOERROR_CONF))
+        .expect_log("disk_test: I/O error reported, disk still works")
+        .expect_log("hda: dma_intr: status=0x");
+}
+
+/// QEMU's blkdebug fails every read of sector 10300 (record 60 of hd0s2).
+const IOERROR_CONF: &str = "[inject-error]\nevent = \"read_aio\"\nerrno = \"5\"\nsector = \"10300\"\nonce = \"off\"\n";
+
+/// The same error met by PIO.
+#[test]
+fn ide_pio_read_error_fails_the_request_and_the_disk_goes_on() {
+    disk_test_with("disk-ioerror-pio", "format=raw,if=ide,index=0", "hd0", "ioerror", "hda=nodma", Some(IOERROR_CONF))
         .expect_log("disk_test: I/O error reported, disk still works")
         .expect_log("hda: read_intr: status=0x");
+}
+
+/// Blocks on the test CD (2 MiB: QEMU's CD-ROM takes any raw file).
+const CD_BLOCKS: u32 = 1000;
+
+/// An ATAPI CD-ROM as the second channel's master (`wcd2`, GNU Mach's name): 2048-byte
+/// records, every block read back, writes refused with `D_READ_ONLY`; by
+/// DMA through the PIIX3, then by PIO (`hdc=nodma`).
+#[test]
+fn atapi_cdrom_reads_2048_byte_records_and_is_read_only() {
+    let prog = user_program("cd_test");
+    let iso = mach_tests::log_dir().join("cdrom.img");
+    mach_tests::cd::write_image(&iso, CD_BLOCKS);
+    for (name, cmdline, dma) in [("cdrom", "", true), ("cdrom-pio", "hdc=nodma", false)] {
+        let o = run(&boot(name, &format!("console=com0 test=bootstrap {cmdline}"))
+            .qemu(&["-drive", &format!("file={},format=raw,if=ide,index=2,media=cdrom", iso.display())])
+            .module(&format!("{} ${{device-port}} wcd2 {CD_BLOCKS} $(task-create) $(task-resume)", prog.display())));
+        o.expect(Verdict::Pass)
+            .expect_log(&format!("wcd2: {CD_BLOCKS} records of 2048 bytes, read-only"))
+            .expect_log("cd_test: every block read back")
+            .expect_log("cd_test: writes refused with D_READ_ONLY")
+            .expect_log("user-test: cd_test ok")
+            .expect_no_log("FAILED");
+        o.expect_log(&format!("hdc: ATAPI CD-ROM QEMU DVD-ROM, {CD_BLOCKS} blocks of 2048 bytes"));
+        if dma {
+            o.expect_log("hdc: bus-master DMA, multiword DMA mode 2");
+        } else {
+            o.expect_no_log("hdc: bus-master DMA");
+        }
+    }
+}
+
+/// A disk (master, `hd0`) and a CD-ROM (slave, `wcd1`) on the first
+/// channel at once, each with its own test task running at the same time;
+/// the host checks the disk image.
+#[test]
+fn ide_disk_and_cdrom_share_a_channel() {
+    use mach_tests::disk;
+    let (dt, ct) = (user_program("disk_test"), user_program("cd_test"));
+    let dir = mach_tests::log_dir();
+    let (img, iso) = (dir.join("disk-cd-hd0.img"), dir.join("disk-cd-hd1.iso"));
+    disk::write_image(&img);
+    mach_tests::cd::write_image(&iso, CD_BLOCKS);
+    let o = run(&boot("disk-cd", "console=com0 test=bootstrap")
+        .qemu(&[
+            "-drive",
+            &format!("file={},format=raw,if=ide,index=0", img.display()),
+            "-drive",
+            &format!("file={},format=raw,if=ide,index=1,media=cdrom", iso.display()),
+        ])
+        .module(&format!("{} ${{device-port}} hd0 $(task-create) $(task-resume)", dt.display()))
+        .module(&format!("{} ${{device-port}} wcd1 {CD_BLOCKS} $(task-create) $(task-resume)", ct.display())));
+    o.expect(Verdict::Pass)
+        .expect_log("hd0: 32768 sectors (16 MiB), Mbr s1=2048+8192 s2=10240+8192 s3=18432+2 s5=20480+8192")
+        .expect_log(&format!("wcd1: {CD_BLOCKS} records of 2048 bytes, read-only"))
+        .expect_log("user-test: disk_test ok")
+        .expect_log("user-test: cd_test ok")
+        .expect_log("bootstrap: 2 boot task(s) ran and ended")
+        .expect_no_log("FAILED");
+    check_disk_test_image(&img, &o);
+}
+
+/// A 1.44 MB floppy (`fd0`, QEMU's isa-fdc, ISA DMA channel 2): every
+/// sector read in records of 1 to 128 sectors, writes across track and
+/// cylinder boundaries read back, and the host finds exactly them on the
+/// image (`disk_test floppy`'s FLOPPY_WRITES, replayed here).
+#[test]
+fn floppy_reads_every_sector_and_writes_land() {
+    use mach_tests::disk;
+    const SECTORS: u64 = 2880;
+    const WRITES: [(u64, u64); 4] = [(5, 1), (30, 20), (700, 100), (SECTORS - 3, 3)];
+    let prog = user_program("disk_test");
+    let img = mach_tests::log_dir().join("floppy.img");
+    let pristine: Vec<u8> = (0..SECTORS).flat_map(disk::sector_pattern).collect();
+    std::fs::write(&img, &pristine).unwrap();
+    let o = run(&boot("floppy", "console=com0 test=bootstrap")
+        .qemu(&["-drive", &format!("file={},format=raw,if=floppy,index=0", img.display())])
+        .module(&format!("{} ${{device-port}} fd0 floppy $(task-create) $(task-resume)", prog.display())));
+    o.expect(Verdict::Pass)
+        .expect_log("fd0: 1.44 MB drive at 0x3f0, irq 6, dma 2")
+        .expect_log("fd0: 2880 sectors (1440 KiB)")
+        .expect_log("disk_test: every floppy sector read back")
+        .expect_log("disk_test: floppy writes read back")
+        .expect_log("user-test: disk_test ok")
+        .expect_no_log("FAILED");
+    let mut want = pristine;
+    for (k, &(lba, n)) in WRITES.iter().enumerate() {
+        for j in 0..(n * 512) as usize {
+            want[(lba * 512) as usize + j] = disk::sweep_byte(k as u32, j);
+        }
+    }
+    let bytes = std::fs::read(&img).unwrap();
+    if let Some(lba) = (0..SECTORS).find(|&l| disk::sector(&bytes, l) != disk::sector(&want, l)) {
+        panic!("{}", o.failure(&format!("floppy sector {lba} differs from the writes")));
+    }
+}
+
+/// An AHCI SATA disk (QEMU's ICH9 `ahci`, port 0) as `sd0`, GNU Mach's
+/// name: the partition checks and host-checked writes of `disk_test`.
+#[test]
+fn ahci_disk_serves_partitions() {
+    use mach_tests::disk;
+    let prog = user_program("disk_test");
+    let img = mach_tests::log_dir().join("disk-ahci.img");
+    disk::write_image(&img);
+    let o = run(&boot("disk-ahci", "console=com0 test=bootstrap")
+        .qemu(&[
+            "-device",
+            "ahci,id=ahci",
+            "-drive",
+            &format!("file={},format=raw,if=none,id=d0", img.display()),
+            "-device",
+            "ide-hd,drive=d0,bus=ahci.0",
+        ])
+        .module(&format!("{} ${{device-port}} sd0 $(task-create) $(task-resume)", prog.display())));
+    o.expect(Verdict::Pass)
+        .expect_log("sda: AHCI port 0: QEMU HARDDISK, 16 MiB, 32768 sectors")
+        .expect_log("sd0: 32768 sectors (16 MiB), Mbr s1=2048+8192 s2=10240+8192 s3=18432+2 s5=20480+8192")
+        .expect_log("disk_test: patterns read back")
+        .expect_log("disk_test: writes read back")
+        .expect_log("user-test: disk_test ok")
+        .expect_no_log("FAILED");
+    check_disk_test_image(&img, &o);
+}
+
+/// Every sector of an AHCI disk read (records of 1 to 256 sectors, one
+/// command each), random writes replayed and compared by the host.
+#[test]
+fn ahci_reads_every_sector_and_random_writes_land() {
+    use mach_tests::disk;
+    let prog = user_program("disk_test");
+    let img = mach_tests::log_dir().join("disk-ahci-sweep.img");
+    disk::write_image(&img);
+    let o = run(&boot("disk-ahci-sweep", "console=com0 test=bootstrap")
+        .qemu(&[
+            "-device",
+            "ahci,id=ahci",
+            "-drive",
+            &format!("file={},format=raw,if=none,id=d0", img.display()),
+            "-device",
+            "ide-hd,drive=d0,bus=ahci.0",
+        ])
+        .module(&format!("{} ${{device-port}} sd0 sweep $(task-create) $(task-resume)", prog.display())));
+    o.expect(Verdict::Pass)
+        .expect_log("disk_test: every sector read back")
+        .expect_log(&format!("disk_test: {} random writes done", disk::SWEEP_WRITES))
+        .expect_log("user-test: disk_test ok")
+        .expect_no_log("FAILED");
+    let bytes = std::fs::read(&img).expect("reading the disk image back");
+    let want = disk::image_after_sweep();
+    if let Some(lba) = (0..disk::SECTORS).find(|&l| disk::sector(&bytes, l) != disk::sector(&want, l)) {
+        panic!("{}", o.failure(&format!("sector {lba} differs from the replayed writes")));
+    }
 }
 
 #[test]

@@ -49,6 +49,7 @@ pub const D_NO_SUCH_DEVICE: i32 = 2502;
 pub const D_INVALID_OPERATION: i32 = 2505;
 pub const D_INVALID_RECNUM: i32 = 2506;
 pub const D_INVALID_SIZE: i32 = 2507;
+pub const D_READ_ONLY: i32 = 2509;
 // `device/device_types.h`: status flavors every device answers.
 pub const DEV_GET_SIZE: u32 = 0;
 pub const DEV_GET_RECORDS: u32 = 1;

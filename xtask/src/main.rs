@@ -423,6 +423,15 @@ fn bench_dev(image: &Path, disk_mib: u64, nic: &str, with_disk: bool) -> Result 
     let _ = std::fs::remove_file(&log);
     let disk = target_dir().join("bench-disk.img");
     std::fs::File::create(&disk).and_then(|f| f.set_len(disk_mib << 20)).map_err(|e| format!("creating {}: {e}", disk.display()))?;
+    // A 64 MiB disc image (sparse) in the second channel's CD-ROM drive (hd2).
+    let cd = target_dir().join("bench-cd.img");
+    std::fs::File::create(&cd).and_then(|f| f.set_len(64 << 20)).map_err(|e| format!("creating {}: {e}", cd.display()))?;
+    // A 64 MiB AHCI disk (sd0, sparse).
+    let sd = target_dir().join("bench-ahci.img");
+    std::fs::File::create(&sd).and_then(|f| f.set_len(64 << 20)).map_err(|e| format!("creating {}: {e}", sd.display()))?;
+    // A 1.44 MB floppy image (fd0).
+    let fd = target_dir().join("bench-fd.img");
+    std::fs::File::create(&fd).and_then(|f| f.set_len(1440 << 10)).map_err(|e| format!("creating {}: {e}", fd.display()))?;
     let peer = std::net::UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     grow_receive_buffer(&peer);
     let pport = peer.local_addr().map_err(|e| e.to_string())?.port();
@@ -432,6 +441,13 @@ fn bench_dev(image: &Path, disk_mib: u64, nic: &str, with_disk: bool) -> Result 
     let s = bench_qemu(&log)
         .arg("-drive")
         .arg(format!("file={},format=raw,if=ide,index=0", disk.display()))
+        .arg("-drive")
+        .arg(format!("file={},format=raw,if=ide,index=2,media=cdrom", cd.display()))
+        .arg("-drive")
+        .arg(format!("file={},format=raw,if=floppy,index=0", fd.display()))
+        .args(["-device", "ahci,id=ahci", "-drive"])
+        .arg(format!("file={},format=raw,if=none,id=ahcidisk", sd.display()))
+        .args(["-device", "ide-hd,drive=ahcidisk,bus=ahci.0"])
         .args(["-nic", "none", "-netdev"])
         .arg(format!(
             "dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port={gport},remote.type=inet,remote.host=127.0.0.1,remote.port={pport}"
@@ -449,6 +465,9 @@ fn bench_dev(image: &Path, disk_mib: u64, nic: &str, with_disk: bool) -> Result 
         .status()
         .map_err(|e| format!("cannot start qemu-system-i386: {e}"))?;
     let _ = std::fs::remove_file(&disk);
+    let _ = std::fs::remove_file(&cd);
+    let _ = std::fs::remove_file(&fd);
+    let _ = std::fs::remove_file(&sd);
     let text = std::fs::read_to_string(&log).unwrap_or_default();
     let khz: Option<f64> = text
         .lines()
@@ -458,7 +477,7 @@ fn bench_dev(image: &Path, disk_mib: u64, nic: &str, with_disk: bool) -> Result 
         return Err(format!("no device figures (QEMU {s}); serial log {}", log.display()));
     };
     if with_disk {
-        println!("Devices through device ports (IDE disk, then each NIC; TCG figures are emulation costs):");
+        println!("Devices through device ports (IDE disk, ATAPI CD-ROM, floppy, AHCI disk, then each NIC; TCG figures are emulation costs):");
     }
     for l in lines {
         let mut words = l.split_whitespace();

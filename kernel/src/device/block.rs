@@ -3,9 +3,15 @@
 //! through the glue's block bridge (`crate::glue::block`).
 //!
 //! Names follow GNU Mach: `hdN` with N = 2 * channel + unit (`hd0` is the
-//! first channel's master, `hd2` the second channel's). Records are 512
-//! bytes. Every transfer is checked against its partition's extent
-//! (`device::partition::Extent::check_bytes`): a record past the end is
+//! first channel's master, `hd2` the second channel's); an ATAPI CD-ROM is
+//! `wcdN` with the same N (and, as in GNU Mach, `hdN` reaches it too).
+//! A floppy is `fdN` (Linux's floppy major), without partitions; an AHCI
+//! disk `sdN` (Linux's first SCSI disk major, 16 minors a disk). Records
+//! are 512 bytes; a CD-ROM's (the driver's `hardsect_size` of 2048) are
+//! 2048 bytes, it has no partitions, and it is read-only (`D_READ_ONLY` on
+//! an open for writing and on writes). The glue counts 512-byte sectors
+//! whatever the record size. Every transfer is checked against its
+//! partition's extent (`device::partition::Extent::check_bytes`): a record past the end is
 //! `D_INVALID_RECNUM`, a transfer that runs over is shortened, so nothing
 //! ever reaches a neighbouring partition.
 //!
@@ -27,7 +33,7 @@ use crate::i386::atomic64::AtomicU64;
 
 use spin::Mutex;
 
-use ::device::codes::{DeviceError, DEV_GET_RECORDS, DEV_GET_SIZE, D_NOWAIT};
+use ::device::codes::{DeviceError, DEV_GET_RECORDS, DEV_GET_SIZE, D_NOWAIT, D_WRITE};
 use ::device::emul::Device;
 use ::device::partition::{self, Extent, IoError, PartitionTable, SectorSource};
 
@@ -35,8 +41,10 @@ use crate::glue::block as glue;
 use crate::i386::cpu;
 use crate::kern::sched_prim as sched;
 
-/// Bytes per record (and per sector: ATA disks).
+/// Bytes per sector as the glue counts them, and per record of a disk.
 const RECORD: u64 = 512;
+/// Bytes per record of a CD-ROM (ATAPI): its block size.
+const CD_RECORD: u64 = 2048;
 /// Finished reads nobody came back for are dropped beyond this many.
 const MAX_KEPT_OPS: usize = 16;
 
@@ -48,7 +56,8 @@ const FAILED: u8 = 3;
 const DONE: u8 = 4;
 
 /// One transfer of whole sectors, carried out in chunks of at most
-/// `glue::MAX_SECTORS`, one chunk in flight at a time.
+/// the device's `max_sectors` (at most `glue::MAX_SECTORS`), one chunk
+/// in flight at a time.
 struct Op {
     write: bool,
     major: u32,
@@ -66,6 +75,8 @@ struct Op {
     done: AtomicU64,
     /// Sectors in the chunk in flight.
     chunk: AtomicU64,
+    /// Sectors one chunk carries at most (the device's limit).
+    max_chunk: u64,
     /// Serialises `advance` (a thread that finds it taken just waits).
     stepping: Mutex<()>,
 }
@@ -91,6 +102,7 @@ impl Op {
             state: AtomicU8::new(IDLE),
             done: AtomicU64::new(0),
             chunk: AtomicU64::new(0),
+            max_chunk: disk.max_sectors,
             stepping: Mutex::new(()),
         })
     }
@@ -118,7 +130,7 @@ impl Op {
                         self.state.store(DONE, Ordering::Release);
                         return Ok(Progress::Ready);
                     }
-                    let n = (self.sectors - done).min(glue::MAX_SECTORS);
+                    let n = (self.sectors - done).min(self.max_chunk);
                     self.chunk.store(n, Ordering::Relaxed);
                     self.state.store(IN_FLIGHT, Ordering::Release);
                     let at = self.ptr + (done * RECORD) as usize;
@@ -181,7 +193,14 @@ pub struct Disk {
     name: String,
     major: u32,
     minor: u32,
+    /// Size in 512-byte sectors (the glue's unit).
     sectors: u64,
+    /// Bytes per record: 512 (disks) or 2048 (CD-ROMs).
+    record: u64,
+    /// A CD-ROM: writes answer `D_READ_ONLY`.
+    read_only: bool,
+    /// Sectors one request to the driver carries at most.
+    max_sectors: u64,
     max_partitions: u32,
     table: Mutex<Option<PartitionTable>>,
 }
@@ -189,6 +208,11 @@ pub struct Disk {
 static DISKS: Mutex<Vec<Arc<Disk>>> = Mutex::new(Vec::new());
 
 impl Disk {
+    /// 512-byte sectors per record.
+    fn spr(&self) -> u64 {
+        self.record / RECORD
+    }
+
     /// Reads or writes whole sectors, blocking the calling thread.
     fn transfer(&self, write: bool, lba: u64, data: Box<[u8]>) -> Result<Box<[u8]>, DeviceError> {
         let sectors = data.len() as u64 / RECORD;
@@ -232,25 +256,33 @@ impl Part {
         let t = cpu::without_interrupts(|| self.disk.table.lock().clone());
         match t {
             Some(t) => t.resolve(self.partition, self.slice),
-            None if self.partition.is_none() && self.slice.is_none() => Ok(Extent { start_lba: 0, length_lba: self.disk.sectors }),
+            None if self.partition.is_none() && self.slice.is_none() => {
+                Ok(Extent { start_lba: 0, length_lba: self.disk.sectors / self.disk.spr() })
+            }
             None => Err(DeviceError::NoSuchDevice),
         }
     }
 }
 
 impl Device for Part {
-    fn open(&self, _mode: u32) -> Result<(), DeviceError> {
+    fn open(&self, mode: u32) -> Result<(), DeviceError> {
+        if mode & D_WRITE != 0 && self.disk.read_only {
+            return Err(DeviceError::ReadOnly);
+        }
         self.extent().map(|_| ())
     }
 
     fn close(&self) {}
 
     fn read(&self, mode: u32, recnum: u64, bytes: u32) -> Result<Vec<u8>, DeviceError> {
-        let span = self.extent()?.check_bytes(recnum, u64::from(bytes), RECORD as u32)?;
+        let record = self.disk.record;
+        let span = self.extent()?.check_bytes(recnum, u64::from(bytes), record as u32)?;
         if span.bytes == 0 {
             return Ok(Vec::new());
         }
-        let sectors = span.bytes.div_ceil(RECORD);
+        // The glue counts 512-byte sectors: whole records of them.
+        let sectors = span.bytes.div_ceil(record) * self.disk.spr();
+        let lba = span.lba * self.disk.spr();
         let key = (recnum, bytes);
         let op = cpu::without_interrupts(|| {
             let mut ops = self.ops.lock();
@@ -264,7 +296,7 @@ impl Device for Part {
                     None => break,
                 }
             }
-            let op = Op::new(false, &self.disk, span.lba, sectors, key, vec![0u8; (sectors * RECORD) as usize].into_boxed_slice());
+            let op = Op::new(false, &self.disk, lba, sectors, key, vec![0u8; (sectors * RECORD) as usize].into_boxed_slice());
             ops.push(op.clone());
             op
         });
@@ -290,6 +322,9 @@ impl Device for Part {
     }
 
     fn write(&self, _mode: u32, recnum: u64, data: &[u8]) -> Result<u32, DeviceError> {
+        if self.disk.read_only {
+            return Err(DeviceError::ReadOnly);
+        }
         let span = self.extent()?.check_bytes(recnum, data.len() as u64, RECORD as u32)?;
         let n = span.bytes as usize;
         if n == 0 {
@@ -311,8 +346,8 @@ impl Device for Part {
         let e = self.extent()?;
         let sat = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
         match flavor {
-            DEV_GET_SIZE => Ok(vec![sat(e.length_lba.saturating_mul(RECORD)), RECORD as u32]),
-            DEV_GET_RECORDS => Ok(vec![sat(e.length_lba), RECORD as u32]),
+            DEV_GET_SIZE => Ok(vec![sat(e.length_lba.saturating_mul(self.disk.record)), self.disk.record as u32]),
+            DEV_GET_RECORDS => Ok(vec![sat(e.length_lba), self.disk.record as u32]),
             _ => Err(DeviceError::InvalidOperation),
         }
     }
@@ -322,13 +357,19 @@ impl Device for Part {
     }
 
     fn record_size(&self) -> u32 {
-        RECORD as u32
+        self.disk.record as u32
     }
 
     fn records(&self) -> Option<u64> {
         self.extent().ok().map(|e| e.length_lba)
     }
 }
+
+/// Linux's floppy major: `fd0`, `fd1`.
+const FLOPPY_MAJOR: u32 = 2;
+
+/// Linux's first SCSI disk major: AHCI disks, `sdN` (16 minors each).
+const SCSI_DISK_MAJOR: u32 = 8;
 
 /// GNU Mach's number of the first drive of a Linux IDE major.
 fn hd_base(major: u32) -> Option<u32> {
@@ -352,11 +393,24 @@ fn register_once(name: &str, disk: &Arc<Disk>, partition: Option<u32>, slice: Op
 /// context.
 pub fn rescan(major: u32, minor: u32) {
     let Some(info) = glue::disk_info(major, minor) else { return };
-    let Some(base) = hd_base(major) else { return };
-    if info.sectors == 0 || info.sector_size != RECORD as u32 {
+    let floppy = major == FLOPPY_MAJOR;
+    let sd = major == SCSI_DISK_MAJOR;
+    let Some(base) = hd_base(major).or((floppy || sd).then_some(0)) else { return };
+    let record = u64::from(info.sector_size);
+    if info.sectors == 0 || (record != RECORD && record != CD_RECORD) {
         return;
     }
-    let name = format!("hd{}", base + info.unit);
+    // GNU Mach names an IDE CD-ROM `wcdN` (its `hdN` reaches the same drive).
+    let kind = if floppy {
+        "fd"
+    } else if sd {
+        "sd"
+    } else if record == CD_RECORD {
+        "wcd"
+    } else {
+        "hd"
+    };
+    let name = format!("{}{}", kind, base + info.unit);
     let disk = cpu::without_interrupts(|| {
         let mut disks = DISKS.lock();
         if let Some(d) = disks.iter().find(|d| d.major == major && d.minor == minor) {
@@ -367,12 +421,28 @@ pub fn rescan(major: u32, minor: u32) {
             major,
             minor,
             sectors: info.sectors,
+            record,
+            read_only: info.read_only,
+            max_sectors: info.max_sectors,
             max_partitions: info.max_partitions,
             table: Mutex::new(None),
         });
         disks.push(d.clone());
         d
     });
+    if floppy {
+        // A floppy: one device, no partitions (GNU Mach reads none either).
+        crate::kprintln!("{}: {} sectors ({} KiB)", disk.name, disk.sectors, disk.sectors / 2);
+        register_once(&disk.name, &disk, None, None);
+        return;
+    }
+    if record != RECORD {
+        // A CD-ROM: one device, no partition table of ours to read.
+        crate::kprintln!("{}: {} records of {} bytes, read-only", disk.name, disk.sectors / disk.spr(), record);
+        register_once(&disk.name, &disk, None, None);
+        register_once(&format!("hd{}", base + info.unit), &disk, None, None);
+        return;
+    }
     let table = match partition::scan(&mut Source(&disk)) {
         Ok(t) => t,
         Err(e) => {
@@ -410,6 +480,11 @@ pub fn init() {
     if let Err(e) = crate::glue::init() {
         crate::kprintln!("block: Linux glue not started: {}", e);
         return;
+    }
+    for &(name, value) in crate::kern::bootinfo::get().args.vars.as_slice() {
+        if name.starts_with("hd") || name.starts_with("ide") {
+            glue::setup(&format!("{name}={value}"));
+        }
     }
     let controllers = glue::init();
     let disks = cpu::without_interrupts(|| DISKS.lock().len());

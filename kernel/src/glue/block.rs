@@ -21,6 +21,9 @@ pub struct DiskInfo {
     pub sector_size: u32,
     pub max_partitions: u32,
     pub unit: u32,
+    pub read_only: bool,
+    /// Sectors one [`submit`] should carry at most for this device.
+    pub max_sectors: u64,
 }
 
 /// The block half of the glue's device set-up: probes the drivers (IDE),
@@ -32,9 +35,19 @@ pub fn init() -> i32 {
     unsafe { sys::glue_blk_init() }
 }
 
+/// Hands a disk driver option (`hdX=...`, `ideN=...` from the kernel
+/// command line) to the drivers, as Linux 2.0's `ide_setup`. Before [`init`].
+pub fn setup(word: &str) {
+    let mut buf = [0u8; 64];
+    let n = word.len().min(buf.len() - 1);
+    buf[..n].copy_from_slice(&word.as_bytes()[..n]);
+    // SAFETY: `buf` is NUL-terminated; the glue copies it.
+    unsafe { sys::glue_blk_setup(buf.as_ptr().cast()) }
+}
+
 /// The size of block device (major, minor).
 pub fn disk_info(major: u32, minor: u32) -> Option<DiskInfo> {
-    let mut d = sys::glue_blk_disk { sectors: 0, sector_size: 0, max_partitions: 0, unit: 0 };
+    let mut d = sys::glue_blk_disk { sectors: 0, sector_size: 0, max_partitions: 0, unit: 0, read_only: 0, max_sectors: 0 };
     // SAFETY: `d` is a valid out-parameter.
     let rc = unsafe { sys::glue_blk_disk_info(major, minor, &mut d) };
     (rc == 0).then(|| DiskInfo {
@@ -42,6 +55,8 @@ pub fn disk_info(major: u32, minor: u32) -> Option<DiskInfo> {
         sector_size: d.sector_size,
         max_partitions: d.max_partitions,
         unit: d.unit,
+        read_only: d.read_only != 0,
+        max_sectors: u64::from(d.max_sectors).clamp(1, MAX_SECTORS),
     })
 }
 

@@ -33,6 +33,7 @@ extern void add_blkdev_randomness(int major);
 extern int blk_dev_init(void);
 extern int ide_init(void);
 extern int floppy_init(void);
+extern int ahci_init(void);
 extern int scsi_dev_init(void);
 extern int net_dev_init(void);
 extern void set_device_ro(kdev_t dev, int flag);

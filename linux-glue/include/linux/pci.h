@@ -224,6 +224,8 @@
 #define PCI_DEVICE_ID_WINBOND2_89C940            0x0940
 #define PCI_VENDOR_ID_MOTOROLA                   0x1057
 #define PCI_VENDOR_ID_PROMISE                    0x105a
+#define PCI_DEVICE_ID_PROMISE_20246              0x4d33
+#define PCI_DEVICE_ID_PROMISE_20262              0x4d38
 #define PCI_DEVICE_ID_PROMISE_5300               0x5300
 #define PCI_VENDOR_ID_N9                         0x105d
 #define PCI_VENDOR_ID_UMC                        0x1060
@@ -307,6 +309,8 @@
 #define PCI_DEVICE_ID_REALTEK_8139               0x8139
 #define PCI_VENDOR_ID_TRUEVISION                 0x10fa
 #define PCI_VENDOR_ID_INIT                       0x1101
+#define PCI_VENDOR_ID_TTI                        0x1103
+#define PCI_DEVICE_ID_TTI_HPT343                 0x0003
 #define PCI_VENDOR_ID_VIA                        0x1106
 #define PCI_DEVICE_ID_VIA_82C505                 0x0505
 #define PCI_DEVICE_ID_VIA_82C561                 0x0561

@@ -4,7 +4,10 @@
 //!
 //! Disk (`hd0`, the whole disk): sequential `device_read` of 64 KiB records
 //! from the first byte to the last, then 2000 `device_read`s of 512 bytes at
-//! pseudo-random records.
+//! pseudo-random records. CD-ROM (`wcd2`, ATAPI, 2048-byte records):
+//! sequential `device_read` of 64 KiB records over the disc. Floppy
+//! (`fd0`, 1.44 MB): sequential `device_read` of 9 KiB (one track side).
+//! AHCI (`sd0`): sequential `device_read` of 64 KiB records.
 //!
 //! Network (`eth0`, a QEMU `dgram` netdev whose other end is the bench's
 //! host-side peer), frames of Ethernet type 0x88B5 whose payload starts
@@ -48,6 +51,9 @@ fn main(args: &Args) -> i32 {
     let mut m = Mach::new();
     if args.arg_str(2) != Some("net") {
         disk(&mut m, master);
+        cdrom(&mut m, master);
+        floppy(&mut m, master);
+        ahci(&mut m, master);
     }
     network(&mut m, master);
     uprintln!("bench_dev: done");
@@ -94,6 +100,84 @@ fn disk(m: &mut Mach, master: u32) {
     }
     uprintln!("bench: disk_rand_512 ops={} bytes={} cycles={}", RANDOM, RANDOM * 512, rdtsc() - t);
     let _ = ds::device_close(m, hd);
+}
+
+fn cdrom(m: &mut Mach, master: u32) {
+    // SAFETY: no arguments.
+    let task = unsafe { mach_task_self() };
+    let Ok(cd) = ds::device_open(m, master, D_READ, &mach_user::device_name("wcd2")).map(|r| r.device) else {
+        uprintln!("bench_dev: no wcd2");
+        return;
+    };
+    let Ok(size) = ds::device_get_status(m, cd, DEV_GET_SIZE, 2).map(|s| s.status[0]) else { return };
+    const CHUNK: u32 = 64 * 1024;
+    let calls = size / CHUNK;
+    let t = rdtsc();
+    for i in 0..calls {
+        let rec = i * (CHUNK / 2048);
+        match ds::device_read(m, cd, 0, rec, CHUNK) {
+            Ok(r) if r.data.count == CHUNK => {
+                let _ = mach::vm_deallocate(m, task, r.data.addr, r.data.count);
+            }
+            _ => {
+                uprintln!("bench_dev: wcd2 read of record {} failed", rec);
+                return;
+            }
+        }
+    }
+    uprintln!("bench: cd_seq_64k ops={} bytes={} cycles={}", calls, calls * CHUNK, rdtsc() - t);
+    let _ = ds::device_close(m, cd);
+}
+
+fn floppy(m: &mut Mach, master: u32) {
+    // SAFETY: no arguments.
+    let task = unsafe { mach_task_self() };
+    let Ok(fd) = ds::device_open(m, master, D_READ, &mach_user::device_name("fd0")).map(|r| r.device) else {
+        uprintln!("bench_dev: no fd0");
+        return;
+    };
+    const CHUNK: u32 = 18 * 512;
+    let calls = 2880 * 512 / CHUNK;
+    let t = rdtsc();
+    for i in 0..calls {
+        match ds::device_read(m, fd, 0, i * 18, CHUNK) {
+            Ok(r) if r.data.count == CHUNK => {
+                let _ = mach::vm_deallocate(m, task, r.data.addr, r.data.count);
+            }
+            _ => {
+                uprintln!("bench_dev: fd0 read of record {} failed", i * 18);
+                return;
+            }
+        }
+    }
+    uprintln!("bench: fd_seq_9k ops={} bytes={} cycles={}", calls, calls * CHUNK, rdtsc() - t);
+    let _ = ds::device_close(m, fd);
+}
+
+fn ahci(m: &mut Mach, master: u32) {
+    // SAFETY: no arguments.
+    let task = unsafe { mach_task_self() };
+    let Ok(sd) = ds::device_open(m, master, D_READ, &mach_user::device_name("sd0")).map(|r| r.device) else {
+        uprintln!("bench_dev: no sd0");
+        return;
+    };
+    let Ok(size) = ds::device_get_status(m, sd, DEV_GET_SIZE, 2).map(|s| s.status[0]) else { return };
+    const CHUNK: u32 = 64 * 1024;
+    let calls = size / CHUNK;
+    let t = rdtsc();
+    for i in 0..calls {
+        match ds::device_read(m, sd, 0, i * (CHUNK / 512), CHUNK) {
+            Ok(r) if r.data.count == CHUNK => {
+                let _ = mach::vm_deallocate(m, task, r.data.addr, r.data.count);
+            }
+            _ => {
+                uprintln!("bench_dev: sd0 read of record {} failed", i * (CHUNK / 512));
+                return;
+            }
+        }
+    }
+    uprintln!("bench: ahci_seq_64k ops={} bytes={} cycles={}", calls, calls * CHUNK, rdtsc() - t);
+    let _ = ds::device_close(m, sd);
 }
 
 struct Eth {

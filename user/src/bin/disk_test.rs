@@ -14,7 +14,14 @@
 //! A third argument adds a check: `ioerror` (the host made reads of sector
 //! IOERROR_LBA fail: that read must answer D_IO_ERROR and the disk must go
 //! on working), `lba48` (the disk is 200 GiB, sparse: a sector past LBA28's
-//! reach is read and written; the partition checks are skipped).
+//! reach is read and written; the partition checks are skipped), `sweep`
+//! (every sector of the disk is read and checked, in records of sizes from
+//! 512 bytes to 128 KiB, then SWEEP_WRITES writes of pseudo-random places
+//! and lengths (up to 128 KiB) land in s1 and s5, which the host replays on
+//! the pristine image and compares; see `sweep_writes`), `floppy` (argv[2]
+//! is `fd0`, a 1.44 MB floppy whose 2880 sectors all hold the pattern:
+//! every sector read, FLOPPY_WRITES written and read back; the partition
+//! checks are skipped).
 //!
 //! Boot-script line: `/disk_test ${device-port} [hdN [ioerror|lba48]] $(task-create) $(task-resume)`.
 //! Last line: `user-test: disk_test ok` or `user-test: disk_test FAILED: <why>`.
@@ -95,14 +102,141 @@ fn check(buf: &[u8], lba: u32) -> bool {
     buf.iter().enumerate().all(|(k, &b)| b == pattern(lba + (k / 512) as u32, k % 512))
 }
 
-static mut BIG: [u8; 80 * 1024] = [0; 80 * 1024];
+static mut BIG: [u8; 128 * 1024] = [0; 128 * 1024];
+
+/// Writes of the `sweep` run, as `mach_tests::disk::sweep_writes`.
+const SWEEP_WRITES: u32 = 40;
+
+/// The `k`th write of the `sweep` run: (first sector on the disk,
+/// sectors). A 32-bit xorshift generator drives places and lengths;
+/// every write stays inside s1 or s5.
+fn sweep_write(k: u32) -> (u32, u32) {
+    let mut x = k.wrapping_mul(2654435761).wrapping_add(12345);
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        x
+    };
+    let len = match next() % 4 {
+        0 => 1 + next() % 8,
+        1 => 120 + next() % 17,
+        2 => 256,
+        _ => 1 + next() % 256,
+    };
+    let (start, size) = if next() % 2 == 0 { S1 } else { S5 };
+    (start + next() % (size - len + 1), len)
+}
+
+/// Byte `i` of write `k` of the `sweep` run.
+fn sweep_byte(k: u32, i: usize) -> u8 {
+    ((i as u32).wrapping_mul(7).wrapping_add(k.wrapping_mul(13)).wrapping_add((i >> 9) as u32) as u8) ^ (k as u8)
+}
+
+/// Sectors of a 1.44 MB floppy.
+const FD_SECTORS: u32 = 2880;
+/// The `floppy` run's writes: (first sector, sectors), across track and
+/// cylinder boundaries (18 sectors a track side, 36 a cylinder).
+const FLOPPY_WRITES: [(u32, u32); 4] = [(5, 1), (30, 20), (700, 100), (FD_SECTORS - 3, 3)];
+
+/// The `floppy` run: every sector read and checked (the harness's disk
+/// pattern, `mach_tests::disk::sector_pattern`), then FLOPPY_WRITES of
+/// `sweep_byte` data read back; the host checks the image.
+fn floppy(d: &mut Disk, master: u32, name: &str) -> Result<(), &'static str> {
+    let dev = ds::device_open(d.m, master, D_READ | D_WRITE, &mach_user::device_name(name)).map_err(|_| "open the floppy")?.device;
+    let r = ds::device_get_status(d.m, dev, DEV_GET_RECORDS, 2).map_err(|_| "DEV_GET_RECORDS")?;
+    expect(r.status_cnt == 2 && r.status[0] == FD_SECTORS && r.status[1] == 512, "floppy DEV_GET_RECORDS")?;
+    // SAFETY: the only user of BIG, one thread.
+    let big = unsafe { &mut *core::ptr::addr_of_mut!(BIG) };
+    const SIZES: [u32; 5] = [1, 18, 37, 128, 7];
+    let (mut lba, mut i) = (0u32, 0usize);
+    while lba < FD_SECTORS {
+        let n = SIZES[i % SIZES.len()].min(FD_SECTORS - lba);
+        i += 1;
+        let bytes = (n * 512) as usize;
+        expect(d.read(dev, lba, bytes as u32, big) == Ok(bytes), "floppy read")?;
+        if !check(&big[..bytes], lba) {
+            uprintln!("{}: floppy read of {} sectors at {} wrong", NAME, n, lba);
+            return Err("floppy data");
+        }
+        lba += n;
+    }
+    uprintln!("{}: every floppy sector read back ({} reads)", NAME, i);
+    for (k, &(at, n)) in FLOPPY_WRITES.iter().enumerate() {
+        let bytes = (n * 512) as usize;
+        for (j, b) in big[..bytes].iter_mut().enumerate() {
+            *b = sweep_byte(k as u32, j);
+        }
+        expect(d.write(dev, at, &big[..bytes]) == Ok(bytes as u32), "floppy write")?;
+    }
+    for (k, &(at, n)) in FLOPPY_WRITES.iter().enumerate() {
+        let bytes = (n * 512) as usize;
+        expect(d.read(dev, at, bytes as u32, big) == Ok(bytes), "floppy read back")?;
+        expect(big[..bytes].iter().enumerate().all(|(j, &b)| b == sweep_byte(k as u32, j)), "floppy data read back")?;
+    }
+    expect(d.read(dev, FD_SECTORS, 512, big) == Ok(0), "floppy read at the end")?;
+    uprintln!("{}: floppy writes read back", NAME);
+    let _ = ds::device_close(d.m, dev);
+    Ok(())
+}
+
+/// The `sweep` run: whole-disk pattern reads, then random writes.
+fn sweep(d: &mut Disk, whole: u32) -> Result<(), &'static str> {
+    // Reads over the whole disk in record sizes that cycle through one
+    // sector, odd counts, 64 KiB and 128 KiB (one command each with DMA).
+    const SIZES: [u32; 6] = [256, 128, 1, 37, 255, 3];
+    let (mut lba, mut i) = (0u32, 0usize);
+    while lba < SECTORS {
+        let n = SIZES[i % SIZES.len()].min(SECTORS - lba);
+        i += 1;
+        let r = ds::device_read(d.m, whole, 0, lba, n * 512).map_err(|_| "sweep read")?;
+        let got = r.data.count as usize;
+        // SAFETY: the kernel mapped `got` bytes of out-of-line data at `addr`.
+        let data = unsafe { core::slice::from_raw_parts(r.data.addr as *const u8, got) };
+        let ok = got == (n * 512) as usize
+            && (0..n).all(|s| {
+                let at = lba + s;
+                // The MBR and the EBR hold tables, not the pattern.
+                at == 0 || at == 18432 || check(&data[(s * 512) as usize..(s * 512 + 512) as usize], at)
+            });
+        if got > 0 {
+            let _ = mach::vm_deallocate(d.m, d.task, r.data.addr, got as u32);
+        }
+        if !ok {
+            uprintln!("{}: sweep read of {} sectors at {} wrong", NAME, n, lba);
+            return Err("sweep read data");
+        }
+        lba += n;
+    }
+    uprintln!("{}: every sector read back ({} reads)", NAME, i);
+    // SAFETY: the only user of BIG, one thread.
+    let big = unsafe { &mut *core::ptr::addr_of_mut!(BIG) };
+    for k in 0..SWEEP_WRITES {
+        let (at, n) = sweep_write(k);
+        let bytes = (n * 512) as usize;
+        for (i, b) in big[..bytes].iter_mut().enumerate() {
+            *b = sweep_byte(k, i);
+        }
+        expect(d.write(whole, at, &big[..bytes]) == Ok(bytes as u32), "sweep write")?;
+    }
+    // The last write reads back.
+    let (at, n) = sweep_write(SWEEP_WRITES - 1);
+    let bytes = (n * 512) as usize;
+    expect(d.read(whole, at, bytes as u32, big) == Ok(bytes), "sweep read back")?;
+    expect(big[..bytes].iter().enumerate().all(|(i, &b)| b == sweep_byte(SWEEP_WRITES - 1, i)), "sweep last write")?;
+    uprintln!("{}: {} random writes done", NAME, SWEEP_WRITES);
+    Ok(())
+}
 
 fn run(args: &Args) -> Result<(), &'static str> {
     let master = args.number(1).ok_or("argv[1] is not the device master port")?;
-    let disk_name = args.arg_str(2).filter(|s| s.starts_with("hd")).unwrap_or("hd0");
+    let disk_name = args.arg_str(2).filter(|s| s.starts_with("hd") || s.starts_with("fd") || s.starts_with("sd")).unwrap_or("hd0");
     let mut m = Mach::new();
     // SAFETY: no arguments.
     let task = unsafe { mach_task_self() };
+    if args.arg_str(3) == Some("floppy") {
+        return floppy(&mut Disk { m: &mut m, task }, master, disk_name);
+    }
     let mut pname = [0u8; 16];
     let part = |n: u32, buf: &mut [u8; 16]| -> [u8; 128] {
         let mut w = 0;
@@ -138,6 +272,10 @@ fn run(args: &Args) -> Result<(), &'static str> {
         return Ok(());
     }
 
+    if mode == "sweep" {
+        return sweep(&mut d, whole);
+    }
+
     // Sizes.
     expect(d.size(whole)? == (SECTORS * 512, SECTORS, 512), "disk DEV_GET_SIZE")?;
     expect(d.size(s1)? == (S1.1 * 512, S1.1, 512), "s1 DEV_GET_SIZE")?;
@@ -150,7 +288,7 @@ fn run(args: &Args) -> Result<(), &'static str> {
     expect(d.read(s5, 7, 512, &mut sec) == Ok(512) && check(&sec[..512], S5.0 + 7), "s5 record 7")?;
     // SAFETY: the only user of BIG, one thread.
     let big = unsafe { &mut *core::ptr::addr_of_mut!(BIG) };
-    expect(d.read(s1, 1000, 80 * 1024, big) == Ok(80 * 1024) && check(big, S1.0 + 1000), "s1 80 KiB at record 1000")?;
+    expect(d.read(s1, 1000, 80 * 1024, big) == Ok(80 * 1024) && check(&big[..80 * 1024], S1.0 + 1000), "s1 80 KiB at record 1000")?;
     let r = ds::device_read_inband(d.m, s5, 0, 3, 100).map_err(|_| "inband read")?;
     expect(r.data_cnt == 100 && check(&r.data[..100], S5.0 + 3), "s5 inband record 3")?;
     uprintln!("{}: patterns read back", NAME);
