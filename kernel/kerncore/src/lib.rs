@@ -16,6 +16,7 @@ pub mod elf;
 pub mod fixedvec;
 pub mod kern_return;
 pub mod multiboot;
+pub mod page_table;
 pub mod physmem;
 pub mod userstack;
 pub mod vm_entries;

@@ -101,9 +101,9 @@ pub const KERN_FAULT_RETRY: KernReturn = 0x7FFF_0001;
 pub struct VmMap<M: Machine> {
     entries: EntryMap,
     /// Resident pages: user page address -> physical page.
-    pages: BTreeMap<u32, u32>,
+    pages: crate::page_table::PageTable,
     /// Resident pages that must be copied before they are written.
-    cow: BTreeSet<u32>,
+    cow: crate::page_table::PageSet,
     /// Memory-object pages mapped here (owned by their objects).
     obj_pages: BTreeMap<u32, u32>,
     /// Private pages paged out (their data is with the default pager).
@@ -117,7 +117,7 @@ pub struct VmMap<M: Machine> {
 impl<M: Machine> VmMap<M> {
     /// An empty map of user space `[0, max)` over machine `m`.
     pub fn new(m: M, max: u32) -> Self {
-        VmMap { entries: EntryMap::new(0, max), pages: BTreeMap::new(), cow: BTreeSet::new(), obj_pages: BTreeMap::new(), swapped: BTreeSet::new(), m, max, wire_future: false }
+        VmMap { entries: EntryMap::new(0, max), pages: crate::page_table::PageTable::new(), cow: crate::page_table::PageSet::new(), obj_pages: BTreeMap::new(), swapped: BTreeSet::new(), m, max, wire_future: false }
     }
 
     /// `vm_wire_all`: with `current`, wires every mapping now (with its
@@ -348,7 +348,7 @@ impl<M: Machine> VmMap<M> {
     }
 
     fn free_pages_batched(&mut self, start: u32, end: u32) {
-        let vas: Vec<u32> = self.pages.range(start..end).map(|(va, _)| *va).collect();
+        let vas: Vec<u32> = self.pages.range(start..end).map(|(va, _)| va).collect();
         for va in vas {
             let pa = self.pages.remove(&va).expect("listed above");
             self.cow.remove(&va);
@@ -409,10 +409,10 @@ impl<M: Machine> VmMap<M> {
     /// resident, owned by this map alone, not wired.
     pub fn eviction_candidates(&self, after: u32, max: usize) -> Vec<u32> {
         self.pages
-            .range(after.saturating_add(1)..)
-            .filter(|(va, pa)| !self.m.is_shared(**pa) && self.entries.lookup(**va).is_some_and(|e| !e.attrs.wired && e.attrs.object == 0))
+            .range(after.saturating_add(1)..u32::MAX)
+            .filter(|&(va, pa)| !self.m.is_shared(pa) && self.entries.lookup(va).is_some_and(|e| !e.attrs.wired && e.attrs.object == 0))
             .take(max)
-            .map(|(va, _)| *va)
+            .map(|(va, _)| va)
             .collect()
     }
 
@@ -484,7 +484,7 @@ impl<M: Machine> VmMap<M> {
             }
         })?;
         for e in changed {
-            let pages: Vec<(u32, u32)> = self.pages.range(e.start..e.end).map(|(a, b)| (*a, *b)).collect();
+            let pages: Vec<(u32, u32)> = self.pages.range(e.start..e.end).collect();
             for (va, pa) in pages {
                 self.map_page(va, pa, e.attrs.prot)?;
             }
@@ -688,7 +688,7 @@ impl<M: Machine> VmMap<M> {
             if obj != 0 && !had {
                 self.m.object_ref(obj);
             }
-            let pages: Vec<(u32, u32)> = parent.pages.range(e.start..e.end).map(|(a, b)| (*a, *b)).collect();
+            let pages: Vec<(u32, u32)> = parent.pages.range(e.start..e.end).collect();
             for (va, pa) in pages {
                 self.m.share(pa);
                 self.pages.insert(va, pa);
@@ -784,7 +784,7 @@ impl<M: Machine> VmMap<M> {
         let shared: Vec<Entry> =
             self.entries.entries().filter(|e| e.attrs.inheritance == vm_entries::VM_INHERIT_SHARE && e.attrs.object == 0).copied().collect();
         for e in shared {
-            let vas: Vec<u32> = self.pages.range(e.start..e.end).map(|(va, _)| *va).collect();
+            let vas: Vec<u32> = self.pages.range(e.start..e.end).map(|(va, _)| va).collect();
             let mut pages = Vec::with_capacity(vas.len());
             for va in vas {
                 // A page still shared copy-on-write gets its own copy first.
@@ -806,7 +806,7 @@ impl<M: Machine> VmMap<M> {
 
 impl<M: Machine> Drop for VmMap<M> {
     fn drop(&mut self) {
-        let all: Vec<(u32, u32)> = self.pages.iter().map(|(a, b)| (*a, *b)).collect();
+        let all: Vec<(u32, u32)> = self.pages.iter().collect();
         self.pages.clear();
         for (va, pa) in all {
             self.m.unmap(va);

@@ -2,7 +2,6 @@
 //! copy-on-write; tested on the host) over [`KernelMachine`], the i386 pmap
 //! and the page allocator, with system-wide page owner counts.
 
-use alloc::collections::BTreeMap;
 use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 use kerncore::kern_return::*;
@@ -44,7 +43,7 @@ static USER_PAGES: AtomicUsize = AtomicUsize::new(0);
 
 
 /// Extra owners of shared physical pages (a page absent here has one owner).
-static SHARED: spin::Mutex<BTreeMap<u32, u32>> = spin::Mutex::new(BTreeMap::new());
+static SHARED: spin::Mutex<kerncore::page_table::PageTable> = spin::Mutex::new(kerncore::page_table::PageTable::new());
 
 /// (pages held by task maps, pages shared by more than one map).
 pub fn page_counts() -> (usize, usize) {
@@ -56,16 +55,20 @@ pub const OOL_COW_MIN: u32 = 2 * PAGE_SIZE;
 
 /// One more owner of user page `pa`.
 fn share_page(pa: u32) {
-    cpu::without_interrupts(|| *SHARED.lock().entry(pa).or_insert(0) += 1);
+    cpu::without_interrupts(|| {
+        let mut m = SHARED.lock();
+        let n = m.get(&pa).copied().unwrap_or(0);
+        m.insert(pa, n + 1);
+    });
 }
 
 /// One owner fewer of user page `pa`; the last one frees it.
 fn release_page(pa: u32) {
     let last = cpu::without_interrupts(|| {
         let mut m = SHARED.lock();
-        match m.get_mut(&pa) {
-            Some(n) if *n > 1 => {
-                *n -= 1;
+        match m.get(&pa).copied() {
+            Some(n) if n > 1 => {
+                m.insert(pa, n - 1);
                 false
             }
             Some(_) => {
