@@ -1,24 +1,27 @@
 //! A map's resident pages, user page address -> physical page, kept the way
-//! the hardware keeps them: a table of 1024 slots per 4 MiB of address
-//! space, found by the top ten bits, with a bitmap of the slots in use. A
+//! the hardware keeps them: a directory of 1024 tables (made on first use),
+//! each of 1024 slots for 4 MiB of address space with a bitmap of the slots
+//! in use. A
 //! lookup, an insertion or a removal is an index, not a tree search; ranges
 //! come out in address order. Keyed by any page-aligned word (the kernel
 //! also counts physical pages' extra owners in one).
 
 use alloc::boxed::Box;
+#[cfg(test)]
 use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
 
 const SLOTS: usize = 1024;
 
 struct Chunk {
     used: u32,
     present: [u32; SLOTS / 32],
-    pa: Box<[u32; SLOTS]>,
+    pa: [u32; SLOTS],
 }
 
 impl Chunk {
     fn new() -> Chunk {
-        Chunk { used: 0, present: [0; SLOTS / 32], pa: Box::new([0; SLOTS]) }
+        Chunk { used: 0, present: [0; SLOTS / 32], pa: [0; SLOTS] }
     }
 
     fn has(&self, i: usize) -> bool {
@@ -29,7 +32,8 @@ impl Chunk {
 /// Page address -> physical page (both page-aligned).
 #[derive(Default)]
 pub struct PageTable {
-    chunks: BTreeMap<u32, Chunk>,
+    /// Indexed by the top ten bits; empty until the first insertion.
+    dir: Vec<Option<Box<Chunk>>>,
     len: usize,
 }
 
@@ -40,13 +44,17 @@ fn split(va: u32) -> (u32, usize) {
 impl PageTable {
     /// An empty table.
     pub const fn new() -> PageTable {
-        PageTable { chunks: BTreeMap::new(), len: 0 }
+        PageTable { dir: Vec::new(), len: 0 }
+    }
+
+    fn chunk(&self, c: u32) -> Option<&Chunk> {
+        self.dir.get(c as usize)?.as_deref()
     }
 
     /// The physical page at `va`.
     pub fn get(&self, va: &u32) -> Option<&u32> {
         let (c, i) = split(*va);
-        let ch = self.chunks.get(&c)?;
+        let ch = self.chunk(c)?;
         ch.has(i).then(|| &ch.pa[i])
     }
 
@@ -58,7 +66,10 @@ impl PageTable {
     /// Puts `pa` at `va`; the page that was there.
     pub fn insert(&mut self, va: u32, pa: u32) -> Option<u32> {
         let (c, i) = split(va);
-        let ch = self.chunks.entry(c).or_insert_with(Chunk::new);
+        if self.dir.is_empty() {
+            self.dir.resize_with(1024, || None);
+        }
+        let ch = self.dir[c as usize].get_or_insert_with(|| Box::new(Chunk::new()));
         let old = ch.has(i).then(|| ch.pa[i]);
         ch.pa[i] = pa;
         if old.is_none() {
@@ -72,7 +83,7 @@ impl PageTable {
     /// Takes the page at `va` out.
     pub fn remove(&mut self, va: &u32) -> Option<u32> {
         let (c, i) = split(*va);
-        let ch = self.chunks.get_mut(&c)?;
+        let ch = self.dir.get_mut(c as usize)?.as_deref_mut()?;
         if !ch.has(i) {
             return None;
         }
@@ -81,7 +92,7 @@ impl PageTable {
         self.len -= 1;
         let pa = ch.pa[i];
         if ch.used == 0 {
-            self.chunks.remove(&c);
+            self.dir[c as usize] = None;
         }
         Some(pa)
     }
@@ -98,7 +109,7 @@ impl PageTable {
 
     /// Forgets every page.
     pub fn clear(&mut self) {
-        self.chunks.clear();
+        self.dir.clear();
         self.len = 0;
     }
 
@@ -107,10 +118,10 @@ impl PageTable {
         let (start, end) = (range.start, range.end);
         let last = if end == 0 { None } else { Some((end - 1) >> 22) };
         let chunks = match last {
-            Some(l) if start >> 22 <= l => Some(self.chunks.range(start >> 22..=l)),
+            Some(l) if start >> 22 <= l && !self.dir.is_empty() => Some((start >> 22..=l).filter_map(|c| self.chunk(c).map(|ch| (c, ch)))),
             _ => None,
         };
-        chunks.into_iter().flatten().flat_map(move |(&c, ch)| {
+        chunks.into_iter().flatten().flat_map(move |(c, ch)| {
             let bits = ch.present;
             bits.into_iter().enumerate().flat_map(move |(w, mut word)| {
                 core::iter::from_fn(move || {
@@ -137,25 +148,28 @@ impl PageTable {
 /// per 4 MiB (the copy-on-write marks).
 #[derive(Default)]
 pub struct PageSet {
-    chunks: BTreeMap<u32, [u32; SLOTS / 32]>,
+    dir: Vec<Option<Box<[u32; SLOTS / 32]>>>,
 }
 
 impl PageSet {
     /// An empty set.
-    pub fn new() -> PageSet {
-        PageSet { chunks: BTreeMap::new() }
+    pub const fn new() -> PageSet {
+        PageSet { dir: Vec::new() }
     }
 
     /// Whether `va` is in the set.
     pub fn contains(&self, va: &u32) -> bool {
         let (c, i) = split(*va);
-        self.chunks.get(&c).is_some_and(|b| b[i / 32] & (1 << (i % 32)) != 0)
+        self.dir.get(c as usize).and_then(Option::as_deref).is_some_and(|b| b[i / 32] & (1 << (i % 32)) != 0)
     }
 
     /// Adds `va`; whether it was not there.
     pub fn insert(&mut self, va: u32) -> bool {
         let (c, i) = split(va);
-        let b = self.chunks.entry(c).or_insert([0; SLOTS / 32]);
+        if self.dir.is_empty() {
+            self.dir.resize_with(1024, || None);
+        }
+        let b = self.dir[c as usize].get_or_insert_with(|| Box::new([0; SLOTS / 32]));
         let new = b[i / 32] & (1 << (i % 32)) == 0;
         b[i / 32] |= 1 << (i % 32);
         new
@@ -164,11 +178,11 @@ impl PageSet {
     /// Takes `va` out; whether it was there.
     pub fn remove(&mut self, va: &u32) -> bool {
         let (c, i) = split(*va);
-        let Some(b) = self.chunks.get_mut(&c) else { return false };
+        let Some(b) = self.dir.get_mut(c as usize).and_then(Option::as_deref_mut) else { return false };
         let was = b[i / 32] & (1 << (i % 32)) != 0;
         b[i / 32] &= !(1 << (i % 32));
-        if b.iter().all(|&w| w == 0) {
-            self.chunks.remove(&c);
+        if was && b.iter().all(|&w| w == 0) {
+            self.dir[c as usize] = None;
         }
         was
     }
@@ -217,6 +231,6 @@ mod tests {
         assert!(s.insert(0x40_0000) && !s.insert(0x40_0000) && s.insert(0xFFFF_F000));
         assert!(s.contains(&0x40_0000) && !s.contains(&0x40_1000) && s.contains(&0xFFFF_F000));
         assert!(s.remove(&0x40_0000) && !s.remove(&0x40_0000) && !s.contains(&0x40_0000));
-        assert!(s.remove(&0xFFFF_F000) && s.chunks.is_empty());
+        assert!(s.remove(&0xFFFF_F000) && s.dir.iter().all(Option::is_none));
     }
 }
