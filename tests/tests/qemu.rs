@@ -247,6 +247,7 @@ fn kernel_rpcs_from_gnu_mach_defs_work_and_leak_nothing() {
     run(&boot("rpc", "test=bootstrap").module(&format!("{} $(task-create) $(task-resume)", rpc.display())))
         .expect(Verdict::Pass)
         .expect_log("rpc: host_info basic: cpus 1")
+        .expect_log("rpc: user reference limits as GNU Mach")
         .expect_log("rpc: 64 MiB allocated, 16 touched")
         .expect_log("rpc: user heap ok")
         .expect_log("rpc: task_threads: 2 threads")

@@ -17,6 +17,7 @@ pub const KERN_NO_SPACE: KernReturn = 3;
 pub const KERN_INVALID_ARGUMENT: KernReturn = 4;
 pub const KERN_FAILURE: KernReturn = 5;
 pub const KERN_INVALID_NAME: KernReturn = 15;
+pub const KERN_UREFS_OVERFLOW: KernReturn = 19;
 pub const KERN_INVALID_HOST: KernReturn = 22;
 
 // `mach/mig_errors.h`.
@@ -27,6 +28,7 @@ pub const MIG_BAD_ARGUMENTS: KernReturn = -304;
 pub const MACH_PORT_RIGHT_SEND: u32 = 0;
 pub const MACH_PORT_RIGHT_RECEIVE: u32 = 1;
 pub const MACH_PORT_RIGHT_PORT_SET: u32 = 3;
+pub const MACH_PORT_RIGHT_DEAD_NAME: u32 = 4;
 // `mach/port.h`: `mach_port_type_t` bits.
 pub const MACH_PORT_TYPE_SEND: u32 = 1 << 16;
 pub const MACH_PORT_TYPE_RECEIVE: u32 = 1 << 17;

@@ -330,7 +330,7 @@ impl Ipc {
                 if e.ty & MACH_PORT_TYPE_DEAD_NAME == 0 {
                     return Err(KERN_INVALID_RIGHT);
                 }
-                let n = urefs_add(e.urefs, delta)?;
+                let n = urefs_add(e.urefs, delta, MACH_PORT_UREFS_MAX)?;
                 if n == 0 {
                     self.remove_entry(space, name);
                 } else {
@@ -344,7 +344,7 @@ impl Ipc {
                 if e.ty & MACH_PORT_TYPE_SEND == 0 || self.right_check(space, name) {
                     return Err(KERN_INVALID_RIGHT);
                 }
-                let n = urefs_add(e.urefs, delta)?;
+                let n = urefs_add(e.urefs, delta, MACH_PORT_UREFS_MAX - 1)?;
                 let Obj::Port(p) = e.obj else { unreachable!() };
                 if n == 0 {
                     self.drop_last_send(space, name, e, p);
@@ -746,12 +746,15 @@ impl Ipc {
     }
 }
 
-fn urefs_add(urefs: u32, delta: i32) -> Result<u32, u32> {
+/// `urefs` changed by `delta`, at most `max` (GNU Mach keeps one user
+/// reference of a send right in reserve, so send rights stop at
+/// `MACH_PORT_UREFS_MAX - 1` and dead names at `MACH_PORT_UREFS_MAX`).
+fn urefs_add(urefs: u32, delta: i32, max: u32) -> Result<u32, u32> {
     if delta < 0 && delta.unsigned_abs() > urefs {
         return Err(KERN_INVALID_VALUE);
     }
     let n = urefs as i64 + delta as i64;
-    if delta > 0 && n > MACH_PORT_UREFS_MAX as i64 {
+    if delta > 0 && n > max as i64 {
         return Err(KERN_UREFS_OVERFLOW);
     }
     Ok(n as u32)

@@ -1439,7 +1439,7 @@ fn copyout_pegs_send_urefs() {
     let r = ipc.copyin_right(a, n, MACH_MSG_TYPE_MAKE_SEND).unwrap();
     assert_eq!(ipc.mach_port_insert_right(a, n, r), Err(KERN_UREFS_OVERFLOW));
     assert_eq!(ipc.port_counts(p), Some((1, 0, 3)));
-    assert_eq!(ipc.mach_port_mod_refs(a, n, MACH_PORT_RIGHT_SEND, 1), Ok(()));
+    // GNU Mach keeps the last reference in reserve: 65,534 is the most.
     assert_eq!(ipc.mach_port_mod_refs(a, n, MACH_PORT_RIGHT_SEND, 1), Err(KERN_UREFS_OVERFLOW));
     ok(&ipc);
     quiet(&ipc);
@@ -1806,4 +1806,21 @@ fn entry_table_and_large_names() {
     ok(&ipc);
     let _ = ipc.space_destroy(sp);
     quiet(&ipc);
+}
+
+/// GNU Mach keeps one user reference of a send right in reserve: send
+/// rights stop at 65,534 references, dead names at 65,535.
+#[test]
+fn uref_limits_of_send_rights_and_dead_names() {
+    let mut ipc = Ipc::new();
+    let sp = ipc.space_create();
+    let n = port_with_send(&mut ipc, sp);
+    assert_eq!(ipc.mach_port_mod_refs(sp, n, MACH_PORT_RIGHT_SEND, 65_533), Ok(()));
+    assert_eq!(refs(&mut ipc, sp, n, MACH_PORT_RIGHT_SEND), 65_534);
+    assert_eq!(ipc.mach_port_mod_refs(sp, n, MACH_PORT_RIGHT_SEND, 1), Err(KERN_UREFS_OVERFLOW));
+    let d = ipc.mach_port_allocate(sp, MACH_PORT_RIGHT_DEAD_NAME).unwrap();
+    assert_eq!(ipc.mach_port_mod_refs(sp, d, MACH_PORT_RIGHT_DEAD_NAME, 65_534), Ok(()));
+    assert_eq!(refs(&mut ipc, sp, d, MACH_PORT_RIGHT_DEAD_NAME), 65_535);
+    assert_eq!(ipc.mach_port_mod_refs(sp, d, MACH_PORT_RIGHT_DEAD_NAME, 1), Err(KERN_UREFS_OVERFLOW));
+    ok(&ipc);
 }

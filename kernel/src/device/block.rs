@@ -12,8 +12,9 @@
 //! an open for writing and on writes). The glue counts 512-byte sectors
 //! whatever the record size. Every transfer is checked against its
 //! partition's extent (`device::partition::Extent::check_bytes`): a record past the end is
-//! `D_INVALID_RECNUM`, a transfer that runs over is shortened, so nothing
-//! ever reaches a neighbouring partition.
+//! `D_INVALID_SIZE` (GNU Mach 1.8's answer for its Linux block devices; a
+//! transfer at exactly the end succeeds with nothing), a transfer that runs
+//! over is shortened, so nothing ever reaches a neighbouring partition.
 //!
 //! Reads never wait in the kernel: the first call queues the transfer and
 //! answers `WouldBlock` (the device server defers the request); each
@@ -38,6 +39,16 @@ use ::device::emul::Device;
 use ::device::partition::{self, Extent, IoError, PartitionTable, SectorSource};
 
 use crate::glue::block as glue;
+
+/// GNU Mach's Linux block devices answer a record past the end with
+/// `D_INVALID_SIZE` (checked on GNU Mach 1.8), where the extent check says
+/// `D_INVALID_RECNUM`.
+fn past_end(e: DeviceError) -> DeviceError {
+    match e {
+        DeviceError::InvalidRecnum => DeviceError::InvalidSize,
+        e => e,
+    }
+}
 use crate::i386::cpu;
 use crate::kern::sched_prim as sched;
 
@@ -276,7 +287,7 @@ impl Device for Part {
 
     fn read(&self, mode: u32, recnum: u64, bytes: u32) -> Result<Vec<u8>, DeviceError> {
         let record = self.disk.record;
-        let span = self.extent()?.check_bytes(recnum, u64::from(bytes), record as u32)?;
+        let span = self.extent()?.check_bytes(recnum, u64::from(bytes), record as u32).map_err(past_end)?;
         if span.bytes == 0 {
             return Ok(Vec::new());
         }
@@ -325,7 +336,7 @@ impl Device for Part {
         if self.disk.read_only {
             return Err(DeviceError::ReadOnly);
         }
-        let span = self.extent()?.check_bytes(recnum, data.len() as u64, RECORD as u32)?;
+        let span = self.extent()?.check_bytes(recnum, data.len() as u64, RECORD as u32).map_err(past_end)?;
         let n = span.bytes as usize;
         if n == 0 {
             return Ok(0);

@@ -896,9 +896,15 @@ impl mach::MachServer for Ctx {
         Ok(mach::VmReadReply { data: self.give_ool(data, 1) })
     }
 
+    /// `vm_write`: the destination must be page-aligned (GNU Mach's
+    /// `vm_map_copy_overwrite` refuses anything else with
+    /// `KERN_INVALID_ARGUMENT`).
     fn vm_write(&mut self, req: mach::VmWriteRequest) -> Result<(), i32> {
         let t = self.task()?;
         let data = self.take_ool(req.data.addr)?;
+        if req.address % kerncore::vm_entries::PAGE_SIZE != 0 {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
         let n = (req.data.count as usize).min(data.len());
         task::with_map(t, |map| -> Result<(), i32> {
             // The destination must be writable, as for the task itself.

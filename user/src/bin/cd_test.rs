@@ -7,14 +7,14 @@
 //! Checks: opening for writing answers D_READ_ONLY; DEV_GET_SIZE and
 //! DEV_GET_RECORDS give 2048-byte records; every block read back in
 //! records of 1 to 64 blocks (128 KiB: one READ(10)); a read over the end
-//! is short, one past it D_INVALID_RECNUM; a write answers D_READ_ONLY.
+//! is short, one past it D_INVALID_SIZE; a write answers D_READ_ONLY.
 //!
 //! Boot-script line: `/cd_test ${device-port} wcd2 BLOCKS $(task-create) $(task-resume)`.
 //! Last line: `user-test: cd_test ok` or `user-test: cd_test FAILED: <why>`.
 #![no_std]
 #![no_main]
 
-use mach_user::abi::{DEV_GET_RECORDS, DEV_GET_SIZE, D_INVALID_RECNUM, D_READ, D_READ_ONLY, D_WRITE};
+use mach_user::abi::{DEV_GET_RECORDS, DEV_GET_SIZE, D_INVALID_SIZE, D_READ, D_READ_ONLY, D_WRITE};
 use mach_user::mig::{device as ds, mach, rt, Mach};
 use mach_user::trap::mach_task_self;
 use mach_user::{entry, expect, uprintln, Args};
@@ -82,7 +82,7 @@ fn run(args: &Args) -> Result<(), &'static str> {
     // A read of part of a record, and reads at and over the end.
     expect(read_check(&mut m, task, dev, 5, 1000)? == 1000, "a 1000-byte read")?;
     expect(read_check(&mut m, task, dev, blocks - 1, 4 * BLOCK)? == BLOCK as usize, "a read over the end")?;
-    expect(ds::device_read(&mut m, dev, 0, blocks + 1, BLOCK).err() == Some(D_INVALID_RECNUM), "a read past the end")?;
+    expect(ds::device_read(&mut m, dev, 0, blocks + 1, BLOCK).err() == Some(D_INVALID_SIZE), "a read past the end")?;
     uprintln!("{}: every block read back ({} reads)", NAME, i);
 
     let w = [0u8; BLOCK as usize];

@@ -8,7 +8,7 @@
 //! Checks: DEV_GET_SIZE / DEV_GET_RECORDS of the disk and partitions, reads
 //! (out of line and inband, one sector and many), reads and writes that run
 //! over the end of a partition (short counts) or start past it
-//! (D_INVALID_RECNUM), then writes to hd0s2 (whole sectors, a partial one,
+//! (D_INVALID_SIZE), then writes to hd0s2 (whole sectors, a partial one,
 //! its last sector) and reads them back. The host then checks the image.
 //!
 //! A third argument adds a check: `ioerror` (the host made reads of sector
@@ -31,7 +31,7 @@
 use mach_user::mig::{device as ds, mach, rt, Mach};
 use mach_user::trap::mach_task_self;
 use mach_user::{entry, expect, uprintln, Args};
-use mach_user::abi::{DEV_GET_RECORDS, DEV_GET_SIZE, D_INVALID_RECNUM, D_IO_ERROR, D_NO_SUCH_DEVICE, D_READ, D_WRITE};
+use mach_user::abi::{DEV_GET_RECORDS, DEV_GET_SIZE, D_INVALID_SIZE, D_IO_ERROR, D_NO_SUCH_DEVICE, D_READ, D_WRITE};
 
 const NAME: &str = "disk_test";
 /// The sector the `ioerror` run cannot read (record 60 of s2).
@@ -293,11 +293,11 @@ fn run(args: &Args) -> Result<(), &'static str> {
     expect(r.data_cnt == 100 && check(&r.data[..100], S5.0 + 3), "s5 inband record 3")?;
     uprintln!("{}: patterns read back", NAME);
 
-    // The end of a partition: short counts, D_INVALID_RECNUM, nothing beyond.
+    // The end of a partition: short counts, D_INVALID_SIZE, nothing beyond.
     expect(d.read(s1, S1.1 - 1, 1024, &mut sec) == Ok(512) && check(&sec[..512], S1.0 + S1.1 - 1), "s1 read over the end")?;
     expect(d.read(s1, S1.1, 512, &mut sec) == Ok(0), "s1 read at the end")?;
-    expect(d.read(s1, S1.1 + 1, 512, &mut sec) == Err(D_INVALID_RECNUM), "s1 read past the end")?;
-    expect(d.read(whole, SECTORS + 5, 512, &mut sec) == Err(D_INVALID_RECNUM), "disk read past the end")?;
+    expect(d.read(s1, S1.1 + 1, 512, &mut sec) == Err(D_INVALID_SIZE), "s1 read past the end")?;
+    expect(d.read(whole, SECTORS + 5, 512, &mut sec) == Err(D_INVALID_SIZE), "disk read past the end")?;
     uprintln!("{}: partition ends enforced", NAME);
 
     // Writes to s2: three sectors and 100 bytes at record 0, then over the end.
@@ -312,7 +312,7 @@ fn run(args: &Args) -> Result<(), &'static str> {
     expect(back[w.len()..].iter().enumerate().all(|(k, &b)| b == pattern(S2.0 + 3, 100 + k)), "partial sector lost its tail")?;
     let tail = [0xA5u8; 1024];
     expect(d.write(s2, S2.1 - 1, &tail) == Ok(512), "s2 write over the end not shortened")?;
-    expect(d.write(s2, S2.1 + 1, &tail) == Err(D_INVALID_RECNUM), "s2 write past the end")?;
+    expect(d.write(s2, S2.1 + 1, &tail) == Err(D_INVALID_SIZE), "s2 write past the end")?;
     expect(d.read(s2, S2.1 - 1, 512, &mut sec) == Ok(512) && sec[..512].iter().all(|&b| b == 0xA5), "s2 last record read back")?;
     expect(d.read(whole, S2.0 + S2.1, 512, &mut sec) == Ok(512) && sec[510] == 0x55 && sec[511] == 0xAA, "the EBR after s2 changed")?;
     uprintln!("{}: writes read back", NAME);

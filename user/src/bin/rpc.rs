@@ -18,7 +18,7 @@ use mach_user::message::*;
 use mach_user::mig::{mach, mach_host, mach_port, rt, Mach};
 use mach_user::trap::{mach_host_self, mach_msg_trap, mach_task_self, mach_thread_self};
 use mach_user::{entry, expect, uprintln, Args};
-use mach_user::abi::{KERN_INVALID_ADDRESS, KERN_INVALID_NAME, MACH_PORT_RIGHT_RECEIVE, MACH_PORT_RIGHT_SEND, MACH_PORT_TYPE_RECEIVE, MACH_PORT_TYPE_SEND, MIG_BAD_ID, VM_PROT_READ};
+use mach_user::abi::{KERN_INVALID_ADDRESS, KERN_INVALID_ARGUMENT, KERN_INVALID_NAME, KERN_UREFS_OVERFLOW, MACH_PORT_RIGHT_DEAD_NAME, MACH_PORT_RIGHT_RECEIVE, MACH_PORT_RIGHT_SEND, MACH_PORT_TYPE_RECEIVE, MACH_PORT_TYPE_SEND, MIG_BAD_ID, VM_PROT_READ};
 
 const NAME: &str = "rpc";
 
@@ -69,6 +69,19 @@ fn run() -> Result<(), &'static str> {
     expect(mach_port::mach_port_type(&mut m, task, p).err() == Some(KERN_INVALID_NAME), "destroyed name still valid")?;
     expect(mach_port::mach_port_deallocate(&mut m, task, 0x7777) == Err(KERN_INVALID_NAME), "bad name not refused")?;
 
+    // User references: GNU Mach keeps one of a send right's in reserve
+    // (65,534 at most); dead names go to 65,535.
+    let q = mach_port::mach_port_allocate(&mut m, task, MACH_PORT_RIGHT_RECEIVE).map_err(|_| "allocate q")?.name;
+    mach_port::mach_port_insert_right(&mut m, task, q, rt::PolyPort { name: q, disposition: MACH_MSG_TYPE_MAKE_SEND }).map_err(|_| "insert q")?;
+    mach_port::mach_port_mod_refs(&mut m, task, q, MACH_PORT_RIGHT_SEND, 65_533).map_err(|_| "send refs to 65,534")?;
+    expect(mach_port::mach_port_mod_refs(&mut m, task, q, MACH_PORT_RIGHT_SEND, 1) == Err(KERN_UREFS_OVERFLOW), "a 65,535th send reference was taken")?;
+    mach_port::mach_port_destroy(&mut m, task, q).map_err(|_| "destroy q")?;
+    let d = mach_port::mach_port_allocate(&mut m, task, MACH_PORT_RIGHT_DEAD_NAME).map_err(|_| "allocate dead name")?.name;
+    mach_port::mach_port_mod_refs(&mut m, task, d, MACH_PORT_RIGHT_DEAD_NAME, 65_534).map_err(|_| "dead-name refs to 65,535")?;
+    expect(mach_port::mach_port_mod_refs(&mut m, task, d, MACH_PORT_RIGHT_DEAD_NAME, 1) == Err(KERN_UREFS_OVERFLOW), "a 65,536th dead-name reference was taken")?;
+    mach_port::mach_port_destroy(&mut m, task, d).map_err(|_| "destroy dead name")?;
+    uprintln!("rpc: user reference limits as GNU Mach");
+
     // Memory.
     let a = mach::vm_allocate(&mut m, task, 0, 3 * 4096, 1).map_err(|_| "vm_allocate")?.address;
     // SAFETY: three fresh pages of our own.
@@ -97,15 +110,18 @@ fn run() -> Result<(), &'static str> {
     uprintln!("rpc: 64 MiB allocated, 16 touched: resident {} -> {} bytes, zero fills +{}", r0, r1, z1 - z0);
     expect(r1 - r0 == 16 * 4096 && z1 - z0 >= 16, "touching 16 pages did not make exactly 16 resident")?;
     // vm_write / vm_read / vm_copy through the kernel, protection enforced.
-    mach::vm_write(&mut m, task, big + 100, rt::Ool { addr: b"written by vm_write".as_ptr() as u32, count: 19, dealloc: false }).map_err(|_| "vm_write")?;
-    let rd = mach::vm_read(&mut m, task, big + 100, 19).map_err(|_| "vm_read")?;
+    // GNU Mach writes only to page-aligned addresses.
+    let unaligned = mach::vm_write(&mut m, task, big + 100, rt::Ool { addr: b"x".as_ptr() as u32, count: 1, dealloc: false });
+    expect(unaligned == Err(KERN_INVALID_ARGUMENT), "vm_write to an address that is not page-aligned was not refused")?;
+    mach::vm_write(&mut m, task, big, rt::Ool { addr: b"written by vm_write".as_ptr() as u32, count: 19, dealloc: false }).map_err(|_| "vm_write")?;
+    let rd = mach::vm_read(&mut m, task, big, 19).map_err(|_| "vm_read")?;
     // SAFETY: the kernel mapped the read data into our space.
     let got = unsafe { core::slice::from_raw_parts(rd.data.addr as *const u8, rd.data.count as usize) };
     expect(got == b"written by vm_write", "vm_read differs")?;
     mach::vm_deallocate(&mut m, task, rd.data.addr, rd.data.count).map_err(|_| "vm_deallocate read data")?;
     mach::vm_copy(&mut m, task, big, 4096, big + 8192).map_err(|_| "vm_copy")?;
     // SAFETY: inside our allocation.
-    expect(unsafe { core::ptr::read_volatile((big + 8192 + 100) as *const u8) } == b'w', "vm_copy did not copy")?;
+    expect(unsafe { core::ptr::read_volatile((big + 8192) as *const u8) } == b'w', "vm_copy did not copy")?;
     mach::vm_protect(&mut m, task, big, 4096, 0, VM_PROT_READ).map_err(|_| "vm_protect big")?;
     expect(mach::vm_write(&mut m, task, big, rt::Ool { addr: b"x".as_ptr() as u32, count: 1, dealloc: false }) == Err(2), "vm_write to read-only memory")?;
     mach::vm_deallocate(&mut m, task, big, 64 << 20).map_err(|_| "vm_deallocate 64 MiB")?;
