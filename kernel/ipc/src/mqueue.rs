@@ -521,6 +521,17 @@ impl Ipc {
 
     fn copyout_body(&mut self, space: SpaceId, kmsg: &mut KMsg, mem: &mut dyn OolMemory) -> u32 {
         let mut code = MACH_MSG_SUCCESS;
+        if !kmsg.ool.is_empty() {
+            // The receiver owns what arrives out of line: GNU Mach hands
+            // every such descriptor over with `msgt_deallocate` set (MIG
+            // stubs compare descriptors word for word).
+            let (items, _) = crate::kmsg::parse_body_partial(&kmsg.body);
+            for it in items.iter().filter(|i| !i.inline) {
+                let d = it.desc_offset as usize;
+                let w = read32(&kmsg.body, d) | 1 << 30;
+                write32(&mut kmsg.body, d, w);
+            }
+        }
         let slots = core::mem::take(&mut kmsg.ports);
         for slot in slots {
             let name = self.copyout_right(space, slot.right);
