@@ -337,7 +337,7 @@ fn device_ports_serve_console_and_com1_through_device_defs() {
         .expect_log("user-test: devices ok")
         .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
     let com1 = String::from_utf8_lossy(&o.com1);
-    assert!(com1.contains("pong\n") && com1.contains("async\n") && com1.contains("again\n"), "{}", o.failure(&format!("com1 got {com1:?}")));
+    assert!(com1.contains("pong\n") && com1.contains("async\n") && com1.contains("open\n") && com1.contains("again\n") && !com1.contains('x'), "{}", o.failure(&format!("com1 got {com1:?}")));
 }
 
 #[test]

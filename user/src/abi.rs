@@ -19,6 +19,7 @@ pub const KERN_FAILURE: KernReturn = 5;
 pub const KERN_INVALID_NAME: KernReturn = 15;
 pub const KERN_UREFS_OVERFLOW: KernReturn = 19;
 pub const KERN_INVALID_HOST: KernReturn = 22;
+pub const KERN_INVALID_TASK: KernReturn = 16;
 
 // `mach/mig_errors.h`.
 pub const MIG_BAD_ID: KernReturn = -303;
@@ -32,6 +33,7 @@ pub const MACH_PORT_RIGHT_DEAD_NAME: u32 = 4;
 // `mach/port.h`: `mach_port_type_t` bits.
 pub const MACH_PORT_TYPE_SEND: u32 = 1 << 16;
 pub const MACH_PORT_TYPE_RECEIVE: u32 = 1 << 17;
+pub const MACH_PORT_TYPE_DEAD_NAME: u32 = 1 << 20;
 
 // `mach/notify.h`: notification message ids.
 pub const MACH_NOTIFY_PORT_DELETED: u32 = 65;

@@ -2,7 +2,7 @@
 
 use alloc::vec::Vec;
 
-use ::device::codes::{DeviceError, IoReturn, DEV_RECORD_BASE, D_NO_SUCH_DEVICE};
+use ::device::codes::{DeviceError, IoReturn, DEV_RECORD_BASE, D_INVALID_OPERATION, D_NO_SUCH_DEVICE};
 use ::device::partition::RecordBase;
 use ::device::emul::INBAND_MAX;
 use ::device::names;
@@ -25,7 +25,8 @@ impl Ctx {
                 Some((_, false)) => Err(D_NO_SUCH_DEVICE),
                 None => Err(D_NO_SUCH_DEVICE),
             },
-            _ => Err(crate::kern::mig::rt::MIG_BAD_ID),
+            // Not a device port: GNU Mach's conversion gives no device.
+            _ => Err(D_NO_SUCH_DEVICE),
         }
     }
 }
@@ -53,8 +54,9 @@ fn absolute(idx: usize, recnum: u32) -> Result<u64, IoReturn> {
 
 impl ds::DeviceServer for Ctx {
     fn device_open(&mut self, req: ds::DeviceOpenRequest) -> Result<ds::DeviceOpenReply, IoReturn> {
+        // GNU Mach's own check: only the master device port opens.
         if !matches!(self.target, Some((KOBJ_DEVICE_MASTER, _))) {
-            return Err(crate::kern::mig::rt::MIG_BAD_ID);
+            return Err(D_INVALID_OPERATION);
         }
         let parsed = names::parse(&req.name).map_err(|_| D_NO_SUCH_DEVICE)?;
         let canonical = alloc::format!("{}", parsed);

@@ -32,7 +32,9 @@ struct Entry {
     name: String,
     dev: Arc<dyn Device>,
     port: Option<PortId>,
-    open: bool,
+    /// `device_open`s not yet matched by a `device_close` (GNU Mach's
+    /// `open_count`): the last close closes the device and destroys its port.
+    opens: u32,
     /// `DEV_RECORD_BASE`: added to every record number.
     base: u64,
 }
@@ -43,7 +45,7 @@ static CONSOLE: Mutex<String> = Mutex::new(String::new());
 
 /// Registers `dev` under `name` (as users type it: `com0`, `hd0`...).
 pub fn register(name: &str, dev: Arc<dyn Device>) {
-    cpu::without_interrupts(|| DEVICES.lock().push(Entry { name: name.into(), dev, port: None, open: false, base: 0 }));
+    cpu::without_interrupts(|| DEVICES.lock().push(Entry { name: name.into(), dev, port: None, opens: 0, base: 0 }));
 }
 
 /// Makes `console` an alias of device `name`.
@@ -78,7 +80,7 @@ pub fn name_of(idx: usize) -> Option<String> {
 
 /// The device at `idx` and whether it is open.
 pub fn get(idx: usize) -> Option<(Arc<dyn Device>, bool)> {
-    cpu::without_interrupts(|| DEVICES.lock().get(idx).map(|e| (e.dev.clone(), e.open)))
+    cpu::without_interrupts(|| DEVICES.lock().get(idx).map(|e| (e.dev.clone(), e.opens > 0)))
 }
 
 /// Marks device `idx` open and returns its port (made on first use, with a
@@ -87,7 +89,7 @@ pub fn opened(idx: usize) -> Option<PortId> {
     let existing = cpu::without_interrupts(|| {
         let mut d = DEVICES.lock();
         let e = d.get_mut(idx)?;
-        e.open = true;
+        e.opens = e.opens.saturating_add(1);
         Some(e.port)
     })?;
     if let Some(p) = existing {
@@ -109,32 +111,47 @@ pub fn opened(idx: usize) -> Option<PortId> {
     Some(p)
 }
 
-/// `device_close`: the device closes; its port stays until no senders.
+/// `device_close`: one open fewer. The last one closes the device and
+/// destroys its port, as GNU Mach does: later requests on it fail with
+/// `MACH_SEND_INVALID_DEST` and the holders' names become dead names.
+/// Whether the device was open.
 pub fn close(idx: usize) -> bool {
-    let dev = cpu::without_interrupts(|| {
+    let last = cpu::without_interrupts(|| {
         let mut d = DEVICES.lock();
         let e = d.get_mut(idx)?;
-        let was = core::mem::replace(&mut e.open, false);
-        was.then(|| e.dev.clone())
+        if e.opens == 0 {
+            return None;
+        }
+        e.opens -= 1;
+        Some(e.opens == 0)
     });
-    match dev {
-        Some(d) => {
-            d.close();
+    match last {
+        None => false,
+        Some(false) => true,
+        Some(true) => {
+            shut(idx, true);
             true
         }
-        None => false,
     }
 }
 
 /// The last send right to device `idx`'s port died: close it, drop the port.
 pub fn no_senders(idx: usize) {
-    let port = cpu::without_interrupts(|| DEVICES.lock().get_mut(idx).and_then(|e| e.port.take()));
-    if close(idx) {
+    let was_open = cpu::without_interrupts(|| DEVICES.lock().get_mut(idx).is_some_and(|e| core::mem::take(&mut e.opens) > 0));
+    if was_open {
         crate::kprintln!("device {}: closed (its last send right went)", name_of(idx).unwrap_or_default());
     }
-    if let Some((dev, _)) = get(idx) {
-        dev.port_released();
+    shut(idx, was_open);
+}
+
+/// Closes device `idx` in its driver (when it was open) and destroys its
+/// port (if any).
+fn shut(idx: usize, was_open: bool) {
+    let Some((dev, port)) = cpu::without_interrupts(|| DEVICES.lock().get_mut(idx).map(|e| (e.dev.clone(), e.port.take()))) else { return };
+    if was_open {
+        dev.close();
     }
+    dev.port_released();
     if let Some(p) = port {
         with_ipc(|ipc| {
             let _ = ipc.destroy_kernel_port(p);

@@ -54,21 +54,27 @@ pub(crate) struct Ctx {
 }
 
 impl Ctx {
+    /// The target task. Another kind of port: GNU Mach's conversion gives
+    /// no task, and its routines answer `KERN_INVALID_ARGUMENT`.
     fn task(&self) -> Result<TaskId, i32> {
         match self.target {
             Some((KOBJ_TASK, id)) => Ok(id as TaskId),
-            _ => Err(MIG_BAD_ID_ALT),
+            _ => Err(KERN_INVALID_ARGUMENT),
         }
     }
 
+    /// The target task's space (`KERN_INVALID_TASK` for another kind of
+    /// port, as the `mach_port_*` routines of GNU Mach answer).
     fn space(&self) -> Result<SpaceId, i32> {
-        super::space_of(self.task()?).ok_or(KERN_INVALID_TASK)
+        let t = self.task().map_err(|_| KERN_INVALID_TASK)?;
+        super::space_of(t).ok_or(KERN_INVALID_TASK)
     }
 
+    /// The target thread (`KERN_INVALID_ARGUMENT` for another kind of port).
     fn thread(&self) -> Result<ThreadId, i32> {
         match self.target {
             Some((KOBJ_THREAD, id)) => Ok(id as ThreadId),
-            _ => Err(MIG_BAD_ID_ALT),
+            _ => Err(KERN_INVALID_ARGUMENT),
         }
     }
 
@@ -77,8 +83,7 @@ impl Ctx {
     fn host_priv(&self) -> Result<(), i32> {
         match self.target {
             Some((KOBJ_HOST_PRIV, _)) => Ok(()),
-            Some((KOBJ_HOST, _)) => Err(KERN_INVALID_HOST),
-            _ => Err(MIG_BAD_ID_ALT),
+            _ => Err(KERN_INVALID_HOST),
         }
     }
 
@@ -102,7 +107,7 @@ impl Ctx {
     fn host(&self) -> Result<(), i32> {
         match self.target {
             Some((KOBJ_HOST | KOBJ_HOST_PRIV, _)) => Ok(()),
-            _ => Err(MIG_BAD_ID_ALT),
+            _ => Err(KERN_INVALID_HOST),
         }
     }
 
@@ -163,9 +168,6 @@ enum After {
     Thread(ThreadId),
 }
 
-/// A request sent to the wrong kind of object: MIG's answer for an id the
-/// object does not serve.
-const MIG_BAD_ID_ALT: i32 = rt::MIG_BAD_ID;
 
 fn rd32(b: &[u8], off: usize) -> u32 {
     u32::from_le_bytes([b[off], b[off + 1], b[off + 2], b[off + 3]])

@@ -13,7 +13,7 @@
 use mach_user::mig::{device as ds, mach, mach_port, rt, Mach};
 use mach_user::trap::mach_task_self;
 use mach_user::{entry, expect, uprintln, Args};
-use mach_user::abi::{B115200, B9600, D_INVALID_OPERATION, D_INVALID_RECNUM, D_INVALID_SIZE, DEV_GET_SIZE, D_NOWAIT, D_NO_SUCH_DEVICE, D_READ, D_WOULD_BLOCK, D_WRITE, TTY_STATUS};
+use mach_user::abi::{B115200, B9600, D_INVALID_OPERATION, D_INVALID_RECNUM, D_INVALID_SIZE, DEV_GET_SIZE, D_NOWAIT, D_NO_SUCH_DEVICE, D_READ, D_WOULD_BLOCK, D_WRITE, MACH_PORT_TYPE_DEAD_NAME, TTY_STATUS};
 use mach_user::message::MACH_MSG_TYPE_MAKE_SEND;
 
 const NAME: &str = "devices";
@@ -71,12 +71,21 @@ fn run(args: &Args) -> Result<(), &'static str> {
     asynchronous(&mut m, task, c1)?;
     ram_disk(&mut m, task, master)?;
 
-    // Close: the port stays but the device is gone; the last send right takes the port.
+    // Close, as GNU Mach: every open wants its close; the last one closes
+    // the device and destroys its port, whose name becomes a dead name.
+    let c1_again = open(&mut m, "com1").map_err(|_| "second open of com1")?;
+    expect(c1_again == c1, "a second open gave another port")?;
     ds::device_close(&mut m, c1).map_err(|_| "device_close")?;
-    expect(ds::device_write_inband(&mut m, c1, 0, 0, b"x").err() == Some(D_NO_SUCH_DEVICE), "write after close")?;
-    mach_port::mach_port_deallocate(&mut m, task, c1).map_err(|_| "deallocate com1 port")?;
+    expect(ds::device_write_inband(&mut m, c1, 0, 0, b"open\n").is_ok(), "write after the first of two closes")?;
+    ds::device_close(&mut m, c1).map_err(|_| "device_close")?;
+    expect(ds::device_write_inband(&mut m, c1, 0, 0, b"x").err() == Some(mach_user::message::MACH_SEND_INVALID_DEST), "write after the last close")?;
+    let ty = mach_port::mach_port_type(&mut m, task, c1).map(|r| r.ptype).unwrap_or(0);
+    expect(ty == MACH_PORT_TYPE_DEAD_NAME, "the closed device's name is not a dead name")?;
+    mach_port::mach_port_destroy(&mut m, task, c1).map_err(|_| "destroy the dead name")?;
     let c1b = open(&mut m, "com1").map_err(|_| "reopen com1")?;
     expect(ds::device_write_inband(&mut m, c1b, 0, 0, b"again\n").is_ok(), "write after reopen")?;
+    expect(ds::device_open(&mut m, task, D_READ, &mach_user::device_name("com1")).err() == Some(D_INVALID_OPERATION), "device_open on a task port")?;
+    expect(ds::device_write_inband(&mut m, task, 0, 0, b"x").err() == Some(D_NO_SUCH_DEVICE), "device_write on a task port")?;
     for p in [c1b, con] {
         let refs = mach_port::mach_port_get_refs(&mut m, task, p, 0).map(|r| r.refs).unwrap_or(0);
         for _ in 0..refs {

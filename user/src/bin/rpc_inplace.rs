@@ -19,7 +19,7 @@
 #![no_std]
 #![no_main]
 
-use mach_user::abi::{MACH_PORT_RIGHT_PORT_SET, MACH_PORT_RIGHT_RECEIVE, MACH_PORT_RIGHT_SEND, MACH_PORT_TYPE_RECEIVE, MIG_BAD_ID};
+use mach_user::abi::{KERN_INVALID_ARGUMENT, KERN_INVALID_HOST, KERN_INVALID_TASK, MACH_PORT_RIGHT_PORT_SET, MACH_PORT_RIGHT_RECEIVE, MACH_PORT_RIGHT_SEND, MACH_PORT_TYPE_RECEIVE, MIG_BAD_ID};
 use mach_user::message::*;
 use mach_user::mig::{mach, mach_port, Mach};
 use mach_user::trap::{mach_msg_trap, mach_task_self};
@@ -119,6 +119,15 @@ fn run() -> Result<(), &'static str> {
     let (code, b) = type_rpc(task, r, r, 3299, 0, 64);
     expect(code == MACH_MSG_SUCCESS && b[5] == 3399 && b[7] as i32 == MIG_BAD_ID, "an unknown routine did not answer MIG_BAD_ID")?;
     expect(status(&mut m, task, r)? == (205, 0, 0), "counts off after the refusals")?;
+    // A routine sent to a kernel port of another kind answers with its own
+    // check, as GNU Mach's (not MIG_BAD_ID).
+    // SAFETY: no arguments.
+    let (host, me) = unsafe { (mach_user::trap::mach_host_self(), mach_user::trap::mach_thread_self()) };
+    expect(mach_port::mach_port_type(&mut m, host, r).err() == Some(KERN_INVALID_TASK), "mach_port_type on the host port")?;
+    expect(mach::vm_allocate(&mut m, me, 0, 4096, 1).err() == Some(KERN_INVALID_ARGUMENT), "vm_allocate on a thread port")?;
+    expect(mach::thread_suspend(&mut m, task).err() == Some(KERN_INVALID_ARGUMENT), "thread_suspend on a task port")?;
+    expect(mach_user::mig::mach_host::host_info(&mut m, task, 1, 12).err() == Some(KERN_INVALID_HOST), "host_info on a task port")?;
+    let _ = mach_port::mach_port_deallocate(&mut m, task, me);
     uprintln!("{}: sets and refusals as GNU Mach", NAME);
 
     for name in [r, r2, set, child] {
