@@ -51,12 +51,15 @@ pub struct OolRegion {
     /// The data as the sender's pages, captured copy-on-write instead of
     /// copied (`data` is empty then).
     pub pages: Option<alloc::boxed::Box<dyn OolPages>>,
+    /// Where the sender's data started within its page: copied data
+    /// arrives at the same offset (GNU Mach moves whole pages).
+    pub page_offset: u32,
 }
 
 impl OolRegion {
     /// A region of copied bytes.
     pub fn bytes(addr_offset: u32, data: Vec<u8>, is_port: bool) -> Self {
-        OolRegion { addr_offset, data, is_port, pages: None }
+        OolRegion { addr_offset, data, is_port, pages: None, page_offset: 0 }
     }
 
     /// The data as bytes, whichever way it is held.
@@ -245,6 +248,15 @@ pub trait OolMemory {
     /// # Errors
     /// `Err(())` when the receiver's address space is full.
     fn allocate(&mut self, data: &[u8]) -> Result<u32, ()>;
+    /// As [`OolMemory::allocate`], with the data starting `page_offset`
+    /// bytes into its first page; returns the data's address.
+    ///
+    /// # Errors
+    /// `Err(())` when the receiver's address space is full.
+    fn allocate_at(&mut self, data: &[u8], page_offset: u32) -> Result<u32, ()> {
+        let _ = page_offset;
+        self.allocate(data)
+    }
     /// Takes `len` bytes at `addr` of the sending task copy-on-write
     /// instead of copying them (deallocating them from the sender with
     /// `dealloc`); `Ok(None)` means copy bytes with [`OolMemory::read`].

@@ -216,12 +216,13 @@ impl Ipc {
         for item in &items {
             let is_port = item.is_port();
             let mut data: Option<Vec<u8>> = None;
+            let mut page_offset = 0;
             if !item.inline && !is_port && item.length > 0 {
                 // Page-sized data may travel as the sender's pages.
                 let addr = read32(&kmsg.body, item.data_offset as usize);
                 if let Some(pages) = mem.capture(addr, item.length, item.dealloc).map_err(|_| MACH_SEND_INVALID_MEMORY)? {
                     write32(&mut kmsg.body, item.data_offset as usize, 0);
-                    kmsg.ool.push(OolRegion { addr_offset: item.data_offset, data: Vec::new(), is_port: false, pages: Some(pages) });
+                    kmsg.ool.push(OolRegion { addr_offset: item.data_offset, data: Vec::new(), is_port: false, pages: Some(pages), page_offset: addr & 0xFFF });
                     complex = true;
                     continue;
                 }
@@ -243,6 +244,7 @@ impl Ipc {
                 };
                 write32(&mut kmsg.body, item.data_offset as usize, 0);
                 data = Some(bytes);
+                page_offset = addr & 0xFFF;
                 complex = true;
             }
             if is_port {
@@ -288,7 +290,11 @@ impl Ipc {
                 complex = true;
             }
             if let Some(d) = data {
-                kmsg.ool.push(OolRegion::bytes(item.data_offset, d, is_port));
+                let mut r = OolRegion::bytes(item.data_offset, d, is_port);
+                if !is_port {
+                    r.page_offset = page_offset;
+                }
+                kmsg.ool.push(r);
             }
         }
         if let Some(e) = err {
@@ -554,7 +560,7 @@ impl Ipc {
             } else if region.data.is_empty() {
                 0
             } else {
-                match mem.allocate(&region.data) {
+                match mem.allocate_at(&region.data, region.page_offset) {
                     Ok(a) => a,
                     Err(()) => {
                         code = MACH_RCV_BODY_ERROR | MACH_MSG_VM_SPACE;

@@ -368,14 +368,22 @@ impl OolMemory for UserMem {
     }
 
     fn allocate(&mut self, data: &[u8]) -> Result<u32, ()> {
+        self.allocate_at(data, 0)
+    }
+
+    /// The copy lands `page_offset` bytes into its first page, where the
+    /// sender's data started (GNU Mach moves whole pages).
+    fn allocate_at(&mut self, data: &[u8], page_offset: u32) -> Result<u32, ()> {
         let t = self.receiver.or_else(task::current).ok_or(())?;
+        let off = page_offset & 0xFFF;
         task::with_task(t, |tk| {
             if data.is_empty() {
                 return Ok(0);
             }
-            let at = tk.map.allocate(0, data.len() as u32, true).map_err(|_| ())?;
-            tk.map.write_kernel(at, data).map_err(|_| ())?;
-            Ok(at)
+            let size = (data.len() as u32).checked_add(off).ok_or(())?;
+            let at = tk.map.allocate(0, size, true).map_err(|_| ())?;
+            tk.map.write_kernel(at + off, data).map_err(|_| ())?;
+            Ok(at + off)
         })
         .ok_or(())?
     }

@@ -149,6 +149,27 @@ fn run() -> Result<(), &'static str> {
     let d = unsafe { core::slice::from_raw_parts(dst as *const u8, size as usize) };
     expect(d.iter().enumerate().all(|(i, &x)| x == (i * 7 % 251) as u8), "OOL data differs")?;
     mach::vm_deallocate(&mut m, task, dst, size).map_err(|_| "vm_deallocate OOL")?;
+    // As GNU Mach hands them over: the receiver owns the region
+    // (msgt_deallocate set in the long form's header word).
+    expect(h[6] & (1 << 30) != 0, "received out-of-line descriptor lacks msgt_deallocate")?;
+    // Data not starting on a page boundary arrives at the same offset
+    // within its page, whether copied (100 bytes) or moved as pages (2 pages).
+    let buf = mach::vm_allocate(&mut m, task, 0, 4 * 4096, 1).map_err(|_| "vm_allocate offsets")?.address;
+    for (len, off) in [(100u32, 0x123u32), (2 * 4096, 0x456)] {
+        let from = buf + off;
+        // SAFETY: inside our allocation.
+        unsafe { core::ptr::write_bytes(from as *mut u8, 0x3C, len as usize) };
+        let mut ob: Buf = [0; 64];
+        ob[..10].copy_from_slice(&[MACH_MSG_TYPE_MAKE_SEND | MACH_MSGH_BITS_COMPLEX, 40, a, 0, 0, 8, 1 << 29, MACH_MSG_TYPE_INTEGER_8 | (8 << 16), len, from]);
+        expect(msg(&mut ob, MACH_SEND_MSG, 40, 0, 0, 0) == 0, "OOL send at an offset")?;
+        let (r, h) = recv(a, 256, 0, 0);
+        expect(r == 0 && h[8] == len && h[9] & 0xFFF == off, "out-of-line data did not keep its offset within the page")?;
+        // SAFETY: the kernel mapped `len` bytes there.
+        let d = unsafe { core::slice::from_raw_parts(h[9] as *const u8, len as usize) };
+        expect(d.iter().all(|&x| x == 0x3C), "out-of-line data at an offset differs")?;
+        mach::vm_deallocate(&mut m, task, h[9], len).map_err(|_| "vm_deallocate offset OOL")?;
+    }
+    mach::vm_deallocate(&mut m, task, buf, 4 * 4096).map_err(|_| "vm_deallocate offsets")?;
     uprintln!("{}: out-of-line ok", NAME);
 
     // A receive right moved in a message gets a new name and keeps working.
