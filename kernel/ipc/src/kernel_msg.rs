@@ -11,7 +11,7 @@ use alloc::vec::Vec;
 
 use crate::consts::bits::*;
 use crate::consts::port::MACH_PORT_DEAD;
-use crate::kmsg::{parse_body, write32, KMsg, OolRegion, PortLoc, PortSlot, HEADER_SIZE};
+use crate::kmsg::{parse_body, write32, KMsg, OolPages, OolRegion, PortLoc, PortSlot, HEADER_SIZE};
 use crate::right::copyin_type;
 use crate::{Ipc, PortId, Right};
 
@@ -33,7 +33,31 @@ impl Ipc {
     /// handle naming no right or region. Every right is released then,
     /// `dest` included.
     pub fn kernel_message(&mut self, dest: Right, bytes: &[u8], rights: Vec<Right>, ool: Vec<Vec<u8>>) -> Result<KMsg, u32> {
+        self.kernel_message_pages(dest, bytes, rights, ool, Vec::new())
+    }
+
+    /// As [`Ipc::kernel_message`], where out-of-line data handle `j + 1` of
+    /// each `(j, run)` of `pages` is the run of pages instead of `ool[j]`
+    /// (data too large for one kernel buffer, given to the receiver as its
+    /// pages). Runs no descriptor takes are dropped.
+    ///
+    /// # Errors
+    /// As [`Ipc::kernel_message`].
+    pub fn kernel_message_pages(
+        &mut self,
+        dest: Right,
+        bytes: &[u8],
+        rights: Vec<Right>,
+        ool: Vec<Vec<u8>>,
+        pages: Vec<(usize, alloc::boxed::Box<dyn OolPages>)>,
+    ) -> Result<KMsg, u32> {
         let mut rights: Vec<Option<Right>> = rights.into_iter().map(Some).collect();
+        let mut runs: Vec<Option<alloc::boxed::Box<dyn OolPages>>> = (0..ool.len()).map(|_| None).collect();
+        for (j, run) in pages {
+            if let Some(slot) = runs.get_mut(j) {
+                *slot = Some(run);
+            }
+        }
         let mut ool: Vec<Option<Vec<u8>>> = ool.into_iter().map(Some).collect();
         let mut msg = KMsg {
             bits: dest.type_name().unwrap_or(0),
@@ -48,7 +72,7 @@ impl Ipc {
             circular: false,
             stamp: 0,
         };
-        let built = self.fill_kernel_body(&mut msg, &mut rights, &mut ool);
+        let built = self.fill_kernel_body(&mut msg, &mut rights, &mut ool, &mut runs);
         for r in rights.into_iter().flatten() {
             self.release_right(r);
         }
@@ -88,7 +112,13 @@ impl Ipc {
         }
     }
 
-    fn fill_kernel_body(&mut self, msg: &mut KMsg, rights: &mut [Option<Right>], ool: &mut [Option<Vec<u8>>]) -> Result<(), u32> {
+    fn fill_kernel_body(
+        &mut self,
+        msg: &mut KMsg,
+        rights: &mut [Option<Right>],
+        ool: &mut [Option<Vec<u8>>],
+        runs: &mut [Option<alloc::boxed::Box<dyn OolPages>>],
+    ) -> Result<(), u32> {
         if msg.size < HEADER_SIZE as u32 || !msg.size.is_multiple_of(4) {
             return Err(crate::consts::msg::MACH_SEND_MSG_TOO_SMALL);
         }
@@ -132,6 +162,11 @@ impl Ipc {
             } else if !item.inline {
                 let h = rd32(&msg.body, item.data_offset as usize);
                 write32(&mut msg.body, item.data_offset as usize, 0);
+                if let Some(run) = h.checked_sub(1).and_then(|j| runs.get_mut(j as usize)).and_then(Option::take) {
+                    ool.get_mut(h as usize - 1).and_then(Option::take);
+                    msg.ool.push(OolRegion { addr_offset: item.data_offset, data: Vec::new(), is_port: false, pages: Some(run) });
+                    continue;
+                }
                 let data = if h == 0 { Vec::new() } else { ool.get_mut(h as usize - 1).and_then(Option::take).ok_or(BAD_HANDLE)? };
                 msg.ool.push(OolRegion::bytes(item.data_offset, data, false));
             }

@@ -32,6 +32,7 @@ use ::device::partition::{self, Extent, IoError, PartitionTable, SectorSource};
 use crate::glue::block as glue;
 use crate::i386::cpu;
 use crate::kern::sched_prim as sched;
+use crate::vm::kalloc;
 
 /// Bytes per record (and per sector: ATA disks).
 const RECORD: u64 = 512;
@@ -250,10 +251,10 @@ impl Device for Part {
         }
         let sectors = span.bytes.div_ceil(RECORD);
         let key = (recnum, bytes);
-        let op = cpu::without_interrupts(|| {
+        let op = cpu::without_interrupts(|| -> Result<Arc<Op>, DeviceError> {
             let mut ops = self.ops.lock();
             if let Some(op) = ops.iter().find(|o| o.key == key && !o.write) {
-                return op.clone();
+                return Ok(op.clone());
             }
             // Forget reads nobody came back for (their callers died).
             while ops.len() >= MAX_KEPT_OPS {
@@ -262,10 +263,12 @@ impl Device for Part {
                     None => break,
                 }
             }
-            let op = Op::new(false, &self.disk, span.lba, sectors, key, vec![0u8; (sectors * RECORD) as usize].into_boxed_slice());
+            // The size is the caller's: no memory is D_NO_MEMORY.
+            let buf = kalloc::try_zeroed_box((sectors * RECORD) as usize).ok_or(DeviceError::NoMemory)?;
+            let op = Op::new(false, &self.disk, span.lba, sectors, key, buf);
             ops.push(op.clone());
-            op
-        });
+            Ok(op)
+        })?;
         let r = if mode & D_NOWAIT != 0 {
             cpu::without_interrupts(|| op.advance())
         } else {
@@ -294,7 +297,7 @@ impl Device for Part {
             return Ok(0);
         }
         let sectors = (n as u64).div_ceil(RECORD);
-        let mut buf = vec![0u8; (sectors * RECORD) as usize].into_boxed_slice();
+        let mut buf = kalloc::try_zeroed_box((sectors * RECORD) as usize).ok_or(DeviceError::NoMemory)?;
         if n % RECORD as usize != 0 {
             // A partial last sector keeps the rest of what is on the disk.
             let last = self.disk.transfer(false, span.lba + sectors - 1, vec![0u8; RECORD as usize].into_boxed_slice())?;

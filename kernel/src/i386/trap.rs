@@ -32,7 +32,7 @@ trap_stub_\n:
     .endm
 
     .section .text.trap, "ax"
-    .irp n, 0,1,2,3,4,5,6,7,9,15,16,18,19,20,22,23,24,25,26,27,28,31
+    .irp n, 0,2,3,4,5,6,7,9,15,16,18,19,20,22,23,24,25,26,27,28,31
     STUB_NOERR \n
     .endr
     .irp n, 8,10,11,12,13,14,17,21,29,30
@@ -41,6 +41,29 @@ trap_stub_\n:
     .irp n, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
     STUB_NOERR \n
     .endr
+
+    /* Debug (single step). A call gate keeps EFLAGS.TF, so a Mach trap
+       entered with TF set single-steps at `syscall_entry`, in kernel mode
+       (GNU Mach's t_debug makes the same check). Then the CPU has just
+       pushed eip, cs and the user's eflags: dropping eip and cs leaves the
+       eflags where `syscall_entry`'s pushfd would have put them, and the
+       trap goes on from the next instruction. The gate cleared TF (the
+       kernel runs unstepped) and IF, which the user always has set: it is
+       set again. The user's TF comes back on the return to user mode, where
+       the next instruction single-steps as an ordinary user debug trap. */
+    .global trap_stub_1
+trap_stub_1:
+    cmp dword ptr [esp], offset syscall_entry
+    jne 1f
+    test dword ptr [esp + 4], 3
+    jnz 1f
+    add esp, 8
+    sti
+    jmp syscall_entry_2
+1:
+    push 0
+    push 1
+    jmp trap_common
 
     /* Segment pushes and pops are spelled as bytes: LLVM's Intel syntax
        assembles `push ds` as a 16-bit push. 1e/06/0fa0/0fa8 = push
@@ -70,6 +93,7 @@ trap_return:
     .global syscall_entry
 syscall_entry:
     pushfd
+syscall_entry_2:
     push eax
     mov eax, [esp + 4]
     xchg eax, [esp + 12]
