@@ -310,6 +310,8 @@ fn crashers_of_issue_16_are_refused_and_nothing_leaks() {
     .expect_log("crashers: huge out-of-line port arrays refused")
     .expect_log("crashers: device_read of 20 MiB returned the data")
     .expect_log("crashers: device_read of 2 MiB returned the data")
+    .expect_log("crashers: vm_read of 1.5 GiB: ")
+    .expect_log("crashers: vm_read of 64 MiB returned the data")
     .expect_log("crashers: depressed yields return")
     .expect_log("crashers: trap with TF set: exception 6 code 1")
     .expect_log("crashers: trap 0 returned 0x4")

@@ -1,8 +1,6 @@
 //! `mach_msg_trap`: send, receive, or both, on the user's one buffer, with
 //! GNU Mach's options and return codes.
 
-use alloc::vec;
-
 use mach_ipc::consts::{bits::*, msg::*, port::*, ty::MACH_MSG_TYPE_MAKE_SEND_ONCE};
 use mach_ipc::{RecvError, WaitObj};
 
@@ -46,7 +44,7 @@ fn send(space: mach_ipc::SpaceId, msg: u32, option: u32, send_size: u32, timeout
     if send_size > MAX_INLINE {
         return MACH_SEND_NO_BUFFER;
     }
-    let mut buf = vec![0u8; send_size as usize];
+    let Some(mut buf) = crate::vm::kalloc::try_zeroed(send_size as usize) else { return MACH_SEND_NO_BUFFER };
     if uaccess::copyin(msg, &mut buf).is_err() {
         return MACH_SEND_INVALID_DATA;
     }

@@ -831,8 +831,24 @@ impl mach::MachServer for Ctx {
         task::with_task(t, |tk| tk.map.inherit(req.address, req.size, req.new_inheritance)).ok_or(KERN_INVALID_TASK)?
     }
 
+    /// From two pages up the reply carries the task's pages, copy-on-write
+    /// (as an out-of-line send does), so its size is bounded by the address
+    /// space, not by a kernel buffer; memory-object mappings, and pages on
+    /// their way back from the default pager, are copied.
     fn vm_read(&mut self, req: mach::VmReadRequest) -> Result<mach::VmReadReply, i32> {
         let t = self.task()?;
+        if req.size >= crate::vm::vm_map::OOL_COW_MIN {
+            let (r, wait) = task::with_task(t, |tk| (tk.map.capture(req.address, req.size), tk.map.machine_mut().wait.take())).ok_or(KERN_INVALID_ARGUMENT)?;
+            match r {
+                Ok(Some(pages)) => {
+                    let run = crate::vm::vm_map::PageRun::new(pages, req.address & 0xFFF, req.size);
+                    return Ok(mach::VmReadReply { data: self.give_ool_pages(run) });
+                }
+                Ok(None) => {}
+                Err(kerncore::vm_map::KERN_FAULT_RETRY) => wait.into_iter().for_each(vm_object::cancel),
+                Err(e) => return Err(e),
+            }
+        }
         let data = task::with_map(t, |m| m.read_kernel(req.address, req.size))?;
         Ok(mach::VmReadReply { data: self.give_ool(data, 1) })
     }

@@ -6,6 +6,7 @@
 //!   into pages, past the kernel heap's 4 MiB runs), and so does 2 MiB;
 //! - a trap entered with EFLAGS.TF set runs, and the single step after it
 //!   reaches the child's exception port as `EXC_BREAKPOINT`/`EXC_I386_SGL`;
+//! - `vm_read` of 64 MiB returns the data (as pages), of 1.5 GiB an answer;
 //! - `swtch_pri(0)` and `thread_switch(0, SWITCH_OPTION_DEPRESS, 10)` return,
 //!   also with a depressed thread spinning beside, and a task whose thread
 //!   spins in them can be terminated;
@@ -108,6 +109,7 @@ fn run(args: &Args) -> Result<(), &'static str> {
     if let Some(master) = args.number(1) {
         big_device_read(&mut m, task, master)?;
     }
+    big_vm_read(&mut m, task)?;
     depressed_yields(&mut m, task)?;
     trace_trap(&mut m, task)?;
     trap_table_holes(&mut m, task)?;
@@ -189,6 +191,37 @@ fn big_device_read(m: &mut Mach, task: u32, master: u32) -> Result<(), &'static 
     }
     ds::device_close(m, hd).map_err(|_| "device_close")?;
     mach_port::mach_port_deallocate(m, task, hd).map_err(|_| "deallocate hd0")?;
+    Ok(())
+}
+
+fn big_vm_read(m: &mut Mach, task: u32) -> Result<(), &'static str> {
+    // 64 MiB, one page of it touched: the data comes back as pages (it
+    // once was one kernel buffer, and anything past 4 MiB panicked).
+    const SIZE: u32 = 64 << 20;
+    let a = mach::vm_allocate(m, task, 0, SIZE, 1).map_err(|_| "vm_allocate 64 MiB")?.address;
+    // SAFETY: our own fresh allocation.
+    unsafe { core::ptr::write_volatile((a + SIZE / 2 + 12) as *mut u32, 0x1605_2026) };
+    let r = mach::vm_read(m, task, a, SIZE).map_err(|_| "vm_read of 64 MiB")?;
+    expect(r.data.count == SIZE, "vm_read gave a short count")?;
+    // SAFETY: the reply's out-of-line data, mapped for us.
+    let (w, z) = unsafe { (core::ptr::read_volatile((r.data.addr + SIZE / 2 + 12) as *const u32), core::ptr::read_volatile((r.data.addr + 8) as *const u32)) };
+    expect(w == 0x1605_2026 && z == 0, "vm_read returned wrong data")?;
+    mach::vm_deallocate(m, task, r.data.addr, SIZE).map_err(|_| "vm_deallocate copy")?;
+    // 1.5 GiB, more than the address space has room for twice: refused, not a panic.
+    const HUGE: u32 = 3 << 29;
+    if let Ok(h) = mach::vm_allocate(m, task, 0, HUGE, 1).map(|r| r.address) {
+        match mach::vm_read(m, task, h, HUGE) {
+            Ok(r) => {
+                expect(r.data.count == HUGE, "vm_read of 1.5 GiB gave a short count")?;
+                mach::vm_deallocate(m, task, r.data.addr, HUGE).map_err(|_| "vm_deallocate huge copy")?;
+                uprintln!("{}: vm_read of 1.5 GiB: the data", NAME);
+            }
+            Err(e) => uprintln!("{}: vm_read of 1.5 GiB: {:#x}", NAME, e),
+        }
+        mach::vm_deallocate(m, task, h, HUGE).map_err(|_| "vm_deallocate huge")?;
+    }
+    mach::vm_deallocate(m, task, a, SIZE).map_err(|_| "vm_deallocate 64 MiB")?;
+    uprintln!("{}: vm_read of 64 MiB returned the data", NAME);
     Ok(())
 }
 
