@@ -360,9 +360,10 @@ fn swtch(_: &[u32; 11]) -> u32 {
     u32::from(sched::yield_now())
 }
 
-/// `swtch_pri(pri)`: yields at the lowest priority; true if other threads could run.
+/// `swtch_pri(pri)`: yields at the lowest priority (for at most a quantum,
+/// as GNU Mach); true if other threads could run.
 fn swtch_pri(_: &[u32; 11]) -> u32 {
-    u32::from(sched::depress_and_yield())
+    u32::from(sched::depress_and_yield(u64::from(sched::QUANTUM_TICKS)))
 }
 
 const SWITCH_OPTION_NONE: u32 = 0;
@@ -376,7 +377,7 @@ fn thread_switch(a: &[u32; 11]) -> u32 {
             sched::yield_now();
         }
         SWITCH_OPTION_DEPRESS => {
-            sched::depress_and_yield();
+            sched::depress_and_yield(u64::from(a[2]).div_ceil(1000 / u64::from(crate::i386::clock::HZ)));
         }
         SWITCH_OPTION_WAIT => {
             let ticks = u64::from(a[2]).div_ceil(1000 / u64::from(crate::i386::clock::HZ));
