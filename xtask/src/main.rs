@@ -220,7 +220,7 @@ fn cmd_fuzz(args: &[String]) -> Result {
     c.arg("-kernel").arg(&image);
     c.arg("-append").arg(format!("console=com0 test=bootstrap bootstrap-deadline={deadline}"));
     let trace = if trace { " trace" } else { "" };
-    c.arg("-initrd").arg(format!("{} {messages} {seed} ${{device-port}}{trace} $(task-create) $(task-resume)", user.join("fuzz").display()));
+    c.arg("-initrd").arg(format!("{} {messages} {seed} ${{device-port}} ${{host-port}}{trace} $(task-create) $(task-resume)", user.join("fuzz").display()));
     eprintln!("xtask fuzz: {messages} messages, seed {seed}; log in {}", log.display());
     let s = c.status().map_err(|e| format!("cannot start qemu-system-i386: {e}"))?;
     let text = std::fs::read_to_string(&log).unwrap_or_default();

@@ -24,7 +24,10 @@
 //! histogram of the return codes; the kernel's leak check (`test=bootstrap`)
 //! does the rest.
 //!
-//! Boot-script line: `/fuzz MESSAGES SEED [${device-port}] $(task-create) $(task-resume)`.
+//! Boot-script line: `/fuzz MESSAGES SEED ${device-port} ${host-port} [trace] $(task-create) $(task-resume)`
+//! (0 for a port it should do without). The privileged host port only
+//! serves the cleanup after each round: every task but this one is ended
+//! (so run it alone).
 #![no_std]
 #![no_main]
 
@@ -86,8 +89,15 @@ struct World {
     host: u32,
     pset: u32,
     master: u32,
+    /// The privileged host port, for the end of each round only: tasks made
+    /// by RPCs and traps whose rights went astray are found with
+    /// `processor_set_tasks` and ended (never fuzzed).
+    host_priv: u32,
     victim: u32,
     victim_thread: u32,
+    /// The `time` device, opened each round (reads and maps only: writing
+    /// any other device could change the disk the liveness check reads).
+    device: u32,
     reply: u32,
     fodder: u32,
     dead: u32,
@@ -104,7 +114,8 @@ fn run(args: &Args) -> Result<(), &'static str> {
     let total = args.number(1).unwrap_or(20_000);
     let seed = args.number(2).unwrap_or(1).max(1);
     let master = args.number(3).unwrap_or(0);
-    TRACE.store(args.arg_str(4) == Some("trace"), core::sync::atomic::Ordering::Relaxed);
+    let host_priv = args.number(4).unwrap_or(0);
+    TRACE.store(args.arg_str(5) == Some("trace"), core::sync::atomic::Ordering::Relaxed);
     let mut m = Mach::new();
     // SAFETY: no arguments.
     let (task, thread, host) = unsafe { (mach_task_self(), mach_thread_self(), mach_host_self()) };
@@ -113,7 +124,7 @@ fn run(args: &Args) -> Result<(), &'static str> {
     mach_port::mach_port_allocate_name(&mut m, task, MACH_PORT_RIGHT_RECEIVE, OWN).map_err(|_| "allocate_name")?;
     let host0 = mach_host::host_info(&mut m, host, 1, 5).map_err(|_| "host_info")?;
     let disk0 = disk_record(&mut m, master);
-    let mut w = World { task, thread, host, pset, master, victim: 0, victim_thread: 0, reply: 0, fodder: 0, dead: 0, baseline: Vec::new(), buffer };
+    let mut w = World { task, thread, host, pset, master, host_priv, victim: 0, victim_thread: 0, device: 0, reply: 0, fodder: 0, dead: 0, baseline: Vec::new(), buffer };
     w.baseline = names(&mut m, task).into_iter().map(|(n, _)| n).collect();
     let mut rng = Rng(seed);
     let mut hist: BTreeMap<u32, u32> = BTreeMap::new();
@@ -122,7 +133,11 @@ fn run(args: &Args) -> Result<(), &'static str> {
     while sent < total {
         new_round(&mut m, &mut w, &mut rng)?;
         for _ in 0..ROUND.min(total - sent) {
-            let code = if rng.one_in(8) { random_trap(&w, &mut rng) } else { random_message(&w, &mut rng) };
+            let code = match rng.below(64) {
+                0 => random_state(&mut m, &w, &mut rng),
+                1..=8 => random_trap(&w, &mut rng),
+                _ => random_message(&w, &mut rng),
+            };
             *hist.entry(code).or_insert(0) += 1;
             sent += 1;
             if sent % CHECK == 0 {
@@ -212,7 +227,13 @@ fn new_round(m: &mut Mach, w: &mut World, rng: &mut Rng) -> Result<(), &'static 
     // A random message may have moved our host right away.
     // SAFETY: no arguments.
     w.host = unsafe { mach_host_self() };
-    w.pset = mach_host::processor_set_default(m, w.host).map_err(|_| "processor_set_default")?.default_set;
+    w.pset = match mach_host::processor_set_default(m, w.host) {
+        Ok(r) => r.default_set,
+        Err(e) => {
+            uprintln!("{}: processor_set_default on {:#x}: {:#x}", NAME, w.host, e);
+            return Err("processor_set_default");
+        }
+    };
     w.victim = mach::task_create(m, task, u32::from(rng.one_in(2))).map_err(|_| "task_create")?.child_task;
     w.victim_thread = mach::thread_create(m, w.victim).map_err(|_| "thread_create")?.child_thread;
     // Spare references: messages move these rights away (MOVE_SEND), and
@@ -228,6 +249,9 @@ fn new_round(m: &mut Mach, w: &mut World, rng: &mut Rng) -> Result<(), &'static 
     if rng.one_in(2) {
         let _ = mach::thread_resume(m, w.victim_thread);
     }
+    if w.master != 0 {
+        w.device = ds::device_open(m, w.master, mach_user::abi::D_READ, &mach_user::device_name("time")).map(|r| r.device).unwrap_or(0);
+    }
     w.reply = mach_port::mach_port_allocate(m, task, MACH_PORT_RIGHT_RECEIVE).map_err(|_| "allocate")?.name;
     w.fodder = mach_port::mach_port_allocate(m, task, MACH_PORT_RIGHT_RECEIVE).map_err(|_| "allocate")?.name;
     mach_port::mach_port_insert_right(m, task, w.fodder, rt::PolyPort { name: w.fodder, disposition: MACH_MSG_TYPE_MAKE_SEND }).map_err(|_| "insert")?;
@@ -242,6 +266,11 @@ fn new_round(m: &mut Mach, w: &mut World, rng: &mut Rng) -> Result<(), &'static 
 /// every name the round made.
 fn end_round(m: &mut Mach, w: &mut World) -> Result<(), &'static str> {
     terminate_task(w.victim, OWN);
+    // Answers nobody received may carry task ports (task_create on the
+    // victim): received, their rights get names, ended below.
+    for port in [w.reply, w.fodder, OWN] {
+        drain(w, port);
+    }
     for (n, ty) in names(m, w.task) {
         if w.baseline.binary_search(&n).is_ok() || n == OWN {
             continue;
@@ -256,7 +285,47 @@ fn end_round(m: &mut Mach, w: &mut World) -> Result<(), &'static str> {
             let _ = mach_port::mach_port_destroy(m, w.task, n);
         }
     }
+    end_strays(m, w);
     Ok(())
+}
+
+/// Ends every task but ourselves that a processor set lists: tasks whose
+/// every right went astray (an RPC or trap moved them into the victim, or
+/// a destroyed message carried them) live on, as in any Mach.
+fn end_strays(m: &mut Mach, w: &World) {
+    if w.host_priv == 0 {
+        return;
+    }
+    let Ok(set) = mach_host::host_processor_set_priv(m, w.host_priv, w.pset).map(|r| r.set) else { return };
+    if let Ok(r) = mach_host::processor_set_tasks(m, set) {
+        for i in 0..r.task_list.count {
+            // SAFETY: the reply's out-of-line array of `count` names.
+            let t = unsafe { core::ptr::read_volatile((r.task_list.addr as *const u32).add(i as usize)) };
+            if t == w.task {
+                let _ = mach_port::mach_port_deallocate(m, w.task, t);
+            } else if t != 0 {
+                terminate_task(t, OWN);
+                let _ = mach_port::mach_port_destroy(m, w.task, t);
+            }
+        }
+        let _ = mach::vm_deallocate(m, w.task, r.task_list.addr, r.task_list.count * 4);
+    }
+    let _ = mach_port::mach_port_destroy(m, w.task, set);
+    drain(w, OWN);
+}
+
+/// Receives every message queued on `port` (freeing out-of-line memory).
+fn drain(w: &World, port: u32) {
+    let mut b = [0u32; BUF_WORDS];
+    loop {
+        // SAFETY: `b` is BUF_WORDS words.
+        let r = unsafe { mach_msg_trap(b.as_mut_ptr().cast(), MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, (BUF_WORDS * 4) as u32, port, 0, 0) };
+        match r {
+            0 => free_reply(w, &b),
+            MACH_RCV_TOO_LARGE => {}
+            _ => return,
+        }
+    }
 }
 
 /// `task_terminate(name)` (id 2008), its answer awaited for at most a second.
@@ -278,7 +347,7 @@ fn target(w: &World, rng: &mut Rng) -> u32 {
         4..=5 => w.victim_thread,
         6 => w.host,
         7 => w.pset,
-        8 => if w.master != 0 { w.master } else { w.victim },
+        8 => if w.master != 0 { rng.pick(&[w.master, w.device]) } else { w.victim },
         9 => w.fodder,
         10 => w.dead,
         _ => rng.pick(&[0x4321, rng.0, MACH_PORT_DEAD_NAME, 0]),
@@ -417,7 +486,6 @@ fn free_reply(w: &World, b: &[u32; BUF_WORDS]) {
     }
     let end = (b[1] as usize / 4).min(BUF_WORDS);
     let mut at = 6;
-    let mut m = Mach::new();
     while at < end {
         let d = MachMsgType(b[at]);
         let (size, number, hdr) = if d.is_longform() {
@@ -438,11 +506,34 @@ fn free_reply(w: &World, b: &[u32; BUF_WORDS]) {
             }
             let bytes = (u64::from(size) * u64::from(number)).div_ceil(8).min(u64::from(u32::MAX)) as u32;
             if bytes > 0 {
-                let _ = mach::vm_deallocate(&mut m, w.task, b[at], bytes);
+                // SAFETY: memory the message brought us, unused.
+                let _ = unsafe { mach_user::trap::syscall_vm_deallocate(w.task, b[at], bytes) };
             }
             at += 1;
         }
     }
+}
+
+/// The victim's thread gets a random register state (half of them at a
+/// plausible place) and is resumed: it faults, loops or calls traps.
+fn random_state(m: &mut Mach, w: &World, rng: &mut Rng) -> u32 {
+    let mut state = [0u32; 17];
+    for x in state.iter_mut() {
+        *x = rng.next();
+    }
+    if rng.one_in(2) {
+        state[12] = victim_body as *const () as usize as u32 + rng.below(64);
+        state[15] = 0xBFFF_0000 + rng.below(0x1_0000);
+    }
+    if tracing() {
+        uprintln!("{}: state {:08x?}", NAME, state);
+    }
+    let r = match mach::thread_set_state(m, w.victim_thread, 1, &state) {
+        Ok(()) => 0,
+        Err(e) => e as u32,
+    };
+    let _ = mach::thread_resume(m, w.victim_thread);
+    r
 }
 
 /// Trap numbers of GNU Mach's table (0 .. -129) with the real ones weighted.
@@ -459,10 +550,12 @@ fn random_trap(w: &World, rng: &mut Rng) -> u32 {
             _ => number(rng),
         };
     }
-    // Never ourselves (a trap could end or suspend this task), never our
-    // state (thread_set_self_state), no long waits, no text to print.
+    // Never ourselves (a trap could end or suspend this task) nor a name
+    // we keep (a trap could give it to the victim, whose ports could then
+    // send to it), never our state (thread_set_self_state), no long waits,
+    // no text to print.
     for x in a.iter_mut() {
-        if *x == w.task || *x == w.thread {
+        if *x == w.task || *x == w.thread || *x == OWN || w.baseline.binary_search(x).is_ok() {
             *x = w.victim;
         }
     }
@@ -476,7 +569,7 @@ fn random_trap(w: &World, rng: &mut Rng) -> u32 {
         }
         // task_create: the child's name lands in our buffer; it is ended
         // with the round (its name is not in the baseline).
-        -68 => a[2] = w.buffer,
+        -68 => a[2] = w.buffer + 3 * 4096,
         _ => {}
     }
     if tracing() {
