@@ -36,6 +36,8 @@ const EXC_BREAKPOINT: u32 = 6;
 const EXC_I386_SGL: u32 = 1;
 const D_NO_MEMORY: i32 = 2508;
 const STACK: u32 = 16 * 4096;
+/// `thread_set_state` calls of the state storm.
+const STORM: u32 = 40_000;
 
 // Child entry points, in assembly so that their registers are known.
 // `tf_child`: sets TF, calls mach_task_self, and goes on one instruction
@@ -61,6 +63,11 @@ trap0_child:
     .globl trap0_done
 trap0_done:
     jmp trap0_done
+    .globl trap_loop_child
+trap_loop_child:
+    movl $-28, %eax
+    lcall $7, $0
+    jmp trap_loop_child
     .globl trap130_child
 trap130_child:
     movl $-130, %eax
@@ -76,6 +83,7 @@ extern "C" {
     fn trap0_child() -> !;
     fn trap0_done() -> !;
     fn trap130_child() -> !;
+    fn trap_loop_child() -> !;
 }
 
 extern "C" fn swtch_pri_child() -> ! {
@@ -114,6 +122,7 @@ fn run(args: &Args) -> Result<(), &'static str> {
     trace_trap(&mut m, task)?;
     trap_table_holes(&mut m, task)?;
     random_states(&mut m, task)?;
+    state_storm(&mut m, task)?;
     mach::vm_deallocate(&mut m, task, stack, STACK).map_err(|_| "vm_deallocate stack")?;
     Ok(())
 }
@@ -390,6 +399,26 @@ fn random_states(m: &mut Mach, task: u32) -> Result<(), &'static str> {
         mach_port::mach_port_deallocate(m, task, child).map_err(|_| "deallocate task")?;
     }
     uprintln!("{}: 40 tasks of random thread states came and went", NAME);
+    Ok(())
+}
+
+/// A child thread loops on a trap (most of its time is spent entering and
+/// leaving the kernel) while we set its state over and over: a thread
+/// preempted with half a trap frame once had that half overwritten, and
+/// the kernel died at `iret`. Two CPU-bound threads switch every quantum,
+/// each switch somewhere in the child's loop.
+fn state_storm(m: &mut Mach, task: u32) -> Result<(), &'static str> {
+    let c = spawn(m, task, trap_loop_child as *const () as usize, 0)?;
+    let mut state = [0u32; 17];
+    state[12] = trap_loop_child as *const () as usize as u32;
+    state[15] = CHILD_STACK.load(Ordering::SeqCst) + STACK - 16;
+    let mut n = 0u32;
+    for _ in 0..STORM {
+        mach::thread_set_state(m, c.1, 1, &state).map_err(|_| "thread_set_state")?;
+        n += 1;
+    }
+    reap(m, task, c)?;
+    uprintln!("{}: {} thread_set_state calls on a thread looping on a trap", NAME, n);
     Ok(())
 }
 
