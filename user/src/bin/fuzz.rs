@@ -231,6 +231,14 @@ fn new_round(m: &mut Mach, w: &mut World, rng: &mut Rng) -> Result<(), &'static 
     // A random message may have moved our host right away.
     // SAFETY: no arguments.
     w.host = unsafe { mach_host_self() };
+    {
+        let port = rt::MachMsg::reply_port(m);
+        let mut b = [0u32; 512];
+        // SAFETY: a 2 KiB buffer.
+        while unsafe { mach_msg_trap(b.as_mut_ptr().cast(), MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, 2048, port, 0, 0) } == 0 {
+            uprintln!("{}: stray on {:#x}: {:08x?}", NAME, port, &b[..16]);
+        }
+    }
     // A message that is not the answer can wait on the stubs' reply port
     // (MACH_RCV_TOO_LARGE: dropped by the kernel); it is counted and the
     // call made again. (Not explained yet: see the end-of-run count.)
