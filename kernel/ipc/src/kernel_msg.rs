@@ -245,6 +245,64 @@ mod tests {
         ipc.check().unwrap();
     }
 
+    /// Pages standing for `len` bytes; `map_pages` of [`PageMem`] places them.
+    #[derive(Debug)]
+    struct Run(u32);
+    impl crate::OolPages for Run {
+        fn len(&self) -> u32 {
+            self.0
+        }
+        fn to_bytes(&self) -> Option<Vec<u8>> {
+            None
+        }
+        fn into_any(self: alloc::boxed::Box<Self>) -> alloc::boxed::Box<dyn core::any::Any> {
+            self
+        }
+    }
+
+    struct PageMem(Vec<u32>);
+    impl crate::OolMemory for PageMem {
+        fn read(&mut self, _: u32, _: u32) -> Result<Vec<u8>, ()> {
+            Err(())
+        }
+        fn deallocate(&mut self, _: u32, _: u32) -> Result<(), ()> {
+            Ok(())
+        }
+        fn allocate(&mut self, _: &[u8]) -> Result<u32, ()> {
+            Err(())
+        }
+        fn map_pages(&mut self, pages: alloc::boxed::Box<dyn crate::OolPages>) -> Result<u32, ()> {
+            self.0.push(pages.len());
+            Ok(0x4000_0000)
+        }
+    }
+
+    #[test]
+    fn reply_data_held_as_pages_reaches_the_client_as_pages() {
+        let mut ipc = Ipc::new();
+        let sp = ipc.space_create();
+        let reply_name = ipc.mach_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE).unwrap();
+        let dest = ipc.copyin_right(sp, reply_name, MACH_MSG_TYPE_MAKE_SEND_ONCE).unwrap();
+        // device_read's reply: RetCode, then out-of-line bytes (long form) at handle 1.
+        let mut b = Vec::new();
+        let long = 1u32 << 29;
+        for w in [0x12u32, 48, 0, 0, 0, 2900, desc(MACH_MSG_TYPE_INTEGER_32, 32, 1, true), 0, long, 9 | (8 << 16), 20 << 20, 1] {
+            b.extend_from_slice(&w.to_le_bytes());
+        }
+        let pages: Vec<(usize, alloc::boxed::Box<dyn crate::OolPages>)> = alloc::vec![(0, alloc::boxed::Box::new(Run(20 << 20)))];
+        let msg = ipc.kernel_message_pages(dest, &b, Vec::new(), alloc::vec![Vec::new()], pages).unwrap();
+        assert!(msg.ool[0].pages.is_some() && msg.ool[0].data.is_empty());
+        ipc.send_always(msg);
+        let m = ipc.receive(sp, reply_name, 0, 1024).unwrap();
+        let mut mem = PageMem(Vec::new());
+        let (bytes, code) = ipc.copyout_msg(sp, m, &mut mem);
+        assert_eq!(code, 0);
+        // The receiver got the run itself, mapped at the address in the descriptor.
+        assert_eq!(mem.0, alloc::vec![20 << 20]);
+        assert_eq!(rd32(&bytes, 44), 0x4000_0000);
+        ipc.check().unwrap();
+    }
+
     #[test]
     fn bad_handle_releases_everything() {
         let mut ipc = Ipc::new();
