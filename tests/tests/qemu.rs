@@ -336,6 +336,7 @@ fn fuzz_messages_and_traps_leave_the_kernel_alive_and_nothing_leaks() {
     .expect(Verdict::Pass)
     .expect_log("fuzz: 30000 messages, alive")
     .expect_log("fuzz: histogram of 30000 return codes")
+    .expect_log("fuzz: 0 stray messages on the stubs' reply port")
     .expect_log("fuzz: 30000 messages and traps, the kernel is alive")
     .expect_log("user-test: fuzz ok")
     .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0")

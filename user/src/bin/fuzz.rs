@@ -52,6 +52,9 @@ const ROUND: u32 = 250;
 const OWN: u32 = 0x7FFF_0001;
 const KERNEL: u32 = 0xC010_0000;
 const BUF_WORDS: usize = 2048;
+/// Offset in the buffer of the page of names that out-of-line port arrays
+/// carry (no trap writes there).
+const NAMES_PAGE: u32 = 2 * 4096;
 
 /// `trace` (argv[4]): each message and trap is printed before it goes, to
 /// find the one that hangs or crashes.
@@ -62,6 +65,27 @@ static STRAYS: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::ne
 
 fn tracing() -> bool {
     TRACE.load(core::sync::atomic::Ordering::Relaxed)
+}
+
+/// The MIG stubs' runtime, with one reply port at a fixed name far from
+/// the kernel's (`OWN + 1`): mach_user's `Mach` takes a fresh reply port
+/// after a failed receive, at a small name the fuzzing could then give
+/// away. A stale message is drained instead.
+struct Stubs;
+
+const STUB_REPLY: u32 = OWN + 1;
+
+impl rt::MachMsg for Stubs {
+    fn mach_msg(&mut self, msg: &mut [u8], option: u32, send_size: u32, rcv_size: u32, rcv_name: u32, timeout: u32, notify: u32) -> u32 {
+        // SAFETY: the stubs pass a live buffer at least as long as both sizes.
+        unsafe { mach_msg_trap(msg.as_mut_ptr().cast(), option as i32, send_size, rcv_size, rcv_name, timeout, notify) as u32 }
+    }
+    fn reply_port(&mut self) -> u32 {
+        STUB_REPLY
+    }
+    fn dealloc_reply_port(&mut self, _port: u32) {
+        strays(self, "a failed call");
+    }
 }
 
 /// xorshift32 with helpers.
@@ -119,9 +143,11 @@ fn run(args: &Args) -> Result<(), &'static str> {
     let master = args.number(3).unwrap_or(0);
     let host_priv = args.number(4).unwrap_or(0);
     TRACE.store(args.arg_str(5) == Some("trace"), core::sync::atomic::Ordering::Relaxed);
-    let mut m = Mach::new();
+    let mut boot = Mach::new();
     // SAFETY: no arguments.
     let (task, thread, host) = unsafe { (mach_task_self(), mach_thread_self(), mach_host_self()) };
+    mach_port::mach_port_allocate_name(&mut boot, task, MACH_PORT_RIGHT_RECEIVE, STUB_REPLY).map_err(|_| "allocate_name")?;
+    let mut m = Stubs;
     let pset = mach_host::processor_set_default(&mut m, host).map_err(|_| "processor_set_default")?.default_set;
     let buffer = mach::vm_allocate(&mut m, task, 0, 4 * 4096, 1).map_err(|_| "vm_allocate")?.address;
     mach_port::mach_port_allocate_name(&mut m, task, MACH_PORT_RIGHT_RECEIVE, OWN).map_err(|_| "allocate_name")?;
@@ -167,7 +193,7 @@ fn run(args: &Args) -> Result<(), &'static str> {
 }
 
 /// Every name of our space with its type (sorted by name).
-fn names(m: &mut Mach, task: u32) -> Vec<(u32, u32)> {
+fn names(m: &mut Stubs, task: u32) -> Vec<(u32, u32)> {
     let Ok(r) = mach_port::mach_port_names(m, task) else { return Vec::new() };
     let mut out = Vec::new();
     for i in 0..r.names.count.min(r.types.count) {
@@ -180,7 +206,7 @@ fn names(m: &mut Mach, task: u32) -> Vec<(u32, u32)> {
     out
 }
 
-fn disk_record(m: &mut Mach, master: u32) -> Option<[u8; 128]> {
+fn disk_record(m: &mut Stubs, master: u32) -> Option<[u8; 128]> {
     if master == 0 {
         return None;
     }
@@ -193,7 +219,8 @@ fn disk_record(m: &mut Mach, master: u32) -> Option<[u8; 128]> {
 }
 
 /// The liveness check.
-fn live(m: &mut Mach, task: u32, host: u32, host0: &[u32], master: u32, disk0: &Option<[u8; 128]>) -> Result<(), &'static str> {
+fn live(m: &mut Stubs, task: u32, host: u32, host0: &[u32], master: u32, disk0: &Option<[u8; 128]>) -> Result<(), &'static str> {
+    strays(m, "liveness");
     let mut b = [0u32; 64];
     // Late answers of terminate_task may wait there: drop them.
     // SAFETY: a 256-byte buffer.
@@ -209,6 +236,7 @@ fn live(m: &mut Mach, task: u32, host: u32, host0: &[u32], master: u32, disk0: &
     expect(h.host_info_out[..5] == host0[..5], "liveness: host_info changed")?;
     if master != 0 {
         expect(disk_record(m, master) == *disk0, "liveness: disk record 0 changed")?;
+        strays(m, "after the disk read");
     }
     let _ = task;
     Ok(())
@@ -226,36 +254,13 @@ extern "C" fn victim_body() -> ! {
     }
 }
 
-fn new_round(m: &mut Mach, w: &mut World, rng: &mut Rng) -> Result<(), &'static str> {
+fn new_round(m: &mut Stubs, w: &mut World, rng: &mut Rng) -> Result<(), &'static str> {
     let task = w.task;
     // A random message may have moved our host right away.
     // SAFETY: no arguments.
     w.host = unsafe { mach_host_self() };
-    {
-        let port = rt::MachMsg::reply_port(m);
-        let mut b = [0u32; 512];
-        // SAFETY: a 2 KiB buffer.
-        while unsafe { mach_msg_trap(b.as_mut_ptr().cast(), MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, 2048, port, 0, 0) } == 0 {
-            uprintln!("{}: stray on {:#x}: {:08x?}", NAME, port, &b[..16]);
-        }
-    }
-    // A message that is not the answer can wait on the stubs' reply port
-    // (MACH_RCV_TOO_LARGE: dropped by the kernel); it is counted and the
-    // call made again. (Not explained yet: see the end-of-run count.)
-    let mut tries = 0;
-    w.pset = loop {
-        match mach_host::processor_set_default(m, w.host) {
-            Ok(r) => break r.default_set,
-            Err(e) if e as u32 == MACH_RCV_TOO_LARGE as u32 && tries < 3 => {
-                tries += 1;
-                STRAYS.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
-            }
-            Err(e) => {
-                uprintln!("{}: processor_set_default on {:#x}: {:#x}", NAME, w.host, e);
-                return Err("processor_set_default");
-            }
-        }
-    };
+    strays(m, "new round");
+    w.pset = mach_host::processor_set_default(m, w.host).map_err(|_| "processor_set_default")?.default_set;
     w.victim = mach::task_create(m, task, u32::from(rng.one_in(2))).map_err(|_| "task_create")?.child_task;
     w.victim_thread = mach::thread_create(m, w.victim).map_err(|_| "thread_create")?.child_thread;
     // Spare references: messages move these rights away (MOVE_SEND), and
@@ -281,12 +286,30 @@ fn new_round(m: &mut Mach, w: &mut World, rng: &mut Rng) -> Result<(), &'static 
     mach_port::mach_port_insert_right(m, task, d, rt::PolyPort { name: d, disposition: MACH_MSG_TYPE_MAKE_SEND }).map_err(|_| "insert")?;
     mach_port::mach_port_mod_refs(m, task, d, MACH_PORT_RIGHT_RECEIVE, u32::MAX).map_err(|_| "mod_refs")?;
     w.dead = d;
+    let names = [w.fodder, w.victim, w.victim_thread, w.dead, 0, !0];
+    for i in 0..1024u32 {
+        // SAFETY: our buffer's names page.
+        unsafe { core::ptr::write_volatile((w.buffer + NAMES_PAGE + 4 * i) as *mut u32, names[i as usize % names.len()]) };
+    }
     Ok(())
+}
+
+/// Receives (and prints) what waits on the stubs' reply port: nothing
+/// should, and a message there would be taken for the next call's answer.
+fn strays(m: &mut Stubs, at: &str) {
+    let port = rt::MachMsg::reply_port(m);
+    let mut b = [0u32; 512];
+    // SAFETY: a 2 KiB buffer.
+    while unsafe { mach_msg_trap(b.as_mut_ptr().cast(), MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, 2048, port, 0, 0) } == 0 {
+        STRAYS.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        uprintln!("{}: stray before {} on {:#x}: {:08x?}", NAME, at, port, &b[..16]);
+    }
 }
 
 /// Terminates the victim and every task an RPC may have made, and drops
 /// every name the round made.
-fn end_round(m: &mut Mach, w: &mut World) -> Result<(), &'static str> {
+fn end_round(m: &mut Stubs, w: &mut World) -> Result<(), &'static str> {
+    strays(m, "end of round");
     terminate_task(w.victim, OWN);
     // Answers nobody received may carry task ports (task_create on the
     // victim): received, their rights get names, ended below.
@@ -314,10 +337,11 @@ fn end_round(m: &mut Mach, w: &mut World) -> Result<(), &'static str> {
 /// Ends every task but ourselves that a processor set lists: tasks whose
 /// every right went astray (an RPC or trap moved them into the victim, or
 /// a destroyed message carried them) live on, as in any Mach.
-fn end_strays(m: &mut Mach, w: &World) {
+fn end_strays(m: &mut Stubs, w: &World) {
     if w.host_priv == 0 {
         return;
     }
+    strays(m, "stray tasks");
     let Ok(set) = mach_host::host_processor_set_priv(m, w.host_priv, w.pset).map(|r| r.set) else { return };
     if let Ok(r) = mach_host::processor_set_tasks(m, set) {
         for i in 0..r.task_list.count {
@@ -445,25 +469,31 @@ fn random_message(w: &World, rng: &mut Rng) -> u32 {
                 at += 4;
                 complex = true;
             }
-            // An out-of-line port array.
+            // An out-of-line port array: names from our page of names
+            // (any other memory of ours holds names we keep: the stubs'
+            // reply port, in a stack frame, would be given away), or
+            // memory that is not ours.
             5 => {
                 b[at] = MachMsgType::long_header(false, false).0;
                 b[at + 1] = rng.pick(&DISPOSITIONS[1..]) | (32 << 16);
                 b[at + 2] = number(rng);
-                b[at + 3] = ool_addr(w, rng);
+                let within = w.buffer + NAMES_PAGE + 4 * rng.below(1024);
+                b[at + 3] = rng.pick(&[within, w.buffer + NAMES_PAGE, 0, 0x1000_0000, KERNEL, 0xFFFF_F000]);
                 at += 4;
                 complex = true;
             }
             // A random descriptor and a random word.
             6 => {
-                b[at] = rng.next() & !(1 << 30);
+                b[at] = (rng.next() & !(1 << 30)) | (1 << 28); // inline: a random address could be ours
                 b[at + 1] = rng.next();
                 at += 2;
             }
             // A short descriptor with a random count.
             _ => {
-                b[at] = MachMsgType::new(rng.pick(&[2, 8, 9, 16, 17, 19]), rng.pick(&[8, 16, 32]), rng.below(4096), !rng.one_in(3), false).0;
-                b[at + 1] = rng.next();
+                let inline = !rng.one_in(3);
+                b[at] = MachMsgType::new(rng.pick(&[2, 8, 9, 16, 17, 19]), rng.pick(&[8, 16, 32]), rng.below(4096), inline, false).0;
+                // Out of line: never memory of ours but the names page.
+                b[at + 1] = if inline { rng.next() } else { rng.pick(&[w.buffer + NAMES_PAGE, 0x1000_0000, KERNEL]) };
                 at += 2;
                 complex |= rng.one_in(2);
             }
@@ -538,7 +568,8 @@ fn free_reply(w: &World, b: &[u32; BUF_WORDS]) {
 
 /// The victim's thread gets a random register state (half of them at a
 /// plausible place) and is resumed: it faults, loops or calls traps.
-fn random_state(m: &mut Mach, w: &World, rng: &mut Rng) -> u32 {
+fn random_state(m: &mut Stubs, w: &World, rng: &mut Rng) -> u32 {
+    strays(m, "random state");
     let mut state = [0u32; 17];
     for x in state.iter_mut() {
         *x = rng.next();
