@@ -8,8 +8,8 @@
 //!   reaches the child's exception port as `EXC_BREAKPOINT`/`EXC_I386_SGL`;
 //! - `vm_read` of 64 MiB returns the data (as pages), of 1.5 GiB an answer;
 //! - `swtch_pri(0)` and `thread_switch(0, SWITCH_OPTION_DEPRESS, 10)` return,
-//!   also with a depressed thread spinning beside, and a task whose thread
-//!   spins in them can be terminated;
+//!   also with a depressed thread spinning beside and behind a thread that
+//!   never blocks, and a task whose thread spins in them can be terminated;
 //! - trap number 0 (a hole in the trap table) answers `KERN_INVALID_ARGUMENT`
 //!   in a child, and -130 (past the table) is an `EXC_BAD_INSTRUCTION`;
 //! - child threads given random register states, resumed and terminated.
@@ -90,6 +90,12 @@ extern "C" fn swtch_pri_child() -> ! {
     loop {
         // SAFETY: a trap without pointers.
         unsafe { swtch_pri(0) };
+    }
+}
+
+extern "C" fn busy_child() -> ! {
+    loop {
+        core::hint::spin_loop();
     }
 }
 
@@ -283,6 +289,21 @@ fn depressed_yields(m: &mut Mach, task: u32) -> Result<(), &'static str> {
     mach::thread_terminate(m, th).map_err(|_| "thread_terminate")?;
     mach_port::mach_port_deallocate(m, task, th).map_err(|_| "deallocate thread")?;
     mach::vm_deallocate(m, task, spin_stack, STACK).map_err(|_| "vm_deallocate")?;
+    // Behind a thread that never blocks (at a better priority than a
+    // depressed one), a depressed thread runs again once its depression
+    // ends: it once never did (found by the fuzzer).
+    let busy_stack = mach::vm_allocate(m, task, 0, STACK, 1).map_err(|_| "stack")?.address;
+    let busy = mach_user::start_thread(m, busy_child, busy_stack, STACK)?;
+    for _ in 0..3 {
+        // SAFETY: as above.
+        unsafe {
+            swtch_pri(0);
+            thread_switch(0, SWITCH_OPTION_DEPRESS, 10);
+        }
+    }
+    mach::thread_terminate(m, busy).map_err(|_| "thread_terminate")?;
+    mach_port::mach_port_deallocate(m, task, busy).map_err(|_| "deallocate thread")?;
+    mach::vm_deallocate(m, task, busy_stack, STACK).map_err(|_| "vm_deallocate")?;
     // Tasks spinning in them can be terminated.
     for entry in [swtch_pri_child as *const () as usize, depress_child as *const () as usize] {
         let c = spawn(m, task, entry, 0)?;

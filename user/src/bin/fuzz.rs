@@ -52,6 +52,10 @@ const ROUND: u32 = 250;
 const OWN: u32 = 0x7FFF_0001;
 const KERNEL: u32 = 0xC010_0000;
 const BUF_WORDS: usize = 2048;
+/// Our buffer for out-of-line data and trap results.
+const BUFFER: u32 = 0x3000_0000;
+/// Addresses that are not ours (nothing of this program is mapped there).
+const NOT_OURS: [u32; 5] = [0, 0x7000_0000, KERNEL, 0xA000_0000, 0xFFFF_F000];
 /// Offset in the buffer of the page of names that out-of-line port arrays
 /// carry (no trap writes there).
 const NAMES_PAGE: u32 = 2 * 4096;
@@ -149,7 +153,8 @@ fn run(args: &Args) -> Result<(), &'static str> {
     mach_port::mach_port_allocate_name(&mut boot, task, MACH_PORT_RIGHT_RECEIVE, STUB_REPLY).map_err(|_| "allocate_name")?;
     let mut m = Stubs;
     let pset = mach_host::processor_set_default(&mut m, host).map_err(|_| "processor_set_default")?.default_set;
-    let buffer = mach::vm_allocate(&mut m, task, 0, 4 * 4096, 1).map_err(|_| "vm_allocate")?.address;
+    // At a fixed place, away from the low addresses used as "not ours".
+    let buffer = mach::vm_allocate(&mut m, task, BUFFER, 4 * 4096, 0).map_err(|_| "vm_allocate")?.address;
     mach_port::mach_port_allocate_name(&mut m, task, MACH_PORT_RIGHT_RECEIVE, OWN).map_err(|_| "allocate_name")?;
     let host0 = mach_host::host_info(&mut m, host, 1, 5).map_err(|_| "host_info")?;
     let disk0 = disk_record(&mut m, master);
@@ -409,7 +414,8 @@ fn item_name(w: &World, rng: &mut Rng) -> u32 {
 
 /// An address for out-of-line data.
 fn ool_addr(w: &World, rng: &mut Rng) -> u32 {
-    rng.pick(&[0, 0x1000, 0x1000_0000, KERNEL, 0xBFFF_F000, 0xFFFF_F000, w.buffer, w.buffer + 4090, rng.0])
+    let not_ours = rng.pick(&NOT_OURS);
+    rng.pick(&[not_ours, not_ours, KERNEL, w.buffer, w.buffer + 4090, rng.0])
 }
 
 /// A number for an integer or count field: small, page-sized, huge, random.
@@ -465,7 +471,7 @@ fn random_message(w: &World, rng: &mut Rng) -> u32 {
                 b[at] = MachMsgType::long_header(false, dealloc).0;
                 b[at + 1] = rng.pick(&[8, 2, 9]) | (rng.pick(&[8u32, 32]) << 16);
                 b[at + 2] = number(rng);
-                b[at + 3] = if dealloc { rng.pick(&[0, 0x1000, 0x1000_0000, KERNEL, 0xFFFF_F000]) } else { ool_addr(w, rng) };
+                b[at + 3] = if dealloc { rng.pick(&NOT_OURS) } else { ool_addr(w, rng) };
                 at += 4;
                 complex = true;
             }
@@ -478,7 +484,8 @@ fn random_message(w: &World, rng: &mut Rng) -> u32 {
                 b[at + 1] = rng.pick(&DISPOSITIONS[1..]) | (32 << 16);
                 b[at + 2] = number(rng);
                 let within = w.buffer + NAMES_PAGE + 4 * rng.below(1024);
-                b[at + 3] = rng.pick(&[within, w.buffer + NAMES_PAGE, 0, 0x1000_0000, KERNEL, 0xFFFF_F000]);
+                let not_ours = rng.pick(&NOT_OURS);
+                b[at + 3] = rng.pick(&[within, w.buffer + NAMES_PAGE, not_ours]);
                 at += 4;
                 complex = true;
             }
@@ -493,7 +500,7 @@ fn random_message(w: &World, rng: &mut Rng) -> u32 {
                 let inline = !rng.one_in(3);
                 b[at] = MachMsgType::new(rng.pick(&[2, 8, 9, 16, 17, 19]), rng.pick(&[8, 16, 32]), rng.below(4096), inline, false).0;
                 // Out of line: never memory of ours but the names page.
-                b[at + 1] = if inline { rng.next() } else { rng.pick(&[w.buffer + NAMES_PAGE, 0x1000_0000, KERNEL]) };
+                b[at + 1] = if inline { rng.next() } else { rng.pick(&[w.buffer + NAMES_PAGE, 0x7000_0000, KERNEL]) };
                 at += 2;
                 complex |= rng.one_in(2);
             }
