@@ -304,7 +304,7 @@ fn crashers_of_issue_16_are_refused_and_nothing_leaks() {
     std::fs::write(&img, &data).unwrap();
     let crashers = user_program("crashers");
     run(&boot("crashers", "test=bootstrap")
-        .module(&format!("{} ${{device-port}} $(task-create) $(task-resume)", crashers.display()))
+        .module(&format!("{} ${{device-port}} ${{host-port}} $(task-create) $(task-resume)", crashers.display()))
         .qemu(&["-drive", &format!("file={},format=raw,if=ide,index=0", img.display())]))
     .expect(Verdict::Pass)
     .expect_log("crashers: huge out-of-line port arrays refused")
@@ -313,6 +313,7 @@ fn crashers_of_issue_16_are_refused_and_nothing_leaks() {
     .expect_log("crashers: vm_read of 1.5 GiB: ")
     .expect_log("crashers: vm_read of 64 MiB returned the data")
     .expect_log("crashers: depressed yields return")
+    .expect_log("crashers: depressed yields return behind a fixed-priority thread")
     .expect_log("crashers: trap with TF set: exception 6 code 1")
     .expect_log("crashers: trap 0 returned 0x4")
     .expect_log("crashers: trap -130: exception 2")

@@ -14,8 +14,9 @@
 //!   in a child, and -130 (past the table) is an `EXC_BAD_INSTRUCTION`;
 //! - child threads given random register states, resumed and terminated.
 //!
-//! Boot-script line: `/crashers ${device-port} $(task-create) $(task-resume)`
-//! (without the device port the `device_read` check is skipped). Run with
+//! Boot-script line: `/crashers ${device-port} ${host-port} $(task-create) $(task-resume)`
+//! (without the device port the `device_read` check is skipped, without the
+//! privileged host port the fixed-priority one). Run with
 //! `test=bootstrap`: the leak check after it holds the kernel to its ports
 //! and pages.
 #![no_std]
@@ -125,6 +126,9 @@ fn run(args: &Args) -> Result<(), &'static str> {
     }
     big_vm_read(&mut m, task)?;
     depressed_yields(&mut m, task)?;
+    if let Some(host_priv) = args.number(2) {
+        depressed_behind_fixed_priority(&mut m, task, host_priv)?;
+    }
     trace_trap(&mut m, task)?;
     trap_table_holes(&mut m, task)?;
     random_states(&mut m, task)?;
@@ -311,6 +315,45 @@ fn depressed_yields(m: &mut Mach, task: u32) -> Result<(), &'static str> {
         reap(m, task, c)?;
     }
     uprintln!("{}: depressed yields return", NAME);
+    Ok(())
+}
+
+/// A thread of fixed priority 47 that never blocks: better than a depressed
+/// thread (49 - 1), worse than ours (25 and what our CPU use adds, which
+/// decays while we wait). A depressed thread
+/// behind it once never ran again (found by the fuzzer): its depression
+/// must end on its own after a quantum.
+fn depressed_behind_fixed_priority(m: &mut Mach, task: u32, host_priv: u32) -> Result<(), &'static str> {
+    use mach_user::mig::mach_host;
+    // SAFETY: no arguments.
+    let host = unsafe { mach_user::trap::mach_host_self() };
+    let name = mach_host::processor_set_default(m, host).map_err(|_| "processor_set_default")?.default_set;
+    let set = mach_host::host_processor_set_priv(m, host_priv, name).map_err(|_| "host_processor_set_priv")?.set;
+    mach_host::processor_set_policy_enable(m, set, 2).map_err(|_| "processor_set_policy_enable")?;
+    let busy_stack = mach::vm_allocate(m, task, 0, STACK, 1).map_err(|_| "stack")?.address;
+    let busy = mach::thread_create(m, task).map_err(|_| "thread_create")?.child_thread;
+    let mut state = [0u32; 17];
+    state[12] = busy_child as *const () as usize as u32;
+    state[15] = busy_stack + STACK - 16;
+    mach::thread_set_state(m, busy, 1, &state).map_err(|_| "thread_set_state")?;
+    mach_host::thread_policy(m, busy, 2, 10).map_err(|_| "thread_policy")?;
+    mach_host::thread_priority(m, busy, 47, 0).map_err(|_| "thread_priority")?;
+    mach::thread_resume(m, busy).map_err(|_| "thread_resume")?;
+    for _ in 0..3 {
+        // SAFETY: traps without pointers.
+        unsafe {
+            swtch_pri(0);
+            thread_switch(0, SWITCH_OPTION_DEPRESS, 10);
+        }
+    }
+    mach::thread_terminate(m, busy).map_err(|_| "thread_terminate")?;
+    mach_port::mach_port_deallocate(m, task, busy).map_err(|_| "deallocate thread")?;
+    mach::vm_deallocate(m, task, busy_stack, STACK).map_err(|_| "vm_deallocate")?;
+    mach_host::processor_set_policy_disable(m, set, 2, 0).map_err(|_| "processor_set_policy_disable")?;
+    for n in [set, name, host] {
+        mach_port::mach_port_deallocate(m, task, n).map_err(|_| "deallocate")?;
+    }
+    uprintln!("{}: depressed yields return behind a fixed-priority thread", NAME);
     Ok(())
 }
 
