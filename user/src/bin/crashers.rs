@@ -293,9 +293,8 @@ fn depressed_yields(m: &mut Mach, task: u32) -> Result<(), &'static str> {
     mach::thread_terminate(m, th).map_err(|_| "thread_terminate")?;
     mach_port::mach_port_deallocate(m, task, th).map_err(|_| "deallocate thread")?;
     mach::vm_deallocate(m, task, spin_stack, STACK).map_err(|_| "vm_deallocate")?;
-    // Behind a thread that never blocks (at a better priority than a
-    // depressed one), a depressed thread runs again once its depression
-    // ends: it once never did (found by the fuzzer).
+    // Behind a time-sharing thread that never blocks, a depressed thread
+    // runs again (see also depressed_behind_fixed_priority).
     let busy_stack = mach::vm_allocate(m, task, 0, STACK, 1).map_err(|_| "stack")?.address;
     let busy = mach_user::start_thread(m, busy_child, busy_stack, STACK)?;
     for _ in 0..3 {
