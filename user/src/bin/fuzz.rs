@@ -167,13 +167,16 @@ fn run(args: &Args) -> Result<(), &'static str> {
     while sent < total {
         new_round(&mut m, &mut w, &mut rng)?;
         for _ in 0..ROUND.min(total - sent) {
-            let code = match rng.below(64) {
-                0 => random_state(&mut m, &w, &mut rng),
-                1..=8 => random_trap(&w, &mut rng),
+            let (code, to_victim) = match rng.below(64) {
+                0 => (random_state(&mut m, &w, &mut rng), false),
+                1..=8 => (random_trap(&w, &mut rng), false),
                 _ => random_message(&w, &mut rng),
             };
             *hist.entry(code).or_insert(0) += 1;
             sent += 1;
+            // A victim that died (a random state, a task_terminate) takes no
+            // more messages: the round ends and a new victim comes.
+            let victim_gone = to_victim && code == MACH_SEND_INVALID_DEST as u32;
             if sent % CHECK == 0 {
                 if let Err(e) = live(&mut m, task, host, &host0.host_info_out, master, &disk0) {
                     // Leave no victim behind for the kernel's checks.
@@ -181,6 +184,9 @@ fn run(args: &Args) -> Result<(), &'static str> {
                     return Err(e);
                 }
                 uprintln!("{}: {} messages, alive", NAME, sent);
+            }
+            if victim_gone {
+                break;
             }
         }
         end_round(&mut m, &mut w)?;
@@ -429,7 +435,8 @@ fn number(rng: &mut Rng) -> u32 {
     }
 }
 
-fn random_message(w: &World, rng: &mut Rng) -> u32 {
+/// One random message; returns its code and whether it went to the victim's task port.
+fn random_message(w: &World, rng: &mut Rng) -> (u32, bool) {
     let mut b = [0u32; BUF_WORDS];
     let dest = target(w, rng);
     let kept = dest == w.host || dest == w.pset || (dest == w.master && dest != 0);
@@ -529,12 +536,13 @@ fn random_message(w: &World, rng: &mut Rng) -> u32 {
     // SAFETY: `b` is BUF_WORDS words; a size past it makes the kernel read
     // our stack beyond (or fault), never write. The kernel checks the rest.
     let r = unsafe { mach_msg_trap(b.as_mut_ptr().cast(), option, size, rcv_size, w.reply, 0, 0) };
+    let to_victim = dest == w.victim;
     if r == 0 && want_reply {
         let code = if b[1] >= 32 && b[6] == INTEGER_32_DESC.0 { b[7] } else { 0 };
         free_reply(w, &b);
-        return code;
+        return (code, to_victim);
     }
-    r as u32
+    (r as u32, to_victim)
 }
 
 /// Frees the out-of-line memory of a received message (rights go at the
