@@ -35,6 +35,8 @@ fn usage() -> ExitCode {
          \n                                  Mach's primitives on this kernel and GNU Mach 1.8\
          \n  profile [--seconds N] [--delay S] [--callers] -- BOOT-SCRIPT-LINE\
          \n                                  where kernel time goes (PC samples)\
+         \n  fuzz [--messages N] [--seed S]  N seeded random messages and traps at the kernel's\
+         \n                                  ports from a user task (20000, seed 1), then the leak check\
          \n  iso [--cmdline ARGS] [--module 'FILE ARGS']... [--out PATH]\
          \n                                  GRUB rescue ISO; prints its path last\
          \n\nQEMU_ACCEL=kvm selects KVM (the default is TCG)."
@@ -52,6 +54,7 @@ fn main() -> ExitCode {
         "test" => cmd_test(rest),
         "bench" => cmd_bench(rest),
         "profile" => profile::run(rest),
+        "fuzz" => cmd_fuzz(rest),
         "iso" => cmd_iso(rest),
         "mig" => cmd_mig(rest),
         "-h" | "--help" | "help" => return usage(),
@@ -192,6 +195,55 @@ fn cmd_run(args: &[String]) -> Result {
     let s = c.status().map_err(|e| format!("cannot start qemu-system-i386: {e}"))?;
     // 33 is the kernel's success status through isa-debug-exit.
     if s.success() || s.code() == Some(33) { Ok(()) } else { Err(format!("QEMU ended with {s}")) }
+}
+
+/// `cargo xtask fuzz`: boots the `fuzz` program (see
+/// `user/src/bin/fuzz.rs`) with `test=bootstrap`, so that the kernel's leak
+/// check runs after it, on a 1 MiB scratch disk for its liveness reads;
+/// the serial log goes to `target/fuzz.log`, its summary to the terminal.
+/// Passes when the program reports success and the kernel's checks hold.
+fn cmd_fuzz(args: &[String]) -> Result {
+    let mut args = args.to_vec();
+    let messages = take_opt(&mut args, "--messages")?.unwrap_or_else(|| "20000".into());
+    let messages: u32 = messages.parse().map_err(|_| "--messages wants a number below 2^32")?;
+    let seed = take_opt(&mut args, "--seed")?.unwrap_or_else(|| "1".into());
+    let seed: u32 = seed.parse().map_err(|_| "--seed wants a number below 2^32")?;
+    // `--trace`: the program prints each message and trap before it goes.
+    let trace = args.iter().position(|a| a == "--trace").map(|i| args.remove(i)).is_some();
+    if let Some(a) = args.first() {
+        return Err(format!("unknown argument {a}"));
+    }
+    let image = build_kernel(true)?;
+    let user = build_user()?;
+    let disk = target_dir().join("fuzz-disk.img");
+    let pattern: Vec<u8> = (0..1u32 << 20).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&disk, pattern).map_err(|e| format!("writing {}: {e}", disk.display()))?;
+    let log = target_dir().join("fuzz.log");
+    // TCG runs several hundred messages a second; the deadline leaves room.
+    let deadline = 120 + u64::from(messages) / 100;
+    let mut c = Command::new("qemu-system-i386");
+    c.args(["-accel", &std::env::var("QEMU_ACCEL").unwrap_or_else(|_| "tcg".into())]);
+    c.args(["-m", "128", "-display", "none", "-monitor", "none", "-no-reboot"]);
+    c.arg("-serial").arg(format!("file:{}", log.display()));
+    c.arg("-drive").arg(format!("file={},format=raw,if=ide,index=0", disk.display()));
+    c.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
+    c.arg("-kernel").arg(&image);
+    c.arg("-append").arg(format!("console=com0 test=bootstrap bootstrap-deadline={deadline}"));
+    let trace = if trace { " trace" } else { "" };
+    c.arg("-initrd").arg(format!("{} {messages} {seed} ${{device-port}} ${{host-port}}{trace} $(task-create) $(task-resume)", user.join("fuzz").display()));
+    eprintln!("xtask fuzz: {messages} messages, seed {seed}; log in {}", log.display());
+    let s = c.status().map_err(|e| format!("cannot start qemu-system-i386: {e}"))?;
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    let summary = |l: &str| ["fuzz:", "user-test:", "bootstrap:", "ktest:"].iter().any(|p| l.starts_with(p)) || l.contains("panic");
+    for line in text.lines().filter(|l| summary(l)) {
+        println!("{line}");
+    }
+    // 33 is the kernel's success status through isa-debug-exit.
+    if s.code() == Some(33) && text.contains("user-test: fuzz ok") {
+        Ok(())
+    } else {
+        Err(format!("the fuzz run failed (QEMU: {s}); see {}", log.display()))
+    }
 }
 
 /// The scratch disk of `cargo xtask run`: 32 MiB with an MBR of two

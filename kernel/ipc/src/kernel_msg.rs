@@ -11,7 +11,7 @@ use alloc::vec::Vec;
 
 use crate::consts::bits::*;
 use crate::consts::port::MACH_PORT_DEAD;
-use crate::kmsg::{parse_body, write32, KMsg, OolRegion, PortLoc, PortSlot, HEADER_SIZE};
+use crate::kmsg::{parse_body, write32, KMsg, OolPages, OolRegion, PortLoc, PortSlot, HEADER_SIZE};
 use crate::right::copyin_type;
 use crate::{Ipc, PortId, Right};
 
@@ -33,7 +33,31 @@ impl Ipc {
     /// handle naming no right or region. Every right is released then,
     /// `dest` included.
     pub fn kernel_message(&mut self, dest: Right, bytes: &[u8], rights: Vec<Right>, ool: Vec<Vec<u8>>) -> Result<KMsg, u32> {
+        self.kernel_message_pages(dest, bytes, rights, ool, Vec::new())
+    }
+
+    /// As [`Ipc::kernel_message`], where out-of-line data handle `j + 1` of
+    /// each `(j, run)` of `pages` is the run of pages instead of `ool[j]`
+    /// (data too large for one kernel buffer, given to the receiver as its
+    /// pages). Runs no descriptor takes are dropped.
+    ///
+    /// # Errors
+    /// As [`Ipc::kernel_message`].
+    pub fn kernel_message_pages(
+        &mut self,
+        dest: Right,
+        bytes: &[u8],
+        rights: Vec<Right>,
+        ool: Vec<Vec<u8>>,
+        pages: Vec<(usize, alloc::boxed::Box<dyn OolPages>)>,
+    ) -> Result<KMsg, u32> {
         let mut rights: Vec<Option<Right>> = rights.into_iter().map(Some).collect();
+        let mut runs: Vec<Option<alloc::boxed::Box<dyn OolPages>>> = (0..ool.len()).map(|_| None).collect();
+        for (j, run) in pages {
+            if let Some(slot) = runs.get_mut(j) {
+                *slot = Some(run);
+            }
+        }
         let mut ool: Vec<Option<Vec<u8>>> = ool.into_iter().map(Some).collect();
         let mut msg = KMsg {
             bits: dest.type_name().unwrap_or(0),
@@ -48,7 +72,7 @@ impl Ipc {
             circular: false,
             stamp: 0,
         };
-        let built = self.fill_kernel_body(&mut msg, &mut rights, &mut ool);
+        let built = self.fill_kernel_body(&mut msg, &mut rights, &mut ool, &mut runs);
         for r in rights.into_iter().flatten() {
             self.release_right(r);
         }
@@ -88,7 +112,13 @@ impl Ipc {
         }
     }
 
-    fn fill_kernel_body(&mut self, msg: &mut KMsg, rights: &mut [Option<Right>], ool: &mut [Option<Vec<u8>>]) -> Result<(), u32> {
+    fn fill_kernel_body(
+        &mut self,
+        msg: &mut KMsg,
+        rights: &mut [Option<Right>],
+        ool: &mut [Option<Vec<u8>>],
+        runs: &mut [Option<alloc::boxed::Box<dyn OolPages>>],
+    ) -> Result<(), u32> {
         if msg.size < HEADER_SIZE as u32 || !msg.size.is_multiple_of(4) {
             return Err(crate::consts::msg::MACH_SEND_MSG_TOO_SMALL);
         }
@@ -132,6 +162,11 @@ impl Ipc {
             } else if !item.inline {
                 let h = rd32(&msg.body, item.data_offset as usize);
                 write32(&mut msg.body, item.data_offset as usize, 0);
+                if let Some(run) = h.checked_sub(1).and_then(|j| runs.get_mut(j as usize)).and_then(Option::take) {
+                    ool.get_mut(h as usize - 1).and_then(Option::take);
+                    msg.ool.push(OolRegion { addr_offset: item.data_offset, data: Vec::new(), is_port: false, pages: Some(run), page_offset: 0 });
+                    continue;
+                }
                 let data = if h == 0 { Vec::new() } else { ool.get_mut(h as usize - 1).and_then(Option::take).ok_or(BAD_HANDLE)? };
                 msg.ool.push(OolRegion::bytes(item.data_offset, data, false));
             }
@@ -207,6 +242,64 @@ mod tests {
         assert_eq!(ipc.lookup_port(sp, name), Some(kport));
         // The unused right was released: only the delivered send right remains.
         assert_eq!(ipc.port_counts(kport).map(|c| c.0), Some(1));
+        ipc.check().unwrap();
+    }
+
+    /// Pages standing for `len` bytes; `map_pages` of [`PageMem`] places them.
+    #[derive(Debug)]
+    struct Run(u32);
+    impl crate::OolPages for Run {
+        fn len(&self) -> u32 {
+            self.0
+        }
+        fn to_bytes(&self) -> Option<Vec<u8>> {
+            None
+        }
+        fn into_any(self: alloc::boxed::Box<Self>) -> alloc::boxed::Box<dyn core::any::Any> {
+            self
+        }
+    }
+
+    struct PageMem(Vec<u32>);
+    impl crate::OolMemory for PageMem {
+        fn read(&mut self, _: u32, _: u32) -> Result<Vec<u8>, ()> {
+            Err(())
+        }
+        fn deallocate(&mut self, _: u32, _: u32) -> Result<(), ()> {
+            Ok(())
+        }
+        fn allocate(&mut self, _: &[u8]) -> Result<u32, ()> {
+            Err(())
+        }
+        fn map_pages(&mut self, pages: alloc::boxed::Box<dyn crate::OolPages>) -> Result<u32, ()> {
+            self.0.push(pages.len());
+            Ok(0x4000_0000)
+        }
+    }
+
+    #[test]
+    fn reply_data_held_as_pages_reaches_the_client_as_pages() {
+        let mut ipc = Ipc::new();
+        let sp = ipc.space_create();
+        let reply_name = ipc.mach_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE).unwrap();
+        let dest = ipc.copyin_right(sp, reply_name, MACH_MSG_TYPE_MAKE_SEND_ONCE).unwrap();
+        // device_read's reply: RetCode, then out-of-line bytes (long form) at handle 1.
+        let mut b = Vec::new();
+        let long = 1u32 << 29;
+        for w in [0x12u32, 48, 0, 0, 0, 2900, desc(MACH_MSG_TYPE_INTEGER_32, 32, 1, true), 0, long, 9 | (8 << 16), 20 << 20, 1] {
+            b.extend_from_slice(&w.to_le_bytes());
+        }
+        let pages: Vec<(usize, alloc::boxed::Box<dyn crate::OolPages>)> = alloc::vec![(0, alloc::boxed::Box::new(Run(20 << 20)))];
+        let msg = ipc.kernel_message_pages(dest, &b, Vec::new(), alloc::vec![Vec::new()], pages).unwrap();
+        assert!(msg.ool[0].pages.is_some() && msg.ool[0].data.is_empty());
+        ipc.send_always(msg);
+        let m = ipc.receive(sp, reply_name, 0, 1024).unwrap();
+        let mut mem = PageMem(Vec::new());
+        let (bytes, code) = ipc.copyout_msg(sp, m, &mut mem);
+        assert_eq!(code, 0);
+        // The receiver got the run itself, mapped at the address in the descriptor.
+        assert_eq!(mem.0, alloc::vec![20 << 20]);
+        assert_eq!(rd32(&bytes, 44), 0x4000_0000);
         ipc.check().unwrap();
     }
 

@@ -62,11 +62,17 @@ impl OolRegion {
         OolRegion { addr_offset, data, is_port, pages: None, page_offset: 0 }
     }
 
-    /// The data as bytes, whichever way it is held.
-    pub fn take_bytes(&mut self) -> Vec<u8> {
-        match self.pages.take() {
-            Some(p) => p.to_bytes(),
-            None => core::mem::take(&mut self.data),
+    /// The data as bytes, whichever way it is held; `None` when pages
+    /// would have to be copied and there is no memory for the copy (the
+    /// pages stay with the region).
+    pub fn take_bytes(&mut self) -> Option<Vec<u8>> {
+        match &self.pages {
+            Some(p) => {
+                let b = p.to_bytes()?;
+                self.pages = None;
+                Some(b)
+            }
+            None => Some(core::mem::take(&mut self.data)),
         }
     }
 }
@@ -80,8 +86,9 @@ pub trait OolPages: core::fmt::Debug + Send {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
-    /// A copy of the data (for a receiver that wants bytes: the kernel).
-    fn to_bytes(&self) -> Vec<u8>;
+    /// A copy of the data (for a receiver that wants bytes: the kernel);
+    /// `None` when there is no memory for it (the sender chose the size).
+    fn to_bytes(&self) -> Option<Vec<u8>>;
     /// For the kernel's receive side, which knows the concrete type.
     fn into_any(self: alloc::boxed::Box<Self>) -> alloc::boxed::Box<dyn core::any::Any>;
 }

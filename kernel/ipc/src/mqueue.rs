@@ -88,6 +88,10 @@ impl Ipc {
         let dest_name = read32(msg, 8);
         let reply_name = read32(msg, 12);
         let id = read32(msg, 20);
+        // Before any right moves: the body's size is the sender's.
+        let mut body = Vec::new();
+        body.try_reserve_exact(msg.len() - HEADER_SIZE).map_err(|_| MACH_SEND_NO_BUFFER)?;
+        body.extend_from_slice(&msg[HEADER_SIZE..]);
         let (remote, local) = self.copyin_header(space, mbits, dest_name, reply_name, cancel)?;
         let dest_type = copyin_type(mbits & 0xff);
         let reply_type = copyin_type((mbits >> 8) & 0xff);
@@ -98,7 +102,7 @@ impl Ipc {
             local,
             seqno: 0,
             id,
-            body: msg[HEADER_SIZE..].to_vec(),
+            body,
             ports: Vec::new(),
             ool: Vec::new(),
             circular: false,

@@ -10,7 +10,6 @@
 //! owner, just makes it writable again.
 
 use alloc::collections::{BTreeMap, BTreeSet};
-use alloc::vec;
 use alloc::vec::Vec;
 
 use crate::kern_return::*;
@@ -610,7 +609,8 @@ impl<M: Machine> VmMap<M> {
     ///
     /// # Errors
     /// `KERN_INVALID_ADDRESS` if part of the range is not allocated,
-    /// `KERN_PROTECTION_FAILURE` if it is not readable.
+    /// `KERN_PROTECTION_FAILURE` if it is not readable,
+    /// `KERN_RESOURCE_SHORTAGE` when the kernel has no buffer that large.
     pub fn read_kernel(&mut self, va: u32, len: u32) -> Result<Vec<u8>, KernReturn> {
         let end = va.checked_add(len).ok_or(KERN_INVALID_ADDRESS)?;
         let (pstart, pend) = vm_entries::page_range(va, len).ok_or(KERN_INVALID_ADDRESS)?;
@@ -618,7 +618,10 @@ impl<M: Machine> VmMap<M> {
             return Err(KERN_INVALID_ADDRESS);
         }
         self.swap_back_range(pstart, pend)?;
-        let mut out = vec![0u8; len as usize];
+        // The length is the caller's: no memory is an answer, not a panic.
+        let mut out = Vec::new();
+        out.try_reserve_exact(len as usize).map_err(|_| KERN_RESOURCE_SHORTAGE)?;
+        out.resize(len as usize, 0);
         let mut at = va;
         while at < end {
             let page = at & !(PAGE_SIZE - 1);
@@ -713,7 +716,8 @@ impl<M: Machine> VmMap<M> {
     ///
     /// # Errors
     /// `KERN_INVALID_ADDRESS` for a hole, `KERN_PROTECTION_FAILURE` for
-    /// memory that is not readable; nothing changes then.
+    /// memory that is not readable, `KERN_RESOURCE_SHORTAGE` without room
+    /// for the page list; nothing changes then.
     pub fn capture(&mut self, addr: u32, len: u32) -> Result<Option<Vec<Option<u32>>>, KernReturn> {
         let (start, end) = vm_entries::page_range(addr, len).ok_or(KERN_INVALID_ADDRESS)?;
         if end > self.max || !self.entries.covered(start, end) {
@@ -730,11 +734,9 @@ impl<M: Machine> VmMap<M> {
             }
             at = e.end;
         }
-        self.swap_back_range(start, end)?;
         let mut out = Vec::new();
-        if out.try_reserve_exact(((end - start) / PAGE_SIZE) as usize).is_err() {
-            return Err(KERN_RESOURCE_SHORTAGE);
-        }
+        out.try_reserve_exact(((end - start) / PAGE_SIZE) as usize).map_err(|_| KERN_RESOURCE_SHORTAGE)?;
+        self.swap_back_range(start, end)?;
         // The sender's pages become read-only: one TLB flush for them all.
         self.m.batch_begin();
         let r = (|| {
@@ -824,6 +826,7 @@ impl<M: Machine> Drop for VmMap<M> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec;
     use std::cell::RefCell;
     use std::collections::HashMap;
     use std::rc::Rc;

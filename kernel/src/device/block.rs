@@ -39,6 +39,9 @@ use ::device::emul::Device;
 use ::device::partition::{self, Extent, IoError, PartitionTable, SectorSource};
 
 use crate::glue::block as glue;
+use crate::i386::cpu;
+use crate::kern::sched_prim as sched;
+use crate::vm::kalloc;
 
 /// GNU Mach's Linux block devices answer a record past the end with
 /// `D_INVALID_SIZE` (checked on GNU Mach 1.8), where the extent check says
@@ -49,8 +52,6 @@ fn past_end(e: DeviceError) -> DeviceError {
         e => e,
     }
 }
-use crate::i386::cpu;
-use crate::kern::sched_prim as sched;
 
 /// Bytes per sector as the glue counts them, and per record of a disk.
 const RECORD: u64 = 512;
@@ -295,10 +296,10 @@ impl Device for Part {
         let sectors = span.bytes.div_ceil(record) * self.disk.spr();
         let lba = span.lba * self.disk.spr();
         let key = (recnum, bytes);
-        let op = cpu::without_interrupts(|| {
+        let op = cpu::without_interrupts(|| -> Result<Arc<Op>, DeviceError> {
             let mut ops = self.ops.lock();
             if let Some(op) = ops.iter().find(|o| o.key == key && !o.write) {
-                return op.clone();
+                return Ok(op.clone());
             }
             // Forget reads nobody came back for (their callers died).
             while ops.len() >= MAX_KEPT_OPS {
@@ -307,10 +308,12 @@ impl Device for Part {
                     None => break,
                 }
             }
-            let op = Op::new(false, &self.disk, lba, sectors, key, vec![0u8; (sectors * RECORD) as usize].into_boxed_slice());
+            // The size is the caller's: no memory is D_NO_MEMORY.
+            let buf = kalloc::try_zeroed_box((sectors * RECORD) as usize).ok_or(DeviceError::NoMemory)?;
+            let op = Op::new(false, &self.disk, lba, sectors, key, buf);
             ops.push(op.clone());
-            op
-        });
+            Ok(op)
+        })?;
         let r = if mode & D_NOWAIT != 0 {
             cpu::without_interrupts(|| op.advance())
         } else {
@@ -342,7 +345,7 @@ impl Device for Part {
             return Ok(0);
         }
         let sectors = (n as u64).div_ceil(RECORD);
-        let mut buf = vec![0u8; (sectors * RECORD) as usize].into_boxed_slice();
+        let mut buf = kalloc::try_zeroed_box((sectors * RECORD) as usize).ok_or(DeviceError::NoMemory)?;
         if n % RECORD as usize != 0 {
             // A partial last sector keeps the rest of what is on the disk.
             let last = self.disk.transfer(false, span.lba + sectors - 1, vec![0u8; RECORD as usize].into_boxed_slice())?;

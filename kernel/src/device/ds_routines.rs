@@ -47,6 +47,35 @@ impl Ctx {
     }
 }
 
+/// Block-device reads above this many bytes go into pages, a chunk of this
+/// size at a time, instead of one buffer of the kernel heap (whose runs stop
+/// at 4 MiB): a `device_read` of tens of MiB returns its data, as in GNU
+/// Mach, whose reads land in pages too.
+const LARGE_READ: u32 = 1 << 20;
+
+impl Ctx {
+    /// A large block-device read, chunk by chunk into fresh pages that the
+    /// caller receives as they are. The calling thread waits for each chunk
+    /// (a read this large is not deferred). A short chunk (the end of the
+    /// device) ends the data; an error fails the whole read.
+    fn read_into_pages(&mut self, dev: &dyn ::device::emul::Device, mode: u32, recnum: u64, bytes: u32) -> Result<crate::kern::mig::rt::Ool, IoReturn> {
+        let rs = u64::from(dev.record_size().max(1));
+        let mut run = crate::vm::vm_map::PageRun::zeroed(bytes).ok_or(::device::codes::D_NO_MEMORY)?;
+        let mut done = 0u32;
+        while done < bytes {
+            let n = (bytes - done).min(LARGE_READ);
+            let data = dev.read(mode & !::device::codes::D_NOWAIT, recnum + u64::from(done) / rs, n).map_err(err)?;
+            run.write(done, &data);
+            done += data.len() as u32;
+            if (data.len() as u32) < n {
+                break;
+            }
+        }
+        run.truncate(done);
+        Ok(self.give_ool_pages(run))
+    }
+}
+
 /// The device record a wire `recnum` names: plus the device's record base.
 fn absolute(idx: usize, recnum: u32) -> Result<u64, IoReturn> {
     RecordBase(super::record_base(idx)).absolute(recnum).map_err(|e| e.code())
@@ -77,6 +106,9 @@ impl ds::DeviceServer for Ctx {
     fn device_read(&mut self, req: ds::DeviceReadRequest) -> Result<ds::DeviceReadReply, IoReturn> {
         let (idx, dev) = self.device()?;
         let recnum = absolute(idx, req.recnum)?;
+        if req.bytes_wanted > LARGE_READ && dev.records().is_some() {
+            return Ok(ds::DeviceReadReply { data: self.read_into_pages(&*dev, req.mode, recnum, req.bytes_wanted)? });
+        }
         let data = self.read_or_defer(&*dev, req.mode, recnum, req.bytes_wanted)?;
         Ok(ds::DeviceReadReply { data: self.give_ool(data, 1) })
     }

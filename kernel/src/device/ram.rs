@@ -36,7 +36,9 @@ impl Device for Ram {
     fn read(&self, _mode: u32, recnum: u64, bytes: u32) -> Result<Vec<u8>, DeviceError> {
         let span = self.extent().check_bytes(recnum, u64::from(bytes), RECORD)?;
         let at = (span.lba * u64::from(RECORD)) as usize;
-        Ok(cpu::without_interrupts(|| self.data.lock()[at..at + span.bytes as usize].to_vec()))
+        let mut out = crate::vm::kalloc::try_zeroed(span.bytes as usize).ok_or(DeviceError::NoMemory)?;
+        cpu::without_interrupts(|| out.copy_from_slice(&self.data.lock()[at..at + span.bytes as usize]));
+        Ok(out)
     }
 
     fn write(&self, _mode: u32, recnum: u64, data: &[u8]) -> Result<u32, DeviceError> {

@@ -32,7 +32,7 @@ trap_stub_\n:
     .endm
 
     .section .text.trap, "ax"
-    .irp n, 0,1,2,3,4,5,6,7,9,15,16,18,19,20,22,23,24,25,26,27,28,31
+    .irp n, 0,2,3,4,5,6,7,9,15,16,18,19,20,22,23,24,25,26,27,28,31
     STUB_NOERR \n
     .endr
     .irp n, 8,10,11,12,13,14,17,21,29,30
@@ -41,6 +41,28 @@ trap_stub_\n:
     .irp n, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
     STUB_NOERR \n
     .endr
+
+    /* Debug (single step). A call gate keeps EFLAGS.TF, so a Mach trap
+       entered with TF set single-steps at `syscall_entry`, in kernel mode
+       (GNU Mach's t_debug makes the same check). Then the CPU has just
+       pushed eip, cs and the user's eflags: dropping eip and cs leaves the
+       eflags where `syscall_entry`'s pushfd would have put them, and the
+       trap goes on past `syscall_entry`'s own pushes, with interrupts off as
+       there. The gate cleared TF: the kernel runs unstepped. The user's TF
+       comes back on the return to user mode, where the next instruction
+       single-steps as an ordinary user debug trap. */
+    .global trap_stub_1
+trap_stub_1:
+    cmp dword ptr [esp], offset syscall_entry
+    jne 1f
+    test dword ptr [esp + 4], 3
+    jnz 1f
+    add esp, 8
+    jmp syscall_entry_2
+1:
+    push 0
+    push 1
+    jmp trap_common
 
     /* Segment pushes and pops are spelled as bytes: LLVM's Intel syntax
        assembles `push ds` as a 16-bit push. 1e/06/0fa0/0fa8 = push
@@ -57,8 +79,13 @@ trap_common:
     push esp
     call trap_dispatch
     add esp, 4
+    /* Interrupts stay off while the frame is taken apart (iret restores
+       the interrupted IF): an interrupt here could switch threads, and
+       another thread's thread_set_state would write the frame this one is
+       halfway through. */
     .global trap_return
 trap_return:
+    cli
     /* A user segment selector that no longer loads (its GDT slot or LDT
        entry was changed) faults here; `trap_dispatch` then loads the null
        selector instead (see `segment_fixup`). */
@@ -81,11 +108,19 @@ trap_iret:
     iretd
 
     /* Mach traps: `lcall $7,$0` through the LDT call gate. The gate pushes
-       eip, cs, esp, ss (no eflags): insert eflags to make an interrupt frame,
-       then join the common path with vector SYSCALL_VECTOR. */
+       eip, cs, esp, ss (no eflags) and, unlike an interrupt gate, leaves
+       interrupts on: they go off first, until the frame is whole (the
+       dispatcher turns them on again), so that no other thread sees this
+       one with half a frame (thread_set_state writes the user frame). The
+       user always runs with IF set, which the saved eflags keep. Then
+       eflags go in to make an interrupt frame, and the common path goes on
+       with vector SYSCALL_VECTOR. */
     .global syscall_entry
 syscall_entry:
+    cli
     pushfd
+    or dword ptr [esp], 0x200
+syscall_entry_2:
     push eax
     mov eax, [esp + 4]
     xchg eax, [esp + 12]
@@ -95,6 +130,8 @@ syscall_entry:
     push 0
     push 0x80
     jmp trap_common
+    .global syscall_entry_end
+syscall_entry_end:
 
     .section .rodata.trap, "a"
     .balign 4
@@ -113,6 +150,7 @@ extern "C" {
     fn trap_pop_es();
     fn trap_pop_ds();
     fn trap_iret();
+    fn syscall_entry_end();
     static trap_stub_table: [u32; 48];
     static __ex_table_start: [u32; 0];
     static __ex_table_end: [u32; 0];
@@ -297,13 +335,22 @@ const fn call_gate(offset: u32) -> u64 {
         | ((offset as u64 >> 16) << 48)
 }
 
+/// Whether `frame` interrupted the kernel inside `syscall_entry`, before
+/// the Mach trap's frame is complete.
+fn in_syscall_entry(frame: &TrapFrame) -> bool {
+    let (start, end) = (syscall_entry as *const () as usize as u32, syscall_entry_end as *const () as usize as u32);
+    !frame.from_user() && (start..end).contains(&frame.eip)
+}
+
 /// Common entry of every exception and interrupt; called by `trap_common`.
 #[no_mangle]
 extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
     let vector = frame.vector;
     if vector >= u32::from(IRQ_BASE) && vector < u32::from(IRQ_BASE) + 16 {
         pic::dispatch((vector - u32::from(IRQ_BASE)) as u8);
-        if crate::kern::sched_prim::need_resched() {
+        // An interrupt between the call gate and `syscall_entry`'s `cli`
+        // finds half a frame: no switch there (the trap's end reschedules).
+        if crate::kern::sched_prim::need_resched() && !in_syscall_entry(frame) {
             crate::kern::sched_prim::preempt();
         }
         if frame.from_user() {
@@ -312,6 +359,8 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
         return;
     }
     if vector == SYSCALL_VECTOR {
+        // `syscall_entry` turned interrupts off until the frame was whole.
+        cpu::enable_interrupts();
         match crate::kern::syscall_sw::entry(frame) {
             Ok(()) => {}
             Err(crate::kern::syscall_sw::Unknown::Number(n)) => {

@@ -356,8 +356,14 @@ pub struct UserMem {
 }
 
 impl OolMemory for UserMem {
+    /// A range outside user space fails before anything is allocated, and
+    /// a buffer the heap cannot give fails too (`MACH_SEND_INVALID_MEMORY`):
+    /// the size comes from the sender.
     fn read(&mut self, addr: u32, len: u32) -> Result<Vec<u8>, ()> {
-        let mut v = alloc::vec![0u8; len as usize];
+        if addr.checked_add(len).is_none_or(|end| end > uaccess::VM_MAX_ADDRESS) {
+            return Err(());
+        }
+        let mut v = crate::vm::kalloc::try_zeroed(len as usize).ok_or(())?;
         uaccess::copyin(addr, &mut v).map_err(|_| ())?;
         Ok(v)
     }

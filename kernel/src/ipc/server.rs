@@ -45,6 +45,8 @@ pub(crate) struct Ctx {
     ool: Vec<Option<Vec<u8>>>,
     reply_rights: Vec<Right>,
     reply_ool: Vec<Vec<u8>>,
+    /// Out-of-line reply data held as pages: (index in `reply_ool`, pages).
+    reply_pages: Vec<(usize, alloc::boxed::Box<dyn mach_ipc::OolPages>)>,
     /// A task or thread to terminate once the request is cleaned up (the
     /// caller may be ending itself, which does not return).
     terminate_after: Option<After>,
@@ -160,6 +162,15 @@ impl Ctx {
         self.reply_ool.push(data);
         rt::Ool { addr: self.reply_ool.len() as u32, count, dealloc: false }
     }
+
+    /// Puts out-of-line bytes held as pages in the reply (the receiver gets
+    /// the pages themselves); returns its handle and count.
+    pub(crate) fn give_ool_pages(&mut self, run: crate::vm::vm_map::PageRun) -> rt::Ool {
+        let count = mach_ipc::OolPages::len(&run);
+        self.reply_ool.push(Vec::new());
+        self.reply_pages.push((self.reply_ool.len() - 1, alloc::boxed::Box::new(run)));
+        rt::Ool { addr: self.reply_ool.len() as u32, count, dealloc: false }
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -209,14 +220,41 @@ fn serve(mut kmsg: KMsg, target: Option<(u32, u64)>) {
         }
     }
     let mut ool = Vec::new();
+    let mut short = false;
     for (j, r) in kmsg.ool.iter_mut().enumerate() {
         let off = 24 + r.addr_offset as usize;
         req[off..off + 4].copy_from_slice(&((j + 1) as u32).to_le_bytes());
-        ool.push(Some(r.take_bytes()));
+        let bytes = r.take_bytes();
+        short |= bytes.is_none();
+        ool.push(bytes);
     }
     let reply_to = kmsg.take_local();
     with_ipc(|ipc| ipc.destroy_received_kmsg(kmsg));
+    if short {
+        // Out-of-line data the heap cannot copy (its size is the sender's):
+        // the request fails as a whole, before any routine sees it.
+        refuse(&req, rights, reply_to, KERN_RESOURCE_SHORTAGE);
+        return;
+    }
     run(Request { target, req, rights, ool, reply_to });
+}
+
+/// Answers request `req` with `code` alone, releasing what it brought.
+fn refuse(req: &[u8], rights: Vec<Option<Right>>, reply_to: Right, code: i32) {
+    let mut reply = [0u8; 32];
+    let ports = rt::Header::read(req).map(|h| rt::RequestPorts::of(&h, mach::HEADER_VIEW));
+    with_ipc(|ipc| {
+        rights.into_iter().flatten().for_each(|r| ipc.release_right(r));
+        match ports {
+            Some(p) if !reply_to.is_null() => {
+                rt::start_reply(&mut reply, &p, rd32(req, 20), code);
+                if let Ok(m) = ipc.kernel_message(reply_to, &reply, Vec::new(), Vec::new()) {
+                    ipc.send_always(m);
+                }
+            }
+            _ => ipc.release_right(reply_to),
+        }
+    });
 }
 
 /// Dispatches a request and answers it, or keeps it for later when its
@@ -224,7 +262,7 @@ fn serve(mut kmsg: KMsg, target: Option<(u32, u64)>) {
 fn run(r: Request) {
     let Request { target, req, rights, ool, reply_to } = r;
     let generation = crate::device::io_generation();
-    let mut ctx = Ctx { target, rights, ool, reply_rights: Vec::new(), reply_ool: Vec::new(), terminate_after: None, defer: false };
+    let mut ctx = Ctx { target, rights, ool, reply_rights: Vec::new(), reply_ool: Vec::new(), reply_pages: Vec::new(), terminate_after: None, defer: false };
     let mut reply = vec![0u8; REPLY_BUF];
     let out = dispatch(&mut ctx, &req, &mut reply);
     if ctx.defer {
@@ -255,13 +293,13 @@ fn finish(ctx: Ctx, req: &[u8], reply: &mut [u8], mut out: rt::Outcome, reply_to
         rt::start_reply(reply, &rt::RequestPorts::of(&rt::Header::read(req).unwrap(), mach::HEADER_VIEW), id, rt::MIG_BAD_ID);
         out = rt::Outcome { known: false, ret_code: rt::MIG_BAD_ID, reply_size: 32, send_reply: !reply_to.is_null() };
     }
-    let Ctx { rights, reply_rights, reply_ool, terminate_after, .. } = ctx;
+    let Ctx { rights, reply_rights, reply_ool, reply_pages, terminate_after, .. } = ctx;
     with_ipc(|ipc| {
         for r in rights.into_iter().flatten() {
             ipc.release_right(r);
         }
         if out.send_reply && !reply_to.is_null() && out.reply_size >= 24 {
-            if let Ok(m) = ipc.kernel_message(reply_to, &reply[..out.reply_size], reply_rights, reply_ool) {
+            if let Ok(m) = ipc.kernel_message_pages(reply_to, &reply[..out.reply_size], reply_rights, reply_ool, reply_pages) {
                 ipc.send_always(m);
             }
         } else {
@@ -326,7 +364,7 @@ pub fn serve_in_place(target: (u32, u64), req: &mut [u8], space: SpaceId, reply_
     }
     let id = rd32(req, 20);
     let generation = crate::device::io_generation();
-    let mut ctx = Ctx { target: Some(target), rights: Vec::new(), ool: Vec::new(), reply_rights: Vec::new(), reply_ool: Vec::new(), terminate_after: None, defer: false };
+    let mut ctx = Ctx { target: Some(target), rights: Vec::new(), ool: Vec::new(), reply_rights: Vec::new(), reply_ool: Vec::new(), reply_pages: Vec::new(), terminate_after: None, defer: false };
     let mut small = [0u8; SMALL_REPLY];
     let mut large = Vec::new();
     let reply: &mut [u8] = if max_reply(id) <= SMALL_REPLY {
@@ -892,8 +930,24 @@ impl mach::MachServer for Ctx {
         task::with_task(t, |tk| tk.map.inherit(req.address, req.size, req.new_inheritance)).ok_or(KERN_INVALID_TASK)?
     }
 
+    /// From two pages up the reply carries the task's pages, copy-on-write
+    /// (as an out-of-line send does), so its size is bounded by the address
+    /// space, not by a kernel buffer; memory-object mappings, and pages on
+    /// their way back from the default pager, are copied.
     fn vm_read(&mut self, req: mach::VmReadRequest) -> Result<mach::VmReadReply, i32> {
         let t = self.task()?;
+        if req.size >= crate::vm::vm_map::OOL_COW_MIN {
+            let (r, wait) = task::with_task(t, |tk| (tk.map.capture(req.address, req.size), tk.map.machine_mut().wait.take())).ok_or(KERN_INVALID_ARGUMENT)?;
+            match r {
+                Ok(Some(pages)) => {
+                    let run = crate::vm::vm_map::PageRun::new(pages, req.address & 0xFFF, req.size);
+                    return Ok(mach::VmReadReply { data: self.give_ool_pages(run) });
+                }
+                Ok(None) => {}
+                Err(kerncore::vm_map::KERN_FAULT_RETRY) => wait.into_iter().for_each(vm_object::cancel),
+                Err(e) => return Err(e),
+            }
+        }
         let data = task::with_map(t, |m| m.read_kernel(req.address, req.size))?;
         Ok(mach::VmReadReply { data: self.give_ool(data, 1) })
     }

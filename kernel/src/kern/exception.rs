@@ -81,14 +81,17 @@ impl rt::MachMsg for KernelMsg {
                 m
             });
             if let Some(k) = got {
-                let mut bytes: Vec<u8> = Vec::with_capacity(24 + k.body.len());
-                for w in [k.bits, k.size, 0, REPLY_HANDLE, k.seqno, k.id] {
-                    bytes.extend_from_slice(&w.to_le_bytes());
+                // Straight into the stub's buffer: the handler chose the
+                // body's size (up to a MiB), the stub reads a few words.
+                let mut header = [0u8; 24];
+                for (i, w) in [k.bits, k.size, 0, REPLY_HANDLE, k.seqno, k.id].into_iter().enumerate() {
+                    header[4 * i..4 * i + 4].copy_from_slice(&w.to_le_bytes());
                 }
-                bytes.extend_from_slice(&k.body);
+                let n = header.len().min(msg.len());
+                msg[..n].copy_from_slice(&header[..n]);
+                let b = k.body.len().min(msg.len() - n);
+                msg[n..n + b].copy_from_slice(&k.body[..b]);
                 with_ipc(|ipc| ipc.destroy_received_kmsg(k));
-                let n = bytes.len().min(msg.len());
-                msg[..n].copy_from_slice(&bytes[..n]);
                 return 0;
             }
             sched::thread_block();

@@ -493,7 +493,7 @@ user_blob_start:
     .long 0
     .short 7
     add esp, 8
-3:  mov eax, -5
+3:  mov eax, -130
     .byte 0x9a
     .long 0
     .short 7

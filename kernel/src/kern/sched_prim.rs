@@ -150,6 +150,9 @@ struct Sched {
     waiters: [Vec<(usize, ThreadId)>; WAIT_BUCKETS],
     /// Threads waiting with a deadline.
     timed: Vec<ThreadId>,
+    /// Depressed threads and the tick their depression ends (a depressed
+    /// thread that never runs again would otherwise stay depressed).
+    depressed: Vec<(ThreadId, u64)>,
     ticks: u64,
 }
 
@@ -467,6 +470,7 @@ pub fn init() {
             waiters: core::array::from_fn(|_| Vec::with_capacity(4)),
             runq_mask: 0,
             timed: Vec::new(),
+            depressed: Vec::new(),
             ticks: 0,
         });
     });
@@ -749,24 +753,41 @@ pub fn set_priorities(id: ThreadId, base: Option<u8>, max: Option<u8>) -> Option
 
 /// `thread_depress_abort`: ends a priority depression of thread `id`.
 pub fn depress_abort(id: ThreadId) -> Option<()> {
-    with_thread(id, |t| {
+    with(|s| {
+        // A queued thread moves to its new priority's queue.
+        let on = s.threads.get(&id)?.on_runq;
+        if on {
+            s.dequeue(id);
+        }
+        let t = s.thread(id);
         t.depressed = false;
         t.recompute_pri();
+        if on {
+            s.enqueue(id);
+        }
+        Some(())
     })
 }
 
-/// `swtch_pri`: runs the thread at the lowest non-idle priority while it
-/// yields, so every other runnable thread goes first, then restores it.
-pub fn depress_and_yield() -> bool {
+/// `swtch_pri`, `thread_switch(SWITCH_OPTION_DEPRESS)`: runs the thread
+/// at the lowest non-idle priority while it yields, so every other runnable
+/// thread goes first, then restores it. The depression lasts at most
+/// `ticks` (as GNU Mach's depression timeout): behind a thread that never
+/// blocks, a depressed thread would otherwise never run again.
+pub fn depress_and_yield(ticks: u64) -> bool {
     with(|s| {
         let id = s.current;
+        let until = s.ticks + ticks.max(1);
         let t = s.thread(id);
         t.depressed = true;
         t.recompute_pri();
+        s.depressed.retain(|&(x, _)| x != id);
+        s.depressed.push((id, until));
     });
     let others = yield_now();
     with(|s| {
         let id = s.current;
+        s.depressed.retain(|&(x, _)| x != id);
         let t = s.thread(id);
         t.depressed = false;
         t.recompute_pri();
@@ -932,6 +953,22 @@ pub fn clock_tick() {
         }).collect();
         for id in expired {
             s.unwait(id, WaitResult::TimedOut);
+        }
+    }
+    if s.depressed.iter().any(|&(_, until)| until <= now) {
+        let due: Vec<ThreadId> = s.depressed.iter().filter(|&&(_, until)| until <= now).map(|&(id, _)| id).collect();
+        s.depressed.retain(|&(_, until)| until > now);
+        for id in due {
+            let Some(on) = s.threads.get(&id).map(|t| t.on_runq) else { continue };
+            if on {
+                s.dequeue(id);
+            }
+            let t = s.thread(id);
+            t.depressed = false;
+            t.recompute_pri();
+            if on {
+                s.enqueue(id);
+            }
         }
     }
     if now % DECAY_TICKS == 0 {

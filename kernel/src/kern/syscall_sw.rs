@@ -294,6 +294,26 @@ fn sys_thread_depress_abort(_a: &[u32; 11]) -> u32 {
     KERN_SUCCESS as u32
 }
 
+/// Size of GNU Mach's trap table: numbers 0 to -(TABLE_SIZE - 1) are in it.
+const TABLE_SIZE: i32 = 130;
+
+/// The answer of a slot of GNU Mach's table that this kernel does not
+/// serve, or `None` past the table (the invalid-instruction exception). As
+/// GNU Mach: slots -10..-13, -55 and -56 answer `MACH_PORT_NULL` (its
+/// `null_port`), every other empty slot `KERN_INVALID_ARGUMENT` (its
+/// `kern_invalid`), including ones GNU Mach fills with routines this
+/// kernel lacks (the eventcount waits -17/-18, the device request traps
+/// -39/-40).
+fn hole(number: i32) -> Option<u32> {
+    if !(-(TABLE_SIZE - 1)..=0).contains(&number) {
+        return None;
+    }
+    match -number {
+        10..=13 | 55 | 56 => Some(mach_ipc::consts::port::MACH_PORT_NULL),
+        _ => Some(KERN_INVALID_ARGUMENT as u32),
+    }
+}
+
 /// Outcome of a trap the table does not have.
 pub enum Unknown {
     Number(i32),
@@ -301,12 +321,14 @@ pub enum Unknown {
 }
 
 /// Runs the trap the frame asks for; the result goes to `frame.eax`.
-/// Returns the trap number when it is unknown (the caller raises the
-/// invalid-instruction exception) or the arguments are unreadable.
+/// Returns the trap number when it is past GNU Mach's table (the caller
+/// raises the invalid-instruction exception) or the arguments are
+/// unreadable.
 pub fn entry(frame: &mut TrapFrame) -> Result<(), Unknown> {
     let number = frame.eax as i32;
     let Some(trap) = TRAPS.iter().find(|t| t.number == number) else {
-        return Err(Unknown::Number(number));
+        frame.eax = hole(number).ok_or(Unknown::Number(number))?;
+        return Ok(());
     };
     let mut args = [0u32; 11];
     let mut bytes = [0u8; 44];
@@ -374,9 +396,10 @@ fn swtch(_: &[u32; 11]) -> u32 {
     u32::from(sched::yield_now())
 }
 
-/// `swtch_pri(pri)`: yields at the lowest priority; true if other threads could run.
+/// `swtch_pri(pri)`: yields at the lowest priority (for at most a quantum,
+/// as GNU Mach); true if other threads could run.
 fn swtch_pri(_: &[u32; 11]) -> u32 {
-    u32::from(sched::depress_and_yield())
+    u32::from(sched::depress_and_yield(u64::from(sched::QUANTUM_TICKS)))
 }
 
 const SWITCH_OPTION_NONE: u32 = 0;
@@ -390,7 +413,7 @@ fn thread_switch(a: &[u32; 11]) -> u32 {
             sched::yield_now();
         }
         SWITCH_OPTION_DEPRESS => {
-            sched::depress_and_yield();
+            sched::depress_and_yield(u64::from(a[2]).div_ceil(1000 / u64::from(crate::i386::clock::HZ)));
         }
         SWITCH_OPTION_WAIT => {
             let ticks = u64::from(a[2]).div_ceil(1000 / u64::from(crate::i386::clock::HZ));
@@ -401,14 +424,16 @@ fn thread_switch(a: &[u32; 11]) -> u32 {
     KERN_SUCCESS as u32
 }
 
-/// Ends the running task after a user fault it cannot survive (no exception
-/// port support yet): reports it and terminates the task.
+/// Ends the running task after a user fault it cannot survive (no
+/// exception handler took it): reports it and terminates the task. When
+/// another thread is ending the task already, `task::terminate` returns and
+/// this thread stops here, at a safe point (it holds nothing), for that
+/// thread to find it stopped.
 pub fn fatal_user_fault(what: core::fmt::Arguments, frame: &TrapFrame) -> ! {
     let t = task::current();
     crate::kprintln!("task {}: {} at eip {:#010x}; terminating the task", t.unwrap_or(0), what, frame.eip);
-    match t {
-        Some(t) => task::terminate(t),
-        None => sched::terminate(sched::current()),
+    if let Some(t) = t {
+        task::terminate(t);
     }
-    unreachable!("terminated task kept running")
+    sched::thread_exit_current()
 }

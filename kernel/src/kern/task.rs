@@ -31,6 +31,8 @@ pub struct Task {
     pub priority: u8,
     /// `task_set_essential`: the system cannot go on without this task.
     pub essential: bool,
+    /// [`terminate`] has begun.
+    terminating: bool,
 }
 
 static TASKS: Mutex<BTreeMap<TaskId, Task>> = Mutex::new(BTreeMap::new());
@@ -58,7 +60,7 @@ pub fn with_threads() -> Vec<TaskId> {
 pub fn create(name: &str) -> Result<TaskId, KernReturn> {
     let id = NEXT_ID.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
     let map = crate::vm::vm_map::new_map(id)?;
-    let task = Task { id, name: name.into(), map, threads: Vec::new(), suspend_count: 0, priority: BASEPRI_USER, essential: false };
+    let task = Task { id, name: name.into(), map, threads: Vec::new(), suspend_count: 0, priority: BASEPRI_USER, essential: false, terminating: false };
     cpu::without_interrupts(|| TASKS.lock().insert(id, task));
     crate::ipc::task_init(id);
     Ok(id)
@@ -116,9 +118,22 @@ pub fn create_user_thread(task: TaskId, eip: u32, esp: u32, run: bool) -> Result
 }
 
 /// Ends `task`: its threads stop, its memory is freed. When the running
-/// thread belongs to it, this does not return.
+/// thread belongs to it, this does not return, unless another thread is
+/// ending the task already: then it returns at once (that thread waits for
+/// this one to reach a safe point, so waiting for it in turn would be a
+/// deadlock: two threads of one task faulting together). Any other caller
+/// that finds the task ending waits until it is gone.
 pub fn terminate(task: TaskId) {
-    let Some(mut threads) = with_task(task, |t| core::mem::take(&mut t.threads)) else { return };
+    let me = sched::current();
+    let Some((mut threads, already)) = with_task(task, |t| (core::mem::take(&mut t.threads), core::mem::replace(&mut t.terminating, true))) else { return };
+    if already {
+        if current() != Some(task) {
+            while with_task(task, |_| ()).is_some() {
+                sched::sleep_ticks(1);
+            }
+        }
+        return;
+    }
     // A thread that is ending itself has left the list but may still run
     // kernel code in this address space: the scheduler knows them all.
     for th in sched::live_threads_of(task) {
@@ -126,7 +141,6 @@ pub fn terminate(task: TaskId) {
             threads.push(th);
         }
     }
-    let me = sched::current();
     let others: Vec<ThreadId> = threads.iter().copied().filter(|&t| t != me).collect();
     // Let every other thread reach a safe point before its task goes away.
     for &t in &others {

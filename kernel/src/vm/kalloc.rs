@@ -138,3 +138,18 @@ unsafe impl GlobalAlloc for KernelHeap {
         });
     }
 }
+
+/// `len` zero bytes, or `None` when the heap cannot give them: for buffers
+/// whose size a user chose (a message, a device transfer), which must fail
+/// with an error code instead of ending the kernel.
+pub fn try_zeroed(len: usize) -> Option<alloc::vec::Vec<u8>> {
+    let mut v = alloc::vec::Vec::new();
+    v.try_reserve_exact(len).ok()?;
+    v.resize(len, 0);
+    Some(v)
+}
+
+/// As [`try_zeroed`], boxed.
+pub fn try_zeroed_box(len: usize) -> Option<alloc::boxed::Box<[u8]>> {
+    try_zeroed(len).map(alloc::vec::Vec::into_boxed_slice)
+}

@@ -101,6 +101,51 @@ impl PageRun {
         PageRun { pages, offset, len }
     }
 
+    /// `len` bytes of fresh zeroed pages (taken as a task's would be, never
+    /// below the kernel's reserve), for kernel replies too large for one
+    /// heap buffer; `None` without the pages (those taken go back).
+    pub fn zeroed(len: u32) -> Option<Self> {
+        let n = len.div_ceil(PAGE_SIZE) as usize;
+        let mut pages = alloc::vec::Vec::new();
+        pages.try_reserve_exact(n).ok()?;
+        let mut run = PageRun { pages, offset: 0, len };
+        let task = crate::kern::task::current().unwrap_or(0);
+        for _ in 0..n {
+            let pa = alloc_user_page(task)?;
+            zero(pa);
+            USER_PAGES.fetch_add(1, Ordering::Relaxed);
+            run.pages.push(Some(pa));
+        }
+        Some(run)
+    }
+
+    /// Copies `data` into the run at byte `at` (a run made by [`PageRun::zeroed`]);
+    /// what does not fit is left out.
+    pub fn write(&mut self, at: u32, data: &[u8]) {
+        let mut done = 0usize;
+        while done < data.len() {
+            let pos = at as usize + done;
+            let Some(Some(pa)) = self.pages.get(pos / PAGE_SIZE as usize) else { return };
+            let off = pos % PAGE_SIZE as usize;
+            let n = (PAGE_SIZE as usize - off).min(data.len() - done);
+            // SAFETY: a page the run owns, in the linear map; `off + n` stays in it.
+            unsafe { core::ptr::copy_nonoverlapping(data[done..].as_ptr(), (phys_to_virt(*pa) + off) as *mut u8, n) };
+            done += n;
+        }
+    }
+
+    /// Shortens the run to `len` bytes, giving back the pages past them.
+    pub fn truncate(&mut self, len: u32) {
+        if len >= self.len {
+            return;
+        }
+        self.len = len;
+        let keep = (self.offset + len).div_ceil(PAGE_SIZE) as usize;
+        for pa in self.pages.drain(keep.min(self.pages.len())..).flatten() {
+            release_page(pa);
+        }
+    }
+
     pub fn pages(&self) -> &[Option<u32>] {
         &self.pages
     }
@@ -115,8 +160,8 @@ impl mach_ipc::OolPages for PageRun {
         self.len
     }
 
-    fn to_bytes(&self) -> alloc::vec::Vec<u8> {
-        let mut out = alloc::vec![0u8; self.len as usize];
+    fn to_bytes(&self) -> Option<alloc::vec::Vec<u8>> {
+        let mut out = crate::vm::kalloc::try_zeroed(self.len as usize)?;
         let mut at = 0usize;
         let mut off = self.offset as usize;
         for p in &self.pages {
@@ -131,7 +176,7 @@ impl mach_ipc::OolPages for PageRun {
             at += n;
             off = 0;
         }
-        out
+        Some(out)
     }
 
     fn into_any(self: alloc::boxed::Box<Self>) -> alloc::boxed::Box<dyn core::any::Any> {
