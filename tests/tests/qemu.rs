@@ -335,9 +335,11 @@ fn fuzz_messages_and_traps_leave_the_kernel_alive_and_nothing_leaks() {
     let img = mach_tests::log_dir().join("fuzz-disk.img");
     std::fs::write(&img, (0..1u32 << 20).map(|i| (i % 251) as u8).collect::<Vec<u8>>()).unwrap();
     let fuzz = user_program("fuzz");
-    run(&boot("fuzz", "test=bootstrap")
+    // About 10-20 s on an idle 2-core machine; the deadline leaves room for a loaded one.
+    run(&boot("fuzz", "test=bootstrap bootstrap-deadline=150")
         .module(&format!("{} 30000 16 ${{device-port}} ${{host-port}} $(task-create) $(task-resume)", fuzz.display()))
-        .qemu(&["-drive", &format!("file={},format=raw,if=ide,index=0", img.display())]))
+        .qemu(&["-drive", &format!("file={},format=raw,if=ide,index=0", img.display())])
+        .timeout(Duration::from_secs(200)))
     .expect(Verdict::Pass)
     .expect_log("fuzz: 30000 messages, alive")
     .expect_log("fuzz: histogram of 30000 return codes")

@@ -57,15 +57,18 @@ pub fn trap(msg: u32, option: u32, send_size: u32, rcv_size: u32, rcv_name: u32,
             }
             &mut large
         };
-        match rpc_in_place(space, buf, option, rcv_name, msg, rcv_size) {
-            InPlace::No => {
-                let r = send(space, buf, msg, option, timeout, notify);
-                if r != MACH_MSG_SUCCESS {
-                    return r;
+        let candidate = in_place_candidate(buf, option, rcv_name);
+        match send(space, buf, msg, option, timeout, notify, candidate) {
+            Sent::Code(MACH_MSG_SUCCESS) => {}
+            Sent::Code(r) => return r,
+            Sent::ToKernel(target, reply_port) => {
+                let size = buf.len() as u32;
+                buf[4..8].copy_from_slice(&size.to_le_bytes());
+                match server::serve_in_place(target, buf, space, reply_port, rcv_name, msg, rcv_size) {
+                    server::InPlace::Received(code) => return code,
+                    server::InPlace::Queued => receive_only = true,
                 }
             }
-            InPlace::Yes(server::InPlace::Received(code)) => return code,
-            InPlace::Yes(server::InPlace::Queued) => receive_only = true,
         }
     }
     if option & MACH_RCV_MSG != 0 || receive_only {
@@ -78,44 +81,55 @@ pub fn trap(msg: u32, option: u32, send_size: u32, rcv_size: u32, rcv_name: u32,
 /// and a reply that cannot be delivered in place is received as usual).
 const IN_PLACE_OPTIONS: u32 = MACH_SEND_MSG | MACH_RCV_MSG | MACH_SEND_TIMEOUT | MACH_RCV_TIMEOUT | MACH_SEND_INTERRUPT | MACH_RCV_INTERRUPT | MACH_RCV_LARGE;
 
-enum InPlace {
-    No,
-    Yes(server::InPlace),
+/// What the send half did.
+enum Sent {
+    /// Queued (or refused): the `mach_msg` code so far.
+    Code(u32),
+    /// A request to serve in place: the kernel object and the reply port.
+    ToKernel((u32, u64), mach_ipc::PortId),
 }
 
-/// The kernel RPC fast path: a simple request to a kernel port, made the
-/// way MIG makes RPCs (`COPY_SEND` to the object, `MAKE_SEND_ONCE` of the
-/// reply port, received from that port in the same call), is served at
-/// once by the calling thread (see [`server::serve_in_place`]).
-fn rpc_in_place(space: mach_ipc::SpaceId, buf: &mut [u8], option: u32, rcv_name: u32, msg: u32, rcv_size: u32) -> InPlace {
+/// The kernel RPC fast path's shape test: a simple request made the way MIG
+/// makes RPCs (`COPY_SEND` to the object, `MAKE_SEND_ONCE` of the reply
+/// port, received from that port in the same call); its destination and
+/// reply names. Whether the destination is a kernel object is asked in the
+/// send's critical section (see [`send`] and [`server::serve_in_place`]).
+fn in_place_candidate(buf: &[u8], option: u32, rcv_name: u32) -> Option<(u32, u32)> {
     let word = |i: usize| u32::from_le_bytes([buf[i], buf[i + 1], buf[i + 2], buf[i + 3]]);
     let (bits, dest, reply) = (word(0), word(8), word(12));
-    if option & MACH_RCV_MSG == 0
-        || option & !IN_PLACE_OPTIONS != 0
-        || bits & MACH_MSGH_BITS_COMPLEX != 0
-        || bits & 0xFF != MACH_MSG_TYPE_COPY_SEND
-        || (bits >> 8) & 0xFF != MACH_MSG_TYPE_MAKE_SEND_ONCE
-        || reply != rcv_name
-        || reply == MACH_PORT_NULL
-    {
-        return InPlace::No;
-    }
-    let Some((_, target, reply_port)) = super::with_ipc(|ipc| ipc.rpc_fast_lookup(space, dest, reply)) else { return InPlace::No };
-    if target.0 == super::KOBJ_KREPLY {
-        return InPlace::No;
-    }
-    let size = buf.len() as u32;
-    buf[4..8].copy_from_slice(&size.to_le_bytes());
-    InPlace::Yes(server::serve_in_place(target, buf, space, reply_port, reply, msg, rcv_size))
+    let shaped = option & MACH_RCV_MSG != 0
+        && option & !IN_PLACE_OPTIONS == 0
+        && bits & MACH_MSGH_BITS_COMPLEX == 0
+        && bits & 0xFF == MACH_MSG_TYPE_COPY_SEND
+        && (bits >> 8) & 0xFF == MACH_MSG_TYPE_MAKE_SEND_ONCE
+        && reply == rcv_name
+        && reply != MACH_PORT_NULL;
+    shaped.then_some((dest, reply))
 }
 
-fn send(space: mach_ipc::SpaceId, buf: &[u8], msg: u32, option: u32, timeout: u32, notify: u32) -> u32 {
+fn send(space: mach_ipc::SpaceId, buf: &[u8], msg: u32, option: u32, timeout: u32, notify: u32, candidate: Option<(u32, u32)>) -> Sent {
+    match send_queued(space, buf, msg, option, timeout, notify, candidate) {
+        Ok(code) => Sent::Code(code),
+        Err(kernel) => kernel,
+    }
+}
+
+/// The send: `Err` hands a request to a kernel object back for serving in
+/// place, found in the same critical section that would have queued it.
+fn send_queued(space: mach_ipc::SpaceId, buf: &[u8], msg: u32, option: u32, timeout: u32, notify: u32, candidate: Option<(u32, u32)>) -> Result<u32, Sent> {
     let cancel = if option & MACH_SEND_CANCEL != 0 { notify } else { MACH_PORT_NULL };
     prefault_ool(buf);
     let mut mem = UserMem { receiver: None };
     // Copied in and, usually, queued in one critical section.
-    let first = with_ipc(|ipc| -> Result<Option<mach_ipc::KMsg>, u32> {
-        let k = ipc.copyin_msg(space, buf, &mut mem, cancel)?;
+    let first = with_ipc(|ipc| -> Result<Option<mach_ipc::KMsg>, Sent> {
+        if let Some((dest, reply)) = candidate {
+            if let Some((_, target, reply_port)) = ipc.rpc_fast_lookup(space, dest, reply) {
+                if target.0 != super::KOBJ_KREPLY {
+                    return Err(Sent::ToKernel(target, reply_port));
+                }
+            }
+        }
+        let k = ipc.copyin_msg(space, buf, &mut mem, cancel).map_err(Sent::Code)?;
         if option & MACH_SEND_NOTIFY != 0 {
             return Ok(Some(k));
         }
@@ -123,8 +137,8 @@ fn send(space: mach_ipc::SpaceId, buf: &[u8], msg: u32, option: u32, timeout: u3
     });
     let mut kmsg = match first {
         Ok(Some(k)) => k,
-        Ok(None) => return MACH_MSG_SUCCESS,
-        Err(code) => return code,
+        Ok(None) => return Ok(MACH_MSG_SUCCESS),
+        Err(e) => return Err(e),
     };
     let deadline = (option & MACH_SEND_TIMEOUT != 0).then(|| clock::ticks() + ms_to_ticks(timeout));
     let dest_name = u32::from_le_bytes([buf[8], buf[9], buf[10], buf[11]]);
@@ -144,12 +158,12 @@ fn send(space: mach_ipc::SpaceId, buf: &[u8], msg: u32, option: u32, timeout: u3
                 },
             });
             match r {
-                Ok(code) => return code,
+                Ok(code) => return Ok(code),
                 Err(k) => {
                     let mut mem = UserMem { receiver: None };
                     let (bytes, _) = with_ipc(|ipc| ipc.copyout_pseudo(space, k, &mut mem));
                     let _ = uaccess::copyout(&bytes, msg);
-                    return MACH_SEND_INVALID_NOTIFY;
+                    return Ok(MACH_SEND_INVALID_NOTIFY);
                 }
             }
         }
@@ -166,20 +180,20 @@ fn send(space: mach_ipc::SpaceId, buf: &[u8], msg: u32, option: u32, timeout: u3
                 Some(k)
             }
         });
-        let Some(k) = full else { return MACH_MSG_SUCCESS };
+        let Some(k) = full else { return Ok(MACH_MSG_SUCCESS) };
         kmsg = k;
         if deadline.is_some_and(|d| clock::ticks() >= d) {
             let mut mem = UserMem { receiver: None };
             let (bytes, _) = with_ipc(|ipc| ipc.copyout_pseudo(space, kmsg, &mut mem));
             let _ = uaccess::copyout(&bytes, msg);
-            return MACH_SEND_TIMED_OUT;
+            return Ok(MACH_SEND_TIMED_OUT);
         }
         match sched::thread_block() {
             WaitResult::Interrupted if option & MACH_SEND_INTERRUPT != 0 || sched::halt_pending() => {
                 let mut mem = UserMem { receiver: None };
                 let (bytes, _) = with_ipc(|ipc| ipc.copyout_pseudo(space, kmsg, &mut mem));
                 let _ = uaccess::copyout(&bytes, msg);
-                return MACH_SEND_INTERRUPTED;
+                return Ok(MACH_SEND_INTERRUPTED);
             }
             _ => continue,
         }
