@@ -64,6 +64,9 @@ pub struct Boot {
     pub timeout: Duration,
     /// Bytes typed into the second serial port (com1), if it is wanted.
     pub com1_input: Option<Vec<u8>>,
+    /// QEMU monitor commands, each sent once the serial log holds its
+    /// text (in order: a command waits for the ones before it).
+    pub monitor: Vec<(String, String)>,
 }
 
 impl Boot {
@@ -79,6 +82,7 @@ impl Boot {
             qemu_args: Vec::new(),
             timeout: Duration::from_secs(60),
             com1_input: None,
+            monitor: Vec::new(),
         }
     }
 
@@ -86,6 +90,14 @@ impl Boot {
     /// typed; what the guest writes there comes back in [`Outcome::com1`].
     pub fn com1(mut self, input: &[u8]) -> Self {
         self.com1_input = Some(input.to_vec());
+        self
+    }
+
+    /// Sends the QEMU monitor command `command` (`set_link net0 off`) once
+    /// the serial log contains `text`, after the earlier such commands: a
+    /// fault injected at the moment the guest says it is ready for it.
+    pub fn monitor_on(mut self, text: &str, command: &str) -> Self {
+        self.monitor.push((text.into(), command.into()));
         self
     }
 
@@ -125,7 +137,12 @@ impl Boot {
         let mut c = Command::new(std::env::var("QEMU").unwrap_or_else(|_| "qemu-system-i386".into()));
         let accel = std::env::var("QEMU_ACCEL").unwrap_or_else(|_| "tcg".into());
         c.args(["-accel", &accel, "-m", &self.memory_mib.to_string()]);
-        c.args(["-display", "none", "-no-reboot", "-monitor", "none"]);
+        c.args(["-display", "none", "-no-reboot", "-monitor"]);
+        if self.monitor.is_empty() {
+            c.arg("none");
+        } else {
+            c.arg(format!("pipe:{}", monitor_base(serial_log).display()));
+        }
         c.arg("-serial").arg(format!("file:{}", serial_log.display()));
         c.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
         if self.com1_input.is_some() {
@@ -152,6 +169,59 @@ impl Boot {
 /// Base path of the com1 named pipes of a run.
 fn com1_base(serial_log: &Path) -> PathBuf {
     serial_log.with_extension("com1")
+}
+
+/// Base path of the monitor's named pipes of a run.
+fn monitor_base(serial_log: &Path) -> PathBuf {
+    serial_log.with_extension("monitor")
+}
+
+/// Makes a pair of named pipes `<base>.in` and `<base>.out` (QEMU's `pipe:`
+/// character device) and opens the host ends read-write, which never blocks
+/// on Linux, so a QEMU that fails to start cannot hang the harness. The
+/// output end does not block on reads.
+fn make_pipes(base: &Path) -> (std::fs::File, std::fs::File) {
+    use std::os::unix::fs::OpenOptionsExt;
+    const O_NONBLOCK: i32 = 0o4000;
+    let ext = base.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default();
+    let (inp, out) = (base.with_extension(format!("{ext}.in")), base.with_extension(format!("{ext}.out")));
+    for p in [&inp, &out] {
+        let _ = std::fs::remove_file(p);
+        let ok = Command::new("mkfifo").arg(p).status().map(|s| s.success()).unwrap_or(false);
+        assert!(ok, "mkfifo {} failed", p.display());
+    }
+    let input = std::fs::OpenOptions::new().read(true).write(true).open(&inp).expect("opening an input pipe");
+    let output = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(O_NONBLOCK)
+        .open(&out)
+        .expect("opening an output pipe");
+    (input, output)
+}
+
+/// The host end of the QEMU monitor: commands still to send, each with the
+/// serial log text that releases it.
+struct Monitor {
+    input: std::fs::File,
+    output: std::fs::File,
+    pending: std::collections::VecDeque<(String, String)>,
+}
+
+impl Monitor {
+    /// Sends every command whose text the serial log at `log` now holds.
+    fn poll(&mut self, log: &Path) {
+        use std::io::{Read, Write};
+        let mut sink = [0u8; 4096];
+        // Keep QEMU's answers from filling the pipe.
+        while matches!(self.output.read(&mut sink), Ok(n) if n > 0) {}
+        let Some((text, _)) = self.pending.front() else { return };
+        let seen = std::fs::read(log).map(|b| String::from_utf8_lossy(&b).contains(text.as_str())).unwrap_or(false);
+        if seen {
+            let (_, cmd) = self.pending.pop_front().unwrap();
+            self.input.write_all(format!("{cmd}\n").as_bytes()).expect("writing to the QEMU monitor");
+        }
+    }
 }
 
 /// The host ends of com1's named pipes.
@@ -277,6 +347,10 @@ pub fn run(boot: &Boot) -> Outcome {
     let log_path = log_dir().join(format!("{}.log", boot.name));
     let _ = std::fs::remove_file(&log_path);
     let com1 = boot.com1_input.as_ref().map(|input| start_com1(&log_path, input));
+    let mut monitor = (!boot.monitor.is_empty()).then(|| {
+        let (input, output) = make_pipes(&monitor_base(&log_path));
+        Monitor { input, output, pending: boot.monitor.iter().cloned().collect() }
+    });
     let mut child = boot.command(&log_path).spawn().unwrap_or_else(|e| {
         panic!("cannot start QEMU ({e}); `cargo xtask test` installs qemu-system-x86")
     });
@@ -291,7 +365,12 @@ pub fn run(boot: &Boot) -> Outcome {
                 let _ = child.wait();
                 break None;
             }
-            None => std::thread::sleep(Duration::from_millis(20)),
+            None => {
+                if let Some(m) = monitor.as_mut() {
+                    m.poll(&log_path);
+                }
+                std::thread::sleep(Duration::from_millis(20))
+            }
         }
     };
     let out = child.wait_with_output().map(|o| {
@@ -356,6 +435,10 @@ mod tests {
         assert!(joined.contains("-serial file:/tmp/s.log"), "{joined}");
         assert!(joined.contains("isa-debug-exit,iobase=0xf4,iosize=0x04"), "{joined}");
         assert!(joined.ends_with("-device ne2k_pci"), "{joined}");
+        assert!(joined.contains("-monitor none"), "{joined}");
+        let m = b.monitor_on("ready", "set_link nic0 off").command(Path::new("/tmp/s.log"));
+        let joined: Vec<String> = m.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
+        assert!(joined.join(" ").contains("-monitor pipe:/tmp/s.monitor "), "{joined:?}");
     }
 
     #[test]

@@ -688,6 +688,32 @@ fn net_test_on(name: &str, model: &str, ours: Option<&str>) -> mach_tests::Outco
     o
 }
 
+/// `net_test flap` on QEMU's NIC `model`: the test's QEMU monitor drops
+/// the NIC's link (`set_link nic0 off`) when the guest has seen it up and
+/// raises it when the guest has seen it down (`NET_LINK`, read through the
+/// driver's MII controls); then the whole ARP/ICMP/burst run with the
+/// gateway proves the NIC carries traffic again.
+fn net_link_flap(name: &str, model: &str) {
+    let prog = user_program("net_test");
+    let o = run(&boot(name, "console=com0 test=bootstrap")
+        .qemu(&["-netdev", "user,id=n0", "-device", &format!("{model},netdev=n0,id=nic0,mac=52:54:00:12:34:56")])
+        .monitor_on("net_test: flap: link up, drop it", "set_link nic0 off")
+        .monitor_on("net_test: flap: link down, raise it", "set_link nic0 on")
+        .module(&format!("{} ${{device-port}} flap $(task-create) $(task-resume)", prog.display())));
+    expect_net_test(&o);
+    o.expect_log("net_test: flap: link back up").expect_log("net_test: link up");
+}
+
+#[test]
+fn e1000_link_drops_and_returns() {
+    net_link_flap("net-flap-e1000", "e1000");
+}
+
+#[test]
+fn rtl8139_link_drops_and_returns() {
+    net_link_flap("net-flap-rtl8139", "rtl8139");
+}
+
 #[test]
 fn ne2000_pci_sends_arp_and_filters_the_reply() {
     // Probed the way ne2k-pci.c does (our linux-drivers/ne2k-pci.c; a
@@ -962,6 +988,12 @@ fn disk_test(name: &str, drive: &str, disk: &str) -> mach_tests::Outcome {
 /// blkdebug configuration) puts QEMU's error injection under the disk.
 /// Returns the outcome and the image's path, unchecked.
 fn disk_test_boot(name: &str, drive: &str, disk: &str, extra: &str, cmdline: &str, blkdebug: Option<&str>) -> (mach_tests::Outcome, PathBuf) {
+    disk_test_boot_on(name, drive, &[], disk, extra, cmdline, blkdebug)
+}
+
+/// As [`disk_test_boot`], with `devices` (QEMU arguments, e.g. an AHCI
+/// controller and the `ide-hd` on it) after the `-drive`.
+fn disk_test_boot_on(name: &str, drive: &str, devices: &[&str], disk: &str, extra: &str, cmdline: &str, blkdebug: Option<&str>) -> (mach_tests::Outcome, PathBuf) {
     use mach_tests::disk;
     let prog = user_program("disk_test");
     let img = mach_tests::log_dir().join(format!("{name}.img"));
@@ -976,6 +1008,7 @@ fn disk_test_boot(name: &str, drive: &str, disk: &str, extra: &str, cmdline: &st
     };
     let o = run(&boot(name, &format!("console=com0 test=bootstrap {cmdline}"))
         .qemu(&["-drive", &format!("file={file},{drive}")])
+        .qemu(devices)
         .module(&format!("{} ${{device-port}} {disk} {extra} $(task-create) $(task-resume)", prog.display())));
     (o, img)
 }
@@ -983,7 +1016,12 @@ fn disk_test_boot(name: &str, drive: &str, disk: &str, extra: &str, cmdline: &st
 /// As [`disk_test`], with disk_test's third argument `extra`, and
 /// `cmdline` and `blkdebug` as [`disk_test_boot`] takes them.
 fn disk_test_with(name: &str, drive: &str, disk: &str, extra: &str, cmdline: &str, blkdebug: Option<&str>) -> mach_tests::Outcome {
-    let (o, img) = disk_test_boot(name, drive, disk, extra, cmdline, blkdebug);
+    disk_test_with_on(name, drive, &[], disk, extra, cmdline, blkdebug)
+}
+
+/// As [`disk_test_with`], with `devices` as [`disk_test_boot_on`] takes them.
+fn disk_test_with_on(name: &str, drive: &str, devices: &[&str], disk: &str, extra: &str, cmdline: &str, blkdebug: Option<&str>) -> mach_tests::Outcome {
+    let (o, img) = disk_test_boot_on(name, drive, devices, disk, extra, cmdline, blkdebug);
     o.expect(Verdict::Pass)
         .expect_log(&format!("{disk}: 32768 sectors (16 MiB), Mbr s1=2048+8192 s2=10240+8192 s3=18432+2 s5=20480+8192"))
         .expect_log("disk_test: patterns read back")
@@ -1134,8 +1172,29 @@ fn ide_disk_slave_on_the_second_channel_serves_partitions() {
 #[test]
 fn ide_read_error_fails_the_request_and_the_disk_goes_on() {
     disk_test_with("disk-ioerror", "format=raw,if=ide,index=0", "hd0", "ioerror", "", Some(IOERROR_CONF))
+        .expect_log("hda: bus-master DMA, multiword DMA mode 2")
         .expect_log("disk_test: I/O error reported, disk still works")
+        .expect_log("disk_test: 64 KiB read over the bad sector failed, the next one works")
         .expect_log("hda: dma_intr: status=0x");
+}
+
+/// The same errors on an AHCI disk: a one-sector read of the bad sector,
+/// then a 64 KiB command with it in the middle, end with D_IO_ERROR (the
+/// port's task file error), and the next commands work.
+#[test]
+fn ahci_read_error_fails_the_request_and_the_disk_goes_on() {
+    disk_test_with_on(
+        "disk-ahci-ioerror",
+        "format=raw,if=none,id=d0",
+        &["-device", "ahci,id=ahci", "-device", "ide-hd,drive=d0,bus=ahci.0"],
+        "sd0",
+        "ioerror",
+        "",
+        Some(IOERROR_CONF),
+    )
+    .expect_log("sda: AHCI port 0: QEMU HARDDISK")
+    .expect_log("disk_test: I/O error reported, disk still works")
+    .expect_log("disk_test: 64 KiB read over the bad sector failed, the next one works");
 }
 
 /// QEMU's blkdebug fails every read of sector 10300 (record 60 of hd0s2).
@@ -1146,6 +1205,7 @@ const IOERROR_CONF: &str = "[inject-error]\nevent = \"read_aio\"\nerrno = \"5\"\
 fn ide_pio_read_error_fails_the_request_and_the_disk_goes_on() {
     disk_test_with("disk-ioerror-pio", "format=raw,if=ide,index=0", "hd0", "ioerror", "hda=nodma", Some(IOERROR_CONF))
         .expect_log("disk_test: I/O error reported, disk still works")
+        .expect_log("disk_test: 64 KiB read over the bad sector failed, the next one works")
         .expect_log("hda: read_intr: status=0x");
 }
 

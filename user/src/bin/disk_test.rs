@@ -12,9 +12,10 @@
 //! its last sector) and reads them back. The host then checks the image.
 //!
 //! A third argument adds a check: `ioerror` (the host made reads of sector
-//! IOERROR_LBA fail: that read must answer D_IO_ERROR and the disk must go
-//! on working), `lba48` (the disk is 200 GiB, sparse: a sector past LBA28's
-//! reach is read and written; the partition checks are skipped), `sweep`
+//! IOERROR_LBA fail: that read, and a 64 KiB read with that sector in its
+//! middle, must answer D_IO_ERROR and the disk must go on working),
+//! `lba48` (the disk is 200 GiB, sparse: a sector past LBA28's reach is
+//! read and written; the partition checks are skipped), `sweep`
 //! (every sector of the disk is read and checked, in records of sizes from
 //! 512 bytes to 128 KiB, then SWEEP_WRITES writes of pseudo-random places
 //! and lengths (up to 128 KiB) land in s1 and s5, which the host replays on
@@ -321,6 +322,13 @@ fn run(args: &Args) -> Result<(), &'static str> {
         expect(d.read(s2, IOERROR_LBA - S2.0, 512, &mut sec) == Err(D_IO_ERROR), "a failing sector did not answer D_IO_ERROR")?;
         expect(d.read(s2, IOERROR_LBA - S2.0 + 1, 512, &mut sec) == Ok(512) && check(&sec[..512], IOERROR_LBA + 1), "the disk after an error")?;
         uprintln!("{}: I/O error reported, disk still works", NAME);
+        // A 64 KiB request (one DMA command) with the bad sector in its
+        // middle fails as a whole; the next 64 KiB request works.
+        // SAFETY: the only user of BIG, one thread.
+        let big = unsafe { &mut *core::ptr::addr_of_mut!(BIG) };
+        expect(d.read(whole, IOERROR_LBA - 64, 64 * 1024, big) == Err(D_IO_ERROR), "a 64 KiB read over the failing sector did not answer D_IO_ERROR")?;
+        expect(d.read(whole, IOERROR_LBA + 1, 64 * 1024, big) == Ok(64 * 1024) && check(&big[..64 * 1024], IOERROR_LBA + 1), "a 64 KiB read after the error")?;
+        uprintln!("{}: 64 KiB read over the bad sector failed, the next one works", NAME);
     }
 
     for dev in [whole, s1, s2, s5] {

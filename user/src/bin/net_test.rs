@@ -8,7 +8,14 @@
 //! IP address in it. Then it pings the gateway (ICMP echo through a second
 //! BPF filter) and checks the reply's identifier, sequence and data.
 //!
-//! Boot-script line: `/net_test ${device-port} $(task-create) $(task-resume)`.
+//! With argv[2] `flap`, it first follows the link through `NET_LINK`: up,
+//! then (the host's QEMU monitor runs `set_link <id> off` when it prints
+//! `net_test: flap: link up, drop it`) down, then (`set_link <id> on` on
+//! `net_test: flap: link down, raise it`) up again, and only then does all
+//! of the above, which proves the NIC carries traffic after the link came
+//! back.
+//!
+//! Boot-script line: `/net_test ${device-port} [flap] $(task-create) $(task-resume)`.
 //! Last line: `user-test: net_test ok` or `user-test: net_test FAILED: <why>`.
 #![no_std]
 #![no_main]
@@ -50,6 +57,9 @@ fn run(args: &Args) -> Result<(), &'static str> {
     // SAFETY: no arguments.
     let task = unsafe { mach_task_self() };
     let eth = ds::device_open(&mut m, master, D_READ | D_WRITE, &mach_user::device_name("eth0")).map(|r| r.device).map_err(|_| "open eth0")?;
+    if args.arg_str(2) == Some("flap") {
+        flap(&mut m, eth)?;
+    }
 
     let a = ds::device_get_status(&mut m, eth, NET_ADDRESS, 2).map_err(|_| "get NET_ADDRESS")?;
     uprintln!("{}: NET_ADDRESS {:#010x} {:#010x}", NAME, a.status[0], a.status[1]);
@@ -93,6 +103,38 @@ fn run(args: &Args) -> Result<(), &'static str> {
         return status(&mut m, eth);
     }
     Err("no ARP reply came")
+}
+
+/// Waits up to `ms` milliseconds for `NET_LINK` to read `want` (1 up,
+/// 0 down); false if it never did. Any other answer (unknown, an error)
+/// fails: a NIC in the `flap` run must know its link.
+fn link_becomes(m: &mut Mach, eth: u32, want: u32, ms: u32) -> Result<bool, &'static str> {
+    let mut waited = 0;
+    loop {
+        let s = ds::device_get_status(m, eth, NET_LINK, 1).map_err(|_| "get NET_LINK")?;
+        expect(s.status_cnt == 1 && s.status[0] <= 1, "NET_LINK is unknown")?;
+        if s.status[0] == want {
+            return Ok(true);
+        }
+        if waited >= ms {
+            return Ok(false);
+        }
+        // SAFETY: SWITCH_OPTION_WAIT for 10 ms; no other arguments.
+        unsafe { mach_user::trap::thread_switch(0, mach_user::trap::SWITCH_OPTION_WAIT, 10) };
+        waited += 10;
+    }
+}
+
+/// The `flap` run: the link is up, goes down and comes back, each seen
+/// through `NET_LINK`; the host's QEMU monitor acts on the lines printed.
+fn flap(m: &mut Mach, eth: u32) -> Result<(), &'static str> {
+    expect(link_becomes(m, eth, 1, 3000)?, "flap: the link never came up")?;
+    uprintln!("{}: flap: link up, drop it", NAME);
+    expect(link_becomes(m, eth, 0, 10000)?, "flap: the link never went down")?;
+    uprintln!("{}: flap: link down, raise it", NAME);
+    expect(link_becomes(m, eth, 1, 10000)?, "flap: the link never came back")?;
+    uprintln!("{}: flap: link back up", NAME);
+    Ok(())
 }
 
 /// Receives every ARP reply queued on `rp` (waiting up to `ms` for each).
