@@ -691,8 +691,9 @@ fn net_test_on(name: &str, model: &str, ours: Option<&str>) -> mach_tests::Outco
 /// `net_test flap` on QEMU's NIC `model`: the test's QEMU monitor drops
 /// the NIC's link (`set_link nic0 off`) when the guest has seen it up and
 /// raises it when the guest has seen it down (`NET_LINK`, read through the
-/// driver's MII controls); then the whole ARP/ICMP/burst run with the
-/// gateway proves the NIC carries traffic again.
+/// driver's MII controls). An ARP request sent while it is down gets no
+/// reply; then the whole ARP/ICMP/burst run with the gateway proves the
+/// NIC carries traffic again.
 fn net_link_flap(name: &str, model: &str) {
     let prog = user_program("net_test");
     let o = run(&boot(name, "console=com0 test=bootstrap")
@@ -701,7 +702,9 @@ fn net_link_flap(name: &str, model: &str) {
         .monitor_on("net_test: flap: link down, raise it", "set_link nic0 on")
         .module(&format!("{} ${{device-port}} flap $(task-create) $(task-resume)", prog.display())));
     expect_net_test(&o);
-    o.expect_log("net_test: flap: link back up").expect_log("net_test: link up");
+    o.expect_log("net_test: flap: no reply while the link is down")
+        .expect_log("net_test: flap: link back up")
+        .expect_log("net_test: link up");
 }
 
 #[test]
@@ -712,6 +715,11 @@ fn e1000_link_drops_and_returns() {
 #[test]
 fn rtl8139_link_drops_and_returns() {
     net_link_flap("net-flap-rtl8139", "rtl8139");
+}
+
+#[test]
+fn pcnet_link_drops_and_returns() {
+    net_link_flap("net-flap-pcnet", "pcnet");
 }
 
 #[test]
