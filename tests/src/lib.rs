@@ -209,7 +209,7 @@ struct Monitor {
 }
 
 impl Monitor {
-    /// Sends every command whose text the serial log at `log` now holds.
+    /// Sends the next command once the serial log at `log` holds its text.
     fn poll(&mut self, log: &Path) {
         use std::io::{Read, Write};
         let mut sink = [0u8; 4096];
@@ -230,28 +230,12 @@ struct Com1 {
     output: std::fs::File,
 }
 
-/// Makes the com1 pipes and types `input` into them. The pipes are opened
-/// read-write (which never blocks on Linux), so a QEMU that fails to start
-/// cannot hang the harness; the typed bytes wait in the pipe until read.
+/// Makes the com1 pipes and types `input` into them; the typed bytes wait
+/// in the pipe until read.
 fn start_com1(serial_log: &Path, input: &[u8]) -> Com1 {
     use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    const O_NONBLOCK: i32 = 0o4000;
-    let base = com1_base(serial_log);
-    let (inp, out) = (base.with_extension("com1.in"), base.with_extension("com1.out"));
-    for p in [&inp, &out] {
-        let _ = std::fs::remove_file(p);
-        let ok = Command::new("mkfifo").arg(p).status().map(|s| s.success()).unwrap_or(false);
-        assert!(ok, "mkfifo {} failed", p.display());
-    }
-    let mut input_end = std::fs::OpenOptions::new().read(true).write(true).open(&inp).expect("opening com1 input pipe");
+    let (mut input_end, output) = make_pipes(&com1_base(serial_log));
     input_end.write_all(input).expect("typing into com1");
-    let output = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .custom_flags(O_NONBLOCK)
-        .open(&out)
-        .expect("opening com1 output pipe");
     Com1 { _input: input_end, output }
 }
 
