@@ -134,6 +134,33 @@ fn check_table(t: &PartitionTable, disk: u64) {
     }
 }
 
+/// Every logical partition lies inside an extended partition of the MBR in
+/// `sector0`, after that extended partition's first sector (its first EBR).
+fn check_logicals(t: &PartitionTable, sector0: &[u8]) {
+    let extended: Vec<(u64, u64)> = (0..4)
+        .map(|slot| &sector0[446 + 16 * slot..446 + 16 * (slot + 1)])
+        .filter(|e| matches!(e[4], 0x05 | 0x0F | 0x85))
+        .map(|e| {
+            let start = u32::from_le_bytes(e[8..12].try_into().unwrap()) as u64;
+            let len = u32::from_le_bytes(e[12..16].try_into().unwrap()) as u64;
+            (start, start + len)
+        })
+        .collect();
+    for p in &t.partitions {
+        if let PartitionKind::Mbr { logical: true, .. } = p.kind {
+            assert!(p.number >= 5);
+            assert!(
+                extended
+                    .iter()
+                    .any(|&(s, e)| p.extent.start_lba > s && p.extent.end() <= e),
+                "{:?} outside every extended partition {:?}",
+                p,
+                extended
+            );
+        }
+    }
+}
+
 /// Most sector reads one scan may do: the EBR chains of up to four extended
 /// partitions, the GPT headers and entry arrays, and a BSD label per partition.
 fn read_budget(ss: u32) -> usize {
@@ -390,6 +417,7 @@ fn hostile_mbr_ebr_and_bsd_disks() {
         o.bad.remove(&0);
         let t = scan(&mut o).unwrap_or_else(|e| panic!("case {}: {:?}", case, e));
         check_table(&t, o.sectors);
+        check_logicals(&t, &o.read_copy(0));
         assert!(o.reads <= budget, "case {}: {} reads", case, o.reads);
         loops += t.notes.iter().any(|n| matches!(n, Note::EbrLoop { .. })) as u64;
         logicals += t.partition(5).is_some() as u64;
@@ -472,6 +500,7 @@ fn random_sector_zero_and_tables() {
         o.sectors = 1 + rng.below(64);
         let t = scan(&mut o).unwrap_or_else(|e| panic!("case {}: {:?}", case, e));
         check_table(&t, o.sectors);
+        check_logicals(&t, &o.read_copy(0));
         assert!(
             o.reads <= read_budget(512),
             "case {}: {} reads",
