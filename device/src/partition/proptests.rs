@@ -52,6 +52,10 @@ struct Overlay<'a> {
     reads: usize,
 }
 
+/// Reads after which [`Overlay`] panics: a scan that loops fails the case at
+/// once instead of hanging the test.
+const READ_LIMIT: usize = 100_000;
+
 impl<'a> Overlay<'a> {
     fn new(base: &'a MemDisk) -> Overlay<'a> {
         Overlay {
@@ -87,6 +91,11 @@ impl SectorSource for Overlay<'_> {
     }
     fn read(&mut self, lba: u64, buf: &mut [u8]) -> Result<(), IoError> {
         self.reads += 1;
+        assert!(
+            self.reads <= READ_LIMIT,
+            "{} reads: the scan loops",
+            self.reads
+        );
         if self.bad.contains(&lba) || lba >= self.sectors || buf.len() != self.base.ss as usize {
             return Err(IoError);
         }
