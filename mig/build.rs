@@ -31,6 +31,17 @@ const DEFS: &[(&str, &str)] = &[
     ("device_reply", "device/device_reply.defs"),
 ];
 
+/// The interfaces the kernel serves (the root `build.rs`'s `SERVED`), as
+/// (module name, .defs path).
+const KERNEL_SERVED: &[(&str, &str)] = &[
+    ("mach", "mach/mach.defs"),
+    ("mach_port", "mach/mach_port.defs"),
+    ("mach_host", "mach/mach_host.defs"),
+    ("gnumach", "mach/gnumach.defs"),
+    ("device", "device/device.defs"),
+    ("mach_i386", "mach/machine/mach_i386.defs"),
+];
+
 /// Subsystems whose every routine gets a generated round-trip test.
 const ROUNDTRIP: &[&str] = &["device", "mach_port", "mach", "mach_host", "notify", "memory_object", "device_reply"];
 
@@ -51,7 +62,7 @@ fn main() {
             }
             println!("cargo:warning=mig tests disabled: {e}");
             println!("cargo:rustc-cfg=mig_no_defs");
-            for f in ["generated.rs", "roundtrip.rs"] {
+            for f in ["generated.rs", "roundtrip.rs", "kernel_served.rs"] {
                 std::fs::write(out.join(f), "").expect("write");
             }
         }
@@ -109,6 +120,19 @@ fn generate(out: &std::path::Path) -> Result<(), mig::Error> {
             "/// Kernel-side stubs generated from `{defs}` with KERNEL_USER.\npub mod {name}_kernel_user {{ include!(concat!(env!(\"OUT_DIR\"), \"/{uf}\")); }}\n"
         ));
     }
+    // The kernel's own server side, generated as the kernel's build.rs does
+    // (KERNEL_SERVER, default methods), for `tests/hostile.rs`.
+    let mut served = String::new();
+    for (name, defs) in KERNEL_SERVED {
+        let opts = mig::Options { default_methods: true, ..shared(mig::Options::kernel_server()) };
+        let s = mig::generate_server(defs, &opts)?;
+        let f = format!("{name}_kernel_server.rs");
+        std::fs::write(out.join(&f), s).map_err(|e| mig::Error::Io(e.to_string()))?;
+        served.push_str(&format!(
+            "/// The kernel's server side of `{defs}`.\npub mod {name} {{ include!(concat!(env!(\"OUT_DIR\"), \"/{f}\")); }}\n"
+        ));
+    }
+    std::fs::write(out.join("kernel_served.rs"), served).map_err(|e| mig::Error::Io(e.to_string()))?;
     // One file with the runtime embedded rather than shared, and default methods.
     let embedded = mig::generate_server(
         "device/device.defs",

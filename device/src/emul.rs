@@ -56,7 +56,12 @@ pub trait Device: Send + Sync {
     ///
     /// # Errors
     /// `(error, port)`.
-    fn set_filter(&self, port: FilterPort, _priority: i32, _filter: &[u16]) -> Result<(), (DeviceError, FilterPort)> {
+    fn set_filter(
+        &self,
+        port: FilterPort,
+        _priority: i32,
+        _filter: &[u16],
+    ) -> Result<(), (DeviceError, FilterPort)> {
         Err((DeviceError::InvalidOperation, port))
     }
 

@@ -289,4 +289,6 @@ impl Filter {
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;

@@ -567,6 +567,8 @@ fn fit(start: u64, len: u64, lo: u64, hi: u64) -> Option<(u64, bool)> {
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod testdisk;
 #[cfg(test)]
 mod tests;

@@ -22,3 +22,6 @@ pub mod userstack;
 pub mod vm_entries;
 pub mod vm_map;
 pub mod vm_object;
+
+#[cfg(test)]
+mod proptests;
