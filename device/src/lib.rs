@@ -67,3 +67,5 @@ pub mod emul;
 pub mod names;
 pub mod net_filter;
 pub mod partition;
+#[cfg(test)]
+mod testrng;

@@ -19,23 +19,7 @@ use super::*;
 /// Programs per property.
 const CASES: u64 = 100_000;
 
-/// xorshift64*: the seeded generator of these tests.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-        xs[self.below(xs.len() as u64) as usize]
-    }
-}
+use crate::testrng::Rng;
 
 /// A random packet in `net_rcv_msg` form: link header and packet (packet header
 /// included, but its length field is random: filters must not trust it).

@@ -30,7 +30,7 @@
 //! Ids given to this crate must come from it and be live (a stale
 //! [`SpaceId`] panics in the copyout functions; the `mach_port_*` calls
 //! return `KERN_INVALID_TASK`). After every call, drain
-//! [`Ipc::take_events`] and act on each [`Event`].
+//! [`Ipc::drain_events`] (or [`Ipc::take_events`]) and act on each [`Event`].
 //!
 //! **Task creation**: [`Ipc::space_create`]. Kernel objects get ports with
 //! [`Ipc::alloc_kernel_port`]; hand out send rights with [`Ipc::make_send`]
