@@ -8,6 +8,7 @@
 //! in the receiver while the message is copied out).
 
 pub mod mach_msg;
+pub(crate) mod mach_port;
 pub(crate) mod server;
 
 use alloc::collections::BTreeMap;

@@ -1,5 +1,9 @@
 //! The kernel's RPC server: messages queued to kernel-object ports are
 //! decoded and answered by the MIG-generated dispatchers of `kern::mig`.
+//! The server only decodes and dispatches: each routine lives beside its
+//! object, as in GNU Mach (`ipc::mach_port`, `kern::task`, `kern::thread`,
+//! `kern::host`, `kern::processor`, `kern::gsync`, `vm::vm_user`,
+//! `vm::memory_object`, `device::ds_routines`, `i386::user_ldt`).
 //!
 //! A request is handed to the dispatchers as bytes whose port fields hold
 //! *handles* (the index + 1 of the right in the request) and whose
@@ -17,7 +21,7 @@ use mach_ipc::{KMsg, PortId, PortLoc, Right, SpaceId};
 
 use super::{with_ipc, KernelPort, KOBJ_HOST, KOBJ_HOST_PRIV, KOBJ_TASK, KOBJ_THREAD};
 use crate::kern::mig::{gnumach, mach, mach_host, mach_port, rt};
-use crate::kern::sched_prim::{self as sched, ThreadId};
+use crate::kern::sched_prim::ThreadId;
 use crate::kern::task::{self, TaskId};
 use crate::vm::vm_object;
 use kerncore::kern_return::*;
@@ -41,7 +45,7 @@ pub fn serve_stamped(p: PortId, stamp: u64) {
 /// What a routine sees of its request and builds for its reply.
 pub(crate) struct Ctx {
     pub(crate) target: Option<(u32, u64)>,
-    rights: Vec<Option<Right>>,
+    pub(crate) rights: Vec<Option<Right>>,
     ool: Vec<Option<Vec<u8>>>,
     reply_rights: Vec<Right>,
     reply_ool: Vec<Vec<u8>>,
@@ -49,7 +53,7 @@ pub(crate) struct Ctx {
     reply_pages: Vec<(usize, alloc::boxed::Box<dyn mach_ipc::OolPages>)>,
     /// A task or thread to terminate once the request is cleaned up (the
     /// caller may be ending itself, which does not return).
-    terminate_after: Option<After>,
+    pub(crate) terminate_after: Option<After>,
     /// The routine cannot answer yet (its device would block): keep the
     /// request and run it again when the device has news.
     pub(crate) defer: bool,
@@ -58,7 +62,7 @@ pub(crate) struct Ctx {
 impl Ctx {
     /// The target task. Another kind of port: GNU Mach's conversion gives
     /// no task, and its routines answer `KERN_INVALID_ARGUMENT`.
-    fn task(&self) -> Result<TaskId, i32> {
+    pub(crate) fn task(&self) -> Result<TaskId, i32> {
         match self.target {
             Some((KOBJ_TASK, id)) => Ok(id as TaskId),
             _ => Err(KERN_INVALID_ARGUMENT),
@@ -67,13 +71,13 @@ impl Ctx {
 
     /// The target task's space (`KERN_INVALID_TASK` for another kind of
     /// port, as the `mach_port_*` routines of GNU Mach answer).
-    fn space(&self) -> Result<SpaceId, i32> {
+    pub(crate) fn space(&self) -> Result<SpaceId, i32> {
         let t = self.task().map_err(|_| KERN_INVALID_TASK)?;
         super::space_of(t).ok_or(KERN_INVALID_TASK)
     }
 
     /// The target thread (`KERN_INVALID_ARGUMENT` for another kind of port).
-    fn thread(&self) -> Result<ThreadId, i32> {
+    pub(crate) fn thread(&self) -> Result<ThreadId, i32> {
         match self.target {
             Some((KOBJ_THREAD, id)) => Ok(id as ThreadId),
             _ => Err(KERN_INVALID_ARGUMENT),
@@ -82,7 +86,7 @@ impl Ctx {
 
     /// The request went to the privileged host port (`KERN_INVALID_HOST`
     /// for the ordinary one).
-    fn host_priv(&self) -> Result<(), i32> {
+    pub(crate) fn host_priv(&self) -> Result<(), i32> {
         match self.target {
             Some((KOBJ_HOST_PRIV, _)) => Ok(()),
             _ => Err(KERN_INVALID_HOST),
@@ -91,7 +95,7 @@ impl Ctx {
 
     /// The request went to the processor set's control port (or, with
     /// `name_ok`, its name port).
-    fn pset(&self, name_ok: bool) -> Result<(), i32> {
+    pub(crate) fn pset(&self, name_ok: bool) -> Result<(), i32> {
         match self.target {
             Some((super::KOBJ_PSET, _)) => Ok(()),
             Some((super::KOBJ_PSET_NAME, _)) if name_ok => Ok(()),
@@ -101,12 +105,12 @@ impl Ctx {
     }
 
     /// The kernel object behind request handle `h`.
-    fn kobject_of_handle(&self, h: u32) -> Option<(u32, u64)> {
+    pub(crate) fn kobject_of_handle(&self, h: u32) -> Option<(u32, u64)> {
         let p = self.rights.get((h as usize).wrapping_sub(1))?.as_ref()?.port_id()?;
         with_ipc(|ipc| ipc.port_kobject(p))
     }
 
-    fn host(&self) -> Result<(), i32> {
+    pub(crate) fn host(&self) -> Result<(), i32> {
         match self.target {
             Some((KOBJ_HOST | KOBJ_HOST_PRIV, _)) => Ok(()),
             _ => Err(KERN_INVALID_HOST),
@@ -122,7 +126,7 @@ impl Ctx {
     }
 
     /// Takes the right behind request handle `h` (null for 0).
-    fn take(&mut self, h: u32) -> Result<Right, i32> {
+    pub(crate) fn take(&mut self, h: u32) -> Result<Right, i32> {
         match h {
             0 => Ok(Right::null()),
             MACH_PORT_DEAD => Ok(Right::dead()),
@@ -149,7 +153,7 @@ impl Ctx {
     }
 
     /// A send right to a kernel object, for the reply.
-    fn give_send(&mut self, which: KernelPort) -> u32 {
+    pub(crate) fn give_send(&mut self, which: KernelPort) -> u32 {
         match super::make_send(which) {
             Some(r) => self.give(r),
             None => 0,
@@ -174,7 +178,7 @@ impl Ctx {
 }
 
 #[derive(Clone, Copy)]
-enum After {
+pub(crate) enum After {
     Task(TaskId),
     Thread(ThreadId),
 }
@@ -420,49 +424,6 @@ pub fn retry_pending() {
     }
 }
 
-/// `thread_priority`'s rule: `priority` must not be above (numerically
-/// below) the thread's maximum; with `set_max` it becomes the maximum too.
-fn set_thread_priority(th: ThreadId, priority: u32, set_max: bool) -> Result<(), i32> {
-    if !sched::valid_pri(priority) {
-        return Err(KERN_INVALID_ARGUMENT);
-    }
-    let (_, max) = sched::priorities(th).ok_or(KERN_INVALID_ARGUMENT)?;
-    let p = priority as u8;
-    if p < max {
-        return Err(KERN_FAILURE);
-    }
-    sched::set_priorities(th, Some(p), set_max.then_some(p)).ok_or(KERN_INVALID_ARGUMENT)
-}
-
-/// The port `register_new_task_notification` named (a send right the
-/// kernel holds for good).
-static NEW_TASK_NOTIFY: spin::Mutex<Option<Right>> = spin::Mutex::new(None);
-
-/// Forgets the registered new-task port once its receiver is gone (a task
-/// ended), so that a new one may be registered.
-pub fn forget_dead_registrations() {
-    let Some(port) = crate::i386::cpu::without_interrupts(|| NEW_TASK_NOTIFY.lock().as_ref().map(|r| r.port_id())) else { return };
-    if port.is_some_and(|p| with_ipc(|ipc| ipc.port_alive(p))) {
-        return;
-    }
-    let dead = crate::i386::cpu::without_interrupts(|| {
-        let mut n = NEW_TASK_NOTIFY.lock();
-        if n.as_ref().map(|r| r.port_id()) == Some(port) { n.take() } else { None }
-    });
-    if let Some(r) = dead {
-        with_ipc(|ipc| ipc.release_right(r));
-    }
-}
-
-/// Sends `mach_notify_new_task(child, parent)` to the registered port, if any.
-fn notify_new_task(child: TaskId, parent: TaskId) {
-    let Some(dest) = crate::i386::cpu::without_interrupts(|| NEW_TASK_NOTIFY.lock().as_ref().and_then(|r| r.port_id())) else { return };
-    let Some(dest) = super::make_send_port(dest) else { return };
-    let child = super::make_send(KernelPort::Task(child)).unwrap_or_else(Right::null);
-    let parent = super::make_send(KernelPort::Task(parent)).unwrap_or_else(Right::null);
-    crate::vm::vm_object::send(dest, alloc::vec![child, parent], Vec::new(), |m| crate::kern::mig::task_notify::mach_notify_new_task(m, 0, 1, 2));
-}
-
 /// Room for the largest reply of every served interface.
 const REPLY_BUF: usize = {
     let a = if mach::MAX_REPLY_SIZE > crate::kern::mig::device::MAX_REPLY_SIZE { mach::MAX_REPLY_SIZE } else { crate::kern::mig::device::MAX_REPLY_SIZE };
@@ -498,7 +459,7 @@ fn dispatch(ctx: &mut Ctx, req: &[u8], reply: &mut [u8]) -> rt::Outcome {
     }
 }
 
-fn ok_or<T>(r: Result<T, u32>) -> Result<T, i32> {
+pub(crate) fn ok_or<T>(r: Result<T, u32>) -> Result<T, i32> {
     r.map_err(|e| e as i32)
 }
 
@@ -506,135 +467,94 @@ fn ok_or<T>(r: Result<T, u32>) -> Result<T, i32> {
 // mach_port.defs: the target is a task; the routines act on its space.
 
 impl mach_port::MachPortServer for Ctx {
-    fn mach_port_names(&mut self, _: mach_port::MachPortNamesRequest) -> Result<mach_port::MachPortNamesReply, i32> {
-        let space = self.space()?;
-        let list = ok_or(with_ipc(|ipc| ipc.mach_port_names(space)))?;
-        let names: Vec<u8> = list.iter().flat_map(|(n, _)| n.to_le_bytes()).collect();
-        let types: Vec<u8> = list.iter().flat_map(|(_, t)| t.to_le_bytes()).collect();
-        Ok(mach_port::MachPortNamesReply { names: self.give_ool(names, 4), types: self.give_ool(types, 4) })
+    fn mach_port_names(&mut self, r: mach_port::MachPortNamesRequest) -> Result<mach_port::MachPortNamesReply, i32> {
+        crate::ipc::mach_port::mach_port_names(self, r)
     }
 
     fn mach_port_type(&mut self, req: mach_port::MachPortTypeRequest) -> Result<mach_port::MachPortTypeReply, i32> {
-        let space = self.space()?;
-        Ok(mach_port::MachPortTypeReply { ptype: ok_or(with_ipc(|ipc| ipc.mach_port_type(space, req.name)))? })
+        crate::ipc::mach_port::mach_port_type(self, req)
     }
 
     fn mach_port_rename(&mut self, req: mach_port::MachPortRenameRequest) -> Result<(), i32> {
-        let space = self.space()?;
-        ok_or(with_ipc(|ipc| ipc.mach_port_rename(space, req.old_name, req.new_name)))
+        crate::ipc::mach_port::mach_port_rename(self, req)
     }
 
     fn mach_port_allocate_name(&mut self, req: mach_port::MachPortAllocateNameRequest) -> Result<(), i32> {
-        let space = self.space()?;
-        ok_or(with_ipc(|ipc| ipc.mach_port_allocate_name(space, req.right, req.name)))
+        crate::ipc::mach_port::mach_port_allocate_name(self, req)
     }
 
     fn mach_port_allocate(&mut self, req: mach_port::MachPortAllocateRequest) -> Result<mach_port::MachPortAllocateReply, i32> {
-        let space = self.space()?;
-        Ok(mach_port::MachPortAllocateReply { name: ok_or(with_ipc(|ipc| ipc.mach_port_allocate(space, req.right)))? })
+        crate::ipc::mach_port::mach_port_allocate(self, req)
     }
 
-    /// Messages received from the port carry `payload` in their local
-    /// field, with the local type `MACH_MSG_TYPE_PROTECTED_PAYLOAD`.
     fn mach_port_set_protected_payload(&mut self, req: mach_port::MachPortSetProtectedPayloadRequest) -> Result<(), i32> {
-        let space = self.space()?;
-        ok_or(with_ipc(|ipc| ipc.mach_port_set_protected_payload(space, req.name, req.payload)))
+        crate::ipc::mach_port::mach_port_set_protected_payload(self, req)
     }
 
     fn mach_port_clear_protected_payload(&mut self, req: mach_port::MachPortClearProtectedPayloadRequest) -> Result<(), i32> {
-        let space = self.space()?;
-        ok_or(with_ipc(|ipc| ipc.mach_port_clear_protected_payload(space, req.name)))
+        crate::ipc::mach_port::mach_port_clear_protected_payload(self, req)
     }
 
     fn mach_port_destroy(&mut self, req: mach_port::MachPortDestroyRequest) -> Result<(), i32> {
-        let space = self.space()?;
-        ok_or(with_ipc(|ipc| ipc.mach_port_destroy(space, req.name)))
+        crate::ipc::mach_port::mach_port_destroy(self, req)
     }
 
     fn mach_port_deallocate(&mut self, req: mach_port::MachPortDeallocateRequest) -> Result<(), i32> {
-        let space = self.space()?;
-        ok_or(with_ipc(|ipc| ipc.mach_port_deallocate(space, req.name)))
+        crate::ipc::mach_port::mach_port_deallocate(self, req)
     }
 
     fn mach_port_get_refs(&mut self, req: mach_port::MachPortGetRefsRequest) -> Result<mach_port::MachPortGetRefsReply, i32> {
-        let space = self.space()?;
-        Ok(mach_port::MachPortGetRefsReply { refs: ok_or(with_ipc(|ipc| ipc.mach_port_get_refs(space, req.name, req.right)))? })
+        crate::ipc::mach_port::mach_port_get_refs(self, req)
     }
 
     fn mach_port_mod_refs(&mut self, req: mach_port::MachPortModRefsRequest) -> Result<(), i32> {
-        let space = self.space()?;
-        ok_or(with_ipc(|ipc| ipc.mach_port_mod_refs(space, req.name, req.right, req.delta as i32)))
+        crate::ipc::mach_port::mach_port_mod_refs(self, req)
     }
 
     fn mach_port_set_qlimit(&mut self, req: mach_port::MachPortSetQlimitRequest) -> Result<(), i32> {
-        let space = self.space()?;
-        ok_or(with_ipc(|ipc| ipc.mach_port_set_qlimit(space, req.name, req.qlimit)))
+        crate::ipc::mach_port::mach_port_set_qlimit(self, req)
     }
 
     fn mach_port_set_mscount(&mut self, req: mach_port::MachPortSetMscountRequest) -> Result<(), i32> {
-        let space = self.space()?;
-        ok_or(with_ipc(|ipc| ipc.mach_port_set_mscount(space, req.name, req.mscount)))
+        crate::ipc::mach_port::mach_port_set_mscount(self, req)
     }
 
     fn mach_port_get_set_status(&mut self, req: mach_port::MachPortGetSetStatusRequest) -> Result<mach_port::MachPortGetSetStatusReply, i32> {
-        let space = self.space()?;
-        let members = ok_or(with_ipc(|ipc| ipc.mach_port_get_set_status(space, req.name)))?;
-        let bytes: Vec<u8> = members.iter().flat_map(|n| n.to_le_bytes()).collect();
-        Ok(mach_port::MachPortGetSetStatusReply { members: self.give_ool(bytes, 4) })
+        crate::ipc::mach_port::mach_port_get_set_status(self, req)
     }
 
     fn mach_port_move_member(&mut self, req: mach_port::MachPortMoveMemberRequest) -> Result<(), i32> {
-        let space = self.space()?;
-        ok_or(with_ipc(|ipc| ipc.mach_port_move_member(space, req.member, req.after)))
+        crate::ipc::mach_port::mach_port_move_member(self, req)
     }
 
     fn mach_port_request_notification(&mut self, req: mach_port::MachPortRequestNotificationRequest) -> Result<mach_port::MachPortRequestNotificationReply, i32> {
-        let space = self.space()?;
-        let notify = self.take(req.notify)?;
-        let prev = ok_or(with_ipc(|ipc| ipc.mach_port_request_notification(space, req.name, req.id, req.sync, notify)))?;
-        Ok(mach_port::MachPortRequestNotificationReply { previous: self.give(prev) })
+        crate::ipc::mach_port::mach_port_request_notification(self, req)
     }
 
     fn mach_port_insert_right(&mut self, req: mach_port::MachPortInsertRightRequest) -> Result<(), i32> {
-        let space = self.space()?;
-        let right = self.take(req.poly.name)?;
-        ok_or(with_ipc(|ipc| ipc.mach_port_insert_right(space, req.name, right)))
+        crate::ipc::mach_port::mach_port_insert_right(self, req)
     }
 
     fn mach_port_extract_right(&mut self, req: mach_port::MachPortExtractRightRequest) -> Result<mach_port::MachPortExtractRightReply, i32> {
-        let space = self.space()?;
-        let (right, ty) = ok_or(with_ipc(|ipc| ipc.mach_port_extract_right(space, req.name, req.msgt_name)))?;
-        Ok(mach_port::MachPortExtractRightReply { poly: rt::PolyPort { name: self.give(right), disposition: ty } })
+        crate::ipc::mach_port::mach_port_extract_right(self, req)
     }
 
     fn mach_port_get_receive_status(&mut self, req: mach_port::MachPortGetReceiveStatusRequest) -> Result<mach_port::MachPortGetReceiveStatusReply, i32> {
-        let space = self.space()?;
-        let st = ok_or(with_ipc(|ipc| ipc.mach_port_get_receive_status(space, req.name)))?;
-        let b = st.to_bytes();
-        let mut status = [0u32; 9];
-        for (i, w) in b.chunks_exact(4).enumerate() {
-            status[i] = u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
-        }
-        Ok(mach_port::MachPortGetReceiveStatusReply { status })
+        crate::ipc::mach_port::mach_port_get_receive_status(self, req)
     }
 
     fn mach_port_set_seqno(&mut self, req: mach_port::MachPortSetSeqnoRequest) -> Result<(), i32> {
-        let space = self.space()?;
-        ok_or(with_ipc(|ipc| ipc.mach_port_set_seqno(space, req.name, req.seqno)))
+        crate::ipc::mach_port::mach_port_set_seqno(self, req)
     }
+
 }
 
 // ---------------------------------------------------------------------------
 // mach.defs: tasks, threads and VM.
 
-const TASK_BASIC_INFO: u32 = 1;
-const TASK_EVENTS_INFO: u32 = 2;
-const TASK_THREAD_TIMES_INFO: u32 = 3;
-const THREAD_BASIC_INFO: u32 = 1;
-const THREAD_SCHED_INFO: u32 = 2;
 
 /// Copies `words` into a MIG reply array, checking the caller's capacity.
-fn fill(out: &mut [u32; 1024], cnt: &mut u32, capacity: u32, words: &[u32]) -> Result<(), i32> {
+pub(crate) fn fill(out: &mut [u32; 1024], cnt: &mut u32, capacity: u32, words: &[u32]) -> Result<(), i32> {
     if (capacity as usize) < words.len() {
         return Err(KERN_INVALID_ARGUMENT);
     }
@@ -643,385 +563,172 @@ fn fill(out: &mut [u32; 1024], cnt: &mut u32, capacity: u32, words: &[u32]) -> R
     Ok(())
 }
 
-fn ticks_to_time(ticks: u64) -> [u32; 2] {
+pub(crate) fn ticks_to_time(ticks: u64) -> [u32; 2] {
     let hz = u64::from(crate::i386::clock::HZ);
     [(ticks / hz) as u32, ((ticks % hz) * (1_000_000 / hz)) as u32]
 }
 
 impl mach::MachServer for Ctx {
     fn task_create(&mut self, req: mach::TaskCreateRequest) -> Result<mach::TaskCreateReply, i32> {
-        let parent = self.task()?;
-        let child = task::create_child(parent, req.inherit_memory != 0)?;
-        super::ports_inherit(parent, child);
-        notify_new_task(child, parent);
-        Ok(mach::TaskCreateReply { child_task: self.give_send(KernelPort::Task(child)) })
+        crate::kern::task::task_create(self, req)
     }
 
-    fn task_terminate(&mut self, _: mach::TaskTerminateRequest) -> Result<(), i32> {
-        let t = self.task()?;
-        // After the request is cleaned up (the caller may be ending itself).
-        self.terminate_after = Some(After::Task(t));
-        Ok(())
+    fn task_terminate(&mut self, r: mach::TaskTerminateRequest) -> Result<(), i32> {
+        crate::kern::task::task_terminate(self, r)
     }
 
-    fn task_suspend(&mut self, _: mach::TaskSuspendRequest) -> Result<(), i32> {
-        task::suspend(self.task()?)
+    fn task_suspend(&mut self, r: mach::TaskSuspendRequest) -> Result<(), i32> {
+        crate::kern::task::task_suspend(self, r)
     }
 
-    fn task_resume(&mut self, _: mach::TaskResumeRequest) -> Result<(), i32> {
-        task::resume(self.task()?)
+    fn task_resume(&mut self, r: mach::TaskResumeRequest) -> Result<(), i32> {
+        crate::kern::task::task_resume(self, r)
     }
 
     fn task_info(&mut self, req: mach::TaskInfoRequest) -> Result<mach::TaskInfoReply, i32> {
-        let t = self.task()?;
-        let (suspend, virt, resident, threads) = task::with_task(t, |tk| (tk.suspend_count, tk.map.virtual_size(), tk.map.resident_pages() as u32 * 4096, tk.threads.clone())).ok_or(KERN_INVALID_TASK)?;
-        let ticks: u64 = threads.iter().filter_map(|&th| sched::with_thread(th, |x| x.ticks)).sum();
-        let words: Vec<u32> = match req.flavor {
-            TASK_BASIC_INFO => {
-                let u = ticks_to_time(ticks);
-                vec![suspend, u32::from(sched::BASEPRI_USER), virt, resident, u[0], u[1], 0, 0, 0, 0]
-            }
-            TASK_EVENTS_INFO => vec![0; 7],
-            TASK_THREAD_TIMES_INFO => {
-                let u = ticks_to_time(ticks);
-                vec![u[0], u[1], 0, 0]
-            }
-            _ => return Err(KERN_INVALID_ARGUMENT),
-        };
-        let mut r = mach::TaskInfoReply { task_info_out: [0; 1024], task_info_out_cnt: 0 };
-        fill(&mut r.task_info_out, &mut r.task_info_out_cnt, req.task_info_out_cnt, &words)?;
-        Ok(r)
+        crate::kern::task::task_info(self, req)
     }
 
     fn task_get_special_port(&mut self, req: mach::TaskGetSpecialPortRequest) -> Result<mach::TaskGetSpecialPortReply, i32> {
-        let t = self.task()?;
-        let right = match req.which_port {
-            super::TASK_KERNEL_PORT => super::make_send(KernelPort::Task(t)).unwrap_or(Right::null()),
-            super::TASK_EXCEPTION_PORT | super::TASK_BOOTSTRAP_PORT => super::copy_special_port(t, req.which_port),
-            _ => return Err(KERN_INVALID_ARGUMENT),
-        };
-        Ok(mach::TaskGetSpecialPortReply { special_port: self.give(right) })
+        crate::kern::task::task_get_special_port(self, req)
     }
 
     fn task_set_special_port(&mut self, req: mach::TaskSetSpecialPortRequest) -> Result<(), i32> {
-        let t = self.task()?;
-        let right = self.take(req.special_port)?;
-        let right = if right.is_null() { None } else { Some(right) };
-        match super::set_special_port(t, req.which_port, right) {
-            0 => Ok(()),
-            e => Err(e as i32),
-        }
+        crate::kern::task::task_set_special_port(self, req)
     }
 
-    /// `mach_ports_register`: up to four send rights the task keeps (and
-    /// its children inherit) for `mach_ports_lookup`.
     fn mach_ports_register(&mut self, req: mach::MachPortsRegisterRequest) -> Result<(), i32> {
-        let t = self.task().map_err(|_| KERN_INVALID_ARGUMENT)?;
-        let data = self.take_ool(req.init_port_set.addr)?;
-        let count = (req.init_port_set.count as usize).min(data.len() / 4);
-        if count > super::TASK_PORT_REGISTER_MAX {
-            return Err(KERN_INVALID_ARGUMENT);
-        }
-        let mut rights = Vec::with_capacity(count);
-        for c in data[..count * 4].chunks_exact(4) {
-            let h = u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize;
-            let r = match h {
-                0 => Right::null(),
-                h => self.rights.get_mut(h - 1).and_then(Option::take).unwrap_or_else(Right::null),
-            };
-            rights.push(r);
-        }
-        super::ports_register(t, rights);
-        Ok(())
+        crate::kern::task::mach_ports_register(self, req)
     }
 
-    fn mach_ports_lookup(&mut self, _: mach::MachPortsLookupRequest) -> Result<mach::MachPortsLookupReply, i32> {
-        let t = self.task().map_err(|_| KERN_INVALID_ARGUMENT)?;
-        let mut handles = Vec::with_capacity(16);
-        for r in super::ports_lookup(t) {
-            let h = self.give(r);
-            handles.extend_from_slice(&h.to_le_bytes());
-        }
-        Ok(mach::MachPortsLookupReply { init_port_set: self.give_ool(handles, 4) })
+    fn mach_ports_lookup(&mut self, r: mach::MachPortsLookupRequest) -> Result<mach::MachPortsLookupReply, i32> {
+        crate::kern::task::mach_ports_lookup(self, r)
     }
 
-    fn task_threads(&mut self, _: mach::TaskThreadsRequest) -> Result<mach::TaskThreadsReply, i32> {
-        let t = self.task()?;
-        let threads = task::with_task(t, |tk| tk.threads.clone()).ok_or(KERN_INVALID_TASK)?;
-        let mut handles = Vec::with_capacity(threads.len() * 4);
-        for th in threads {
-            let h = self.give_send(KernelPort::Thread(th));
-            handles.extend_from_slice(&h.to_le_bytes());
-        }
-        Ok(mach::TaskThreadsReply { thread_list: self.give_ool(handles, 4) })
+    fn task_threads(&mut self, r: mach::TaskThreadsRequest) -> Result<mach::TaskThreadsReply, i32> {
+        crate::kern::task::task_threads(self, r)
     }
 
-    fn thread_create(&mut self, _: mach::ThreadCreateRequest) -> Result<mach::ThreadCreateReply, i32> {
-        let t = self.task()?;
-        let th = task::create_user_thread(t, 0, 0, false)?;
-        Ok(mach::ThreadCreateReply { child_thread: self.give_send(KernelPort::Thread(th)) })
+    fn thread_create(&mut self, r: mach::ThreadCreateRequest) -> Result<mach::ThreadCreateReply, i32> {
+        crate::kern::thread::thread_create(self, r)
     }
 
     fn thread_get_special_port(&mut self, req: mach::ThreadGetSpecialPortRequest) -> Result<mach::ThreadGetSpecialPortReply, i32> {
-        let th = self.thread()?;
-        let right = match req.which_port {
-            super::THREAD_KERNEL_PORT => super::make_send(KernelPort::Thread(th)).unwrap_or(Right::null()),
-            super::THREAD_EXCEPTION_PORT => super::thread_exception_port(th),
-            _ => return Err(KERN_INVALID_ARGUMENT),
-        };
-        Ok(mach::ThreadGetSpecialPortReply { special_port: self.give(right) })
+        crate::kern::thread::thread_get_special_port(self, req)
     }
 
     fn thread_set_special_port(&mut self, req: mach::ThreadSetSpecialPortRequest) -> Result<(), i32> {
-        let th = self.thread()?;
-        if req.which_port != super::THREAD_EXCEPTION_PORT {
-            return Err(KERN_INVALID_ARGUMENT);
-        }
-        let right = self.take(req.special_port)?;
-        super::set_thread_exception_port(th, if right.is_null() { None } else { Some(right) });
-        Ok(())
+        crate::kern::thread::thread_set_special_port(self, req)
     }
 
-    fn thread_resume(&mut self, _: mach::ThreadResumeRequest) -> Result<(), i32> {
-        if sched::resume(self.thread()?) { Ok(()) } else { Err(KERN_FAILURE) }
+    fn thread_resume(&mut self, r: mach::ThreadResumeRequest) -> Result<(), i32> {
+        crate::kern::thread::thread_resume(self, r)
     }
 
-    fn thread_suspend(&mut self, _: mach::ThreadSuspendRequest) -> Result<(), i32> {
-        if sched::suspend(self.thread()?) { Ok(()) } else { Err(KERN_INVALID_ARGUMENT) }
+    fn thread_suspend(&mut self, r: mach::ThreadSuspendRequest) -> Result<(), i32> {
+        crate::kern::thread::thread_suspend(self, r)
     }
 
-    fn thread_terminate(&mut self, _: mach::ThreadTerminateRequest) -> Result<(), i32> {
-        self.terminate_after = Some(After::Thread(self.thread()?));
-        Ok(())
+    fn thread_terminate(&mut self, r: mach::ThreadTerminateRequest) -> Result<(), i32> {
+        crate::kern::thread::thread_terminate(self, r)
     }
 
-    fn thread_abort(&mut self, _: mach::ThreadAbortRequest) -> Result<(), i32> {
-        sched::clear_wait(self.thread()?, sched::WaitResult::Interrupted);
-        Ok(())
+    fn thread_abort(&mut self, r: mach::ThreadAbortRequest) -> Result<(), i32> {
+        crate::kern::thread::thread_abort(self, r)
     }
 
-    /// The flavours of GNU Mach on i386 (`i386::pcb::get_status`); never
-    /// on the calling thread itself (`KERN_INVALID_ARGUMENT`, as GNU Mach).
     fn thread_get_state(&mut self, req: mach::ThreadGetStateRequest) -> Result<mach::ThreadGetStateReply, i32> {
-        let th = self.thread()?;
-        if th == sched::current() {
-            return Err(KERN_INVALID_ARGUMENT);
-        }
-        let words = crate::i386::pcb::get_status(th, req.flavor, req.old_state_cnt)?;
-        let mut r = mach::ThreadGetStateReply { old_state: [0; 1024], old_state_cnt: 0 };
-        fill(&mut r.old_state, &mut r.old_state_cnt, req.old_state_cnt, &words)?;
-        Ok(r)
+        crate::kern::thread::thread_get_state(self, req)
     }
 
-    /// As `thread_get_state` (`i386::pcb::set_status`).
     fn thread_set_state(&mut self, req: mach::ThreadSetStateRequest<'_>) -> Result<(), i32> {
-        let th = self.thread()?;
-        if th == sched::current() {
-            return Err(KERN_INVALID_ARGUMENT);
-        }
-        let w: Vec<u32> = req.new_state.iter().collect();
-        crate::i386::pcb::set_status(th, req.flavor, &w)
+        crate::kern::thread::thread_set_state(self, req)
     }
 
     fn thread_info(&mut self, req: mach::ThreadInfoRequest) -> Result<mach::ThreadInfoReply, i32> {
-        let th = self.thread()?;
-        let s = sched::snapshot(th).ok_or(KERN_INVALID_ARGUMENT)?;
-        let words: Vec<u32> = match req.flavor {
-            THREAD_BASIC_INFO => {
-                let u = ticks_to_time(s.ticks);
-                let state = if s.halted { 5 } else if s.suspend_count > 0 { 2 } else if s.waiting { 3 } else { 1 };
-                vec![u[0], u[1], 0, 0, s.cpu_usage, u32::from(s.base_pri), u32::from(s.sched_pri), state, 0, s.suspend_count, 0, 0, 0]
-            }
-            THREAD_SCHED_INFO => vec![s.policy, s.policy_data, u32::from(s.base_pri), u32::from(s.max_pri), u32::from(s.sched_pri), u32::from(s.depressed), 0],
-            _ => return Err(KERN_INVALID_ARGUMENT),
-        };
-        let mut r = mach::ThreadInfoReply { thread_info_out: [0; 1024], thread_info_out_cnt: 0 };
-        fill(&mut r.thread_info_out, &mut r.thread_info_out_cnt, req.thread_info_out_cnt, &words)?;
-        Ok(r)
+        crate::kern::thread::thread_info(self, req)
     }
 
     fn vm_allocate(&mut self, req: mach::VmAllocateRequest) -> Result<mach::VmAllocateReply, i32> {
-        let t = self.task()?;
-        let at = task::with_task(t, |tk| tk.map.allocate(req.address, req.size, req.anywhere != 0)).ok_or(KERN_INVALID_TASK)??;
-        Ok(mach::VmAllocateReply { address: at })
+        crate::vm::vm_user::vm_allocate(self, req)
     }
 
-    /// `vm_map`: anonymous memory (null object) or a memory object: a pager's
-    /// port (the kernel makes the object and sends `memory_object_init` at
-    /// its first mapping) or a kernel one from `device_map`.
     fn vm_map(&mut self, req: mach::VmMapRequest) -> Result<mach::VmMapReply, i32> {
-        let t = self.task()?;
-        let right = self.take(req.memory_object)?;
-        let r = vm_object::MapRequest {
-            address: req.address,
-            size: req.size,
-            mask: req.mask,
-            anywhere: req.anywhere != 0,
-            offset: req.offset,
-            copy: req.copy != 0,
-            cur_protection: req.cur_protection,
-            max_protection: req.max_protection,
-            inheritance: req.inheritance,
-        };
-        Ok(mach::VmMapReply { address: vm_object::map(t, right, &r)? })
+        crate::vm::vm_user::vm_map(self, req)
     }
 
     fn memory_object_ready(&mut self, req: mach::MemoryObjectReadyRequest) -> Result<(), i32> {
-        vm_object::ready(self.target, req.may_cache != 0, req.copy_strategy)
+        crate::vm::memory_object::memory_object_ready(self, req)
     }
 
-    fn memory_object_get_attributes(&mut self, _: mach::MemoryObjectGetAttributesRequest) -> Result<mach::MemoryObjectGetAttributesReply, i32> {
-        let (ready, may_cache, copy_strategy) = vm_object::attributes(self.target)?;
-        Ok(mach::MemoryObjectGetAttributesReply { object_ready: u32::from(ready), may_cache: u32::from(may_cache), copy_strategy })
+    fn memory_object_get_attributes(&mut self, r: mach::MemoryObjectGetAttributesRequest) -> Result<mach::MemoryObjectGetAttributesReply, i32> {
+        crate::vm::memory_object::memory_object_get_attributes(self, r)
     }
 
     fn memory_object_change_attributes(&mut self, req: mach::MemoryObjectChangeAttributesRequest) -> Result<(), i32> {
-        let reply_to = self.take(req.reply_to.name)?;
-        vm_object::change_attributes(self.target, req.may_cache != 0, req.copy_strategy, reply_to)
+        crate::vm::memory_object::memory_object_change_attributes(self, req)
     }
 
     fn memory_object_data_supply(&mut self, req: mach::MemoryObjectDataSupplyRequest) -> Result<(), i32> {
-        let data = self.take_ool(req.data.addr)?;
-        let reply_to = self.take(req.reply_to.name)?;
-        let n = (req.data.count as usize).min(data.len());
-        vm_object::data_supply(self.target, req.offset, &data[..n], req.lock_value, req.precious != 0, reply_to)
+        crate::vm::memory_object::memory_object_data_supply(self, req)
     }
 
     fn memory_object_data_unavailable(&mut self, req: mach::MemoryObjectDataUnavailableRequest) -> Result<(), i32> {
-        vm_object::data_unavailable(self.target, req.offset, req.size)
+        crate::vm::memory_object::memory_object_data_unavailable(self, req)
     }
 
     fn memory_object_data_error(&mut self, req: mach::MemoryObjectDataErrorRequest) -> Result<(), i32> {
-        vm_object::data_error(self.target, req.offset, req.size, req.error_value as i32)
+        crate::vm::memory_object::memory_object_data_error(self, req)
     }
 
     fn memory_object_lock_request(&mut self, req: mach::MemoryObjectLockRequestRequest) -> Result<(), i32> {
-        let reply_to = self.take(req.reply_to.name)?;
-        vm_object::lock_request(self.target, req.offset, req.size, req.should_return, req.should_flush != 0, req.lock_value, reply_to)
+        crate::vm::memory_object::memory_object_lock_request(self, req)
     }
 
-    fn memory_object_destroy(&mut self, _: mach::MemoryObjectDestroyRequest) -> Result<(), i32> {
-        vm_object::destroy(self.target)
+    fn memory_object_destroy(&mut self, r: mach::MemoryObjectDestroyRequest) -> Result<(), i32> {
+        crate::vm::memory_object::memory_object_destroy(self, r)
     }
 
-    /// Sets the default memory manager (host_priv only); a null port only
-    /// asks for the current one.
     fn vm_set_default_memory_manager(&mut self, req: mach::VmSetDefaultMemoryManagerRequest) -> Result<mach::VmSetDefaultMemoryManagerReply, i32> {
-        if !matches!(self.target, Some((super::KOBJ_HOST_PRIV, _))) {
-            return Err(if matches!(self.target, Some((super::KOBJ_HOST, _))) { KERN_INVALID_HOST } else { rt::MIG_BAD_ID });
-        }
-        let new = self.take(req.default_manager)?;
-        let old = vm_object::set_default_pager(new, task::current());
-        Ok(mach::VmSetDefaultMemoryManagerReply { default_manager: self.give(old) })
+        crate::vm::vm_user::vm_set_default_memory_manager(self, req)
     }
 
     fn vm_deallocate(&mut self, req: mach::VmDeallocateRequest) -> Result<(), i32> {
-        let t = self.task()?;
-        task::with_task(t, |tk| tk.map.deallocate(req.address, req.size)).ok_or(KERN_INVALID_TASK)?
+        crate::vm::vm_user::vm_deallocate(self, req)
     }
 
     fn vm_protect(&mut self, req: mach::VmProtectRequest) -> Result<(), i32> {
-        let t = self.task()?;
-        task::with_task(t, |tk| tk.map.protect(req.address, req.size, req.set_maximum != 0, req.new_protection)).ok_or(KERN_INVALID_TASK)?
+        crate::vm::vm_user::vm_protect(self, req)
     }
 
     fn vm_inherit(&mut self, req: mach::VmInheritRequest) -> Result<(), i32> {
-        let t = self.task()?;
-        task::with_task(t, |tk| tk.map.inherit(req.address, req.size, req.new_inheritance)).ok_or(KERN_INVALID_TASK)?
+        crate::vm::vm_user::vm_inherit(self, req)
     }
 
-    /// From two pages up the reply carries the task's pages, copy-on-write
-    /// (as an out-of-line send does), so its size is bounded by the address
-    /// space, not by a kernel buffer; memory-object mappings, and pages on
-    /// their way back from the default pager, are copied.
     fn vm_read(&mut self, req: mach::VmReadRequest) -> Result<mach::VmReadReply, i32> {
-        let t = self.task()?;
-        if req.size >= crate::vm::vm_map::OOL_COW_MIN {
-            let (r, wait) = task::with_task(t, |tk| (tk.map.capture(req.address, req.size), tk.map.machine_mut().wait.take())).ok_or(KERN_INVALID_ARGUMENT)?;
-            match r {
-                Ok(Some(pages)) => {
-                    let run = crate::vm::vm_map::PageRun::new(pages, req.address & 0xFFF, req.size);
-                    return Ok(mach::VmReadReply { data: self.give_ool_pages(run) });
-                }
-                Ok(None) => {}
-                Err(kerncore::vm_map::KERN_FAULT_RETRY) => wait.into_iter().for_each(vm_object::cancel),
-                Err(e) => return Err(e),
-            }
-        }
-        let data = task::with_map(t, |m| m.read_kernel(req.address, req.size))?;
-        Ok(mach::VmReadReply { data: self.give_ool(data, 1) })
+        crate::vm::vm_user::vm_read(self, req)
     }
 
-    /// `vm_write`: the destination must be page-aligned (GNU Mach's
-    /// `vm_map_copy_overwrite` refuses anything else with
-    /// `KERN_INVALID_ARGUMENT`).
     fn vm_write(&mut self, req: mach::VmWriteRequest) -> Result<(), i32> {
-        let t = self.task()?;
-        let data = self.take_ool(req.data.addr)?;
-        if req.address % kerncore::vm_entries::PAGE_SIZE != 0 {
-            return Err(KERN_INVALID_ARGUMENT);
-        }
-        let n = (req.data.count as usize).min(data.len());
-        task::with_map(t, |map| -> Result<(), i32> {
-            // The destination must be writable, as for the task itself.
-            let (s, e) = kerncore::vm_entries::page_range(req.address, n as u32).ok_or(KERN_INVALID_ADDRESS)?;
-            let mut page = s;
-            while page < e {
-                let r = map.region(page).filter(|r| r.start <= page).ok_or(KERN_INVALID_ADDRESS)?;
-                if r.attrs.prot & kerncore::vm_entries::VM_PROT_WRITE == 0 {
-                    return Err(KERN_PROTECTION_FAILURE);
-                }
-                page = r.end.min(e);
-            }
-            map.write_kernel(req.address, &data[..n])
-        })
+        crate::vm::vm_user::vm_write(self, req)
     }
 
     fn vm_copy(&mut self, req: mach::VmCopyRequest) -> Result<(), i32> {
-        let t = self.task()?;
-        task::with_map(t, |map| -> Result<(), i32> {
-            let data = map.read_kernel(req.source_address, req.size)?;
-            let r = map.region(req.dest_address).filter(|r| r.start <= req.dest_address).ok_or(KERN_INVALID_ADDRESS)?;
-            if r.attrs.prot & kerncore::vm_entries::VM_PROT_WRITE == 0 {
-                return Err(KERN_PROTECTION_FAILURE);
-            }
-            map.write_kernel(req.dest_address, &data)
-        })
+        crate::vm::vm_user::vm_copy(self, req)
     }
 
-    fn vm_statistics(&mut self, _: mach::VmStatisticsRequest) -> Result<mach::VmStatisticsReply, i32> {
-        self.task()?;
-        let (_, free) = crate::vm::vm_page::free_counts();
-        let s = &crate::vm::vm_map::STATS;
-        let f = s.faults.load(core::sync::atomic::Ordering::Relaxed);
-        let z = s.zero_fills.load(core::sync::atomic::Ordering::Relaxed);
-        let c = s.cow_faults.load(core::sync::atomic::Ordering::Relaxed);
-        let pageouts = crate::vm::pageout::PAGEOUTS.load(core::sync::atomic::Ordering::Relaxed) as u32;
-        let pageins = s.pageins.load(core::sync::atomic::Ordering::Relaxed);
-        Ok(mach::VmStatisticsReply { vm_stats: [4096, free as u32, 0, 0, 0, z, 0, pageins, pageouts, f, c, 0, 0] })
+    fn vm_statistics(&mut self, r: mach::VmStatisticsRequest) -> Result<mach::VmStatisticsReply, i32> {
+        crate::vm::vm_user::vm_statistics(self, r)
     }
 
-    fn vm_machine_attribute(&mut self, _: mach::VmMachineAttributeRequest) -> Result<mach::VmMachineAttributeReply, i32> {
-        self.task()?;
-        Err(KERN_INVALID_ARGUMENT)
+    fn vm_machine_attribute(&mut self, r: mach::VmMachineAttributeRequest) -> Result<mach::VmMachineAttributeReply, i32> {
+        crate::vm::vm_user::vm_machine_attribute(self, r)
     }
 
     fn vm_region(&mut self, req: mach::VmRegionRequest) -> Result<mach::VmRegionReply, i32> {
-        let t = self.task()?;
-        let e = task::with_task(t, |tk| tk.map.region(req.address)).ok_or(KERN_INVALID_TASK)?.ok_or(KERN_NO_SPACE)?;
-        Ok(mach::VmRegionReply {
-            address: e.start,
-            size: e.end - e.start,
-            protection: e.attrs.prot,
-            max_protection: e.attrs.max_prot,
-            inheritance: e.attrs.inheritance,
-            // Memory of an object mapped without copy is shared with whoever
-            // else maps it; the offset is the object's at `address`.
-            is_shared: u32::from(e.attrs.object != 0 && !e.attrs.copy),
-            object_name: 0,
-            offset: if e.attrs.object != 0 { e.attrs.offset(e.start) } else { 0 },
-        })
+        crate::vm::vm_user::vm_region(self, req)
     }
+
 }
 
 // ---------------------------------------------------------------------------
@@ -1029,486 +736,185 @@ impl mach::MachServer for Ctx {
 
 impl mach_host::MachHostServer for Ctx {
     fn host_info(&mut self, req: mach_host::HostInfoRequest) -> Result<mach_host::HostInfoReply, i32> {
-        self.host()?;
-        let mem = crate::kern::bootinfo::get().info.usable_bytes();
-        let words = crate::kern::host::info(req.flavor, req.host_info_out_cnt, mem)?;
-        let mut r = mach_host::HostInfoReply { host_info_out: [0; 1024], host_info_out_cnt: 0 };
-        fill(&mut r.host_info_out, &mut r.host_info_out_cnt, req.host_info_out_cnt, &words)?;
-        Ok(r)
+        crate::kern::host::host_info(self, req)
     }
 
-    fn host_get_time(&mut self, _: mach_host::HostGetTimeRequest) -> Result<mach_host::HostGetTimeReply, i32> {
-        self.host()?;
-        Ok(mach_host::HostGetTimeReply { current_time: crate::kern::host::time() })
+    fn host_get_time(&mut self, r: mach_host::HostGetTimeRequest) -> Result<mach_host::HostGetTimeReply, i32> {
+        crate::kern::host::host_get_time(self, r)
     }
 
-    /// `vm_wire`: the range is made resident and never paged out (or, with
-    /// `VM_PROT_NONE`, pageable again). Host or host_priv port, as GNU Mach.
     fn vm_wire(&mut self, req: mach_host::VmWireRequest) -> Result<(), i32> {
-        self.host().map_err(|_| KERN_INVALID_HOST)?;
-        let t = self.task_of_handle(req.task).map_err(|_| KERN_INVALID_TASK)?;
-        if req.access & !kerncore::vm_entries::VM_PROT_ALL != 0 {
-            return Err(KERN_INVALID_ARGUMENT);
-        }
-        task::with_map(t, |m| m.wire(req.address, req.size, req.access))
+        crate::vm::vm_user::vm_wire(self, req)
     }
 
-    /// `host_reboot`: privileged host port only. There is no kernel
-    /// debugger, so `RB_DEBUGGER` fails with `KERN_FAILURE`.
     fn host_reboot(&mut self, req: mach_host::HostRebootRequest) -> Result<(), i32> {
-        if !matches!(self.target, Some((super::KOBJ_HOST_PRIV, _))) {
-            return Err(if matches!(self.target, Some((super::KOBJ_HOST, _))) { KERN_INVALID_HOST } else { rt::MIG_BAD_ID });
-        }
-        if req.options & crate::kern::host::RB_DEBUGGER != 0 {
-            crate::kwarn!("host_reboot: RB_DEBUGGER asked, but this kernel has no debugger");
-            return Err(KERN_FAILURE);
-        }
-        crate::kern::host::reboot(req.options)
+        crate::kern::host::host_reboot(self, req)
     }
 
     fn host_set_time(&mut self, req: mach_host::HostSetTimeRequest) -> Result<(), i32> {
-        self.host_priv()?;
-        crate::kern::host::set_time(req.new_time)
+        crate::kern::host::host_set_time(self, req)
     }
 
     fn host_adjust_time(&mut self, req: mach_host::HostAdjustTimeRequest) -> Result<mach_host::HostAdjustTimeReply, i32> {
-        self.host_priv()?;
-        Ok(mach_host::HostAdjustTimeReply { old_adjustment: crate::kern::host::adjust_time(req.new_adjustment)? })
+        crate::kern::host::host_adjust_time(self, req)
     }
 
-    /// `host_get_boot_info`: the kernel command line.
-    fn host_get_boot_info(&mut self, _: mach_host::HostGetBootInfoRequest) -> Result<mach_host::HostGetBootInfoReply, i32> {
-        self.host_priv()?;
-        let mut boot_info = [0u8; 4096];
-        let line = crate::kern::bootinfo::get().cmdline.as_bytes();
-        let n = line.len().min(boot_info.len() - 1);
-        boot_info[..n].copy_from_slice(&line[..n]);
-        Ok(mach_host::HostGetBootInfoReply { boot_info })
+    fn host_get_boot_info(&mut self, r: mach_host::HostGetBootInfoRequest) -> Result<mach_host::HostGetBootInfoReply, i32> {
+        crate::kern::host::host_get_boot_info(self, r)
     }
 
-    /// `thread_wire`: a wired thread may take pages from the reserve kept
-    /// for paging (what a default pager's threads need).
     fn thread_wire(&mut self, req: mach_host::ThreadWireRequest) -> Result<(), i32> {
-        self.host_priv()?;
-        let Some((super::KOBJ_THREAD, th)) = self.kobject_of_handle(req.thread) else { return Err(KERN_INVALID_ARGUMENT) };
-        sched::with_thread(th as ThreadId, |t| t.vm_privileged = req.wired != 0).ok_or(KERN_INVALID_ARGUMENT)
+        crate::kern::thread::thread_wire(self, req)
     }
 
-    /// `processor_set_default`: the name port of the one processor set.
-    fn processor_set_default(&mut self, _: mach_host::ProcessorSetDefaultRequest) -> Result<mach_host::ProcessorSetDefaultReply, i32> {
-        self.host().map_err(|_| KERN_INVALID_HOST)?;
-        Ok(mach_host::ProcessorSetDefaultReply { default_set: self.give_send(KernelPort::PsetName) })
+    fn processor_set_default(&mut self, r: mach_host::ProcessorSetDefaultRequest) -> Result<mach_host::ProcessorSetDefaultReply, i32> {
+        crate::kern::processor::processor_set_default(self, r)
     }
 
-    /// `host_processor_sets`: the name ports of every processor set (one).
-    fn host_processor_sets(&mut self, _: mach_host::HostProcessorSetsRequest) -> Result<mach_host::HostProcessorSetsReply, i32> {
-        self.host().map_err(|_| KERN_INVALID_HOST)?;
-        let h = self.give_send(KernelPort::PsetName);
-        Ok(mach_host::HostProcessorSetsReply { processor_sets: self.give_ool(h.to_le_bytes().to_vec(), 4) })
+    fn host_processor_sets(&mut self, r: mach_host::HostProcessorSetsRequest) -> Result<mach_host::HostProcessorSetsReply, i32> {
+        crate::kern::host::host_processor_sets(self, r)
     }
 
-    /// `host_processor_set_priv`: the control port of a set, for its name
-    /// port and the privileged host port.
     fn host_processor_set_priv(&mut self, req: mach_host::HostProcessorSetPrivRequest) -> Result<mach_host::HostProcessorSetPrivReply, i32> {
-        self.host_priv()?;
-        if !matches!(self.kobject_of_handle(req.set_name), Some((super::KOBJ_PSET_NAME | super::KOBJ_PSET, _))) {
-            return Err(KERN_INVALID_ARGUMENT);
-        }
-        Ok(mach_host::HostProcessorSetPrivReply { set: self.give_send(KernelPort::Pset) })
+        crate::kern::host::host_processor_set_priv(self, req)
     }
 
-    /// `processor_set_tasks`: send rights to every task's port.
-    fn processor_set_tasks(&mut self, _: mach_host::ProcessorSetTasksRequest) -> Result<mach_host::ProcessorSetTasksReply, i32> {
-        self.pset(false)?;
-        let mut handles = Vec::new();
-        for t in task::all() {
-            let h = self.give_send(KernelPort::Task(t));
-            if h != 0 {
-                handles.extend_from_slice(&h.to_le_bytes());
-            }
-        }
-        Ok(mach_host::ProcessorSetTasksReply { task_list: self.give_ool(handles, 4) })
+    fn processor_set_tasks(&mut self, r: mach_host::ProcessorSetTasksRequest) -> Result<mach_host::ProcessorSetTasksReply, i32> {
+        crate::kern::processor::processor_set_tasks(self, r)
     }
 
-    /// `processor_set_threads`: send rights to every thread of every task.
-    fn processor_set_threads(&mut self, _: mach_host::ProcessorSetThreadsRequest) -> Result<mach_host::ProcessorSetThreadsReply, i32> {
-        self.pset(false)?;
-        let mut handles = Vec::new();
-        for t in task::all() {
-            for th in task::with_task(t, |tk| tk.threads.clone()).unwrap_or_default() {
-                let h = self.give_send(KernelPort::Thread(th));
-                if h != 0 {
-                    handles.extend_from_slice(&h.to_le_bytes());
-                }
-            }
-        }
-        Ok(mach_host::ProcessorSetThreadsReply { thread_list: self.give_ool(handles, 4) })
+    fn processor_set_threads(&mut self, r: mach_host::ProcessorSetThreadsRequest) -> Result<mach_host::ProcessorSetThreadsReply, i32> {
+        crate::kern::processor::processor_set_threads(self, r)
     }
 
-    /// `processor_set_info` on the control or the name port.
     fn processor_set_info(&mut self, req: mach_host::ProcessorSetInfoRequest) -> Result<mach_host::ProcessorSetInfoReply, i32> {
-        self.pset(true)?;
-        let tasks = task::all();
-        let threads: usize = tasks.iter().map(|&t| task::with_task(t, |tk| tk.threads.len()).unwrap_or(0)).sum();
-        let words = crate::kern::host::pset_info(req.flavor, req.info_out_cnt, tasks.len() as u32, threads as u32)?;
-        let mut r = mach_host::ProcessorSetInfoReply { host: 0, info_out: [0; 1024], info_out_cnt: 0 };
-        fill(&mut r.info_out, &mut r.info_out_cnt, req.info_out_cnt, &words)?;
-        r.host = self.give_send(KernelPort::Host);
-        Ok(r)
+        crate::kern::processor::processor_set_info(self, req)
     }
 
-    /// `host_processors`: the one processor's port.
-    fn host_processors(&mut self, _: mach_host::HostProcessorsRequest) -> Result<mach_host::HostProcessorsReply, i32> {
-        self.host_priv()?;
-        let h = self.give_send(KernelPort::Processor);
-        Ok(mach_host::HostProcessorsReply { processor_list: self.give_ool(h.to_le_bytes().to_vec(), 4) })
+    fn host_processors(&mut self, r: mach_host::HostProcessorsRequest) -> Result<mach_host::HostProcessorsReply, i32> {
+        crate::kern::host::host_processors(self, r)
     }
 
     fn processor_info(&mut self, req: mach_host::ProcessorInfoRequest) -> Result<mach_host::ProcessorInfoReply, i32> {
-        if !matches!(self.target, Some((super::KOBJ_PROCESSOR, _))) {
-            return Err(KERN_INVALID_ARGUMENT);
-        }
-        let words = crate::kern::host::processor_info(req.flavor, req.processor_info_out_cnt)?;
-        let mut r = mach_host::ProcessorInfoReply { host: 0, processor_info_out: [0; 1024], processor_info_out_cnt: 0 };
-        fill(&mut r.processor_info_out, &mut r.processor_info_out_cnt, req.processor_info_out_cnt, &words)?;
-        r.host = self.give_send(KernelPort::Host);
-        Ok(r)
+        crate::kern::processor::processor_info(self, req)
     }
 
-    /// `thread_priority`: a new base priority, not above the thread's
-    /// maximum (`KERN_FAILURE`); with `set_max` the maximum becomes it too.
     fn thread_priority(&mut self, req: mach_host::ThreadPriorityRequest) -> Result<(), i32> {
-        let th = self.thread().map_err(|_| KERN_INVALID_ARGUMENT)?;
-        set_thread_priority(th, req.priority, req.set_max != 0)
+        crate::kern::thread::thread_priority(self, req)
     }
 
-    /// `thread_max_priority`: the thread's maximum, given its processor
-    /// set's control port; a base priority above it comes down to it.
     fn thread_max_priority(&mut self, req: mach_host::ThreadMaxPriorityRequest) -> Result<(), i32> {
-        let th = self.thread().map_err(|_| KERN_INVALID_ARGUMENT)?;
-        if !matches!(self.kobject_of_handle(req.processor_set), Some((super::KOBJ_PSET, _))) || !sched::valid_pri(req.max_priority) {
-            return Err(KERN_INVALID_ARGUMENT);
-        }
-        let (base, _) = sched::priorities(th).ok_or(KERN_INVALID_ARGUMENT)?;
-        let max = req.max_priority as u8;
-        sched::set_priorities(th, (max > base).then_some(max), Some(max)).ok_or(KERN_INVALID_ARGUMENT)
+        crate::kern::thread::thread_max_priority(self, req)
     }
 
-    /// `task_priority`: the priority of the task's new threads, and with
-    /// `change_threads` of its threads now (`KERN_FAILURE` if one may not).
     fn task_priority(&mut self, req: mach_host::TaskPriorityRequest) -> Result<(), i32> {
-        let t = self.task().map_err(|_| KERN_INVALID_ARGUMENT)?;
-        if !sched::valid_pri(req.priority) {
-            return Err(KERN_INVALID_ARGUMENT);
-        }
-        let threads = task::with_task(t, |tk| {
-            tk.priority = req.priority as u8;
-            tk.threads.clone()
-        })
-        .ok_or(KERN_INVALID_ARGUMENT)?;
-        let mut ret = Ok(());
-        if req.change_threads != 0 {
-            for th in threads {
-                if set_thread_priority(th, req.priority, false).is_err() {
-                    ret = Err(KERN_FAILURE);
-                }
-            }
-        }
-        ret
+        crate::kern::task::task_priority(self, req)
     }
 
-    /// `processor_set_max_priority`: the maximum of threads made from now
-    /// on, and with `change_threads` of the threads now.
     fn processor_set_max_priority(&mut self, req: mach_host::ProcessorSetMaxPriorityRequest) -> Result<(), i32> {
-        self.pset(false)?;
-        if !sched::valid_pri(req.max_priority) {
-            return Err(KERN_INVALID_ARGUMENT);
-        }
-        let max = req.max_priority as u8;
-        sched::PSET_MAX_PRI.store(max, core::sync::atomic::Ordering::Relaxed);
-        if req.change_threads != 0 {
-            for t in task::all() {
-                for th in task::with_task(t, |tk| tk.threads.clone()).unwrap_or_default() {
-                    // GNU Mach lowers only maxima above the new one.
-                    if let Some((base, cur)) = sched::priorities(th) {
-                        if cur < max {
-                            sched::set_priorities(th, (max > base).then_some(max), Some(max));
-                        }
-                    }
-                }
-            }
-        }
-        Ok(())
+        crate::kern::processor::processor_set_max_priority(self, req)
     }
 
-    /// With one processor set, every thread and task is assigned to it.
     fn thread_assign(&mut self, req: mach_host::ThreadAssignRequest) -> Result<(), i32> {
-        self.thread().map_err(|_| KERN_INVALID_ARGUMENT)?;
-        match self.kobject_of_handle(req.new_set) {
-            Some((super::KOBJ_PSET, _)) => Ok(()),
-            _ => Err(KERN_INVALID_ARGUMENT),
-        }
+        crate::kern::thread::thread_assign(self, req)
     }
 
-    fn thread_assign_default(&mut self, _: mach_host::ThreadAssignDefaultRequest) -> Result<(), i32> {
-        self.thread().map(|_| ()).map_err(|_| KERN_INVALID_ARGUMENT)
+    fn thread_assign_default(&mut self, r: mach_host::ThreadAssignDefaultRequest) -> Result<(), i32> {
+        crate::kern::thread::thread_assign_default(self, r)
     }
 
-    fn thread_get_assignment(&mut self, _: mach_host::ThreadGetAssignmentRequest) -> Result<mach_host::ThreadGetAssignmentReply, i32> {
-        self.thread().map_err(|_| KERN_INVALID_ARGUMENT)?;
-        Ok(mach_host::ThreadGetAssignmentReply { assigned_set: self.give_send(KernelPort::PsetName) })
+    fn thread_get_assignment(&mut self, r: mach_host::ThreadGetAssignmentRequest) -> Result<mach_host::ThreadGetAssignmentReply, i32> {
+        crate::kern::thread::thread_get_assignment(self, r)
     }
 
     fn task_assign(&mut self, req: mach_host::TaskAssignRequest) -> Result<(), i32> {
-        self.task().map_err(|_| KERN_INVALID_ARGUMENT)?;
-        match self.kobject_of_handle(req.new_set) {
-            Some((super::KOBJ_PSET, _)) => Ok(()),
-            _ => Err(KERN_INVALID_ARGUMENT),
-        }
+        crate::kern::task::task_assign(self, req)
     }
 
-    fn task_assign_default(&mut self, _: mach_host::TaskAssignDefaultRequest) -> Result<(), i32> {
-        self.task().map(|_| ()).map_err(|_| KERN_INVALID_ARGUMENT)
+    fn task_assign_default(&mut self, r: mach_host::TaskAssignDefaultRequest) -> Result<(), i32> {
+        crate::kern::task::task_assign_default(self, r)
     }
 
-    fn task_get_assignment(&mut self, _: mach_host::TaskGetAssignmentRequest) -> Result<mach_host::TaskGetAssignmentReply, i32> {
-        self.task().map_err(|_| KERN_INVALID_ARGUMENT)?;
-        Ok(mach_host::TaskGetAssignmentReply { assigned_set: self.give_send(KernelPort::PsetName) })
+    fn task_get_assignment(&mut self, r: mach_host::TaskGetAssignmentRequest) -> Result<mach_host::TaskGetAssignmentReply, i32> {
+        crate::kern::task::task_get_assignment(self, r)
     }
 
-    /// `thread_policy`: timesharing, or fixed priority with a quantum of
-    /// `data` milliseconds, if the processor set allows the policy
-    /// (`KERN_FAILURE` otherwise).
     fn thread_policy(&mut self, req: mach_host::ThreadPolicyRequest) -> Result<(), i32> {
-        let th = self.thread().map_err(|_| KERN_INVALID_ARGUMENT)?;
-        let policy = match req.policy {
-            sched::POLICY_TIMESHARE => sched::Policy::Timeshare,
-            sched::POLICY_FIXEDPRI => {
-                // Milliseconds to ticks, rounded up (GNU Mach's sched_data).
-                let ms_per_tick = 1000 / crate::i386::clock::HZ;
-                sched::Policy::FixedPri { quantum: (req.data as u32).div_ceil(ms_per_tick).max(1) }
-            }
-            _ => return Err(KERN_INVALID_ARGUMENT),
-        };
-        if sched::PSET_POLICIES.load(core::sync::atomic::Ordering::Relaxed) & req.policy == 0 {
-            return Err(KERN_FAILURE);
-        }
-        sched::set_policy(th, policy).ok_or(KERN_INVALID_ARGUMENT)
+        crate::kern::thread::thread_policy(self, req)
     }
 
     fn processor_set_policy_enable(&mut self, req: mach_host::ProcessorSetPolicyEnableRequest) -> Result<(), i32> {
-        self.pset(false)?;
-        if !matches!(req.policy, sched::POLICY_TIMESHARE | sched::POLICY_FIXEDPRI) {
-            return Err(KERN_INVALID_ARGUMENT);
-        }
-        sched::PSET_POLICIES.fetch_or(req.policy, core::sync::atomic::Ordering::Relaxed);
-        Ok(())
+        crate::kern::processor::processor_set_policy_enable(self, req)
     }
 
-    /// Timesharing cannot be disabled; with `change_threads` the threads
-    /// under the disabled policy go back to timesharing.
     fn processor_set_policy_disable(&mut self, req: mach_host::ProcessorSetPolicyDisableRequest) -> Result<(), i32> {
-        self.pset(false)?;
-        if req.policy != sched::POLICY_FIXEDPRI {
-            return Err(KERN_INVALID_ARGUMENT);
-        }
-        let was = sched::PSET_POLICIES.fetch_and(!req.policy, core::sync::atomic::Ordering::Relaxed);
-        if was & req.policy != 0 && req.change_threads != 0 {
-            for t in task::all() {
-                for th in task::with_task(t, |tk| tk.threads.clone()).unwrap_or_default() {
-                    if sched::policy_of(th) == Some(req.policy) {
-                        sched::set_policy(th, sched::Policy::Timeshare);
-                    }
-                }
-            }
-        }
-        Ok(())
+        crate::kern::processor::processor_set_policy_disable(self, req)
     }
 
-    fn thread_depress_abort(&mut self, _: mach_host::ThreadDepressAbortRequest) -> Result<(), i32> {
-        sched::depress_abort(self.thread().map_err(|_| KERN_INVALID_ARGUMENT)?).ok_or(KERN_INVALID_ARGUMENT)
+    fn thread_depress_abort(&mut self, r: mach_host::ThreadDepressAbortRequest) -> Result<(), i32> {
+        crate::kern::thread::thread_depress_abort(self, r)
     }
 
-    fn host_kernel_version(&mut self, _: mach_host::HostKernelVersionRequest) -> Result<mach_host::HostKernelVersionReply, i32> {
-        self.host()?;
-        let mut kernel_version = [0u8; 512];
-        let v = crate::kern::host::VERSION.as_bytes();
-        kernel_version[..v.len()].copy_from_slice(v);
-        Ok(mach_host::HostKernelVersionReply { kernel_version })
+    fn host_kernel_version(&mut self, r: mach_host::HostKernelVersionRequest) -> Result<mach_host::HostKernelVersionReply, i32> {
+        crate::kern::host::host_kernel_version(self, r)
     }
+
 }
 
 impl gnumach::GnumachServer for Ctx {
-    /// `register_new_task_notification`: `mach_notify_new_task` goes to
-    /// `notification` for every task created from now on. Once only, for the
-    /// privileged host port (`KERN_NO_ACCESS` when a port is registered).
     fn register_new_task_notification(&mut self, req: gnumach::RegisterNewTaskNotificationRequest) -> Result<(), i32> {
-        self.host_priv()?;
-        let h = req.notification as usize;
-        let right = self.rights.get(h.wrapping_sub(1)).and_then(|r| r.as_ref()).filter(|r| !r.is_null() && !r.is_dead()).ok_or(KERN_INVALID_ARGUMENT)?;
-        if right.port_id().is_none() {
-            return Err(KERN_INVALID_ARGUMENT);
-        }
-        let right = self.rights[h - 1].take().unwrap_or_else(Right::null);
-        let refused = crate::i386::cpu::without_interrupts(|| {
-            let mut n = NEW_TASK_NOTIFY.lock();
-            if n.is_some() {
-                return Some(right);
-            }
-            *n = Some(right);
-            None
-        });
-        match refused {
-            // Back with the request's rights, which are released as usual.
-            Some(r) => {
-                self.rights[h - 1] = Some(r);
-                Err(KERN_NO_ACCESS)
-            }
-            None => Ok(()),
-        }
+        crate::kern::task::register_new_task_notification(self, req)
     }
 
-    /// `thread_terminate_release`: what glibc's thread exit asks in one go:
-    /// the thread's name and reply port go from `task`'s space, its stack
-    /// from `task`'s map, and the thread ends (after the request is cleaned
-    /// up, as the caller is usually the thread itself).
     fn thread_terminate_release(&mut self, req: gnumach::ThreadTerminateReleaseRequest) -> Result<(), i32> {
-        let th = self.thread().map_err(|_| KERN_INVALID_ARGUMENT)?;
-        let t = self.task_of_handle(req.task)?;
-        let space = super::space_of(t).ok_or(KERN_INVALID_ARGUMENT)?;
-        // As GNU Mach, what cannot be released is passed over.
-        let _ = with_ipc(|ipc| ipc.mach_port_deallocate(space, req.thread_name));
-        if req.reply_port != 0 {
-            let _ = with_ipc(|ipc| ipc.mach_port_destroy(space, req.reply_port));
-        }
-        if req.address != 0 || req.size != 0 {
-            let _ = task::with_task(t, |tk| tk.map.deallocate(req.address, req.size));
-        }
-        self.terminate_after = Some(After::Thread(th));
-        Ok(())
+        crate::kern::thread::thread_terminate_release(self, req)
     }
 
-    /// `vm_wire_all`: wires every mapping of the task now
-    /// (`VM_WIRE_CURRENT`) and anonymous memory allocated later
-    /// (`VM_WIRE_FUTURE`); `VM_WIRE_NONE` unwires it all.
     fn vm_wire_all(&mut self, req: gnumach::VmWireAllRequest) -> Result<(), i32> {
-        self.host().map_err(|_| KERN_INVALID_HOST)?;
-        let t = self.task_of_handle(req.task).map_err(|_| KERN_INVALID_TASK)?;
-        if req.flags & !3 != 0 {
-            return Err(KERN_INVALID_ARGUMENT);
-        }
-        task::with_map(t, |m| m.wire_all(req.flags & 1 != 0, req.flags & 2 != 0))
+        crate::vm::vm_user::vm_wire_all(self, req)
     }
 
     fn task_set_essential(&mut self, req: gnumach::TaskSetEssentialRequest) -> Result<(), i32> {
-        let t = self.task().map_err(|_| KERN_INVALID_TASK)?;
-        task::with_task(t, |tk| tk.essential = req.essential != 0).ok_or(KERN_INVALID_TASK)
+        crate::kern::task::task_set_essential(self, req)
     }
 
-    /// `vm_cache_statistics`: memory objects and their resident pages
-    /// (the cache), anonymous pages of task maps (temporary), object pages
-    /// (permanent), pages of the kernel heap (slab); this kernel keeps no
-    /// active/inactive split (all count as active) and no laundry queue.
-    fn vm_cache_statistics(&mut self, _: gnumach::VmCacheStatisticsRequest) -> Result<gnumach::VmCacheStatisticsReply, i32> {
-        self.task().map_err(|_| KERN_INVALID_TASK)?;
-        let (objects, object_pages) = crate::vm::vm_object::counts();
-        let (anon, _) = crate::vm::vm_map::page_counts();
-        let (_, heap_pages) = crate::vm::kalloc::stats();
-        let s = [objects, object_pages, anon, 0, object_pages, 0, 0, 0, 0, heap_pages, 0];
-        Ok(gnumach::VmCacheStatisticsReply { vm_cache_stats: s.map(|v| v as u32) })
+    fn vm_cache_statistics(&mut self, r: gnumach::VmCacheStatisticsRequest) -> Result<gnumach::VmCacheStatisticsReply, i32> {
+        crate::vm::vm_user::vm_cache_statistics(self, r)
     }
 
-    /// `vm_object_sync` on a memory object's name port (what `vm_region`
-    /// gives): its pages in the range go back to the pager, and with
-    /// `should_flush` leave memory.
     fn vm_object_sync(&mut self, req: gnumach::VmObjectSyncRequest) -> Result<(), i32> {
-        let Some((super::KOBJ_PAGER_NAME, obj)) = self.target else { return Err(KERN_INVALID_ARGUMENT) };
-        let (start, end) = kerncore::vm_entries::page_range(req.offset, req.size).ok_or(KERN_INVALID_ARGUMENT)?;
-        vm_object::sync(obj as u32, start, end - start, req.should_return != 0, req.should_flush != 0)
+        crate::vm::vm_user::vm_object_sync(self, req)
     }
 
-    /// `vm_msync`: for each memory object mapped in the range, its pages
-    /// there go back to the pager (`msync`); `VM_SYNC_INVALIDATE` also
-    /// drops them. Asking for both `VM_SYNC_ASYNCHRONOUS` and
-    /// `VM_SYNC_SYNCHRONOUS` is an invalid argument, a hole in the range an
-    /// invalid address. (The data is on its way to the pager when the call
-    /// returns either way.)
     fn vm_msync(&mut self, req: gnumach::VmMsyncRequest) -> Result<(), i32> {
-        const VM_SYNC_ASYNCHRONOUS: u32 = 0x01;
-        const VM_SYNC_SYNCHRONOUS: u32 = 0x02;
-        const VM_SYNC_INVALIDATE: u32 = 0x04;
-        let t = self.task().map_err(|_| KERN_INVALID_ARGUMENT)?;
-        if req.sync_flags & (VM_SYNC_ASYNCHRONOUS | VM_SYNC_SYNCHRONOUS) == VM_SYNC_ASYNCHRONOUS | VM_SYNC_SYNCHRONOUS {
-            return Err(KERN_INVALID_ARGUMENT);
-        }
-        if req.size == 0 {
-            return Ok(());
-        }
-        let (start, end) = kerncore::vm_entries::page_range(req.address, req.size).ok_or(KERN_INVALID_ARGUMENT)?;
-        // (object, object offset, bytes) of each object mapping in the range.
-        let pieces = task::with_map(t, |m| {
-            let mut out = Vec::new();
-            let mut at = start;
-            while at < end {
-                let e = m.region(at).filter(|e| e.start <= at).ok_or(KERN_INVALID_ADDRESS)?;
-                let stop = e.end.min(end);
-                if e.attrs.object != 0 {
-                    out.push((e.attrs.object, e.attrs.offset(at), stop - at));
-                }
-                at = stop;
-            }
-            Ok(out)
-        })?;
-        for (obj, off, len) in pieces {
-            vm_object::sync(obj, off, len, true, req.sync_flags & VM_SYNC_INVALIDATE != 0)?;
-        }
-        Ok(())
+        crate::vm::vm_user::vm_msync(self, req)
     }
 
-    /// `task_set_name`: the name the kernel's messages use for the task.
     fn task_set_name(&mut self, req: gnumach::TaskSetNameRequest) -> Result<(), i32> {
-        let t = self.task().map_err(|_| KERN_INVALID_TASK)?;
-        let bytes = req.name.as_bytes();
-        let end = bytes.iter().position(|&c| c == 0).unwrap_or(bytes.len());
-        let name: alloc::string::String = bytes[..end].iter().map(|&c| if c.is_ascii_graphic() || c == b' ' { c as char } else { '?' }).collect();
-        task::with_task(t, |tk| tk.name = name).ok_or(KERN_INVALID_TASK)
+        crate::kern::task::task_set_name(self, req)
     }
 
-    /// `gsync_wait`: the calling thread sleeps here (see `kern::gsync`).
     fn gsync_wait(&mut self, req: gnumach::GsyncWaitRequest) -> Result<(), i32> {
-        let t = self.task().map_err(|_| KERN_INVALID_TASK)?;
-        crate::kern::gsync::wait(t, req.addr, req.val1, req.val2, req.msec, req.flags)
+        crate::kern::gsync::gsync_wait(self, req)
     }
 
     fn gsync_wake(&mut self, req: gnumach::GsyncWakeRequest) -> Result<(), i32> {
-        let t = self.task().map_err(|_| KERN_INVALID_TASK)?;
-        crate::kern::gsync::wake(t, req.addr, req.val, req.flags)
+        crate::kern::gsync::gsync_wake(self, req)
     }
 
     fn gsync_requeue(&mut self, req: gnumach::GsyncRequeueRequest) -> Result<(), i32> {
-        let t = self.task().map_err(|_| KERN_INVALID_TASK)?;
-        crate::kern::gsync::requeue(t, req.src_addr, req.dst_addr, req.wake_one != 0, req.flags)
+        crate::kern::gsync::gsync_requeue(self, req)
     }
 
-    /// Physically contiguous memory for user-level drivers, for the holder
-    /// of the privileged host port only.
     fn vm_allocate_contiguous(&mut self, req: gnumach::VmAllocateContiguousRequest) -> Result<gnumach::VmAllocateContiguousReply, i32> {
-        if !matches!(self.target, Some((super::KOBJ_HOST_PRIV, _))) {
-            return Err(if matches!(self.target, Some((super::KOBJ_HOST, _))) { KERN_INVALID_HOST } else { rt::MIG_BAD_ID });
-        }
-        let t = self.task_of_handle(req.target_task)?;
-        let align = req.palign.max(4096);
-        if req.size == 0 || !align.is_power_of_two() || req.pmax <= req.pmin {
-            return Err(KERN_INVALID_ARGUMENT);
-        }
-        let (vaddr, paddr) = task::with_task(t, |tk| tk.map.allocate_contiguous(req.size, req.pmin, req.pmax, align)).ok_or(KERN_INVALID_TASK)??;
-        Ok(gnumach::VmAllocateContiguousReply { vaddr, paddr })
+        crate::vm::vm_user::vm_allocate_contiguous(self, req)
     }
+
 }
 
 impl Ctx {
     /// The task a port argument (request handle `h`) stands for.
-    fn task_of_handle(&self, h: u32) -> Result<TaskId, i32> {
+    pub(crate) fn task_of_handle(&self, h: u32) -> Result<TaskId, i32> {
         match self.kobject_of_handle(h) {
             Some((KOBJ_TASK, id)) => Ok(id as TaskId),
             _ => Err(KERN_INVALID_ARGUMENT),

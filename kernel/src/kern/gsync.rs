@@ -240,3 +240,41 @@ pub fn forget_gone_threads() {
 pub fn parked() -> usize {
     cpu::without_interrupts(|| WAITERS.lock().len())
 }
+
+// ---------------------------------------------------------------------------
+// MIG routines on this object (decoded and dispatched by `ipc::server`).
+
+pub(crate) use routines::*;
+
+mod routines {
+    use super::*;
+    
+    
+
+    
+    
+
+    use crate::ipc::server::Ctx;
+    
+    use crate::kern::mig::gnumach;
+    
+    
+    
+    
+
+    /// `gsync_wait`: the calling thread sleeps here (see `kern::gsync`).
+    pub(crate) fn gsync_wait(ctx: &mut Ctx, req: gnumach::GsyncWaitRequest) -> Result<(), i32> {
+        let t = ctx.task().map_err(|_| KERN_INVALID_TASK)?;
+        crate::kern::gsync::wait(t, req.addr, req.val1, req.val2, req.msec, req.flags)
+    }
+
+    pub(crate) fn gsync_wake(ctx: &mut Ctx, req: gnumach::GsyncWakeRequest) -> Result<(), i32> {
+        let t = ctx.task().map_err(|_| KERN_INVALID_TASK)?;
+        crate::kern::gsync::wake(t, req.addr, req.val, req.flags)
+    }
+
+    pub(crate) fn gsync_requeue(ctx: &mut Ctx, req: gnumach::GsyncRequeueRequest) -> Result<(), i32> {
+        let t = ctx.task().map_err(|_| KERN_INVALID_TASK)?;
+        crate::kern::gsync::requeue(t, req.src_addr, req.dst_addr, req.wake_one != 0, req.flags)
+    }
+}

@@ -211,3 +211,104 @@ pub fn adjust_time(delta: [u32; 2]) -> Result<[u32; 2], KernReturn> {
     let secs = old.div_euclid(1_000_000);
     Ok([secs as i32 as u32, old.rem_euclid(1_000_000) as u32])
 }
+
+// ---------------------------------------------------------------------------
+// MIG routines on this object (decoded and dispatched by `ipc::server`).
+
+pub(crate) use routines::*;
+
+mod routines {
+    use super::*;
+    
+    
+
+    
+    
+
+    use crate::ipc::server::{fill, Ctx};
+    use crate::ipc::KernelPort;
+    use crate::kern::mig::{mach_host, rt};
+    
+    
+    
+    
+
+    pub(crate) fn host_info(ctx: &mut Ctx, req: mach_host::HostInfoRequest) -> Result<mach_host::HostInfoReply, i32> {
+        ctx.host()?;
+        let mem = crate::kern::bootinfo::get().info.usable_bytes();
+        let words = crate::kern::host::info(req.flavor, req.host_info_out_cnt, mem)?;
+        let mut r = mach_host::HostInfoReply { host_info_out: [0; 1024], host_info_out_cnt: 0 };
+        fill(&mut r.host_info_out, &mut r.host_info_out_cnt, req.host_info_out_cnt, &words)?;
+        Ok(r)
+    }
+
+    pub(crate) fn host_get_time(ctx: &mut Ctx, _: mach_host::HostGetTimeRequest) -> Result<mach_host::HostGetTimeReply, i32> {
+        ctx.host()?;
+        Ok(mach_host::HostGetTimeReply { current_time: crate::kern::host::time() })
+    }
+
+    /// `host_reboot`: privileged host port only. There is no kernel
+    /// debugger, so `RB_DEBUGGER` fails with `KERN_FAILURE`.
+    pub(crate) fn host_reboot(ctx: &mut Ctx, req: mach_host::HostRebootRequest) -> Result<(), i32> {
+        if !matches!(ctx.target, Some((crate::ipc::KOBJ_HOST_PRIV, _))) {
+            return Err(if matches!(ctx.target, Some((crate::ipc::KOBJ_HOST, _))) { KERN_INVALID_HOST } else { rt::MIG_BAD_ID });
+        }
+        if req.options & crate::kern::host::RB_DEBUGGER != 0 {
+            crate::kwarn!("host_reboot: RB_DEBUGGER asked, but this kernel has no debugger");
+            return Err(KERN_FAILURE);
+        }
+        crate::kern::host::reboot(req.options)
+    }
+
+    pub(crate) fn host_set_time(ctx: &mut Ctx, req: mach_host::HostSetTimeRequest) -> Result<(), i32> {
+        ctx.host_priv()?;
+        crate::kern::host::set_time(req.new_time)
+    }
+
+    pub(crate) fn host_adjust_time(ctx: &mut Ctx, req: mach_host::HostAdjustTimeRequest) -> Result<mach_host::HostAdjustTimeReply, i32> {
+        ctx.host_priv()?;
+        Ok(mach_host::HostAdjustTimeReply { old_adjustment: crate::kern::host::adjust_time(req.new_adjustment)? })
+    }
+
+    /// `host_get_boot_info`: the kernel command line.
+    pub(crate) fn host_get_boot_info(ctx: &mut Ctx, _: mach_host::HostGetBootInfoRequest) -> Result<mach_host::HostGetBootInfoReply, i32> {
+        ctx.host_priv()?;
+        let mut boot_info = [0u8; 4096];
+        let line = crate::kern::bootinfo::get().cmdline.as_bytes();
+        let n = line.len().min(boot_info.len() - 1);
+        boot_info[..n].copy_from_slice(&line[..n]);
+        Ok(mach_host::HostGetBootInfoReply { boot_info })
+    }
+
+    /// `host_processor_sets`: the name ports of every processor set (one).
+    pub(crate) fn host_processor_sets(ctx: &mut Ctx, _: mach_host::HostProcessorSetsRequest) -> Result<mach_host::HostProcessorSetsReply, i32> {
+        ctx.host().map_err(|_| KERN_INVALID_HOST)?;
+        let h = ctx.give_send(KernelPort::PsetName);
+        Ok(mach_host::HostProcessorSetsReply { processor_sets: ctx.give_ool(h.to_le_bytes().to_vec(), 4) })
+    }
+
+    /// `host_processor_set_priv`: the control port of a set, for its name
+    /// port and the privileged host port.
+    pub(crate) fn host_processor_set_priv(ctx: &mut Ctx, req: mach_host::HostProcessorSetPrivRequest) -> Result<mach_host::HostProcessorSetPrivReply, i32> {
+        ctx.host_priv()?;
+        if !matches!(ctx.kobject_of_handle(req.set_name), Some((crate::ipc::KOBJ_PSET_NAME | crate::ipc::KOBJ_PSET, _))) {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        Ok(mach_host::HostProcessorSetPrivReply { set: ctx.give_send(KernelPort::Pset) })
+    }
+
+    /// `host_processors`: the one processor's port.
+    pub(crate) fn host_processors(ctx: &mut Ctx, _: mach_host::HostProcessorsRequest) -> Result<mach_host::HostProcessorsReply, i32> {
+        ctx.host_priv()?;
+        let h = ctx.give_send(KernelPort::Processor);
+        Ok(mach_host::HostProcessorsReply { processor_list: ctx.give_ool(h.to_le_bytes().to_vec(), 4) })
+    }
+
+    pub(crate) fn host_kernel_version(ctx: &mut Ctx, _: mach_host::HostKernelVersionRequest) -> Result<mach_host::HostKernelVersionReply, i32> {
+        ctx.host()?;
+        let mut kernel_version = [0u8; 512];
+        let v = crate::kern::host::VERSION.as_bytes();
+        kernel_version[..v.len()].copy_from_slice(v);
+        Ok(mach_host::HostKernelVersionReply { kernel_version })
+    }
+}

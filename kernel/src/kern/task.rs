@@ -159,7 +159,7 @@ pub fn terminate(task: TaskId) {
     crate::ipc::task_destroy(task);
     crate::i386::io_perm::task_gone(task);
     crate::kern::gsync::forget_gone_threads();
-    crate::ipc::server::forget_dead_registrations();
+    forget_dead_registrations();
     if mine {
         // Leave the address space before it goes away.
         let kdir = pmap::kernel_page_dir();
@@ -371,5 +371,253 @@ pub fn with_map<R>(t: TaskId, mut f: impl FnMut(&mut crate::vm::vm_map::VmMap) -
             (Err(KERN_RESOURCE_SHORTAGE), _) if crate::vm::pageout::wait_for_memory() => {}
             (r, _) => return r,
         }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// MIG routines on this object (decoded and dispatched by `ipc::server`).
+
+pub(crate) use routines::*;
+
+/// `task_info` flavours (mach/task_info.h).
+pub const TASK_BASIC_INFO: u32 = 1;
+/// Event counters (all zero here).
+pub const TASK_EVENTS_INFO: u32 = 2;
+/// Times of the live threads.
+pub const TASK_THREAD_TIMES_INFO: u32 = 3;
+
+mod routines {
+    use super::*;
+    use alloc::vec;
+    use alloc::vec::Vec;
+
+    
+    use mach_ipc::Right;
+
+    use crate::ipc::server::{fill, ticks_to_time, After, Ctx};
+    use crate::ipc::{with_ipc, KernelPort};
+    use crate::kern::mig::{gnumach, mach, mach_host};
+    use crate::kern::sched_prim::{self as sched};
+    use crate::kern::task::{self, TaskId};
+    
+    
+
+    pub(crate) fn task_create(ctx: &mut Ctx, req: mach::TaskCreateRequest) -> Result<mach::TaskCreateReply, i32> {
+        let parent = ctx.task()?;
+        let child = task::create_child(parent, req.inherit_memory != 0)?;
+        crate::ipc::ports_inherit(parent, child);
+        notify_new_task(child, parent);
+        Ok(mach::TaskCreateReply { child_task: ctx.give_send(KernelPort::Task(child)) })
+    }
+
+    pub(crate) fn task_terminate(ctx: &mut Ctx, _: mach::TaskTerminateRequest) -> Result<(), i32> {
+        let t = ctx.task()?;
+        // After the request is cleaned up (the caller may be ending itself).
+        ctx.terminate_after = Some(After::Task(t));
+        Ok(())
+    }
+
+    pub(crate) fn task_suspend(ctx: &mut Ctx, _: mach::TaskSuspendRequest) -> Result<(), i32> {
+        task::suspend(ctx.task()?)
+    }
+
+    pub(crate) fn task_resume(ctx: &mut Ctx, _: mach::TaskResumeRequest) -> Result<(), i32> {
+        task::resume(ctx.task()?)
+    }
+
+    pub(crate) fn task_info(ctx: &mut Ctx, req: mach::TaskInfoRequest) -> Result<mach::TaskInfoReply, i32> {
+        let t = ctx.task()?;
+        let (suspend, virt, resident, threads) = task::with_task(t, |tk| (tk.suspend_count, tk.map.virtual_size(), tk.map.resident_pages() as u32 * 4096, tk.threads.clone())).ok_or(KERN_INVALID_TASK)?;
+        let ticks: u64 = threads.iter().filter_map(|&th| sched::with_thread(th, |x| x.ticks)).sum();
+        let words: Vec<u32> = match req.flavor {
+            TASK_BASIC_INFO => {
+                let u = ticks_to_time(ticks);
+                vec![suspend, u32::from(sched::BASEPRI_USER), virt, resident, u[0], u[1], 0, 0, 0, 0]
+            }
+            TASK_EVENTS_INFO => vec![0; 7],
+            TASK_THREAD_TIMES_INFO => {
+                let u = ticks_to_time(ticks);
+                vec![u[0], u[1], 0, 0]
+            }
+            _ => return Err(KERN_INVALID_ARGUMENT),
+        };
+        let mut r = mach::TaskInfoReply { task_info_out: [0; 1024], task_info_out_cnt: 0 };
+        fill(&mut r.task_info_out, &mut r.task_info_out_cnt, req.task_info_out_cnt, &words)?;
+        Ok(r)
+    }
+
+    pub(crate) fn task_get_special_port(ctx: &mut Ctx, req: mach::TaskGetSpecialPortRequest) -> Result<mach::TaskGetSpecialPortReply, i32> {
+        let t = ctx.task()?;
+        let right = match req.which_port {
+            crate::ipc::TASK_KERNEL_PORT => crate::ipc::make_send(KernelPort::Task(t)).unwrap_or(Right::null()),
+            crate::ipc::TASK_EXCEPTION_PORT | crate::ipc::TASK_BOOTSTRAP_PORT => crate::ipc::copy_special_port(t, req.which_port),
+            _ => return Err(KERN_INVALID_ARGUMENT),
+        };
+        Ok(mach::TaskGetSpecialPortReply { special_port: ctx.give(right) })
+    }
+
+    pub(crate) fn task_set_special_port(ctx: &mut Ctx, req: mach::TaskSetSpecialPortRequest) -> Result<(), i32> {
+        let t = ctx.task()?;
+        let right = ctx.take(req.special_port)?;
+        let right = if right.is_null() { None } else { Some(right) };
+        match crate::ipc::set_special_port(t, req.which_port, right) {
+            0 => Ok(()),
+            e => Err(e as i32),
+        }
+    }
+
+    /// `mach_ports_register`: up to four send rights the task keeps (and
+    /// its children inherit) for `mach_ports_lookup`.
+    pub(crate) fn mach_ports_register(ctx: &mut Ctx, req: mach::MachPortsRegisterRequest) -> Result<(), i32> {
+        let t = ctx.task().map_err(|_| KERN_INVALID_ARGUMENT)?;
+        let data = ctx.take_ool(req.init_port_set.addr)?;
+        let count = (req.init_port_set.count as usize).min(data.len() / 4);
+        if count > crate::ipc::TASK_PORT_REGISTER_MAX {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        let mut rights = Vec::with_capacity(count);
+        for c in data[..count * 4].chunks_exact(4) {
+            let h = u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize;
+            let r = match h {
+                0 => Right::null(),
+                h => ctx.rights.get_mut(h - 1).and_then(Option::take).unwrap_or_else(Right::null),
+            };
+            rights.push(r);
+        }
+        crate::ipc::ports_register(t, rights);
+        Ok(())
+    }
+
+    pub(crate) fn mach_ports_lookup(ctx: &mut Ctx, _: mach::MachPortsLookupRequest) -> Result<mach::MachPortsLookupReply, i32> {
+        let t = ctx.task().map_err(|_| KERN_INVALID_ARGUMENT)?;
+        let mut handles = Vec::with_capacity(16);
+        for r in crate::ipc::ports_lookup(t) {
+            let h = ctx.give(r);
+            handles.extend_from_slice(&h.to_le_bytes());
+        }
+        Ok(mach::MachPortsLookupReply { init_port_set: ctx.give_ool(handles, 4) })
+    }
+
+    pub(crate) fn task_threads(ctx: &mut Ctx, _: mach::TaskThreadsRequest) -> Result<mach::TaskThreadsReply, i32> {
+        let t = ctx.task()?;
+        let threads = task::with_task(t, |tk| tk.threads.clone()).ok_or(KERN_INVALID_TASK)?;
+        let mut handles = Vec::with_capacity(threads.len() * 4);
+        for th in threads {
+            let h = ctx.give_send(KernelPort::Thread(th));
+            handles.extend_from_slice(&h.to_le_bytes());
+        }
+        Ok(mach::TaskThreadsReply { thread_list: ctx.give_ool(handles, 4) })
+    }
+
+    /// `task_priority`: the priority of the task's new threads, and with
+    /// `change_threads` of its threads now (`KERN_FAILURE` if one may not).
+    pub(crate) fn task_priority(ctx: &mut Ctx, req: mach_host::TaskPriorityRequest) -> Result<(), i32> {
+        let t = ctx.task().map_err(|_| KERN_INVALID_ARGUMENT)?;
+        if !sched::valid_pri(req.priority) {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        let threads = task::with_task(t, |tk| {
+            tk.priority = req.priority as u8;
+            tk.threads.clone()
+        })
+        .ok_or(KERN_INVALID_ARGUMENT)?;
+        let mut ret = Ok(());
+        if req.change_threads != 0 {
+            for th in threads {
+                if crate::kern::thread::set_thread_priority(th, req.priority, false).is_err() {
+                    ret = Err(KERN_FAILURE);
+                }
+            }
+        }
+        ret
+    }
+
+    pub(crate) fn task_assign(ctx: &mut Ctx, req: mach_host::TaskAssignRequest) -> Result<(), i32> {
+        ctx.task().map_err(|_| KERN_INVALID_ARGUMENT)?;
+        match ctx.kobject_of_handle(req.new_set) {
+            Some((crate::ipc::KOBJ_PSET, _)) => Ok(()),
+            _ => Err(KERN_INVALID_ARGUMENT),
+        }
+    }
+
+    pub(crate) fn task_assign_default(ctx: &mut Ctx, _: mach_host::TaskAssignDefaultRequest) -> Result<(), i32> {
+        ctx.task().map(|_| ()).map_err(|_| KERN_INVALID_ARGUMENT)
+    }
+
+    pub(crate) fn task_get_assignment(ctx: &mut Ctx, _: mach_host::TaskGetAssignmentRequest) -> Result<mach_host::TaskGetAssignmentReply, i32> {
+        ctx.task().map_err(|_| KERN_INVALID_ARGUMENT)?;
+        Ok(mach_host::TaskGetAssignmentReply { assigned_set: ctx.give_send(KernelPort::PsetName) })
+    }
+
+    /// `register_new_task_notification`: `mach_notify_new_task` goes to
+    /// `notification` for every task created from now on. Once only, for the
+    /// privileged host port (`KERN_NO_ACCESS` when a port is registered).
+    pub(crate) fn register_new_task_notification(ctx: &mut Ctx, req: gnumach::RegisterNewTaskNotificationRequest) -> Result<(), i32> {
+        ctx.host_priv()?;
+        let h = req.notification as usize;
+        let right = ctx.rights.get(h.wrapping_sub(1)).and_then(|r| r.as_ref()).filter(|r| !r.is_null() && !r.is_dead()).ok_or(KERN_INVALID_ARGUMENT)?;
+        if right.port_id().is_none() {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        let right = ctx.rights[h - 1].take().unwrap_or_else(Right::null);
+        let refused = crate::i386::cpu::without_interrupts(|| {
+            let mut n = NEW_TASK_NOTIFY.lock();
+            if n.is_some() {
+                return Some(right);
+            }
+            *n = Some(right);
+            None
+        });
+        match refused {
+            // Back with the request's rights, which are released as usual.
+            Some(r) => {
+                ctx.rights[h - 1] = Some(r);
+                Err(KERN_NO_ACCESS)
+            }
+            None => Ok(()),
+        }
+    }
+
+    pub(crate) fn task_set_essential(ctx: &mut Ctx, req: gnumach::TaskSetEssentialRequest) -> Result<(), i32> {
+        let t = ctx.task().map_err(|_| KERN_INVALID_TASK)?;
+        task::with_task(t, |tk| tk.essential = req.essential != 0).ok_or(KERN_INVALID_TASK)
+    }
+
+    /// `task_set_name`: the name the kernel's messages use for the task.
+    pub(crate) fn task_set_name(ctx: &mut Ctx, req: gnumach::TaskSetNameRequest) -> Result<(), i32> {
+        let t = ctx.task().map_err(|_| KERN_INVALID_TASK)?;
+        let bytes = req.name.as_bytes();
+        let end = bytes.iter().position(|&c| c == 0).unwrap_or(bytes.len());
+        let name: alloc::string::String = bytes[..end].iter().map(|&c| if c.is_ascii_graphic() || c == b' ' { c as char } else { '?' }).collect();
+        task::with_task(t, |tk| tk.name = name).ok_or(KERN_INVALID_TASK)
+    }
+
+    /// The port `register_new_task_notification` named (a send right the
+    /// kernel holds for good).
+    static NEW_TASK_NOTIFY: spin::Mutex<Option<Right>> = spin::Mutex::new(None);
+
+    /// Forgets the registered new-task port once its receiver is gone (a task
+    /// ended), so that a new one may be registered.
+    pub fn forget_dead_registrations() {
+        let Some(port) = crate::i386::cpu::without_interrupts(|| NEW_TASK_NOTIFY.lock().as_ref().map(|r| r.port_id())) else { return };
+        if port.is_some_and(|p| with_ipc(|ipc| ipc.port_alive(p))) {
+            return;
+        }
+        let dead = crate::i386::cpu::without_interrupts(|| {
+            let mut n = NEW_TASK_NOTIFY.lock();
+            if n.as_ref().map(|r| r.port_id()) == Some(port) { n.take() } else { None }
+        });
+        if let Some(r) = dead {
+            with_ipc(|ipc| ipc.release_right(r));
+        }
+    }
+
+    /// Sends `mach_notify_new_task(child, parent)` to the registered port, if any.
+    pub(crate) fn notify_new_task(child: TaskId, parent: TaskId) {
+        let Some(dest) = crate::i386::cpu::without_interrupts(|| NEW_TASK_NOTIFY.lock().as_ref().and_then(|r| r.port_id())) else { return };
+        let Some(dest) = crate::ipc::make_send_port(dest) else { return };
+        let child = crate::ipc::make_send(KernelPort::Task(child)).unwrap_or_else(Right::null);
+        let parent = crate::ipc::make_send(KernelPort::Task(parent)).unwrap_or_else(Right::null);
+        crate::vm::vm_object::send(dest, alloc::vec![child, parent], Vec::new(), |m| crate::kern::mig::task_notify::mach_notify_new_task(m, 0, 1, 2));
     }
 }

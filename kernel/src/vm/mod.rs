@@ -3,8 +3,10 @@
 //! objects with their pagers (`vm_object`).
 
 pub mod kalloc;
+pub mod memory_object;
 pub mod pageout;
 pub mod pmap;
 pub mod vm_map;
 pub mod vm_object;
 pub mod vm_page;
+pub mod vm_user;

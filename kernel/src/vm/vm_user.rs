@@ -1,0 +1,255 @@
+//! The `vm_*` routines of `mach.defs`, `mach_host.defs` and `gnumach.defs`
+//! (GNU Mach's `vm/vm_user.c`): they act on the target task's map.
+//! `ipc::server` decodes the request and calls these.
+
+use alloc::vec::Vec;
+
+
+use crate::ipc::server::Ctx;
+use crate::kern::mig::{gnumach, mach, mach_host, rt};
+use crate::kern::task::{self};
+use crate::vm::vm_object;
+use kerncore::kern_return::*;
+
+pub(crate) fn vm_allocate(ctx: &mut Ctx, req: mach::VmAllocateRequest) -> Result<mach::VmAllocateReply, i32> {
+    let t = ctx.task()?;
+    let at = task::with_task(t, |tk| tk.map.allocate(req.address, req.size, req.anywhere != 0)).ok_or(KERN_INVALID_TASK)??;
+    Ok(mach::VmAllocateReply { address: at })
+}
+
+/// `vm_map`: anonymous memory (null object) or a memory object: a pager's
+/// port (the kernel makes the object and sends `memory_object_init` at
+/// its first mapping) or a kernel one from `device_map`.
+pub(crate) fn vm_map(ctx: &mut Ctx, req: mach::VmMapRequest) -> Result<mach::VmMapReply, i32> {
+    let t = ctx.task()?;
+    let right = ctx.take(req.memory_object)?;
+    let r = vm_object::MapRequest {
+        address: req.address,
+        size: req.size,
+        mask: req.mask,
+        anywhere: req.anywhere != 0,
+        offset: req.offset,
+        copy: req.copy != 0,
+        cur_protection: req.cur_protection,
+        max_protection: req.max_protection,
+        inheritance: req.inheritance,
+    };
+    Ok(mach::VmMapReply { address: vm_object::map(t, right, &r)? })
+}
+
+/// Sets the default memory manager (host_priv only); a null port only
+/// asks for the current one.
+pub(crate) fn vm_set_default_memory_manager(ctx: &mut Ctx, req: mach::VmSetDefaultMemoryManagerRequest) -> Result<mach::VmSetDefaultMemoryManagerReply, i32> {
+    if !matches!(ctx.target, Some((crate::ipc::KOBJ_HOST_PRIV, _))) {
+        return Err(if matches!(ctx.target, Some((crate::ipc::KOBJ_HOST, _))) { KERN_INVALID_HOST } else { rt::MIG_BAD_ID });
+    }
+    let new = ctx.take(req.default_manager)?;
+    let old = vm_object::set_default_pager(new, task::current());
+    Ok(mach::VmSetDefaultMemoryManagerReply { default_manager: ctx.give(old) })
+}
+
+pub(crate) fn vm_deallocate(ctx: &mut Ctx, req: mach::VmDeallocateRequest) -> Result<(), i32> {
+    let t = ctx.task()?;
+    task::with_task(t, |tk| tk.map.deallocate(req.address, req.size)).ok_or(KERN_INVALID_TASK)?
+}
+
+pub(crate) fn vm_protect(ctx: &mut Ctx, req: mach::VmProtectRequest) -> Result<(), i32> {
+    let t = ctx.task()?;
+    task::with_task(t, |tk| tk.map.protect(req.address, req.size, req.set_maximum != 0, req.new_protection)).ok_or(KERN_INVALID_TASK)?
+}
+
+pub(crate) fn vm_inherit(ctx: &mut Ctx, req: mach::VmInheritRequest) -> Result<(), i32> {
+    let t = ctx.task()?;
+    task::with_task(t, |tk| tk.map.inherit(req.address, req.size, req.new_inheritance)).ok_or(KERN_INVALID_TASK)?
+}
+
+/// From two pages up the reply carries the task's pages, copy-on-write
+/// (as an out-of-line send does), so its size is bounded by the address
+/// space, not by a kernel buffer; memory-object mappings, and pages on
+/// their way back from the default pager, are copied.
+pub(crate) fn vm_read(ctx: &mut Ctx, req: mach::VmReadRequest) -> Result<mach::VmReadReply, i32> {
+    let t = ctx.task()?;
+    if req.size >= crate::vm::vm_map::OOL_COW_MIN {
+        let (r, wait) = task::with_task(t, |tk| (tk.map.capture(req.address, req.size), tk.map.machine_mut().wait.take())).ok_or(KERN_INVALID_ARGUMENT)?;
+        match r {
+            Ok(Some(pages)) => {
+                let run = crate::vm::vm_map::PageRun::new(pages, req.address & 0xFFF, req.size);
+                return Ok(mach::VmReadReply { data: ctx.give_ool_pages(run) });
+            }
+            Ok(None) => {}
+            Err(kerncore::vm_map::KERN_FAULT_RETRY) => wait.into_iter().for_each(vm_object::cancel),
+            Err(e) => return Err(e),
+        }
+    }
+    let data = task::with_map(t, |m| m.read_kernel(req.address, req.size))?;
+    Ok(mach::VmReadReply { data: ctx.give_ool(data, 1) })
+}
+
+/// `vm_write`: the destination must be page-aligned (GNU Mach's
+/// `vm_map_copy_overwrite` refuses anything else with
+/// `KERN_INVALID_ARGUMENT`).
+pub(crate) fn vm_write(ctx: &mut Ctx, req: mach::VmWriteRequest) -> Result<(), i32> {
+    let t = ctx.task()?;
+    let data = ctx.take_ool(req.data.addr)?;
+    if req.address % kerncore::vm_entries::PAGE_SIZE != 0 {
+        return Err(KERN_INVALID_ARGUMENT);
+    }
+    let n = (req.data.count as usize).min(data.len());
+    task::with_map(t, |map| -> Result<(), i32> {
+        // The destination must be writable, as for the task itself.
+        let (s, e) = kerncore::vm_entries::page_range(req.address, n as u32).ok_or(KERN_INVALID_ADDRESS)?;
+        let mut page = s;
+        while page < e {
+            let r = map.region(page).filter(|r| r.start <= page).ok_or(KERN_INVALID_ADDRESS)?;
+            if r.attrs.prot & kerncore::vm_entries::VM_PROT_WRITE == 0 {
+                return Err(KERN_PROTECTION_FAILURE);
+            }
+            page = r.end.min(e);
+        }
+        map.write_kernel(req.address, &data[..n])
+    })
+}
+
+pub(crate) fn vm_copy(ctx: &mut Ctx, req: mach::VmCopyRequest) -> Result<(), i32> {
+    let t = ctx.task()?;
+    task::with_map(t, |map| -> Result<(), i32> {
+        let data = map.read_kernel(req.source_address, req.size)?;
+        let r = map.region(req.dest_address).filter(|r| r.start <= req.dest_address).ok_or(KERN_INVALID_ADDRESS)?;
+        if r.attrs.prot & kerncore::vm_entries::VM_PROT_WRITE == 0 {
+            return Err(KERN_PROTECTION_FAILURE);
+        }
+        map.write_kernel(req.dest_address, &data)
+    })
+}
+
+pub(crate) fn vm_statistics(ctx: &mut Ctx, _: mach::VmStatisticsRequest) -> Result<mach::VmStatisticsReply, i32> {
+    ctx.task()?;
+    let (_, free) = crate::vm::vm_page::free_counts();
+    let s = &crate::vm::vm_map::STATS;
+    let f = s.faults.load(core::sync::atomic::Ordering::Relaxed);
+    let z = s.zero_fills.load(core::sync::atomic::Ordering::Relaxed);
+    let c = s.cow_faults.load(core::sync::atomic::Ordering::Relaxed);
+    let pageouts = crate::vm::pageout::PAGEOUTS.load(core::sync::atomic::Ordering::Relaxed) as u32;
+    let pageins = s.pageins.load(core::sync::atomic::Ordering::Relaxed);
+    Ok(mach::VmStatisticsReply { vm_stats: [4096, free as u32, 0, 0, 0, z, 0, pageins, pageouts, f, c, 0, 0] })
+}
+
+pub(crate) fn vm_machine_attribute(ctx: &mut Ctx, _: mach::VmMachineAttributeRequest) -> Result<mach::VmMachineAttributeReply, i32> {
+    ctx.task()?;
+    Err(KERN_INVALID_ARGUMENT)
+}
+
+pub(crate) fn vm_region(ctx: &mut Ctx, req: mach::VmRegionRequest) -> Result<mach::VmRegionReply, i32> {
+    let t = ctx.task()?;
+    let e = task::with_task(t, |tk| tk.map.region(req.address)).ok_or(KERN_INVALID_TASK)?.ok_or(KERN_NO_SPACE)?;
+    Ok(mach::VmRegionReply {
+        address: e.start,
+        size: e.end - e.start,
+        protection: e.attrs.prot,
+        max_protection: e.attrs.max_prot,
+        inheritance: e.attrs.inheritance,
+        // Memory of an object mapped without copy is shared with whoever
+        // else maps it; the offset is the object's at `address`.
+        is_shared: u32::from(e.attrs.object != 0 && !e.attrs.copy),
+        object_name: 0,
+        offset: if e.attrs.object != 0 { e.attrs.offset(e.start) } else { 0 },
+    })
+}
+
+/// `vm_wire`: the range is made resident and never paged out (or, with
+/// `VM_PROT_NONE`, pageable again). Host or host_priv port, as GNU Mach.
+pub(crate) fn vm_wire(ctx: &mut Ctx, req: mach_host::VmWireRequest) -> Result<(), i32> {
+    ctx.host().map_err(|_| KERN_INVALID_HOST)?;
+    let t = ctx.task_of_handle(req.task).map_err(|_| KERN_INVALID_TASK)?;
+    if req.access & !kerncore::vm_entries::VM_PROT_ALL != 0 {
+        return Err(KERN_INVALID_ARGUMENT);
+    }
+    task::with_map(t, |m| m.wire(req.address, req.size, req.access))
+}
+
+/// `vm_wire_all`: wires every mapping of the task now
+/// (`VM_WIRE_CURRENT`) and anonymous memory allocated later
+/// (`VM_WIRE_FUTURE`); `VM_WIRE_NONE` unwires it all.
+pub(crate) fn vm_wire_all(ctx: &mut Ctx, req: gnumach::VmWireAllRequest) -> Result<(), i32> {
+    ctx.host().map_err(|_| KERN_INVALID_HOST)?;
+    let t = ctx.task_of_handle(req.task).map_err(|_| KERN_INVALID_TASK)?;
+    if req.flags & !3 != 0 {
+        return Err(KERN_INVALID_ARGUMENT);
+    }
+    task::with_map(t, |m| m.wire_all(req.flags & 1 != 0, req.flags & 2 != 0))
+}
+
+/// `vm_cache_statistics`: memory objects and their resident pages
+/// (the cache), anonymous pages of task maps (temporary), object pages
+/// (permanent), pages of the kernel heap (slab); this kernel keeps no
+/// active/inactive split (all count as active) and no laundry queue.
+pub(crate) fn vm_cache_statistics(ctx: &mut Ctx, _: gnumach::VmCacheStatisticsRequest) -> Result<gnumach::VmCacheStatisticsReply, i32> {
+    ctx.task().map_err(|_| KERN_INVALID_TASK)?;
+    let (objects, object_pages) = crate::vm::vm_object::counts();
+    let (anon, _) = crate::vm::vm_map::page_counts();
+    let (_, heap_pages) = crate::vm::kalloc::stats();
+    let s = [objects, object_pages, anon, 0, object_pages, 0, 0, 0, 0, heap_pages, 0];
+    Ok(gnumach::VmCacheStatisticsReply { vm_cache_stats: s.map(|v| v as u32) })
+}
+
+/// `vm_object_sync` on a memory object's name port (what `vm_region`
+/// gives): its pages in the range go back to the pager, and with
+/// `should_flush` leave memory.
+pub(crate) fn vm_object_sync(ctx: &mut Ctx, req: gnumach::VmObjectSyncRequest) -> Result<(), i32> {
+    let Some((crate::ipc::KOBJ_PAGER_NAME, obj)) = ctx.target else { return Err(KERN_INVALID_ARGUMENT) };
+    let (start, end) = kerncore::vm_entries::page_range(req.offset, req.size).ok_or(KERN_INVALID_ARGUMENT)?;
+    vm_object::sync(obj as u32, start, end - start, req.should_return != 0, req.should_flush != 0)
+}
+
+/// `vm_msync`: for each memory object mapped in the range, its pages
+/// there go back to the pager (`msync`); `VM_SYNC_INVALIDATE` also
+/// drops them. Asking for both `VM_SYNC_ASYNCHRONOUS` and
+/// `VM_SYNC_SYNCHRONOUS` is an invalid argument, a hole in the range an
+/// invalid address. (The data is on its way to the pager when the call
+/// returns either way.)
+pub(crate) fn vm_msync(ctx: &mut Ctx, req: gnumach::VmMsyncRequest) -> Result<(), i32> {
+    const VM_SYNC_ASYNCHRONOUS: u32 = 0x01;
+    const VM_SYNC_SYNCHRONOUS: u32 = 0x02;
+    const VM_SYNC_INVALIDATE: u32 = 0x04;
+    let t = ctx.task().map_err(|_| KERN_INVALID_ARGUMENT)?;
+    if req.sync_flags & (VM_SYNC_ASYNCHRONOUS | VM_SYNC_SYNCHRONOUS) == VM_SYNC_ASYNCHRONOUS | VM_SYNC_SYNCHRONOUS {
+        return Err(KERN_INVALID_ARGUMENT);
+    }
+    if req.size == 0 {
+        return Ok(());
+    }
+    let (start, end) = kerncore::vm_entries::page_range(req.address, req.size).ok_or(KERN_INVALID_ARGUMENT)?;
+    // (object, object offset, bytes) of each object mapping in the range.
+    let pieces = task::with_map(t, |m| {
+        let mut out = Vec::new();
+        let mut at = start;
+        while at < end {
+            let e = m.region(at).filter(|e| e.start <= at).ok_or(KERN_INVALID_ADDRESS)?;
+            let stop = e.end.min(end);
+            if e.attrs.object != 0 {
+                out.push((e.attrs.object, e.attrs.offset(at), stop - at));
+            }
+            at = stop;
+        }
+        Ok(out)
+    })?;
+    for (obj, off, len) in pieces {
+        vm_object::sync(obj, off, len, true, req.sync_flags & VM_SYNC_INVALIDATE != 0)?;
+    }
+    Ok(())
+}
+
+/// Physically contiguous memory for user-level drivers, for the holder
+/// of the privileged host port only.
+pub(crate) fn vm_allocate_contiguous(ctx: &mut Ctx, req: gnumach::VmAllocateContiguousRequest) -> Result<gnumach::VmAllocateContiguousReply, i32> {
+    if !matches!(ctx.target, Some((crate::ipc::KOBJ_HOST_PRIV, _))) {
+        return Err(if matches!(ctx.target, Some((crate::ipc::KOBJ_HOST, _))) { KERN_INVALID_HOST } else { rt::MIG_BAD_ID });
+    }
+    let t = ctx.task_of_handle(req.target_task)?;
+    let align = req.palign.max(4096);
+    if req.size == 0 || !align.is_power_of_two() || req.pmax <= req.pmin {
+        return Err(KERN_INVALID_ARGUMENT);
+    }
+    let (vaddr, paddr) = task::with_task(t, |tk| tk.map.allocate_contiguous(req.size, req.pmin, req.pmax, align)).ok_or(KERN_INVALID_TASK)??;
+    Ok(gnumach::VmAllocateContiguousReply { vaddr, paddr })
+}
