@@ -5,7 +5,7 @@
 //! The steps, each logged for the host to check against its images:
 //! open, DEV_GET_SIZE, record 0's first bytes; then `media_change: change
 //! the medium now` (the harness's cue for QEMU's monitor `change`); reads of
-//! record 0 until one fails (GNU Mach: the driver fails the first request
+//! record 0 and a middle record in turn until one fails (GNU Mach: the driver fails the first request
 //! after a change, D_IO_ERROR), at most about 20 s; then a new device_open
 //! (the driver's open sees the change and reads the new medium), its
 //! DEV_GET_SIZE and record 0 again.
@@ -68,8 +68,11 @@ fn run(args: &Args) -> Result<(), &'static str> {
     let sleeper = mach_port::mach_port_allocate(&mut m, task, MACH_PORT_RIGHT_RECEIVE).map_err(|_| "mach_port_allocate")?.name;
     let mut buf = rt::MsgBuf::<64>::new();
     let mut failed = None;
-    for _ in 0..200 {
-        match ds::device_read(&mut m, dev, 0, 0, record) {
+    // Record 0 and one from the middle in turn: a driver's own read buffer
+    // (Linux 2.0's ide-cd keeps the last blocks read) cannot answer both.
+    let middle = bytes / record / 2;
+    for i in 0..200u32 {
+        match ds::device_read(&mut m, dev, 0, if i % 2 == 0 { 0 } else { middle }, record) {
             Ok(r) => {
                 let _ = mach::vm_deallocate(&mut m, task, r.data.addr, r.data.count);
             }
