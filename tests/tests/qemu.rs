@@ -1324,7 +1324,8 @@ fn first_bytes(img: &[u8]) -> String {
 /// A floppy changed under an open `fd0` (QEMU's monitor `change`): the next
 /// read fails with D_IO_ERROR (2500), as GNU Mach's Linux floppy driver
 /// fails requests after the disk-change line rose; a new device_open sees
-/// the new disk, whose first bytes the host checks.
+/// the new disk, whose first bytes the host checks. Then `eject`: a read
+/// fails, and an open answers D_NO_SUCH_DEVICE (2502; Linux's ENXIO).
 #[test]
 fn floppy_medium_change_fails_a_read_and_the_next_open_reads_the_new_disk() {
     use mach_tests::disk;
@@ -1339,6 +1340,7 @@ fn floppy_medium_change_fails_a_read_and_the_next_open_reads_the_new_disk() {
     let o = run(&boot("floppy-change", "console=com0 test=bootstrap")
         .qemu(&["-drive", &format!("file={},format=raw,if=floppy,index=0", a.display())])
         .monitor_on("media_change: change the medium now", &format!("change floppy0 {} raw", b.display()))
+        .monitor_on("media_change: take the medium out now", "eject floppy0")
         .module(&format!("{} ${{device-port}} fd0 $(task-create) $(task-resume)", prog.display())));
     o.expect(Verdict::Pass)
         .expect_log("media_change: fd0 opened: 1474560 bytes in records of 512")
@@ -1346,13 +1348,16 @@ fn floppy_medium_change_fails_a_read_and_the_next_open_reads_the_new_disk() {
         .expect_log("media_change: read after the change failed: 2500")
         .expect_log("media_change: fd0 reopened: 1474560 bytes in records of 512")
         .expect_log(&format!("media_change: second medium record 0:{}", first_bytes(&second)))
+        .expect_log("media_change: read after the eject failed: 2500")
+        .expect_log("media_change: open with no medium failed: 2502")
         .expect_log("user-test: media_change ok")
         .expect_no_log("FAILED");
 }
 
 /// A CD changed under an open `wcd2` for a smaller one: the next read fails
 /// with D_IO_ERROR (the drive's UNIT ATTENTION, as Linux 2.0's ide-cd
-/// fails it), and a new device_open reports the new disc's size.
+/// fails it), and a new device_open reports the new disc's size. Then
+/// `eject`: a read fails, and an open answers D_NO_SUCH_DEVICE.
 #[test]
 fn cdrom_medium_change_fails_a_read_and_the_next_open_has_the_new_size() {
     let prog = user_program("media_change");
@@ -1363,12 +1368,15 @@ fn cdrom_medium_change_fails_a_read_and_the_next_open_has_the_new_size() {
     let o = run(&boot("cdrom-change", "console=com0 test=bootstrap")
         .qemu(&["-drive", &format!("file={},format=raw,if=ide,index=2,media=cdrom", a.display())])
         .monitor_on("media_change: change the medium now", &format!("change ide1-cd0 {} raw", b.display()))
+        .monitor_on("media_change: take the medium out now", "eject ide1-cd0")
         .module(&format!("{} ${{device-port}} wcd2 $(task-create) $(task-resume)", prog.display())));
     o.expect(Verdict::Pass)
         .expect_log(&format!("media_change: wcd2 opened: {} bytes in records of 2048", CD_BLOCKS * 2048))
         .expect_log("media_change: read after the change failed: 2500")
         .expect_log("media_change: wcd2 reopened: 1228800 bytes in records of 2048")
         .expect_log("wcd2: new medium, 2400 sectors")
+        .expect_log("media_change: read after the eject failed: 2500")
+        .expect_log("media_change: open with no medium failed: 2502")
         .expect_log("user-test: media_change ok")
         .expect_no_log("FAILED");
 }

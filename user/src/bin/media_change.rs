@@ -8,7 +8,9 @@
 //! record 0 and a middle record in turn until one fails (GNU Mach: the driver fails the first request
 //! after a change, D_IO_ERROR), at most about 20 s; then a new device_open
 //! (the driver's open sees the change and reads the new medium), its
-//! DEV_GET_SIZE and record 0 again.
+//! DEV_GET_SIZE and record 0 again; then `media_change: take the medium out
+//! now` (the cue for `eject`): reads until one fails, and an open that
+//! fails (GNU Mach: the driver's open answers ENXIO, D_NO_SUCH_DEVICE).
 //!
 //! Boot-script line: `/media_change ${device-port} fd0 $(task-create) $(task-resume)`.
 //! Last line: `user-test: media_change ok` or `user-test: media_change FAILED: <why>`.
@@ -64,17 +66,38 @@ fn run(args: &Args) -> Result<(), &'static str> {
     show_record0(&mut m, task, dev, record, "first medium")?;
     uprintln!("{}: change the medium now", NAME);
 
-    // Read until a read fails: the change seen by the driver.
-    let sleeper = mach_port::mach_port_allocate(&mut m, task, MACH_PORT_RIGHT_RECEIVE).map_err(|_| "mach_port_allocate")?.name;
+    let code = read_until_failure(&mut m, task, dev, bytes, record).ok_or("no read failed after the change")?;
+    uprintln!("{}: read after the change failed: {}", NAME, code);
+    let _ = ds::device_close(&mut m, dev);
+
+    // A new open sees the new medium.
+    let dev = ds::device_open(&mut m, master, D_READ, &dname).map_err(|_| "open after the change")?.device;
+    let (bytes, record) = size(&mut m, dev)?;
+    uprintln!("{}: {} reopened: {} bytes in records of {}", NAME, name, bytes, record);
+    show_record0(&mut m, task, dev, record, "second medium")?;
+
+    // Taken out: reads fail, and an open finds no medium.
+    uprintln!("{}: take the medium out now", NAME);
+    let code = read_until_failure(&mut m, task, dev, bytes, record).ok_or("no read failed after the eject")?;
+    uprintln!("{}: read after the eject failed: {}", NAME, code);
+    let _ = ds::device_close(&mut m, dev);
+    let code = ds::device_open(&mut m, master, D_READ, &dname).err().ok_or("an open with no medium worked")?;
+    uprintln!("{}: open with no medium failed: {}", NAME, code);
+    Ok(())
+}
+
+/// Reads record 0 and one from the middle in turn (a driver's own read
+/// buffer, as Linux 2.0's ide-cd keeps, cannot answer both), 100 ms apart,
+/// until one fails (its code), for about 20 s at most.
+fn read_until_failure(m: &mut Mach, task: u32, dev: u32, bytes: u32, record: u32) -> Option<i32> {
+    let sleeper = mach_port::mach_port_allocate(m, task, MACH_PORT_RIGHT_RECEIVE).ok()?.name;
     let mut buf = rt::MsgBuf::<64>::new();
     let mut failed = None;
-    // Record 0 and one from the middle in turn: a driver's own read buffer
-    // (Linux 2.0's ide-cd keeps the last blocks read) cannot answer both.
     let middle = bytes / record / 2;
     for i in 0..200u32 {
-        match ds::device_read(&mut m, dev, 0, if i % 2 == 0 { 0 } else { middle }, record) {
+        match ds::device_read(m, dev, 0, if i % 2 == 0 { 0 } else { middle }, record) {
             Ok(r) => {
-                let _ = mach::vm_deallocate(&mut m, task, r.data.addr, r.data.count);
+                let _ = mach::vm_deallocate(m, task, r.data.addr, r.data.count);
             }
             Err(e) => {
                 failed = Some(e);
@@ -84,18 +107,8 @@ fn run(args: &Args) -> Result<(), &'static str> {
         // SAFETY: a 64-byte buffer; nothing is ever sent to `sleeper`: a 100 ms wait.
         unsafe { mach_msg_trap(buf.0.as_mut_ptr().cast(), MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, 64, sleeper, 100, 0) };
     }
-    let _ = mach_port::mach_port_destroy(&mut m, task, sleeper);
-    let code = failed.ok_or("no read failed after the change")?;
-    uprintln!("{}: read after the change failed: {}", NAME, code);
-    let _ = ds::device_close(&mut m, dev);
-
-    // A new open sees the new medium.
-    let dev = ds::device_open(&mut m, master, D_READ, &dname).map_err(|_| "open after the change")?.device;
-    let (bytes, record) = size(&mut m, dev)?;
-    uprintln!("{}: {} reopened: {} bytes in records of {}", NAME, name, bytes, record);
-    show_record0(&mut m, task, dev, record, "second medium")?;
-    let _ = ds::device_close(&mut m, dev);
-    Ok(())
+    let _ = mach_port::mach_port_destroy(m, task, sleeper);
+    failed
 }
 
 entry!(main);
