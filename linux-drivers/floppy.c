@@ -16,10 +16,17 @@
  * interrupt, SEEK and RECALIBRATE ones with SENSE INTERRUPT STATUS. A
  * command that fails or does not answer in FD_TIMEOUT is retried after a
  * controller reset, FD_ERRORS times at most, then the request fails.
+ *
+ * Medium changes: the disk-change line (DIR bit 7) is looked at before
+ * every request; once it is seen, requests fail until an open looks at
+ * the drive (check_disk_change: fd_media_change, fd_revalidate), which
+ * steps the head out and back to clear the line; if it stays set, no
+ * medium is in and the open fails with ENXIO.
  */
 #include <linux/config.h>
 #include <linux/types.h>
 #include <linux/kernel.h>
+#include <linux/sched.h>
 #include <linux/delay.h>
 #include <linux/timer.h>
 #include <linux/mm.h>
@@ -42,7 +49,9 @@
 #define FD_DOR (FD_BASE + 2)	/* digital output: drive, reset, DMA gate, motors */
 #define FD_MSR (FD_BASE + 4)	/* main status */
 #define FD_DATA (FD_BASE + 5)	/* command/result FIFO */
-#define FD_CCR (FD_BASE + 7)	/* configuration control: data rate */
+#define FD_CCR (FD_BASE + 7)	/* configuration control: data rate (write) */
+#define FD_DIR (FD_BASE + 7)	/* digital input (read): bit 7, disk changed */
+#define DIR_DSKCHG 0x80
 #define FD_IRQ 6
 #define FD_DMA 2
 
@@ -68,7 +77,7 @@
 #define FD_TIMEOUT (3 * HZ)
 #define FD_ERRORS 4
 
-enum fd_state { FD_IDLE, FD_STATE_RESET, FD_STATE_RECAL, FD_STATE_SEEK, FD_STATE_RW };
+enum fd_state { FD_IDLE, FD_STATE_RESET, FD_STATE_RECAL, FD_STATE_SEEK, FD_STATE_RW, FD_STATE_POLL };
 
 static enum fd_state fd_state = FD_IDLE;
 static int fd_calibrated;	/* the head position is known */
@@ -79,6 +88,9 @@ static struct timer_list fd_timer;
 static int fd_sizes[4];
 static int fd_blksizes[4];
 static int fd_busy;
+static int fd_changed;		/* the medium changed (or is gone) since the last open looked */
+static volatile int fd_poll_done;	/* FD_STATE_POLL: the command's interrupt came */
+static int fd_poll_st0;
 
 static void fd_start(void);
 static void fd_reset(void);
@@ -120,7 +132,7 @@ static void fd_arm(enum fd_state s)
 	add_timer(&fd_timer);
 }
 
-void floppy_off(unsigned int nr)
+static void floppy_off(unsigned int nr)
 {
 	(void)nr;
 	outb(DOR_NRESET | DOR_DMAGATE, FD_DOR);
@@ -221,6 +233,16 @@ static void fd_interrupt(int irq, void *dev_id, struct pt_regs *regs)
 		fd_done_chunk();
 		fd_start();
 		return;
+	case FD_STATE_POLL:
+		/* A seek of fd_revalidate's: its thread waits for this. */
+		fd_poll_st0 = -1;
+		if (fd_out(FD_SENSEI) == 0) {
+			fd_poll_st0 = fd_in();
+			fd_cyl = fd_in();
+		}
+		fd_state = FD_IDLE;
+		fd_poll_done = 1;
+		return;
 	default:
 		(void)inb(FD_MSR);	/* not expected */
 		return;
@@ -273,6 +295,20 @@ static void fd_start(void)
 				end_request(0);
 			continue;
 		}
+		outb(DOR_NRESET | DOR_DMAGATE | DOR_MOTOR0, FD_DOR);
+		if (fd_changed || (inb(FD_DIR) & DIR_DSKCHG)) {
+			/*
+			 * The disk-change line: the medium was changed or taken
+			 * out. Requests fail until an open has looked at the new
+			 * medium (fd_revalidate), as with Linux 2.0's driver.
+			 */
+			if (!fd_changed)
+				printk("fd0: medium changed\n");
+			fd_changed = 1;
+			while (CURRENT == rq)
+				end_request(0);
+			continue;
+		}
 		break;
 	}
 	fd_busy = 1;
@@ -280,7 +316,6 @@ static void fd_start(void)
 	sect = block % FD_SECTS;
 	head = (block / FD_SECTS) % FD_HEADS;
 	cyl = block / (FD_SECTS * FD_HEADS);
-	outb(DOR_NRESET | DOR_DMAGATE | DOR_MOTOR0, FD_DOR);
 	if (!fd_calibrated) {
 		fd_arm(FD_STATE_RECAL);
 		if (fd_out(FD_RECALIBRATE) < 0 || fd_out(0) < 0)
@@ -340,10 +375,96 @@ static void do_fd_request(void)
 		fd_start();
 }
 
+/* Sleeps one tick (thread context). */
+static void fd_nap(void)
+{
+	current->timeout = jiffies + 1;
+	current->state = TASK_INTERRUPTIBLE;
+	schedule();
+}
+
+/* A polled command (RECALIBRATE or SEEK, already claimed): 0 once its interrupt came. */
+static int fd_poll_cmd(unsigned char cmd, int cyl)
+{
+	unsigned long flags, until;
+
+	save_flags(flags);
+	cli();
+	fd_poll_done = 0;
+	fd_state = FD_STATE_POLL;
+	restore_flags(flags);
+	if (fd_out(cmd) < 0 || fd_out(0) < 0 || (cmd == FD_SEEK && fd_out(cyl) < 0)) {
+		fd_state = FD_IDLE;
+		return -1;
+	}
+	for (until = jiffies + FD_TIMEOUT; !fd_poll_done && (long)(jiffies - until) < 0;)
+		fd_nap();
+	if (!fd_poll_done) {
+		fd_state = FD_IDLE;
+		return -1;
+	}
+	return fd_poll_st0 >= 0 && (fd_poll_st0 & 0xf8) == 0x20 ? 0 : -1;
+}
+
+/*
+ * check_media_change: the medium changed since the last open looked, or
+ * the disk-change line says so now.
+ */
+static int fd_media_change(kdev_t dev)
+{
+	(void)dev;
+	return fd_changed || (inb(FD_DIR) & DIR_DSKCHG) != 0;
+}
+
+/*
+ * revalidate: with the controller to itself (once idle), steps the head
+ * out and back (RECALIBRATE, SEEK 1, SEEK 0), which clears the
+ * disk-change line if a medium is in: fd_changed then tells whether one
+ * is. Queued requests then go on.
+ */
+static int fd_revalidate(kdev_t dev)
+{
+	unsigned long flags, until = jiffies + 2 * FD_TIMEOUT;
+	int ok;
+
+	(void)dev;
+	for (;;) {
+		save_flags(flags);
+		cli();
+		if (!fd_busy && fd_state == FD_IDLE) {
+			fd_busy = 1;
+			restore_flags(flags);
+			break;
+		}
+		restore_flags(flags);
+		if ((long)(jiffies - until) >= 0)
+			return -EBUSY;
+		fd_nap();
+	}
+	outb(DOR_NRESET | DOR_DMAGATE | DOR_MOTOR0, FD_DOR);
+	ok = fd_poll_cmd(FD_RECALIBRATE, 0) == 0 && fd_poll_cmd(FD_SEEK, 1) == 0 && fd_poll_cmd(FD_SEEK, 0) == 0;
+	fd_calibrated = ok;
+	fd_changed = !ok || (inb(FD_DIR) & DIR_DSKCHG) != 0;
+	save_flags(flags);
+	cli();
+	fd_busy = 0;
+	if (CURRENT)
+		fd_start();
+	else
+		floppy_off(0);
+	restore_flags(flags);
+	if (fd_changed)
+		printk("fd0: no medium\n");
+	return 0;
+}
+
 static int fd_open(struct inode *inode, struct file *filp)
 {
 	(void)filp;
-	return MINOR(inode->i_rdev) == 0 ? 0 : -ENXIO;
+	if (MINOR(inode->i_rdev) != 0)
+		return -ENXIO;
+	check_disk_change(inode->i_rdev);
+	return fd_changed ? -ENXIO : 0;
 }
 
 static void fd_release(struct inode *inode, struct file *filp)
@@ -363,7 +484,9 @@ static struct file_operations fd_fops = {
 	fd_open,
 	fd_release,
 	block_fsync,
-	NULL, NULL, NULL
+	NULL,			/* fasync */
+	fd_media_change,
+	fd_revalidate
 };
 
 /* CMOS register 0x10: the drive types of the first two floppy drives. */

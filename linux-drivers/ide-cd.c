@@ -18,8 +18,9 @@
  * (hardsect_size), its capacity from READ CAPACITY in 512-byte sectors as
  * the block layer counts; requests are READ(10) of whole blocks, up to a
  * request's 256 sectors (64 blocks) per command. A UNIT ATTENTION (the
- * medium may have changed) marks the drive cd_changed and the command is
- * retried; NOT READY (no disc) fails it at once. Probing and
+ * medium may have changed) marks the drive cd_changed and fails the
+ * request, as NOT READY (no disc) does; the next open looks at the disc
+ * again (ide.c's ide_media_change, check_disk_change). Probing and
  * ide_cdrom_check_media (TEST UNIT READY, READ CAPACITY) are polled.
  */
 #include <linux/config.h>
@@ -136,23 +137,39 @@ static int cd_polled_packet(ide_drive_t *drive, const byte *pkt, void *buf, unsi
 
 /*
  * Looks at the disc (polled): TEST UNIT READY until the drive stops
- * reporting a medium change, then READ CAPACITY. Sets the capacity (0
+ * reporting a medium change (each read back with REQUEST SENSE, which
+ * ends it), or, a few times, not ready; then READ CAPACITY. Sets the capacity (0
  * without a disc). Returns 0 if a disc is there.
  */
 int ide_cdrom_check_media(ide_drive_t *drive)
 {
-	byte pkt[12], cap[8], err;
+	byte pkt[12], cap[8], sense[18], err;
 	unsigned long blocks, bsize;
-	int i, rc = -1;
+	int i, w, tries, rc = -1;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0, tries = 0; i < 8; i++) {
 		memset(pkt, 0, sizeof(pkt));
 		pkt[0] = GPCMD_TEST_UNIT_READY;
 		rc = cd_polled_packet(drive, pkt, NULL, 0, &err);
 		if (rc >= 0)
 			break;
 		if ((err >> 4) == UNIT_ATTENTION) {
+			/* The drive keeps it pending until REQUEST SENSE reads it. */
 			drive->cd_changed = 1;
+			memset(pkt, 0, sizeof(pkt));
+			pkt[0] = GPCMD_REQUEST_SENSE;
+			pkt[4] = sizeof(sense);
+			(void)cd_polled_packet(drive, pkt, sense, sizeof(sense), &err);
+			continue;
+		}
+		/*
+		 * NOT READY: no disc, or one just put in (a drive reports its
+		 * tray closing so before the UNIT ATTENTION): asked again a
+		 * few times, 10 ms apart.
+		 */
+		if ((err >> 4) == NOT_READY && ++tries < 4) {
+			for (w = 0; w < 10; w++)
+				udelay(1000);
 			continue;
 		}
 		break;
@@ -209,6 +226,7 @@ int ide_cdrom_probe(ide_drive_t *drive)
 	drive->io_32bit = 0;
 	drive->nodma = 0;
 	ide_cdrom_check_media(drive);
+	drive->cd_changed = 0;		/* the disc found at power-on is no change */
 	/* triton.c chooses the DMA mode as for a disk (after the polled probe). */
 	drive->cd_dma_wanted = hwif->dmaproc != NULL;
 	if (drive->cd_nomedium)

@@ -35,6 +35,7 @@
 #include <linux/config.h>
 #include <linux/types.h>
 #include <linux/kernel.h>
+#include <linux/sched.h>
 #include <linux/delay.h>
 #include <linux/timer.h>
 #include <linux/mm.h>
@@ -568,8 +569,15 @@ void ide_error(ide_drive_t *drive, const char *msg, byte stat)
 		return;
 	if (drive->media == ide_cdrom) {
 		/* ATAPI: the sense key is the error register's high nibble. */
+		/*
+		 * A changed disc (UNIT ATTENTION) or none (NOT READY) fails
+		 * the request, as Linux 2.0's ide-cd does; the next open
+		 * reads the new disc (ide_media_change).
+		 */
 		if ((err >> 4) == UNIT_ATTENTION) {
-			drive->cd_changed = 1;	/* retried below: the next try reads */
+			printk("%s: medium changed\n", drive->name);
+			drive->cd_changed = 1;
+			rq->errors = ERROR_MAX;
 		} else if ((err >> 4) == NOT_READY) {
 			drive->cd_nomedium = 1;
 			rq->errors = ERROR_MAX;
@@ -714,14 +722,100 @@ static ide_hwif_t *ide_hwif_of(kdev_t dev)
 	return NULL;
 }
 
+/*
+ * The channel for polled commands from thread context: taken as a request
+ * takes it (hwgroup->active), once no request is in progress, so queued
+ * requests wait; given back with the queue restarted.
+ */
+static void ide_claim_channel(ide_hwif_t *hwif)
+{
+	unsigned long flags;
+
+	for (;;) {
+		save_flags(flags);
+		cli();
+		if (!hwif->hwgroup.active) {
+			hwif->hwgroup.active = 1;
+			restore_flags(flags);
+			return;
+		}
+		restore_flags(flags);
+		current->timeout = jiffies + 1;
+		current->state = TASK_INTERRUPTIBLE;
+		schedule();
+	}
+}
+
+static void ide_release_channel(ide_hwif_t *hwif)
+{
+	unsigned long flags;
+
+	save_flags(flags);
+	cli();
+	hwif->hwgroup.active = 0;
+	do_hwgroup_request(hwif);
+	restore_flags(flags);
+}
+
+/*
+ * check_media_change: for a CD-ROM, looks at the disc (TEST UNIT READY,
+ * READ CAPACITY: ide_cdrom_check_media) and answers whether it changed
+ * since the last look (UNIT ATTENTION then, or on a request since).
+ */
+static int ide_media_change(kdev_t dev)
+{
+	ide_hwif_t *hwif = ide_hwif_of(dev);
+	unsigned int unit = MINOR(dev) >> PARTN_BITS;
+	ide_drive_t *drive;
+	int changed;
+
+	if (hwif == NULL || unit >= MAX_DRIVES || !hwif->drives[unit].present)
+		return 0;
+	drive = &hwif->drives[unit];
+	if (drive->media != ide_cdrom)
+		return 0;
+	ide_claim_channel(hwif);
+	(void)ide_cdrom_check_media(drive);
+	ide_release_channel(hwif);
+	changed = drive->cd_changed;
+	drive->cd_changed = 0;
+	return changed;
+}
+
+/* revalidate: the drive's size from what ide_media_change read. */
+static int ide_revalidate(kdev_t dev)
+{
+	ide_hwif_t *hwif = ide_hwif_of(dev);
+	unsigned int unit = MINOR(dev) >> PARTN_BITS, minor = unit << PARTN_BITS;
+	ide_drive_t *drive;
+
+	if (hwif == NULL || unit >= MAX_DRIVES || !hwif->drives[unit].present)
+		return -ENXIO;
+	drive = &hwif->drives[unit];
+	if (drive->media == ide_cdrom) {
+		hwif->gd->part[minor].nr_sects = drive->capacity;
+		hwif->gd->sizes[minor] = drive->capacity >> 1;
+		printk("%s: %lu blocks of %d bytes\n", drive->name, drive->capacity / CD_SECTS, CD_FRAMESIZE);
+	}
+	return 0;
+}
+
 static int ide_open(struct inode *inode, struct file *filp)
 {
 	ide_hwif_t *hwif = ide_hwif_of(inode->i_rdev);
 	unsigned int unit = MINOR(inode->i_rdev) >> PARTN_BITS;
+	ide_drive_t *drive;
 
 	(void)filp;
 	if (hwif == NULL || unit >= MAX_DRIVES || !hwif->drives[unit].present)
 		return -ENXIO;
+	drive = &hwif->drives[unit];
+	if (drive->media == ide_cdrom) {
+		/* The disc may have changed: look (the first look at start-up found it). */
+		check_disk_change(inode->i_rdev);
+		if (drive->cd_nomedium)
+			return -ENXIO;
+	}
 	return 0;
 }
 
@@ -777,7 +871,9 @@ static struct file_operations ide_fops = {
 	ide_open,
 	ide_release,
 	block_fsync,
-	NULL, NULL, NULL
+	NULL,			/* fasync */
+	ide_media_change,
+	ide_revalidate
 };
 
 /* gendisk init: the whole-drive minors get the sizes IDENTIFY gave. */

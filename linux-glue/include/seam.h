@@ -187,6 +187,13 @@ int glue_blk_disk_info(unsigned int major, unsigned int minor, struct glue_blk_d
 int glue_blk_set_partition(unsigned int major, unsigned int minor,
 			   unsigned long start, unsigned long sectors);
 
+/* A device_open of removable drive (major, minor), as GNU Mach's does it:
+ * the driver's open runs (Linux 2.0 drivers call check_disk_change there,
+ * whose revalidate reads a changed medium's size and format) and then its
+ * release. Afterwards glue_blk_disk_info gives the medium's size. Thread
+ * context. 0, or the open's negative errno (-ENXIO: no medium, -EROFS). */
+int glue_blk_open(unsigned int major, unsigned int minor, int write);
+
 /* Queues a transfer of `count` (1..GLUE_BLK_MAX_SECTORS) whole sectors
  * at `sector` of (major, minor), into (write 0) or from (write 1) `buf`
  * (kernel memory, count * 512 bytes, untouched by the caller until the

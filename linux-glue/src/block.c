@@ -29,6 +29,7 @@
 #include <linux/blk.h>
 #include <linux/hdreg.h>
 #include <linux/mm.h>
+#include <linux/malloc.h>
 #include <linux/string.h>
 #include <asm/system.h>
 #include <asm/bitops.h>
@@ -102,10 +103,32 @@ void set_device_ro(kdev_t dev, int flag)
 		clear_bit(MINOR(dev), ro_bits[MAJOR(dev)]);
 }
 
-/* No removable media and no buffer cache: nothing changes, nothing to flush. */
+/*
+ * Whether the medium of `dev` changed, as Linux 2.0 asks on open: the
+ * driver's check_media_change says, and on a change its revalidate reads
+ * the new medium (size, format) before 1 is returned. There is no buffer
+ * cache to drop. GNU Mach's glue does the same.
+ */
 int check_disk_change(kdev_t dev)
 {
-	(void)dev;
+	struct file_operations *fops;
+	unsigned int major = MAJOR(dev);
+
+	if (major >= MAX_BLKDEV || (fops = blkdevs[major].fops) == NULL || fops->check_media_change == NULL)
+		return 0;
+	if (!fops->check_media_change(dev))
+		return 0;
+	printk("%s: medium changed\n", kdevname(dev));
+	if (fops->revalidate)
+		fops->revalidate(dev);
+	return 1;
+}
+
+/* Every opener is the kernel, acting for a task that holds the device port. */
+int permission(struct inode *inode, int mask)
+{
+	(void)inode;
+	(void)mask;
 	return 0;
 }
 
@@ -160,6 +183,133 @@ int block_write(struct inode *inode, struct file *filp, const char *buf, int cou
 	(void)buf;
 	(void)count;
 	return -EINVAL;
+}
+
+/* ---- single buffers (getblk, ll_rw_block): drivers' own reads ---------- */
+
+/*
+ * A driver reading a block of its own device (Linux 2.0's floppy.c reads
+ * block 0 in revalidate to learn the medium's format) gets a buffer from
+ * getblk and queues it with ll_rw_block; end_request unlocks it, and
+ * wait_on_buffer sleeps until then. Nothing is cached: every getblk gives
+ * a fresh buffer (a page), brelse frees it. The request carrying it comes from a
+ * small pool of its own, freed as it retires (glue_blk_retired).
+ */
+#define GLUE_IO_REQS 8
+
+static struct glue_io_req {
+	struct request rq;	/* first: the driver's pointer is ours */
+	int busy;
+} io_reqs[GLUE_IO_REQS];
+
+struct buffer_head *getblk(kdev_t dev, int block, int size)
+{
+	struct buffer_head *bh;
+
+	if (size < 512 || size > (int)PAGE_SIZE || (size & 511))
+		return NULL;
+	bh = kmalloc(sizeof(*bh), GFP_KERNEL);
+	if (bh == NULL)
+		return NULL;
+	memset(bh, 0, sizeof(*bh));
+	/* A page of its own: aligned as DMA wants it. */
+	bh->b_data = (char *)__get_free_page(GFP_KERNEL);
+	if (bh->b_data == NULL) {
+		kfree(bh);
+		return NULL;
+	}
+	bh->b_dev = bh->b_rdev = dev;
+	bh->b_blocknr = block;
+	bh->b_size = size;
+	bh->b_count = 1;
+	return bh;
+}
+
+void __brelse(struct buffer_head *bh)
+{
+	if (bh == NULL)
+		return;
+	wait_on_buffer(bh);
+	free_page((unsigned long)bh->b_data);
+	kfree(bh);
+}
+
+/* Queues one request for the `nr` buffers (consecutive blocks of one device). */
+void ll_rw_block(int rw, int nr, struct buffer_head *bh[])
+{
+	struct glue_io_req *r = NULL;
+	struct blk_dev_struct *dev;
+	struct request *q;
+	unsigned long flags, sectors = 0;
+	unsigned int major;
+	int i;
+
+	if (nr <= 0)
+		return;
+	major = MAJOR(bh[0]->b_dev);
+	save_flags(flags);
+	cli();
+	for (i = 0; i < GLUE_IO_REQS; i++)
+		if (!io_reqs[i].busy) {
+			r = &io_reqs[i];
+			r->busy = 1;
+			break;
+		}
+	restore_flags(flags);
+	if (major >= MAX_BLKDEV || blk_dev[major].request_fn == NULL || r == NULL ||
+	    (rw == WRITE && is_read_only(bh[0]->b_dev))) {
+		if (r)
+			r->busy = 0;
+		for (i = 0; i < nr; i++)
+			clear_bit(BH_Uptodate, &bh[i]->b_state);
+		return;
+	}
+	for (i = 0; i < nr; i++) {
+		set_bit(BH_Lock, &bh[i]->b_state);
+		set_bit(BH_Req, &bh[i]->b_state);
+		clear_bit(BH_Uptodate, &bh[i]->b_state);
+		bh[i]->b_reqnext = i + 1 < nr ? bh[i + 1] : NULL;
+		sectors += bh[i]->b_size >> 9;
+	}
+	memset(&r->rq, 0, sizeof(r->rq));
+	r->rq.rq_status = RQ_ACTIVE;
+	r->rq.rq_dev = bh[0]->b_dev;
+	r->rq.cmd = rw == WRITE ? WRITE : READ;
+	r->rq.sector = bh[0]->b_blocknr * (bh[0]->b_size >> 9);
+	r->rq.nr_sectors = sectors;
+	r->rq.current_nr_sectors = bh[0]->b_size >> 9;
+	r->rq.buffer = bh[0]->b_data;
+	r->rq.bh = bh[0];
+	r->rq.bhtail = bh[nr - 1];
+
+	dev = &blk_dev[major];
+	save_flags(flags);
+	cli();
+	q = dev->current_request;
+	if (q == NULL) {
+		dev->current_request = &r->rq;
+		(dev->request_fn)();
+	} else {
+		while (q->next)
+			q = q->next;
+		q->next = &r->rq;
+	}
+	restore_flags(flags);
+}
+
+struct buffer_head *bread(kdev_t dev, int block, int size)
+{
+	struct buffer_head *bh = getblk(dev, block, size);
+
+	if (bh == NULL)
+		return NULL;
+	ll_rw_block(READ, 1, &bh);
+	wait_on_buffer(bh);
+	if (!buffer_uptodate(bh)) {
+		__brelse(bh);
+		return NULL;
+	}
+	return bh;
 }
 
 void add_blkdev_randomness(int major)
@@ -420,6 +570,79 @@ static void open_unchecked(struct gendisk *gd, int drive)
 }
 
 /*
+ * Removable drives the glue keeps open from start-up on, as a mounted
+ * device stays open under Linux: Linux 2.0's floppy.c takes its interrupt,
+ * DMA channel and track buffer in its open and learns the medium's format
+ * there (check_disk_change, revalidate), and serves requests only while
+ * open. Our own floppy.c's open does nothing.
+ */
+#define GLUE_HELD_OPENS 4
+
+static struct held_open {
+	struct inode inode;
+	struct file file;
+	int open;
+} held[GLUE_HELD_OPENS];
+
+static int hold_open(unsigned int major, unsigned int minor)
+{
+	struct file_operations *fops;
+	struct held_open *h = NULL;
+	int i, err;
+
+	if (major >= MAX_BLKDEV || (fops = blkdevs[major].fops) == NULL)
+		return -ENODEV;
+	for (i = 0; i < GLUE_HELD_OPENS; i++) {
+		if (held[i].open && held[i].inode.i_rdev == MKDEV(major, minor))
+			return 0;
+		if (!held[i].open && h == NULL)
+			h = &held[i];
+	}
+	if (h == NULL)
+		return -EBUSY;
+	memset(h, 0, sizeof(*h));
+	h->inode.i_rdev = MKDEV(major, minor);
+	h->file.f_mode = is_read_only(h->inode.i_rdev) ? 1 : 3;	/* read (and write) */
+	h->file.f_inode = &h->inode;
+	h->file.f_op = fops;
+	if (fops->open && (err = fops->open(&h->inode, &h->file)) != 0) {
+		/* A read-only medium refuses a writable open: read-only then. */
+		if (err != -EROFS)
+			return err;
+		h->file.f_mode = 1;
+		if ((err = fops->open(&h->inode, &h->file)) != 0)
+			return err;
+	}
+	h->open = 1;
+	return 0;
+}
+
+int glue_blk_open(unsigned int major, unsigned int minor, int write)
+{
+	struct file_operations *fops;
+	struct inode inode;
+	struct file file;
+	int err;
+
+	if (major >= MAX_BLKDEV || minor > 255 || (fops = blkdevs[major].fops) == NULL)
+		return -ENODEV;
+	if (fops->open == NULL)
+		return 0;
+	memset(&inode, 0, sizeof(inode));
+	memset(&file, 0, sizeof(file));
+	inode.i_rdev = MKDEV(major, minor);
+	file.f_mode = write ? 3 : 1;
+	file.f_inode = &inode;
+	file.f_op = fops;
+	err = fops->open(&inode, &file);
+	if (err)
+		return err;
+	if (fops->release)
+		fops->release(&inode, &file);
+	return 0;
+}
+
+/*
  * Partition check, as genhd.c's check_partition starts it: a drive whose
  * whole-disk start_sect the driver set to -1 (ide.c's ide_geninit, for a
  * missing drive or an ATAPI one) is skipped, and start_sect goes back to 0.
@@ -457,8 +680,14 @@ int glue_blk_init(void)
 	bios_ide_setup();
 	ide_init();
 	ahci_init();
-	if (floppy_init() == 0)
-		mach_block_rescan(FLOPPY_MAJOR, 0);
+	if (floppy_init() == 0) {
+		int err = hold_open(FLOPPY_MAJOR, 0);
+
+		if (err == 0)
+			mach_block_rescan(FLOPPY_MAJOR, 0);
+		else
+			printk("fd0: not opened (error %d)\n", -err);
+	}
 	for (gd = gendisk_head; gd; gd = gd->next)
 		if (gd->init)
 			gd->init(gd);
@@ -562,6 +791,10 @@ void glue_blk_retired(struct request *req)
 	unsigned int i;
 	int ok = 1;
 
+	if ((void *)req >= (void *)&io_reqs[0] && (void *)req < (void *)&io_reqs[GLUE_IO_REQS]) {
+		((struct glue_io_req *)req)->busy = 0;
+		return;
+	}
 	if (r < &slots[0] || r >= &slots[GLUE_BLK_SLOTS] || !r->busy)
 		return;
 	for (i = 0; i < GLUE_BLK_BHS && r->bh[i].b_size; i++)

@@ -77,6 +77,9 @@
 #include <linux/tasks.h>
 #include <linux/time.h>
 #include <linux/wait.h>
+#include <linux/fd.h>
+#include <linux/fdreg.h>
+#include <linux/mc146818rtc.h>
 
 /* Positional initialisers below leave the later members zero on purpose. */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"

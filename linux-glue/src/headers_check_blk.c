@@ -4,8 +4,6 @@
  * with a request function walking the queue the 2.0 way. Never linked in.
  */
 #define MAJOR_NR FLOPPY_MAJOR
-/* The floppy driver's own symbol, renamed so this object never defines it. */
-#define floppy_off glue_check_floppy_off
 
 #include <linux/config.h>
 #include <linux/kernel.h>
@@ -17,7 +15,7 @@
 #include <linux/genhd.h>
 #include <linux/blk.h>
 
-void floppy_off(unsigned int nr)
+static void floppy_off(unsigned int nr)
 {
 	(void)nr;
 }

@@ -53,6 +53,21 @@ fn past_end(e: DeviceError) -> DeviceError {
     }
 }
 
+/// A Linux driver's errno as a `D_*` code, as GNU Mach's
+/// `linux_to_mach_error` maps them.
+fn linux_error(errno: i32) -> DeviceError {
+    match -errno {
+        1 | 13 => DeviceError::InvalidOperation, // EPERM, EACCES
+        6 => DeviceError::NoSuchDevice,          // ENXIO
+        14 | 22 => DeviceError::InvalidSize,     // EFAULT, EINVAL
+        16 => DeviceError::AlreadyOpen,          // EBUSY
+        30 => DeviceError::ReadOnly,             // EROFS
+        11 => DeviceError::WouldBlock,           // EWOULDBLOCK
+        12 => DeviceError::NoMemory,             // ENOMEM
+        _ => DeviceError::IoError,               // EIO and the rest
+    }
+}
+
 /// Bytes per sector as the glue counts them, and per record of a disk.
 const RECORD: u64 = 512;
 /// Bytes per record of a CD-ROM (ATAPI): its block size.
@@ -205,8 +220,11 @@ pub struct Disk {
     name: String,
     major: u32,
     minor: u32,
-    /// Size in 512-byte sectors (the glue's unit).
-    sectors: u64,
+    /// Size in 512-byte sectors (the glue's unit); a removable medium's
+    /// changes with the medium (read again on every open).
+    sectors: AtomicU64,
+    /// A floppy or a CD-ROM: every open asks the driver (see `Part::open`).
+    removable: bool,
     /// Bytes per record: 512 (disks) or 2048 (CD-ROMs).
     record: u64,
     /// A CD-ROM: writes answer `D_READ_ONLY`.
@@ -220,6 +238,11 @@ pub struct Disk {
 static DISKS: Mutex<Vec<Arc<Disk>>> = Mutex::new(Vec::new());
 
 impl Disk {
+    /// The medium's size in 512-byte sectors.
+    fn sectors(&self) -> u64 {
+        self.sectors.load(Ordering::Acquire)
+    }
+
     /// 512-byte sectors per record.
     fn spr(&self) -> u64 {
         self.record / RECORD
@@ -242,10 +265,10 @@ impl SectorSource for Source<'_> {
         RECORD as u32
     }
     fn sectors(&self) -> u64 {
-        self.0.sectors
+        self.0.sectors()
     }
     fn read(&mut self, lba: u64, buf: &mut [u8]) -> Result<(), IoError> {
-        if lba >= self.0.sectors || buf.len() != RECORD as usize {
+        if lba >= self.0.sectors() || buf.len() != RECORD as usize {
             return Err(IoError);
         }
         let got = self.0.transfer(false, lba, vec![0u8; RECORD as usize].into_boxed_slice()).map_err(|_| IoError)?;
@@ -269,7 +292,7 @@ impl Part {
         match t {
             Some(t) => t.resolve(self.partition, self.slice),
             None if self.partition.is_none() && self.slice.is_none() => {
-                Ok(Extent { start_lba: 0, length_lba: self.disk.sectors / self.disk.spr() })
+                Ok(Extent { start_lba: 0, length_lba: self.disk.sectors() / self.disk.spr() })
             }
             None => Err(DeviceError::NoSuchDevice),
         }
@@ -277,9 +300,26 @@ impl Part {
 }
 
 impl Device for Part {
+    /// A removable drive's open goes to its driver, as GNU Mach's
+    /// device_open does: Linux 2.0 drivers look for a medium change there
+    /// (`check_disk_change`) and read the new medium's size, which the
+    /// device then reports (DEV_GET_SIZE) and checks transfers against.
+    /// Between a change and the next open, the drivers fail requests
+    /// (`D_IO_ERROR`), as under GNU Mach.
     fn open(&self, mode: u32) -> Result<(), DeviceError> {
         if mode & D_WRITE != 0 && self.disk.read_only {
             return Err(DeviceError::ReadOnly);
+        }
+        if self.disk.removable {
+            glue::open(self.disk.major, self.disk.minor, mode & D_WRITE != 0).map_err(linux_error)?;
+            let info = glue::disk_info(self.disk.major, self.disk.minor).ok_or(DeviceError::NoSuchDevice)?;
+            let was = self.disk.sectors.swap(info.sectors, Ordering::AcqRel);
+            if was != info.sectors {
+                crate::kprintln!("{}: new medium, {} sectors", self.disk.name, info.sectors);
+            }
+            if info.sectors == 0 {
+                return Err(DeviceError::NoSuchDevice);
+            }
         }
         self.extent().map(|_| ())
     }
@@ -434,7 +474,8 @@ pub fn rescan(major: u32, minor: u32) {
             name: name.clone(),
             major,
             minor,
-            sectors: info.sectors,
+            sectors: AtomicU64::new(info.sectors),
+            removable: floppy || record == CD_RECORD,
             record,
             read_only: info.read_only,
             max_sectors: info.max_sectors,
@@ -446,13 +487,13 @@ pub fn rescan(major: u32, minor: u32) {
     });
     if floppy {
         // A floppy: one device, no partitions (GNU Mach reads none either).
-        crate::kprintln!("{}: {} sectors ({} KiB)", disk.name, disk.sectors, disk.sectors / 2);
+        crate::kprintln!("{}: {} sectors ({} KiB)", disk.name, disk.sectors(), disk.sectors() / 2);
         register_once(&disk.name, &disk, None, None);
         return;
     }
     if record != RECORD {
         // A CD-ROM: one device, no partition table of ours to read.
-        crate::kprintln!("{}: {} records of {} bytes, read-only", disk.name, disk.sectors / disk.spr(), record);
+        crate::kprintln!("{}: {} records of {} bytes, read-only", disk.name, disk.sectors() / disk.spr(), record);
         register_once(&disk.name, &disk, None, None);
         register_once(&format!("hd{}", base + info.unit), &disk, None, None);
         return;
@@ -465,7 +506,7 @@ pub fn rescan(major: u32, minor: u32) {
             return;
         }
     };
-    let mut line = format!("{}: {} sectors ({} MiB), {:?}", disk.name, disk.sectors, disk.sectors >> 11, table.scheme);
+    let mut line = format!("{}: {} sectors ({} MiB), {:?}", disk.name, disk.sectors(), disk.sectors() >> 11, table.scheme);
     for p in &table.partitions {
         if p.number <= disk.max_partitions {
             glue::set_partition(major, minor + p.number, p.extent.start_lba, p.extent.length_lba);

@@ -60,6 +60,22 @@ pub fn disk_info(major: u32, minor: u32) -> Option<DiskInfo> {
     })
 }
 
+/// A device_open of removable drive (major, minor): the driver's open and
+/// release run, so that it sees a medium change; [`disk_info`] then gives
+/// the medium's size. Thread context.
+///
+/// # Errors
+/// The open's negative errno (`-ENXIO`: no medium).
+pub fn open(major: u32, minor: u32, write: bool) -> Result<(), i32> {
+    // SAFETY: plain values; thread context is the caller's.
+    let rc = unsafe { sys::glue_blk_open(major, minor, c_int::from(write)) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(rc)
+    }
+}
+
 /// Records partition `minor` of a disk for the driver's own range checks.
 pub fn set_partition(major: u32, minor: u32, start: u64, sectors: u64) -> bool {
     let (Ok(start), Ok(sectors)) = (u32::try_from(start), u32::try_from(sectors)) else { return false };

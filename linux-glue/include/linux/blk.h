@@ -63,7 +63,8 @@ extern void glue_blk_retired(struct request *req);
 
 #elif (MAJOR_NR == FLOPPY_MAJOR)
 
-extern void floppy_off(unsigned int nr);
+/* The floppy driver's own (static, as in Linux 2.0). */
+static void floppy_off(unsigned int nr);
 #define DEVICE_NAME "floppy"
 #define DEVICE_INTR do_floppy
 #define DEVICE_REQUEST do_fd_request

@@ -264,6 +264,8 @@ extern int floppy_is_wp(int minor);
 extern void sync_dev(kdev_t dev);
 extern int fsync_dev(kdev_t dev);
 extern int is_read_only(kdev_t dev);
+/* 0 if access `mask` (2: write) to the inode is allowed: always, the kernel is the only caller. */
+extern int permission(struct inode *inode, int mask);
 extern void set_device_ro(kdev_t dev, int flag);
 extern void set_blocksize(kdev_t dev, int size);
 
