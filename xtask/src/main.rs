@@ -4,7 +4,8 @@
 //! - `run`    builds and boots it in QEMU, serial console on this terminal.
 //! - `test`   host unit tests, then the QEMU integration tests.
 //! - `bench`  boots several times and prints start-up figures (medians);
-//!   with `--against gnumach`, Mach's primitives on this kernel and on GNU Mach.
+//!   with `--against gnumach`, Mach's primitives on this kernel and on GNU Mach;
+//!   with `--against linux`, the device figures on this kernel and Linux 6.1.
 //! - `profile` boots a program and prints where the kernel's time goes.
 //! - `iso`    a GRUB rescue ISO with the kernel (and modules) for real hardware.
 //!
@@ -34,6 +35,8 @@ fn usage() -> ExitCode {
          \n                                  --nic: one NIC model (default ne2k_pci, rtl8139, pcnet, i82557b, e1000)\
          \n  bench --against gnumach [--boots N] [--gnumach-image PATH] [--icount]\
          \n                                  Mach's primitives on this kernel and GNU Mach 1.8\
+         \n  bench --against linux [--boots N] [--disk-mib M] [--nic MODEL]\
+         \n                                  device figures on this kernel and a Linux 6.1 guest\
          \n  profile [--seconds N] [--delay S] [--callers] -- BOOT-SCRIPT-LINE\
          \n                                  where kernel time goes (PC samples)\
          \n  fuzz [--messages N] [--seed S]  N seeded random messages and traps at the kernel's\
