@@ -213,39 +213,8 @@ fn fetch_gnumach() -> Result<PathBuf> {
         return Ok(kernel);
     }
     let apt = dir.join("apt");
-    for d in ["state/lists/partial", "cache/archives/partial", "etc/sources.list.d", "etc/preferences.d", "debs"] {
-        std::fs::create_dir_all(apt.join(d)).map_err(|e| format!("creating {}: {e}", apt.join(d).display()))?;
-    }
-    let mirror = debian_mirror()?;
-    let keyring = Path::new("/usr/share/keyrings/debian-archive-keyring.gpg");
-    let signed = if keyring.exists() { format!(" signed-by={}", keyring.display()) } else { String::new() };
-    std::fs::write(apt.join("etc/sources.list"), format!("deb [arch=i386{signed}] {mirror} {DEBIAN_SUITE} main\n"))
-        .map_err(|e| e.to_string())?;
-    let apt_get = |args: &[&str]| -> Command {
-        let mut c = Command::new("apt-get");
-        c.current_dir(apt.join("debs"));
-        for (k, v) in [
-            ("Dir::State", apt.join("state")),
-            ("Dir::Cache", apt.join("cache")),
-            ("Dir::Etc::sourcelist", apt.join("etc/sources.list")),
-            ("Dir::Etc::sourceparts", apt.join("etc/sources.list.d")),
-            ("Dir::Etc::preferencesparts", apt.join("etc/preferences.d")),
-        ] {
-            c.arg("-o").arg(format!("{k}={}", v.display()));
-        }
-        c.args(["-o", "APT::Architecture=i386", "-o", "APT::Architectures=i386", "-o", "Debug::NoLocking=1"]);
-        // Only the package lists: no translations or AppStream data.
-        c.args(["-o", "Acquire::Languages=none", "-o", "Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false"]);
-        c.args(["-o", "Acquire::IndexTargets::deb::DEP-11-icons::DefaultEnabled=false"]);
-        c.args(["-o", "Acquire::IndexTargets::deb::DEP-11-icons-small::DefaultEnabled=false"]);
-        c.args(["-o", "Acquire::IndexTargets::deb::CNF::DefaultEnabled=false"]);
-        if crate::setup::is_root() {
-            // The private directories are root's; apt's download user could not write them.
-            c.args(["-o", "APT::Sandbox::User=root"]);
-        }
-        c.args(args);
-        c
-    };
+    private_apt(&apt)?;
+    let apt_get = |args: &[&str]| apt_command(&apt, "apt-get", args);
     eprintln!("xtask bench: fetching {GNUMACH_PACKAGE} ({DEBIAN_SUITE}, i386) into {}", apt.display());
     crate::status(apt_get(&["update", "-qq"]), "apt-get update (private state)")?;
     crate::status(apt_get(&["download", "-qq", GNUMACH_PACKAGE]), "apt-get download")?;
@@ -267,6 +236,48 @@ fn fetch_gnumach() -> Result<PathBuf> {
     let part = kernel.with_extension("part");
     std::fs::write(&part, &out.stdout).and_then(|_| std::fs::rename(&part, &kernel)).map_err(|e| e.to_string())?;
     Ok(kernel)
+}
+
+/// Makes the private apt state under `apt` (directories and a
+/// `sources.list` naming Debian's bookworm i386 archive on this machine's
+/// mirror); the machine's own apt state is never touched.
+pub(crate) fn private_apt(apt: &Path) -> Result {
+    for d in ["state/lists/partial", "cache/archives/partial", "etc/sources.list.d", "etc/preferences.d", "debs"] {
+        std::fs::create_dir_all(apt.join(d)).map_err(|e| format!("creating {}: {e}", apt.join(d).display()))?;
+    }
+    let mirror = debian_mirror()?;
+    let keyring = Path::new("/usr/share/keyrings/debian-archive-keyring.gpg");
+    let signed = if keyring.exists() { format!(" signed-by={}", keyring.display()) } else { String::new() };
+    std::fs::write(apt.join("etc/sources.list"), format!("deb [arch=i386{signed}] {mirror} {DEBIAN_SUITE} main\n"))
+        .map_err(|e| e.to_string())
+}
+
+/// `tool` (`apt-get` or `apt-cache`) with `args` on the private apt state
+/// under `apt`, i386 only, run in `apt/debs` (where downloads land).
+pub(crate) fn apt_command(apt: &Path, tool: &str, args: &[&str]) -> Command {
+    let mut c = Command::new(tool);
+    c.current_dir(apt.join("debs"));
+    for (k, v) in [
+        ("Dir::State", apt.join("state")),
+        ("Dir::Cache", apt.join("cache")),
+        ("Dir::Etc::sourcelist", apt.join("etc/sources.list")),
+        ("Dir::Etc::sourceparts", apt.join("etc/sources.list.d")),
+        ("Dir::Etc::preferencesparts", apt.join("etc/preferences.d")),
+    ] {
+        c.arg("-o").arg(format!("{k}={}", v.display()));
+    }
+    c.args(["-o", "APT::Architecture=i386", "-o", "APT::Architectures=i386", "-o", "Debug::NoLocking=1"]);
+    // Only the package lists: no translations or AppStream data.
+    c.args(["-o", "Acquire::Languages=none", "-o", "Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false"]);
+    c.args(["-o", "Acquire::IndexTargets::deb::DEP-11-icons::DefaultEnabled=false"]);
+    c.args(["-o", "Acquire::IndexTargets::deb::DEP-11-icons-small::DefaultEnabled=false"]);
+    c.args(["-o", "Acquire::IndexTargets::deb::CNF::DefaultEnabled=false"]);
+    if crate::setup::is_root() {
+        // The private directories are root's; apt's download user could not write them.
+        c.args(["-o", "APT::Sandbox::User=root"]);
+    }
+    c.args(args);
+    c
 }
 
 /// The Debian mirror this machine's apt sources use (the first `.../debian`

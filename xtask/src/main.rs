@@ -4,7 +4,8 @@
 //! - `run`    builds and boots it in QEMU, serial console on this terminal.
 //! - `test`   host unit tests, then the QEMU integration tests.
 //! - `bench`  boots several times and prints start-up figures (medians);
-//!   with `--against gnumach`, Mach's primitives on this kernel and on GNU Mach.
+//!   with `--against gnumach`, Mach's primitives on this kernel and on GNU Mach;
+//!   with `--against linux`, the device figures on this kernel and Linux 6.1.
 //! - `profile` boots a program and prints where the kernel's time goes.
 //! - `iso`    a GRUB rescue ISO with the kernel (and modules) for real hardware.
 //!
@@ -12,6 +13,7 @@
 //! Debian packages), or, without root, prints the command that would.
 
 mod against;
+mod linux;
 mod profile;
 mod setup;
 
@@ -33,6 +35,8 @@ fn usage() -> ExitCode {
          \n                                  --nic: one NIC model (default ne2k_pci, rtl8139, pcnet, i82557b, e1000)\
          \n  bench --against gnumach [--boots N] [--gnumach-image PATH] [--icount]\
          \n                                  Mach's primitives on this kernel and GNU Mach 1.8\
+         \n  bench --against linux [--boots N] [--disk-mib M] [--nic MODEL]\
+         \n                                  device figures on this kernel and a Linux 6.1 guest\
          \n  profile [--seconds N] [--delay S] [--callers] -- BOOT-SCRIPT-LINE\
          \n                                  where kernel time goes (PC samples)\
          \n  fuzz [--messages N] [--seed S]  N seeded random messages and traps at the kernel's\
@@ -349,8 +353,22 @@ fn cmd_bench(args: &[String]) -> Result {
     let mut args = args.to_vec();
     if let Some(against) = take_opt(&mut args, "--against")? {
         ICOUNT.store(take_flag(&mut args, "--icount"), std::sync::atomic::Ordering::Relaxed);
+        if against == "linux" {
+            let boots: usize = take_opt(&mut args, "--boots")?.map_or(Ok(1), |v| v.parse().map_err(|_| "bad --boots"))?;
+            let disk_mib: u64 = take_opt(&mut args, "--disk-mib")?.map_or(Ok(256), |v| v.parse().map_err(|_| "bad --disk-mib"))?;
+            let nics: Vec<String> = match take_opt(&mut args, "--nic")? {
+                Some(n) => vec![n],
+                None => BENCH_NICS.iter().map(|s| s.to_string()).collect(),
+            };
+            if let Some(a) = args.first() {
+                return Err(format!("unknown argument {a}"));
+            }
+            let image = build_kernel(true)?;
+            let user = build_user()?;
+            return linux::run(&image, &user, boots, disk_mib, &nics);
+        }
         if against != "gnumach" {
-            return Err(format!("--against {against}: only gnumach is known"));
+            return Err(format!("--against {against}: gnumach or linux"));
         }
         let boots: usize = take_opt(&mut args, "--boots")?.map_or(Ok(3), |v| v.parse().map_err(|_| "bad --boots"))?;
         let gnumach = take_opt(&mut args, "--gnumach-image")?.map(PathBuf::from);
@@ -465,33 +483,35 @@ fn bench_ipc(image: &Path) -> Result {
     Ok(())
 }
 
-/// Disk and network figures measured by the `bench_dev` user program: an
-/// IDE disk of `disk_mib` MiB (a sparse file; only `with_disk`) and the NIC
-/// `nic` (a QEMU `-device` name) on a `dgram` netdev whose other end is
-/// [`bench_peer`] on this side.
-fn bench_dev(image: &Path, disk_mib: u64, nic: &str, with_disk: bool) -> Result {
-    let user = build_user()?;
-    let log = target_dir().join("bench-dev-serial.log");
-    let _ = std::fs::remove_file(&log);
-    let disk = target_dir().join("bench-disk.img");
-    std::fs::File::create(&disk).and_then(|f| f.set_len(disk_mib << 20)).map_err(|e| format!("creating {}: {e}", disk.display()))?;
-    // A 64 MiB disc image (sparse) in the second channel's CD-ROM drive (hd2).
-    let cd = target_dir().join("bench-cd.img");
-    std::fs::File::create(&cd).and_then(|f| f.set_len(64 << 20)).map_err(|e| format!("creating {}: {e}", cd.display()))?;
-    // A 64 MiB AHCI disk (sd0, sparse).
-    let sd = target_dir().join("bench-ahci.img");
-    std::fs::File::create(&sd).and_then(|f| f.set_len(64 << 20)).map_err(|e| format!("creating {}: {e}", sd.display()))?;
-    // A 1.44 MB floppy image (fd0).
-    let fd = target_dir().join("bench-fd.img");
-    std::fs::File::create(&fd).and_then(|f| f.set_len(1440 << 10)).map_err(|e| format!("creating {}: {e}", fd.display()))?;
-    let peer = std::net::UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    grow_receive_buffer(&peer);
-    let pport = peer.local_addr().map_err(|e| e.to_string())?.port();
-    let gport = std::net::UdpSocket::bind("127.0.0.1:0").and_then(|s| s.local_addr()).map_err(|e| e.to_string())?.port();
-    let guest: std::net::SocketAddr = ([127, 0, 0, 1], gport).into();
-    std::thread::spawn(move || bench_peer(&peer, guest));
-    let s = bench_qemu(&log)
-        .arg("-drive")
+/// How a bench machine's NIC is attached: to the bench's host peer (a
+/// `dgram` netdev, frames to and from [`bench_peer`]) or to QEMU's user
+/// network (the gateway 10.0.2.2 answers pings).
+pub(crate) enum BenchNet {
+    Peer,
+    User,
+}
+
+/// The machine of the device figures, without its kernel: `bench_qemu`
+/// with an IDE disk of `disk_mib` MiB, a 64 MiB disc in the second
+/// channel's CD-ROM drive, a 1.44 MB floppy, a 64 MiB AHCI disk (all sparse
+/// files, removed when the returned guard goes) and the NIC `nic` (a QEMU
+/// `-device` name) on `net`; for [`BenchNet::Peer`] the host peer runs
+/// until QEMU goes. The same line boots this kernel (`cargo xtask bench`)
+/// and Linux (`--against linux`).
+pub(crate) fn dev_qemu(log: &Path, disk_mib: u64, nic: &str, net: &BenchNet) -> Result<(Command, ScratchFiles)> {
+    let mut files = ScratchFiles(Vec::new());
+    let mut scratch = |name: &str, bytes: u64| -> Result<PathBuf> {
+        let p = target_dir().join(name);
+        std::fs::File::create(&p).and_then(|f| f.set_len(bytes)).map_err(|e| format!("creating {}: {e}", p.display()))?;
+        files.0.push(p.clone());
+        Ok(p)
+    };
+    let disk = scratch("bench-disk.img", disk_mib << 20)?;
+    let cd = scratch("bench-cd.img", 64 << 20)?;
+    let sd = scratch("bench-ahci.img", 64 << 20)?;
+    let fd = scratch("bench-fd.img", 1440 << 10)?;
+    let mut c = bench_qemu(log);
+    c.arg("-drive")
         .arg(format!("file={},format=raw,if=ide,index=0", disk.display()))
         .arg("-drive")
         .arg(format!("file={},format=raw,if=ide,index=2,media=cdrom", cd.display()))
@@ -499,60 +519,145 @@ fn bench_dev(image: &Path, disk_mib: u64, nic: &str, with_disk: bool) -> Result 
         .arg(format!("file={},format=raw,if=floppy,index=0", fd.display()))
         .args(["-device", "ahci,id=ahci", "-drive"])
         .arg(format!("file={},format=raw,if=none,id=ahcidisk", sd.display()))
-        .args(["-device", "ide-hd,drive=ahcidisk,bus=ahci.0"])
-        .args(["-nic", "none", "-netdev"])
-        .arg(format!(
-            "dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port={gport},remote.type=inet,remote.host=127.0.0.1,remote.port={pport}"
-        ))
-        .args(["-device", &format!("{nic},netdev=n0")])
-        .arg("-kernel")
+        .args(["-device", "ide-hd,drive=ahcidisk,bus=ahci.0"]);
+    match net {
+        BenchNet::Peer => {
+            let peer = std::net::UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+            grow_receive_buffer(&peer);
+            let pport = peer.local_addr().map_err(|e| e.to_string())?.port();
+            let gport = std::net::UdpSocket::bind("127.0.0.1:0").and_then(|s| s.local_addr()).map_err(|e| e.to_string())?.port();
+            let guest: std::net::SocketAddr = ([127, 0, 0, 1], gport).into();
+            std::thread::spawn(move || bench_peer(&peer, guest));
+            c.args(["-nic", "none", "-netdev"])
+                .arg(format!(
+                    "dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port={gport},remote.type=inet,remote.host=127.0.0.1,remote.port={pport}"
+                ))
+                .args(["-device", &format!("{nic},netdev=n0")]);
+        }
+        BenchNet::User => {
+            c.args(["-nic", &format!("user,model={nic}")]);
+        }
+    }
+    Ok((c, files))
+}
+
+/// Scratch files removed when dropped.
+pub(crate) struct ScratchFiles(Vec<PathBuf>);
+
+impl Drop for ScratchFiles {
+    fn drop(&mut self) {
+        for f in &self.0 {
+            let _ = std::fs::remove_file(f);
+        }
+    }
+}
+
+/// One `bench: NAME ops=N bytes=B cycles=C [lost=L]` line of a device
+/// bench (`bench_dev` here, the Linux guest's `/init`).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct DevFigure {
+    pub name: String,
+    pub ops: f64,
+    pub bytes: f64,
+    /// Seconds over all operations (cycles over the TSC rate).
+    pub secs: f64,
+    /// TSC cycles over all operations (nanoseconds for Linux).
+    pub cycles: f64,
+    pub lost: Option<f64>,
+}
+
+/// The device figures of a serial log: its `clock: TSC N kHz` line (the
+/// kernel's, or the Linux guest's, whose "cycles" are nanoseconds) and its
+/// figure lines. None without the clock line.
+pub(crate) fn dev_figures(text: &str) -> Option<Vec<DevFigure>> {
+    let khz: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("clock: TSC ").and_then(|r| r.split_whitespace().next()).and_then(|n| n.parse().ok()))?;
+    let mut out = Vec::new();
+    for l in text.lines().filter_map(|l| l.find("bench: ").map(|i| &l[i + 7..])).filter(|l| l.contains(" ops=")) {
+        let field = |k: &str| l.split_whitespace().find_map(|w| w.strip_prefix(k)).and_then(|v| v.parse::<f64>().ok());
+        let name = l.split_whitespace().next().unwrap_or("?").to_string();
+        let cycles = field("cycles=").unwrap_or(0.0);
+        let secs = cycles / (khz * 1000.0);
+        out.push(DevFigure { name, ops: field("ops=").unwrap_or(0.0), bytes: field("bytes=").unwrap_or(0.0), secs, cycles, lost: field("lost=") });
+    }
+    Some(out)
+}
+
+/// Runs `c` (QEMU) until it exits, or until `log` shows `done` and QEMU has
+/// had `grace` to exit by itself, or `limit` has passed; returns the log.
+pub(crate) fn run_until(mut c: Command, log: &Path, done: &str, grace: std::time::Duration, limit: std::time::Duration) -> Result<String> {
+    use std::time::Instant;
+    let mut child = c.stdin(std::process::Stdio::null()).spawn().map_err(|e| format!("cannot start qemu-system-i386: {e}"))?;
+    let start = Instant::now();
+    let mut done_at: Option<Instant> = None;
+    loop {
+        if child.try_wait().map_err(|e| e.to_string())?.is_some() {
+            break;
+        }
+        let text = std::fs::read(log).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+        if done_at.is_none() && text.contains(done) {
+            done_at = Some(Instant::now());
+        }
+        if done_at.is_some_and(|t| t.elapsed() > grace) || start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    Ok(std::fs::read(log).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default())
+}
+
+/// Boots this kernel with `bench_dev` in mode `mode` (`all`: disks and
+/// network, `net`, or `ping`: the gateway over QEMU's user network) on the
+/// [`dev_qemu`] machine; returns the serial log.
+pub(crate) fn boot_bench_dev(image: &Path, user: &Path, disk_mib: u64, nic: &str, mode: &str) -> Result<String> {
+    let log = target_dir().join("bench-dev-serial.log");
+    let _ = std::fs::remove_file(&log);
+    let net = if mode == "ping" { BenchNet::User } else { BenchNet::Peer };
+    let (mut c, _files) = dev_qemu(&log, disk_mib, nic, &net)?;
+    c.arg("-kernel")
         .arg(image)
         .args(["-append", "test=bootstrap bootstrap-deadline=600"])
         .arg("-initrd")
-        .arg(format!(
-            "{} ${{device-port}} {} $(task-create) $(task-resume)",
-            user.join("bench_dev").display(),
-            if with_disk { "all" } else { "net" }
-        ))
-        .status()
-        .map_err(|e| format!("cannot start qemu-system-i386: {e}"))?;
-    let _ = std::fs::remove_file(&disk);
-    let _ = std::fs::remove_file(&cd);
-    let _ = std::fs::remove_file(&fd);
-    let _ = std::fs::remove_file(&sd);
-    let text = std::fs::read_to_string(&log).unwrap_or_default();
-    let khz: Option<f64> = text
-        .lines()
-        .find_map(|l| l.strip_prefix("clock: TSC ").and_then(|r| r.split_whitespace().next()).and_then(|n| n.parse().ok()));
-    let lines: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("bench: ")).filter(|l| l.contains(" ops=")).collect();
-    let (Some(khz), false) = (khz, lines.is_empty()) else {
-        return Err(format!("no device figures (QEMU {s}); serial log {}", log.display()));
-    };
+        .arg(format!("{} ${{device-port}} {mode} $(task-create) $(task-resume)", user.join("bench_dev").display()));
+    let text = run_until(c, &log, "bench_dev: done", std::time::Duration::from_secs(30), std::time::Duration::from_secs(900))?;
+    if !text.contains("bench_dev: done") {
+        return Err(format!("bench_dev did not finish; serial log {}", log.display()));
+    }
+    Ok(text)
+}
+
+/// Disk and network figures measured by the `bench_dev` user program on
+/// the [`dev_qemu`] machine (disks only when `with_disk`), then the
+/// gateway ping in a second boot on QEMU's user network.
+fn bench_dev(image: &Path, disk_mib: u64, nic: &str, with_disk: bool) -> Result {
+    let user = build_user()?;
+    let mut figures = Vec::new();
+    for mode in [if with_disk { "all" } else { "net" }, "ping"] {
+        let text = boot_bench_dev(image, &user, disk_mib, nic, mode)?;
+        figures.extend(dev_figures(&text).ok_or("no clock line in bench_dev's log")?);
+    }
     if with_disk {
         println!("Devices through device ports (IDE disk, ATAPI CD-ROM, floppy, AHCI disk, then each NIC; TCG figures are emulation costs):");
     }
-    for l in lines {
-        let mut words = l.split_whitespace();
-        let name = words.next().unwrap_or("?");
-        let name = if name.starts_with("net_") { format!("{nic} {name}") } else { name.to_string() };
-        let field = |k: &str| l.split_whitespace().find_map(|w| w.strip_prefix(k)).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-        let (ops, bytes, cycles) = (field("ops="), field("bytes="), field("cycles="));
-        let secs = cycles / (khz * 1000.0);
-        if ops == 0.0 || secs == 0.0 {
+    for f in figures {
+        let name = if f.name.starts_with("net_") || f.name.starts_with("ping_") { format!("{nic} {}", f.name) } else { f.name.clone() };
+        if f.ops == 0.0 || f.secs == 0.0 {
             println!("  {name:<24} no operations completed");
             continue;
         }
-        let lost = l.contains(" lost=").then(|| format!(", {} lost", field("lost=")));
+        let lost = f.lost.map(|l| format!(", {l} lost"));
         println!(
-            "  {name:<24} {ops:>6} ops  {:>10.0} ops/s  {:>8.2} MiB/s  {:>10.0} cycles/op{}",
-            ops / secs,
-            bytes / secs / 1048576.0,
-            cycles / ops,
+            "  {name:<24} {:>6} ops  {:>10.0} ops/s  {:>8.2} MiB/s  {:>10.0} cycles/op  {:>8.1} us/op{}",
+            f.ops,
+            f.ops / f.secs,
+            f.bytes / f.secs / 1048576.0,
+            f.cycles / f.ops,
+            f.secs / f.ops * 1e6,
             lost.unwrap_or_default()
         );
-    }
-    if !text.contains("bench_dev: done") {
-        return Err(format!("bench_dev did not finish; serial log {}", log.display()));
     }
     Ok(())
 }
