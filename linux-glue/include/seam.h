@@ -196,6 +196,21 @@ int glue_blk_set_partition(unsigned int major, unsigned int minor,
 int glue_blk_submit(unsigned int major, unsigned int minor, int write, unsigned long sector,
 		    unsigned long count, void *buf, unsigned long cookie);
 
+/* A piece of contiguous kernel memory (linear map) of whole sectors. */
+struct glue_blk_seg {
+	void *addr;
+	unsigned long len;
+};
+
+/* As glue_blk_submit, with the data in `nsegs` segments, in order, whose
+ * lengths add up to count * 512 (at most GLUE_BLK_MAX_SECTORS / 8 + 1
+ * pages' worth of pieces: one segment per page, a first one that starts
+ * inside its page, is the shape meant). The segments' memory follows
+ * glue_blk_submit's rule; the array itself is copied before the return. */
+int glue_blk_submit_sg(unsigned int major, unsigned int minor, int write, unsigned long sector,
+		       unsigned long count, const struct glue_blk_seg *segs, unsigned int nsegs,
+		       unsigned long cookie);
+
 /* A glue_blk_submit finished: `ok` nonzero if every sector was transferred.
  * Called with interrupts off, from the driver's interrupt handler or timer. */
 void mach_block_done(unsigned long cookie, int ok);
