@@ -263,6 +263,13 @@ int glue_net_open(unsigned int index);
  * for mach_net_tx_ready), -12 (ENOMEM). Thread context. */
 int glue_net_xmit(unsigned int index, const unsigned char *frame, unsigned int len);
 
+/* As glue_net_xmit, without a copy: the skb's data is `frame` itself
+ * (kernel memory of at least ETH_ZLEN bytes, `len` rounded up to 4 of them
+ * readable), which the kernel leaves alone until mach_net_tx_done(cookie)
+ * (from any context, interrupts off or on, once the driver freed the skb;
+ * never during this call for an error return). */
+int glue_net_xmit_buf(unsigned int index, unsigned char *frame, unsigned int len, unsigned long cookie);
+
 /* Fills *stats for interface `index`: 0, or -19 (ENODEV). The link state
  * comes from the driver's MII controls, as Linux 2.0's mii-diag asked:
  * do_ioctl(SIOCDEVPRIVATE) for the PHY, then SIOCDEVPRIVATE+1 reading its
@@ -281,6 +288,9 @@ int glue_net_set_flags(unsigned int index, unsigned int flags);
  * Ethernet header included). Called from NET_BH (the bottom-half thread,
  * interrupts on); the bytes are valid only during the call. */
 void mach_net_receive(unsigned int index, const unsigned char *frame, unsigned int len);
+
+/* The buffer of a glue_net_xmit_buf is the kernel's again. */
+void mach_net_tx_done(unsigned long cookie);
 
 /* Rust: interface `index`'s transmit queue has room again. Called from
  * NET_BH. */

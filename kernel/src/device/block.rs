@@ -122,21 +122,28 @@ enum Layout {
 }
 
 impl Layout {
-    /// The segments of bytes `[from, from + len)` of the data.
-    fn segs(&self, from: u64, len: u64, out: &mut Vec<glue::Seg>) {
-        out.clear();
+    /// The segments of bytes `[from, from + len)` of the data, into `out`;
+    /// how many. At most [`glue::MAX_SEGS`] for a chunk of at most
+    /// [`glue::MAX_SECTORS`] (a page each, and a first one inside its page).
+    fn segs(&self, from: u64, len: u64, out: &mut [glue::Seg; glue::MAX_SEGS]) -> usize {
         match self {
-            Layout::Contig(p) => out.push(glue::Seg { addr: (p + from as usize) as *mut core::ffi::c_void, len: len as _ }),
+            Layout::Contig(p) => {
+                out[0] = glue::Seg { addr: (p + from as usize) as *mut core::ffi::c_void, len: len as _ };
+                1
+            }
             Layout::Pages { pages, offset } => {
+                let page = PAGE as u64;
                 let mut pos = u64::from(*offset) + from;
                 let end = pos + len;
-                while pos < end {
-                    let page = PAGE as u64;
+                let mut k = 0;
+                while pos < end && k < out.len() {
                     let n = (page - pos % page).min(end - pos);
                     let pa = pages[(pos / page) as usize];
-                    out.push(glue::Seg { addr: (phys_to_virt(pa) + (pos % page) as usize) as *mut core::ffi::c_void, len: n as _ });
+                    out[k] = glue::Seg { addr: (phys_to_virt(pa) + (pos % page) as usize) as *mut core::ffi::c_void, len: n as _ };
                     pos += n;
+                    k += 1;
                 }
+                k
             }
         }
     }
@@ -215,18 +222,14 @@ impl Op {
                     let n = (self.sectors - done).min(self.max_chunk);
                     self.chunk.store(n, Ordering::Relaxed);
                     self.state.store(IN_FLIGHT, Ordering::Release);
-                    let mut segs = Vec::new();
-                    if segs.try_reserve_exact(glue::MAX_SEGS).is_err() {
-                        self.state.store(IDLE, Ordering::Release);
-                        return Err(DeviceError::NoMemory);
-                    }
-                    self.at.segs(done * RECORD, n * RECORD, &mut segs);
+                    let mut segs = [glue::Seg { addr: core::ptr::null_mut(), len: 0 }; glue::MAX_SEGS];
+                    let k = self.at.segs(done * RECORD, n * RECORD, &mut segs);
                     // SAFETY: the segments lie in this op's buffer or pages,
                     // n sectors from sector `done`; the op outlives the
                     // transfer (it is held by its disk's list or its waiting
                     // caller until it is no longer in flight) and nobody
                     // touches the data then.
-                    let r = unsafe { glue::submit_sg(self.major, self.minor, self.write, self.lba + done, n, &segs, self.event()) };
+                    let r = unsafe { glue::submit_sg(self.major, self.minor, self.write, self.lba + done, n, &segs[..k], self.event()) };
                     match r {
                         Ok(()) => {}
                         Err(glue::EBUSY) => {

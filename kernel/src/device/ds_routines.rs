@@ -125,6 +125,13 @@ impl ds::DeviceServer for Ctx {
                 return Ok(ds::DeviceWriteReply { bytes_written: n });
             }
             OolData::Pages(p) => p.to_bytes().ok_or(kerncore::kern_return::KERN_RESOURCE_SHORTAGE)?,
+            // A NIC sends the frame from the request's own buffer.
+            OolData::Bytes(mut b) if dev.as_any().is_some_and(|d| d.is::<super::net_io::NetDevice>()) => {
+                let nic = dev.as_any().and_then(|d| d.downcast_ref::<super::net_io::NetDevice>()).ok_or(D_NO_SUCH_DEVICE)?;
+                b.truncate(req.data.count as usize);
+                let n = nic.write_owned(b).map_err(err)?;
+                return Ok(ds::DeviceWriteReply { bytes_written: n });
+            }
             OolData::Bytes(b) => b,
         };
         let n = dev.write(req.mode, recnum, &data[..(req.data.count as usize).min(data.len())]).map_err(err)?;

@@ -177,6 +177,10 @@ impl Device for NetDevice {
         Err(DeviceError::InvalidOperation)
     }
 
+    fn as_any(&self) -> Option<&dyn core::any::Any> {
+        Some(self)
+    }
+
     fn write(&self, _mode: u32, _recnum: u64, data: &[u8]) -> Result<u32, DeviceError> {
         let n = glue_net::xmit(self.index, data).map_err(errno_to_device)?;
         deliver(self.index, data, Direction::Out);
@@ -233,6 +237,23 @@ impl Device for NetDevice {
 }
 
 impl NetDevice {
+    /// `device_write` of a frame the kernel holds in its own buffer (a
+    /// request's out-of-line data): the driver sends it from that buffer,
+    /// no copy made for it. Filters that watch outgoing frames (`NETF_OUT`)
+    /// get theirs from one copy made first, only when there are such.
+    ///
+    /// # Errors
+    /// As [`Device::write`].
+    pub fn write_owned(&self, frame: Vec<u8>) -> Result<u32, DeviceError> {
+        let watched = cpu::without_interrupts(|| FILTERS.lock().get(self.index as usize).is_some_and(|i| i.set.wants(Direction::Out)));
+        let copy = if watched { Some(frame.clone()) } else { None };
+        let n = glue_net::xmit_owned(self.index, frame).map_err(errno_to_device)?;
+        if let Some(c) = copy {
+            deliver(self.index, &c, Direction::Out);
+        }
+        Ok(n)
+    }
+
     fn flags(&self) -> u32 {
         glue_net::info(self.index).map_or(self.info.flags, |i| i.flags)
     }
