@@ -21,6 +21,13 @@
 //! completion calls `crate::device::io_done`, and the retried read finds
 //! its data. Writes (and the partition scan) block the calling thread until
 //! the drive has answered; the driver's timeouts bound that wait.
+//!
+//! No copies on the way: a transfer's memory goes to the glue as segments
+//! (`glue::submit_sg`), one per page, so a `device_read` lands in fresh
+//! pages that become the reply's out-of-line memory ([`Part::read_pages`])
+//! and a `device_write` leaves from the request's own pages
+//! ([`Part::write_pages`]); kernel buffers serve only the partition scan,
+//! in-band and small reads, small writes and a partial last sector.
 
 use alloc::boxed::Box;
 use alloc::format;
@@ -331,9 +338,6 @@ fn dma_ready(run: &PageRun) -> bool {
 
 /// Zeros, to use for the end of a reply's last page.
 static ZEROS: [u8; PAGE] = [0; PAGE];
-
-impl Disk {
-}
 
 /// The partition scanner's view of a drive: blocking one-sector reads.
 struct Source<'a>(&'a Disk);
