@@ -11,7 +11,10 @@
  * fields) whose head the chip advances and whose tail the driver writes:
  * the chip owns the entries from head up to tail, and marks each one done
  * (DD) as it finishes it. Receive buffers are 2048 bytes (RCTL.BSIZE 0),
- * the CRC is stripped (RCTL.SECRC); short frames are padded by the driver.
+ * the CRC is stripped (RCTL.SECRC). A frame of ETH_ZLEN bytes or more is
+ * sent from its sk_buff (the chip's DMA reads it there; the sk_buff is
+ * freed once its descriptor is done); a shorter one is padded by the
+ * driver in the ring's own buffer.
  *
  * Probed through the Linux 2.0 chain (Space.c: ethif_probe -> e1000_probe):
  * every unclaimed card of the device ids below.
@@ -142,6 +145,8 @@ struct e1000_private {
 	unsigned char *rx_bufs, *tx_bufs;
 	unsigned int cur_rx;
 	unsigned int cur_tx, dirty_tx;
+	/* Frames sent from their own sk_buff, freed once the chip is done. */
+	struct sk_buff *tx_skb[TX_RING_SIZE];
 	struct enet_statistics stats;
 };
 
@@ -341,8 +346,10 @@ static int e1000_open(struct device *dev)
 	ew32(ep, E1000_RDT, RX_RING_SIZE - 1);
 
 	memset(ep->tx_ring, 0, sizeof(ep->tx_ring));
-	for (i = 0; i < TX_RING_SIZE; i++)
+	for (i = 0; i < TX_RING_SIZE; i++) {
 		ep->tx_ring[i].addr_lo = virt_to_bus(ep->tx_bufs + i * TX_BUF_SZ);
+		ep->tx_skb[i] = NULL;
+	}
 	ep->cur_tx = ep->dirty_tx = 0;
 	ew32(ep, E1000_TDBAL, virt_to_bus(ep->tx_ring));
 	ew32(ep, E1000_TDBAH, 0);
@@ -364,6 +371,7 @@ static int e1000_open(struct device *dev)
 static int e1000_close(struct device *dev)
 {
 	struct e1000_private *ep = (struct e1000_private *)dev->priv;
+	int i;
 
 	dev->start = 0;
 	dev->tbusy = 1;
@@ -372,6 +380,11 @@ static int e1000_close(struct device *dev)
 	ew32(ep, E1000_TCTL, 0);
 	free_irq(dev->irq, dev);
 	e1000_get_stats(dev);
+	for (i = 0; i < TX_RING_SIZE; i++)
+		if (ep->tx_skb[i]) {
+			dev_kfree_skb(ep->tx_skb[i], FREE_WRITE);
+			ep->tx_skb[i] = NULL;
+		}
 	kfree(ep->rx_bufs);
 	kfree(ep->tx_bufs);
 	ep->rx_bufs = ep->tx_bufs = NULL;
@@ -388,6 +401,10 @@ static void e1000_tx_done(struct device *dev)
 
 		if (!(d->status & TXD_STAT_DD))
 			break;
+		if (ep->tx_skb[ep->dirty_tx % TX_RING_SIZE]) {
+			dev_kfree_skb(ep->tx_skb[ep->dirty_tx % TX_RING_SIZE], FREE_WRITE);
+			ep->tx_skb[ep->dirty_tx % TX_RING_SIZE] = NULL;
+		}
 		ep->stats.tx_packets++;
 		ep->dirty_tx++;
 	}
@@ -403,7 +420,7 @@ static int e1000_start_xmit(struct sk_buff *skb, struct device *dev)
 	struct e1000_private *ep = (struct e1000_private *)dev->priv;
 	struct e1000_tx_desc *d;
 	unsigned long flags;
-	int entry, len;
+	int entry, len, kept;
 
 	if (dev->tbusy) {
 		if (jiffies - dev->trans_start < TX_TIMEOUT)
@@ -428,8 +445,16 @@ static int e1000_start_xmit(struct sk_buff *skb, struct device *dev)
 	cli();
 	entry = ep->cur_tx % TX_RING_SIZE;
 	d = &ep->tx_ring[entry];
-	memcpy(ep->tx_bufs + entry * TX_BUF_SZ, skb->data, len);
-	if (len < ETH_ZLEN) {
+	kept = len >= ETH_ZLEN;
+	if (kept) {
+		/* The chip reads the frame from the sk_buff itself (freed in
+		 * e1000_tx_done). */
+		d->addr_lo = virt_to_bus(skb->data);
+		ep->tx_skb[entry] = skb;
+	} else {
+		/* Short frames are padded in the ring's own buffer. */
+		d->addr_lo = virt_to_bus(ep->tx_bufs + entry * TX_BUF_SZ);
+		memcpy(ep->tx_bufs + entry * TX_BUF_SZ, skb->data, len);
 		memset(ep->tx_bufs + entry * TX_BUF_SZ + len, 0, ETH_ZLEN - len);
 		len = ETH_ZLEN;
 	}
@@ -445,7 +470,8 @@ static int e1000_start_xmit(struct sk_buff *skb, struct device *dev)
 	ew32(ep, E1000_TDT, ep->cur_tx % TX_RING_SIZE);
 	dev->trans_start = jiffies;
 	restore_flags(flags);
-	dev_kfree_skb(skb, FREE_WRITE);
+	if (!kept)
+		dev_kfree_skb(skb, FREE_WRITE);
 	return 0;
 }
 

@@ -15,7 +15,10 @@
  * Each ring entry is four 32-bit words: buffer address; OWN and status
  * bits over the negated buffer length (with the top four "ones" bits);
  * the received length (receive) or error bits (transmit); and a word for
- * the driver. The host gives an entry to the chip by setting OWN.
+ * the driver. The host gives an entry to the chip by setting OWN. A frame
+ * of ETH_ZLEN bytes or more is sent from its sk_buff (the chip's DMA reads
+ * it there; the sk_buff is freed once the chip gave the entry back); a
+ * shorter one is padded in the ring's own buffer.
  *
  * Probed through the Linux 2.0 chain (Space.c: ethif_probe ->
  * pcnet32_probe): every unclaimed 1022:2000, first into the device handed in.
@@ -118,6 +121,8 @@ struct pcnet32_private {
 	struct pcnet32_init_block init_block;
 	unsigned char *rx_buf[RX_RING_SIZE];
 	unsigned char *tx_buf[TX_RING_SIZE];
+	/* Frames sent from their own sk_buff, freed once the chip is done. */
+	struct sk_buff *tx_skb[TX_RING_SIZE];
 	unsigned char *bufs;		/* every buffer, one block */
 	unsigned int cur_rx;
 	unsigned int cur_tx, dirty_tx;
@@ -268,6 +273,18 @@ static void pcnet32_load_filter(struct device *dev, struct pcnet32_init_block *i
 }
 
 /* Stops the chip, loads the init block and rings and starts it. */
+/* Frees the sk_buffs the transmit ring still holds (the ring is reset). */
+static void pcnet32_free_tx_skbs(struct pcnet32_private *lp)
+{
+	int i;
+
+	for (i = 0; i < TX_RING_SIZE; i++)
+		if (lp->tx_skb[i]) {
+			dev_kfree_skb(lp->tx_skb[i], FREE_WRITE);
+			lp->tx_skb[i] = NULL;
+		}
+}
+
 static int pcnet32_start(struct device *dev)
 {
 	struct pcnet32_private *lp = (struct pcnet32_private *)dev->priv;
@@ -287,6 +304,7 @@ static int pcnet32_start(struct device *dev)
 		lp->rx_ring[i].addr = virt_to_bus(lp->rx_buf[i]);
 		pcnet32_give_rx(lp, i);
 	}
+	pcnet32_free_tx_skbs(lp);
 	for (i = 0; i < TX_RING_SIZE; i++) {
 		lp->tx_ring[i].addr = virt_to_bus(lp->tx_buf[i]);
 		lp->tx_ring[i].flags = 0;
@@ -346,6 +364,7 @@ static int pcnet32_close(struct device *dev)
 	dev->tbusy = 1;
 	write_csr(dev->base_addr, 0, CSR0_STOP);
 	free_irq(dev->irq, dev);
+	pcnet32_free_tx_skbs(lp);
 	kfree(lp->bufs);
 	lp->bufs = NULL;
 	MOD_DEC_USE_COUNT;
@@ -357,7 +376,7 @@ static int pcnet32_start_xmit(struct sk_buff *skb, struct device *dev)
 	struct pcnet32_private *lp = (struct pcnet32_private *)dev->priv;
 	int ioaddr = dev->base_addr;
 	unsigned long flags;
-	int entry, len;
+	int entry, len, kept;
 
 	if (dev->tbusy) {
 		if (jiffies - dev->trans_start < TX_TIMEOUT)
@@ -380,8 +399,16 @@ static int pcnet32_start_xmit(struct sk_buff *skb, struct device *dev)
 	save_flags(flags);
 	cli();
 	entry = lp->cur_tx % TX_RING_SIZE;
-	memcpy(lp->tx_buf[entry], skb->data, len);
-	if (len < ETH_ZLEN) {
+	kept = len >= ETH_ZLEN;
+	if (kept) {
+		/* The chip reads the frame from the sk_buff itself (freed in
+		 * pcnet32_tx_done). */
+		lp->tx_ring[entry].addr = virt_to_bus(skb->data);
+		lp->tx_skb[entry] = skb;
+	} else {
+		/* Short frames are padded in the ring's own buffer. */
+		lp->tx_ring[entry].addr = virt_to_bus(lp->tx_buf[entry]);
+		memcpy(lp->tx_buf[entry], skb->data, len);
 		memset(lp->tx_buf[entry] + len, 0, ETH_ZLEN - len);
 		len = ETH_ZLEN;
 	}
@@ -393,7 +420,8 @@ static int pcnet32_start_xmit(struct sk_buff *skb, struct device *dev)
 	write_csr(ioaddr, 0, CSR0_IENA | CSR0_TDMD);
 	dev->trans_start = jiffies;
 	restore_flags(flags);
-	dev_kfree_skb(skb, FREE_WRITE);
+	if (!kept)
+		dev_kfree_skb(skb, FREE_WRITE);
 	return 0;
 }
 
@@ -465,6 +493,10 @@ static void pcnet32_tx_done(struct device *dev)
 				lp->stats.tx_fifo_errors++;
 		} else {
 			lp->stats.tx_packets++;
+		}
+		if (lp->tx_skb[entry]) {
+			dev_kfree_skb(lp->tx_skb[entry], FREE_WRITE);
+			lp->tx_skb[entry] = NULL;
 		}
 		lp->dirty_tx++;
 	}

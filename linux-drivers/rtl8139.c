@@ -8,7 +8,10 @@
  * frees by moving CAPR; transmit through four descriptors, each a buffer
  * address (TSAD0-3, 32-bit aligned) and a status word (TSD0-3) whose write
  * starts the send and whose OWN/TOK bits tell when the buffer is free.
- * The chip does not pad short frames: the driver sends ETH_ZLEN bytes.
+ * The chip does not pad short frames: the driver sends ETH_ZLEN bytes,
+ * from the descriptor's own buffer. A frame of ETH_ZLEN bytes or more whose
+ * sk_buff data is 32-bit aligned is sent from the sk_buff itself (TSAD
+ * points there; the sk_buff is freed once the chip is done with it).
  *
  * Probed through the Linux 2.0 chain (Space.c: ethif_probe ->
  * rtl8139_probe): every unclaimed 10ec:8139 (pcibios_find_device), first
@@ -115,6 +118,8 @@ struct rtl8139_private {
 	unsigned char *tx_bufs;		/* the four tx buffers, contiguous */
 	unsigned int cur_rx;		/* offset of the next record */
 	unsigned int cur_tx, dirty_tx;	/* descriptors given, and taken back */
+	/* Frames sent from their own sk_buff, freed once the chip is done. */
+	struct sk_buff *tx_skb[NUM_TX_DESC];
 	struct enet_statistics stats;
 	unsigned char pci_bus, pci_devfn;
 };
@@ -265,6 +270,18 @@ static int rtl8139_open(struct device *dev)
 	return 0;
 }
 
+/* Frees the sk_buffs the descriptors still hold (the transmitter is reset). */
+static void rtl8139_free_tx_skbs(struct rtl8139_private *tp)
+{
+	int i;
+
+	for (i = 0; i < NUM_TX_DESC; i++)
+		if (tp->tx_skb[i]) {
+			dev_kfree_skb(tp->tx_skb[i], FREE_WRITE);
+			tp->tx_skb[i] = NULL;
+		}
+}
+
 static int rtl8139_close(struct device *dev)
 {
 	struct rtl8139_private *tp = (struct rtl8139_private *)dev->priv;
@@ -277,6 +294,7 @@ static int rtl8139_close(struct device *dev)
 	tp->stats.rx_missed_errors += inl(ioaddr + RTL_MPC) & 0xffffff;
 	outl(0, ioaddr + RTL_MPC);
 	free_irq(dev->irq, dev);
+	rtl8139_free_tx_skbs(tp);
 	kfree(tp->rx_ring);
 	kfree(tp->tx_bufs);
 	tp->rx_ring = tp->tx_bufs = NULL;
@@ -310,6 +328,10 @@ static void rtl8139_tx_done(struct device *dev)
 		if (tsd & TSD_OWC)
 			tp->stats.tx_window_errors++;
 		tp->stats.collisions += TSD_NCC(tsd);
+		if (tp->tx_skb[entry]) {
+			dev_kfree_skb(tp->tx_skb[entry], FREE_WRITE);
+			tp->tx_skb[entry] = NULL;
+		}
 		tp->dirty_tx++;
 	}
 	if (dev->tbusy && tp->cur_tx - tp->dirty_tx < NUM_TX_DESC) {
@@ -323,7 +345,7 @@ static int rtl8139_start_xmit(struct sk_buff *skb, struct device *dev)
 	struct rtl8139_private *tp = (struct rtl8139_private *)dev->priv;
 	int ioaddr = dev->base_addr;
 	unsigned long flags;
-	int entry, len;
+	int entry, len, kept;
 
 	if (dev->tbusy) {
 		if (jiffies - dev->trans_start < TX_TIMEOUT)
@@ -337,6 +359,7 @@ static int rtl8139_start_xmit(struct sk_buff *skb, struct device *dev)
 		outb(CR_RE | CR_TE, ioaddr + RTL_CR);
 		outl(TCR_VALUE, ioaddr + RTL_TCR);
 		tp->dirty_tx = tp->cur_tx;
+		rtl8139_free_tx_skbs(tp);
 		dev->tbusy = 0;
 		restore_flags(flags);
 	}
@@ -349,10 +372,19 @@ static int rtl8139_start_xmit(struct sk_buff *skb, struct device *dev)
 	save_flags(flags);
 	cli();
 	entry = tp->cur_tx % NUM_TX_DESC;
-	memcpy(tp->tx_buf[entry], skb->data, len);
-	if (len < ETH_ZLEN) {
-		memset(tp->tx_buf[entry] + len, 0, ETH_ZLEN - len);
-		len = ETH_ZLEN;
+	kept = len >= ETH_ZLEN && ((unsigned long)skb->data & 3) == 0;
+	if (kept) {
+		/* The chip reads the frame from the sk_buff itself (freed in
+		 * rtl8139_tx_done). */
+		outl(virt_to_bus(skb->data), ioaddr + RTL_TSAD0 + entry * 4);
+		tp->tx_skb[entry] = skb;
+	} else {
+		outl(virt_to_bus(tp->tx_buf[entry]), ioaddr + RTL_TSAD0 + entry * 4);
+		memcpy(tp->tx_buf[entry], skb->data, len);
+		if (len < ETH_ZLEN) {
+			memset(tp->tx_buf[entry] + len, 0, ETH_ZLEN - len);
+			len = ETH_ZLEN;
+		}
 	}
 	/* Writing the status clears OWN and starts the send. */
 	outl(TSD_ERTXTH(256) | len, ioaddr + RTL_TSD0 + entry * 4);
@@ -361,7 +393,8 @@ static int rtl8139_start_xmit(struct sk_buff *skb, struct device *dev)
 		dev->tbusy = 1;
 	dev->trans_start = jiffies;
 	restore_flags(flags);
-	dev_kfree_skb(skb, FREE_WRITE);
+	if (!kept)
+		dev_kfree_skb(skb, FREE_WRITE);
 	return 0;
 }
 

@@ -82,4 +82,11 @@ pub trait Device: Send + Sync {
     fn record_size(&self) -> u32 {
         1
     }
+
+    /// The device itself, for the kernel paths that serve one kind of
+    /// device in its own way (block devices read into and write from the
+    /// caller's pages); `None` for the rest.
+    fn as_any(&self) -> Option<&dyn core::any::Any> {
+        None
+    }
 }

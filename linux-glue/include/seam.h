@@ -203,6 +203,21 @@ int glue_blk_open(unsigned int major, unsigned int minor, int write);
 int glue_blk_submit(unsigned int major, unsigned int minor, int write, unsigned long sector,
 		    unsigned long count, void *buf, unsigned long cookie);
 
+/* A piece of contiguous kernel memory (linear map) of whole sectors. */
+struct glue_blk_seg {
+	void *addr;
+	unsigned long len;
+};
+
+/* As glue_blk_submit, with the data in `nsegs` segments, in order, whose
+ * lengths add up to count * 512 (at most GLUE_BLK_MAX_SECTORS / 8 + 1
+ * pages' worth of pieces: one segment per page, a first one that starts
+ * inside its page, is the shape meant). The segments' memory follows
+ * glue_blk_submit's rule; the array itself is copied before the return. */
+int glue_blk_submit_sg(unsigned int major, unsigned int minor, int write, unsigned long sector,
+		       unsigned long count, const struct glue_blk_seg *segs, unsigned int nsegs,
+		       unsigned long cookie);
+
 /* A glue_blk_submit finished: `ok` nonzero if every sector was transferred.
  * Called with interrupts off, from the driver's interrupt handler or timer. */
 void mach_block_done(unsigned long cookie, int ok);
@@ -255,6 +270,13 @@ int glue_net_open(unsigned int index);
  * for mach_net_tx_ready), -12 (ENOMEM). Thread context. */
 int glue_net_xmit(unsigned int index, const unsigned char *frame, unsigned int len);
 
+/* As glue_net_xmit, without a copy: the skb's data is `frame` itself
+ * (kernel memory of at least ETH_ZLEN bytes, `len` rounded up to 4 of them
+ * readable), which the kernel leaves alone until mach_net_tx_done(cookie)
+ * (from any context, interrupts off or on, once the driver freed the skb;
+ * never during this call for an error return). */
+int glue_net_xmit_buf(unsigned int index, unsigned char *frame, unsigned int len, unsigned long cookie);
+
 /* Fills *stats for interface `index`: 0, or -19 (ENODEV). The link state
  * comes from the driver's MII controls, as Linux 2.0's mii-diag asked:
  * do_ioctl(SIOCDEVPRIVATE) for the PHY, then SIOCDEVPRIVATE+1 reading its
@@ -273,6 +295,9 @@ int glue_net_set_flags(unsigned int index, unsigned int flags);
  * Ethernet header included). Called from NET_BH (the bottom-half thread,
  * interrupts on); the bytes are valid only during the call. */
 void mach_net_receive(unsigned int index, const unsigned char *frame, unsigned int len);
+
+/* The buffer of a glue_net_xmit_buf is the kernel's again. */
+void mach_net_tx_done(unsigned long cookie);
 
 /* Rust: interface `index`'s transmit queue has room again. Called from
  * NET_BH. */

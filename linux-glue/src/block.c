@@ -3,9 +3,10 @@
  * against (register_blkdev, blk_dev[], the size tables, gendisk_head,
  * resetup_one_dev, ...) and the seam the kernel drives them through.
  *
- * I/O: glue_blk_submit builds one struct request of whole sectors, its
- * buffer_heads (at most a page each) pointing straight into the kernel's
- * buffer, appends it to blk_dev[major].current_request and, as Linux 2.0's
+ * I/O: glue_blk_submit (one buffer) and glue_blk_submit_sg (a list of
+ * segments: the pages of a device_read's reply or of a device_write's
+ * out-of-line data) build one struct request of whole sectors, its
+ * buffer_heads (at most a page each) pointing straight into that memory, appends it to blk_dev[major].current_request and, as Linux 2.0's
  * add_request does, calls the driver's request_fn if the queue was empty.
  * The driver finishes it with end_request; linux/blk.h calls
  * glue_blk_retired as the request retires, which reports to the kernel
@@ -703,7 +704,9 @@ int glue_blk_init(void)
 
 #define GLUE_BLK_SLOTS 32
 #define GLUE_BLK_BH_BYTES PAGE_SIZE
-#define GLUE_BLK_BHS (GLUE_BLK_MAX_SECTORS * 512 / GLUE_BLK_BH_BYTES)
+/* A request's buffers: one per page it touches (a start inside a page
+ * costs one more). */
+#define GLUE_BLK_BHS (GLUE_BLK_MAX_SECTORS * 512 / GLUE_BLK_BH_BYTES + 1)
 
 struct glue_blk_req {
 	struct request rq;	/* first: the driver's pointer is ours */
@@ -717,15 +720,44 @@ static struct glue_blk_req slots[GLUE_BLK_SLOTS];
 int glue_blk_submit(unsigned int major, unsigned int minor, int write, unsigned long sector,
 		    unsigned long count, void *buf, unsigned long cookie)
 {
+	struct glue_blk_seg seg;
+
+	if (buf == NULL)
+		return -EINVAL;
+	seg.addr = buf;
+	seg.len = count * 512;
+	return glue_blk_submit_sg(major, minor, write, sector, count, &seg, 1, cookie);
+}
+
+/*
+ * One buffer_head per page-sized piece of each segment (a segment is
+ * contiguous kernel memory, whole sectors), so that the pages of a reply,
+ * or of a request's out-of-line data, given one segment each, are the
+ * buffers themselves: the driver's PRD table, or its PIO loop, reaches
+ * them through the request's bh chain as Linux 2.0 drivers do.
+ */
+int glue_blk_submit_sg(unsigned int major, unsigned int minor, int write, unsigned long sector,
+		       unsigned long count, const struct glue_blk_seg *segs, unsigned int nsegs,
+		       unsigned long cookie)
+{
 	struct blk_dev_struct *dev;
 	struct glue_blk_req *r = NULL;
 	struct request *q;
-	unsigned long flags, off, n;
-	int i;
+	unsigned long flags, off, n, total, in_seg;
+	unsigned int i, s;
+	char *p;
 
 	if (major >= MAX_BLKDEV || blk_dev[major].request_fn == NULL || minor > 255)
 		return -ENODEV;
-	if (count == 0 || count > GLUE_BLK_MAX_SECTORS || buf == NULL)
+	if (count == 0 || count > GLUE_BLK_MAX_SECTORS || segs == NULL || nsegs == 0)
+		return -EINVAL;
+	/* Whole sectors in every segment, as a buffer_head holds them. */
+	for (s = 0, total = 0; s < nsegs; s++) {
+		if (segs[s].addr == NULL || segs[s].len == 0 || (segs[s].len & 511))
+			return -EINVAL;
+		total += segs[s].len;
+	}
+	if (total != count * 512)
 		return -EINVAL;
 	if (write && is_read_only(MKDEV(major, minor)))
 		return -EROFS;
@@ -743,17 +775,28 @@ int glue_blk_submit(unsigned int major, unsigned int minor, int write, unsigned 
 		return -EBUSY;
 
 	memset(r->bh, 0, sizeof(r->bh));
-	for (i = 0, off = 0; off < count * 512; i++, off += n) {
-		n = count * 512 - off;
+	for (i = 0, s = 0, off = 0, in_seg = 0; off < total; i++, off += n) {
+		if (i == GLUE_BLK_BHS) {
+			r->busy = 0;
+			return -EINVAL;
+		}
+		p = (char *)segs[s].addr + in_seg;
+		/* At most a page's worth per buffer_head, from the segment's start. */
+		n = segs[s].len - in_seg;
 		if (n > GLUE_BLK_BH_BYTES)
 			n = GLUE_BLK_BH_BYTES;
 		r->bh[i].b_dev = r->bh[i].b_rdev = MKDEV(major, minor);
 		r->bh[i].b_blocknr = (sector + off / 512);
 		r->bh[i].b_size = n;
-		r->bh[i].b_data = (char *)buf + off;
+		r->bh[i].b_data = p;
 		r->bh[i].b_state = (1 << BH_Lock) | (1 << BH_Req) | (write ? 1 << BH_Dirty : 0);
-		r->bh[i].b_reqnext = off + n < count * 512 ? &r->bh[i + 1] : NULL;
+		r->bh[i].b_reqnext = off + n < total ? &r->bh[i + 1] : NULL;
 		r->bh[i].b_count = 1;
+		in_seg += n;
+		if (in_seg == segs[s].len) {
+			s++;
+			in_seg = 0;
+		}
 	}
 	r->cookie = cookie;
 	r->rq.rq_status = RQ_ACTIVE;

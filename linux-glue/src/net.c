@@ -7,8 +7,11 @@
  * marks NET_BH; net_bh hands each frame (Ethernet header included) to the
  * kernel as plain bytes with mach_net_receive(index, ...), then frees it.
  *
- * Transmit: glue_net_xmit copies the kernel's frame into an skb and queues
- * it on dev->buffs[0] (at most dev->tx_queue_len frames); the queue is fed
+ * Transmit: glue_net_xmit copies the kernel's frame into an skb, and
+ * glue_net_xmit_buf wraps the kernel's own buffer (a device_write's data)
+ * in one, no copy made: the driver's DMA (or PIO) reads the frame where
+ * the request brought it, and freeing the skb gives the buffer back
+ * (mach_net_tx_done). Either skb is queued on dev->buffs[0] (at most dev->tx_queue_len frames); the queue is fed
  * to hard_start_xmit in order. A driver that answers "busy" (non-zero,
  * dev->tbusy) keeps nothing: the skb goes back to the head of the queue
  * and is retried from NET_BH, which the driver marks when its transmitter
@@ -518,6 +521,54 @@ int glue_net_xmit(unsigned int index, const unsigned char *frame, unsigned int l
 	skb->free = 1;
 	dev_queue_xmit(skb, dev, 0);
 	/* Frames left waiting go out from NET_BH once the driver frees up. */
+	if (!skb_queue_empty(&dev->buffs[0]))
+		mach_jiffies_sync();
+	return len;
+}
+
+/* An skb around a buffer of the kernel's: the header block holds the
+ * kernel's cookie after the sk_buff, and the destructor hands it back. */
+struct glue_buf_skb {
+	struct sk_buff skb;
+	unsigned long cookie;
+};
+
+static void glue_buf_skb_done(struct sk_buff *skb)
+{
+	mach_net_tx_done(((struct glue_buf_skb *)skb)->cookie);
+}
+
+int glue_net_xmit_buf(unsigned int index, unsigned char *frame, unsigned int len, unsigned long cookie)
+{
+	struct device *dev = netdev_at(index);
+	struct glue_buf_skb *b;
+	struct sk_buff *skb;
+
+	if (dev == NULL)
+		return -ENODEV;
+	if (!(dev->flags & IFF_UP))
+		return -ENETDOWN;
+	if (len < ETH_ZLEN || len > (unsigned int)dev->mtu + dev->hard_header_len)
+		return -EINVAL;
+	if (skb_queue_len(&dev->buffs[0]) >= dev->tx_queue_len)
+		return -EAGAIN;
+	b = kmalloc(sizeof(*b), GFP_KERNEL);
+	if (b == NULL)
+		return -ENOMEM;
+	skb = &b->skb;
+	memset(skb, 0, sizeof(*skb));
+	b->cookie = cookie;
+	skb->head = skb->data = frame;
+	skb->tail = frame + len;
+	skb->end = frame + len;
+	skb->len = len;
+	skb->truesize = sizeof(*b) + len;
+	skb->free = 1;
+	skb->users = 1;
+	atomic_set(&skb->count, 1);
+	skb->destructor = glue_buf_skb_done;
+	skb->dev = dev;
+	dev_queue_xmit(skb, dev, 0);
 	if (!skb_queue_empty(&dev->buffs[0]))
 		mach_jiffies_sync();
 	return len;

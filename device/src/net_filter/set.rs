@@ -141,6 +141,12 @@ impl<H: PartialEq + Clone, T> FilterSet<H, T> {
         Some(self.entries.remove(i).queue)
     }
 
+    /// Whether any filter looks at packets going `dir` (else nothing need
+    /// be prepared for them).
+    pub fn wants(&self, dir: Direction) -> bool {
+        self.entries.iter().any(|e| e.filter.applies_to(dir))
+    }
+
     /// The filters that accept `pkt` going `dir`, with the bytes each accepts, under
     /// the delivery rules of the module (no queueing).
     pub fn matches(&self, pkt: &Packet<'_>, dir: Direction) -> Vec<(H, usize)> {

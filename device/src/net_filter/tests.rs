@@ -697,6 +697,18 @@ fn high_priority_stop_happens_even_when_its_queue_is_full() {
 }
 
 #[test]
+fn filter_set_tells_which_directions_are_watched() {
+    let mut s: FilterSet<u8, u8> = FilterSet::new(InsertOrder::Priority);
+    assert!(!s.wants(Direction::In) && !s.wants(Direction::Out));
+    s.set_filter(1, 0, &[NETF_IN], 4).unwrap();
+    assert!(s.wants(Direction::In) && !s.wants(Direction::Out));
+    s.set_filter(2, 0, &[NETF_OUT], 4).unwrap();
+    assert!(s.wants(Direction::Out));
+    s.remove(&2);
+    assert!(!s.wants(Direction::Out));
+}
+
+#[test]
 fn filter_set_replace_remove_and_refuse() {
     let mut s: FilterSet<u8, u8> = FilterSet::new(InsertOrder::Priority);
     s.set_filter(1, 0, &accept_all(), 4).unwrap();

@@ -398,6 +398,20 @@ impl KMsgBuilder {
         self
     }
 
+    /// Appends `bytes` (padded to 4), taken as they are when the body is
+    /// still empty (no copy).
+    pub fn body(mut self, bytes: Vec<u8>) -> Self {
+        if self.msg.body.is_empty() {
+            self.msg.body = bytes;
+            while !self.msg.body.len().is_multiple_of(4) {
+                self.msg.body.push(0);
+            }
+            self
+        } else {
+            self.raw(&bytes)
+        }
+    }
+
     /// Appends an `INTEGER_32` item with one value.
     pub fn int32(self, v: u32) -> Self {
         let d = Self::desc(MACH_MSG_TYPE_INTEGER_32, 32, 1, true);

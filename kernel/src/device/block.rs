@@ -21,6 +21,13 @@
 //! completion calls `crate::device::io_done`, and the retried read finds
 //! its data. Writes (and the partition scan) block the calling thread until
 //! the drive has answered; the driver's timeouts bound that wait.
+//!
+//! No copies on the way: a transfer's memory goes to the glue as segments
+//! (`glue::submit_sg`), one per page, so a `device_read` lands in fresh
+//! pages that become the reply's out-of-line memory ([`Part::read_pages`])
+//! and a `device_write` leaves from the request's own pages
+//! ([`Part::write_pages`]); kernel buffers serve only the partition scan,
+//! in-band and small reads, small writes and a partial last sector.
 
 use alloc::boxed::Box;
 use alloc::format;
@@ -42,6 +49,11 @@ use crate::glue::block as glue;
 use crate::i386::cpu;
 use crate::kern::sched_prim as sched;
 use crate::vm::kalloc;
+use crate::vm::pmap::phys_to_virt;
+use crate::vm::vm_map::PageRun;
+
+/// Bytes per page.
+const PAGE: usize = 4096;
 
 /// GNU Mach's Linux block devices answer a record past the end with
 /// `D_INVALID_SIZE` (checked on GNU Mach 1.8), where the extent check says
@@ -92,11 +104,12 @@ struct Op {
     /// First sector on the whole drive.
     lba: u64,
     sectors: u64,
-    /// What a read was asked (record, bytes), to find it again on retry.
-    key: (u64, u32),
-    /// The data; the driver writes into it through `ptr` while in flight.
-    buf: Mutex<Box<[u8]>>,
-    ptr: usize,
+    /// What a read was asked (record, bytes, into pages), to find it again
+    /// on retry.
+    key: (u64, u32, bool),
+    /// The data; the driver reaches it through `at` while in flight.
+    buf: Mutex<Buf>,
+    at: Layout,
     state: AtomicU8,
     /// Sectors finished.
     done: AtomicU64,
@@ -108,16 +121,82 @@ struct Op {
     stepping: Mutex<()>,
 }
 
+/// Where an op's data lives.
+enum Buf {
+    /// One kernel buffer (partition scans, in-band reads, small writes).
+    Heap(Box<[u8]>),
+    /// Pages that go to the caller as a `device_read`'s reply, or came with
+    /// a `device_write`'s request: the driver's DMA lands in (or leaves
+    /// from) them, and they are mapped, never copied.
+    Pages(PageRun),
+    /// Taken by whoever collected the op.
+    Gone,
+}
+
+/// The addresses of an op's data, fixed when it is made (read at every
+/// submission without locking `buf`).
+enum Layout {
+    /// Contiguous kernel memory at this address.
+    Contig(usize),
+    /// Pages (physical addresses), the data starting `offset` bytes (a
+    /// multiple of the sector size) into the first.
+    Pages { pages: Vec<u32>, offset: u32 },
+}
+
+impl Layout {
+    /// The segments of bytes `[from, from + len)` of the data, into `out`;
+    /// how many. At most [`glue::MAX_SEGS`] for a chunk of at most
+    /// [`glue::MAX_SECTORS`] (a page each, and a first one inside its page).
+    fn segs(&self, from: u64, len: u64, out: &mut [glue::Seg; glue::MAX_SEGS]) -> usize {
+        match self {
+            Layout::Contig(p) => {
+                out[0] = glue::Seg { addr: (p + from as usize) as *mut core::ffi::c_void, len: len as _ };
+                1
+            }
+            Layout::Pages { pages, offset } => {
+                let page = PAGE as u64;
+                let mut pos = u64::from(*offset) + from;
+                let end = pos + len;
+                let mut k = 0;
+                while pos < end && k < out.len() {
+                    let n = (page - pos % page).min(end - pos);
+                    let pa = pages[(pos / page) as usize];
+                    out[k] = glue::Seg { addr: (phys_to_virt(pa) + (pos % page) as usize) as *mut core::ffi::c_void, len: n as _ };
+                    pos += n;
+                    k += 1;
+                }
+                k
+            }
+        }
+    }
+}
+
 enum Progress {
     Ready,
     Pending,
 }
 
 impl Op {
-    fn new(write: bool, disk: &Disk, lba: u64, sectors: u64, key: (u64, u32), data: Box<[u8]>) -> Arc<Op> {
+    /// An op over `data`; `None` for pages that cannot be handed to the
+    /// driver as they are (a hole, or data not starting on a sector).
+    fn new(write: bool, disk: &Disk, lba: u64, sectors: u64, key: (u64, u32, bool), data: Buf) -> Option<Arc<Op>> {
         let mut data = data;
-        let ptr = data.as_mut_ptr() as usize;
-        Arc::new(Op {
+        let at = match &mut data {
+            Buf::Heap(b) => Layout::Contig(b.as_mut_ptr() as usize),
+            Buf::Pages(run) => {
+                if run.offset() % RECORD as u32 != 0 {
+                    return None;
+                }
+                let mut pages = Vec::new();
+                pages.try_reserve_exact(run.pages().len()).ok()?;
+                for p in run.pages() {
+                    pages.push((*p)?);
+                }
+                Layout::Pages { pages, offset: run.offset() }
+            }
+            Buf::Gone => return None,
+        };
+        Some(Arc::new(Op {
             write,
             major: disk.major,
             minor: disk.minor,
@@ -125,13 +204,18 @@ impl Op {
             sectors,
             key,
             buf: Mutex::new(data),
-            ptr,
+            at,
             state: AtomicU8::new(IDLE),
             done: AtomicU64::new(0),
             chunk: AtomicU64::new(0),
             max_chunk: disk.max_sectors,
             stepping: Mutex::new(()),
-        })
+        }))
+    }
+
+    /// Takes the data out of a finished op.
+    fn take(&self) -> Buf {
+        cpu::without_interrupts(|| core::mem::replace(&mut *self.buf.lock(), Buf::Gone))
     }
 
     fn event(&self) -> usize {
@@ -160,12 +244,14 @@ impl Op {
                     let n = (self.sectors - done).min(self.max_chunk);
                     self.chunk.store(n, Ordering::Relaxed);
                     self.state.store(IN_FLIGHT, Ordering::Release);
-                    let at = self.ptr + (done * RECORD) as usize;
-                    // SAFETY: `at` lies in this op's buffer with n sectors
-                    // after it; the op outlives the transfer (it is held by
-                    // its disk's list or its waiting caller until it is no
-                    // longer in flight) and nobody touches the buffer then.
-                    let r = unsafe { glue::submit(self.major, self.minor, self.write, self.lba + done, n, at as *mut u8, self.event()) };
+                    let mut segs = [glue::Seg { addr: core::ptr::null_mut(), len: 0 }; glue::MAX_SEGS];
+                    let k = self.at.segs(done * RECORD, n * RECORD, &mut segs);
+                    // SAFETY: the segments lie in this op's buffer or pages,
+                    // n sectors from sector `done`; the op outlives the
+                    // transfer (it is held by its disk's list or its waiting
+                    // caller until it is no longer in flight) and nobody
+                    // touches the data then.
+                    let r = unsafe { glue::submit_sg(self.major, self.minor, self.write, self.lba + done, n, &segs[..k], self.event()) };
                     match r {
                         Ok(()) => {}
                         Err(glue::EBUSY) => {
@@ -251,11 +337,30 @@ impl Disk {
     /// Reads or writes whole sectors, blocking the calling thread.
     fn transfer(&self, write: bool, lba: u64, data: Box<[u8]>) -> Result<Box<[u8]>, DeviceError> {
         let sectors = data.len() as u64 / RECORD;
-        let op = Op::new(write, self, lba, sectors, (0, 0), data);
+        let op = Op::new(write, self, lba, sectors, (0, 0, false), Buf::Heap(data)).ok_or(DeviceError::IoError)?;
         op.wait()?;
-        Ok(cpu::without_interrupts(|| core::mem::take(&mut *op.buf.lock())))
+        match op.take() {
+            Buf::Heap(b) => Ok(b),
+            _ => Err(DeviceError::IoError),
+        }
+    }
+
+    /// Writes the first `sectors` sectors of `run` at `lba` straight from
+    /// its pages (which [`dma_ready`] accepts), blocking the calling thread.
+    fn write_pages(&self, lba: u64, sectors: u64, run: PageRun) -> Result<(), DeviceError> {
+        let op = Op::new(true, self, lba, sectors, (0, 0, true), Buf::Pages(run)).ok_or(DeviceError::NoMemory)?;
+        op.wait()
     }
 }
+
+/// Whether the driver can take `run`'s pages as they are: every page
+/// present, the data starting on a sector boundary.
+fn dma_ready(run: &PageRun) -> bool {
+    run.offset() % RECORD as u32 == 0 && run.pages().iter().all(Option::is_some)
+}
+
+/// Zeros, to use for the end of a reply's last page.
+static ZEROS: [u8; PAGE] = [0; PAGE];
 
 /// The partition scanner's view of a drive: blocking one-sector reads.
 struct Source<'a>(&'a Disk);
@@ -287,6 +392,140 @@ pub struct Part {
 }
 
 impl Part {
+    /// `device_read` into fresh pages that become the reply's out-of-line
+    /// memory as they are (GNU Mach's `vm_map_copy` of device pages): the
+    /// driver's DMA lands in them, and nothing is copied. The data starts
+    /// at the first page's start; the rest of the last page is zeroed.
+    /// Never waits with `D_NOWAIT` (`WouldBlock`: ask again after
+    /// `io_done`); otherwise blocks the calling thread.
+    ///
+    /// # Errors
+    /// As [`Device::read`]; `D_NO_MEMORY` without the pages.
+    pub fn read_pages(&self, mode: u32, recnum: u64, bytes: u32) -> Result<PageRun, DeviceError> {
+        match self.read_op(mode, recnum, bytes, true)? {
+            (Buf::Pages(mut run), len) => {
+                run.truncate(len);
+                let tail = (PAGE - len as usize % PAGE) % PAGE;
+                run.write(len, &ZEROS[..tail]);
+                Ok(run)
+            }
+            (Buf::Gone, _) => PageRun::unzeroed(0).ok_or(DeviceError::NoMemory),
+            _ => Err(DeviceError::IoError),
+        }
+    }
+
+    /// `device_write` straight from the request's out-of-line pages (the
+    /// driver's DMA reads them where they are). Data that does not start on
+    /// a sector boundary (or has holes) is first copied into fresh pages
+    /// that do; a partial last sector is read, patched and written back.
+    ///
+    /// # Errors
+    /// As [`Device::write`].
+    pub fn write_pages(&self, _mode: u32, recnum: u64, run: PageRun) -> Result<u32, DeviceError> {
+        if self.disk.read_only {
+            return Err(DeviceError::ReadOnly);
+        }
+        let len = mach_ipc::OolPages::len(&run);
+        let span = self.extent()?.check_bytes(recnum, u64::from(len), RECORD as u32).map_err(past_end)?;
+        let n = span.bytes as u32;
+        if n == 0 {
+            return Ok(0);
+        }
+        let run = if dma_ready(&run) {
+            run
+        } else {
+            let mut fresh = PageRun::unzeroed(n).ok_or(DeviceError::NoMemory)?;
+            let mut chunk = kalloc::try_zeroed_box(PAGE).ok_or(DeviceError::NoMemory)?;
+            let mut at = 0;
+            while at < n {
+                let k = (n - at).min(PAGE as u32);
+                run.read(at, &mut chunk[..k as usize]);
+                fresh.write(at, &chunk[..k as usize]);
+                at += k;
+            }
+            fresh
+        };
+        let whole = u64::from(n) / RECORD;
+        let rest = u64::from(n) % RECORD;
+        let mut last = None;
+        if rest != 0 {
+            // A partial last sector keeps the rest of what is on the disk.
+            let mut sector = self.disk.transfer(false, span.lba + whole, vec![0u8; RECORD as usize].into_boxed_slice())?;
+            run.read((whole * RECORD) as u32, &mut sector[..rest as usize]);
+            last = Some(sector);
+        }
+        if whole > 0 {
+            self.disk.write_pages(span.lba, whole, run)?;
+        }
+        if let Some(sector) = last {
+            self.disk.transfer(true, span.lba + whole, sector)?;
+        }
+        Ok(n)
+    }
+
+    /// A read of whole sectors into a heap buffer or (`pages`) fresh
+    /// pages, kept across `WouldBlock` answers by its (record, bytes);
+    /// answers the data and the bytes of it asked for.
+    fn read_op(&self, mode: u32, recnum: u64, bytes: u32, pages: bool) -> Result<(Buf, u32), DeviceError> {
+        let record = self.disk.record;
+        let span = self.extent()?.check_bytes(recnum, u64::from(bytes), record as u32).map_err(past_end)?;
+        if span.bytes == 0 {
+            return Ok((Buf::Gone, 0));
+        }
+        // The glue counts 512-byte sectors: whole records of them.
+        let sectors = span.bytes.div_ceil(record) * self.disk.spr();
+        let lba = span.lba * self.disk.spr();
+        let key = (recnum, bytes, pages);
+        let find = || cpu::without_interrupts(|| self.ops.lock().iter().find(|o| o.key == key && !o.write).cloned());
+        let op = match find() {
+            Some(op) => op,
+            None => {
+                // The size is the caller's: no memory is D_NO_MEMORY. The
+                // pages are taken outside the list's lock.
+                let size = sectors * RECORD;
+                let buf = if pages {
+                    Buf::Pages(PageRun::unzeroed(u32::try_from(size).map_err(|_| DeviceError::InvalidSize)?).ok_or(DeviceError::NoMemory)?)
+                } else {
+                    Buf::Heap(kalloc::try_zeroed_box(size as usize).ok_or(DeviceError::NoMemory)?)
+                };
+                let op = Op::new(false, &self.disk, lba, sectors, key, buf).ok_or(DeviceError::NoMemory)?;
+                let dropped = cpu::without_interrupts(|| {
+                    let mut ops = self.ops.lock();
+                    let mut dropped = Vec::new();
+                    // Forget reads nobody came back for (their callers died).
+                    while ops.len() >= MAX_KEPT_OPS {
+                        match ops.iter().position(|o| !o.in_flight()) {
+                            Some(i) => dropped.push(ops.remove(i)),
+                            None => break,
+                        }
+                    }
+                    ops.push(op.clone());
+                    dropped
+                });
+                // Their pages go back with interrupts on.
+                drop(dropped);
+                op
+            }
+        };
+        let r = if mode & D_NOWAIT != 0 {
+            cpu::without_interrupts(|| op.advance())
+        } else {
+            op.wait().map(|_| Progress::Ready)
+        };
+        let finish = |op: &Arc<Op>| cpu::without_interrupts(|| self.ops.lock().retain(|o| !Arc::ptr_eq(o, op)));
+        match r {
+            Ok(Progress::Pending) => Err(DeviceError::WouldBlock),
+            Ok(Progress::Ready) => {
+                finish(&op);
+                Ok((op.take(), span.bytes as u32))
+            }
+            Err(e) => {
+                finish(&op);
+                Err(e)
+            }
+        }
+    }
+
     fn extent(&self) -> Result<Extent, DeviceError> {
         let t = cpu::without_interrupts(|| self.disk.table.lock().clone());
         match t {
@@ -327,51 +566,14 @@ impl Device for Part {
     fn close(&self) {}
 
     fn read(&self, mode: u32, recnum: u64, bytes: u32) -> Result<Vec<u8>, DeviceError> {
-        let record = self.disk.record;
-        let span = self.extent()?.check_bytes(recnum, u64::from(bytes), record as u32).map_err(past_end)?;
-        if span.bytes == 0 {
-            return Ok(Vec::new());
-        }
-        // The glue counts 512-byte sectors: whole records of them.
-        let sectors = span.bytes.div_ceil(record) * self.disk.spr();
-        let lba = span.lba * self.disk.spr();
-        let key = (recnum, bytes);
-        let op = cpu::without_interrupts(|| -> Result<Arc<Op>, DeviceError> {
-            let mut ops = self.ops.lock();
-            if let Some(op) = ops.iter().find(|o| o.key == key && !o.write) {
-                return Ok(op.clone());
-            }
-            // Forget reads nobody came back for (their callers died).
-            while ops.len() >= MAX_KEPT_OPS {
-                match ops.iter().position(|o| !o.in_flight()) {
-                    Some(i) => drop(ops.remove(i)),
-                    None => break,
-                }
-            }
-            // The size is the caller's: no memory is D_NO_MEMORY.
-            let buf = kalloc::try_zeroed_box((sectors * RECORD) as usize).ok_or(DeviceError::NoMemory)?;
-            let op = Op::new(false, &self.disk, lba, sectors, key, buf);
-            ops.push(op.clone());
-            Ok(op)
-        })?;
-        let r = if mode & D_NOWAIT != 0 {
-            cpu::without_interrupts(|| op.advance())
-        } else {
-            op.wait().map(|_| Progress::Ready)
-        };
-        let finish = |op: &Arc<Op>| cpu::without_interrupts(|| self.ops.lock().retain(|o| !Arc::ptr_eq(o, op)));
-        match r {
-            Ok(Progress::Pending) => Err(DeviceError::WouldBlock),
-            Ok(Progress::Ready) => {
-                finish(&op);
-                let mut data = cpu::without_interrupts(|| core::mem::take(&mut *op.buf.lock())).into_vec();
-                data.truncate(span.bytes as usize);
+        match self.read_op(mode, recnum, bytes, false)? {
+            (Buf::Heap(b), len) => {
+                let mut data = b.into_vec();
+                data.truncate(len as usize);
                 Ok(data)
             }
-            Err(e) => {
-                finish(&op);
-                Err(e)
-            }
+            (Buf::Gone, _) => Ok(Vec::new()),
+            _ => Err(DeviceError::IoError),
         }
     }
 
@@ -412,6 +614,10 @@ impl Device for Part {
 
     fn record_size(&self) -> u32 {
         self.disk.record as u32
+    }
+
+    fn as_any(&self) -> Option<&dyn core::any::Any> {
+        Some(self)
     }
 
     fn records(&self) -> Option<u64> {

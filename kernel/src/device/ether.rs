@@ -47,20 +47,64 @@ pub fn address_words(addr: &[u8]) -> Vec<u32> {
         .collect()
 }
 
-/// The body of a `net_rcv_msg` after its header: the `header_type`
-/// descriptor (BYTE x NET_HDW_HDR_MAX), the link header padded to 64 bytes,
-/// the `packet_type` descriptor (BYTE x count) and the packet (a
-/// `packet_header` then the payload), padded to 4 bytes.
-pub fn net_rcv_body(header: &[u8; ::device::net_filter::NET_HDW_HDR_MAX], packet: &[u8]) -> Vec<u8> {
+/// Offset in a [`net_rcv_body`] of the link header.
+pub const RCV_HEADER_AT: usize = 4;
+/// Offset in a [`net_rcv_body`] of the packet (`packet_header`, payload).
+pub const RCV_PACKET_AT: usize = 4 + ::device::net_filter::NET_HDW_HDR_MAX + 4;
+
+/// `MACH_MSG_TYPE_BYTE` x `number`, inline.
+fn byte_desc(number: u32) -> u32 {
     const MACH_MSG_TYPE_BYTE: u32 = 9;
-    let desc = |number: u32| MACH_MSG_TYPE_BYTE | (8 << 8) | (number << 16) | (1 << 28);
-    let mut body = Vec::with_capacity(8 + header.len() + packet.len() + 3);
-    body.extend_from_slice(&desc(header.len() as u32).to_le_bytes());
-    body.extend_from_slice(header);
-    body.extend_from_slice(&desc(packet.len() as u32).to_le_bytes());
-    body.extend_from_slice(packet);
+    MACH_MSG_TYPE_BYTE | (8 << 8) | (number << 16) | (1 << 28)
+}
+
+/// The body of a `net_rcv_msg` after its header, made straight from an
+/// Ethernet frame (the one copy of the frame a receiver's message needs):
+/// the `header_type` descriptor (BYTE x NET_HDW_HDR_MAX), the link header
+/// padded to 64 bytes, the `packet_type` descriptor (BYTE x count) and the
+/// packet (a `packet_header` of {payload + 4 bytes, the frame's type},
+/// then the payload), padded to 4 bytes. The filters run on it in place
+/// ([`rcv_packet`]). `None` for a frame shorter than its header or whose
+/// packet would pass `NET_RCV_MAX`, or without memory.
+pub fn net_rcv_body(frame: &[u8]) -> Option<Vec<u8>> {
+    use ::device::net_filter::{ETHER_HEADER_SIZE, NET_HDW_HDR_MAX, NET_RCV_MAX, PACKET_HEADER_SIZE};
+    let payload = frame.get(ETHER_HEADER_SIZE..)?;
+    let len = payload.len() + PACKET_HEADER_SIZE;
+    if len > NET_RCV_MAX {
+        return None;
+    }
+    let mut body = Vec::new();
+    body.try_reserve_exact(RCV_PACKET_AT + len + 3).ok()?;
+    body.extend_from_slice(&byte_desc(NET_HDW_HDR_MAX as u32).to_le_bytes());
+    body.extend_from_slice(&frame[..ETHER_HEADER_SIZE]);
+    body.resize(RCV_HEADER_AT + NET_HDW_HDR_MAX, 0);
+    body.extend_from_slice(&byte_desc(len as u32).to_le_bytes());
+    body.extend_from_slice(&(len as u16).to_le_bytes());
+    body.extend_from_slice(&frame[12..14]);
+    body.extend_from_slice(payload);
     while body.len() % 4 != 0 {
         body.push(0);
     }
-    body
+    Some(body)
+}
+
+/// The view filters run on, inside a [`net_rcv_body`] of a packet of
+/// `len` bytes.
+pub fn rcv_packet(body: &[u8], len: usize) -> ::device::net_filter::Packet<'_> {
+    use ::device::net_filter::ETHER_HEADER_SIZE;
+    ::device::net_filter::Packet { header: &body[RCV_HEADER_AT..RCV_HEADER_AT + ETHER_HEADER_SIZE], packet: &body[RCV_PACKET_AT..RCV_PACKET_AT + len] }
+}
+
+/// A [`net_rcv_body`] of a packet of `len` bytes cut to its first `keep`
+/// bytes (what a filter asked for), as a new body.
+pub fn net_rcv_body_cut(body: &[u8], keep: usize) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    out.try_reserve_exact(RCV_PACKET_AT + keep + 3).ok()?;
+    out.extend_from_slice(&body[..RCV_PACKET_AT - 4]);
+    out.extend_from_slice(&byte_desc(keep as u32).to_le_bytes());
+    out.extend_from_slice(&body[RCV_PACKET_AT..RCV_PACKET_AT + keep]);
+    while out.len() % 4 != 0 {
+        out.push(0);
+    }
+    Some(out)
 }

@@ -13,8 +13,10 @@
 //!   validated by `device::net_filter` (refused: `D_INVALID_OPERATION`);
 //!   the kernel keeps the send right to `receive_port`. A filter set again
 //!   for the same port replaces the old one.
-//! - Each received frame is offered to the filters in priority order
-//!   (`FilterSet`: every accepting filter gets a copy; one of priority
+//! - Each received frame is copied once, into a `net_rcv_msg` body the
+//!   filters run on, and offered to them in priority order
+//!   (`FilterSet`: every accepting filter gets a message, the last the
+//!   body itself and the others one copy of it each; one of priority
 //!   at least `NET_HI_PRI` ends the walk) and sent as a `net_rcv_msg` (id 2999)
 //!   to the filter's port without `MACH_SEND_ALWAYS`: the port's queue
 //!   limit bounds what waits for a slow receiver, and a copy that does not
@@ -34,7 +36,7 @@ use spin::Mutex;
 
 use ::device::codes::{DeviceError, IoReturn, D_INVALID_OPERATION};
 use ::device::emul::Device;
-use ::device::net_filter::{Direction, FilterSet, FilterWord, InsertOrder, NetRcv, NET_MAX_FILTER};
+use ::device::net_filter::{Direction, FilterSet, FilterWord, InsertOrder, NET_MAX_FILTER};
 use mach_ipc::{KMsgBuilder, PortId, Right};
 
 use super::ether;
@@ -175,6 +177,10 @@ impl Device for NetDevice {
         Err(DeviceError::InvalidOperation)
     }
 
+    fn as_any(&self) -> Option<&dyn core::any::Any> {
+        Some(self)
+    }
+
     fn write(&self, _mode: u32, _recnum: u64, data: &[u8]) -> Result<u32, DeviceError> {
         let n = glue_net::xmit(self.index, data).map_err(errno_to_device)?;
         deliver(self.index, data, Direction::Out);
@@ -231,6 +237,23 @@ impl Device for NetDevice {
 }
 
 impl NetDevice {
+    /// `device_write` of a frame the kernel holds in its own buffer (a
+    /// request's out-of-line data): the driver sends it from that buffer,
+    /// no copy made for it. Filters that watch outgoing frames (`NETF_OUT`)
+    /// get theirs from one copy made first, only when there are such.
+    ///
+    /// # Errors
+    /// As [`Device::write`].
+    pub fn write_owned(&self, frame: Vec<u8>) -> Result<u32, DeviceError> {
+        let watched = cpu::without_interrupts(|| FILTERS.lock().get(self.index as usize).is_some_and(|i| i.set.wants(Direction::Out)));
+        let copy = if watched { Some(frame.clone()) } else { None };
+        let n = glue_net::xmit_owned(self.index, frame).map_err(errno_to_device)?;
+        if let Some(c) = copy {
+            deliver(self.index, &c, Direction::Out);
+        }
+        Ok(n)
+    }
+
     fn flags(&self) -> u32 {
         glue_net::info(self.index).map_or(self.info.flags, |i| i.flags)
     }
@@ -303,21 +326,26 @@ pub fn receive(ifx: u32, frame: &[u8]) {
 }
 
 /// Offers `frame` to the filters of `ifx` for direction `dir` and sends a
-/// `net_rcv_msg` to each that accepts it.
+/// `net_rcv_msg` to each that accepts it. The frame is copied once, into
+/// the first message's body, on which the filters run; each further
+/// accepting filter's message is one copy of that body (GNU Mach copies its
+/// kmsg the same way), and none is made when no filter accepts.
 fn deliver(ifx: u32, frame: &[u8], dir: Direction) {
-    let Some(rcv) = NetRcv::from_ethernet(frame) else {
+    let has_filters = cpu::without_interrupts(|| FILTERS.lock().get(ifx as usize).is_some_and(|i| !i.set.is_empty()));
+    if !has_filters {
+        return;
+    }
+    let Some(body) = ether::net_rcv_body(frame) else {
         return;
     };
-    let pkt = rcv.as_packet();
+    let len = frame.len() - ::device::net_filter::ETHER_HEADER_SIZE + ::device::net_filter::PACKET_HEADER_SIZE;
+    let pkt = ether::rcv_packet(&body, len);
     // Who gets a copy, with a send right each.
     let targets: Vec<(PortId, Right, usize)> = cpu::without_interrupts(|| {
         let f = FILTERS.lock();
         let Some(itf) = f.get(ifx as usize) else {
             return Vec::new();
         };
-        if itf.set.is_empty() {
-            return Vec::new();
-        }
         itf.set
             .matches(&pkt, dir)
             .into_iter()
@@ -330,17 +358,37 @@ fn deliver(ifx: u32, frame: &[u8], dir: Direction) {
     if targets.is_empty() {
         return;
     }
+    // The last whole-packet target takes the body itself.
+    let owner = targets.iter().rposition(|&(_, _, bytes)| bytes >= len);
+    let mut body = Some(body);
     let mut dead = Vec::new();
     let mut sent = Vec::new();
-    with_ipc(|ipc| {
-        for (port, right, bytes) in targets {
+    for (i, (port, right, bytes)) in targets.into_iter().enumerate() {
+        let whole = body.as_deref().unwrap_or(&[]);
+        let msg_body = if Some(i) == owner {
+            body.take()
+        } else if bytes >= len {
+            let mut v = Vec::new();
+            v.try_reserve_exact(whole.len()).ok().map(|_| {
+                v.extend_from_slice(whole);
+                v
+            })
+        } else {
+            ether::net_rcv_body_cut(whole, bytes)
+        };
+        with_ipc(|ipc| {
             if right.is_dead() || !ipc.port_alive(port) {
                 ipc.release_right(right);
                 dead.push(port);
-                continue;
+                return;
             }
-            let body = ether::net_rcv_body(&rcv.header, &rcv.packet[..bytes.min(rcv.packet.len())]);
-            let kmsg = KMsgBuilder::new(right, Right::null(), ether::NET_RCV_MSG_ID).raw(&body).build();
+            let Some(msg_body) = msg_body else {
+                // No memory for this copy: dropped, as a full queue.
+                ipc.release_right(right);
+                sent.push((port, false));
+                return;
+            };
+            let kmsg = KMsgBuilder::new(right, Right::null(), ether::NET_RCV_MSG_ID).body(msg_body).build();
             // No MACH_SEND_ALWAYS: a full queue refuses the copy.
             match ipc.send(kmsg, 0) {
                 Ok(()) => sent.push((port, true)),
@@ -349,8 +397,8 @@ fn deliver(ifx: u32, frame: &[u8], dir: Direction) {
                     sent.push((port, false));
                 }
             }
-        }
-    });
+        });
+    }
     let removed: Vec<(Right, Counts)> = cpu::without_interrupts(|| {
         let mut f = FILTERS.lock();
         let Some(itf) = f.get_mut(ifx as usize) else {

@@ -8,7 +8,7 @@ use core::ffi::{c_int, c_uint, c_ulong};
 
 use super::sys;
 
-/// Sectors one [`submit`] carries at most.
+/// Sectors one [`submit_sg`] carries at most.
 pub const MAX_SECTORS: u64 = sys::GLUE_BLK_MAX_SECTORS as u64;
 
 /// `-EBUSY` from the glue: every request slot is in use.
@@ -22,7 +22,7 @@ pub struct DiskInfo {
     pub max_partitions: u32,
     pub unit: u32,
     pub read_only: bool,
-    /// Sectors one [`submit`] should carry at most for this device.
+    /// Sectors one [`submit_sg`] should carry at most for this device.
     pub max_sectors: u64,
 }
 
@@ -83,22 +83,35 @@ pub fn set_partition(major: u32, minor: u32, start: u64, sectors: u64) -> bool {
     unsafe { sys::glue_blk_set_partition(major, minor, c_ulong::from(start), c_ulong::from(sectors)) == 0 }
 }
 
+/// A piece of kernel memory (linear map) of whole sectors, as
+/// [`submit_sg`] takes them.
+pub type Seg = sys::glue_blk_seg;
+
+/// Pieces one [`submit_sg`] takes at most: a page each, plus a first one
+/// that starts inside its page.
+pub const MAX_SEGS: usize = (sys::GLUE_BLK_MAX_SECTORS as usize * 512 / 4096) + 1;
+
 /// Queues a transfer of `count` sectors at `sector` of (major, minor)
-/// between the device and `buf`; [`mach_block_done`] reports with `cookie`.
+/// between the device and the memory of `segs`, in order (the driver's DMA
+/// reaches each piece where it is: no bounce through a kernel buffer);
+/// [`mach_block_done`] reports with `cookie`.
 ///
 /// # Errors
-/// The glue's negative errno ([`EBUSY`]: try again after a completion).
+/// The glue's negative errno ([`EBUSY`]: try again after a completion;
+/// `-EINVAL` for segments that are not whole sectors adding up to `count`).
 ///
 /// # Safety
-/// `buf` is valid for `count * 512` bytes (written for a read) and stays
-/// so, untouched by Rust, until the completion for `cookie` has come.
-pub unsafe fn submit(major: u32, minor: u32, write: bool, sector: u64, count: u64, buf: *mut u8, cookie: usize) -> Result<(), i32> {
+/// Every segment is kernel memory valid for its length (written for a
+/// read) and stays so, untouched by Rust, until the completion for
+/// `cookie` has come. The slice itself may go when this returns.
+pub unsafe fn submit_sg(major: u32, minor: u32, write: bool, sector: u64, count: u64, segs: &[Seg], cookie: usize) -> Result<(), i32> {
     let sector = c_ulong::try_from(sector).map_err(|_| -22)?;
-    if count == 0 || count > MAX_SECTORS {
+    if count == 0 || count > MAX_SECTORS || segs.is_empty() || segs.len() > MAX_SEGS {
         return Err(-22);
     }
-    // SAFETY: the caller's contract on `buf`; the rest are plain values.
-    let rc = unsafe { sys::glue_blk_submit(major, minor, c_int::from(write), sector, count as c_ulong, buf.cast(), cookie as c_ulong) };
+    // SAFETY: the caller's contract on the segments' memory; the glue reads
+    // the array during the call only.
+    let rc = unsafe { sys::glue_blk_submit_sg(major, minor, c_int::from(write), sector, count as c_ulong, segs.as_ptr(), segs.len() as c_uint, cookie as c_ulong) };
     if rc == 0 {
         Ok(())
     } else {

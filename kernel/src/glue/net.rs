@@ -8,7 +8,7 @@
 //! `mach_net_receive` (called from NET_BH) towards the packet filters.
 
 use alloc::string::String;
-use core::ffi::{c_uchar, c_uint};
+use core::ffi::{c_ulong, c_uchar, c_uint};
 
 use super::sys;
 use crate::kern::sched_prim as sched;
@@ -178,6 +178,53 @@ pub fn xmit(index: u32, frame: &[u8]) -> Result<u32, i32> {
         sched::assert_wait(tx_event(index), Some(5));
         sched::thread_block();
     }
+}
+
+/// As [`xmit`], without a copy: the driver is handed `frame`'s own memory
+/// (its DMA reads the frame where the request brought it), and the buffer
+/// is freed once the driver is done with it ([`mach_net_tx_done`]).
+/// Frames shorter than the minimum (60 bytes), which drivers pad in their
+/// buffer, are copied by [`xmit`].
+///
+/// # Errors
+/// As [`xmit`].
+pub fn xmit_owned(index: u32, frame: alloc::vec::Vec<u8>) -> Result<u32, i32> {
+    const ETH_ZLEN: usize = 60;
+    if frame.len() < ETH_ZLEN {
+        return xmit(index, &frame);
+    }
+    let len = frame.len() as c_uint;
+    let mut holder = alloc::boxed::Box::new(frame);
+    let data = holder.as_mut_ptr();
+    let cookie = alloc::boxed::Box::into_raw(holder);
+    loop {
+        // SAFETY: `data` is the frame's heap buffer, which stays put while
+        // `cookie` owns it (moving the Box moves no bytes); kernel heap
+        // blocks are power-of-two classes or whole pages, so the length
+        // rounded up to 4 is readable. The glue takes it on success and
+        // gives it back through mach_net_tx_done; on error it is ours.
+        let r = unsafe { sys::glue_net_xmit_buf(index, data, len, cookie as c_ulong) };
+        if r >= 0 {
+            return Ok(r as u32);
+        }
+        if -r != EAGAIN {
+            // SAFETY: the glue refused it: `cookie` is still the Box made above.
+            drop(unsafe { alloc::boxed::Box::from_raw(cookie) });
+            return Err(-r);
+        }
+        sched::assert_wait(tx_event(index), Some(5));
+        sched::thread_block();
+    }
+}
+
+/// `mach_net_tx_done`: the driver freed the skb of an [`xmit_owned`] frame.
+///
+/// # Safety
+/// `cookie` is the cookie of an accepted `glue_net_xmit_buf`, given back once.
+#[no_mangle]
+pub unsafe extern "C" fn mach_net_tx_done(cookie: c_ulong) {
+    // SAFETY: the caller's contract: the Box `xmit_owned` leaked.
+    drop(unsafe { alloc::boxed::Box::from_raw(cookie as *mut alloc::vec::Vec<u8>) });
 }
 
 /// `mach_net_receive`: a frame from NET_BH, for the packet filters.

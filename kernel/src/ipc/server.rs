@@ -42,11 +42,20 @@ pub fn serve_stamped(p: PortId, stamp: u64) {
     }
 }
 
+/// Out-of-line data of a request as it came: bytes, or the sender's pages
+/// (copy-on-write), kept as pages until a routine asks for bytes, so that
+/// one that can use them as they are (a block device's `device_write`)
+/// copies nothing.
+pub(crate) enum OolData {
+    Bytes(Vec<u8>),
+    Pages(alloc::boxed::Box<dyn mach_ipc::OolPages>),
+}
+
 /// What a routine sees of its request and builds for its reply.
 pub(crate) struct Ctx {
     pub(crate) target: Option<(u32, u64)>,
     pub(crate) rights: Vec<Option<Right>>,
-    ool: Vec<Option<Vec<u8>>>,
+    ool: Vec<Option<OolData>>,
     reply_rights: Vec<Right>,
     reply_ool: Vec<Vec<u8>>,
     /// Out-of-line reply data held as pages: (index in `reply_ool`, pages).
@@ -118,9 +127,19 @@ impl Ctx {
     }
 
     /// Takes the out-of-line bytes behind request handle `h` (empty for 0).
+    /// Pages that the heap cannot copy (their size is the sender's):
+    /// `KERN_RESOURCE_SHORTAGE`.
     pub(crate) fn take_ool(&mut self, h: u32) -> Result<Vec<u8>, i32> {
+        match self.take_ool_data(h)? {
+            OolData::Bytes(b) => Ok(b),
+            OolData::Pages(p) => p.to_bytes().ok_or(KERN_RESOURCE_SHORTAGE),
+        }
+    }
+
+    /// Takes the out-of-line data behind request handle `h` as it came.
+    pub(crate) fn take_ool_data(&mut self, h: u32) -> Result<OolData, i32> {
         match h {
-            0 => Ok(Vec::new()),
+            0 => Ok(OolData::Bytes(Vec::new())),
             h => self.ool.get_mut(h as usize - 1).and_then(Option::take).ok_or(rt::MIG_BAD_ARGUMENTS),
         }
     }
@@ -194,7 +213,7 @@ struct Request {
     /// The message as the dispatchers read it (ports and OOL as handles).
     req: Vec<u8>,
     rights: Vec<Option<Right>>,
-    ool: Vec<Option<Vec<u8>>>,
+    ool: Vec<Option<OolData>>,
     reply_to: Right,
 }
 
@@ -228,9 +247,17 @@ fn serve(mut kmsg: KMsg, target: Option<(u32, u64)>) {
     for (j, r) in kmsg.ool.iter_mut().enumerate() {
         let off = 24 + r.addr_offset as usize;
         req[off..off + 4].copy_from_slice(&((j + 1) as u32).to_le_bytes());
-        let bytes = r.take_bytes();
-        short |= bytes.is_none();
-        ool.push(bytes);
+        // Pages stay pages (a routine copies them if it wants bytes);
+        // nothing is copied for a block device's device_write.
+        let data = match r.pages.take() {
+            Some(p) if !r.is_port => Some(OolData::Pages(p)),
+            p => {
+                r.pages = p;
+                r.take_bytes().map(OolData::Bytes)
+            }
+        };
+        short |= data.is_none();
+        ool.push(data);
     }
     let reply_to = kmsg.take_local();
     with_ipc(|ipc| ipc.destroy_received_kmsg(kmsg));

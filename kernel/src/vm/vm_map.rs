@@ -101,10 +101,12 @@ impl PageRun {
         PageRun { pages, offset, len }
     }
 
-    /// `len` bytes of fresh zeroed pages (taken as a task's would be, never
-    /// below the kernel's reserve), for kernel replies too large for one
-    /// heap buffer; `None` without the pages (those taken go back).
-    pub fn zeroed(len: u32) -> Option<Self> {
+    /// `len` bytes of fresh pages as the allocator gives them (taken as a
+    /// task's would be, never below the kernel's reserve), for a device's
+    /// DMA to fill: whoever makes the run writes every byte of every page
+    /// (or zeroes it) before it reaches a task. `None` without the pages
+    /// (those taken go back).
+    pub fn unzeroed(len: u32) -> Option<Self> {
         let n = len.div_ceil(PAGE_SIZE) as usize;
         let mut pages = alloc::vec::Vec::new();
         pages.try_reserve_exact(n).ok()?;
@@ -112,11 +114,29 @@ impl PageRun {
         let task = crate::kern::task::current().unwrap_or(0);
         for _ in 0..n {
             let pa = alloc_user_page(task)?;
-            zero(pa);
             USER_PAGES.fetch_add(1, Ordering::Relaxed);
             run.pages.push(Some(pa));
         }
         Some(run)
+    }
+
+    /// Copies `out.len()` bytes of the data from byte `at` into `out`
+    /// (zeros for holes); what lies past the data is left alone.
+    pub fn read(&self, at: u32, out: &mut [u8]) {
+        let mut done = 0usize;
+        let end = out.len().min(self.len.saturating_sub(at) as usize);
+        while done < end {
+            let pos = (self.offset + at) as usize + done;
+            let Some(p) = self.pages.get(pos / PAGE_SIZE as usize) else { return };
+            let off = pos % PAGE_SIZE as usize;
+            let n = (PAGE_SIZE as usize - off).min(end - done);
+            match p {
+                // SAFETY: a page the run owns, in the linear map; `off + n` stays in it.
+                Some(pa) => unsafe { core::ptr::copy_nonoverlapping((phys_to_virt(*pa) + off) as *const u8, out[done..].as_mut_ptr(), n) },
+                None => out[done..done + n].fill(0),
+            }
+            done += n;
+        }
     }
 
     /// Copies `data` into the run at byte `at` (a run made by [`PageRun::zeroed`]);
