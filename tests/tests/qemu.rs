@@ -656,6 +656,25 @@ fn memory_pressure_pages_out_to_a_user_default_pager() {
     .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
 }
 
+/// The default pager is terminated in the middle of page-out (issue 16,
+/// faults): the task whose pages went to it is terminated whatever it
+/// waits for, memory still works, and nothing leaks.
+#[test]
+fn a_default_pager_killed_during_pageout_leaves_the_kernel_working() {
+    let (pager, hog) = (user_program("defpager"), user_program("memhog"));
+    run(&boot("pageout-kill", "test=bootstrap")
+        .memory(32)
+        .module(&format!("{} ${{host-port}} $(pager=task-create) $(task-resume)", pager.display()))
+        .module(&format!("{} ${{host-port}} ${{pager}} killpager $(task-create) $(task-resume)", hog.display())))
+    .expect(Verdict::Pass)
+    .expect_log("defpager: registered (previous manager 0)")
+    .expect_log("memhog: default pager terminated after ")
+    .expect_log("memhog: after the pager's death 4 MiB read back, 0 pages wrong")
+    .expect_log("user-test: memhog ok")
+    .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0")
+    .expect_no_log("FAILED");
+}
+
 /// With no default pager, running out of memory is a Mach exception
 /// (KERN_RESOURCE_SHORTAGE) for the task, never a kernel panic or a hang.
 #[test]
