@@ -26,6 +26,9 @@ use kerncore::kern_return::*;
 const TARGET: u32 = 0xFFFF_FF00;
 /// Header value standing for the request's reply port.
 const REPLY: u32 = 0xFFFF_FF01;
+/// What a task may wire in all through the ordinary host port (`vm_wire`),
+/// GNU Mach's limit.
+const UNPRIVILEGED_WIRE_LIMIT: u64 = 8 << 20;
 
 /// Serves the message `stamp` queued on kernel port `p` (if it is still
 /// there: a destroyed port takes its queue with it).
@@ -96,6 +99,15 @@ impl Ctx {
             Some((super::KOBJ_PSET, _)) => Ok(()),
             Some((super::KOBJ_PSET_NAME, _)) if name_ok => Ok(()),
             // GNU Mach's conversion yields no set: an invalid argument.
+            _ => Err(KERN_INVALID_ARGUMENT),
+        }
+    }
+
+    /// The request went to the processor's port (`KERN_INVALID_ARGUMENT`
+    /// otherwise: GNU Mach's conversion yields no processor).
+    fn processor(&self) -> Result<(), i32> {
+        match self.target {
+            Some((super::KOBJ_PROCESSOR, _)) => Ok(()),
             _ => Err(KERN_INVALID_ARGUMENT),
         }
     }
@@ -648,6 +660,22 @@ fn ticks_to_time(ticks: u64) -> [u32; 2] {
     [(ticks / hz) as u32, ((ticks % hz) * (1_000_000 / hz)) as u32]
 }
 
+/// `[addr, addr + len)` is mapped and writable in `map`, as for the task
+/// itself (`KERN_INVALID_ADDRESS` for a hole or the kernel half,
+/// `KERN_PROTECTION_FAILURE` for read-only memory).
+fn writable(map: &crate::vm::vm_map::VmMap, addr: u32, len: u32) -> Result<(), i32> {
+    let (s, e) = kerncore::vm_entries::page_range(addr, len).ok_or(KERN_INVALID_ADDRESS)?;
+    let mut page = s;
+    while page < e {
+        let r = map.region(page).filter(|r| r.start <= page).ok_or(KERN_INVALID_ADDRESS)?;
+        if r.attrs.prot & kerncore::vm_entries::VM_PROT_WRITE == 0 {
+            return Err(KERN_PROTECTION_FAILURE);
+        }
+        page = r.end.min(e);
+    }
+    Ok(())
+}
+
 impl mach::MachServer for Ctx {
     fn task_create(&mut self, req: mach::TaskCreateRequest) -> Result<mach::TaskCreateReply, i32> {
         let parent = self.task()?;
@@ -907,9 +935,7 @@ impl mach::MachServer for Ctx {
     /// Sets the default memory manager (host_priv only); a null port only
     /// asks for the current one.
     fn vm_set_default_memory_manager(&mut self, req: mach::VmSetDefaultMemoryManagerRequest) -> Result<mach::VmSetDefaultMemoryManagerReply, i32> {
-        if !matches!(self.target, Some((super::KOBJ_HOST_PRIV, _))) {
-            return Err(if matches!(self.target, Some((super::KOBJ_HOST, _))) { KERN_INVALID_HOST } else { rt::MIG_BAD_ID });
-        }
+        self.host_priv()?;
         let new = self.take(req.default_manager)?;
         let old = vm_object::set_default_pager(new, task::current());
         Ok(mach::VmSetDefaultMemoryManagerReply { default_manager: self.give(old) })
@@ -963,28 +989,18 @@ impl mach::MachServer for Ctx {
         }
         let n = (req.data.count as usize).min(data.len());
         task::with_map(t, |map| -> Result<(), i32> {
-            // The destination must be writable, as for the task itself.
-            let (s, e) = kerncore::vm_entries::page_range(req.address, n as u32).ok_or(KERN_INVALID_ADDRESS)?;
-            let mut page = s;
-            while page < e {
-                let r = map.region(page).filter(|r| r.start <= page).ok_or(KERN_INVALID_ADDRESS)?;
-                if r.attrs.prot & kerncore::vm_entries::VM_PROT_WRITE == 0 {
-                    return Err(KERN_PROTECTION_FAILURE);
-                }
-                page = r.end.min(e);
-            }
+            writable(map, req.address, n as u32)?;
             map.write_kernel(req.address, &data[..n])
         })
     }
 
+    /// The whole destination is checked before anything is written (a
+    /// range running into the kernel half once had its first pages written).
     fn vm_copy(&mut self, req: mach::VmCopyRequest) -> Result<(), i32> {
         let t = self.task()?;
         task::with_map(t, |map| -> Result<(), i32> {
             let data = map.read_kernel(req.source_address, req.size)?;
-            let r = map.region(req.dest_address).filter(|r| r.start <= req.dest_address).ok_or(KERN_INVALID_ADDRESS)?;
-            if r.attrs.prot & kerncore::vm_entries::VM_PROT_WRITE == 0 {
-                return Err(KERN_PROTECTION_FAILURE);
-            }
+            writable(map, req.dest_address, req.size)?;
             map.write_kernel(req.dest_address, &data)
         })
     }
@@ -1043,22 +1059,28 @@ impl mach_host::MachHostServer for Ctx {
     }
 
     /// `vm_wire`: the range is made resident and never paged out (or, with
-    /// `VM_PROT_NONE`, pageable again). Host or host_priv port, as GNU Mach.
+    /// `VM_PROT_NONE`, pageable again). Host or host_priv port, as GNU Mach;
+    /// through the ordinary host port a task may wire at most 8 MiB in all
+    /// (`KERN_NO_ACCESS` past it, GNU Mach's limit).
     fn vm_wire(&mut self, req: mach_host::VmWireRequest) -> Result<(), i32> {
         self.host().map_err(|_| KERN_INVALID_HOST)?;
+        let privileged = self.host_priv().is_ok();
         let t = self.task_of_handle(req.task).map_err(|_| KERN_INVALID_TASK)?;
         if req.access & !kerncore::vm_entries::VM_PROT_ALL != 0 {
             return Err(KERN_INVALID_ARGUMENT);
         }
-        task::with_map(t, |m| m.wire(req.address, req.size, req.access))
+        task::with_map(t, |m| {
+            if !privileged && req.access != 0 && m.wired_bytes() + u64::from(req.size) > UNPRIVILEGED_WIRE_LIMIT {
+                return Err(KERN_NO_ACCESS);
+            }
+            m.wire(req.address, req.size, req.access)
+        })
     }
 
     /// `host_reboot`: privileged host port only. There is no kernel
     /// debugger, so `RB_DEBUGGER` fails with `KERN_FAILURE`.
     fn host_reboot(&mut self, req: mach_host::HostRebootRequest) -> Result<(), i32> {
-        if !matches!(self.target, Some((super::KOBJ_HOST_PRIV, _))) {
-            return Err(if matches!(self.target, Some((super::KOBJ_HOST, _))) { KERN_INVALID_HOST } else { rt::MIG_BAD_ID });
-        }
+        self.host_priv()?;
         if req.options & crate::kern::host::RB_DEBUGGER != 0 {
             crate::kwarn!("host_reboot: RB_DEBUGGER asked, but this kernel has no debugger");
             return Err(KERN_FAILURE);
@@ -1164,10 +1186,35 @@ impl mach_host::MachHostServer for Ctx {
         Ok(mach_host::HostProcessorsReply { processor_list: self.give_ool(h.to_le_bytes().to_vec(), 4) })
     }
 
+    /// `processor_start`: the one processor already runs (`KERN_FAILURE`,
+    /// what GNU Mach's i386 `cpu_start` answers for a running processor).
+    fn processor_start(&mut self, _: mach_host::ProcessorStartRequest) -> Result<(), i32> {
+        self.processor()?;
+        Err(KERN_FAILURE)
+    }
+
+    /// `processor_exit`: the one processor is never taken off line
+    /// (`KERN_FAILURE`; GNU Mach would stop it).
+    fn processor_exit(&mut self, _: mach_host::ProcessorExitRequest) -> Result<(), i32> {
+        self.processor()?;
+        Err(KERN_FAILURE)
+    }
+
+    /// `processor_control`: i386 has no processor controls (`KERN_FAILURE`,
+    /// as GNU Mach's `cpu_control`).
+    fn processor_control(&mut self, _: mach_host::ProcessorControlRequest<'_>) -> Result<(), i32> {
+        self.processor()?;
+        Err(KERN_FAILURE)
+    }
+
+    /// `processor_get_assignment`: the name port of the one processor set.
+    fn processor_get_assignment(&mut self, _: mach_host::ProcessorGetAssignmentRequest) -> Result<mach_host::ProcessorGetAssignmentReply, i32> {
+        self.processor()?;
+        Ok(mach_host::ProcessorGetAssignmentReply { assigned_set: self.give_send(KernelPort::PsetName) })
+    }
+
     fn processor_info(&mut self, req: mach_host::ProcessorInfoRequest) -> Result<mach_host::ProcessorInfoReply, i32> {
-        if !matches!(self.target, Some((super::KOBJ_PROCESSOR, _))) {
-            return Err(KERN_INVALID_ARGUMENT);
-        }
+        self.processor()?;
         let words = crate::kern::host::processor_info(req.flavor, req.processor_info_out_cnt)?;
         let mut r = mach_host::ProcessorInfoReply { host: 0, processor_info_out: [0; 1024], processor_info_out_cnt: 0 };
         fill(&mut r.processor_info_out, &mut r.processor_info_out_cnt, req.processor_info_out_cnt, &words)?;
@@ -1391,8 +1438,9 @@ impl gnumach::GnumachServer for Ctx {
     /// `vm_wire_all`: wires every mapping of the task now
     /// (`VM_WIRE_CURRENT`) and anonymous memory allocated later
     /// (`VM_WIRE_FUTURE`); `VM_WIRE_NONE` unwires it all.
+    /// Privileged host port only (`KERN_INVALID_HOST`), as GNU Mach.
     fn vm_wire_all(&mut self, req: gnumach::VmWireAllRequest) -> Result<(), i32> {
-        self.host().map_err(|_| KERN_INVALID_HOST)?;
+        self.host_priv()?;
         let t = self.task_of_handle(req.task).map_err(|_| KERN_INVALID_TASK)?;
         if req.flags & !3 != 0 {
             return Err(KERN_INVALID_ARGUMENT);
@@ -1493,9 +1541,7 @@ impl gnumach::GnumachServer for Ctx {
     /// Physically contiguous memory for user-level drivers, for the holder
     /// of the privileged host port only.
     fn vm_allocate_contiguous(&mut self, req: gnumach::VmAllocateContiguousRequest) -> Result<gnumach::VmAllocateContiguousReply, i32> {
-        if !matches!(self.target, Some((super::KOBJ_HOST_PRIV, _))) {
-            return Err(if matches!(self.target, Some((super::KOBJ_HOST, _))) { KERN_INVALID_HOST } else { rt::MIG_BAD_ID });
-        }
+        self.host_priv()?;
         let t = self.task_of_handle(req.target_task)?;
         let align = req.palign.max(4096);
         if req.size == 0 || !align.is_power_of_two() || req.pmax <= req.pmin {
