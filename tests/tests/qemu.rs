@@ -429,6 +429,40 @@ fn stress_disk_random_writes_1_gib() {
     disk_load("stress-diskload", 256, 1024, 2026, 3000);
 }
 
+/// Boots `cycles` for `n` task create/terminate cycles on a numbered disk.
+fn task_cycles(name: &str, n: u32, timeout: u64) {
+    let img = numbered_disk(&format!("{name}.img"));
+    let prog = user_program("cycles");
+    let started = std::time::Instant::now();
+    let o = run(&boot(name, &format!("test=bootstrap bootstrap-deadline={timeout}"))
+        .timeout(Duration::from_secs(timeout + 60))
+        .module(&format!("{} ${{device-port}} {n} $(task-create) $(task-resume)", prog.display()))
+        .qemu(&["-drive", &format!("file={},format=raw,if=ide,index=0", img.display())]));
+    o.expect(Verdict::Pass)
+        .expect_log(&format!("cycles: {n} cycles ("))
+        .expect_log("user-test: cycles ok")
+        .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0")
+        .expect_no_log("FAILED");
+    let line = o.log.lines().find(|l| l.starts_with(&format!("cycles: {n} cycles"))).unwrap_or_default();
+    println!("{name}: {line} in {:.1} s", started.elapsed().as_secs_f64());
+}
+
+/// Load (issue 16), CI-sized: 100 cycles of a task with three threads,
+/// nine ports, memory and an open disk, created and terminated; free pages
+/// and names back to the baseline, and the leak check after. `cargo xtask
+/// bench --stress` runs 1000 ([`stress_task_cycles_1000`]).
+#[test]
+fn task_create_terminate_cycles_return_to_the_baseline() {
+    task_cycles("cycles", 100, 60);
+}
+
+/// `cargo xtask bench --stress`: 1000 cycles.
+#[test]
+#[ignore]
+fn stress_task_cycles_1000() {
+    task_cycles("stress-cycles", 1000, 1200);
+}
+
 /// `fuzz` (what `cargo xtask fuzz` runs), CI-sized: 30,000 seeded random
 /// and malformed messages and traps at the kernel's ports, liveness checks
 /// (a disk record reads back unchanged), then the leak check.
