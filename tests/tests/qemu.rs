@@ -508,11 +508,11 @@ fn thirty_two_tasks_do_ipc_disk_and_network_at_once() {
     mix_load("mix", 16, 120);
 }
 
-/// `cargo xtask bench --stress`: 32 tasks, 1000 rounds each.
+/// `cargo xtask bench --stress`: 32 tasks, 8000 rounds each (minutes).
 #[test]
 #[ignore]
 fn stress_mix_32_tasks() {
-    mix_load("stress-mix", 1000, 1500);
+    mix_load("stress-mix", 8000, 1500);
 }
 
 /// `fuzz` (what `cargo xtask fuzz` runs), CI-sized: 30,000 seeded random
