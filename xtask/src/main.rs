@@ -35,7 +35,8 @@ fn usage() -> ExitCode {
          \n                                  Mach's primitives on this kernel and GNU Mach 1.8\
          \n  bench --stress [--only NAME] [--fuzz-messages N] [--seed S]\
          \n                                  full-size load runs: 1 GiB of random disk writes, 1000 task\
-         \n                                  cycles, then N fuzz messages (10,000,000; 0 skips)\
+         \n                                  cycles, 32 busy tasks, 1M frames each way, then N fuzz\
+         \n                                  messages (10,000,000; 0 skips)\
          \n  profile [--seconds N] [--delay S] [--callers] -- BOOT-SCRIPT-LINE\
          \n                                  where kernel time goes (PC samples)\
          \n  fuzz [--messages N] [--seed S]  N seeded random messages and traps at the kernel's\
@@ -416,7 +417,8 @@ fn cmd_bench(args: &[String]) -> Result {
 /// `cargo xtask bench --stress [--only NAME] [--fuzz-messages N] [--seed S]`:
 /// the full-size load runs of issue 16. The QEMU tests marked `#[ignore]`
 /// whose names start with `stress_` (NAME narrows them: e.g. `disk`), each
-/// printing its figures (1 GiB of random disk writes, 1000 task cycles),
+/// printing its figures (1 GiB of random disk writes, 1000 task cycles,
+/// 32 tasks of IPC and disk I/O beside the network, 1,000,000 frames),
 /// then `cargo xtask fuzz` with N messages (10,000,000 by default; 0 skips
 /// it).
 fn bench_stress(args: &mut Vec<String>) -> Result {
