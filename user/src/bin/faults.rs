@@ -297,7 +297,11 @@ fn async_child<const WRITE: bool>() -> ! {
     // SAFETY: no arguments.
     let task = unsafe { mach_task_self() };
     let (started, done) = counters();
-    let Ok(reply) = mach_port::mach_port_allocate(&mut m, task, MACH_PORT_RIGHT_RECEIVE).map(|r| r.name) else { loop {} };
+    let Ok(reply) = mach_port::mach_port_allocate(&mut m, task, MACH_PORT_RIGHT_RECEIVE).map(|r| r.name) else {
+        loop {
+            sleep_ms(1000);
+        }
+    };
     let buf = WBUF.load(Ordering::SeqCst);
     let send = |m: &mut Mach| {
         started.fetch_add(1, Ordering::SeqCst);
