@@ -78,9 +78,26 @@ fn child_round(m: &mut Mach, task: u32, i: u32, r: u32, buf: u32) -> Result<(), 
     expect(w.bytes_written == PAGE, "short write")?;
     let rd = ds::device_read(m, DEV, 0, rec, PAGE).map_err(|_| "device_read")?;
     // SAFETY: the reply's data and our buffer, both 4 KiB.
-    let same = unsafe { core::slice::from_raw_parts(rd.data.addr as *const u8, PAGE as usize) == core::slice::from_raw_parts(buf as *const u8, PAGE as usize) };
+    let (got, want) = unsafe { (core::slice::from_raw_parts(rd.data.addr as *const u32, 1024), core::slice::from_raw_parts(buf as *const u32, 1024)) };
+    let first = (0..1024).find(|&j| got[j] != want[j]);
+    if let Some(j) = first {
+        let n = (0..1024).filter(|&k| got[k] != want[k]).count();
+        let last = (0..1024).rev().find(|&k| got[k] != want[k]).unwrap_or(j);
+        uprintln!(
+            "{}: task {} round {} record {}: {} words differ, bytes {}..{}; first {:#x} read, {:#x} written; count {}",
+            NAME, i, r, rec, n, 4 * j, 4 * last + 4, got[j], want[j], rd.data.count
+        );
+        // Read again: is it the disk or the first read?
+        if let Ok(again) = ds::device_read(m, DEV, 0, rec, PAGE) {
+            // SAFETY: the reply's data, 4 KiB.
+            let g2 = unsafe { core::slice::from_raw_parts(again.data.addr as *const u32, 1024) };
+            let n2 = (0..1024).filter(|&k| g2[k] != want[k]).count();
+            uprintln!("{}: task {} read again: {} words differ", NAME, i, n2);
+            let _ = mach::vm_deallocate(m, task, again.data.addr, again.data.count);
+        }
+    }
     mach::vm_deallocate(m, task, rd.data.addr, rd.data.count).map_err(|_| "vm_deallocate")?;
-    expect(same, "the disk read back other data")
+    expect(first.is_none(), "the disk read back other data")
 }
 
 extern "C" fn child() -> ! {
