@@ -577,3 +577,145 @@ pub mod disk {
         img
     }
 }
+
+/// Load runs (issue 16): the host side of `user/src/bin/diskload.rs`, a
+/// disk of four partitions (two primary, two logical in an extended one)
+/// with gaps between them, and the replay of the guest's seeded random
+/// writes, so that the host can count bytes wrong inside the written ranges
+/// and bytes changed outside them.
+pub mod load {
+    /// Largest write, in records (as `MAX_RECORDS` in diskload).
+    pub const MAX_RECORDS: u32 = 256;
+
+    /// xorshift32, as `next` in diskload.
+    pub fn next(x: &mut u32) -> u32 {
+        *x ^= *x << 13;
+        *x ^= *x >> 17;
+        *x ^= *x << 5;
+        *x
+    }
+
+    /// Word `j` of write `k`, as `word` in diskload.
+    pub fn word(seed: u32, k: u32, j: u32) -> u32 {
+        seed ^ k.wrapping_mul(0x9E37_79B1) ^ j.wrapping_mul(0x85EB_CA6B)
+    }
+
+    /// The partitions of a disk of `sectors` sectors: (partition number,
+    /// first sector, sectors) of hd0s1, hd0s2, hd0s5, hd0s6, and the
+    /// extended partition (first sector, sectors).
+    pub fn layout(sectors: u64) -> ([(u32, u64, u64); 4], (u64, u64)) {
+        let q = sectors / 4;
+        let ext = (2 * q, 2 * q - 2048);
+        ([(1, 2048, q - 2048 - 64), (2, q, q - 100), (5, 2 * q + 63, q - 200), (6, 3 * q + 63, q - 2048 - 63 - 100)], ext)
+    }
+
+    fn entry(ty: u8, start: u64, len: u64) -> [u8; 16] {
+        let mut e = [0u8; 16];
+        e[4] = ty;
+        e[1..4].copy_from_slice(&[0xfe, 0xff, 0xff]);
+        e[5..8].copy_from_slice(&[0xfe, 0xff, 0xff]);
+        e[8..12].copy_from_slice(&(start as u32).to_le_bytes());
+        e[12..16].copy_from_slice(&(len as u32).to_le_bytes());
+        e
+    }
+
+    /// The pristine image of `mib` MiB: every sector holds
+    /// [`crate::disk::sector_pattern`] of its number, except the MBR and
+    /// the two EBRs.
+    pub fn image(mib: u64) -> Vec<u8> {
+        let sectors = mib << 11;
+        let mut img = Vec::with_capacity((sectors * 512) as usize);
+        for lba in 0..sectors {
+            img.extend_from_slice(&crate::disk::sector_pattern(lba));
+        }
+        let (parts, ext) = layout(sectors);
+        let table = |img: &mut Vec<u8>, at: u64, entries: &[[u8; 16]]| {
+            let s = &mut img[(at * 512) as usize..(at * 512 + 512) as usize];
+            s.fill(0);
+            for (i, e) in entries.iter().enumerate() {
+                s[446 + 16 * i..462 + 16 * i].copy_from_slice(e);
+            }
+            s[510] = 0x55;
+            s[511] = 0xAA;
+        };
+        let [p1, p2, p5, p6] = parts;
+        table(&mut img, 0, &[entry(0x83, p1.1, p1.2), entry(0x83, p2.1, p2.2), entry(0x05, ext.0, ext.1)]);
+        // Logical partitions: data entries relative to their EBR, the link
+        // relative to the extended partition.
+        let (ebr1, ebr2) = (ext.0, p6.1 - 63);
+        table(&mut img, ebr1, &[entry(0x83, p5.1 - ebr1, p5.2), entry(0x05, ebr2 - ext.0, p6.2 + 63)]);
+        table(&mut img, ebr2, &[entry(0x83, p6.1 - ebr2, p6.2)]);
+        img
+    }
+
+    /// What the host found: writes replayed, bytes written, bytes wrong in
+    /// the written ranges, bytes changed outside them.
+    #[derive(Debug, PartialEq)]
+    pub struct Check {
+        pub writes: u32,
+        pub bytes: u64,
+        pub wrong_inside: u64,
+        pub changed_outside: u64,
+    }
+
+    /// Replays diskload's writes (seed, at least `total` bytes) on the
+    /// pristine image of `mib` MiB and compares the result with `disk`.
+    pub fn check(mib: u64, seed: u32, total: u64, disk: &[u8]) -> Check {
+        let mut want = image(mib);
+        let sectors = mib << 11;
+        let (parts, _) = layout(sectors);
+        let mut written = vec![false; sectors as usize];
+        let mut x = seed;
+        let (mut k, mut bytes) = (0u32, 0u64);
+        while bytes < total {
+            let p = next(&mut x) % parts.len() as u32;
+            let (_, start, records) = parts[p as usize];
+            let records = records as u32;
+            let len = 1 + next(&mut x) % MAX_RECORDS.min(records);
+            let at = next(&mut x) % (records - len + 1);
+            let lba = start + u64::from(at);
+            for j in 0..len * 128 {
+                let o = (lba * 512) as usize + 4 * j as usize;
+                want[o..o + 4].copy_from_slice(&word(seed, k, j).to_le_bytes());
+            }
+            for s in lba..lba + u64::from(len) {
+                written[s as usize] = true;
+            }
+            k += 1;
+            bytes += u64::from(len) * 512;
+        }
+        let (mut wrong_inside, mut changed_outside) = (0, 0);
+        for (s, (a, b)) in disk.chunks(512).zip(want.chunks(512)).enumerate() {
+            let d = a.iter().zip(b).filter(|(x, y)| x != y).count() as u64;
+            if written[s] {
+                wrong_inside += d;
+            } else {
+                changed_outside += d;
+            }
+        }
+        if disk.len() != want.len() {
+            changed_outside += disk.len().abs_diff(want.len()) as u64;
+        }
+        Check { writes: k, bytes, wrong_inside, changed_outside }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn the_layout_leaves_gaps_and_the_check_sees_a_stray_byte() {
+            let (parts, ext) = super::layout(32768);
+            let mut end = 1;
+            for &(_, start, len) in &parts {
+                assert!(start > end, "partitions touch: {parts:?}");
+                end = start + len;
+            }
+            assert!(end < ext.0 + ext.1 && ext.0 + ext.1 <= 32768);
+            // Nothing written: a pristine disk checks clean, one stray byte
+            // in a gap counts outside.
+            let mut img = super::image(16);
+            assert_eq!(super::check(16, 7, 0, &img).changed_outside, 0);
+            img[(parts[1].1 as usize - 3) * 512] ^= 1;
+            assert_eq!(super::check(16, 7, 0, &img).changed_outside, 1);
+        }
+    }
+}

@@ -327,6 +327,236 @@ fn crashers_of_issue_16_are_refused_and_nothing_leaks() {
     .expect_no_log("FAILED");
 }
 
+/// A 24 MiB disk image whose records start with their numbers.
+fn numbered_disk(name: &str) -> PathBuf {
+    let img = mach_tests::log_dir().join(name);
+    let mut data = vec![0u8; 24 << 20];
+    for (i, rec) in data.chunks_exact_mut(512).enumerate() {
+        rec[..4].copy_from_slice(&(i as u32).to_le_bytes());
+    }
+    std::fs::write(&img, &data).unwrap();
+    img
+}
+
+/// Faults (issue 16): tasks waiting on a pager that never answers (silent,
+/// ready then silent, dead at the first request) and tasks killed in the
+/// middle of device requests (sync and asynchronous reads and writes) are
+/// terminated; the disk goes on and nothing leaks. The host checks that
+/// the disk's first 16 MiB are unchanged.
+#[test]
+fn tasks_waiting_on_silent_pagers_or_killed_mid_request_end_cleanly() {
+    let img = numbered_disk("faults-disk.img");
+    let prog = user_program("faults");
+    let o = run(&boot("faults", "test=bootstrap")
+        .module(&format!("{} ${{device-port}} $(task-create) $(task-resume)", prog.display()))
+        .qemu(&["-drive", &format!("file={},format=raw,if=ide,index=0", img.display())]));
+    o.expect(Verdict::Pass)
+        .expect_log("faults: pager Silent: 0 data requests; task with 3 waiting threads terminated; terminate 1")
+        .expect_log("faults: pager ReadyThenSilent: ")
+        .expect_log("faults: pager Dies: ")
+        .expect_log("faults: device_read: 4 tasks killed")
+        .expect_log("faults: device_write_request: 4 tasks killed")
+        .expect_log("faults: 16 tasks killed mid-request (")
+        .expect_log("user-test: faults ok")
+        .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0")
+        .expect_no_log("FAILED");
+    let data = std::fs::read(&img).unwrap();
+    let changed = data[..16 << 20].chunks_exact(512).enumerate().filter(|(i, r)| r[..4] != (*i as u32).to_le_bytes() || r[4..].iter().any(|&b| b != 0)).count();
+    assert_eq!(changed, 0, "{}", o.failure("records changed outside the written area"));
+}
+
+/// Isolation (issue 16): every privileged routine refused with GNU Mach's
+/// codes for the wrong ports (and working with the right ones), no kernel
+/// address reachable through any VM call, message buffer, out-of-line
+/// descriptor or trap argument, and a task without our task port unable to
+/// reach our memory, registers or ports.
+#[test]
+fn privileged_routines_kernel_addresses_and_other_tasks_are_out_of_reach() {
+    let prog = user_program("isolation");
+    run(&boot("isolation", "test=bootstrap")
+        .module(&format!("{} ${{host-port}} ${{device-port}} $(task-create) $(task-resume)", prog.display())))
+    .expect(Verdict::Pass)
+    .expect_log("privileged calls with wrong ports refused as GNU Mach refuses them")
+    .expect_log("isolation: with the right ports the same routines work")
+    .expect_log("calls at kernel addresses refused")
+    .expect_log("isolation: a task without our task port tried 509 names: 0 calls succeeded, secret seen 0, registers through our thread port 1")
+    .expect_log("user-test: isolation ok")
+    .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0")
+    .expect_no_log("FAILED");
+}
+
+/// Boots `diskload` on a disk of `mib` MiB (four partitions with gaps,
+/// see `mach_tests::load`) to write `total_mib` MiB at random places of
+/// random lengths, then replays the writes on the host and checks the
+/// image byte by byte. Prints the figures.
+fn disk_load(name: &str, mib: u64, total_mib: u64, seed: u32, timeout: u64) {
+    let img = mach_tests::log_dir().join(format!("{name}.img"));
+    std::fs::write(&img, mach_tests::load::image(mib)).unwrap();
+    let prog = user_program("diskload");
+    let started = std::time::Instant::now();
+    let o = run(&boot(name, &format!("test=bootstrap bootstrap-deadline={timeout}"))
+        .timeout(Duration::from_secs(timeout + 60))
+        .module(&format!("{} ${{device-port}} {seed} {} 1+2+5+6 $(task-create) $(task-resume)", prog.display(), total_mib << 10))
+        .qemu(&["-drive", &format!("file={},format=raw,if=ide,index=0", img.display())]));
+    o.expect(Verdict::Pass).expect_log("user-test: diskload ok").expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
+    let disk = std::fs::read(&img).unwrap();
+    let c = mach_tests::load::check(mib, seed, total_mib << 20, &disk);
+    println!(
+        "{name}: {} random writes, {} bytes across 4 partitions of a {mib} MiB disk in {:.1} s; {} bytes wrong, {} bytes changed outside the written ranges",
+        c.writes,
+        c.bytes,
+        started.elapsed().as_secs_f64(),
+        c.wrong_inside,
+        c.changed_outside
+    );
+    assert!(o.log.contains(&format!("diskload: 4 partitions, {} writes, {} bytes", c.writes, c.bytes)), "{}", o.failure("the guest's count"));
+    assert_eq!((c.wrong_inside, c.changed_outside), (0, 0), "{}", o.failure("disk contents"));
+}
+
+/// Load (issue 16), CI-sized: 4 MiB of random writes of 1 to 256 records
+/// across the four partitions of a 16 MiB disk; the host replays them and
+/// finds every byte where it belongs. `cargo xtask bench --stress` writes
+/// 1 GiB ([`stress_disk_random_writes_1_gib`]).
+#[test]
+fn random_writes_across_all_partitions_land_exactly() {
+    disk_load("diskload", 16, 4, 1605, 60);
+}
+
+/// `cargo xtask bench --stress`: 1 GiB of random writes over a 256 MiB disk.
+#[test]
+#[ignore]
+fn stress_disk_random_writes_1_gib() {
+    disk_load("stress-diskload", 256, 1024, 2026, 3000);
+}
+
+/// Boots `cycles` for `n` task create/terminate cycles on a numbered disk.
+fn task_cycles(name: &str, n: u32, timeout: u64) {
+    let img = numbered_disk(&format!("{name}.img"));
+    let prog = user_program("cycles");
+    let started = std::time::Instant::now();
+    let o = run(&boot(name, &format!("test=bootstrap bootstrap-deadline={timeout}"))
+        .timeout(Duration::from_secs(timeout + 60))
+        .module(&format!("{} ${{device-port}} {n} $(task-create) $(task-resume)", prog.display()))
+        .qemu(&["-drive", &format!("file={},format=raw,if=ide,index=0", img.display())]));
+    o.expect(Verdict::Pass)
+        .expect_log(&format!("cycles: {n} cycles ("))
+        .expect_log("user-test: cycles ok")
+        .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0")
+        .expect_no_log("FAILED");
+    let line = o.log.lines().find(|l| l.starts_with(&format!("cycles: {n} cycles ("))).unwrap_or_default();
+    println!("{name}: {line} in {:.1} s", started.elapsed().as_secs_f64());
+}
+
+/// Load (issue 16), CI-sized: 100 cycles of a task with three threads,
+/// nine ports, memory and an open disk, created and terminated; free pages
+/// and names back to the baseline, and the leak check after. `cargo xtask
+/// bench --stress` runs 1000 ([`stress_task_cycles_1000`]).
+#[test]
+fn task_create_terminate_cycles_return_to_the_baseline() {
+    task_cycles("cycles", 100, 60);
+}
+
+/// `cargo xtask bench --stress`: 1000 cycles.
+#[test]
+#[ignore]
+fn stress_task_cycles_1000() {
+    task_cycles("stress-cycles", 1000, 1200);
+}
+
+/// Boots `mix` (32 tasks in pairs: IPC and disk, each result checked)
+/// beside `net_echo` on an e1000 exchanging frames with the host, then
+/// checks the disk on the host: records outside the tasks' regions
+/// unchanged, records inside either unchanged or tagged by their owner.
+fn mix_load(name: &str, rounds: u32, frames: usize, secs: u64) {
+    let img = numbered_disk(&format!("{name}.img"));
+    let prog = user_program("mix");
+    let started = std::time::Instant::now();
+    let o = exchange_frames_beside(name, &["e1000"], &format!("test=bootstrap bootstrap-deadline={secs}"), frames, |b| {
+        b.timeout(Duration::from_secs(secs + 60))
+            .module(&format!("{} ${{device-port}} {rounds} $(task-create) $(task-resume)", prog.display()))
+            .qemu(&["-drive", &format!("file={},format=raw,if=ide,index=0", img.display())])
+    });
+    o.expect_log(&format!("mix: 32 tasks, {} rounds checked", 32 * rounds))
+        .expect_log("user-test: mix ok")
+        .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0")
+        .expect_no_log("FAILED");
+    let disk = std::fs::read(&img).unwrap();
+    let (mut outside, mut foreign, mut written) = (0, 0, 0);
+    for (rec, r) in disk.chunks_exact(512).enumerate() {
+        let w0 = u32::from_le_bytes(r[..4].try_into().unwrap());
+        let w1 = u32::from_le_bytes(r[4..8].try_into().unwrap());
+        let pristine = w0 == rec as u32 && r[4..].iter().all(|&b| b == 0);
+        let region = (rec as u32).checked_sub(256).map(|x| x / 256).filter(|&t| t < 32);
+        match region {
+            _ if pristine => {}
+            None => outside += 1,
+            Some(t) if w0 >> 28 == 0xA && (w0 >> 20) & 0xFF == t && w1 == rec as u32 => written += 1,
+            Some(_) => foreign += 1,
+        }
+    }
+    let line = o.log.lines().find(|l| l.starts_with("mix: 32 tasks")).unwrap_or_default();
+    println!("{name}: {line}; beside it {frames} frames each way echoed; {written} records written, {outside} changed outside the regions, {foreign} wrong inside, in {:.1} s", started.elapsed().as_secs_f64());
+    assert_eq!((outside, foreign), (0, 0), "{}", o.failure("disk records"));
+    assert!(written > 0, "{}", o.failure("nothing written"));
+}
+
+/// Load (issue 16), CI-sized: 32 tasks doing IPC and disk I/O (16 rounds
+/// each) while the network exchange with the host runs. `cargo xtask
+/// bench --stress` runs [`stress_mix_32_tasks`] for minutes.
+#[test]
+fn thirty_two_tasks_do_ipc_disk_and_network_at_once() {
+    mix_load("mix", 16, 2910, 120);
+}
+
+/// `cargo xtask bench --stress`: 32 tasks, 8000 rounds each (minutes),
+/// beside 300,000 frames each way.
+#[test]
+#[ignore]
+fn stress_mix_32_tasks() {
+    mix_load("stress-mix", 8000, 300_000, 1500);
+}
+
+/// Boots `net_echo` on an e1000 against a host peer echoing `frames`
+/// frames in lock step (each frame of 60 to 1514 bytes sent by the host,
+/// echoed by the guest, every byte compared; a frame lost either way is a
+/// timeout, so the count of lost frames is exact: it must be 0).
+fn frame_load(name: &str, frames: usize, secs: u64) {
+    use std::net::UdpSocket;
+    let prog = user_program("net_echo");
+    let host = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let hport = host.local_addr().unwrap().port();
+    let gport = UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let guest: std::net::SocketAddr = format!("127.0.0.1:{gport}").parse().unwrap();
+    let mac = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56];
+    let started = std::time::Instant::now();
+    let peer = std::thread::spawn(move || net_echo_host_n(host, guest, mac, frames, false));
+    let netdev = format!("dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port={gport},remote.type=inet,remote.host=127.0.0.1,remote.port={hport}");
+    let o = run(&boot(name, &format!("test=bootstrap bootstrap-deadline={secs}"))
+        .timeout(Duration::from_secs(secs + 60))
+        .qemu(&["-nic", "none", "-netdev", &netdev, "-device", "e1000,netdev=n0,mac=52:54:00:12:34:56"])
+        .module(&format!("{} ${{device-port}} eth0 $(task-create) $(task-resume)", prog.display())));
+    let wire = peer.join().unwrap();
+    o.expect(Verdict::Pass).expect_log(&format!("net_echo eth0: {frames} frames echoed")).expect_log("user-test: net_echo ok");
+    if let Err(e) = wire {
+        panic!("{}", o.failure(&e));
+    }
+    println!("{name}: {frames} frames each way (60..1514 bytes, lock step) on an e1000, 0 corrupted, 0 lost, in {:.1} s", started.elapsed().as_secs_f64());
+}
+
+/// Load (issue 16), CI-sized: 6000 frames each way, every byte checked.
+/// `cargo xtask bench --stress` runs 1,000,000 ([`stress_frames_1_million`]).
+#[test]
+fn six_thousand_frames_each_way_arrive_intact() {
+    frame_load("frames", 6000, 120);
+}
+
+/// `cargo xtask bench --stress`: 1,000,000 frames each way.
+#[test]
+#[ignore]
+fn stress_frames_1_million() {
+    frame_load("stress-frames", 1_000_000, 7200);
+}
+
 /// `fuzz` (what `cargo xtask fuzz` runs), CI-sized: 30,000 seeded random
 /// and malformed messages and traps at the kernel's ports, liveness checks
 /// (a disk record reads back unchanged), then the leak check.
@@ -618,6 +848,25 @@ fn memory_pressure_pages_out_to_a_user_default_pager() {
     .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
 }
 
+/// The default pager is terminated in the middle of page-out (issue 16,
+/// faults): the task whose pages went to it is terminated whatever it
+/// waits for, memory still works, and nothing leaks.
+#[test]
+fn a_default_pager_killed_during_pageout_leaves_the_kernel_working() {
+    let (pager, hog) = (user_program("defpager"), user_program("memhog"));
+    run(&boot("pageout-kill", "test=bootstrap")
+        .memory(32)
+        .module(&format!("{} ${{host-port}} $(pager=task-create) $(task-resume)", pager.display()))
+        .module(&format!("{} ${{host-port}} ${{pager}} killpager $(task-create) $(task-resume)", hog.display())))
+    .expect(Verdict::Pass)
+    .expect_log("defpager: registered (previous manager 0)")
+    .expect_log("memhog: default pager terminated after ")
+    .expect_log("memhog: after the pager's death 4 MiB read back, 0 pages wrong")
+    .expect_log("user-test: memhog ok")
+    .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0")
+    .expect_no_log("FAILED");
+}
+
 /// With no default pager, running out of memory is a Mach exception
 /// (KERN_RESOURCE_SHORTAGE) for the task, never a kernel panic or a hang.
 #[test]
@@ -782,14 +1031,15 @@ fn demo_reads_the_partition_table_and_pings_the_gateway() {
 }
 
 /// The host end of `net_echo`: waits for the guest's READY frame, then
-/// sends frames of every size from 60 to 1514 bytes (twice over), each
-/// with its own pattern, and checks each echo byte for byte; ends with
-/// STOP, after which the guest writes 64 full-size frames back to back,
-/// which must all arrive, in order; then the receive-mode rounds (see
-/// `net_echo`). Returns every frame on the wire in order (READY, then
-/// frame and echo pairs, STOP and its echo, the burst, the mode rounds),
-/// or why it failed.
-fn net_echo_host(sock: std::net::UdpSocket, guest: std::net::SocketAddr, guest_mac: [u8; 6]) -> Result<Vec<Vec<u8>>, String> {
+/// sends `frames` frames of the sizes from 60 to 1514 bytes over and over
+/// (2910: every size twice), each with its own pattern, and checks each
+/// echo byte for byte; ends with STOP, after which the guest writes 64
+/// full-size frames back to back, which must all arrive, in order; then
+/// the receive-mode rounds (see `net_echo`). Returns every frame on the
+/// wire in order (READY, then frame and echo pairs, STOP and its echo, the
+/// burst, the mode rounds; without `keep` the pairs are left out, for long
+/// runs), or why it failed.
+fn net_echo_host_n(sock: std::net::UdpSocket, guest: std::net::SocketAddr, guest_mac: [u8; 6], frames: usize, keep: bool) -> Result<Vec<Vec<u8>>, String> {
     const HOST: [u8; 6] = [0x02, 0, 0, 0, 0, 1];
     sock.set_read_timeout(Some(Duration::from_secs(60))).map_err(|e| e.to_string())?;
     let mut wire = Vec::new();
@@ -812,7 +1062,7 @@ fn net_echo_host(sock: std::net::UdpSocket, guest: std::net::SocketAddr, guest_m
         }
         f
     };
-    let sizes: Vec<usize> = (60..=1514).chain(60..=1514).collect();
+    let sizes: Vec<usize> = (60..=1514).cycle().take(frames).collect();
     for (i, &size) in sizes.iter().enumerate().chain([(sizes.len(), &60)]) {
         let stop = i == sizes.len();
         let f = frame(i, size, stop);
@@ -822,8 +1072,10 @@ fn net_echo_host(sock: std::net::UdpSocket, guest: std::net::SocketAddr, guest_m
         if n != size || e[..6] != HOST || e[6..12] != guest_mac || e[12..] != f[12..] {
             return Err(format!("echo of frame {i} ({size} bytes) differs: {n} bytes back"));
         }
-        wire.push(f);
-        wire.push(e.to_vec());
+        if keep {
+            wire.push(f);
+            wire.push(e.to_vec());
+        }
     }
     for seq in 0..64u32 {
         let n = sock.recv(&mut buf).map_err(|e| format!("burst frame {seq} missing: {e}"))?;
@@ -885,10 +1137,19 @@ fn exchange_frames_with_the_host(name: &str, model: &str) {
 /// socket, pcap (`NAME-i.pcap`, or `NAME.pcap` for one) and `net_echo`
 /// task, and the probe order (Space.c) must make it `eth{i}`.
 fn exchange_frames_on(name: &str, models: &[&str]) {
+    exchange_frames_beside(name, models, "test=bootstrap", 2910, |b| b);
+}
+
+/// As [`exchange_frames_on`], with the boot (command line `cmdline`) given
+/// to `more` first, to add modules and devices that run beside the
+/// exchange; returns the outcome for their checks.
+/// With `frames` other than 2910 the host echoes that many frames (see
+/// [`net_echo_host_n`]) and the wire and the pcap are not compared.
+fn exchange_frames_beside(name: &str, models: &[&str], cmdline: &str, frames: usize, more: impl FnOnce(Boot) -> Boot) -> mach_tests::Outcome {
     use std::net::UdpSocket;
     let prog = user_program("net_echo");
     let mut qemu: Vec<String> = vec!["-nic".into(), "none".into()];
-    let mut b = boot(name, "test=bootstrap").timeout(Duration::from_secs(180));
+    let mut b = more(boot(name, cmdline).timeout(Duration::from_secs(180)));
     let mut peers = Vec::new();
     let mut pcaps = Vec::new();
     for (i, model) in models.iter().enumerate() {
@@ -905,7 +1166,8 @@ fn exchange_frames_on(name: &str, models: &[&str]) {
         qemu.push("-object".into());
         qemu.push(format!("filter-dump,id=d{i},netdev=n{i},file={}", pcap.display()));
         let guest: std::net::SocketAddr = format!("127.0.0.1:{gport}").parse().unwrap();
-        peers.push(std::thread::spawn(move || net_echo_host(host, guest, mac)));
+        let keep = frames == 2910;
+        peers.push(std::thread::spawn(move || net_echo_host_n(host, guest, mac, frames, keep)));
         pcaps.push(pcap);
         b = b.module(&format!("{} ${{device-port}} eth{i} $(task-create) $(task-resume)", prog.display()));
     }
@@ -919,8 +1181,11 @@ fn exchange_frames_on(name: &str, models: &[&str]) {
             .expect_log(&format!("{tag}: plain mode: foreign unicast out, multicast out"))
             .expect_log(&format!("{tag}: promiscuous mode: foreign unicast in, multicast in"))
             .expect_log(&format!("{tag}: all-multicast mode: foreign unicast out, multicast in"))
-            .expect_log(&format!("{tag}: 2910 frames echoed"));
+            .expect_log(&format!("{tag}: {frames} frames echoed"));
         let wire = wire.unwrap_or_else(|e| panic!("{}", o.failure(&format!("eth{i}: {e}"))));
+        if frames != 2910 {
+            continue;
+        }
         assert_eq!(wire.len(), 1 + 2 * 2911 + 64 + 3 * 4);
         let dumped = pcap_frames(&std::fs::read(pcap).expect("reading the pcap"));
         assert_eq!(dumped.len(), wire.len(), "{}", o.failure(&format!("eth{i}: pcap frame count")));
@@ -930,6 +1195,7 @@ fn exchange_frames_on(name: &str, models: &[&str]) {
     }
     let oks = o.log.matches("user-test: net_echo ok").count();
     assert_eq!(oks, models.len(), "{}", o.failure("a net_echo task did not pass"));
+    o
 }
 
 #[test]

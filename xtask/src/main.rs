@@ -37,6 +37,10 @@ fn usage() -> ExitCode {
          \n                                  Mach's primitives on this kernel and GNU Mach 1.8\
          \n  bench --against linux [--boots N] [--disk-mib M] [--nic MODEL]\
          \n                                  device figures on this kernel and a Linux 6.1 guest\
+         \n  bench --stress [--only NAME] [--fuzz-messages N] [--seed S]\
+         \n                                  full-size load runs: 1 GiB of random disk writes, 1000 task\
+         \n                                  cycles, 32 busy tasks, 1M frames each way, then N fuzz\
+         \n                                  messages (10,000,000; 0 skips)\
          \n  profile [--seconds N] [--delay S] [--callers] -- BOOT-SCRIPT-LINE\
          \n                                  where kernel time goes (PC samples)\
          \n  fuzz [--messages N] [--seed S]  N seeded random messages and traps at the kernel's\
@@ -379,6 +383,9 @@ fn cmd_bench(args: &[String]) -> Result {
         let user = build_user()?;
         return against::run(&image, &user, boots, gnumach);
     }
+    if take_flag(&mut args, "--stress") {
+        return bench_stress(&mut args);
+    }
     let boots: usize = take_opt(&mut args, "--boots")?.map_or(Ok(7), |v| v.parse().map_err(|_| "bad --boots"))?;
     let disk_mib: u64 = take_opt(&mut args, "--disk-mib")?.map_or(Ok(256), |v| v.parse().map_err(|_| "bad --disk-mib"))?;
     let only_dev = take_flag(&mut args, "--devices");
@@ -423,6 +430,35 @@ fn cmd_bench(args: &[String]) -> Result {
     println!("  QEMU process, launch to exit: {} ms", median(&mut wall));
     bench_ipc(&image)?;
     bench_devices(&image, disk_mib, &nics)
+}
+
+/// `cargo xtask bench --stress [--only NAME] [--fuzz-messages N] [--seed S]`:
+/// the full-size load runs of issue 16. The QEMU tests marked `#[ignore]`
+/// whose names start with `stress_` (NAME narrows them: e.g. `disk`), each
+/// printing its figures (1 GiB of random disk writes, 1000 task cycles,
+/// 32 tasks of IPC and disk I/O beside the network, 1,000,000 frames),
+/// then `cargo xtask fuzz` with N messages (10,000,000 by default; 0 skips
+/// it).
+fn bench_stress(args: &mut Vec<String>) -> Result {
+    let only = take_opt(args, "--only")?.unwrap_or_default();
+    let messages = take_opt(args, "--fuzz-messages")?.unwrap_or_else(|| "10000000".into());
+    let seed = take_opt(args, "--seed")?.unwrap_or_else(|| "1".into());
+    if let Some(a) = args.first() {
+        return Err(format!("unknown argument {a}"));
+    }
+    setup::ensure()?;
+    let image = build_kernel(true)?;
+    let user = build_user()?;
+    let mut c = cargo();
+    c.args(["test", "--package", "mach-tests", "--features", "qemu", "--test", "qemu", "--"]);
+    c.args(["--ignored", "--nocapture", "--test-threads=1"]);
+    c.arg(format!("stress_{only}"));
+    c.env("MACH_KERNEL", &image).env("MACH_USER_DIR", &user);
+    status(c, "stress runs")?;
+    if messages != "0" {
+        cmd_fuzz(&["--messages".into(), messages, "--seed".into(), seed])?;
+    }
+    Ok(())
 }
 
 /// The NICs `cargo xtask bench` measures by default (QEMU `-device` names):

@@ -156,7 +156,7 @@ impl<M: Machine> VmMap<M> {
     /// As [`EntryMap::allocate`]; `KERN_INVALID_ARGUMENT` for an unaligned
     /// offset or a current protection above the maximum.
     pub fn map_object(&mut self, addr: u32, size: u32, mask: u32, anywhere: bool, offset: u32, attrs: Attrs) -> Result<u32, KernReturn> {
-        let (start, end) = vm_entries::page_range(addr, size).ok_or(KERN_INVALID_ARGUMENT)?;
+        let (start, end) = vm_entries::page_range(addr, size).ok_or(KERN_INVALID_ADDRESS)?;
         if end == start || offset % PAGE_SIZE != 0 || attrs.prot & !attrs.max_prot != 0 || attrs.inheritance > vm_entries::VM_INHERIT_NONE {
             return Err(KERN_INVALID_ARGUMENT);
         }
@@ -278,7 +278,7 @@ impl<M: Machine> VmMap<M> {
     /// As [`EntryMap::allocate`], plus `KERN_RESOURCE_SHORTAGE` when pages run out
     /// (nothing stays allocated then).
     pub fn allocate(&mut self, addr: u32, size: u32, anywhere: bool) -> Result<u32, KernReturn> {
-        let (start, end) = vm_entries::page_range(addr, size).ok_or(KERN_INVALID_ARGUMENT)?;
+        let (start, end) = vm_entries::page_range(addr, size).ok_or(KERN_INVALID_ADDRESS)?;
         if end == start {
             return Err(KERN_INVALID_ARGUMENT);
         }
@@ -431,6 +431,11 @@ impl<M: Machine> VmMap<M> {
         Some(pa)
     }
 
+    /// Bytes of the map that are wired (GNU Mach's `size_wired`).
+    pub fn wired_bytes(&self) -> u64 {
+        self.entries.entries().filter(|e| e.attrs.wired).map(|e| u64::from(e.end - e.start)).sum()
+    }
+
     /// `vm_wire`: with `access`, the pages of the range are made resident
     /// and kept (never paged out); with `VM_PROT_NONE`, unwired.
     ///
@@ -439,7 +444,7 @@ impl<M: Machine> VmMap<M> {
     /// access the memory does not allow, or a fault's error
     /// ([`KERN_FAULT_RETRY`]: wait, then wire again).
     pub fn wire(&mut self, addr: u32, size: u32, access: u32) -> Result<(), KernReturn> {
-        let (start, end) = vm_entries::page_range(addr, size).ok_or(KERN_INVALID_ARGUMENT)?;
+        let (start, end) = vm_entries::page_range(addr, size).ok_or(KERN_INVALID_ADDRESS)?;
         if end > self.max || !self.entries.covered(start, end) {
             return Err(KERN_INVALID_ADDRESS);
         }
@@ -471,7 +476,7 @@ impl<M: Machine> VmMap<M> {
     /// `KERN_INVALID_ADDRESS` for a hole in the range, `KERN_PROTECTION_FAILURE`
     /// for a protection above the maximum; nothing changes then.
     pub fn protect(&mut self, addr: u32, size: u32, set_max: bool, prot: u32) -> Result<(), KernReturn> {
-        let (start, end) = vm_entries::page_range(addr, size).ok_or(KERN_INVALID_ARGUMENT)?;
+        let (start, end) = vm_entries::page_range(addr, size).ok_or(KERN_INVALID_ADDRESS)?;
         let prot = prot & vm_entries::VM_PROT_ALL;
         let changed = self.entries.update(start, end, |a| {
             if set_max {
@@ -505,7 +510,7 @@ impl<M: Machine> VmMap<M> {
         if inheritance > vm_entries::VM_INHERIT_NONE {
             return Err(KERN_INVALID_ARGUMENT);
         }
-        let (start, end) = vm_entries::page_range(addr, size).ok_or(KERN_INVALID_ARGUMENT)?;
+        let (start, end) = vm_entries::page_range(addr, size).ok_or(KERN_INVALID_ADDRESS)?;
         self.entries.update(start, end, |a| Ok(Attrs { inheritance, ..a })).map(|_| ())
     }
 

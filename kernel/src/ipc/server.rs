@@ -113,6 +113,15 @@ impl Ctx {
         }
     }
 
+    /// The request went to the processor's port (`KERN_INVALID_ARGUMENT`
+    /// otherwise: GNU Mach's conversion yields no processor).
+    pub(crate) fn processor(&self) -> Result<(), i32> {
+        match self.target {
+            Some((super::KOBJ_PROCESSOR, _)) => Ok(()),
+            _ => Err(KERN_INVALID_ARGUMENT),
+        }
+    }
+
     /// The kernel object behind request handle `h`.
     pub(crate) fn kobject_of_handle(&self, h: u32) -> Option<(u32, u64)> {
         let p = self.rights.get((h as usize).wrapping_sub(1))?.as_ref()?.port_id()?;
@@ -740,6 +749,8 @@ impl mach::MachServer for Ctx {
         crate::vm::vm_user::vm_write(self, req)
     }
 
+    /// The whole destination is checked before anything is written (a
+    /// range running into the kernel half once had its first pages written).
     fn vm_copy(&mut self, req: mach::VmCopyRequest) -> Result<(), i32> {
         crate::vm::vm_user::vm_copy(self, req)
     }
@@ -820,6 +831,22 @@ impl mach_host::MachHostServer for Ctx {
 
     fn host_processors(&mut self, r: mach_host::HostProcessorsRequest) -> Result<mach_host::HostProcessorsReply, i32> {
         crate::kern::host::host_processors(self, r)
+    }
+
+    fn processor_start(&mut self, r: mach_host::ProcessorStartRequest) -> Result<(), i32> {
+        crate::kern::processor::processor_start(self, r)
+    }
+
+    fn processor_exit(&mut self, r: mach_host::ProcessorExitRequest) -> Result<(), i32> {
+        crate::kern::processor::processor_exit(self, r)
+    }
+
+    fn processor_control(&mut self, r: mach_host::ProcessorControlRequest<'_>) -> Result<(), i32> {
+        crate::kern::processor::processor_control(self, r)
+    }
+
+    fn processor_get_assignment(&mut self, r: mach_host::ProcessorGetAssignmentRequest) -> Result<mach_host::ProcessorGetAssignmentReply, i32> {
+        crate::kern::processor::processor_get_assignment(self, r)
     }
 
     fn processor_info(&mut self, req: mach_host::ProcessorInfoRequest) -> Result<mach_host::ProcessorInfoReply, i32> {

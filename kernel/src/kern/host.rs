@@ -227,7 +227,7 @@ mod routines {
 
     use crate::ipc::server::{fill, Ctx};
     use crate::ipc::KernelPort;
-    use crate::kern::mig::{mach_host, rt};
+    use crate::kern::mig::mach_host;
     
     
     
@@ -250,9 +250,7 @@ mod routines {
     /// `host_reboot`: privileged host port only. There is no kernel
     /// debugger, so `RB_DEBUGGER` fails with `KERN_FAILURE`.
     pub(crate) fn host_reboot(ctx: &mut Ctx, req: mach_host::HostRebootRequest) -> Result<(), i32> {
-        if !matches!(ctx.target, Some((crate::ipc::KOBJ_HOST_PRIV, _))) {
-            return Err(if matches!(ctx.target, Some((crate::ipc::KOBJ_HOST, _))) { KERN_INVALID_HOST } else { rt::MIG_BAD_ID });
-        }
+        ctx.host_priv()?;
         if req.options & crate::kern::host::RB_DEBUGGER != 0 {
             crate::kwarn!("host_reboot: RB_DEBUGGER asked, but this kernel has no debugger");
             return Err(KERN_FAILURE);

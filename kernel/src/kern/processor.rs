@@ -59,9 +59,7 @@ pub(crate) fn processor_set_info(ctx: &mut Ctx, req: mach_host::ProcessorSetInfo
 }
 
 pub(crate) fn processor_info(ctx: &mut Ctx, req: mach_host::ProcessorInfoRequest) -> Result<mach_host::ProcessorInfoReply, i32> {
-    if !matches!(ctx.target, Some((crate::ipc::KOBJ_PROCESSOR, _))) {
-        return Err(KERN_INVALID_ARGUMENT);
-    }
+    ctx.processor()?;
     let words = crate::kern::host::processor_info(req.flavor, req.processor_info_out_cnt)?;
     let mut r = mach_host::ProcessorInfoReply { host: 0, processor_info_out: [0; 1024], processor_info_out_cnt: 0 };
     fill(&mut r.processor_info_out, &mut r.processor_info_out_cnt, req.processor_info_out_cnt, &words)?;
@@ -120,4 +118,31 @@ pub(crate) fn processor_set_policy_disable(ctx: &mut Ctx, req: mach_host::Proces
         }
     }
     Ok(())
+}
+
+/// `processor_start`: the one processor already runs (`KERN_FAILURE`,
+/// what GNU Mach's i386 `cpu_start` answers for a running processor).
+pub(crate) fn processor_start(ctx: &mut Ctx, _: mach_host::ProcessorStartRequest) -> Result<(), i32> {
+    ctx.processor()?;
+    Err(KERN_FAILURE)
+}
+
+/// `processor_exit`: the one processor is never taken off line
+/// (`KERN_FAILURE`; GNU Mach would stop it).
+pub(crate) fn processor_exit(ctx: &mut Ctx, _: mach_host::ProcessorExitRequest) -> Result<(), i32> {
+    ctx.processor()?;
+    Err(KERN_FAILURE)
+}
+
+/// `processor_control`: i386 has no processor controls (`KERN_FAILURE`,
+/// as GNU Mach's `cpu_control`).
+pub(crate) fn processor_control(ctx: &mut Ctx, _: mach_host::ProcessorControlRequest<'_>) -> Result<(), i32> {
+    ctx.processor()?;
+    Err(KERN_FAILURE)
+}
+
+/// `processor_get_assignment`: the name port of the one processor set.
+pub(crate) fn processor_get_assignment(ctx: &mut Ctx, _: mach_host::ProcessorGetAssignmentRequest) -> Result<mach_host::ProcessorGetAssignmentReply, i32> {
+    ctx.processor()?;
+    Ok(mach_host::ProcessorGetAssignmentReply { assigned_set: ctx.give_send(KernelPort::PsetName) })
 }

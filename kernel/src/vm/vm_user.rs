@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 
 
 use crate::ipc::server::Ctx;
-use crate::kern::mig::{gnumach, mach, mach_host, rt};
+use crate::kern::mig::{gnumach, mach, mach_host};
 use crate::kern::task::{self};
 use crate::vm::vm_object;
 use kerncore::kern_return::*;
@@ -40,9 +40,7 @@ pub(crate) fn vm_map(ctx: &mut Ctx, req: mach::VmMapRequest) -> Result<mach::VmM
 /// Sets the default memory manager (host_priv only); a null port only
 /// asks for the current one.
 pub(crate) fn vm_set_default_memory_manager(ctx: &mut Ctx, req: mach::VmSetDefaultMemoryManagerRequest) -> Result<mach::VmSetDefaultMemoryManagerReply, i32> {
-    if !matches!(ctx.target, Some((crate::ipc::KOBJ_HOST_PRIV, _))) {
-        return Err(if matches!(ctx.target, Some((crate::ipc::KOBJ_HOST, _))) { KERN_INVALID_HOST } else { rt::MIG_BAD_ID });
-    }
+    ctx.host_priv()?;
     let new = ctx.take(req.default_manager)?;
     let old = vm_object::set_default_pager(new, task::current());
     Ok(mach::VmSetDefaultMemoryManagerReply { default_manager: ctx.give(old) })
@@ -96,16 +94,7 @@ pub(crate) fn vm_write(ctx: &mut Ctx, req: mach::VmWriteRequest) -> Result<(), i
     }
     let n = (req.data.count as usize).min(data.len());
     task::with_map(t, |map| -> Result<(), i32> {
-        // The destination must be writable, as for the task itself.
-        let (s, e) = kerncore::vm_entries::page_range(req.address, n as u32).ok_or(KERN_INVALID_ADDRESS)?;
-        let mut page = s;
-        while page < e {
-            let r = map.region(page).filter(|r| r.start <= page).ok_or(KERN_INVALID_ADDRESS)?;
-            if r.attrs.prot & kerncore::vm_entries::VM_PROT_WRITE == 0 {
-                return Err(KERN_PROTECTION_FAILURE);
-            }
-            page = r.end.min(e);
-        }
+        writable(map, req.address, n as u32)?;
         map.write_kernel(req.address, &data[..n])
     })
 }
@@ -114,10 +103,7 @@ pub(crate) fn vm_copy(ctx: &mut Ctx, req: mach::VmCopyRequest) -> Result<(), i32
     let t = ctx.task()?;
     task::with_map(t, |map| -> Result<(), i32> {
         let data = map.read_kernel(req.source_address, req.size)?;
-        let r = map.region(req.dest_address).filter(|r| r.start <= req.dest_address).ok_or(KERN_INVALID_ADDRESS)?;
-        if r.attrs.prot & kerncore::vm_entries::VM_PROT_WRITE == 0 {
-            return Err(KERN_PROTECTION_FAILURE);
-        }
+        writable(map, req.dest_address, req.size)?;
         map.write_kernel(req.dest_address, &data)
     })
 }
@@ -157,21 +143,30 @@ pub(crate) fn vm_region(ctx: &mut Ctx, req: mach::VmRegionRequest) -> Result<mac
 }
 
 /// `vm_wire`: the range is made resident and never paged out (or, with
-/// `VM_PROT_NONE`, pageable again). Host or host_priv port, as GNU Mach.
+/// `VM_PROT_NONE`, pageable again). Host or host_priv port, as GNU Mach;
+/// through the ordinary host port a task may wire at most 8 MiB in all
+/// (`KERN_NO_ACCESS` past it, GNU Mach's limit).
 pub(crate) fn vm_wire(ctx: &mut Ctx, req: mach_host::VmWireRequest) -> Result<(), i32> {
     ctx.host().map_err(|_| KERN_INVALID_HOST)?;
+    let privileged = ctx.host_priv().is_ok();
     let t = ctx.task_of_handle(req.task).map_err(|_| KERN_INVALID_TASK)?;
     if req.access & !kerncore::vm_entries::VM_PROT_ALL != 0 {
         return Err(KERN_INVALID_ARGUMENT);
     }
-    task::with_map(t, |m| m.wire(req.address, req.size, req.access))
+    task::with_map(t, |m| {
+        if !privileged && req.access != 0 && m.wired_bytes() + u64::from(req.size) > UNPRIVILEGED_WIRE_LIMIT {
+            return Err(KERN_NO_ACCESS);
+        }
+        m.wire(req.address, req.size, req.access)
+    })
 }
 
 /// `vm_wire_all`: wires every mapping of the task now
 /// (`VM_WIRE_CURRENT`) and anonymous memory allocated later
 /// (`VM_WIRE_FUTURE`); `VM_WIRE_NONE` unwires it all.
+/// Privileged host port only (`KERN_INVALID_HOST`), as GNU Mach.
 pub(crate) fn vm_wire_all(ctx: &mut Ctx, req: gnumach::VmWireAllRequest) -> Result<(), i32> {
-    ctx.host().map_err(|_| KERN_INVALID_HOST)?;
+    ctx.host_priv()?;
     let t = ctx.task_of_handle(req.task).map_err(|_| KERN_INVALID_TASK)?;
     if req.flags & !3 != 0 {
         return Err(KERN_INVALID_ARGUMENT);
@@ -242,9 +237,7 @@ pub(crate) fn vm_msync(ctx: &mut Ctx, req: gnumach::VmMsyncRequest) -> Result<()
 /// Physically contiguous memory for user-level drivers, for the holder
 /// of the privileged host port only.
 pub(crate) fn vm_allocate_contiguous(ctx: &mut Ctx, req: gnumach::VmAllocateContiguousRequest) -> Result<gnumach::VmAllocateContiguousReply, i32> {
-    if !matches!(ctx.target, Some((crate::ipc::KOBJ_HOST_PRIV, _))) {
-        return Err(if matches!(ctx.target, Some((crate::ipc::KOBJ_HOST, _))) { KERN_INVALID_HOST } else { rt::MIG_BAD_ID });
-    }
+    ctx.host_priv()?;
     let t = ctx.task_of_handle(req.target_task)?;
     let align = req.palign.max(4096);
     if req.size == 0 || !align.is_power_of_two() || req.pmax <= req.pmin {
@@ -252,4 +245,24 @@ pub(crate) fn vm_allocate_contiguous(ctx: &mut Ctx, req: gnumach::VmAllocateCont
     }
     let (vaddr, paddr) = task::with_task(t, |tk| tk.map.allocate_contiguous(req.size, req.pmin, req.pmax, align)).ok_or(KERN_INVALID_TASK)??;
     Ok(gnumach::VmAllocateContiguousReply { vaddr, paddr })
+}
+
+/// What a task may wire in all through the ordinary host port (`vm_wire`),
+/// GNU Mach's limit.
+const UNPRIVILEGED_WIRE_LIMIT: u64 = 8 << 20;
+
+/// `[addr, addr + len)` is mapped and writable in `map`, as for the task
+/// itself (`KERN_INVALID_ADDRESS` for a hole or the kernel half,
+/// `KERN_PROTECTION_FAILURE` for read-only memory).
+fn writable(map: &crate::vm::vm_map::VmMap, addr: u32, len: u32) -> Result<(), i32> {
+    let (s, e) = kerncore::vm_entries::page_range(addr, len).ok_or(KERN_INVALID_ADDRESS)?;
+    let mut page = s;
+    while page < e {
+        let r = map.region(page).filter(|r| r.start <= page).ok_or(KERN_INVALID_ADDRESS)?;
+        if r.attrs.prot & kerncore::vm_entries::VM_PROT_WRITE == 0 {
+            return Err(KERN_PROTECTION_FAILURE);
+        }
+        page = r.end.min(e);
+    }
+    Ok(())
 }

@@ -11,7 +11,15 @@
 //! page: the fault becomes EXC_BAD_ACCESS with KERN_RESOURCE_SHORTAGE for
 //! its exception handler, and the task ends; the kernel goes on.
 //!
-//! Boot-script lines: `/memhog ${host-port} ${pager} $(task-create) $(task-resume)`
+//! With `killpager` after the pager's task port, a child task does the
+//! filling; once the kernel has paged out 64 pages, memhog terminates the
+//! default pager in the middle of the page-out. The child is then
+//! terminated whatever it was waiting for (pages gone with the pager), and
+//! fresh memory still works; memhog wires its own memory first
+//! (`vm_wire_all`), so none of it waits on the dead pager.
+//!
+//! Boot-script lines: `/memhog ${host-port} ${pager} $(task-create) $(task-resume)`,
+//! `/memhog ${host-port} ${pager} killpager $(task-create) $(task-resume)`
 //! or `/memhog ${host-port} nopager $(task-create) $(task-resume)`.
 #![no_std]
 #![no_main]
@@ -36,6 +44,7 @@ fn main(args: &Args) -> i32 {
     mach_user::set_test_name(NAME);
     let r = match args.arg_str(2) {
         Some("nopager") => exhaust(),
+        _ if args.arg_str(3) == Some("killpager") => kill_pager(args),
         _ => pressure(args),
     };
     match r {
@@ -126,6 +135,110 @@ fn pressure(args: &Args) -> Result<(), &'static str> {
     mach::vm_deallocate(&mut m, task, at, size).map_err(|_| "vm_deallocate")?;
     mach::task_terminate(&mut m, pager_task).map_err(|_| "task_terminate pager")?;
     Ok(())
+}
+
+/// The child's fill: its region's address and size in pages.
+static FILL_AT: AtomicU32 = AtomicU32::new(0);
+static FILL_PAGES: AtomicU32 = AtomicU32::new(0);
+
+/// Fills the region page by page, then reads it over and over.
+extern "C" fn fill_child() -> ! {
+    let (at, pages) = (FILL_AT.load(Ordering::SeqCst), FILL_PAGES.load(Ordering::SeqCst));
+    for p in 0..pages {
+        // SAFETY: the region inherited from the parent (copy-on-write).
+        unsafe { core::slice::from_raw_parts_mut((at + p * PAGE) as *mut u32, PAGE as usize / 4).fill(word(p)) };
+    }
+    loop {
+        for p in 0..pages {
+            // SAFETY: as above.
+            core::hint::black_box(unsafe { core::ptr::read_volatile((at + p * PAGE) as *const u32) });
+        }
+    }
+}
+
+/// The default pager terminated during page-out (see the module doc).
+fn kill_pager(args: &Args) -> Result<(), &'static str> {
+    let mut m = Mach::new();
+    // SAFETY: no arguments.
+    let task = unsafe { mach_task_self() };
+    let host_priv = args.number(1).ok_or("argv[1] is not the host port")?;
+    let pager_task = args.number(2).ok_or("argv[2] is not the pager's task port")?;
+    let mut tries = 0;
+    loop {
+        let cur = mach::vm_set_default_memory_manager(&mut m, host_priv, 0).map_err(|_| "vm_set_default_memory_manager")?.default_manager;
+        if cur != 0 {
+            let _ = mach_port::mach_port_deallocate(&mut m, task, cur);
+            break;
+        }
+        tries += 1;
+        expect(tries < 200, "no default pager registered")?;
+        sleep(&mut m, task, 10);
+    }
+    let stats = |m: &mut Mach| mach::vm_statistics(m, task).map(|s| s.vm_stats).unwrap_or([0; 13]);
+    let s0 = stats(&mut m);
+    let pages = s0[1] + 2048;
+    // Not touched here: the child's copy is its own.
+    let at = mach::vm_allocate(&mut m, task, 0, pages * PAGE, 1).map_err(|_| "vm_allocate")?.address;
+    FILL_AT.store(at, Ordering::SeqCst);
+    FILL_PAGES.store(pages, Ordering::SeqCst);
+    let stack = mach::vm_allocate(&mut m, task, 0, 8 * PAGE, 1).map_err(|_| "stack")?.address;
+    let child = mach::task_create(&mut m, task, 1).map_err(|_| "task_create")?.child_task;
+    mach::vm_deallocate(&mut m, task, at, pages * PAGE).map_err(|_| "vm_deallocate")?;
+    // Our own memory, now and later, stays resident (the child, made
+    // before, is not wired).
+    mach_user::mig::gnumach::vm_wire_all(&mut m, host_priv, task, 3).map_err(|_| "vm_wire_all")?;
+    let e = mach_port::mach_port_allocate(&mut m, task, MACH_PORT_RIGHT_RECEIVE).map(|r| r.name).map_err(|_| "allocate")?;
+    mach_port::mach_port_insert_right(&mut m, task, e, rt::PolyPort { name: e, disposition: MACH_MSG_TYPE_MAKE_SEND }).map_err(|_| "insert")?;
+    mach::task_set_special_port(&mut m, child, TASK_EXCEPTION_PORT, e).map_err(|_| "task_set_special_port")?;
+    let th = mach::thread_create(&mut m, child).map_err(|_| "thread_create")?.child_thread;
+    let mut state = [0u32; 17];
+    state[12] = fill_child as *const () as usize as u32;
+    state[15] = stack + 8 * PAGE - 16;
+    mach::thread_set_state(&mut m, th, 1, &state).map_err(|_| "thread_set_state")?;
+    mach::thread_resume(&mut m, th).map_err(|_| "thread_resume")?;
+    uprintln!("{}: a child fills {} MiB with {} MiB free", NAME, (pages * PAGE) >> 20, (s0[1] * PAGE) >> 20);
+    let mut outs = 0;
+    for _ in 0..3000 {
+        outs = stats(&mut m)[8] - s0[8];
+        if outs >= 64 {
+            break;
+        }
+        sleep(&mut m, task, 10);
+    }
+    expect(outs >= 64, "nothing was paged out")?;
+    mach::task_terminate(&mut m, pager_task).map_err(|_| "task_terminate pager")?;
+    uprintln!("{}: default pager terminated after {} pageouts", NAME, outs);
+    // The child goes on as far as it can; an exception may come (its pages
+    // went with the pager, or none is left).
+    let mut b = rt::MsgBuf::<256>::new();
+    // SAFETY: a 256-byte receive buffer.
+    let r = unsafe { mach_msg_trap(b.0.as_mut_ptr().cast(), MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, 256, e, 1500, 0) };
+    if r == 0 {
+        let w = |i: usize| u32::from_le_bytes([b.0[4 * i], b.0[4 * i + 1], b.0[4 * i + 2], b.0[4 * i + 3]]);
+        uprintln!("{}: the child's exception {} code {}", NAME, w(11), w(13));
+        for i in [7, 9, 2] {
+            let _ = mach_port::mach_port_deallocate(&mut m, task, w(i));
+        }
+    } else {
+        uprintln!("{}: the child raised no exception", NAME);
+    }
+    mach::task_terminate(&mut m, child).map_err(|_| "task_terminate child")?;
+    for n in [th, child, pager_task] {
+        mach_port::mach_port_deallocate(&mut m, task, n).map_err(|_| "deallocate")?;
+    }
+    mach_port::mach_port_destroy(&mut m, task, e).map_err(|_| "destroy")?;
+    mach::vm_deallocate(&mut m, task, stack, 8 * PAGE).map_err(|_| "vm_deallocate stack")?;
+    // Memory works without a pager: 4 MiB touched and read back.
+    let a = mach::vm_allocate(&mut m, task, 0, 1024 * PAGE, 1).map_err(|_| "vm_allocate after")?.address;
+    for p in 0..1024 {
+        // SAFETY: our own fresh allocation.
+        unsafe { core::ptr::write_volatile((a + p * PAGE) as *mut u32, word(p)) };
+    }
+    // SAFETY: as above.
+    let bad = (0..1024).filter(|&p| unsafe { core::ptr::read_volatile((a + p * PAGE) as *const u32) } != word(p)).count();
+    mach::vm_deallocate(&mut m, task, a, 1024 * PAGE).map_err(|_| "vm_deallocate after")?;
+    uprintln!("{}: after the pager's death 4 MiB read back, {} pages wrong", NAME, bad);
+    expect(bad == 0, "memory read back wrong")
 }
 
 static EXC_PORT: AtomicU32 = AtomicU32::new(0);

@@ -1,5 +1,5 @@
 //! `wiring`: what a default pager and glibc's thread exit ask of the kernel.
-//! `thread_wire` (privileged host port only, argv[1]) and `vm_wire_all`:
+//! `thread_wire` and `vm_wire_all` (privileged host port only, argv[1]):
 //! with `VM_WIRE_ALL` later allocations come resident at once, with
 //! `VM_WIRE_NONE` they are demand-zero again; unknown flags are refused.
 //! `thread_terminate_release`: a thread ends itself and, in the same call,
@@ -56,13 +56,15 @@ fn run(args: &Args) -> Result<(), &'static str> {
     mach_host::thread_wire(&mut m, host_priv, me, 1).map_err(|_| "thread_wire")?;
     mach_host::thread_wire(&mut m, host_priv, me, 0).map_err(|_| "thread_wire off")?;
 
-    expect(gnumach::vm_wire_all(&mut m, host, task, 4).err() == Some(KERN_INVALID_ARGUMENT), "unknown vm_wire_all flags accepted")?;
-    gnumach::vm_wire_all(&mut m, host, task, 3).map_err(|_| "vm_wire_all")?;
+    // vm_wire_all wants the privileged host port, as in GNU Mach.
+    expect(gnumach::vm_wire_all(&mut m, host, task, 3).err() == Some(KERN_INVALID_HOST), "vm_wire_all on the ordinary host port")?;
+    expect(gnumach::vm_wire_all(&mut m, host_priv, task, 4).err() == Some(KERN_INVALID_ARGUMENT), "unknown vm_wire_all flags accepted")?;
+    gnumach::vm_wire_all(&mut m, host_priv, task, 3).map_err(|_| "vm_wire_all")?;
     let r0 = resident(&mut m, task);
     let a = mach::vm_allocate(&mut m, task, 0, 64 * PAGE, 1).map_err(|_| "vm_allocate")?.address;
     let r1 = resident(&mut m, task);
     expect(r1 >= r0 + 64 * PAGE, "memory allocated after VM_WIRE_FUTURE is not resident")?;
-    gnumach::vm_wire_all(&mut m, host, task, 0).map_err(|_| "vm_wire_all none")?;
+    gnumach::vm_wire_all(&mut m, host_priv, task, 0).map_err(|_| "vm_wire_all none")?;
     let b = mach::vm_allocate(&mut m, task, 0, 64 * PAGE, 1).map_err(|_| "vm_allocate")?.address;
     let r2 = resident(&mut m, task);
     expect(r2 < r1 + 64 * PAGE, "memory allocated after VM_WIRE_NONE came resident")?;
