@@ -320,6 +320,16 @@ pub fn purge_dead(ifx: u32) {
     release_removed(ifx, removed);
 }
 
+/// [`purge_dead`] on every interface: a task ended, and the ports of its
+/// filters may have died with it. (A delivery finds a dead port too, but
+/// no frame may come; until then the filter would keep the port.)
+pub fn purge_all_dead() {
+    let n = cpu::without_interrupts(|| FILTERS.lock().len());
+    for ifx in 0..n as u32 {
+        purge_dead(ifx);
+    }
+}
+
 /// A frame received on interface `ifx` (from NET_BH).
 pub fn receive(ifx: u32, frame: &[u8]) {
     deliver(ifx, frame, Direction::In);

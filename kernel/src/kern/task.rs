@@ -160,6 +160,9 @@ pub fn terminate(task: TaskId) {
     crate::i386::io_perm::task_gone(task);
     crate::kern::gsync::forget_gone_threads();
     forget_dead_registrations();
+    // Filters whose port died with the task (the device may outlive it:
+    // another task holds it open, or its no-senders came first).
+    crate::device::net_io::purge_all_dead();
     if mine {
         // Leave the address space before it goes away.
         let kdir = pmap::kernel_page_dir();
