@@ -557,24 +557,24 @@ fn stress_frames_1_million() {
     frame_load("stress-frames", 1_000_000, 7200);
 }
 
-/// `fuzz` (what `cargo xtask fuzz` runs), CI-sized: 30,000 seeded random
-/// and malformed messages and traps at the kernel's ports, liveness checks
-/// (a disk record reads back unchanged), then the leak check.
+/// `fuzz` (what `cargo xtask fuzz` runs): 200,000 seeded random and
+/// malformed messages and traps at the kernel's ports (the figure),
+/// liveness checks (a disk record reads back unchanged), then the leak check.
 #[test]
 fn fuzz_messages_and_traps_leave_the_kernel_alive_and_nothing_leaks() {
     let img = mach_tests::log_dir().join("fuzz-disk.img");
     std::fs::write(&img, (0..1u32 << 20).map(|i| (i % 251) as u8).collect::<Vec<u8>>()).unwrap();
     let fuzz = user_program("fuzz");
-    // About 10-20 s on an idle 2-core machine; the deadline leaves room for a loaded one.
-    run(&boot("fuzz", "test=bootstrap bootstrap-deadline=150")
-        .module(&format!("{} 30000 16 ${{device-port}} ${{host-port}} $(task-create) $(task-resume)", fuzz.display()))
+    // About 40-60 s on an idle 2-core machine; the deadline leaves room for a loaded one.
+    run(&boot("fuzz", "test=bootstrap bootstrap-deadline=900")
+        .module(&format!("{} 200000 16 ${{device-port}} ${{host-port}} $(task-create) $(task-resume)", fuzz.display()))
         .qemu(&["-drive", &format!("file={},format=raw,if=ide,index=0", img.display())])
-        .timeout(Duration::from_secs(200)))
+        .timeout(Duration::from_secs(960)))
     .expect(Verdict::Pass)
-    .expect_log("fuzz: 30000 messages, alive")
-    .expect_log("fuzz: histogram of 30000 return codes")
+    .expect_log("fuzz: 200000 messages, alive")
+    .expect_log("fuzz: histogram of 200000 return codes")
     .expect_log("fuzz: 0 stray messages on the stubs' reply port")
-    .expect_log("fuzz: 30000 messages and traps, the kernel is alive")
+    .expect_log("fuzz: 200000 messages and traps, the kernel is alive")
     .expect_log("user-test: fuzz ok")
     .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0")
     .expect_no_log("FAILED");
