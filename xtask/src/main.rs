@@ -12,6 +12,7 @@
 //! Debian packages), or, without root, prints the command that would.
 
 mod against;
+mod debian;
 mod profile;
 mod setup;
 

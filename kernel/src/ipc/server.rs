@@ -627,12 +627,6 @@ impl mach_port::MachPortServer for Ctx {
 // ---------------------------------------------------------------------------
 // mach.defs: tasks, threads and VM.
 
-const TASK_BASIC_INFO: u32 = 1;
-const TASK_EVENTS_INFO: u32 = 2;
-const TASK_THREAD_TIMES_INFO: u32 = 3;
-const THREAD_BASIC_INFO: u32 = 1;
-const THREAD_SCHED_INFO: u32 = 2;
-
 /// Copies `words` into a MIG reply array, checking the caller's capacity.
 fn fill(out: &mut [u32; 1024], cnt: &mut u32, capacity: u32, words: &[u32]) -> Result<(), i32> {
     if (capacity as usize) < words.len() {
@@ -641,11 +635,6 @@ fn fill(out: &mut [u32; 1024], cnt: &mut u32, capacity: u32, words: &[u32]) -> R
     out[..words.len()].copy_from_slice(words);
     *cnt = words.len() as u32;
     Ok(())
-}
-
-fn ticks_to_time(ticks: u64) -> [u32; 2] {
-    let hz = u64::from(crate::i386::clock::HZ);
-    [(ticks / hz) as u32, ((ticks % hz) * (1_000_000 / hz)) as u32]
 }
 
 impl mach::MachServer for Ctx {
@@ -673,21 +662,7 @@ impl mach::MachServer for Ctx {
     }
 
     fn task_info(&mut self, req: mach::TaskInfoRequest) -> Result<mach::TaskInfoReply, i32> {
-        let t = self.task()?;
-        let (suspend, virt, resident, threads) = task::with_task(t, |tk| (tk.suspend_count, tk.map.virtual_size(), tk.map.resident_pages() as u32 * 4096, tk.threads.clone())).ok_or(KERN_INVALID_TASK)?;
-        let ticks: u64 = threads.iter().filter_map(|&th| sched::with_thread(th, |x| x.ticks)).sum();
-        let words: Vec<u32> = match req.flavor {
-            TASK_BASIC_INFO => {
-                let u = ticks_to_time(ticks);
-                vec![suspend, u32::from(sched::BASEPRI_USER), virt, resident, u[0], u[1], 0, 0, 0, 0]
-            }
-            TASK_EVENTS_INFO => vec![0; 7],
-            TASK_THREAD_TIMES_INFO => {
-                let u = ticks_to_time(ticks);
-                vec![u[0], u[1], 0, 0]
-            }
-            _ => return Err(KERN_INVALID_ARGUMENT),
-        };
+        let words = task::info(self.task()?, req.flavor, req.task_info_out_cnt)?;
         let mut r = mach::TaskInfoReply { task_info_out: [0; 1024], task_info_out_cnt: 0 };
         fill(&mut r.task_info_out, &mut r.task_info_out_cnt, req.task_info_out_cnt, &words)?;
         Ok(r)
@@ -824,17 +799,7 @@ impl mach::MachServer for Ctx {
     }
 
     fn thread_info(&mut self, req: mach::ThreadInfoRequest) -> Result<mach::ThreadInfoReply, i32> {
-        let th = self.thread()?;
-        let s = sched::snapshot(th).ok_or(KERN_INVALID_ARGUMENT)?;
-        let words: Vec<u32> = match req.flavor {
-            THREAD_BASIC_INFO => {
-                let u = ticks_to_time(s.ticks);
-                let state = if s.halted { 5 } else if s.suspend_count > 0 { 2 } else if s.waiting { 3 } else { 1 };
-                vec![u[0], u[1], 0, 0, s.cpu_usage, u32::from(s.base_pri), u32::from(s.sched_pri), state, 0, s.suspend_count, 0, 0, 0]
-            }
-            THREAD_SCHED_INFO => vec![s.policy, s.policy_data, u32::from(s.base_pri), u32::from(s.max_pri), u32::from(s.sched_pri), u32::from(s.depressed), 0],
-            _ => return Err(KERN_INVALID_ARGUMENT),
-        };
+        let words = crate::kern::thread::info(self.thread()?, req.flavor, req.thread_info_out_cnt)?;
         let mut r = mach::ThreadInfoReply { thread_info_out: [0; 1024], thread_info_out_cnt: 0 };
         fill(&mut r.thread_info_out, &mut r.thread_info_out_cnt, req.thread_info_out_cnt, &words)?;
         Ok(r)
@@ -1074,16 +1039,6 @@ impl mach_host::MachHostServer for Ctx {
     fn host_adjust_time(&mut self, req: mach_host::HostAdjustTimeRequest) -> Result<mach_host::HostAdjustTimeReply, i32> {
         self.host_priv()?;
         Ok(mach_host::HostAdjustTimeReply { old_adjustment: crate::kern::host::adjust_time(req.new_adjustment)? })
-    }
-
-    /// `host_get_boot_info`: the kernel command line.
-    fn host_get_boot_info(&mut self, _: mach_host::HostGetBootInfoRequest) -> Result<mach_host::HostGetBootInfoReply, i32> {
-        self.host_priv()?;
-        let mut boot_info = [0u8; 4096];
-        let line = crate::kern::bootinfo::get().cmdline.as_bytes();
-        let n = line.len().min(boot_info.len() - 1);
-        boot_info[..n].copy_from_slice(&line[..n]);
-        Ok(mach_host::HostGetBootInfoReply { boot_info })
     }
 
     /// `thread_wire`: a wired thread may take pages from the reserve kept
@@ -1331,10 +1286,32 @@ impl mach_host::MachHostServer for Ctx {
 
     fn host_kernel_version(&mut self, _: mach_host::HostKernelVersionRequest) -> Result<mach_host::HostKernelVersionReply, i32> {
         self.host()?;
-        let mut kernel_version = [0u8; 512];
-        let v = crate::kern::host::VERSION.as_bytes();
-        kernel_version[..v.len()].copy_from_slice(v);
-        Ok(mach_host::HostKernelVersionReply { kernel_version })
+        Ok(mach_host::HostKernelVersionReply { kernel_version: crate::kern::host::kernel_version() })
+    }
+
+    fn host_get_kernel_version(&mut self, _: mach_host::HostGetKernelVersionRequest) -> Result<mach_host::HostGetKernelVersionReply, i32> {
+        self.host()?;
+        Ok(mach_host::HostGetKernelVersionReply { kernel_version: crate::kern::host::kernel_version() })
+    }
+
+    fn host_get_time64(&mut self, _: mach_host::HostGetTime64Request) -> Result<mach_host::HostGetTime64Reply, i32> {
+        self.host()?;
+        Ok(mach_host::HostGetTime64Reply { current_time: crate::kern::host::time64() })
+    }
+
+    fn host_set_time64(&mut self, req: mach_host::HostSetTime64Request) -> Result<(), i32> {
+        self.host_priv()?;
+        crate::kern::host::set_time64(req.new_time)
+    }
+
+    fn host_adjust_time64(&mut self, req: mach_host::HostAdjustTime64Request) -> Result<mach_host::HostAdjustTime64Reply, i32> {
+        self.host_priv()?;
+        Ok(mach_host::HostAdjustTime64Reply { old_adjustment: crate::kern::host::adjust_time64(req.new_adjustment)? })
+    }
+
+    fn host_get_uptime64(&mut self, _: mach_host::HostGetUptime64Request) -> Result<mach_host::HostGetUptime64Reply, i32> {
+        self.host()?;
+        Ok(mach_host::HostGetUptime64Reply { uptime: crate::kern::host::uptime64() })
     }
 }
 
@@ -1503,6 +1480,46 @@ impl gnumach::GnumachServer for Ctx {
         }
         let (vaddr, paddr) = task::with_task(t, |tk| tk.map.allocate_contiguous(req.size, req.pmin, req.pmax, align)).ok_or(KERN_INVALID_TASK)??;
         Ok(gnumach::VmAllocateContiguousReply { vaddr, paddr })
+    }
+
+    /// `vm_pages_phys` (privileged host port): see `vm::vm_user::pages_phys`.
+    fn vm_pages_phys(&mut self, req: gnumach::VmPagesPhysRequest) -> Result<gnumach::VmPagesPhysReply, i32> {
+        self.host_priv()?;
+        let t = self.task_of_handle(req.target_task).map_err(|_| KERN_INVALID_TASK)?;
+        let pages = crate::vm::vm_user::pages_phys(t, req.vaddr, req.size)?;
+        Ok(gnumach::VmPagesPhysReply { pages: self.give_ool(pages, 8) })
+    }
+
+    /// `thread_set_name`: a debugging name for the thread.
+    fn thread_set_name(&mut self, req: gnumach::ThreadSetNameRequest) -> Result<(), i32> {
+        crate::kern::thread::set_name(self.thread()?, req.name.as_bytes())
+    }
+
+    /// `thread_get_name`: the name `thread_set_name` gave (empty if none).
+    fn thread_get_name(&mut self, _: gnumach::ThreadGetNameRequest) -> Result<gnumach::ThreadGetNameReply, i32> {
+        let n = crate::kern::thread::name(self.thread()?)?;
+        let mut r = gnumach::ThreadGetNameReply { name: [0; 64], name_cnt: n.len() as u32 };
+        r.name[..n.len()].copy_from_slice(&n);
+        Ok(r)
+    }
+
+    /// `vm_set_size_limit`, on the host port (the privileged one may raise
+    /// the maximum), with GNU Mach's order of checks.
+    fn vm_set_size_limit(&mut self, req: gnumach::VmSetSizeLimitRequest) -> Result<(), i32> {
+        if req.current_limit > req.max_limit {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        let t = self.task_of_handle(req.map).map_err(|_| KERN_INVALID_TASK)?;
+        self.host()?;
+        let privileged = self.host_priv().is_ok();
+        crate::vm::vm_user::set_size_limit(t, req.current_limit, req.max_limit, privileged)
+    }
+
+    /// `vm_get_size_limit` of the target task.
+    fn vm_get_size_limit(&mut self, _: gnumach::VmGetSizeLimitRequest) -> Result<gnumach::VmGetSizeLimitReply, i32> {
+        let t = self.task().map_err(|_| KERN_INVALID_TASK)?;
+        let (current_limit, max_limit) = crate::vm::vm_user::size_limit(t)?;
+        Ok(gnumach::VmGetSizeLimitReply { current_limit, max_limit })
     }
 }
 

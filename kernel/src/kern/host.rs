@@ -211,3 +211,54 @@ pub fn adjust_time(delta: [u32; 2]) -> Result<[u32; 2], KernReturn> {
     let secs = old.div_euclid(1_000_000);
     Ok([secs as i32 as u32, old.rem_euclid(1_000_000) as u32])
 }
+
+/// `host_get_time64` (2026 `mach_host.defs`): seconds and nanoseconds since
+/// the epoch.
+pub fn time64() -> [u64; 2] {
+    let t = time();
+    [u64::from(t[0]), u64::from(t[1]) * 1000]
+}
+
+/// A `time_value64_t` as a `time_value_t` (microseconds).
+///
+/// # Errors
+/// `KERN_INVALID_ARGUMENT` for nanoseconds of a second or more, or seconds
+/// past what the 32-bit clock holds.
+fn from_time64(t: [u64; 2]) -> Result<[u32; 2], KernReturn> {
+    let secs = t[0] as i64;
+    if t[1] >= 1_000_000_000 || secs < i64::from(i32::MIN) || secs > i64::from(i32::MAX) {
+        return Err(KERN_INVALID_ARGUMENT);
+    }
+    Ok([secs as i32 as u32, (t[1] / 1000) as u32])
+}
+
+/// `host_set_time64`: as [`set_time`].
+///
+/// # Errors
+/// As [`from_time64`] and [`set_time`].
+pub fn set_time64(new: [u64; 2]) -> Result<(), KernReturn> {
+    set_time(from_time64(new)?)
+}
+
+/// `host_adjust_time64`: as [`adjust_time`], in 64-bit time values.
+///
+/// # Errors
+/// As [`from_time64`] and [`adjust_time`].
+pub fn adjust_time64(delta: [u64; 2]) -> Result<[u64; 2], KernReturn> {
+    let old = adjust_time(from_time64(delta)?)?;
+    Ok([i64::from(old[0] as i32) as u64, u64::from(old[1]) * 1000])
+}
+
+/// `host_get_uptime64`: the time since boot, in seconds and nanoseconds.
+pub fn uptime64() -> [u64; 2] {
+    let ticks = crate::i386::clock::ticks();
+    let hz = u64::from(crate::i386::clock::HZ);
+    [ticks / hz, (ticks % hz) * (1_000_000_000 / hz)]
+}
+
+/// `host_kernel_version` / `host_get_kernel_version`: [`VERSION`], NUL-padded.
+pub fn kernel_version() -> [u8; 512] {
+    let mut v = [0u8; 512];
+    v[..VERSION.len()].copy_from_slice(VERSION.as_bytes());
+    v
+}

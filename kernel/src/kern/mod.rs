@@ -16,3 +16,4 @@ pub mod sched_prim;
 pub mod startup;
 pub mod syscall_sw;
 pub mod task;
+pub mod thread;

@@ -8,3 +8,4 @@ pub mod pmap;
 pub mod vm_map;
 pub mod vm_object;
 pub mod vm_page;
+pub mod vm_user;

@@ -94,6 +94,9 @@ pub fn generate(sub: &Subsystem, opts: &Options) -> Result<String, Error> {
     let _ = writeln!(out, "/// [`MAX_REPLY_SIZE`] bytes (otherwise nothing is written and the outcome's");
     let _ = writeln!(out, "/// code is `MIG_ARRAY_TOO_LARGE`). Unknown ids get a `MIG_BAD_ID` reply,");
     let _ = writeln!(out, "/// malformed requests a `MIG_BAD_ARGUMENTS` reply, as from MIG's servers.");
+    // A subsystem with no routine (the 2026 `experimental.defs`) never
+    // uses `server`.
+    let _ = writeln!(out, "#[allow(unused_variables)]");
     let _ = writeln!(out, "pub fn {demux}<S: {trait_name} + ?Sized>(server: &mut S, request: &[u8], reply: &mut [u8]) -> rt::Outcome {{");
     let _ = writeln!(out, "    let head = match rt::Header::read(request) {{");
     let _ = writeln!(out, "        Some(h) => h,");
