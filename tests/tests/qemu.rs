@@ -1550,6 +1550,7 @@ fn tls_and_ldt_descriptors_are_per_thread() {
     run(&boot("segments", "test=bootstrap").module(&format!("{} $(task-create) $(task-resume)", prog.display())))
         .expect(Verdict::Pass)
         .expect_log("segments: two threads read their own %gs and %fs words 400 times each")
+        .expect_log("segments: i386_set_ldt with an in-line list of 2 entries")
         .expect_log("segments: i386_REGS_SEGS_STATE: B's %gs 0x4b -> 0x53 (a free slot) -> null")
         .expect_log("user-test: segments ok")
         .expect_log("bootstrap: ipc consistent");
