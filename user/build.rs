@@ -35,7 +35,13 @@ fn main() {
 fn generate_stubs() {
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     println!("cargo:rerun-if-env-changed=MACH_DEFS_INCLUDE");
-    let opts = mig::Options { runtime_path: Some("crate::mig::rt".into()), ..mig::Options::user() };
+    // With `device_open_new`, which the 2026 `device.defs` offers clients
+    // that ask for it.
+    let opts = mig::Options {
+        runtime_path: Some("crate::mig::rt".into()),
+        defines: vec!["DEVICE_ENABLE_DEVICE_OPEN_NEW".into()],
+        ..mig::Options::user()
+    };
     for (defs, file) in [
         ("mach/mach.defs", "mach_user.rs"),
         ("mach/mach_port.defs", "mach_port_user.rs"),

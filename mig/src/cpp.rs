@@ -17,14 +17,38 @@ pub const INCLUDE_CANDIDATES: &[&str] = &["/usr/include/i386-linux-gnu", "/usr/i
 
 /// Locates the multiarch include directory holding `mach/std_types.defs`.
 ///
-/// Honours `MACH_DEFS_INCLUDE` first, then tries `/usr/include/i386-linux-gnu`,
-/// `/usr/include/x86_64-linux-gnu` and `/usr/include`.
+/// Honours `MACH_DEFS_INCLUDE` first, then GNU Mach's 2026 headers that
+/// `cargo xtask` fetches into the workspace's `target/gnumach-dev/` (so a
+/// plain `cargo build` reads the same `.defs` as the commands), then tries
+/// `/usr/include/i386-linux-gnu`, `/usr/include/x86_64-linux-gnu` and
+/// `/usr/include`.
 ///
 /// # Errors
 /// [`Error::MissingHeaders`] (telling the user to install `gnumach-dev`) when no
 /// candidate holds the file.
 pub fn locate_include_dir() -> Result<PathBuf, Error> {
-    locate_in(std::env::var_os(INCLUDE_ENV).map(PathBuf::from), INCLUDE_CANDIDATES)
+    let env = std::env::var_os(INCLUDE_ENV).map(PathBuf::from);
+    if env.is_none() {
+        if let Some(dir) = fetched_include_dir() {
+            return Ok(dir);
+        }
+    }
+    locate_in(env, INCLUDE_CANDIDATES)
+}
+
+/// The newest `target/gnumach-dev/<version>/usr/include/i386-linux-gnu` of
+/// this workspace (or of `CARGO_TARGET_DIR`) that holds the `.defs`.
+pub fn fetched_include_dir() -> Option<PathBuf> {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(target.join("gnumach-dev"))
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path().join("usr/include/i386-linux-gnu")))
+        .filter(|d| d.join("mach/std_types.defs").is_file())
+        .collect();
+    dirs.sort();
+    dirs.pop()
 }
 
 /// [`locate_include_dir`] with the environment override and the candidate list

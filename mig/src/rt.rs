@@ -297,6 +297,23 @@ impl<'a> Reader<'a> {
         }
         Ok(num)
     }
+    /// The descriptor of an indefinite array (GNU MIG's `array[] of T`): in
+    /// line or out of line, short or long form, of element `name` and
+    /// `size`. Returns the element count and whether the data is in line.
+    pub fn expect_desc_indefinite(&mut self, name: u32, size: u32) -> Result<(u32, bool), KernReturn> {
+        let w = self.u32()?;
+        let inline = w & (1 << 28) != 0;
+        let (n, s, num) = if w & (1 << 29) != 0 {
+            let ns = self.u32()?;
+            (ns & 0xffff, ns >> 16, self.u32()?)
+        } else {
+            (w & 0xff, (w >> 8) & 0xff, (w >> 16) & 0xfff)
+        };
+        if n != name || s != size {
+            return Err(self.err);
+        }
+        Ok((num, inline))
+    }
     /// The deallocate bit of the descriptor that starts at byte `at`.
     pub fn dealloc_bit_at(&self, at: usize) -> bool {
         self.buf.get(at..at + 4).map(|b| u32::load(b) & (1 << 30) != 0).unwrap_or(false)

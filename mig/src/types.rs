@@ -234,6 +234,9 @@ pub fn builtin(name: &str) -> Option<IpcType> {
     use names::*;
     Some(match name {
         "int" | "unsigned" => IpcType::basic(name, INTEGER_32, 32),
+        // GNU MIG's word-sized integers (32 bits on i386), used by the
+        // 2026 `mach_types.defs` for `rpc_uintptr_t` and `rpc_vm_size_t`.
+        "uintptr_t" | "intptr_t" => IpcType::basic(name, INTEGER_32, 32),
         "boolean" => IpcType::basic(name, BOOLEAN, 32),
         "short" => IpcType::basic(name, INTEGER_16, 16),
         "char" => IpcType::basic(name, CHAR, 8),

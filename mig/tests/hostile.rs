@@ -50,6 +50,9 @@ enum Item {
     Desc { long: bool, inline: bool, name: u32, size: u32, number: Option<u32> },
     /// `expect_poly()`: a short port descriptor of any disposition.
     Poly,
+    /// `expect_desc_indefinite(name, size)`: GNU MIG's indefinite array,
+    /// in line or out of line.
+    Indefinite { name: u32, size: u32 },
 }
 
 /// A routine: its id and its checks.
@@ -90,6 +93,9 @@ fn routines(src: &str) -> Vec<Routine> {
                     size: args[3].parse().unwrap(),
                     number,
                 });
+            } else if let Some(r) = rest.strip_prefix("desc_indefinite(") {
+                let args: Vec<&str> = r[..r.find(")?").unwrap()].split(", ").collect();
+                items.push(Item::Indefinite { name: args[0].parse().unwrap(), size: args[1].parse().unwrap() });
             } else if rest.starts_with("poly(") {
                 items.push(Item::Poly);
             } else {
@@ -161,6 +167,18 @@ fn body(rng: &mut Rng, items: &[Item]) -> (Vec<u8>, bool) {
                 } else {
                     push(&mut b, (inline as u32) << 28 | dealloc | name | (size & 0xff) << 8 | num << 16);
                 }
+                let n = if inline { inline_bytes(size, num).min(4096) } else { 4 };
+                for _ in 0..n / 4 {
+                    push(&mut b, data_word(rng));
+                }
+            }
+            Item::Indefinite { name, size } => {
+                let inline = rng.below(2) == 0;
+                let num = count(rng);
+                complex |= !inline;
+                push(&mut b, 1 << 29 | (inline as u32) << 28);
+                push(&mut b, name | size << 16);
+                push(&mut b, num);
                 let n = if inline { inline_bytes(size, num).min(4096) } else { 4 };
                 for _ in 0..n / 4 {
                     push(&mut b, data_word(rng));

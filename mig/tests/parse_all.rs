@@ -18,7 +18,6 @@ pub const ALL_DEFS: &[&str] = &[
     "mach/memory_object_default.defs",
     "mach/default_pager.defs",
     "mach/task_notify.defs",
-    "mach/experimental.defs",
     "device/device.defs",
     "device/device_request.defs",
     "device/device_reply.defs",

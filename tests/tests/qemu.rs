@@ -727,8 +727,9 @@ fn processor_set_lists_tasks_and_threads_for_the_privileged_port() {
         .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
 }
 
-/// host_set_time, host_adjust_time (gradual), host_get_boot_info for the
-/// privileged host port only; task_set_name, vm_cache_statistics,
+/// host_set_time, host_adjust_time (gradual), host_set_time64 for the
+/// privileged host port only; host_get_time64, host_get_uptime64,
+/// host_get_kernel_version; task_set_name, vm_cache_statistics,
 /// task_set_essential.
 #[test]
 fn host_time_boot_info_and_task_names() {
@@ -737,11 +738,31 @@ fn host_time_boot_info_and_task_names() {
         .expect(Verdict::Pass)
         .expect_log("hostctl: time set to 1000000000.")
         .expect_log("hostctl: adjustment pending 3599.99")
-        .expect_log("hostctl: boot info '").expect_log(" test=bootstrap'")
+        .expect_log("hostctl: time64 set to 2000000000; uptime ").expect_log("; version 'Rust Mach ")
         .expect_log("user-test: hostctl ok")
         .expect_log("hostctl: vm_cache_statistics: ")
         .expect_log("(renamed-task!) was essential")
         .expect_log("(renamed-task!) terminated")
+        .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
+}
+
+/// What GNU Mach of 2026 (Debian unstable's gnumach-dev 1.8+git20261028)
+/// adds: vm_pages_phys against vm_allocate_contiguous's physical run,
+/// thread names, size limits (vm_allocate past the limit: KERN_NO_SPACE),
+/// the 64-bit times of task_info/thread_info and their old counts.
+#[test]
+fn gnumach_2026_routines_and_flavours() {
+    let prog = user_program("gnumach26");
+    run(&boot("gnumach26", "test=bootstrap").module(&format!("{} ${{host-port}} ${{device-port}} $(task-create) $(task-resume)", prog.display())))
+        .expect(Verdict::Pass)
+        .expect_log("gnumach26: vm_pages_phys 0x")
+        .expect_log("gnumach26: touched page at 0x")
+        .expect_log("gnumach26: thread name 'a-thread-name-longer-than-thirt'")
+        .expect_log("gnumach26: vm_allocate past the limit: KERN_NO_SPACE")
+        .expect_log("gnumach26: TASK_BASIC_INFO 22 words")
+        .expect_log("gnumach26: old counts 10, 4, 13 answered")
+        .expect_log("gnumach26: device_open_new opened time")
+        .expect_log("user-test: gnumach26 ok")
         .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");
 }
 
@@ -1925,6 +1946,7 @@ fn tls_and_ldt_descriptors_are_per_thread() {
     run(&boot("segments", "test=bootstrap").module(&format!("{} $(task-create) $(task-resume)", prog.display())))
         .expect(Verdict::Pass)
         .expect_log("segments: two threads read their own %gs and %fs words 400 times each")
+        .expect_log("segments: i386_set_ldt with an in-line list of 2 entries")
         .expect_log("segments: i386_REGS_SEGS_STATE: B's %gs 0x4b -> 0x53 (a free slot) -> null")
         .expect_log("user-test: segments ok")
         .expect_log("bootstrap: ipc consistent");

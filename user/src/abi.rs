@@ -20,6 +20,7 @@ pub const KERN_INVALID_NAME: KernReturn = 15;
 pub const KERN_UREFS_OVERFLOW: KernReturn = 19;
 pub const KERN_INVALID_HOST: KernReturn = 22;
 pub const KERN_INVALID_TASK: KernReturn = 16;
+pub const KERN_NO_ACCESS: KernReturn = 8;
 
 // `mach/mig_errors.h`.
 pub const MIG_BAD_ID: KernReturn = -303;

@@ -212,22 +212,9 @@ fn fetch_gnumach() -> Result<PathBuf> {
     if kernel.exists() {
         return Ok(kernel);
     }
-    let apt = dir.join("apt");
-    private_apt(&apt)?;
-    let apt_get = |args: &[&str]| apt_command(&apt, "apt-get", args);
-    eprintln!("xtask bench: fetching {GNUMACH_PACKAGE} ({DEBIAN_SUITE}, i386) into {}", apt.display());
-    crate::status(apt_get(&["update", "-qq"]), "apt-get update (private state)")?;
-    crate::status(apt_get(&["download", "-qq", GNUMACH_PACKAGE]), "apt-get download")?;
-    let deb = std::fs::read_dir(apt.join("debs"))
-        .map_err(|e| e.to_string())?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with(GNUMACH_PACKAGE) && n.to_string_lossy().ends_with(".deb")))
-        .ok_or("apt-get download left no .deb")?;
     let unpacked = dir.join("unpacked");
-    let _ = std::fs::remove_dir_all(&unpacked);
-    let mut c = Command::new("dpkg-deb");
-    c.arg("-x").arg(&deb).arg(&unpacked);
-    crate::status(c, "dpkg-deb -x")?;
+    crate::debian::fetch(&dir, DEBIAN_SUITE, GNUMACH_PACKAGE, &unpacked)
+        .map_err(|e| format!("{e}; give a GNU Mach image with --gnumach-image PATH"))?;
     let gz = unpacked.join(GNUMACH_FILE);
     let out = Command::new("gzip").arg("-dc").arg(&gz).output().map_err(|e| format!("cannot run gzip: {e}"))?;
     if !out.status.success() || out.stdout.len() < 4 || out.stdout[..4] != *b"\x7fELF" {
@@ -236,86 +223,6 @@ fn fetch_gnumach() -> Result<PathBuf> {
     let part = kernel.with_extension("part");
     std::fs::write(&part, &out.stdout).and_then(|_| std::fs::rename(&part, &kernel)).map_err(|e| e.to_string())?;
     Ok(kernel)
-}
-
-/// Makes the private apt state under `apt` (directories and a
-/// `sources.list` naming Debian's bookworm i386 archive on this machine's
-/// mirror); the machine's own apt state is never touched.
-pub(crate) fn private_apt(apt: &Path) -> Result {
-    for d in ["state/lists/partial", "cache/archives/partial", "etc/sources.list.d", "etc/preferences.d", "debs"] {
-        std::fs::create_dir_all(apt.join(d)).map_err(|e| format!("creating {}: {e}", apt.join(d).display()))?;
-    }
-    let mirror = debian_mirror()?;
-    let keyring = Path::new("/usr/share/keyrings/debian-archive-keyring.gpg");
-    let signed = if keyring.exists() { format!(" signed-by={}", keyring.display()) } else { String::new() };
-    std::fs::write(apt.join("etc/sources.list"), format!("deb [arch=i386{signed}] {mirror} {DEBIAN_SUITE} main\n"))
-        .map_err(|e| e.to_string())
-}
-
-/// `tool` (`apt-get` or `apt-cache`) with `args` on the private apt state
-/// under `apt`, i386 only, run in `apt/debs` (where downloads land).
-pub(crate) fn apt_command(apt: &Path, tool: &str, args: &[&str]) -> Command {
-    let mut c = Command::new(tool);
-    c.current_dir(apt.join("debs"));
-    for (k, v) in [
-        ("Dir::State", apt.join("state")),
-        ("Dir::Cache", apt.join("cache")),
-        ("Dir::Etc::sourcelist", apt.join("etc/sources.list")),
-        ("Dir::Etc::sourceparts", apt.join("etc/sources.list.d")),
-        ("Dir::Etc::preferencesparts", apt.join("etc/preferences.d")),
-    ] {
-        c.arg("-o").arg(format!("{k}={}", v.display()));
-    }
-    c.args(["-o", "APT::Architecture=i386", "-o", "APT::Architectures=i386", "-o", "Debug::NoLocking=1"]);
-    // Only the package lists: no translations or AppStream data.
-    c.args(["-o", "Acquire::Languages=none", "-o", "Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false"]);
-    c.args(["-o", "Acquire::IndexTargets::deb::DEP-11-icons::DefaultEnabled=false"]);
-    c.args(["-o", "Acquire::IndexTargets::deb::DEP-11-icons-small::DefaultEnabled=false"]);
-    c.args(["-o", "Acquire::IndexTargets::deb::CNF::DefaultEnabled=false"]);
-    if crate::setup::is_root() {
-        // The private directories are root's; apt's download user could not write them.
-        c.args(["-o", "APT::Sandbox::User=root"]);
-    }
-    c.args(args);
-    c
-}
-
-/// The Debian mirror this machine's apt sources use (the first `.../debian`
-/// URI of `/etc/apt/sources.list` and `sources.list.d`, one-line or deb822).
-fn debian_mirror() -> Result<String> {
-    let mut files = vec![PathBuf::from("/etc/apt/sources.list")];
-    if let Ok(rd) = std::fs::read_dir("/etc/apt/sources.list.d") {
-        let mut more: Vec<PathBuf> = rd
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "list" || x == "sources"))
-            .collect();
-        more.sort();
-        files.extend(more);
-    }
-    for f in files {
-        if let Some(m) = std::fs::read_to_string(&f).ok().as_deref().and_then(mirror_in) {
-            return Ok(m);
-        }
-    }
-    Err("no Debian mirror in /etc/apt/sources.list*: give a GNU Mach image with --gnumach-image PATH".into())
-}
-
-/// The first `.../debian` URI of an apt sources file (one-line `deb` or deb822 `URIs:`).
-fn mirror_in(text: &str) -> Option<String> {
-    for l in text.lines().map(str::trim).filter(|l| !l.starts_with('#')) {
-        let uris: Vec<&str> = if let Some(rest) = l.strip_prefix("URIs:") {
-            rest.split_whitespace().collect()
-        } else if l.starts_with("deb ") {
-            // `deb [options] URI suite components`
-            l.split_whitespace().skip(1).skip_while(|w| !w.contains("://")).take(1).collect()
-        } else {
-            Vec::new()
-        };
-        if let Some(u) = uris.into_iter().find(|u| u.trim_end_matches('/').ends_with("/debian")) {
-            return Some(u.trim_end_matches('/').to_string());
-        }
-    }
-    None
 }
 
 #[cfg(test)]
@@ -345,14 +252,5 @@ mod tests {
         assert_eq!(median_of(&runs, "y"), None);
         assert_eq!(group(1234567), "1,234,567");
         assert_eq!(group(999), "999");
-    }
-
-    #[test]
-    fn mirrors_in_both_source_formats() {
-        let deb822 = "Types: deb\n# URIs: http://old.example/debian\nURIs: http://mirror.example/debian/\nSuites: bookworm\n";
-        assert_eq!(mirror_in(deb822).as_deref(), Some("http://mirror.example/debian"));
-        let one_line = "deb [signed-by=/k.gpg] http://m.example/debian bookworm main\n";
-        assert_eq!(mirror_in(one_line).as_deref(), Some("http://m.example/debian"));
-        assert_eq!(mirror_in("deb http://m.example/debian-security bookworm-security main\n"), None);
     }
 }

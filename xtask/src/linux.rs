@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use crate::against::{apt_command, private_apt};
+use crate::debian::{apt_command, private_apt};
 use crate::{target_dir, DevFigure, Result};
 
 /// The metapackage naming bookworm's current 686 kernel.
@@ -241,7 +241,7 @@ fn fetch(dir: &Path) -> Result<PathBuf> {
         return Ok(unpacked);
     }
     let apt = dir.join("apt");
-    private_apt(&apt)?;
+    private_apt(&apt, "bookworm")?;
     let deb_named = |p: &Path| {
         let n = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         n.starts_with(KERNEL_PREFIX) && n.contains("-686_") && n.ends_with(".deb")

@@ -13,6 +13,7 @@
 //! Debian packages), or, without root, prints the command that would.
 
 mod against;
+mod debian;
 mod linux;
 mod profile;
 mod setup;

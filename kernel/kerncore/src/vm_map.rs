@@ -111,12 +111,53 @@ pub struct VmMap<M: Machine> {
     max: u32,
     /// `vm_wire_all(VM_WIRE_FUTURE)`: new anonymous memory comes wired.
     wire_future: bool,
+    /// `vm_set_size_limit`: (current, maximum) bytes of accessible memory
+    /// (mappings other than `VM_PROT_NONE`) the map may hold.
+    size_limit: (u32, u32),
 }
 
 impl<M: Machine> VmMap<M> {
     /// An empty map of user space `[0, max)` over machine `m`.
     pub fn new(m: M, max: u32) -> Self {
-        VmMap { entries: EntryMap::new(0, max), pages: crate::page_table::PageTable::new(), cow: crate::page_table::PageSet::new(), obj_pages: BTreeMap::new(), swapped: BTreeSet::new(), m, max, wire_future: false }
+        VmMap { entries: EntryMap::new(0, max), pages: crate::page_table::PageTable::new(), cow: crate::page_table::PageSet::new(), obj_pages: BTreeMap::new(), swapped: BTreeSet::new(), m, max, wire_future: false, size_limit: (u32::MAX, u32::MAX) }
+    }
+
+    /// `vm_get_size_limit`: the (current, maximum) limits on the bytes of
+    /// accessible memory (`u32::MAX` each until set).
+    pub fn size_limit(&self) -> (u32, u32) {
+        self.size_limit
+    }
+
+    /// `vm_set_size_limit`, as GNU Mach: the maximum may only rise with
+    /// `privileged` (the privileged host port). The limits apply to later
+    /// allocations only.
+    ///
+    /// # Errors
+    /// `KERN_INVALID_ARGUMENT` when `current` exceeds `max`, `KERN_NO_ACCESS`
+    /// when an unprivileged caller raises the maximum.
+    pub fn set_size_limit(&mut self, current: u32, max: u32, privileged: bool) -> Result<(), KernReturn> {
+        if current > max {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        if max > self.size_limit.1 && !privileged {
+            return Err(KERN_NO_ACCESS);
+        }
+        self.size_limit = (current, max);
+        Ok(())
+    }
+
+    /// Bytes of accessible memory mapped: every entry except `VM_PROT_NONE` ones.
+    fn accessible_size(&self) -> u64 {
+        self.entries.entries().filter(|e| e.attrs.prot != vm_entries::VM_PROT_NONE).map(|e| u64::from(e.end - e.start)).sum()
+    }
+
+    /// GNU Mach's check before a mapping of `size` accessible bytes:
+    /// `KERN_NO_SPACE` past the current size limit.
+    fn enforce_limit(&self, size: u32) -> Result<(), KernReturn> {
+        if self.accessible_size() + u64::from(size) > u64::from(self.size_limit.0) {
+            return Err(KERN_NO_SPACE);
+        }
+        Ok(())
     }
 
     /// `vm_wire_all`: with `current`, wires every mapping now (with its
@@ -161,6 +202,9 @@ impl<M: Machine> VmMap<M> {
             return Err(KERN_INVALID_ARGUMENT);
         }
         let size = end - start;
+        if attrs.prot != vm_entries::VM_PROT_NONE {
+            self.enforce_limit(size)?;
+        }
         let start = if anywhere { start.max(PAGE_SIZE) } else { start };
         let mut a = attrs;
         let had = a.object != 0 && self.entries.entries().any(|e| e.attrs.object == a.object);
@@ -241,6 +285,13 @@ impl<M: Machine> VmMap<M> {
         self.pages.len()
     }
 
+    /// `vm_pages_phys`: the physical page mapped at user page `va` (private
+    /// or a memory object's), `None` when none is resident there.
+    pub fn phys_page(&self, va: u32) -> Option<u32> {
+        let va = va & !(PAGE_SIZE - 1);
+        self.pages.get(&va).or_else(|| self.obj_pages.get(&va)).copied()
+    }
+
     fn map_page(&mut self, va: u32, pa: u32, prot: u32) -> Result<(), KernReturn> {
         if prot & (VM_PROT_READ | VM_PROT_WRITE | vm_entries::VM_PROT_EXECUTE) == 0 {
             self.m.unmap(va);
@@ -283,6 +334,7 @@ impl<M: Machine> VmMap<M> {
             return Err(KERN_INVALID_ARGUMENT);
         }
         let size = end - start;
+        self.enforce_limit(size)?;
         // "Anywhere" never hands out page 0, so no allocation is at NULL.
         let start = if anywhere { start.max(PAGE_SIZE) } else { start };
         // Demand-zero: pages come at their first touch (or now, wired).
@@ -1017,6 +1069,28 @@ mod tests {
         }
         m.fault(va, false)?;
         Ok(m.m.user_read(va).expect("resolved fault"))
+    }
+
+    #[test]
+    fn size_limits_stop_allocations_as_gnu_mach() {
+        let phys = Rc::new(RefCell::new(Phys::default()));
+        let mut m = VmMap::new(Emu::new(&phys), MAX);
+        assert_eq!(m.size_limit(), (u32::MAX, u32::MAX));
+        m.set_size_limit(8 * PAGE_SIZE, 16 * PAGE_SIZE, false).unwrap();
+        assert_eq!(m.set_size_limit(2 * PAGE_SIZE, PAGE_SIZE, true), Err(KERN_INVALID_ARGUMENT));
+        assert_eq!(m.set_size_limit(PAGE_SIZE, 17 * PAGE_SIZE, false), Err(KERN_NO_ACCESS), "raised without privilege");
+        m.set_size_limit(PAGE_SIZE, 12 * PAGE_SIZE, false).unwrap();
+        m.set_size_limit(8 * PAGE_SIZE, 16 * PAGE_SIZE, true).unwrap();
+        let a = m.allocate(0, 6 * PAGE_SIZE, true).unwrap();
+        assert_eq!(m.allocate(0, 3 * PAGE_SIZE, true), Err(KERN_NO_SPACE));
+        assert_eq!(m.map_object(0, 3 * PAGE_SIZE, 0, true, 0, Attrs::default()), Err(KERN_NO_SPACE));
+        // Inaccessible reservations do not count.
+        let none = Attrs { prot: vm_entries::VM_PROT_NONE, ..Attrs::default() };
+        m.map_object(0, 32 * PAGE_SIZE, 0, true, 0, none).unwrap();
+        m.allocate(0, 2 * PAGE_SIZE, true).unwrap();
+        assert_eq!(m.allocate(0, PAGE_SIZE, true), Err(KERN_NO_SPACE));
+        m.deallocate(a, 6 * PAGE_SIZE).unwrap();
+        m.allocate(0, 6 * PAGE_SIZE, true).unwrap();
     }
 
     #[test]

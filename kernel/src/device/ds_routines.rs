@@ -91,6 +91,13 @@ impl ds::DeviceServer for Ctx {
         Ok(ds::DeviceOpenReply { device: self.give(right) })
     }
 
+    /// `device_open_new` (2026 `device.defs`): `device_open` with the name
+    /// as a C string.
+    fn device_open_new(&mut self, req: ds::DeviceOpenNewRequest) -> Result<ds::DeviceOpenNewReply, IoReturn> {
+        let r = self.device_open(ds::DeviceOpenRequest { master_port: req.master_port, reply_port: req.reply_port, mode: req.mode, name: req.name })?;
+        Ok(ds::DeviceOpenNewReply { device: r.device })
+    }
+
     fn device_close(&mut self, _: ds::DeviceCloseRequest) -> Result<(), IoReturn> {
         let (idx, _) = self.device()?;
         super::close(idx);

@@ -219,13 +219,24 @@ impl mi::MachI386Server for Ctx {
         Ok(mi::I386GetGdtReply { desc: [d as u32, (d >> 32) as u32] })
     }
 
-    fn i386_set_ldt(&mut self, req: mi::I386SetLdtRequest) -> Result<(), i32> {
+    /// `i386_set_ldt`: the descriptor list comes in line (GNU MIG's stubs
+    /// send short lists so) or out of line.
+    fn i386_set_ldt(&mut self, req: mi::I386SetLdtRequest<'_>) -> Result<(), i32> {
         let th = target_thread(self)?;
-        let bytes = self.take_ool(req.desc_list.addr)?;
-        if bytes.len() % 8 != 0 {
+        let words: Vec<u32> = match req.desc_list_inline {
+            Some(inline) => inline.iter().collect(),
+            None => {
+                let bytes = self.take_ool(req.desc_list.addr)?;
+                if bytes.len() % 4 != 0 {
+                    return Err(KERN_INVALID_ARGUMENT);
+                }
+                bytes.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+            }
+        };
+        if words.len() % 2 != 0 {
             return Err(KERN_INVALID_ARGUMENT);
         }
-        let descs: Vec<u64> = bytes.chunks_exact(8).map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])).collect();
+        let descs: Vec<u64> = words.chunks_exact(2).map(|w| u64::from(w[0]) | u64::from(w[1]) << 32).collect();
         set_ldt(th, req.first_selector, &descs)
     }
 

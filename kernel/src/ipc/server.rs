@@ -599,10 +599,6 @@ pub(crate) fn fill(out: &mut [u32; 1024], cnt: &mut u32, capacity: u32, words: &
     Ok(())
 }
 
-pub(crate) fn ticks_to_time(ticks: u64) -> [u32; 2] {
-    let hz = u64::from(crate::i386::clock::HZ);
-    [(ticks / hz) as u32, ((ticks % hz) * (1_000_000 / hz)) as u32]
-}
 
 impl mach::MachServer for Ctx {
     fn task_create(&mut self, req: mach::TaskCreateRequest) -> Result<mach::TaskCreateReply, i32> {
@@ -797,10 +793,6 @@ impl mach_host::MachHostServer for Ctx {
         crate::kern::host::host_adjust_time(self, req)
     }
 
-    fn host_get_boot_info(&mut self, r: mach_host::HostGetBootInfoRequest) -> Result<mach_host::HostGetBootInfoReply, i32> {
-        crate::kern::host::host_get_boot_info(self, r)
-    }
-
     fn thread_wire(&mut self, req: mach_host::ThreadWireRequest) -> Result<(), i32> {
         crate::kern::thread::thread_wire(self, req)
     }
@@ -913,6 +905,26 @@ impl mach_host::MachHostServer for Ctx {
         crate::kern::host::host_kernel_version(self, r)
     }
 
+
+    fn host_get_kernel_version(&mut self, r: mach_host::HostGetKernelVersionRequest) -> Result<mach_host::HostGetKernelVersionReply, i32> {
+        crate::kern::host::host_get_kernel_version(self, r)
+    }
+
+    fn host_get_time64(&mut self, r: mach_host::HostGetTime64Request) -> Result<mach_host::HostGetTime64Reply, i32> {
+        crate::kern::host::host_get_time64(self, r)
+    }
+
+    fn host_set_time64(&mut self, req: mach_host::HostSetTime64Request) -> Result<(), i32> {
+        crate::kern::host::host_set_time64(self, req)
+    }
+
+    fn host_adjust_time64(&mut self, req: mach_host::HostAdjustTime64Request) -> Result<mach_host::HostAdjustTime64Reply, i32> {
+        crate::kern::host::host_adjust_time64(self, req)
+    }
+
+    fn host_get_uptime64(&mut self, r: mach_host::HostGetUptime64Request) -> Result<mach_host::HostGetUptime64Reply, i32> {
+        crate::kern::host::host_get_uptime64(self, r)
+    }
 }
 
 impl gnumach::GnumachServer for Ctx {
@@ -964,6 +976,26 @@ impl gnumach::GnumachServer for Ctx {
         crate::vm::vm_user::vm_allocate_contiguous(self, req)
     }
 
+
+    fn vm_pages_phys(&mut self, req: gnumach::VmPagesPhysRequest) -> Result<gnumach::VmPagesPhysReply, i32> {
+        crate::vm::vm_user::vm_pages_phys(self, req)
+    }
+
+    fn thread_set_name(&mut self, req: gnumach::ThreadSetNameRequest) -> Result<(), i32> {
+        crate::kern::thread::thread_set_name(self, req)
+    }
+
+    fn thread_get_name(&mut self, r: gnumach::ThreadGetNameRequest) -> Result<gnumach::ThreadGetNameReply, i32> {
+        crate::kern::thread::thread_get_name(self, r)
+    }
+
+    fn vm_set_size_limit(&mut self, req: gnumach::VmSetSizeLimitRequest) -> Result<(), i32> {
+        crate::vm::vm_user::vm_set_size_limit(self, req)
+    }
+
+    fn vm_get_size_limit(&mut self, r: gnumach::VmGetSizeLimitRequest) -> Result<gnumach::VmGetSizeLimitReply, i32> {
+        crate::vm::vm_user::vm_get_size_limit(self, r)
+    }
 }
 
 impl Ctx {

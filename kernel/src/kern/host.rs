@@ -268,16 +268,6 @@ mod routines {
         Ok(mach_host::HostAdjustTimeReply { old_adjustment: crate::kern::host::adjust_time(req.new_adjustment)? })
     }
 
-    /// `host_get_boot_info`: the kernel command line.
-    pub(crate) fn host_get_boot_info(ctx: &mut Ctx, _: mach_host::HostGetBootInfoRequest) -> Result<mach_host::HostGetBootInfoReply, i32> {
-        ctx.host_priv()?;
-        let mut boot_info = [0u8; 4096];
-        let line = crate::kern::bootinfo::get().cmdline.as_bytes();
-        let n = line.len().min(boot_info.len() - 1);
-        boot_info[..n].copy_from_slice(&line[..n]);
-        Ok(mach_host::HostGetBootInfoReply { boot_info })
-    }
-
     /// `host_processor_sets`: the name ports of every processor set (one).
     pub(crate) fn host_processor_sets(ctx: &mut Ctx, _: mach_host::HostProcessorSetsRequest) -> Result<mach_host::HostProcessorSetsReply, i32> {
         ctx.host().map_err(|_| KERN_INVALID_HOST)?;
@@ -304,9 +294,82 @@ mod routines {
 
     pub(crate) fn host_kernel_version(ctx: &mut Ctx, _: mach_host::HostKernelVersionRequest) -> Result<mach_host::HostKernelVersionReply, i32> {
         ctx.host()?;
-        let mut kernel_version = [0u8; 512];
-        let v = crate::kern::host::VERSION.as_bytes();
-        kernel_version[..v.len()].copy_from_slice(v);
-        Ok(mach_host::HostKernelVersionReply { kernel_version })
+        Ok(mach_host::HostKernelVersionReply { kernel_version: kernel_version() })
     }
+
+    pub(crate) fn host_get_kernel_version(ctx: &mut Ctx, _: mach_host::HostGetKernelVersionRequest) -> Result<mach_host::HostGetKernelVersionReply, i32> {
+        ctx.host()?;
+        Ok(mach_host::HostGetKernelVersionReply { kernel_version: kernel_version() })
+    }
+
+    pub(crate) fn host_get_time64(ctx: &mut Ctx, _: mach_host::HostGetTime64Request) -> Result<mach_host::HostGetTime64Reply, i32> {
+        ctx.host()?;
+        Ok(mach_host::HostGetTime64Reply { current_time: time64() })
+    }
+
+    pub(crate) fn host_set_time64(ctx: &mut Ctx, req: mach_host::HostSetTime64Request) -> Result<(), i32> {
+        ctx.host_priv()?;
+        set_time64(req.new_time)
+    }
+
+    pub(crate) fn host_adjust_time64(ctx: &mut Ctx, req: mach_host::HostAdjustTime64Request) -> Result<mach_host::HostAdjustTime64Reply, i32> {
+        ctx.host_priv()?;
+        Ok(mach_host::HostAdjustTime64Reply { old_adjustment: adjust_time64(req.new_adjustment)? })
+    }
+
+    pub(crate) fn host_get_uptime64(ctx: &mut Ctx, _: mach_host::HostGetUptime64Request) -> Result<mach_host::HostGetUptime64Reply, i32> {
+        ctx.host()?;
+        Ok(mach_host::HostGetUptime64Reply { uptime: uptime64() })
+    }
+}
+
+/// `host_get_time64` (2026 `mach_host.defs`): seconds and nanoseconds since
+/// the epoch.
+pub fn time64() -> [u64; 2] {
+    let t = time();
+    [u64::from(t[0]), u64::from(t[1]) * 1000]
+}
+
+/// A `time_value64_t` as a `time_value_t` (microseconds).
+///
+/// # Errors
+/// `KERN_INVALID_ARGUMENT` for nanoseconds of a second or more, or seconds
+/// past what the 32-bit clock holds.
+fn from_time64(t: [u64; 2]) -> Result<[u32; 2], KernReturn> {
+    let secs = t[0] as i64;
+    if t[1] >= 1_000_000_000 || secs < i64::from(i32::MIN) || secs > i64::from(i32::MAX) {
+        return Err(KERN_INVALID_ARGUMENT);
+    }
+    Ok([secs as i32 as u32, (t[1] / 1000) as u32])
+}
+
+/// `host_set_time64`: as [`set_time`].
+///
+/// # Errors
+/// As [`from_time64`] and [`set_time`].
+pub fn set_time64(new: [u64; 2]) -> Result<(), KernReturn> {
+    set_time(from_time64(new)?)
+}
+
+/// `host_adjust_time64`: as [`adjust_time`], in 64-bit time values.
+///
+/// # Errors
+/// As [`from_time64`] and [`adjust_time`].
+pub fn adjust_time64(delta: [u64; 2]) -> Result<[u64; 2], KernReturn> {
+    let old = adjust_time(from_time64(delta)?)?;
+    Ok([i64::from(old[0] as i32) as u64, u64::from(old[1]) * 1000])
+}
+
+/// `host_get_uptime64`: the time since boot, in seconds and nanoseconds.
+pub fn uptime64() -> [u64; 2] {
+    let ticks = crate::i386::clock::ticks();
+    let hz = u64::from(crate::i386::clock::HZ);
+    [ticks / hz, (ticks % hz) * (1_000_000_000 / hz)]
+}
+
+/// `host_kernel_version` / `host_get_kernel_version`: [`VERSION`], NUL-padded.
+pub fn kernel_version() -> [u8; 512] {
+    let mut v = [0u8; 512];
+    v[..VERSION.len()].copy_from_slice(VERSION.as_bytes());
+    v
 }

@@ -33,6 +33,8 @@ pub struct Task {
     pub essential: bool,
     /// [`terminate`] has begun.
     terminating: bool,
+    /// Creation time stamp (`host_get_time`'s seconds, microseconds).
+    pub created: [u32; 2],
 }
 
 static TASKS: Mutex<BTreeMap<TaskId, Task>> = Mutex::new(BTreeMap::new());
@@ -60,7 +62,7 @@ pub fn with_threads() -> Vec<TaskId> {
 pub fn create(name: &str) -> Result<TaskId, KernReturn> {
     let id = NEXT_ID.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
     let map = crate::vm::vm_map::new_map(id)?;
-    let task = Task { id, name: name.into(), map, threads: Vec::new(), suspend_count: 0, priority: BASEPRI_USER, essential: false, terminating: false };
+    let task = Task { id, name: name.into(), map, threads: Vec::new(), suspend_count: 0, priority: BASEPRI_USER, essential: false, terminating: false, created: super::host::time() };
     cpu::without_interrupts(|| TASKS.lock().insert(id, task));
     crate::ipc::task_init(id);
     Ok(id)
@@ -149,12 +151,14 @@ pub fn terminate(task: TaskId) {
     sched::wait_halted(&others);
     for &t in &others {
         crate::ipc::thread_destroy(t);
+        super::thread::forget(t);
     }
     let mine = threads.contains(&me);
     if mine {
         // Everything of this thread but its stack goes before the task does,
         // so whoever sees the task gone sees all of it gone.
         crate::ipc::thread_destroy(me);
+        super::thread::forget(me);
     }
     crate::ipc::task_destroy(task);
     crate::i386::io_perm::task_gone(task);
@@ -267,11 +271,13 @@ pub fn terminate_thread(th: ThreadId) {
     with_task(task, |t| t.threads.retain(|&x| x != th));
     if th == sched::current() {
         crate::ipc::thread_destroy(th);
+        super::thread::forget(th);
         sched::terminate(th);
     } else {
         sched::request_halt(th);
         sched::wait_halted(&[th]);
         crate::ipc::thread_destroy(th);
+        super::thread::forget(th);
     }
 }
 
@@ -391,13 +397,12 @@ pub const TASK_THREAD_TIMES_INFO: u32 = 3;
 
 mod routines {
     use super::*;
-    use alloc::vec;
     use alloc::vec::Vec;
 
     
     use mach_ipc::Right;
 
-    use crate::ipc::server::{fill, ticks_to_time, After, Ctx};
+    use crate::ipc::server::{fill, After, Ctx};
     use crate::ipc::{with_ipc, KernelPort};
     use crate::kern::mig::{gnumach, mach, mach_host};
     use crate::kern::sched_prim::{self as sched};
@@ -429,21 +434,7 @@ mod routines {
     }
 
     pub(crate) fn task_info(ctx: &mut Ctx, req: mach::TaskInfoRequest) -> Result<mach::TaskInfoReply, i32> {
-        let t = ctx.task()?;
-        let (suspend, virt, resident, threads) = task::with_task(t, |tk| (tk.suspend_count, tk.map.virtual_size(), tk.map.resident_pages() as u32 * 4096, tk.threads.clone())).ok_or(KERN_INVALID_TASK)?;
-        let ticks: u64 = threads.iter().filter_map(|&th| sched::with_thread(th, |x| x.ticks)).sum();
-        let words: Vec<u32> = match req.flavor {
-            TASK_BASIC_INFO => {
-                let u = ticks_to_time(ticks);
-                vec![suspend, u32::from(sched::BASEPRI_USER), virt, resident, u[0], u[1], 0, 0, 0, 0]
-            }
-            TASK_EVENTS_INFO => vec![0; 7],
-            TASK_THREAD_TIMES_INFO => {
-                let u = ticks_to_time(ticks);
-                vec![u[0], u[1], 0, 0]
-            }
-            _ => return Err(KERN_INVALID_ARGUMENT),
-        };
+        let words = task::info(ctx.task()?, req.flavor, req.task_info_out_cnt)?;
         let mut r = mach::TaskInfoReply { task_info_out: [0; 1024], task_info_out_cnt: 0 };
         fill(&mut r.task_info_out, &mut r.task_info_out_cnt, req.task_info_out_cnt, &words)?;
         Ok(r)
@@ -622,5 +613,48 @@ mod routines {
         let child = crate::ipc::make_send(KernelPort::Task(child)).unwrap_or_else(Right::null);
         let parent = crate::ipc::make_send(KernelPort::Task(parent)).unwrap_or_else(Right::null);
         crate::vm::vm_object::send(dest, alloc::vec![child, parent], Vec::new(), |m| crate::kern::mig::task_notify::mach_notify_new_task(m, 0, 1, 2));
+    }
+}
+
+/// `TASK_BASIC_INFO_COUNT` of GNU Mach's 2026 `task_info.h`: 10 words of
+/// old, then `user_time64`, `system_time64`, `creation_time64`.
+pub const TASK_BASIC_INFO_COUNT: u32 = 22;
+/// `TASK_THREAD_TIMES_INFO_COUNT` of the 2026 headers (4 words of old, then
+/// `user_time64` and `system_time64`).
+pub const TASK_THREAD_TIMES_INFO_COUNT: u32 = 12;
+pub const TASK_EVENTS_INFO_COUNT: u32 = 7;
+
+/// `task_info` of task `t` for `flavor`, at most `capacity` words. Clients
+/// built against older headers ask with the older counts (10 and 4 words)
+/// and get those, as from GNU Mach.
+///
+/// # Errors
+/// `KERN_INVALID_TASK` for a task gone, `KERN_INVALID_ARGUMENT` for an
+/// unknown flavour or a capacity below the flavour's old count.
+pub fn info(t: TaskId, flavor: u32, capacity: u32) -> Result<Vec<u32>, KernReturn> {
+    use super::thread::{ticks_to_time, time64_words, with_old_count};
+    let (suspend, virt, resident, threads, created) =
+        with_task(t, |tk| (tk.suspend_count, tk.map.virtual_size(), tk.map.resident_pages() as u32 * 4096, tk.threads.clone(), tk.created)).ok_or(KERN_INVALID_TASK)?;
+    let ticks: u64 = threads.iter().filter_map(|&th| sched::with_thread(th, |x| x.ticks)).sum();
+    let user = ticks_to_time(ticks);
+    match flavor {
+        TASK_BASIC_INFO => {
+            let old = [suspend, u32::from(BASEPRI_USER), virt, resident, user[0], user[1], 0, 0, created[0], created[1]];
+            let mut new = Vec::new();
+            new.extend_from_slice(&time64_words(user));
+            new.extend_from_slice(&time64_words([0, 0]));
+            new.extend_from_slice(&time64_words(created));
+            debug_assert_eq!((old.len() + new.len()) as u32, TASK_BASIC_INFO_COUNT);
+            with_old_count(capacity, &old, &new)
+        }
+        TASK_EVENTS_INFO if capacity >= TASK_EVENTS_INFO_COUNT => Ok(alloc::vec![0; TASK_EVENTS_INFO_COUNT as usize]),
+        TASK_THREAD_TIMES_INFO => {
+            let mut new = Vec::new();
+            new.extend_from_slice(&time64_words(user));
+            new.extend_from_slice(&time64_words([0, 0]));
+            debug_assert_eq!(4 + new.len() as u32, TASK_THREAD_TIMES_INFO_COUNT);
+            with_old_count(capacity, &[user[0], user[1], 0, 0], &new)
+        }
+        _ => Err(KERN_INVALID_ARGUMENT),
     }
 }

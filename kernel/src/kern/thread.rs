@@ -1,14 +1,24 @@
 //! The MIG routines whose target is a thread (GNU Mach's `kern/thread.c`):
 //! suspend/resume/abort/terminate, state, info, special ports, priorities,
 //! policy and assignment. The thread records themselves live in
-//! `sched_prim`; `ipc::server` decodes the request and calls these.
+//! `sched_prim`; `ipc::server` decodes the request and calls these. Also
+//! thread names (`thread_set_name`) and `thread_info` with the 64-bit
+//! times of GNU Mach's 2026 `thread_info.h`.
+//!
+//! # Locking
+//! `NAMES` is taken with interrupts off, never across a scheduler call.
 
 use alloc::vec;
 use alloc::vec::Vec;
 
 use mach_ipc::Right;
 
-use crate::ipc::server::{fill, ticks_to_time, After, Ctx};
+use alloc::collections::BTreeMap;
+
+use spin::Mutex;
+
+use crate::i386::cpu;
+use crate::ipc::server::{fill, After, Ctx};
 use crate::ipc::{with_ipc, KernelPort};
 use crate::kern::mig::{gnumach, mach, mach_host};
 use crate::kern::sched_prim::{self as sched, ThreadId};
@@ -88,17 +98,7 @@ pub(crate) fn thread_set_state(ctx: &mut Ctx, req: mach::ThreadSetStateRequest<'
 }
 
 pub(crate) fn thread_info(ctx: &mut Ctx, req: mach::ThreadInfoRequest) -> Result<mach::ThreadInfoReply, i32> {
-    let th = ctx.thread()?;
-    let s = sched::snapshot(th).ok_or(KERN_INVALID_ARGUMENT)?;
-    let words: Vec<u32> = match req.flavor {
-        THREAD_BASIC_INFO => {
-            let u = ticks_to_time(s.ticks);
-            let state = if s.halted { 5 } else if s.suspend_count > 0 { 2 } else if s.waiting { 3 } else { 1 };
-            vec![u[0], u[1], 0, 0, s.cpu_usage, u32::from(s.base_pri), u32::from(s.sched_pri), state, 0, s.suspend_count, 0, 0, 0]
-        }
-        THREAD_SCHED_INFO => vec![s.policy, s.policy_data, u32::from(s.base_pri), u32::from(s.max_pri), u32::from(s.sched_pri), u32::from(s.depressed), 0],
-        _ => return Err(KERN_INVALID_ARGUMENT),
-    };
+    let words = info(ctx.thread()?, req.flavor, req.thread_info_out_cnt)?;
     let mut r = mach::ThreadInfoReply { thread_info_out: [0; 1024], thread_info_out_cnt: 0 };
     fill(&mut r.thread_info_out, &mut r.thread_info_out_cnt, req.thread_info_out_cnt, &words)?;
     Ok(r)
@@ -205,4 +205,111 @@ pub(crate) fn set_thread_priority(th: ThreadId, priority: u32, set_max: bool) ->
         return Err(KERN_FAILURE);
     }
     sched::set_priorities(th, Some(p), set_max.then_some(p)).ok_or(KERN_INVALID_ARGUMENT)
+}
+
+
+/// `THREAD_BASIC_INFO_COUNT` of the 2026 headers: the 13 words of old, then
+/// `user_time64`, `system_time64` and `creation_time64` (4 words each).
+pub const THREAD_BASIC_INFO_COUNT: u32 = 25;
+pub const THREAD_SCHED_INFO_COUNT: u32 = 7;
+
+/// GNU Mach's `THREAD_NAME_SIZE`: names are kept to 31 bytes and a NUL.
+pub const THREAD_NAME_SIZE: usize = 32;
+
+/// Names given with `thread_set_name` (threads never named have none).
+static NAMES: Mutex<BTreeMap<ThreadId, [u8; THREAD_NAME_SIZE]>> = Mutex::new(BTreeMap::new());
+
+/// `thread_set_name`: keeps the first 31 bytes of `name` (up to its NUL).
+pub fn set_name(th: ThreadId, name: &[u8]) -> Result<(), KernReturn> {
+    sched::with_thread(th, |_| ()).ok_or(KERN_INVALID_ARGUMENT)?;
+    let mut kept = [0u8; THREAD_NAME_SIZE];
+    let end = name.iter().position(|&c| c == 0).unwrap_or(name.len()).min(THREAD_NAME_SIZE - 1);
+    kept[..end].copy_from_slice(&name[..end]);
+    cpu::without_interrupts(|| NAMES.lock().insert(th, kept));
+    Ok(())
+}
+
+/// `thread_get_name`: the name with its NUL (an empty string for a thread
+/// never named).
+pub fn name(th: ThreadId) -> Result<Vec<u8>, KernReturn> {
+    sched::with_thread(th, |_| ()).ok_or(KERN_INVALID_ARGUMENT)?;
+    let kept = cpu::without_interrupts(|| NAMES.lock().get(&th).copied()).unwrap_or([0; THREAD_NAME_SIZE]);
+    let end = kept.iter().position(|&c| c == 0).unwrap_or(THREAD_NAME_SIZE - 1);
+    Ok(kept[..=end].to_vec())
+}
+
+/// Forgets what this module keeps of thread `th` (it is ending).
+pub fn forget(th: ThreadId) {
+    cpu::without_interrupts(|| NAMES.lock().remove(&th));
+}
+
+/// Ticks as a `time_value_t`: (seconds, microseconds).
+pub fn ticks_to_time(ticks: u64) -> [u32; 2] {
+    let hz = u64::from(crate::i386::clock::HZ);
+    [(ticks / hz) as u32, ((ticks % hz) * (1_000_000 / hz)) as u32]
+}
+
+/// A `time_value_t` as the four words of a `time_value64_t` (64-bit
+/// seconds, then 64-bit nanoseconds, little-endian).
+pub fn time64_words(t: [u32; 2]) -> [u32; 4] {
+    [t[0], 0, t[1] * 1000, 0]
+}
+
+/// The reply words of a flavour whose newer count adds 64-bit times, as GNU
+/// Mach answers: `KERN_INVALID_ARGUMENT` below the old count; the new
+/// fields only when `capacity` holds them all; at most `full` words, else
+/// as many as asked (the words past what is filled are zero).
+pub fn with_old_count(capacity: u32, old: &[u32], new: &[u32]) -> Result<Vec<u32>, KernReturn> {
+    if capacity < old.len() as u32 {
+        return Err(KERN_INVALID_ARGUMENT);
+    }
+    let full = (old.len() + new.len()) as u32;
+    let mut words = old.to_vec();
+    if capacity >= full {
+        words.extend_from_slice(new);
+    }
+    words.resize(capacity.min(full) as usize, 0);
+    Ok(words)
+}
+
+/// `thread_info` of `th` for `flavor`, with at most `capacity` words.
+///
+/// # Errors
+/// `KERN_INVALID_ARGUMENT` for an unknown thread or flavour, or a capacity
+/// below the flavour's (old) count.
+pub fn info(th: ThreadId, flavor: u32, capacity: u32) -> Result<Vec<u32>, KernReturn> {
+    let s = sched::snapshot(th).ok_or(KERN_INVALID_ARGUMENT)?;
+    match flavor {
+        THREAD_BASIC_INFO => {
+            let u = ticks_to_time(s.ticks);
+            let state = if s.halted { 5 } else if s.suspend_count > 0 { 2 } else if s.waiting { 3 } else { 1 };
+            let old = [u[0], u[1], 0, 0, s.cpu_usage, u32::from(s.base_pri), u32::from(s.sched_pri), state, 0, s.suspend_count, 0, 0, 0];
+            let mut new = vec![];
+            new.extend_from_slice(&time64_words(u));
+            new.extend_from_slice(&time64_words([0, 0]));
+            new.extend_from_slice(&time64_words([0, 0]));
+            debug_assert_eq!((old.len() + new.len()) as u32, THREAD_BASIC_INFO_COUNT);
+            with_old_count(capacity, &old, &new)
+        }
+        THREAD_SCHED_INFO => {
+            if capacity < THREAD_SCHED_INFO_COUNT {
+                return Err(KERN_INVALID_ARGUMENT);
+            }
+            Ok(vec![s.policy, s.policy_data, u32::from(s.base_pri), u32::from(s.max_pri), u32::from(s.sched_pri), u32::from(s.depressed), 0])
+        }
+        _ => Err(KERN_INVALID_ARGUMENT),
+    }
+}
+
+/// `thread_set_name`: a debugging name for the thread.
+pub(crate) fn thread_set_name(ctx: &mut Ctx, req: gnumach::ThreadSetNameRequest) -> Result<(), i32> {
+    set_name(ctx.thread()?, req.name.as_bytes())
+}
+
+/// `thread_get_name`: the name `thread_set_name` gave (empty if none).
+pub(crate) fn thread_get_name(ctx: &mut Ctx, _: gnumach::ThreadGetNameRequest) -> Result<gnumach::ThreadGetNameReply, i32> {
+    let n = name(ctx.thread()?)?;
+    let mut r = gnumach::ThreadGetNameReply { name: [0; 64], name_cnt: n.len() as u32 };
+    r.name[..n.len()].copy_from_slice(&n);
+    Ok(r)
 }

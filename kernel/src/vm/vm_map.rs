@@ -23,7 +23,12 @@ pub type VmMap = kerncore::vm_map::VmMap<KernelMachine>;
 /// `KERN_RESOURCE_SHORTAGE` without a page for the page directory.
 pub fn new_map(task: TaskId) -> Result<VmMap, KernReturn> {
     let pmap = Pmap::new().map_err(|_| KERN_RESOURCE_SHORTAGE)?;
-    Ok(VmMap::new(KernelMachine { pmap, task, wait: None, swap: None }, VM_MAX_ADDRESS))
+    let mut map = VmMap::new(KernelMachine { pmap, task, wait: None, swap: None }, VM_MAX_ADDRESS);
+    // GNU Mach's default size limits: the machine's memory, both current and
+    // maximum (`vm_set_size_limit` with the privileged host port raises them).
+    let mem = u32::try_from(crate::kern::bootinfo::get().info.usable_bytes()).unwrap_or(u32::MAX);
+    map.set_size_limit(mem, mem, true)?;
+    Ok(map)
 }
 
 /// System-wide VM counters (`vm_statistics`).

@@ -94,6 +94,9 @@ pub fn generate(sub: &Subsystem, opts: &Options) -> Result<String, Error> {
     let _ = writeln!(out, "/// [`MAX_REPLY_SIZE`] bytes (otherwise nothing is written and the outcome's");
     let _ = writeln!(out, "/// code is `MIG_ARRAY_TOO_LARGE`). Unknown ids get a `MIG_BAD_ID` reply,");
     let _ = writeln!(out, "/// malformed requests a `MIG_BAD_ARGUMENTS` reply, as from MIG's servers.");
+    // A subsystem with no routine (the 2026 `experimental.defs`) never
+    // uses `server`.
+    let _ = writeln!(out, "#[allow(unused_variables)]");
     let _ = writeln!(out, "pub fn {demux}<S: {trait_name} + ?Sized>(server: &mut S, request: &[u8], reply: &mut [u8]) -> rt::Outcome {{");
     let _ = writeln!(out, "    let head = match rt::Header::read(request) {{");
     let _ = writeln!(out, "        Some(h) => h,");
@@ -128,8 +131,19 @@ pub fn generate(sub: &Subsystem, opts: &Options) -> Result<String, Error> {
 }
 
 fn has_view(l: &RoutineLayout) -> bool {
-    l.request.items.iter().any(|i| i.role == ItemRole::Arg && i.ty.inline && i.ty.var_array)
+    l.request.items.iter().any(|i| i.role == ItemRole::Arg && ((i.ty.inline && i.ty.var_array) || is_indefinite(i)))
 }
+
+/// GNU MIG's indefinite array (`array[] of T`, not `^array[]`): its senders
+/// put it in line when it is short and out of line otherwise, so the server
+/// takes either. (This generator's own stubs always send it out of line.)
+fn is_indefinite(i: &layout::Item) -> bool {
+    i.role == ItemRole::Arg && !i.ty.inline && i.ty.indefinite
+}
+
+/// The most in-line bytes an indefinite array may bring (GNU MIG's senders
+/// go out of line above 2048 bytes).
+const INDEFINITE_INLINE_MAX: u32 = 2048;
 
 fn req_type(l: &RoutineLayout, lt: &str) -> String {
     if has_view(l) {
@@ -183,6 +197,10 @@ fn gen_structs(out: &mut String, l: &RoutineLayout) {
         }
         let t = value_type(&i.ty, i.ty.out_name == MsgName::Poly, Ctx::View);
         let _ = writeln!(out, "    pub {}: {t},", ident(&i.name));
+        if is_indefinite(i) {
+            let _ = writeln!(out, "    /// `{}` when it came in line (then the out-of-line field is empty).", i.name);
+            let _ = writeln!(out, "    pub {}_inline: Option<rt::Array<'a, {}>>,", i.name, super::elem(&i.ty).rust);
+        }
     }
     let _ = writeln!(out, "}}\n");
     let items = reply_items(l);
@@ -221,13 +239,20 @@ fn gen_stub(out: &mut String, l: &RoutineLayout, trait_name: &str) {
         l.name
     );
     let _ = writeln!(out, "    let size = head.size as usize;");
+    let indefinite = req.items.iter().filter(|i| is_indefinite(i)).count() as u32;
     let _ = writeln!(
         out,
         "    if size < {} || size > {} || size > msg.len() {{ return Err(rt::MIG_BAD_ARGUMENTS); }}",
-        req.min_size, req.max_size
+        req.min_size,
+        req.max_size + indefinite * INDEFINITE_INLINE_MAX
     );
     let _ = writeln!(out, "    let complex = head.complex();");
-    match req.recv_complexity {
+    // An indefinite array in line makes no complex message by itself.
+    let complexity = match req.recv_complexity {
+        Complexity::Complex if indefinite > 0 && !req.items.iter().any(|i| !is_indefinite(i) && i.complex(true) == Some(true)) => Complexity::Runtime,
+        c => c,
+    };
+    match complexity {
         Complexity::Simple => {
             let _ = writeln!(out, "    if complex {{ return Err(rt::MIG_BAD_ARGUMENTS); }}");
         }
@@ -255,6 +280,23 @@ fn gen_stub(out: &mut String, l: &RoutineLayout, trait_name: &str) {
         fields.push(format!("{}: head.seqno", ident(s)));
     }
     for i in &req.items {
+        if is_indefinite(i) {
+            let e = super::elem(&i.ty);
+            let n = &i.name;
+            let _ = writeln!(out, "    // {n}: {}; in line or out of line", super::describe(&i.ty, true));
+            let _ = writeln!(out, "    let at_{n} = r.off;");
+            let _ = writeln!(out, "    let (c_{n}, inline_{n}) = r.expect_desc_indefinite({}, {})?;", super::fixed(i.ty.out_name), i.ty.size);
+            let _ = writeln!(out, "    let (v_{n}, i_{n}) = if inline_{n} {{");
+            let _ = writeln!(out, "        if u64::from(c_{n}) * {} > {} {{ return Err(rt::MIG_BAD_ARGUMENTS); }}", i.ty.size / 8, INDEFINITE_INLINE_MAX);
+            let _ = writeln!(out, "        (rt::Ool::default(), Some(r.array::<{}>((c_{n} as usize) * {})?))", e.rust, e.mult);
+            let _ = writeln!(out, "    }} else {{");
+            let _ = writeln!(out, "        if !complex {{ return Err(rt::MIG_BAD_ARGUMENTS); }}");
+            let _ = writeln!(out, "        (rt::Ool {{ addr: r.u32()?, count: c_{n}, dealloc: r.dealloc_bit_at(at_{n}) }}, None)");
+            let _ = writeln!(out, "    }};");
+            fields.push(format!("{}: v_{n}", ident(n)));
+            fields.push(format!("{n}_inline: i_{n}"));
+            continue;
+        }
         let d = emit_read_item(out, i, false, "    ");
         fields.push(format!("{}: {}", ident(&i.name), d.var));
     }

@@ -27,7 +27,7 @@ use core::sync::atomic::{AtomicU32, Ordering};
 
 use mach_user::abi::{KERN_INVALID_ARGUMENT, MACH_PORT_RIGHT_RECEIVE, TASK_EXCEPTION_PORT};
 use mach_user::message::*;
-use mach_user::mig::{device as ds, mach, mach_port, rt, Mach};
+use mach_user::mig::{device as ds, gnumach, mach, mach_port, rt, Mach};
 use mach_user::trap::{mach_msg_trap, mach_task_self, swtch_pri, thread_switch, SWITCH_OPTION_DEPRESS, SWITCH_OPTION_WAIT};
 use mach_user::{entry, expect, uprintln, Args};
 
@@ -123,6 +123,11 @@ fn run(args: &Args) -> Result<(), &'static str> {
     ool_port_arrays(task)?;
     if let Some(master) = args.number(1) {
         big_device_read(&mut m, task, master)?;
+    }
+    if let Some(host_priv) = args.number(2) {
+        // GNU Mach's default size limit is the machine's memory; the 1.5 GiB
+        // vm_read below needs more address space than that.
+        gnumach::vm_set_size_limit(&mut m, host_priv, task, u32::MAX, u32::MAX).map_err(|_| "vm_set_size_limit")?;
     }
     big_vm_read(&mut m, task)?;
     depressed_yields(&mut m, task)?;

@@ -2,8 +2,9 @@
 //! things, and `task_set_name`: `host_set_time` moves the clock
 //! (`host_get_time` and the mapped `time` device follow), `host_adjust_time`
 //! queues a gradual change and returns the one still pending,
-//! `host_get_boot_info` gives the kernel command line; the ordinary host port
-//! is refused each of them. `task_set_name` renames this task (the kernel's
+//! the 64-bit forms of GNU Mach's 2026 `mach_host.defs` (`host_get_time64`,
+//! `host_set_time64`, `host_get_uptime64`, `host_get_kernel_version`); the
+//! ordinary host port is refused the setters. `task_set_name` renames this task (the kernel's
 //! "terminated" line shows the new name); `vm_cache_statistics` counts
 //! pages; `task_set_essential` makes the kernel warn when the task ends.
 //!
@@ -49,12 +50,20 @@ fn run(args: &Args) -> Result<(), &'static str> {
     expect(later[0] >= target[0] && later[0] < target[0] + 10, "the adjustment was applied at once")?;
     uprintln!("{}: adjustment pending {}.{:06} s when cancelled", NAME, old[0], old[1]);
 
-    expect(mach_host::host_get_boot_info(&mut m, host).err() == Some(KERN_INVALID_HOST), "the ordinary host port read the boot info")?;
-    let bi = mach_host::host_get_boot_info(&mut m, host_priv).map_err(|_| "host_get_boot_info")?.boot_info;
-    let end = bi.iter().position(|&c| c == 0).unwrap_or(bi.len());
-    let line = core::str::from_utf8(&bi[..end]).map_err(|_| "boot info is not text")?;
-    expect(line.contains("test=bootstrap"), "boot info lacks the command line")?;
-    uprintln!("{}: boot info '{}'", NAME, line);
+    // The 64-bit forms of GNU Mach's 2026 mach_host.defs.
+    let t64 = mach_host::host_get_time64(&mut m, host).map_err(|_| "host_get_time64")?.current_time;
+    let t32 = mach_host::host_get_time(&mut m, host).map_err(|_| "host_get_time")?.current_time;
+    expect(t64[0] <= u64::from(t32[0]) && u64::from(t32[0]) <= t64[0] + 1 && t64[1] < 1_000_000_000, "host_get_time64 disagrees with host_get_time")?;
+    expect(mach_host::host_set_time64(&mut m, host, &[t64[0], 0]).err() == Some(KERN_INVALID_HOST), "the ordinary host port set the time")?;
+    mach_host::host_set_time64(&mut m, host_priv, &[2_000_000_000, 5_000]).map_err(|_| "host_set_time64")?;
+    let t = mach_host::host_get_time64(&mut m, host).map_err(|_| "host_get_time64")?.current_time;
+    expect(t[0] == 2_000_000_000, "host_get_time64 does not follow host_set_time64")?;
+    let up = mach_host::host_get_uptime64(&mut m, host).map_err(|_| "host_get_uptime64")?.uptime;
+    expect(up[1] < 1_000_000_000 && up[0] < 3600, "host_get_uptime64")?;
+    let v = mach_host::host_get_kernel_version(&mut m, host).map_err(|_| "host_get_kernel_version")?.kernel_version;
+    let end = v.iter().position(|&c| c == 0).unwrap_or(v.len());
+    let line = core::str::from_utf8(&v[..end]).map_err(|_| "kernel version is not text")?;
+    uprintln!("{}: time64 set to {}; uptime {}.{:09}; version '{}'", NAME, t[0], up[0], up[1], line.trim_end());
 
     gnumach::task_set_name(&mut m, task, b"renamed-task!\0").map_err(|_| "task_set_name")?;
     let c = gnumach::vm_cache_statistics(&mut m, task).map_err(|_| "vm_cache_statistics")?.vm_cache_stats;

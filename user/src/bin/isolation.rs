@@ -131,7 +131,8 @@ fn privileged_walk(m: &mut Mach, task: u32, me: u32, port: u32, label: &str, pse
     check("host_reboot", label, code(mach_host::host_reboot(m, port, RB_HALT)), ih);
     check("host_processors", label, code(mach_host::host_processors(m, port)), ih);
     check("host_processor_set_priv", label, code(mach_host::host_processor_set_priv(m, port, pset_name)), ih);
-    check("host_get_boot_info", label, code(mach_host::host_get_boot_info(m, port)), ih);
+    check("host_set_time64", label, code(mach_host::host_set_time64(m, port, &[0, 0])), ih);
+    check("host_adjust_time64", label, code(mach_host::host_adjust_time64(m, port, &[0, 0])), ih);
     check("thread_wire", label, code(mach_host::thread_wire(m, port, me, 1)), ih);
     check("vm_set_default_memory_manager", label, code(mach::vm_set_default_memory_manager(m, port, 0)), ih);
     check(
@@ -165,7 +166,9 @@ fn privileged_walk(m: &mut Mach, task: u32, me: u32, port: u32, label: &str, pse
 
 /// The same routines with the right ports: they work (harmless ones only).
 fn privileged_work(m: &mut Mach, task: u32, me: u32, host_priv: u32, master: u32, pset_name: u32) -> Result<(), &'static str> {
-    mach_host::host_get_boot_info(m, host_priv).map_err(|_| "host_get_boot_info")?;
+    // GNU Mach of 2026 has no host_get_boot_info; its 64-bit time routines
+    // are privileged instead (a zero adjustment changes nothing).
+    mach_host::host_adjust_time64(m, host_priv, &[0, 0]).map_err(|_| "host_adjust_time64")?;
     mach_host::thread_wire(m, host_priv, me, 0).map_err(|_| "thread_wire")?;
     let procs = mach_host::host_processors(m, host_priv).map_err(|_| "host_processors")?.processor_list;
     expect(procs.count == 1, "not one processor")?;

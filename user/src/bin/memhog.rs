@@ -28,7 +28,7 @@ use core::sync::atomic::{AtomicU32, Ordering};
 
 use mach_user::abi::*;
 use mach_user::message::*;
-use mach_user::mig::{exc_server as es, mach, mach_host, mach_port, rt, Mach};
+use mach_user::mig::{exc_server as es, gnumach, mach, mach_host, mach_port, rt, Mach};
 use mach_user::trap::{mach_msg_trap, mach_task_self};
 use mach_user::{entry, expect, uprintln, Args};
 
@@ -42,6 +42,17 @@ fn word(page: u32) -> u32 {
 
 fn main(args: &Args) -> i32 {
     mach_user::set_test_name(NAME);
+    // GNU Mach (2026) limits a task to the machine's memory by default; this
+    // program touches more, so it raises its limit with the privileged host
+    // port first, as a GNU Mach program must.
+    if let Some(host_priv) = args.number(1) {
+        // SAFETY: no arguments.
+        let task = unsafe { mach_task_self() };
+        if gnumach::vm_set_size_limit(&mut Mach::new(), host_priv, task, u32::MAX, u32::MAX).is_err() {
+            uprintln!("user-test: {} FAILED: vm_set_size_limit", NAME);
+            return 0;
+        }
+    }
     let r = match args.arg_str(2) {
         Some("nopager") => exhaust(),
         _ if args.arg_str(3) == Some("killpager") => kill_pager(args),

@@ -128,7 +128,7 @@ fn run() -> Result<(), &'static str> {
     expect(resident(&mut m) == r0, "vm_deallocate left pages resident")?;
 
     let ti = mach::task_info(&mut m, task, 1, 1024).map_err(|_| "task_info")?;
-    expect(ti.task_info_out_cnt == 10 && ti.task_info_out[0] == 0 && ti.task_info_out[2] > 0, "task_info values")?;
+    expect(ti.task_info_out_cnt == 22 && ti.task_info_out[0] == 0 && ti.task_info_out[2] > 0, "task_info values")?;
 
     // The user heap (vm_allocate underneath): small and page-sized blocks.
     {

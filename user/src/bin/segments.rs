@@ -121,6 +121,59 @@ extern "C" fn thread_b() -> ! {
     }
 }
 
+/// `i386_set_ldt` with the descriptor list in line, as GNU MIG's stubs send
+/// short lists (this repository's stubs send it out of line): a request
+/// built by hand with a long-form in-line descriptor, two entries (LDT
+/// entries 5 and 6) at once. Returns the reply's code.
+fn set_ldt_inline(me: u32, first: u32, descs: &[[u32; 2]]) -> i32 {
+    let mut msg = [0u32; 64];
+    let words = 2 * descs.len();
+    let size = (24 + 8 + 12 + 4 * words) as u32;
+    // SAFETY: no arguments.
+    let reply = unsafe { mach_user::trap::mach_reply_port() };
+    // COPY_SEND to the thread, MAKE_SEND_ONCE for the reply; not complex.
+    msg[..6].copy_from_slice(&[19 | 21 << 8, size, me, reply, 0, 3803]);
+    msg[6] = 0x1001_2002; // int, inline, short form
+    msg[7] = first;
+    msg[8] = 1 << 28 | 1 << 29; // inline, long form
+    msg[9] = 2 | 32 << 16; // INTEGER_32, 32 bits
+    msg[10] = words as u32;
+    for (i, d) in descs.iter().enumerate() {
+        msg[11 + 2 * i] = d[0];
+        msg[12 + 2 * i] = d[1];
+    }
+    // SAFETY: `msg` holds the request and has room for the reply.
+    let r = unsafe { mach_user::trap::mach_msg_trap(msg.as_mut_ptr().cast(), 3, size, 256, reply, 0, 0) };
+    // SAFETY: our reply port.
+    unsafe { mach_user::trap::syscall_mach_port_deallocate(mach_task_self(), reply) };
+    if r != 0 {
+        return r;
+    }
+    if msg[5] != 3903 { -1 } else { msg[7] as i32 }
+}
+
+fn inline_ldt(m: &mut Mach, task: u32, me: u32) -> Result<(), &'static str> {
+    let (va, vb) = (&VALUE_A as *const AtomicU32 as u32, &VALUE_B as *const AtomicU32 as u32);
+    let (da, db) = (descriptor(va, 3, USER_DATA), descriptor(vb, 3, USER_DATA));
+    let sel5 = LDT_SEL + 8;
+    let r = set_ldt_inline(me, sel5, &[da, db]);
+    if r != 0 {
+        uprintln!("{}: in-line i386_set_ldt answered {:#x}", NAME, r);
+        return Err("i386_set_ldt with an in-line list failed");
+    }
+    expect(read_fs(sel5) == VALUE_A.load(SeqCst) && read_fs(sel5 + 8) == VALUE_B.load(SeqCst), "the in-line LDT entries do not read their words")?;
+    let l = mi::i386_get_ldt(m, me, sel5, 2).map_err(|_| "i386_get_ldt of the in-line entries")?.desc_list;
+    // SAFETY: the kernel mapped `count` words at `addr` for us.
+    let words = unsafe { core::slice::from_raw_parts(l.addr as *const u32, l.count as usize) };
+    let ok = l.count == 4 && words[0] == da[0] && words[1] & !0x100 == da[1] && words[2] == db[0] && words[3] & !0x100 == db[1];
+    let _ = mach::vm_deallocate(m, task, l.addr, 4096);
+    expect(ok, "i386_get_ldt gave other than the in-line entries")?;
+    // In line, the same checks: a privilege-0 segment is refused.
+    expect(set_ldt_inline(me, sel5, &[descriptor(0, 0, 0x92)]) == KERN_INVALID_ARGUMENT, "an in-line privilege-0 entry was taken")?;
+    uprintln!("{}: i386_set_ldt with an in-line list of 2 entries", NAME);
+    Ok(())
+}
+
 fn run() -> Result<(), &'static str> {
     let mut m = Mach::new();
     // SAFETY: no arguments.
@@ -152,6 +205,8 @@ fn run() -> Result<(), &'static str> {
     let l = mi::i386_get_ldt(&mut m, b, 0x17, 1).map_err(|_| "i386_get_ldt of USER_CS")?.desc_list;
     expect(l.count == 2, "the default entries are not in a thread's own LDT")?;
     let _ = mach::vm_deallocate(&mut m, task, l.addr, 4096);
+
+    inline_ldt(&mut m, task, me)?;
 
     // GNU Mach's checks.
     let d = descriptor(0, 0, USER_DATA);
