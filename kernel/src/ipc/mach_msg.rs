@@ -28,7 +28,20 @@ fn ms_to_ticks(ms: u32) -> u64 {
 }
 
 /// The trap: `msg` is the user buffer, sizes in bytes, `timeout` in ms.
+///
+/// A send followed by a receive hands the CPU straight to a receiver the
+/// send wakes when this thread then blocks (see [`sched::handoff_begin`]).
 pub fn trap(msg: u32, option: u32, send_size: u32, rcv_size: u32, rcv_name: u32, timeout: u32, notify: u32) -> u32 {
+    if option & (MACH_SEND_MSG | MACH_RCV_MSG) != MACH_SEND_MSG | MACH_RCV_MSG {
+        return trap_inner(msg, option, send_size, rcv_size, rcv_name, timeout, notify);
+    }
+    sched::handoff_begin();
+    let r = trap_inner(msg, option, send_size, rcv_size, rcv_name, timeout, notify);
+    sched::handoff_end();
+    r
+}
+
+fn trap_inner(msg: u32, option: u32, send_size: u32, rcv_size: u32, rcv_name: u32, timeout: u32, notify: u32) -> u32 {
     let Some(space) = current_space() else { return MACH_SEND_INVALID_DEST };
     let mut receive_only = false;
     if option & MACH_SEND_MSG != 0 {

@@ -110,9 +110,9 @@ impl Drained {
             Event::MessageQueued { port, pset, kernel } => {
                 // Kernel ports are served after the lock, each message by its stamp.
                 if !kernel {
-                    sched::thread_wakeup(wait_event(WaitObj::Port(port), false));
+                    sched::thread_wakeup_receiver(wait_event(WaitObj::Port(port), false));
                     if let Some(s) = pset {
-                        sched::thread_wakeup(wait_event(WaitObj::Pset(s), false));
+                        sched::thread_wakeup_receiver(wait_event(WaitObj::Pset(s), false));
                     }
                 }
             }

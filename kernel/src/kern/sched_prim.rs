@@ -15,7 +15,7 @@
 //! not running.
 
 use alloc::boxed::Box;
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 use core::sync::atomic::{AtomicU32, Ordering};
@@ -101,6 +101,9 @@ pub struct Thread {
     depressed: bool,
     /// Ticks this thread has run.
     pub ticks: u64,
+    /// The thread is inside a hand-off window (see [`handoff_begin`]):
+    /// saved from and restored to its processor's record when it switches.
+    handoff_window: bool,
     /// `thread_wire`: the thread may take pages from the reserve the
     /// kernel keeps for paging (as the default pager's task may).
     pub vm_privileged: bool,
@@ -135,14 +138,122 @@ impl Thread {
     }
 }
 
+/// Bits of a [`ThreadId`] that give its slot in the thread table; the bits
+/// above count the slot's reuses, so an id is not reused until a slot has
+/// been reused 2^18 times.
+const SLOT_BITS: u32 = 14;
+const SLOT_MASK: u32 = (1 << SLOT_BITS) - 1;
+/// Slots taken fresh before ended threads' slots are reused (ids stay
+/// small, and a reused slot comes round rarely).
+const FRESH_SLOTS: usize = 1024;
+
+/// The slot of thread `id` in the scheduler's table (unique among live
+/// threads): for per-thread tables kept elsewhere (`pcb`) and wait events.
+pub const fn thread_slot(id: ThreadId) -> usize {
+    (id & SLOT_MASK) as usize
+}
+
+/// The scheduler's thread records, indexed by their ids' slots: every
+/// lookup is one bounds check and one id compare (GNU Mach reaches its
+/// threads by pointer).
+struct Threads {
+    slots: Vec<Option<Box<Thread>>>,
+    /// Ended threads' slots, reused oldest first once [`FRESH_SLOTS`] exist.
+    free: VecDeque<usize>,
+    /// The id the next use of each slot gets (its generation).
+    next_gen: Vec<u32>,
+    live: usize,
+}
+
+impl Threads {
+    fn new() -> Threads {
+        Threads { slots: Vec::with_capacity(64), free: VecDeque::new(), next_gen: Vec::with_capacity(64), live: 0 }
+    }
+
+    /// An unused id (its slot is reserved by the caller's [`Threads::insert`]).
+    fn alloc_id(&mut self) -> ThreadId {
+        let slot = if self.slots.len() < FRESH_SLOTS || self.free.is_empty() {
+            // Slot 0 is never used: no thread has id 0.
+            if self.slots.is_empty() {
+                self.slots.push(None);
+                self.next_gen.push(0);
+            }
+            self.slots.push(None);
+            self.next_gen.push(0);
+            self.slots.len() - 1
+        } else {
+            self.free.pop_front().expect("checked")
+        };
+        let g = self.next_gen[slot];
+        self.next_gen[slot] = (g + 1) & ((1 << (32 - SLOT_BITS)) - 1);
+        (g << SLOT_BITS) | slot as u32
+    }
+
+    fn insert(&mut self, id: ThreadId, t: Box<Thread>) {
+        let slot = thread_slot(id);
+        debug_assert!(self.slots[slot].is_none());
+        self.slots[slot] = Some(t);
+        self.live += 1;
+    }
+
+    #[inline]
+    fn get(&self, id: &ThreadId) -> Option<&Thread> {
+        match self.slots.get(thread_slot(*id)) {
+            Some(Some(t)) if t.id == *id => Some(t),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    fn get_mut(&mut self, id: &ThreadId) -> Option<&mut Thread> {
+        match self.slots.get_mut(thread_slot(*id)) {
+            Some(Some(t)) if t.id == *id => Some(t),
+            _ => None,
+        }
+    }
+
+    fn contains_key(&self, id: &ThreadId) -> bool {
+        self.get(id).is_some()
+    }
+
+    fn remove(&mut self, id: &ThreadId) -> Option<Box<Thread>> {
+        self.get(id)?;
+        let slot = thread_slot(*id);
+        let t = self.slots[slot].take();
+        self.free.push_back(slot);
+        self.live -= 1;
+        t
+    }
+
+    fn values(&self) -> impl Iterator<Item = &Thread> {
+        self.slots.iter().filter_map(|t| t.as_deref())
+    }
+
+    fn keys(&self) -> impl Iterator<Item = ThreadId> + '_ {
+        self.values().map(|t| t.id)
+    }
+
+    fn len(&self) -> usize {
+        self.live
+    }
+}
+
+impl core::ops::Index<&ThreadId> for Threads {
+    type Output = Thread;
+
+    #[inline]
+    fn index(&self, id: &ThreadId) -> &Thread {
+        self.get(id).expect("unknown thread")
+    }
+}
+
 struct Sched {
-    threads: BTreeMap<ThreadId, Box<Thread>>,
+    threads: Threads,
     runq: [VecDeque<ThreadId>; NRQS],
     /// Bit `p` set: `runq[p]` is not empty (the next thread is one scan away).
     runq_mask: u64,
     current: ThreadId,
     idle: ThreadId,
-    next_id: ThreadId,
     /// Halted threads whose stacks wait to be freed by another thread.
     dead: Vec<ThreadId>,
     /// (event, thread) of every wait, hashed by event into buckets that
@@ -154,6 +265,10 @@ struct Sched {
     /// thread that never runs again would otherwise stay depressed).
     depressed: Vec<(ThreadId, u64)>,
     ticks: u64,
+    /// A thread woken by this processor's `mach_msg` send and not queued:
+    /// it gets the processor straight from the sender when the sender
+    /// blocks (see [`handoff_begin`]). Per processor, like `current`.
+    handoff: Option<ThreadId>,
 }
 
 static SCHED: Mutex<Option<Sched>> = Mutex::new(None);
@@ -189,6 +304,10 @@ pub struct PerCpu {
     /// The running thread's IPC space (see [`Thread`]'s `space`).
     space_idx: AtomicU32,
     space_gen: AtomicU32,
+    /// Nonzero while the running thread is in a `mach_msg` that will
+    /// receive after its send: wake-ups of receivers become hand-offs
+    /// (see [`handoff_begin`]); 2 once one is pending in `Sched::handoff`.
+    handoff: AtomicU32,
 }
 
 /// A reschedule is due.
@@ -203,6 +322,7 @@ static CPUS: [PerCpu; 1] = [PerCpu {
     ast: AtomicU32::new(0),
     space_idx: AtomicU32::new(0),
     space_gen: AtomicU32::new(0),
+    handoff: AtomicU32::new(0),
 }];
 
 fn this_cpu() -> &'static PerCpu {
@@ -285,10 +405,38 @@ impl Sched {
         let mut n = 0;
         while let Some(i) = self.waiters[b].iter().position(|&(e, _)| e == event) {
             let (_, id) = self.waiters[b].remove(i);
-            self.unwait(id, WaitResult::Awakened);
+            self.unwait_inner(id, WaitResult::Awakened, true, false);
             n += 1;
         }
         n
+    }
+
+    /// [`Sched::wakeup`] for a receiver woken by a `mach_msg` send that
+    /// will block to receive: the first thread woken is kept aside for a
+    /// direct hand-off instead of being queued (any earlier candidate is
+    /// queued now); the others are queued as usual.
+    fn wakeup_handoff(&mut self, event: usize) -> usize {
+        let b = bucket(event);
+        let Some(i) = self.waiters[b].iter().position(|&(e, _)| e == event) else { return 0 };
+        let (_, id) = self.waiters[b].remove(i);
+        if id == self.current || id == self.idle {
+            self.unwait_inner(id, WaitResult::Awakened, true, false);
+        } else if self.unwait_inner(id, WaitResult::Awakened, false, false) {
+            if let Some(old) = self.handoff.replace(id) {
+                self.enqueue(old);
+            }
+            this_cpu().handoff.store(2, Ordering::Relaxed);
+        }
+        1 + self.wakeup(event)
+    }
+
+    /// Queues the hand-off candidate, if any (the sender did not block).
+    fn flush_handoff(&mut self) {
+        if let Some(id) = self.handoff.take() {
+            if self.threads.contains_key(&id) {
+                self.enqueue(id);
+            }
+        }
     }
 
     /// Removes thread `id`'s wait on `event` from its bucket.
@@ -300,9 +448,16 @@ impl Sched {
     }
 
     fn unwait(&mut self, id: ThreadId, result: WaitResult) {
+        self.unwait_inner(id, result, true, true);
+    }
+
+    /// Ends thread `id`'s wait; queues it if `queue`; takes its entry out
+    /// of its wait bucket if `forget` (a wake-up has already). Whether it
+    /// waited.
+    fn unwait_inner(&mut self, id: ThreadId, result: WaitResult, queue: bool, forget: bool) -> bool {
         let t = self.thread(id);
         if !t.waiting {
-            return;
+            return false;
         }
         let event = t.wait_event;
         t.waiting = false;
@@ -312,8 +467,32 @@ impl Sched {
             t.deadline = 0;
             self.timed.retain(|&x| x != id);
         }
-        self.forget_wait(event, id);
+        if forget {
+            self.forget_wait(event, id);
+        }
+        if queue {
+            self.enqueue(id);
+        }
+        true
+    }
+
+    /// The hand-off candidate, if the running thread gives up the CPU by
+    /// blocking and no thread of higher priority is queued (it runs next
+    /// without a trip through the run queue, as GNU Mach's
+    /// `thread_handoff`); otherwise it is queued and `None` returned.
+    fn take_handoff(&mut self, blocking: bool) -> Option<ThreadId> {
+        let id = self.handoff.take()?;
+        this_cpu().handoff.fetch_and(1, Ordering::Relaxed);
+        let best = if self.runq_mask == 0 { NRQS as u32 } else { self.runq_mask.trailing_zeros() };
+        let t = self.threads.get_mut(&id)?;
+        if blocking && t.runnable() && !t.halted && u32::from(t.sched_pri) <= best {
+            if t.on_runq {
+                self.dequeue(id);
+            }
+            return Some(id);
+        }
         self.enqueue(id);
+        None
     }
 
     /// Chooses the next thread; returns the switch to make, if any.
@@ -322,10 +501,14 @@ impl Sched {
         let cur = self.current;
         // The running thread (never on a queue while it runs) goes back to
         // the tail of its priority's queue.
-        if self.threads[&cur].runnable() {
+        let blocking = !self.threads[&cur].runnable();
+        if !blocking {
             self.push_runq(cur);
         }
-        let next = self.pick();
+        let next = match self.take_handoff(blocking) {
+            Some(id) => id,
+            None => self.pick(),
+        };
         let nt = self.thread(next);
         nt.on_runq = false;
         if nt.quantum == 0 {
@@ -349,6 +532,10 @@ impl Sched {
             (t.task.unwrap_or(0), t.space, t.halt_requested)
         };
         let pc = this_cpu();
+        // The hand-off window is the thread's (no candidate is pending here).
+        let window = pc.handoff.load(Ordering::Relaxed) & 1 != 0;
+        self.thread(cur).handoff_window = window;
+        pc.handoff.store(u32::from(self.thread(next).handoff_window), Ordering::Relaxed);
         pc.thread.store(next, Ordering::Relaxed);
         pc.task.store(task, Ordering::Relaxed);
         pc.space_idx.store(space.0, Ordering::Relaxed);
@@ -454,10 +641,13 @@ pub fn init() {
         quantum: QUANTUM_TICKS,
         depressed: false,
         ticks: 0,
+        handoff_window: false,
         vm_privileged: false,
     });
-    let mut threads = BTreeMap::new();
-    threads.insert(1, boot);
+    let mut threads = Threads::new();
+    let boot_id = threads.alloc_id();
+    debug_assert_eq!(boot_id, 1);
+    threads.insert(boot_id, boot);
     cpu::without_interrupts(|| {
         *SCHED.lock() = Some(Sched {
             threads,
@@ -465,13 +655,13 @@ pub fn init() {
             runq: core::array::from_fn(|_| VecDeque::with_capacity(8)),
             current: 1,
             idle: 0,
-            next_id: 2,
             dead: Vec::new(),
             waiters: core::array::from_fn(|_| Vec::with_capacity(4)),
             runq_mask: 0,
             timed: Vec::new(),
             depressed: Vec::new(),
             ticks: 0,
+            handoff: None,
         });
     });
     let idle = spawn("idle", idle_body, 0, IDLE_PRI, Policy::Timeshare).expect("no memory for the idle thread");
@@ -505,8 +695,7 @@ pub fn spawn(name: &'static str, body: extern "C" fn(usize), arg: usize, pri: u8
 #[allow(clippy::too_many_arguments)]
 pub fn add_thread(name: &'static str, task: Option<u32>, space: (u32, u32), kstack: u32, esp: u32, page_dir: u32, pri: u8, policy: Policy, run: bool) -> ThreadId {
     with(|s| {
-        let id = s.next_id;
-        s.next_id += 1;
+        let id = s.threads.alloc_id();
         let mut t = Box::new(Thread {
             id,
             name,
@@ -532,6 +721,7 @@ pub fn add_thread(name: &'static str, task: Option<u32>, space: (u32, u32), ksta
             quantum: 0,
             depressed: false,
             ticks: 0,
+            handoff_window: false,
             vm_privileged: false,
         });
         t.recompute_pri();
@@ -611,18 +801,23 @@ pub fn assert_wait(event: usize, timeout_ticks: Option<u64>) {
 /// Gives up the CPU if the running thread is waiting; returns why it runs again.
 pub fn thread_block() -> WaitResult {
     cpu::without_interrupts(|| {
-        let waiting = with(|s| {
+        // Marked blocked and switched away in one critical section.
+        let sw = {
+            let mut g = SCHED.lock();
+            let s = g.as_mut().expect("scheduler not started");
             let id = s.current;
             let t = s.thread(id);
-            if !t.waiting {
-                return false;
+            if t.waiting {
+                t.blocked = true;
+                s.reschedule()
+            } else {
+                None
             }
-            t.blocked = true;
-            set_resched();
-            true
-        });
-        if waiting {
-            switch_now();
+        };
+        if let Some((save, next)) = sw {
+            // SAFETY: as in `switch_now`.
+            unsafe { pcb::switch_context(save, next) };
+            reap();
         }
         with(|s| {
             let id = s.current;
@@ -634,6 +829,36 @@ pub fn thread_block() -> WaitResult {
 /// Wakes every thread waiting on `event`; returns how many.
 pub fn thread_wakeup(event: usize) -> usize {
     with(|s| s.wakeup(event))
+}
+
+/// [`thread_wakeup`] for the receivers of a message just queued: inside a
+/// [`handoff_begin`] window the first thread woken is kept for a direct
+/// hand-off instead of being queued.
+pub fn thread_wakeup_receiver(event: usize) -> usize {
+    if this_cpu().handoff.load(Ordering::Relaxed) != 0 {
+        return with(|s| s.wakeup_handoff(event));
+    }
+    with(|s| s.wakeup(event))
+}
+
+/// Opens a hand-off window for the running thread's `mach_msg`, whose
+/// send is followed by a receive: a receiver its send wakes is not queued
+/// but kept, and gets the CPU directly when this thread blocks to receive
+/// (GNU Mach's `mach_msg` continuations and L4's IPC do the same). If this
+/// thread does not block, [`handoff_end`] queues the receiver, so nothing
+/// else changes: the receiver still takes the message off the queue itself
+/// (sequence numbers, order, port sets, timeouts stay the queue's). Any
+/// reschedule in between (a fault, preemption) also settles the candidate.
+pub fn handoff_begin() {
+    this_cpu().handoff.store(1, Ordering::Relaxed);
+}
+
+/// Closes the window of [`handoff_begin`], queueing a receiver that did not
+/// get the CPU.
+pub fn handoff_end() {
+    if this_cpu().handoff.swap(0, Ordering::Relaxed) > 1 {
+        with(|s| s.flush_handoff());
+    }
 }
 
 /// Ends thread `id`'s wait (if it waits) with `result`.
@@ -661,9 +886,9 @@ pub fn wake_thread(id: ThreadId, event: usize) -> bool {
 /// Sleeps the running thread for `ticks` clock ticks.
 pub fn sleep_ticks(ticks: u64) {
     let me = current();
-    // A per-thread event nobody else wakes: the thread record's id, offset
-    // into a range no object address uses.
-    assert_wait(0xFFFF_0000usize.wrapping_add(me as usize) | 1, Some(ticks));
+    // A per-thread event nobody else wakes: the thread's slot (unique
+    // among live threads), offset into a range no object address uses.
+    assert_wait(0xFFFF_0000usize + (thread_slot(me) << 1) | 1, Some(ticks));
     thread_block();
 }
 
@@ -972,7 +1197,7 @@ pub fn clock_tick() {
         }
     }
     if now % DECAY_TICKS == 0 {
-        let ids: Vec<ThreadId> = s.threads.keys().copied().collect();
+        let ids: Vec<ThreadId> = s.threads.keys().collect();
         for id in ids {
             let on = s.threads[&id].on_runq;
             if on {
