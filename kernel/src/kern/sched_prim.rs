@@ -43,6 +43,7 @@ pub type ThreadId = u32;
 
 /// Why `thread_block` returned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
 pub enum WaitResult {
     /// `thread_wakeup` on the event.
     Awakened,
@@ -52,6 +53,17 @@ pub enum WaitResult {
     Interrupted,
     /// The thread did not block (the wake-up came first, or no wait was asserted).
     NotWaiting,
+}
+
+impl WaitResult {
+    fn from_u32(v: u32) -> WaitResult {
+        match v {
+            0 => WaitResult::Awakened,
+            1 => WaitResult::TimedOut,
+            2 => WaitResult::Interrupted,
+            _ => WaitResult::NotWaiting,
+        }
+    }
 }
 
 /// Scheduling policy, as GNU Mach's `POLICY_TIMESHARE` / `POLICY_FIXEDPRI`.
@@ -104,6 +116,9 @@ pub struct Thread {
     /// The thread is inside a hand-off window (see [`handoff_begin`]):
     /// saved from and restored to its processor's record when it switches.
     handoff_window: bool,
+    /// Switched out by [`thread_block`]: the switch back hands it its wait
+    /// result through its processor's record (no lock taken to read it).
+    in_block: bool,
     /// `thread_wire`: the thread may take pages from the reserve the
     /// kernel keeps for paging (as the default pager's task may).
     pub vm_privileged: bool,
@@ -282,6 +297,11 @@ fn bucket(event: usize) -> usize {
     (event ^ (event >> 6) ^ (event >> 12)) & (WAIT_BUCKETS - 1)
 }
 
+/// Bit `b` clear: wait buckets `b` and `b + 32` are empty. Written under
+/// `SCHED`; read without it by [`thread_wakeup_receiver`], whose waits are
+/// asserted and woken under the IPC lock, so it cannot miss one.
+static WAIT_MASK: AtomicU32 = AtomicU32::new(0);
+
 /// Halted threads are waiting in `Sched::dead` to have their stacks freed.
 static DEAD_PENDING: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
 
@@ -308,6 +328,8 @@ pub struct PerCpu {
     /// receive after its send: wake-ups of receivers become hand-offs
     /// (see [`handoff_begin`]); 2 once one is pending in `Sched::handoff`.
     handoff: AtomicU32,
+    /// The wait result of a thread switched back into [`thread_block`].
+    resumed: AtomicU32,
 }
 
 /// A reschedule is due.
@@ -323,6 +345,7 @@ static CPUS: [PerCpu; 1] = [PerCpu {
     space_idx: AtomicU32::new(0),
     space_gen: AtomicU32::new(0),
     handoff: AtomicU32::new(0),
+    resumed: AtomicU32::new(0),
 }];
 
 fn this_cpu() -> &'static PerCpu {
@@ -408,6 +431,7 @@ impl Sched {
             self.unwait_inner(id, WaitResult::Awakened, true, false);
             n += 1;
         }
+        self.bucket_changed(b);
         n
     }
 
@@ -419,6 +443,7 @@ impl Sched {
         let b = bucket(event);
         let Some(i) = self.waiters[b].iter().position(|&(e, _)| e == event) else { return 0 };
         let (_, id) = self.waiters[b].remove(i);
+        self.bucket_changed(b);
         if id == self.current || id == self.idle {
             self.unwait_inner(id, WaitResult::Awakened, true, false);
         } else if self.unwait_inner(id, WaitResult::Awakened, false, false) {
@@ -441,9 +466,21 @@ impl Sched {
 
     /// Removes thread `id`'s wait on `event` from its bucket.
     fn forget_wait(&mut self, event: usize, id: ThreadId) {
-        let b = &mut self.waiters[bucket(event)];
+        let bi = bucket(event);
+        let b = &mut self.waiters[bi];
         if let Some(i) = b.iter().position(|&w| w == (event, id)) {
             b.remove(i);
+        }
+        self.bucket_changed(bi);
+    }
+
+    /// Keeps [`WAIT_MASK`] in step with bucket `b` (one bit covers `b`
+    /// and `b ^ 32`).
+    fn bucket_changed(&self, b: usize) {
+        if self.waiters[b].is_empty() && self.waiters[b ^ 32].is_empty() {
+            WAIT_MASK.fetch_and(!(1 << (b & 31)), Ordering::Relaxed);
+        } else {
+            WAIT_MASK.fetch_or(1 << (b & 31), Ordering::Relaxed);
         }
     }
 
@@ -535,7 +572,12 @@ impl Sched {
         // The hand-off window is the thread's (no candidate is pending here).
         let window = pc.handoff.load(Ordering::Relaxed) & 1 != 0;
         self.thread(cur).handoff_window = window;
-        pc.handoff.store(u32::from(self.thread(next).handoff_window), Ordering::Relaxed);
+        let nt = self.thread(next);
+        pc.handoff.store(u32::from(nt.handoff_window), Ordering::Relaxed);
+        if core::mem::replace(&mut nt.in_block, false) {
+            let r = core::mem::replace(&mut nt.wait_result, WaitResult::NotWaiting);
+            pc.resumed.store(r as u32, Ordering::Relaxed);
+        }
         pc.thread.store(next, Ordering::Relaxed);
         pc.task.store(task, Ordering::Relaxed);
         pc.space_idx.store(space.0, Ordering::Relaxed);
@@ -642,6 +684,7 @@ pub fn init() {
         depressed: false,
         ticks: 0,
         handoff_window: false,
+        in_block: false,
         vm_privileged: false,
     });
     let mut threads = Threads::new();
@@ -722,6 +765,7 @@ pub fn add_thread(name: &'static str, task: Option<u32>, space: (u32, u32), ksta
             depressed: false,
             ticks: 0,
             handoff_window: false,
+            in_block: false,
             vm_privileged: false,
         });
         t.recompute_pri();
@@ -791,7 +835,9 @@ pub fn assert_wait(event: usize, timeout_ticks: Option<u64>) {
         t.wait_result = WaitResult::NotWaiting;
         t.deadline = timeout_ticks.map_or(0, |n| now + n.max(1));
         let timed = t.deadline != 0;
-        s.waiters[bucket(event)].push((event, id));
+        let b = bucket(event);
+        s.waiters[b].push((event, id));
+        s.bucket_changed(b);
         if timed {
             s.timed.push(id);
         }
@@ -809,7 +855,12 @@ pub fn thread_block() -> WaitResult {
             let t = s.thread(id);
             if t.waiting {
                 t.blocked = true;
-                s.reschedule()
+                t.in_block = true;
+                let sw = s.reschedule();
+                if sw.is_none() {
+                    s.thread(id).in_block = false;
+                }
+                sw
             } else {
                 None
             }
@@ -818,6 +869,8 @@ pub fn thread_block() -> WaitResult {
             // SAFETY: as in `switch_now`.
             unsafe { pcb::switch_context(save, next) };
             reap();
+            // The switch back took the wait result out of the record.
+            return WaitResult::from_u32(this_cpu().resumed.load(Ordering::Relaxed));
         }
         with(|s| {
             let id = s.current;
@@ -834,7 +887,13 @@ pub fn thread_wakeup(event: usize) -> usize {
 /// [`thread_wakeup`] for the receivers of a message just queued: inside a
 /// [`handoff_begin`] window the first thread woken is kept for a direct
 /// hand-off instead of being queued.
+///
+/// The IPC lock must be held (it orders the receivers' waits with this
+/// wake-up): an empty wait bucket is seen without taking `SCHED`.
 pub fn thread_wakeup_receiver(event: usize) -> usize {
+    if WAIT_MASK.load(Ordering::Relaxed) & (1 << (bucket(event) & 31)) == 0 {
+        return 0;
+    }
     if this_cpu().handoff.load(Ordering::Relaxed) != 0 {
         return with(|s| s.wakeup_handoff(event));
     }
