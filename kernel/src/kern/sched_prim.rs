@@ -908,16 +908,24 @@ pub fn thread_wakeup_receiver(event: usize) -> usize {
 /// else changes: the receiver still takes the message off the queue itself
 /// (sequence numbers, order, port sets, timeouts stay the queue's). Any
 /// reschedule in between (a fault, preemption) also settles the candidate.
+#[inline]
 pub fn handoff_begin() {
     this_cpu().handoff.store(1, Ordering::Relaxed);
 }
 
 /// Closes the window of [`handoff_begin`], queueing a receiver that did not
 /// get the CPU.
+#[inline]
 pub fn handoff_end() {
+    // One exchange: an interrupt's wake-up cannot slip in between.
     if this_cpu().handoff.swap(0, Ordering::Relaxed) > 1 {
-        with(|s| s.flush_handoff());
+        handoff_flush();
     }
+}
+
+#[cold]
+fn handoff_flush() {
+    with(|s| s.flush_handoff());
 }
 
 /// Ends thread `id`'s wait (if it waits) with `result`.
