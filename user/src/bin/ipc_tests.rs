@@ -2,8 +2,10 @@
 //! counts: port sets (FIFO across members, MACH_RCV_IN_SET), receive
 //! timeouts, queue limits with a send timeout, MACH_RCV_TOO_LARGE with and
 //! without MACH_RCV_LARGE, out-of-line memory (copied, sender's copy
-//! deallocated on request), a receive right moved in a message, and the
-//! dead-name and no-senders notifications.
+//! deallocated on request), a receive right moved in a message, the
+//! dead-name and no-senders notifications, and RPCs handed off directly to
+//! a server blocked on a port set (ids, sequence numbers, queue order, its
+//! receive timeout).
 //!
 //! Boot-script line: `/ipc_tests $(task-create) $(task-resume)`.
 //! Last line: `user-test: ipc_tests ok` or `user-test: ipc_tests FAILED: <why>`.
