@@ -2,7 +2,13 @@
 //! Mach's `sched_prim`: `assert_wait(event, timeout)`, `thread_block()`,
 //! `thread_wakeup(event)`, `clear_wait(thread, result)`.
 //!
-//! One CPU. Priorities run from 0 (highest) to `NRQS - 1` (idle), GNU Mach's
+//! One CPU, whose running thread, idle thread, run queues and hand-off
+//! candidate sit in a per-processor record (`Processor`). Thread records
+//! are reached by their id's slot in a table (`Threads`), never by a tree
+//! search. A `mach_msg` that sends and then receives hands the CPU straight
+//! to the receiver its send woke (see [`handoff_begin`]).
+//!
+//! Priorities run from 0 (highest) to `NRQS - 1` (idle), GNU Mach's
 //! range; time-sharing threads' scheduled priority decays with recent CPU
 //! use, fixed-priority threads keep theirs and run for their quantum. The
 //! clock interrupt charges the running thread, expires timeouts and asks for
@@ -264,11 +270,8 @@ impl core::ops::Index<&ThreadId> for Threads {
 
 struct Sched {
     threads: Threads,
-    runq: [VecDeque<ThreadId>; NRQS],
-    /// Bit `p` set: `runq[p]` is not empty (the next thread is one scan away).
-    runq_mask: u64,
-    current: ThreadId,
-    idle: ThreadId,
+    /// Each processor's own state (one for now: see [`Processor`]).
+    cpus: [Processor; 1],
     /// Halted threads whose stacks wait to be freed by another thread.
     dead: Vec<ThreadId>,
     /// (event, thread) of every wait, hashed by event into buckets that
@@ -280,10 +283,28 @@ struct Sched {
     /// thread that never runs again would otherwise stay depressed).
     depressed: Vec<(ThreadId, u64)>,
     ticks: u64,
+}
+
+/// What one processor schedules from (GNU Mach's `processor` and its
+/// local run queue): its running and idle threads, its run queues and a
+/// hand-off candidate. Sched keeps one per processor so that a second
+/// processor adds a record, not a rewrite; the queues are still under the
+/// one `SCHED` lock (a lock per processor comes with SMP).
+struct Processor {
+    runq: [VecDeque<ThreadId>; NRQS],
+    /// Bit `p` set: `runq[p]` is not empty (the next thread is one scan away).
+    runq_mask: u64,
+    current: ThreadId,
+    idle: ThreadId,
     /// A thread woken by this processor's `mach_msg` send and not queued:
     /// it gets the processor straight from the sender when the sender
-    /// blocks (see [`handoff_begin`]). Per processor, like `current`.
+    /// blocks (see [`handoff_begin`]).
     handoff: Option<ThreadId>,
+}
+
+/// The processor running this code, as an index into `Sched::cpus`.
+const fn cpu_index() -> usize {
+    0
 }
 
 static SCHED: Mutex<Option<Sched>> = Mutex::new(None);
@@ -368,25 +389,25 @@ impl Sched {
     /// Makes `id` eligible to run. The running thread is never queued (it
     /// goes back to a queue when it is switched out).
     fn enqueue(&mut self, id: ThreadId) {
-        if id == self.current {
+        if id == self.cpus[cpu_index()].current {
             return;
         }
         self.push_runq(id);
     }
 
     fn push_runq(&mut self, id: ThreadId) {
-        let (cur, idle) = (self.current, self.idle);
+        let (cur, idle) = (self.cpus[cpu_index()].current, self.cpus[cpu_index()].idle);
         let t = self.thread(id);
         if t.on_runq || !t.runnable() || id == idle {
             return;
         }
         t.on_runq = true;
         let pri = t.sched_pri;
-        self.runq[usize::from(pri)].push_back(id);
-        self.runq_mask |= 1 << pri;
+        self.cpus[cpu_index()].runq[usize::from(pri)].push_back(id);
+        self.cpus[cpu_index()].runq_mask |= 1 << pri;
         if id != cur {
             let cur_pri = self.threads[&cur].sched_pri;
-            if pri < cur_pri || cur == self.idle || !self.threads[&cur].runnable() {
+            if pri < cur_pri || cur == self.cpus[cpu_index()].idle || !self.threads[&cur].runnable() {
                 set_resched();
             }
         }
@@ -399,24 +420,24 @@ impl Sched {
         }
         t.on_runq = false;
         let pri = t.sched_pri;
-        let q = &mut self.runq[usize::from(pri)];
+        let q = &mut self.cpus[cpu_index()].runq[usize::from(pri)];
         if let Some(i) = q.iter().position(|&x| x == id) {
             q.remove(i);
         }
         if q.is_empty() {
-            self.runq_mask &= !(1 << pri);
+            self.cpus[cpu_index()].runq_mask &= !(1 << pri);
         }
     }
 
     fn pick(&mut self) -> ThreadId {
-        if self.runq_mask == 0 {
-            return self.idle;
+        if self.cpus[cpu_index()].runq_mask == 0 {
+            return self.cpus[cpu_index()].idle;
         }
-        let pri = self.runq_mask.trailing_zeros() as usize;
-        let q = &mut self.runq[pri];
+        let pri = self.cpus[cpu_index()].runq_mask.trailing_zeros() as usize;
+        let q = &mut self.cpus[cpu_index()].runq[pri];
         let id = q.pop_front().expect("run queue mask out of step");
         if q.is_empty() {
-            self.runq_mask &= !(1 << pri);
+            self.cpus[cpu_index()].runq_mask &= !(1 << pri);
         }
         id
     }
@@ -444,10 +465,10 @@ impl Sched {
         let Some(i) = self.waiters[b].iter().position(|&(e, _)| e == event) else { return 0 };
         let (_, id) = self.waiters[b].remove(i);
         self.bucket_changed(b);
-        if id == self.current || id == self.idle {
+        if id == self.cpus[cpu_index()].current || id == self.cpus[cpu_index()].idle {
             self.unwait_inner(id, WaitResult::Awakened, true, false);
         } else if self.unwait_inner(id, WaitResult::Awakened, false, false) {
-            if let Some(old) = self.handoff.replace(id) {
+            if let Some(old) = self.cpus[cpu_index()].handoff.replace(id) {
                 self.enqueue(old);
             }
             this_cpu().handoff.store(2, Ordering::Relaxed);
@@ -457,7 +478,7 @@ impl Sched {
 
     /// Queues the hand-off candidate, if any (the sender did not block).
     fn flush_handoff(&mut self) {
-        if let Some(id) = self.handoff.take() {
+        if let Some(id) = self.cpus[cpu_index()].handoff.take() {
             if self.threads.contains_key(&id) {
                 self.enqueue(id);
             }
@@ -518,9 +539,9 @@ impl Sched {
     /// without a trip through the run queue, as GNU Mach's
     /// `thread_handoff`); otherwise it is queued and `None` returned.
     fn take_handoff(&mut self, blocking: bool) -> Option<ThreadId> {
-        let id = self.handoff.take()?;
+        let id = self.cpus[cpu_index()].handoff.take()?;
         this_cpu().handoff.fetch_and(1, Ordering::Relaxed);
-        let best = if self.runq_mask == 0 { NRQS as u32 } else { self.runq_mask.trailing_zeros() };
+        let best = if self.cpus[cpu_index()].runq_mask == 0 { NRQS as u32 } else { self.cpus[cpu_index()].runq_mask.trailing_zeros() };
         let t = self.threads.get_mut(&id)?;
         if blocking && t.runnable() && !t.halted && u32::from(t.sched_pri) <= best {
             if t.on_runq {
@@ -535,7 +556,7 @@ impl Sched {
     /// Chooses the next thread; returns the switch to make, if any.
     fn reschedule(&mut self) -> Option<(*mut u32, u32)> {
         this_cpu().ast.fetch_and(!AST_RESCHED, Ordering::Relaxed);
-        let cur = self.current;
+        let cur = self.cpus[cpu_index()].current;
         // The running thread (never on a queue while it runs) goes back to
         // the tail of its priority's queue.
         let blocking = !self.threads[&cur].runnable();
@@ -563,7 +584,7 @@ impl Sched {
         if next_dir != cur_dir {
             pmap::activate(next_dir);
         }
-        self.current = next;
+        self.cpus[cpu_index()].current = next;
         let (task, space, halt) = {
             let t = &self.threads[&next];
             (t.task.unwrap_or(0), t.space, t.halt_requested)
@@ -619,7 +640,7 @@ fn reap() {
     let stacks: Vec<(ThreadId, u32)> = cpu::without_interrupts(|| {
         let mut g = SCHED.lock();
         let s = g.as_mut().expect("scheduler not started");
-        let cur = s.current;
+        let cur = s.cpus[cpu_index()].current;
         let mut out = Vec::new();
         s.dead.retain(|&id| {
             if id == cur {
@@ -694,23 +715,25 @@ pub fn init() {
     cpu::without_interrupts(|| {
         *SCHED.lock() = Some(Sched {
             threads,
-            // Queues are sized up front so scheduling never allocates in the common case.
-            runq: core::array::from_fn(|_| VecDeque::with_capacity(8)),
-            current: 1,
-            idle: 0,
+            cpus: [Processor {
+                // Queues are sized up front so scheduling never allocates in the common case.
+                runq: core::array::from_fn(|_| VecDeque::with_capacity(8)),
+                runq_mask: 0,
+                current: 1,
+                idle: 0,
+                handoff: None,
+            }],
             dead: Vec::new(),
             waiters: core::array::from_fn(|_| Vec::with_capacity(4)),
-            runq_mask: 0,
             timed: Vec::new(),
             depressed: Vec::new(),
             ticks: 0,
-            handoff: None,
         });
     });
     let idle = spawn("idle", idle_body, 0, IDLE_PRI, Policy::Timeshare).expect("no memory for the idle thread");
     with(|s| {
         s.dequeue(idle);
-        s.idle = idle;
+        s.cpus[cpu_index()].idle = idle;
         let t = s.thread(idle);
         t.policy = Policy::FixedPri { quantum: 1 };
         t.sched_pri = IDLE_PRI;
@@ -777,7 +800,7 @@ pub fn add_thread(name: &'static str, task: Option<u32>, space: (u32, u32), ksta
 
 /// The running thread's name, for panic reports (never waits for the lock).
 pub fn current_name() -> &'static str {
-    SCHED.try_lock().and_then(|g| g.as_ref().map(|s| s.threads[&s.current].name)).unwrap_or("?")
+    SCHED.try_lock().and_then(|g| g.as_ref().map(|s| s.threads[&s.cpus[cpu_index()].current].name)).unwrap_or("?")
 }
 
 /// The running thread.
@@ -807,7 +830,7 @@ pub fn with_thread<R>(id: ThreadId, f: impl FnOnce(&mut Thread) -> R) -> Option<
 /// Whether the running thread is VM-privileged (`thread_wire`).
 pub fn current_vm_privileged() -> bool {
     with(|s| {
-        let id = s.current;
+        let id = s.cpus[cpu_index()].current;
         s.threads.get(&id).is_some_and(|t| t.vm_privileged)
     })
 }
@@ -817,7 +840,7 @@ pub fn current_vm_privileged() -> bool {
 /// Nothing blocks until [`thread_block`].
 pub fn assert_wait(event: usize, timeout_ticks: Option<u64>) {
     with(|s| {
-        let id = s.current;
+        let id = s.cpus[cpu_index()].current;
         let now = s.ticks;
         // A wait asserted again replaces the earlier one: no stale entry may
         // wake this thread from a later, unrelated wait.
@@ -851,7 +874,7 @@ pub fn thread_block() -> WaitResult {
         let sw = {
             let mut g = SCHED.lock();
             let s = g.as_mut().expect("scheduler not started");
-            let id = s.current;
+            let id = s.cpus[cpu_index()].current;
             let t = s.thread(id);
             if t.waiting {
                 t.blocked = true;
@@ -873,7 +896,7 @@ pub fn thread_block() -> WaitResult {
             return WaitResult::from_u32(this_cpu().resumed.load(Ordering::Relaxed));
         }
         with(|s| {
-            let id = s.current;
+            let id = s.cpus[cpu_index()].current;
             core::mem::replace(&mut s.thread(id).wait_result, WaitResult::NotWaiting)
         })
     })
@@ -964,9 +987,9 @@ pub fn sleep_ticks(ticks: u64) {
 pub fn yield_now() -> bool {
     cpu::without_interrupts(|| {
         let others = with(|s| {
-            let id = s.current;
+            let id = s.cpus[cpu_index()].current;
             s.thread(id).quantum = 0;
-            s.runq_mask != 0
+            s.cpus[cpu_index()].runq_mask != 0
         });
         switch_now();
         others
@@ -1068,7 +1091,7 @@ pub fn depress_abort(id: ThreadId) -> Option<()> {
 /// blocks, a depressed thread would otherwise never run again.
 pub fn depress_and_yield(ticks: u64) -> bool {
     with(|s| {
-        let id = s.current;
+        let id = s.cpus[cpu_index()].current;
         let until = s.ticks + ticks.max(1);
         let t = s.thread(id);
         t.depressed = true;
@@ -1078,7 +1101,7 @@ pub fn depress_and_yield(ticks: u64) -> bool {
     });
     let others = yield_now();
     with(|s| {
-        let id = s.current;
+        let id = s.cpus[cpu_index()].current;
         s.depressed.retain(|&(x, _)| x != id);
         let t = s.thread(id);
         t.depressed = false;
@@ -1093,7 +1116,7 @@ pub fn suspend(id: ThreadId) -> bool {
         let Some(t) = s.threads.get_mut(&id) else { return None };
         t.suspend_count += 1;
         s.dequeue(id);
-        Some(id == s.current)
+        Some(id == s.cpus[cpu_index()].current)
     });
     match switch {
         Some(true) => {
@@ -1130,7 +1153,7 @@ pub fn request_halt(id: ThreadId) {
             return;
         }
         t.halt_requested = true;
-        if id == s.current {
+        if id == s.cpus[cpu_index()].current {
             this_cpu().ast.fetch_or(AST_HALT, Ordering::Relaxed);
         }
         s.unwait(id, WaitResult::Interrupted);
@@ -1201,7 +1224,7 @@ pub fn terminate(id: ThreadId) {
         s.dead.push(id);
         DEAD_PENDING.store(true, Ordering::Relaxed);
         s.wakeup(halt_event());
-        id == s.current
+        id == s.cpus[cpu_index()].current
     });
     if me {
         cpu::disable_interrupts();
@@ -1224,8 +1247,8 @@ pub fn clock_tick() {
     let Some(s) = g.as_mut() else { return };
     s.ticks += 1;
     let now = s.ticks;
-    let cur = s.current;
-    let idle = s.idle;
+    let cur = s.cpus[cpu_index()].current;
+    let idle = s.cpus[cpu_index()].idle;
     {
         let t = s.thread(cur);
         t.ticks += 1;
@@ -1292,7 +1315,7 @@ pub fn preempt() {
 
 /// Scheduler statistics: (threads, runnable threads, ticks).
 pub fn stats() -> (usize, usize, u64) {
-    with(|s| (s.threads.len(), s.runq.iter().map(|q| q.len()).sum(), s.ticks))
+    with(|s| (s.threads.len(), s.cpus[cpu_index()].runq.iter().map(|q| q.len()).sum(), s.ticks))
 }
 
 /// What `thread_info` reports of a thread.
