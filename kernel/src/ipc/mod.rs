@@ -106,6 +106,9 @@ impl Drained {
     /// Wakes the threads the events name and keeps the rest for after the lock.
     fn of(ipc: &mut Ipc) -> Drained {
         let mut d = Drained::default();
+        if !ipc.has_pending() {
+            return d;
+        }
         ipc.drain_events(|e| match e {
             Event::MessageQueued { port, pset, kernel } => {
                 // Kernel ports are served after the lock, each message by its stamp.
