@@ -272,6 +272,7 @@ fn ipc_semantics_sets_limits_blocking_ool_moves_every_notification() {
         .expect_log("ipc_tests: notifications ok")
         .expect_log("ipc_tests: blocked sender ok")
         .expect_log("ipc_tests: aborted receive returned 0x10004005")
+        .expect_log("ipc_tests: hand-off ok")
         .expect_log("ipc_tests: landed through thread_set_self_state")
         .expect_log("user-test: ipc_tests ok")
         .expect_log("bootstrap: ipc consistent; ports 7 -> 7, spaces 0 -> 0");

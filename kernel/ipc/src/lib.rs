@@ -318,6 +318,12 @@ impl Ipc {
         core::mem::take(&mut self.events)
     }
 
+    /// Whether events or kernel-queued messages wait to be drained (one
+    /// test lets a critical section that raised nothing skip the drains).
+    pub fn has_pending(&self) -> bool {
+        !self.events.is_empty() || !self.kernel_queued.is_empty()
+    }
+
     /// Hands each event recorded since the last drain to `f`, keeping the
     /// queue's storage (no allocation on the next operation's events).
     pub fn drain_events(&mut self, mut f: impl FnMut(Event)) {

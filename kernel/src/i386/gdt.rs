@@ -164,11 +164,22 @@ pub fn default_ldt() -> [u64; LDT_ENTRIES] {
     unsafe { (*TABLES.0.get()).ldt }
 }
 
+/// The user segment state loaded is the default one (no user GDT slot,
+/// the default LDT), as after `load_user_segments(&[0; N], None)`.
+static DEFAULT_SEGMENTS: AtomicBool = AtomicBool::new(false);
+
+/// Whether the loaded user segment state is the default one: a switch to a
+/// thread without segments of its own then has nothing to load.
+pub fn user_segments_default() -> bool {
+    DEFAULT_SEGMENTS.load(Ordering::Relaxed)
+}
+
 /// Loads a running user thread's segment state: its two user GDT slots and
 /// its own LDT (`Some((linear base, entries))`) or the default one. Called
 /// by the scheduler with interrupts off, before the thread returns to user
 /// mode (which reloads its segment registers from these tables).
 pub fn load_user_segments(slots: &[u64; USER_GDT_SLOTS], ldt: Option<(u32, usize)>) {
+    DEFAULT_SEGMENTS.store(ldt.is_none() && *slots == [0; USER_GDT_SLOTS], Ordering::Relaxed);
     // SAFETY: interrupts are off on the one CPU; the GDT entries written
     // are not the ones the kernel runs on, and a thread's LDT stays
     // allocated while it is loaded (it is freed only with the thread's

@@ -94,11 +94,10 @@ pub unsafe fn prepare_user_thread(frame_at: u32) -> u32 {
 // it on every switch.
 
 use alloc::boxed::Box;
-use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use super::gdt::USER_GDT_SLOTS;
-use crate::kern::sched_prim::ThreadId;
+use crate::kern::sched_prim::{thread_slot, ThreadId};
 
 /// What a user thread has beyond its saved registers.
 #[derive(Default)]
@@ -122,15 +121,58 @@ impl MachineState {
     }
 }
 
-static PCBS: spin::Mutex<BTreeMap<ThreadId, MachineState>> = spin::Mutex::new(BTreeMap::new());
+/// Machine states by thread slot ([`sched_prim::thread_slot`]), each with
+/// its thread's id: found in one index on every switch.
+struct Pcbs {
+    slots: Vec<Option<(ThreadId, MachineState)>>,
+    /// Threads with a state here: none (the usual case) lets a switch skip
+    /// the table.
+    count: usize,
+}
+
+impl Pcbs {
+    fn get_mut(&mut self, th: ThreadId) -> Option<&mut MachineState> {
+        match self.slots.get_mut(thread_slot(th)) {
+            Some(Some((id, m))) if *id == th => Some(m),
+            _ => None,
+        }
+    }
+
+    fn entry(&mut self, th: ThreadId) -> &mut MachineState {
+        let slot = thread_slot(th);
+        if self.slots.len() <= slot {
+            self.slots.resize_with(slot + 1, || None);
+        }
+        let e = &mut self.slots[slot];
+        if !matches!(e, Some((id, _)) if *id == th) {
+            // A stale state of an ended thread in the same slot goes.
+            if e.is_none() {
+                self.count += 1;
+            }
+            *e = Some((th, MachineState::default()));
+        }
+        &mut e.as_mut().expect("just set").1
+    }
+
+    fn remove(&mut self, th: ThreadId) -> Option<MachineState> {
+        let e = self.slots.get_mut(thread_slot(th))?;
+        if !matches!(e, Some((id, _)) if *id == th) {
+            return None;
+        }
+        self.count -= 1;
+        e.take().map(|(_, m)| m)
+    }
+}
+
+static PCBS: spin::Mutex<Pcbs> = spin::Mutex::new(Pcbs { slots: Vec::new(), count: 0 });
 
 /// Runs `f` on thread `th`'s machine state (made empty on first use).
 pub fn with_machine<R>(th: ThreadId, f: impl FnOnce(&mut MachineState) -> R) -> R {
     super::cpu::without_interrupts(|| {
         let mut m = PCBS.lock();
-        let r = f(m.entry(th).or_default());
-        if m.get(&th).is_some_and(MachineState::is_default) {
-            m.remove(&th);
+        let r = f(m.entry(th));
+        if m.get_mut(th).is_some_and(|s| s.is_default()) {
+            m.remove(th);
         }
         r
     })
@@ -138,7 +180,7 @@ pub fn with_machine<R>(th: ThreadId, f: impl FnOnce(&mut MachineState) -> R) -> 
 
 /// Forgets the machine state of a thread that has ended.
 pub fn forget(th: ThreadId) {
-    let gone = super::cpu::without_interrupts(|| PCBS.lock().remove(&th));
+    let gone = super::cpu::without_interrupts(|| PCBS.lock().remove(th));
     drop(gone);
 }
 
@@ -151,11 +193,28 @@ pub fn switch_machine(prev: ThreadId, next: ThreadId, next_task: Option<u32>) {
     // The scheduler's lock is held: never wait for PCBS (its holders run
     // with interrupts off and never switch, so it is free here).
     let Some(mut m) = PCBS.try_lock() else { panic!("pcb: machine state locked across a switch") };
-    super::fpu::switch_out(m.get_mut(&prev));
+    if m.count == 0 {
+        // Nobody has state of their own: no FPU image to save (a live FPU
+        // keeps its owner's state until that owner's #NM), nothing to load.
+        drop(m);
+        super::fpu::switch_out(None);
+        if let Some(task) = next_task {
+            if !super::gdt::user_segments_default() {
+                super::gdt::load_user_segments(&[0; USER_GDT_SLOTS], None);
+            }
+            super::io_perm::switch_to(task);
+        }
+        return;
+    }
+    super::fpu::switch_out(m.get_mut(prev));
     if let Some(task) = next_task {
-        match m.get(&next) {
+        match m.get_mut(next) {
             Some(s) => super::gdt::load_user_segments(&s.user_gdt, s.ldt.as_ref().map(|l| (l.as_ptr() as u32, l.len()))),
-            None => super::gdt::load_user_segments(&[0; USER_GDT_SLOTS], None),
+            None => {
+                if !super::gdt::user_segments_default() {
+                    super::gdt::load_user_segments(&[0; USER_GDT_SLOTS], None);
+                }
+            }
         }
         drop(m);
         super::io_perm::switch_to(task);

@@ -28,7 +28,11 @@ fn ms_to_ticks(ms: u32) -> u64 {
 }
 
 /// The trap: `msg` is the user buffer, sizes in bytes, `timeout` in ms.
+///
+/// A send followed by a receive hands the CPU straight to a receiver the
+/// send wakes when this thread then blocks (see [`sched::handoff_begin`]).
 pub fn trap(msg: u32, option: u32, send_size: u32, rcv_size: u32, rcv_name: u32, timeout: u32, notify: u32) -> u32 {
+    let _window = HandoffWindow::open(option & (MACH_SEND_MSG | MACH_RCV_MSG) == MACH_SEND_MSG | MACH_RCV_MSG);
     let Some(space) = current_space() else { return MACH_SEND_INVALID_DEST };
     let mut receive_only = false;
     if option & MACH_SEND_MSG != 0 {
@@ -75,6 +79,28 @@ pub fn trap(msg: u32, option: u32, send_size: u32, rcv_size: u32, rcv_name: u32,
         return receive(space, msg, option, rcv_size, rcv_name, timeout);
     }
     MACH_MSG_SUCCESS
+}
+
+/// A [`sched::handoff_begin`] window, closed when the trap returns.
+struct HandoffWindow(bool);
+
+impl HandoffWindow {
+    #[inline]
+    fn open(send_then_receive: bool) -> HandoffWindow {
+        if send_then_receive {
+            sched::handoff_begin();
+        }
+        HandoffWindow(send_then_receive)
+    }
+}
+
+impl Drop for HandoffWindow {
+    #[inline]
+    fn drop(&mut self) {
+        if self.0 {
+            sched::handoff_end();
+        }
+    }
 }
 
 /// Options a request served in place may carry (it never waits to send,

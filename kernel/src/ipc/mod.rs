@@ -107,13 +107,16 @@ impl Drained {
     /// Wakes the threads the events name and keeps the rest for after the lock.
     fn of(ipc: &mut Ipc) -> Drained {
         let mut d = Drained::default();
+        if !ipc.has_pending() {
+            return d;
+        }
         ipc.drain_events(|e| match e {
             Event::MessageQueued { port, pset, kernel } => {
                 // Kernel ports are served after the lock, each message by its stamp.
                 if !kernel {
-                    sched::thread_wakeup(wait_event(WaitObj::Port(port), false));
+                    sched::thread_wakeup_receiver(wait_event(WaitObj::Port(port), false));
                     if let Some(s) = pset {
-                        sched::thread_wakeup(wait_event(WaitObj::Pset(s), false));
+                        sched::thread_wakeup_receiver(wait_event(WaitObj::Pset(s), false));
                     }
                 }
             }

@@ -57,7 +57,8 @@ static WAITERS: Mutex<VecDeque<Waiter>> = Mutex::new(VecDeque::new());
 
 /// The word a waiting thread sleeps on (its own).
 fn event(th: ThreadId) -> usize {
-    0xFD00_0000usize.wrapping_sub(th as usize * 4) | 3
+    // The thread's slot is unique among live threads (ids grow past 2^22).
+    0xFD00_0000usize - crate::kern::sched_prim::thread_slot(th) * 4 | 3
 }
 
 /// The key of `addr` in `task` for `flags`, checking that the word (two

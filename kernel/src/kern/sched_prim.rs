@@ -2,7 +2,13 @@
 //! Mach's `sched_prim`: `assert_wait(event, timeout)`, `thread_block()`,
 //! `thread_wakeup(event)`, `clear_wait(thread, result)`.
 //!
-//! One CPU. Priorities run from 0 (highest) to `NRQS - 1` (idle), GNU Mach's
+//! One CPU, whose running thread, idle thread, run queues and hand-off
+//! candidate sit in a per-processor record (`Processor`). Thread records
+//! are reached by their id's slot in a table (`Threads`), never by a tree
+//! search. A `mach_msg` that sends and then receives hands the CPU straight
+//! to the receiver its send woke (see [`handoff_begin`]).
+//!
+//! Priorities run from 0 (highest) to `NRQS - 1` (idle), GNU Mach's
 //! range; time-sharing threads' scheduled priority decays with recent CPU
 //! use, fixed-priority threads keep theirs and run for their quantum. The
 //! clock interrupt charges the running thread, expires timeouts and asks for
@@ -15,7 +21,7 @@
 //! not running.
 
 use alloc::boxed::Box;
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 use core::sync::atomic::{AtomicU32, Ordering};
@@ -43,6 +49,7 @@ pub type ThreadId = u32;
 
 /// Why `thread_block` returned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
 pub enum WaitResult {
     /// `thread_wakeup` on the event.
     Awakened,
@@ -52,6 +59,17 @@ pub enum WaitResult {
     Interrupted,
     /// The thread did not block (the wake-up came first, or no wait was asserted).
     NotWaiting,
+}
+
+impl WaitResult {
+    fn from_u32(v: u32) -> WaitResult {
+        match v {
+            0 => WaitResult::Awakened,
+            1 => WaitResult::TimedOut,
+            2 => WaitResult::Interrupted,
+            _ => WaitResult::NotWaiting,
+        }
+    }
 }
 
 /// Scheduling policy, as GNU Mach's `POLICY_TIMESHARE` / `POLICY_FIXEDPRI`.
@@ -101,6 +119,12 @@ pub struct Thread {
     depressed: bool,
     /// Ticks this thread has run.
     pub ticks: u64,
+    /// The thread is inside a hand-off window (see [`handoff_begin`]):
+    /// saved from and restored to its processor's record when it switches.
+    handoff_window: bool,
+    /// Switched out by [`thread_block`]: the switch back hands it its wait
+    /// result through its processor's record (no lock taken to read it).
+    in_block: bool,
     /// `thread_wire`: the thread may take pages from the reserve the
     /// kernel keeps for paging (as the default pager's task may).
     pub vm_privileged: bool,
@@ -135,14 +159,119 @@ impl Thread {
     }
 }
 
+/// Bits of a [`ThreadId`] that give its slot in the thread table; the bits
+/// above count the slot's reuses, so an id is not reused until a slot has
+/// been reused 2^18 times.
+const SLOT_BITS: u32 = 14;
+const SLOT_MASK: u32 = (1 << SLOT_BITS) - 1;
+/// Slots taken fresh before ended threads' slots are reused (ids stay
+/// small, and a reused slot comes round rarely).
+const FRESH_SLOTS: usize = 1024;
+
+/// The slot of thread `id` in the scheduler's table (unique among live
+/// threads): for per-thread tables kept elsewhere (`pcb`) and wait events.
+pub const fn thread_slot(id: ThreadId) -> usize {
+    (id & SLOT_MASK) as usize
+}
+
+/// The scheduler's thread records, indexed by their ids' slots: every
+/// lookup is one bounds check and one id compare (GNU Mach reaches its
+/// threads by pointer).
+struct Threads {
+    slots: Vec<Option<Box<Thread>>>,
+    /// Ended threads' slots, reused oldest first once [`FRESH_SLOTS`] exist.
+    free: VecDeque<usize>,
+    /// The id the next use of each slot gets (its generation).
+    next_gen: Vec<u32>,
+    live: usize,
+}
+
+impl Threads {
+    fn new() -> Threads {
+        Threads { slots: Vec::with_capacity(64), free: VecDeque::new(), next_gen: Vec::with_capacity(64), live: 0 }
+    }
+
+    /// An unused id (its slot is reserved by the caller's [`Threads::insert`]).
+    fn alloc_id(&mut self) -> ThreadId {
+        let slot = if self.slots.len() < FRESH_SLOTS || self.free.is_empty() {
+            // Slot 0 is never used: no thread has id 0.
+            if self.slots.is_empty() {
+                self.slots.push(None);
+                self.next_gen.push(0);
+            }
+            self.slots.push(None);
+            self.next_gen.push(0);
+            self.slots.len() - 1
+        } else {
+            self.free.pop_front().expect("checked")
+        };
+        let g = self.next_gen[slot];
+        self.next_gen[slot] = (g + 1) & ((1 << (32 - SLOT_BITS)) - 1);
+        (g << SLOT_BITS) | slot as u32
+    }
+
+    fn insert(&mut self, id: ThreadId, t: Box<Thread>) {
+        let slot = thread_slot(id);
+        debug_assert!(self.slots[slot].is_none());
+        self.slots[slot] = Some(t);
+        self.live += 1;
+    }
+
+    #[inline]
+    fn get(&self, id: &ThreadId) -> Option<&Thread> {
+        match self.slots.get(thread_slot(*id)) {
+            Some(Some(t)) if t.id == *id => Some(t),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    fn get_mut(&mut self, id: &ThreadId) -> Option<&mut Thread> {
+        match self.slots.get_mut(thread_slot(*id)) {
+            Some(Some(t)) if t.id == *id => Some(t),
+            _ => None,
+        }
+    }
+
+    fn contains_key(&self, id: &ThreadId) -> bool {
+        self.get(id).is_some()
+    }
+
+    fn remove(&mut self, id: &ThreadId) -> Option<Box<Thread>> {
+        self.get(id)?;
+        let slot = thread_slot(*id);
+        let t = self.slots[slot].take();
+        self.free.push_back(slot);
+        self.live -= 1;
+        t
+    }
+
+    fn values(&self) -> impl Iterator<Item = &Thread> {
+        self.slots.iter().filter_map(|t| t.as_deref())
+    }
+
+    fn keys(&self) -> impl Iterator<Item = ThreadId> + '_ {
+        self.values().map(|t| t.id)
+    }
+
+    fn len(&self) -> usize {
+        self.live
+    }
+}
+
+impl core::ops::Index<&ThreadId> for Threads {
+    type Output = Thread;
+
+    #[inline]
+    fn index(&self, id: &ThreadId) -> &Thread {
+        self.get(id).expect("unknown thread")
+    }
+}
+
 struct Sched {
-    threads: BTreeMap<ThreadId, Box<Thread>>,
-    runq: [VecDeque<ThreadId>; NRQS],
-    /// Bit `p` set: `runq[p]` is not empty (the next thread is one scan away).
-    runq_mask: u64,
-    current: ThreadId,
-    idle: ThreadId,
-    next_id: ThreadId,
+    threads: Threads,
+    /// Each processor's own state (one for now: see [`Processor`]).
+    cpus: [Processor; 1],
     /// Halted threads whose stacks wait to be freed by another thread.
     dead: Vec<ThreadId>,
     /// (event, thread) of every wait, hashed by event into buckets that
@@ -156,6 +285,28 @@ struct Sched {
     ticks: u64,
 }
 
+/// What one processor schedules from (GNU Mach's `processor` and its
+/// local run queue): its running and idle threads, its run queues and a
+/// hand-off candidate. Sched keeps one per processor so that a second
+/// processor adds a record, not a rewrite; the queues are still under the
+/// one `SCHED` lock (a lock per processor comes with SMP).
+struct Processor {
+    runq: [VecDeque<ThreadId>; NRQS],
+    /// Bit `p` set: `runq[p]` is not empty (the next thread is one scan away).
+    runq_mask: u64,
+    current: ThreadId,
+    idle: ThreadId,
+    /// A thread woken by this processor's `mach_msg` send and not queued:
+    /// it gets the processor straight from the sender when the sender
+    /// blocks (see [`handoff_begin`]).
+    handoff: Option<ThreadId>,
+}
+
+/// The processor running this code, as an index into `Sched::cpus`.
+const fn cpu_index() -> usize {
+    0
+}
+
 static SCHED: Mutex<Option<Sched>> = Mutex::new(None);
 
 /// Number of wait buckets (a power of two).
@@ -166,6 +317,11 @@ fn bucket(event: usize) -> usize {
     // above the alignment in.
     (event ^ (event >> 6) ^ (event >> 12)) & (WAIT_BUCKETS - 1)
 }
+
+/// Bit `b` clear: wait buckets `b` and `b + 32` are empty. Written under
+/// `SCHED`; read without it by [`thread_wakeup_receiver`], whose waits are
+/// asserted and woken under the IPC lock, so it cannot miss one.
+static WAIT_MASK: AtomicU32 = AtomicU32::new(0);
 
 /// Halted threads are waiting in `Sched::dead` to have their stacks freed.
 static DEAD_PENDING: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
@@ -189,6 +345,12 @@ pub struct PerCpu {
     /// The running thread's IPC space (see [`Thread`]'s `space`).
     space_idx: AtomicU32,
     space_gen: AtomicU32,
+    /// Nonzero while the running thread is in a `mach_msg` that will
+    /// receive after its send: wake-ups of receivers become hand-offs
+    /// (see [`handoff_begin`]); 2 once one is pending in `Sched::handoff`.
+    handoff: AtomicU32,
+    /// The wait result of a thread switched back into [`thread_block`].
+    resumed: AtomicU32,
 }
 
 /// A reschedule is due.
@@ -203,6 +365,8 @@ static CPUS: [PerCpu; 1] = [PerCpu {
     ast: AtomicU32::new(0),
     space_idx: AtomicU32::new(0),
     space_gen: AtomicU32::new(0),
+    handoff: AtomicU32::new(0),
+    resumed: AtomicU32::new(0),
 }];
 
 fn this_cpu() -> &'static PerCpu {
@@ -225,25 +389,25 @@ impl Sched {
     /// Makes `id` eligible to run. The running thread is never queued (it
     /// goes back to a queue when it is switched out).
     fn enqueue(&mut self, id: ThreadId) {
-        if id == self.current {
+        if id == self.cpus[cpu_index()].current {
             return;
         }
         self.push_runq(id);
     }
 
     fn push_runq(&mut self, id: ThreadId) {
-        let (cur, idle) = (self.current, self.idle);
+        let (cur, idle) = (self.cpus[cpu_index()].current, self.cpus[cpu_index()].idle);
         let t = self.thread(id);
         if t.on_runq || !t.runnable() || id == idle {
             return;
         }
         t.on_runq = true;
         let pri = t.sched_pri;
-        self.runq[usize::from(pri)].push_back(id);
-        self.runq_mask |= 1 << pri;
+        self.cpus[cpu_index()].runq[usize::from(pri)].push_back(id);
+        self.cpus[cpu_index()].runq_mask |= 1 << pri;
         if id != cur {
             let cur_pri = self.threads[&cur].sched_pri;
-            if pri < cur_pri || cur == self.idle || !self.threads[&cur].runnable() {
+            if pri < cur_pri || cur == self.cpus[cpu_index()].idle || !self.threads[&cur].runnable() {
                 set_resched();
             }
         }
@@ -256,24 +420,24 @@ impl Sched {
         }
         t.on_runq = false;
         let pri = t.sched_pri;
-        let q = &mut self.runq[usize::from(pri)];
+        let q = &mut self.cpus[cpu_index()].runq[usize::from(pri)];
         if let Some(i) = q.iter().position(|&x| x == id) {
             q.remove(i);
         }
         if q.is_empty() {
-            self.runq_mask &= !(1 << pri);
+            self.cpus[cpu_index()].runq_mask &= !(1 << pri);
         }
     }
 
     fn pick(&mut self) -> ThreadId {
-        if self.runq_mask == 0 {
-            return self.idle;
+        if self.cpus[cpu_index()].runq_mask == 0 {
+            return self.cpus[cpu_index()].idle;
         }
-        let pri = self.runq_mask.trailing_zeros() as usize;
-        let q = &mut self.runq[pri];
+        let pri = self.cpus[cpu_index()].runq_mask.trailing_zeros() as usize;
+        let q = &mut self.cpus[cpu_index()].runq[pri];
         let id = q.pop_front().expect("run queue mask out of step");
         if q.is_empty() {
-            self.runq_mask &= !(1 << pri);
+            self.cpus[cpu_index()].runq_mask &= !(1 << pri);
         }
         id
     }
@@ -285,24 +449,73 @@ impl Sched {
         let mut n = 0;
         while let Some(i) = self.waiters[b].iter().position(|&(e, _)| e == event) {
             let (_, id) = self.waiters[b].remove(i);
-            self.unwait(id, WaitResult::Awakened);
+            self.unwait_inner(id, WaitResult::Awakened, true, false);
             n += 1;
         }
+        self.bucket_changed(b);
         n
+    }
+
+    /// [`Sched::wakeup`] for a receiver woken by a `mach_msg` send that
+    /// will block to receive: the first thread woken is kept aside for a
+    /// direct hand-off instead of being queued (any earlier candidate is
+    /// queued now); the others are queued as usual.
+    fn wakeup_handoff(&mut self, event: usize) -> usize {
+        let b = bucket(event);
+        let Some(i) = self.waiters[b].iter().position(|&(e, _)| e == event) else { return 0 };
+        let (_, id) = self.waiters[b].remove(i);
+        self.bucket_changed(b);
+        if id == self.cpus[cpu_index()].current || id == self.cpus[cpu_index()].idle {
+            self.unwait_inner(id, WaitResult::Awakened, true, false);
+        } else if self.unwait_inner(id, WaitResult::Awakened, false, false) {
+            if let Some(old) = self.cpus[cpu_index()].handoff.replace(id) {
+                self.enqueue(old);
+            }
+            this_cpu().handoff.store(2, Ordering::Relaxed);
+        }
+        1 + self.wakeup(event)
+    }
+
+    /// Queues the hand-off candidate, if any (the sender did not block).
+    fn flush_handoff(&mut self) {
+        if let Some(id) = self.cpus[cpu_index()].handoff.take() {
+            if self.threads.contains_key(&id) {
+                self.enqueue(id);
+            }
+        }
     }
 
     /// Removes thread `id`'s wait on `event` from its bucket.
     fn forget_wait(&mut self, event: usize, id: ThreadId) {
-        let b = &mut self.waiters[bucket(event)];
+        let bi = bucket(event);
+        let b = &mut self.waiters[bi];
         if let Some(i) = b.iter().position(|&w| w == (event, id)) {
             b.remove(i);
+        }
+        self.bucket_changed(bi);
+    }
+
+    /// Keeps [`WAIT_MASK`] in step with bucket `b` (one bit covers `b`
+    /// and `b ^ 32`).
+    fn bucket_changed(&self, b: usize) {
+        if self.waiters[b].is_empty() && self.waiters[b ^ 32].is_empty() {
+            WAIT_MASK.fetch_and(!(1 << (b & 31)), Ordering::Relaxed);
+        } else {
+            WAIT_MASK.fetch_or(1 << (b & 31), Ordering::Relaxed);
         }
     }
 
     fn unwait(&mut self, id: ThreadId, result: WaitResult) {
+        self.unwait_inner(id, result, true, true);
+    }
+
+    /// Ends thread `id`'s wait; queues it if `queue`; takes its entry out
+    /// of its wait bucket if `forget` (a wake-up has already). Whether it
+    /// waited.
+    fn unwait_inner(&mut self, id: ThreadId, result: WaitResult, queue: bool, forget: bool) -> bool {
         let t = self.thread(id);
         if !t.waiting {
-            return;
+            return false;
         }
         let event = t.wait_event;
         t.waiting = false;
@@ -312,20 +525,48 @@ impl Sched {
             t.deadline = 0;
             self.timed.retain(|&x| x != id);
         }
-        self.forget_wait(event, id);
+        if forget {
+            self.forget_wait(event, id);
+        }
+        if queue {
+            self.enqueue(id);
+        }
+        true
+    }
+
+    /// The hand-off candidate, if the running thread gives up the CPU by
+    /// blocking and no thread of higher priority is queued (it runs next
+    /// without a trip through the run queue, as GNU Mach's
+    /// `thread_handoff`); otherwise it is queued and `None` returned.
+    fn take_handoff(&mut self, blocking: bool) -> Option<ThreadId> {
+        let id = self.cpus[cpu_index()].handoff.take()?;
+        this_cpu().handoff.fetch_and(1, Ordering::Relaxed);
+        let best = if self.cpus[cpu_index()].runq_mask == 0 { NRQS as u32 } else { self.cpus[cpu_index()].runq_mask.trailing_zeros() };
+        let t = self.threads.get_mut(&id)?;
+        if blocking && t.runnable() && !t.halted && u32::from(t.sched_pri) <= best {
+            if t.on_runq {
+                self.dequeue(id);
+            }
+            return Some(id);
+        }
         self.enqueue(id);
+        None
     }
 
     /// Chooses the next thread; returns the switch to make, if any.
     fn reschedule(&mut self) -> Option<(*mut u32, u32)> {
         this_cpu().ast.fetch_and(!AST_RESCHED, Ordering::Relaxed);
-        let cur = self.current;
+        let cur = self.cpus[cpu_index()].current;
         // The running thread (never on a queue while it runs) goes back to
         // the tail of its priority's queue.
-        if self.threads[&cur].runnable() {
+        let blocking = !self.threads[&cur].runnable();
+        if !blocking {
             self.push_runq(cur);
         }
-        let next = self.pick();
+        let next = match self.take_handoff(blocking) {
+            Some(id) => id,
+            None => self.pick(),
+        };
         let nt = self.thread(next);
         nt.on_runq = false;
         if nt.quantum == 0 {
@@ -343,12 +584,21 @@ impl Sched {
         if next_dir != cur_dir {
             pmap::activate(next_dir);
         }
-        self.current = next;
+        self.cpus[cpu_index()].current = next;
         let (task, space, halt) = {
             let t = &self.threads[&next];
             (t.task.unwrap_or(0), t.space, t.halt_requested)
         };
         let pc = this_cpu();
+        // The hand-off window is the thread's (no candidate is pending here).
+        let window = pc.handoff.load(Ordering::Relaxed) & 1 != 0;
+        self.thread(cur).handoff_window = window;
+        let nt = self.thread(next);
+        pc.handoff.store(u32::from(nt.handoff_window), Ordering::Relaxed);
+        if core::mem::replace(&mut nt.in_block, false) {
+            let r = core::mem::replace(&mut nt.wait_result, WaitResult::NotWaiting);
+            pc.resumed.store(r as u32, Ordering::Relaxed);
+        }
         pc.thread.store(next, Ordering::Relaxed);
         pc.task.store(task, Ordering::Relaxed);
         pc.space_idx.store(space.0, Ordering::Relaxed);
@@ -390,7 +640,7 @@ fn reap() {
     let stacks: Vec<(ThreadId, u32)> = cpu::without_interrupts(|| {
         let mut g = SCHED.lock();
         let s = g.as_mut().expect("scheduler not started");
-        let cur = s.current;
+        let cur = s.cpus[cpu_index()].current;
         let mut out = Vec::new();
         s.dead.retain(|&id| {
             if id == cur {
@@ -454,21 +704,27 @@ pub fn init() {
         quantum: QUANTUM_TICKS,
         depressed: false,
         ticks: 0,
+        handoff_window: false,
+        in_block: false,
         vm_privileged: false,
     });
-    let mut threads = BTreeMap::new();
-    threads.insert(1, boot);
+    let mut threads = Threads::new();
+    let boot_id = threads.alloc_id();
+    debug_assert_eq!(boot_id, 1);
+    threads.insert(boot_id, boot);
     cpu::without_interrupts(|| {
         *SCHED.lock() = Some(Sched {
             threads,
-            // Queues are sized up front so scheduling never allocates in the common case.
-            runq: core::array::from_fn(|_| VecDeque::with_capacity(8)),
-            current: 1,
-            idle: 0,
-            next_id: 2,
+            cpus: [Processor {
+                // Queues are sized up front so scheduling never allocates in the common case.
+                runq: core::array::from_fn(|_| VecDeque::with_capacity(8)),
+                runq_mask: 0,
+                current: 1,
+                idle: 0,
+                handoff: None,
+            }],
             dead: Vec::new(),
             waiters: core::array::from_fn(|_| Vec::with_capacity(4)),
-            runq_mask: 0,
             timed: Vec::new(),
             depressed: Vec::new(),
             ticks: 0,
@@ -477,7 +733,7 @@ pub fn init() {
     let idle = spawn("idle", idle_body, 0, IDLE_PRI, Policy::Timeshare).expect("no memory for the idle thread");
     with(|s| {
         s.dequeue(idle);
-        s.idle = idle;
+        s.cpus[cpu_index()].idle = idle;
         let t = s.thread(idle);
         t.policy = Policy::FixedPri { quantum: 1 };
         t.sched_pri = IDLE_PRI;
@@ -505,8 +761,7 @@ pub fn spawn(name: &'static str, body: extern "C" fn(usize), arg: usize, pri: u8
 #[allow(clippy::too_many_arguments)]
 pub fn add_thread(name: &'static str, task: Option<u32>, space: (u32, u32), kstack: u32, esp: u32, page_dir: u32, pri: u8, policy: Policy, run: bool) -> ThreadId {
     with(|s| {
-        let id = s.next_id;
-        s.next_id += 1;
+        let id = s.threads.alloc_id();
         let mut t = Box::new(Thread {
             id,
             name,
@@ -532,6 +787,8 @@ pub fn add_thread(name: &'static str, task: Option<u32>, space: (u32, u32), ksta
             quantum: 0,
             depressed: false,
             ticks: 0,
+            handoff_window: false,
+            in_block: false,
             vm_privileged: false,
         });
         t.recompute_pri();
@@ -543,7 +800,7 @@ pub fn add_thread(name: &'static str, task: Option<u32>, space: (u32, u32), ksta
 
 /// The running thread's name, for panic reports (never waits for the lock).
 pub fn current_name() -> &'static str {
-    SCHED.try_lock().and_then(|g| g.as_ref().map(|s| s.threads[&s.current].name)).unwrap_or("?")
+    SCHED.try_lock().and_then(|g| g.as_ref().map(|s| s.threads[&s.cpus[cpu_index()].current].name)).unwrap_or("?")
 }
 
 /// The running thread.
@@ -573,7 +830,7 @@ pub fn with_thread<R>(id: ThreadId, f: impl FnOnce(&mut Thread) -> R) -> Option<
 /// Whether the running thread is VM-privileged (`thread_wire`).
 pub fn current_vm_privileged() -> bool {
     with(|s| {
-        let id = s.current;
+        let id = s.cpus[cpu_index()].current;
         s.threads.get(&id).is_some_and(|t| t.vm_privileged)
     })
 }
@@ -583,7 +840,7 @@ pub fn current_vm_privileged() -> bool {
 /// Nothing blocks until [`thread_block`].
 pub fn assert_wait(event: usize, timeout_ticks: Option<u64>) {
     with(|s| {
-        let id = s.current;
+        let id = s.cpus[cpu_index()].current;
         let now = s.ticks;
         // A wait asserted again replaces the earlier one: no stale entry may
         // wake this thread from a later, unrelated wait.
@@ -601,7 +858,9 @@ pub fn assert_wait(event: usize, timeout_ticks: Option<u64>) {
         t.wait_result = WaitResult::NotWaiting;
         t.deadline = timeout_ticks.map_or(0, |n| now + n.max(1));
         let timed = t.deadline != 0;
-        s.waiters[bucket(event)].push((event, id));
+        let b = bucket(event);
+        s.waiters[b].push((event, id));
+        s.bucket_changed(b);
         if timed {
             s.timed.push(id);
         }
@@ -611,21 +870,33 @@ pub fn assert_wait(event: usize, timeout_ticks: Option<u64>) {
 /// Gives up the CPU if the running thread is waiting; returns why it runs again.
 pub fn thread_block() -> WaitResult {
     cpu::without_interrupts(|| {
-        let waiting = with(|s| {
-            let id = s.current;
+        // Marked blocked and switched away in one critical section.
+        let sw = {
+            let mut g = SCHED.lock();
+            let s = g.as_mut().expect("scheduler not started");
+            let id = s.cpus[cpu_index()].current;
             let t = s.thread(id);
-            if !t.waiting {
-                return false;
+            if t.waiting {
+                t.blocked = true;
+                t.in_block = true;
+                let sw = s.reschedule();
+                if sw.is_none() {
+                    s.thread(id).in_block = false;
+                }
+                sw
+            } else {
+                None
             }
-            t.blocked = true;
-            set_resched();
-            true
-        });
-        if waiting {
-            switch_now();
+        };
+        if let Some((save, next)) = sw {
+            // SAFETY: as in `switch_now`.
+            unsafe { pcb::switch_context(save, next) };
+            reap();
+            // The switch back took the wait result out of the record.
+            return WaitResult::from_u32(this_cpu().resumed.load(Ordering::Relaxed));
         }
         with(|s| {
-            let id = s.current;
+            let id = s.cpus[cpu_index()].current;
             core::mem::replace(&mut s.thread(id).wait_result, WaitResult::NotWaiting)
         })
     })
@@ -634,6 +905,50 @@ pub fn thread_block() -> WaitResult {
 /// Wakes every thread waiting on `event`; returns how many.
 pub fn thread_wakeup(event: usize) -> usize {
     with(|s| s.wakeup(event))
+}
+
+/// [`thread_wakeup`] for the receivers of a message just queued: inside a
+/// [`handoff_begin`] window the first thread woken is kept for a direct
+/// hand-off instead of being queued.
+///
+/// The IPC lock must be held (it orders the receivers' waits with this
+/// wake-up): an empty wait bucket is seen without taking `SCHED`.
+pub fn thread_wakeup_receiver(event: usize) -> usize {
+    if WAIT_MASK.load(Ordering::Relaxed) & (1 << (bucket(event) & 31)) == 0 {
+        return 0;
+    }
+    if this_cpu().handoff.load(Ordering::Relaxed) != 0 {
+        return with(|s| s.wakeup_handoff(event));
+    }
+    with(|s| s.wakeup(event))
+}
+
+/// Opens a hand-off window for the running thread's `mach_msg`, whose
+/// send is followed by a receive: a receiver its send wakes is not queued
+/// but kept, and gets the CPU directly when this thread blocks to receive
+/// (GNU Mach's `mach_msg` continuations and L4's IPC do the same). If this
+/// thread does not block, [`handoff_end`] queues the receiver, so nothing
+/// else changes: the receiver still takes the message off the queue itself
+/// (sequence numbers, order, port sets, timeouts stay the queue's). Any
+/// reschedule in between (a fault, preemption) also settles the candidate.
+#[inline]
+pub fn handoff_begin() {
+    this_cpu().handoff.store(1, Ordering::Relaxed);
+}
+
+/// Closes the window of [`handoff_begin`], queueing a receiver that did not
+/// get the CPU.
+#[inline]
+pub fn handoff_end() {
+    // One exchange: an interrupt's wake-up cannot slip in between.
+    if this_cpu().handoff.swap(0, Ordering::Relaxed) > 1 {
+        handoff_flush();
+    }
+}
+
+#[cold]
+fn handoff_flush() {
+    with(|s| s.flush_handoff());
 }
 
 /// Ends thread `id`'s wait (if it waits) with `result`.
@@ -661,9 +976,9 @@ pub fn wake_thread(id: ThreadId, event: usize) -> bool {
 /// Sleeps the running thread for `ticks` clock ticks.
 pub fn sleep_ticks(ticks: u64) {
     let me = current();
-    // A per-thread event nobody else wakes: the thread record's id, offset
-    // into a range no object address uses.
-    assert_wait(0xFFFF_0000usize.wrapping_add(me as usize) | 1, Some(ticks));
+    // A per-thread event nobody else wakes: the thread's slot (unique
+    // among live threads), offset into a range no object address uses.
+    assert_wait(0xFFFF_0000usize + (thread_slot(me) << 1) | 1, Some(ticks));
     thread_block();
 }
 
@@ -672,9 +987,9 @@ pub fn sleep_ticks(ticks: u64) {
 pub fn yield_now() -> bool {
     cpu::without_interrupts(|| {
         let others = with(|s| {
-            let id = s.current;
+            let id = s.cpus[cpu_index()].current;
             s.thread(id).quantum = 0;
-            s.runq_mask != 0
+            s.cpus[cpu_index()].runq_mask != 0
         });
         switch_now();
         others
@@ -776,7 +1091,7 @@ pub fn depress_abort(id: ThreadId) -> Option<()> {
 /// blocks, a depressed thread would otherwise never run again.
 pub fn depress_and_yield(ticks: u64) -> bool {
     with(|s| {
-        let id = s.current;
+        let id = s.cpus[cpu_index()].current;
         let until = s.ticks + ticks.max(1);
         let t = s.thread(id);
         t.depressed = true;
@@ -786,7 +1101,7 @@ pub fn depress_and_yield(ticks: u64) -> bool {
     });
     let others = yield_now();
     with(|s| {
-        let id = s.current;
+        let id = s.cpus[cpu_index()].current;
         s.depressed.retain(|&(x, _)| x != id);
         let t = s.thread(id);
         t.depressed = false;
@@ -801,7 +1116,7 @@ pub fn suspend(id: ThreadId) -> bool {
         let Some(t) = s.threads.get_mut(&id) else { return None };
         t.suspend_count += 1;
         s.dequeue(id);
-        Some(id == s.current)
+        Some(id == s.cpus[cpu_index()].current)
     });
     match switch {
         Some(true) => {
@@ -838,7 +1153,7 @@ pub fn request_halt(id: ThreadId) {
             return;
         }
         t.halt_requested = true;
-        if id == s.current {
+        if id == s.cpus[cpu_index()].current {
             this_cpu().ast.fetch_or(AST_HALT, Ordering::Relaxed);
         }
         s.unwait(id, WaitResult::Interrupted);
@@ -909,7 +1224,7 @@ pub fn terminate(id: ThreadId) {
         s.dead.push(id);
         DEAD_PENDING.store(true, Ordering::Relaxed);
         s.wakeup(halt_event());
-        id == s.current
+        id == s.cpus[cpu_index()].current
     });
     if me {
         cpu::disable_interrupts();
@@ -932,8 +1247,8 @@ pub fn clock_tick() {
     let Some(s) = g.as_mut() else { return };
     s.ticks += 1;
     let now = s.ticks;
-    let cur = s.current;
-    let idle = s.idle;
+    let cur = s.cpus[cpu_index()].current;
+    let idle = s.cpus[cpu_index()].idle;
     {
         let t = s.thread(cur);
         t.ticks += 1;
@@ -972,7 +1287,7 @@ pub fn clock_tick() {
         }
     }
     if now % DECAY_TICKS == 0 {
-        let ids: Vec<ThreadId> = s.threads.keys().copied().collect();
+        let ids: Vec<ThreadId> = s.threads.keys().collect();
         for id in ids {
             let on = s.threads[&id].on_runq;
             if on {
@@ -1000,7 +1315,7 @@ pub fn preempt() {
 
 /// Scheduler statistics: (threads, runnable threads, ticks).
 pub fn stats() -> (usize, usize, u64) {
-    with(|s| (s.threads.len(), s.runq.iter().map(|q| q.len()).sum(), s.ticks))
+    with(|s| (s.threads.len(), s.cpus[cpu_index()].runq.iter().map(|q| q.len()).sum(), s.ticks))
 }
 
 /// What `thread_info` reports of a thread.

@@ -331,13 +331,13 @@ pub fn entry(frame: &mut TrapFrame) -> Result<(), Unknown> {
         return Ok(());
     };
     let mut args = [0u32; 11];
-    let mut bytes = [0u8; 44];
     let n = trap.args * 4;
     if n > 0 {
-        uaccess::copyin(frame.user_esp.wrapping_add(4), &mut bytes[..n]).map_err(|_| Unknown::BadArguments)?;
-        for (i, w) in bytes[..n].chunks_exact(4).enumerate() {
-            args[i] = u32::from_le_bytes(w.try_into().unwrap());
-        }
+        // Straight into the argument words (little-endian, as the user's stack).
+        // SAFETY: `args` is 44 bytes of plain words, `n` at most 44, and any
+        // byte pattern is a valid u32.
+        let bytes = unsafe { core::slice::from_raw_parts_mut(args.as_mut_ptr().cast::<u8>(), n) };
+        uaccess::copyin(frame.user_esp.wrapping_add(4), bytes).map_err(|_| Unknown::BadArguments)?;
     }
     let _ = trap.name;
     let r = (trap.handler)(&args);

@@ -2,8 +2,10 @@
 //! counts: port sets (FIFO across members, MACH_RCV_IN_SET), receive
 //! timeouts, queue limits with a send timeout, MACH_RCV_TOO_LARGE with and
 //! without MACH_RCV_LARGE, out-of-line memory (copied, sender's copy
-//! deallocated on request), a receive right moved in a message, and the
-//! dead-name and no-senders notifications.
+//! deallocated on request), a receive right moved in a message, the
+//! dead-name and no-senders notifications, and RPCs handed off directly to
+//! a server blocked on a port set (ids, sequence numbers, queue order, its
+//! receive timeout).
 //!
 //! Boot-script line: `/ipc_tests $(task-create) $(task-resume)`.
 //! Last line: `user-test: ipc_tests ok` or `user-test: ipc_tests FAILED: <why>`.
@@ -343,6 +345,105 @@ fn interrupted_receiver(m: &mut Mach, task: u32, stack: u32) -> Result<(), &'sta
     uprintln!("{}: aborted receive returned {:#x}", NAME, RCV_RESULT.load(SeqCst));
     expect(RCV_RESULT.load(SeqCst) == MACH_RCV_INTERRUPTED, "aborted receive did not answer MACH_RCV_INTERRUPTED")?;
     mach::thread_terminate(m, th).map_err(|_| "thread_terminate")?;
+    handoff(m, task, stack)
+}
+
+static HS_SET: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+static HS_A: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+/// What the hand-off server received, in order: `id << 16 | seqno << 8 | port`
+/// (1 for A, 2 for B, 3 for anything else).
+static HS_LOG: [core::sync::atomic::AtomicU32; 16] = [const { core::sync::atomic::AtomicU32::new(0) }; 16];
+static HS_N: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+/// The code that ended the server's loop (0: still running).
+static HS_END: core::sync::atomic::AtomicI32 = core::sync::atomic::AtomicI32::new(0);
+
+/// A server on a port set, as MIG servers loop: it replies and receives
+/// the next request in one call, with a receive timeout. Each request it
+/// blocks for reaches it by a direct hand-off from the client's
+/// `mach_msg`, and each reply hands the CPU back to the client.
+extern "C" fn handoff_server() -> ! {
+    use core::sync::atomic::Ordering::SeqCst;
+    let set = HS_SET.load(SeqCst);
+    let mut b: Buf = [0; 64];
+    let (mut option, mut send_size) = (MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0);
+    loop {
+        let r = msg(&mut b, option, send_size, 256, set, 500);
+        if r != 0 {
+            HS_END.store(r, SeqCst);
+            loop {
+                // SAFETY: no arguments.
+                unsafe { mach_user::trap::swtch() };
+            }
+        }
+        let (reply, local, seqno, id) = (b[2], b[3], b[4], b[5]);
+        let port = if local == HS_A.load(SeqCst) { 1 } else if local == QPORT.load(SeqCst) { 2 } else { 3 };
+        let n = HS_N.fetch_add(1, SeqCst) as usize;
+        if n < HS_LOG.len() {
+            HS_LOG[n].store(id << 16 | (seqno & 0xFF) << 8 | port, SeqCst);
+        }
+        if reply != 0 {
+            b[..8].copy_from_slice(&[MACH_MSG_TYPE_MOVE_SEND_ONCE, 32, reply, 0, 0, id + 100, MachMsgType::new(MACH_MSG_TYPE_INTEGER_32, 32, 1, true, false).0, seqno]);
+            (option, send_size) = (MACH_SEND_MSG | MACH_RCV_MSG | MACH_RCV_TIMEOUT, 32);
+        } else {
+            (option, send_size) = (MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0);
+        }
+    }
+}
+
+/// Direct hand-off between a client's `mach_msg` (send, then receive the
+/// reply) and a server blocked on a port set: replies carry the right
+/// request ids and sequence numbers, messages queued before a request are
+/// received before it (the set's order), and the server's receive timeout
+/// still ends its wait when no request comes.
+fn handoff(m: &mut Mach, task: u32, stack: u32) -> Result<(), &'static str> {
+    use core::sync::atomic::Ordering::SeqCst;
+    let alloc = |m: &mut Mach, right| mach_port::mach_port_allocate(m, task, right).map(|r| r.name).map_err(|_| "allocate");
+    let set = alloc(m, MACH_PORT_RIGHT_PORT_SET)?;
+    let a = alloc(m, MACH_PORT_RIGHT_RECEIVE)?;
+    let b = alloc(m, MACH_PORT_RIGHT_RECEIVE)?;
+    mach_port::mach_port_move_member(m, task, a, set).map_err(|_| "move_member a")?;
+    mach_port::mach_port_move_member(m, task, b, set).map_err(|_| "move_member b")?;
+    // SAFETY: no arguments.
+    let reply = unsafe { mach_user::trap::mach_reply_port() };
+    HS_SET.store(set, SeqCst);
+    HS_A.store(a, SeqCst);
+    QPORT.store(b, SeqCst);
+    let th = mach_user::start_thread(m, handoff_server, stack, 4 * 4096)?;
+    // SAFETY: wait 50 ms for it to block on the set.
+    unsafe { mach_user::trap::thread_switch(0, 2, 50) };
+    let rpc = |dest: u32, id: u32| -> (i32, u32, u32) {
+        let mut buf: Buf = [0; 64];
+        buf[..8].copy_from_slice(&[MACH_MSG_TYPE_MAKE_SEND | MACH_MSG_TYPE_MAKE_SEND_ONCE << 8, 32, dest, reply, 0, id, MachMsgType::new(MACH_MSG_TYPE_INTEGER_32, 32, 1, true, false).0, 0]);
+        let r = msg(&mut buf, MACH_SEND_MSG | MACH_RCV_MSG | MACH_RCV_TIMEOUT, 32, 256, reply, 2000);
+        (r, buf[5], buf[7])
+    };
+    for (dest, id, seqno) in [(a, 101, 0), (b, 102, 0), (a, 103, 1)] {
+        let (r, rid, rseq) = rpc(dest, id);
+        expect(r == 0 && rid == id + 100 && rseq == seqno, "hand-off RPC reply: code, id or sequence number")?;
+    }
+    // Two messages queued on B, then a request to A: B's come first.
+    expect(send_int(b, 10, 0, None) == 0 && send_int(b, 11, 0, None) == 0, "send to b")?;
+    let (r, rid, rseq) = rpc(a, 104);
+    expect(r == 0 && rid == 204 && rseq == 2, "RPC after queued messages")?;
+    for _ in 0..300 {
+        if HS_END.load(SeqCst) != 0 {
+            break;
+        }
+        // SAFETY: wait 10 ms.
+        unsafe { mach_user::trap::thread_switch(0, 2, 10) };
+    }
+    expect(HS_END.load(SeqCst) == MACH_RCV_TIMED_OUT, "the server's receive did not time out")?;
+    let want = [101 << 16 | 1, 102 << 16 | 2, 103 << 16 | 1 << 8 | 1, 10 << 16 | 1 << 8 | 2, 11 << 16 | 2 << 8 | 2, 104 << 16 | 2 << 8 | 1];
+    expect(HS_N.load(SeqCst) == want.len() as u32, "the server received another number of messages")?;
+    for (i, w) in want.iter().enumerate() {
+        expect(HS_LOG[i].load(SeqCst) == *w, "the server received out of order or with wrong sequence numbers")?;
+    }
+    mach::thread_terminate(m, th).map_err(|_| "thread_terminate")?;
+    for name in [a, b, reply] {
+        mach_port::mach_port_mod_refs(m, task, name, MACH_PORT_RIGHT_RECEIVE, -1i32 as u32).map_err(|_| "mod_refs")?;
+    }
+    mach_port::mach_port_destroy(m, task, set).map_err(|_| "destroy set")?;
+    uprintln!("{}: hand-off ok", NAME);
     Ok(())
 }
 
