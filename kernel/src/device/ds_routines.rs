@@ -72,7 +72,7 @@ impl Ctx {
             }
         }
         run.truncate(done);
-        Ok(self.give_ool_pages(run))
+        Ok(self.give_ool_pages(alloc::boxed::Box::new(run)))
     }
 }
 

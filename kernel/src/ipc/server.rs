@@ -165,10 +165,10 @@ impl Ctx {
 
     /// Puts out-of-line bytes held as pages in the reply (the receiver gets
     /// the pages themselves); returns its handle and count.
-    pub(crate) fn give_ool_pages(&mut self, run: crate::vm::vm_map::PageRun) -> rt::Ool {
-        let count = mach_ipc::OolPages::len(&run);
+    pub(crate) fn give_ool_pages(&mut self, run: alloc::boxed::Box<dyn mach_ipc::OolPages>) -> rt::Ool {
+        let count = run.len();
         self.reply_ool.push(Vec::new());
-        self.reply_pages.push((self.reply_ool.len() - 1, alloc::boxed::Box::new(run)));
+        self.reply_pages.push((self.reply_ool.len() - 1, run));
         rt::Ool { addr: self.reply_ool.len() as u32, count, dealloc: false }
     }
 }
@@ -937,11 +937,11 @@ impl mach::MachServer for Ctx {
     fn vm_read(&mut self, req: mach::VmReadRequest) -> Result<mach::VmReadReply, i32> {
         let t = self.task()?;
         if req.size >= crate::vm::vm_map::OOL_COW_MIN {
-            let (r, wait) = task::with_task(t, |tk| (tk.map.capture(req.address, req.size), tk.map.machine_mut().wait.take())).ok_or(KERN_INVALID_ARGUMENT)?;
+            let (r, wait) = task::with_task(t, |tk| (tk.map.copy_out_of(req.address, req.size), tk.map.machine_mut().wait.take())).ok_or(KERN_INVALID_ARGUMENT)?;
             match r {
-                Ok(Some(pages)) => {
-                    let run = crate::vm::vm_map::PageRun::new(pages, req.address & 0xFFF, req.size);
-                    return Ok(mach::VmReadReply { data: self.give_ool_pages(run) });
+                Ok(Some(segs)) => {
+                    let copy = crate::vm::vm_map::ObjectCopy::new(segs, req.address & 0xFFF, req.size);
+                    return Ok(mach::VmReadReply { data: self.give_ool_pages(alloc::boxed::Box::new(copy)) });
                 }
                 Ok(None) => {}
                 Err(kerncore::vm_map::KERN_FAULT_RETRY) => wait.into_iter().for_each(vm_object::cancel),
