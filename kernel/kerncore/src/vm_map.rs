@@ -863,7 +863,7 @@ impl<M: Machine> VmMap<M> {
                 let obj = self.m.object_create_frozen(&vas).ok_or(KERN_RESOURCE_SHORTAGE)?;
                 self.m.object_ref(obj);
                 let a = Attrs { object: obj, delta: 0, copy: true, ..e.attrs };
-                self.entries.update(at, t, |_| Ok(a))?;
+                self.entries.set(at, t, a)?;
                 obj
             };
             // A new object's offsets are addresses; an old one's, the entry's.
@@ -899,7 +899,7 @@ impl<M: Machine> VmMap<M> {
             if s.object != 0 {
                 let had = self.entries.entries().any(|e| e.attrs.object == s.object);
                 let a = Attrs { object: s.object, delta: s.offset.wrapping_sub(va), copy: true, ..Attrs::default() };
-                self.entries.update(va, va + s.size, |_| Ok(a))?;
+                self.entries.set(va, va + s.size, a)?;
                 if !had {
                     self.m.object_ref(s.object);
                 }
