@@ -130,6 +130,15 @@ impl EntryMap {
     /// # Errors
     /// As [`EntryMap::allocate`].
     pub fn allocate_masked(&mut self, addr: u32, size: u32, mask: u32, anywhere: bool, attrs: Attrs) -> Result<u32, KernReturn> {
+        self.allocate_with(addr, size, mask, anywhere, |_| attrs)
+    }
+
+    /// As [`EntryMap::allocate_masked`], with the attributes made from the
+    /// address found (object offsets depend on it).
+    ///
+    /// # Errors
+    /// As [`EntryMap::allocate`].
+    pub fn allocate_with(&mut self, addr: u32, size: u32, mask: u32, anywhere: bool, attrs: impl FnOnce(u32) -> Attrs) -> Result<u32, KernReturn> {
         let mask = mask | (PAGE_SIZE - 1);
         if size == 0 || size % PAGE_SIZE != 0 || addr % PAGE_SIZE != 0 {
             return Err(KERN_INVALID_ARGUMENT);
@@ -146,7 +155,7 @@ impl EntryMap {
             }
             addr
         };
-        self.entries.insert(start, Entry { start, end: start + size, attrs });
+        self.entries.insert(start, Entry { start, end: start + size, attrs: attrs(start) });
         Ok(start)
     }
 

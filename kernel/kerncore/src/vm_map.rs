@@ -893,16 +893,26 @@ impl<M: Machine> VmMap<M> {
         if size == 0 {
             return Err(KERN_INVALID_ARGUMENT);
         }
-        let at = self.entries.allocate(PAGE_SIZE, size, true, Attrs::default())?;
-        let mut va = at;
-        for s in segs {
-            if s.object != 0 {
-                let had = self.entries.entries().any(|e| e.attrs.object == s.object);
-                let a = Attrs { object: s.object, delta: s.offset.wrapping_sub(va), copy: true, ..Attrs::default() };
-                self.entries.set(va, va + s.size, a)?;
-                if !had {
-                    self.m.object_ref(s.object);
-                }
+        let attrs = |s: &CopySeg, va: u32| {
+            if s.object == 0 {
+                Attrs::default()
+            } else {
+                Attrs { object: s.object, delta: s.offset.wrapping_sub(va), copy: true, ..Attrs::default() }
+            }
+        };
+        let refers = |m: &Self, obj: u32| obj != 0 && m.entries.entries().any(|e| e.attrs.object == obj);
+        // The whole range as the first piece, then the others over it.
+        let had = refers(self, segs[0].object);
+        let at = self.entries.allocate_with(PAGE_SIZE, size, 0, true, |at| attrs(&segs[0], at))?;
+        if segs[0].object != 0 && !had {
+            self.m.object_ref(segs[0].object);
+        }
+        let mut va = at + segs[0].size;
+        for s in &segs[1..] {
+            let had = refers(self, s.object);
+            self.entries.set(va, va + s.size, attrs(s, va))?;
+            if s.object != 0 && !had {
+                self.m.object_ref(s.object);
             }
             va += s.size;
         }
