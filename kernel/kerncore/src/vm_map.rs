@@ -940,10 +940,39 @@ impl<M: Machine> VmMap<M> {
         Ok(at)
     }
 
+    /// Makes each `VM_INHERIT_SHARE` entry that maps a frozen object (its
+    /// memory was sent out of line) private anonymous memory again, each
+    /// page this map's own copy, so that it is shared like any other.
+    fn thaw_shared(&mut self) -> Result<(), KernReturn> {
+        let frozen: Vec<Entry> = self
+            .entries
+            .entries()
+            .filter(|e| e.attrs.inheritance == vm_entries::VM_INHERIT_SHARE && e.attrs.object != 0 && e.attrs.copy && self.m.object_frozen(e.attrs.object))
+            .copied()
+            .collect();
+        for e in frozen {
+            for va in (e.start..e.end).step_by(PAGE_SIZE as usize) {
+                if !self.pages.contains_key(&va) {
+                    self.resident(va)?;
+                }
+            }
+            let vas: Vec<u32> = self.obj_pages.range(e.start..e.end).map(|(va, _)| *va).collect();
+            for va in vas {
+                self.obj_pages.remove(&va);
+                self.m.unmap(va);
+            }
+            let a = Attrs { object: 0, delta: 0, copy: false, ..e.attrs };
+            self.entries.set(e.start, e.end, a)?;
+            self.unref_unmapped(alloc::vec![e.attrs.object]);
+        }
+        Ok(())
+    }
+
     /// Turns each anonymous `VM_INHERIT_SHARE` entry into a mapping of a
     /// new anonymous object that takes its pages, so that every map
     /// inheriting it shares all its pages, those touched later too.
     fn share_anonymous(&mut self) -> Result<(), KernReturn> {
+        self.thaw_shared()?;
         let shared: Vec<Entry> =
             self.entries.entries().filter(|e| e.attrs.inheritance == vm_entries::VM_INHERIT_SHARE && e.attrs.object == 0).copied().collect();
         for e in shared {
@@ -1481,6 +1510,35 @@ mod tests {
         drop(m);
         assert!(phys.borrow().owners.is_empty(), "pages leaked");
         assert!(phys.borrow().objects.is_empty(), "frozen objects leaked");
+    }
+
+    #[test]
+    fn shared_inheritance_of_sent_memory_shares_it_again() {
+        let phys = Rc::new(RefCell::new(Phys::default()));
+        let mut parent = VmMap::new(Emu::new(&phys), MAX);
+        let a = parent.allocate(0x10000, 2 * PAGE_SIZE, false).unwrap();
+        touch_write(&mut parent, a, b'P').unwrap();
+        let segs = parent.copy_out_of(a, 2 * PAGE_SIZE).unwrap().unwrap();
+        parent.inherit(a, 2 * PAGE_SIZE, vm_entries::VM_INHERIT_SHARE).unwrap();
+        let mut child = VmMap::new(Emu::new(&phys), MAX);
+        child.copy_from(&mut parent).unwrap();
+        touch_write(&mut child, a + PAGE_SIZE, b'C').unwrap();
+        assert_eq!(touch_read(&mut parent, a + PAGE_SIZE).unwrap(), b'C', "the child's write is shared");
+        assert_eq!(touch_read(&mut child, a).unwrap(), b'P');
+        touch_write(&mut parent, a, b'Q').unwrap();
+        assert_eq!(touch_read(&mut child, a).unwrap(), b'Q', "the parent's write is shared");
+        // The copy in flight kept the data of its time.
+        let mut receiver = VmMap::new(Emu::new(&phys), MAX);
+        let r = receiver.insert_copy(&segs).unwrap();
+        phys.borrow_mut().unhold(segs[0].object);
+        assert_eq!((touch_read(&mut receiver, r).unwrap(), touch_read(&mut receiver, r + PAGE_SIZE).unwrap()), (b'P', 0));
+        drop(receiver);
+        drop(child);
+        drop(parent);
+        // What is left is the shared object's (this emulation never frees those).
+        let p = phys.borrow();
+        assert!(p.owners.keys().all(|pa| p.objects.iter().any(|(k, v)| v.0 == *pa && !p.frozen.contains(&k.0))), "pages leaked");
+        assert!(p.objects.keys().all(|k| !p.frozen.contains(&k.0)), "the frozen object leaked");
     }
 
     /// Pages out `va` as the kernel's daemon does: to the pager, page freed.
