@@ -807,10 +807,10 @@ impl<M: Machine> VmMap<M> {
         }
         self.swap_back_range(start, end)?;
         // Pages still shared copy-on-write with another map get a copy of
-        // their own first: a frozen object owns its pages alone.
-        let shared: Vec<u32> = self.pages.range(start..end).filter(|&(_, pa)| self.m.is_shared(pa)).map(|(va, _)| va).collect();
+        // their own first: a frozen object owns its pages alone. (A shared
+        // page is always marked copy-on-write: the mark is checked first.)
+        let shared: Vec<u32> = self.pages.range(start..end).filter(|&(va, pa)| self.cow.contains(&va) && self.m.is_shared(pa)).map(|(va, _)| va).collect();
         for va in shared {
-            self.cow.insert(va);
             self.break_cow(va)?;
         }
         let mut segs: Vec<CopySeg> = Vec::new();
