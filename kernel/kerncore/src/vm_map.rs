@@ -845,11 +845,6 @@ impl<M: Machine> VmMap<M> {
             let t = e.end.min(end);
             // Pages written here since the piece was last frozen (or ever).
             let vas: Vec<(u32, u32)> = self.pages.range(at..t).collect();
-            for &(va, _) in &vas {
-                self.pages.remove(&va);
-                self.cow.remove(&va);
-                self.m.unmap(va);
-            }
             let obj = if e.attrs.object != 0 {
                 if !vas.is_empty() {
                     let pages: Vec<(u32, u32)> = vas.iter().map(|&(va, pa)| (e.attrs.offset(va), pa)).collect();
@@ -866,6 +861,12 @@ impl<M: Machine> VmMap<M> {
                 self.entries.set(at, t, a)?;
                 obj
             };
+            // The pages are the object's now: out of this map and its pmap.
+            for &(va, _) in &vas {
+                self.pages.remove(&va);
+                self.cow.remove(&va);
+                self.m.unmap(va);
+            }
             // A new object's offsets are addresses; an old one's, the entry's.
             let offset = match (obj, e.attrs.object) {
                 (0, _) => 0,
