@@ -267,6 +267,7 @@ fn ipc_semantics_sets_limits_blocking_ool_moves_every_notification() {
         .expect_log("ipc_tests: too large ok")
         .expect_log("ipc_tests: protected payload ok")
         .expect_log("ipc_tests: out-of-line ok")
+        .expect_log("ipc_tests: out-of-line copy-on-write ok")
         .expect_log("ipc_tests: receive right moved ok")
         .expect_log("ipc_tests: no-senders: code 0x0 id 70 mscount 1")
         .expect_log("ipc_tests: notifications ok")

@@ -48,8 +48,9 @@ pub struct OolRegion {
     pub data: Vec<u8>,
     /// The region holds port rights.
     pub is_port: bool,
-    /// The data as the sender's pages, captured copy-on-write instead of
-    /// copied (`data` is empty then).
+    /// The data as a copy-on-write copy of the sender's memory (map
+    /// entries, or the kernel's own pages) instead of bytes (`data` is
+    /// empty then).
     pub pages: Option<alloc::boxed::Box<dyn OolPages>>,
     /// Where the sender's data started within its page: copied data
     /// arrives at the same offset (GNU Mach moves whole pages).
@@ -77,8 +78,9 @@ impl OolRegion {
     }
 }
 
-/// Out-of-line data the kernel holds as pages of the sender, shared
-/// copy-on-write (see [`OolMemory::capture`]); dropping it lets the pages go.
+/// Out-of-line data the kernel holds as a copy-on-write copy of memory
+/// rather than bytes (see [`OolMemory::capture`]); dropping it lets the
+/// memory go.
 pub trait OolPages: core::fmt::Debug + Send {
     /// Bytes of data.
     fn len(&self) -> u32;
@@ -265,7 +267,7 @@ pub trait OolMemory {
         self.allocate(data)
     }
     /// Takes `len` bytes at `addr` of the sending task copy-on-write
-    /// instead of copying them (deallocating them from the sender with
+    /// (by map entries) instead of copying them (deallocating them from the sender with
     /// `dealloc`); `Ok(None)` means copy bytes with [`OolMemory::read`].
     ///
     /// # Errors
@@ -273,8 +275,8 @@ pub trait OolMemory {
     fn capture(&mut self, _addr: u32, _len: u32, _dealloc: bool) -> Result<Option<alloc::boxed::Box<dyn OolPages>>, ()> {
         Ok(None)
     }
-    /// Maps captured pages into the receiving task; returns the address of
-    /// the data.
+    /// Maps a captured copy into the receiving task; returns the address
+    /// of the data.
     ///
     /// # Errors
     /// `Err(())` when the receiver's address space is full.

@@ -130,6 +130,15 @@ impl EntryMap {
     /// # Errors
     /// As [`EntryMap::allocate`].
     pub fn allocate_masked(&mut self, addr: u32, size: u32, mask: u32, anywhere: bool, attrs: Attrs) -> Result<u32, KernReturn> {
+        self.allocate_with(addr, size, mask, anywhere, |_| attrs)
+    }
+
+    /// As [`EntryMap::allocate_masked`], with the attributes made from the
+    /// address found (object offsets depend on it).
+    ///
+    /// # Errors
+    /// As [`EntryMap::allocate`].
+    pub fn allocate_with(&mut self, addr: u32, size: u32, mask: u32, anywhere: bool, attrs: impl FnOnce(u32) -> Attrs) -> Result<u32, KernReturn> {
         let mask = mask | (PAGE_SIZE - 1);
         if size == 0 || size % PAGE_SIZE != 0 || addr % PAGE_SIZE != 0 {
             return Err(KERN_INVALID_ARGUMENT);
@@ -146,7 +155,7 @@ impl EntryMap {
             }
             addr
         };
-        self.entries.insert(start, Entry { start, end: start + size, attrs });
+        self.entries.insert(start, Entry { start, end: start + size, attrs: attrs(start) });
         Ok(start)
     }
 
@@ -201,8 +210,48 @@ impl EntryMap {
             e.attrs = f(e.attrs)?;
             changed.push(*e);
         }
-        self.coalesce();
+        self.coalesce_around(start, end);
         Ok(changed)
+    }
+
+    /// Merges touching entries with equal attributes from the entry
+    /// before `start` to the one starting at `end` (what a change of
+    /// `[start, end)` may have made mergeable): the cost is the entries
+    /// changed, not the map's.
+    fn coalesce_around(&mut self, start: u32, end: u32) {
+        let mut k = self.entries.range(..start).next_back().map_or(start, |(k, _)| *k);
+        while let Some((&ka, &a)) = self.entries.range(k..).next() {
+            if ka > end {
+                break;
+            }
+            match self.entries.get(&a.end) {
+                Some(b) if b.attrs == a.attrs => {
+                    let e = b.end;
+                    self.entries.remove(&a.end);
+                    self.entries.get_mut(&ka).expect("found above").end = e;
+                    k = ka;
+                }
+                _ => k = a.end,
+            }
+        }
+    }
+
+    /// Sets the attributes of `[start, end)` (page-aligned, fully
+    /// covered) to `attrs`, clipping and coalescing as [`EntryMap::update`].
+    ///
+    /// # Errors
+    /// `KERN_INVALID_ADDRESS` for a hole in the range (nothing changes).
+    pub fn set(&mut self, start: u32, end: u32, attrs: Attrs) -> Result<(), KernReturn> {
+        if !self.covered(start, end) {
+            return Err(KERN_INVALID_ADDRESS);
+        }
+        self.clip(start);
+        self.clip(end);
+        for e in self.entries.range_mut(start..end).map(|(_, e)| e) {
+            e.attrs = attrs;
+        }
+        self.coalesce_around(start, end);
+        Ok(())
     }
 
     /// Merges touching entries with equal attributes.

@@ -91,6 +91,44 @@ pub trait Machine {
     fn object_ref(&mut self, _obj: u32) {}
     /// This map no longer maps `obj` (its last entry went).
     fn object_unref(&mut self, _obj: u32) {}
+    /// Whether a fault on a missing page of `obj` may have to wait for a
+    /// pager (anonymous memory is zero-filled by the kernel instead).
+    fn object_paged(&self, _obj: u32) -> bool {
+        true
+    }
+    /// A new frozen object (see [`VmMap::copy_out_of`]) holding `pages`
+    /// ((offset, page) pairs in offset order, each page handed over with
+    /// its one owner); missing pages are zeros. `None` without memory.
+    fn object_create_frozen(&mut self, _pages: &[(u32, u32)]) -> Option<u32> {
+        None
+    }
+    /// Whether `obj` is a frozen object.
+    fn object_frozen(&self, _obj: u32) -> bool {
+        false
+    }
+    /// Whether only this map refers to frozen object `obj` (no message or
+    /// other map holds it), so its pages may be replaced.
+    fn object_exclusive(&self, _obj: u32) -> bool {
+        false
+    }
+    /// Replaces pages of frozen object `obj` ((offset, page) pairs, each
+    /// page handed over with its one owner); the pages they replace go.
+    fn object_fold(&mut self, _obj: u32, _pages: &[(u32, u32)]) {}
+    /// One more hold on `obj` for a copy of it (a message); the holder
+    /// gives it back, without this map.
+    fn object_hold(&mut self, _obj: u32) {}
+    /// Gives back a hold taken by [`Machine::object_hold`].
+    fn object_unhold(&mut self, _obj: u32) {}
+}
+
+/// One piece of a copy of memory made by [`VmMap::copy_out_of`]: `size`
+/// bytes (a page multiple) of frozen object `object` from `offset`, or
+/// zeros for object 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CopySeg {
+    pub object: u32,
+    pub offset: u32,
+    pub size: u32,
 }
 
 /// Not an error a caller sees: the fault must wait for a pager and run again.
@@ -252,12 +290,13 @@ impl<M: Machine> VmMap<M> {
     }
 
     /// Pages of `[addr, addr + len)` that are paged out or map a memory
-    /// object and are not mapped yet (the kernel faults them in before it
-    /// copies from them).
+    /// object whose pager may be needed and are not mapped yet (the kernel
+    /// faults them in before it copies from them; anonymous objects are
+    /// zero-filled without waiting, so their entries cost nothing here).
     pub fn unmapped_object_pages(&self, addr: u32, len: u32) -> Vec<u32> {
         let Some((start, end)) = vm_entries::page_range(addr, len) else { return Vec::new() };
         let mut out: Vec<u32> = self.swapped.range(start..end).copied().collect();
-        for e in self.entries.entries().filter(|e| e.attrs.object != 0 && e.end > start && e.start < end) {
+        for e in self.entries.entries().filter(|e| e.attrs.object != 0 && e.end > start && e.start < end && self.m.object_paged(e.attrs.object)) {
             for va in (e.start.max(start)..e.end.min(end)).step_by(PAGE_SIZE as usize) {
                 if !self.obj_pages.contains_key(&va) && !self.pages.contains_key(&va) {
                     out.push(va);
@@ -456,12 +495,13 @@ impl<M: Machine> VmMap<M> {
         Ok(())
     }
 
-    /// Up to `max` pages after `after` that could be paged out: anonymous,
-    /// resident, owned by this map alone, not wired.
+    /// Up to `max` pages after `after` that could be paged out: private
+    /// (anonymous, or written over a copy mapping), resident, owned by this
+    /// map alone, not wired.
     pub fn eviction_candidates(&self, after: u32, max: usize) -> Vec<u32> {
         self.pages
             .range(after.saturating_add(1)..u32::MAX)
-            .filter(|&(va, pa)| !self.m.is_shared(pa) && self.entries.lookup(va).is_some_and(|e| !e.attrs.wired && e.attrs.object == 0))
+            .filter(|&(va, pa)| !self.m.is_shared(pa) && self.entries.lookup(va).is_some_and(|e| !e.attrs.wired && (e.attrs.object == 0 || e.attrs.copy)))
             .take(max)
             .map(|(va, _)| va)
             .collect()
@@ -765,54 +805,176 @@ impl<M: Machine> VmMap<M> {
 }
 
 impl<M: Machine> VmMap<M> {
-    /// Takes the pages under `[addr, addr + len)` for an out-of-line
-    /// message copy-on-write: each resident page gets one more owner (the
-    /// caller's, released when the message goes) and becomes read-only here
-    /// until written; untouched pages are `None` (zeros). `Ok(None)` when
-    /// part of the range maps a memory object: the caller copies bytes.
+    /// Takes `[addr, addr + len)` (rounded out to pages) for an out-of-line
+    /// message or `vm_read`, copy-on-write at the level of map entries, as
+    /// GNU Mach's `vm_map_copyin` does: each piece of the range becomes a
+    /// [`CopySeg`] naming a frozen memory object (one that nobody writes:
+    /// its data is the data of the moment of the copy) held for the copy,
+    /// or zeros.
+    ///
+    /// - Private anonymous memory: its resident pages move, without being
+    ///   copied, into a new frozen object, and the entry maps that object
+    ///   copy-on-write (its first write to a page makes the page private
+    ///   again). The pages leave this map's pmap; reads fault them back
+    ///   read-only.
+    /// - An entry already mapping a frozen object copy-on-write (a range
+    ///   sent before, or received) is taken as it is; pages written since
+    ///   then replace the object's when only this map's entries, at one
+    ///   offset, refer to the object, and the copy falls back to bytes
+    ///   otherwise.
+    /// - Untouched private memory is zeros: the copy maps fresh memory.
+    ///
+    /// The cost is per entry plus, for pages still private, one move each
+    /// (the first time a range travels). `Ok(None)` means the caller copies
+    /// bytes: memory objects of pagers or shared memory, wired memory.
     ///
     /// # Errors
     /// `KERN_INVALID_ADDRESS` for a hole, `KERN_PROTECTION_FAILURE` for
-    /// memory that is not readable, `KERN_RESOURCE_SHORTAGE` without room
-    /// for the page list; nothing changes then.
-    pub fn capture(&mut self, addr: u32, len: u32) -> Result<Option<Vec<Option<u32>>>, KernReturn> {
+    /// memory that is not readable (nothing changes then);
+    /// `KERN_RESOURCE_SHORTAGE` without memory for a private copy of a page
+    /// still shared with another map, [`KERN_FAULT_RETRY`] while a
+    /// paged-out page is on its way back.
+    pub fn copy_out_of(&mut self, addr: u32, len: u32) -> Result<Option<Vec<CopySeg>>, KernReturn> {
         let (start, end) = vm_entries::page_range(addr, len).ok_or(KERN_INVALID_ADDRESS)?;
         if end > self.max || !self.entries.covered(start, end) {
             return Err(KERN_INVALID_ADDRESS);
         }
+        // First look, changing nothing: every piece must be movable.
         let mut at = start;
         while at < end {
             let e = *self.entries.lookup(at).ok_or(KERN_INVALID_ADDRESS)?;
             if e.attrs.prot & VM_PROT_READ == 0 {
                 return Err(KERN_PROTECTION_FAILURE);
             }
-            if e.attrs.object != 0 {
+            let t = e.end.min(end);
+            if e.attrs.wired {
                 return Ok(None);
             }
-            at = e.end;
-        }
-        let mut out = Vec::new();
-        out.try_reserve_exact(((end - start) / PAGE_SIZE) as usize).map_err(|_| KERN_RESOURCE_SHORTAGE)?;
-        self.swap_back_range(start, end)?;
-        // The sender's pages become read-only: one TLB flush for them all.
-        self.m.batch_begin();
-        let r = (|| {
-            for va in (start..end).step_by(PAGE_SIZE as usize) {
-                let Some(&pa) = self.pages.get(&va) else {
-                    out.push(None);
-                    continue;
-                };
-                self.m.share(pa);
-                if self.cow.insert(va) {
-                    let prot = self.entries.lookup(va).map_or(0, |e| e.attrs.prot);
-                    self.map_page(va, pa, prot)?;
+            if e.attrs.object != 0 {
+                let obj = e.attrs.object;
+                if !e.attrs.copy || !self.m.object_frozen(obj) {
+                    return Ok(None);
                 }
-                out.push(Some(pa));
+                let written = self.pages.range(at..t).next().is_some() || self.swapped.range(at..t).next().is_some();
+                if written && !self.may_fold_into(obj, e.attrs.delta) {
+                    return Ok(None);
+                }
             }
-            Ok(())
-        })();
+            at = t;
+        }
+        self.swap_back_range(start, end)?;
+        // Pages still shared copy-on-write with another map get a copy of
+        // their own first: a frozen object owns its pages alone. (A shared
+        // page is always marked copy-on-write: the mark is checked first.)
+        let shared: Vec<u32> = self.pages.range(start..end).filter(|&(va, pa)| self.cow.contains(&va) && self.m.is_shared(pa)).map(|(va, _)| va).collect();
+        for va in shared {
+            self.break_cow(va)?;
+        }
+        let mut segs: Vec<CopySeg> = Vec::new();
+        self.m.batch_begin();
+        let r = self.copy_pieces(start, end, &mut segs);
         self.m.batch_end();
-        r.map(|()| Some(out))
+        match r {
+            Ok(()) => Ok(Some(segs)),
+            Err(e) => {
+                for s in segs.iter().filter(|s| s.object != 0) {
+                    self.m.object_unhold(s.object);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Whether the pages this map wrote over frozen object `obj` (mapped at
+    /// `delta`) may replace the object's: no other map and no message holds
+    /// the object, and every entry of this map mapping it does so at the
+    /// same offsets, so none sees another's pages.
+    fn may_fold_into(&self, obj: u32, delta: u32) -> bool {
+        self.entries.entries().filter(|e| e.attrs.object == obj).all(|e| e.attrs.delta == delta) && self.m.object_exclusive(obj)
+    }
+
+    /// The changing part of [`VmMap::copy_out_of`], piece by piece (the
+    /// pieces were checked); `segs` gets each piece, held.
+    fn copy_pieces(&mut self, start: u32, end: u32, segs: &mut Vec<CopySeg>) -> Result<(), KernReturn> {
+        let mut at = start;
+        while at < end {
+            let e = *self.entries.lookup(at).ok_or(KERN_INVALID_ADDRESS)?;
+            let t = e.end.min(end);
+            // Pages written here since the piece was last frozen (or ever).
+            let vas: Vec<(u32, u32)> = self.pages.range(at..t).collect();
+            let obj = if e.attrs.object != 0 {
+                if !vas.is_empty() {
+                    let pages: Vec<(u32, u32)> = vas.iter().map(|&(va, pa)| (e.attrs.offset(va), pa)).collect();
+                    self.m.object_fold(e.attrs.object, &pages);
+                }
+                e.attrs.object
+            } else if vas.is_empty() {
+                0
+            } else {
+                // Offsets in the new object are this map's addresses.
+                let obj = self.m.object_create_frozen(&vas).ok_or(KERN_RESOURCE_SHORTAGE)?;
+                self.m.object_ref(obj);
+                let a = Attrs { object: obj, delta: 0, copy: true, ..e.attrs };
+                self.entries.set(at, t, a)?;
+                obj
+            };
+            // The pages are the object's now: out of this map and its pmap.
+            for &(va, _) in &vas {
+                self.pages.remove(&va);
+                self.cow.remove(&va);
+                self.m.unmap(va);
+            }
+            // A new object's offsets are addresses; an old one's, the entry's.
+            let offset = match (obj, e.attrs.object) {
+                (0, _) => 0,
+                (_, 0) => at,
+                _ => e.attrs.offset(at),
+            };
+            if obj != 0 {
+                self.m.object_hold(obj);
+            }
+            segs.push(CopySeg { object: obj, offset, size: t - at });
+            at = t;
+        }
+        Ok(())
+    }
+
+    /// Maps a copy made by [`VmMap::copy_out_of`] anywhere: each frozen
+    /// object copy-on-write, zeros as fresh memory. Nothing is mapped in
+    /// the pmap until touched. The caller keeps its holds on the objects.
+    /// Returns the address of the first page.
+    ///
+    /// # Errors
+    /// `KERN_NO_SPACE` when the address space is full.
+    pub fn insert_copy(&mut self, segs: &[CopySeg]) -> Result<u32, KernReturn> {
+        let size = segs.iter().try_fold(0u32, |n, s| n.checked_add(s.size)).ok_or(KERN_NO_SPACE)?;
+        if size == 0 {
+            return Err(KERN_INVALID_ARGUMENT);
+        }
+        let attrs = |s: &CopySeg, va: u32| {
+            if s.object == 0 {
+                Attrs::default()
+            } else {
+                Attrs { object: s.object, delta: s.offset.wrapping_sub(va), copy: true, ..Attrs::default() }
+            }
+        };
+        let refers = |m: &Self, obj: u32| obj != 0 && m.entries.entries().any(|e| e.attrs.object == obj);
+        // The whole range as the first piece, then the others over it.
+        let had = refers(self, segs[0].object);
+        let at = self.entries.allocate_with(PAGE_SIZE, size, 0, true, |at| attrs(&segs[0], at))?;
+        if segs[0].object != 0 && !had {
+            self.m.object_ref(segs[0].object);
+        }
+        let mut va = at + segs[0].size;
+        for s in &segs[1..] {
+            let had = refers(self, s.object);
+            self.entries.set(va, va + s.size, attrs(s, va))?;
+            if s.object != 0 && !had {
+                self.m.object_ref(s.object);
+            }
+            va += s.size;
+        }
+        Ok(at)
     }
 
     /// Maps captured pages (see [`VmMap::capture`]) anywhere, copy-on-write;
@@ -836,10 +998,39 @@ impl<M: Machine> VmMap<M> {
         Ok(at)
     }
 
+    /// Makes each `VM_INHERIT_SHARE` entry that maps a frozen object (its
+    /// memory was sent out of line) private anonymous memory again, each
+    /// page this map's own copy, so that it is shared like any other.
+    fn thaw_shared(&mut self) -> Result<(), KernReturn> {
+        let frozen: Vec<Entry> = self
+            .entries
+            .entries()
+            .filter(|e| e.attrs.inheritance == vm_entries::VM_INHERIT_SHARE && e.attrs.object != 0 && e.attrs.copy && self.m.object_frozen(e.attrs.object))
+            .copied()
+            .collect();
+        for e in frozen {
+            for va in (e.start..e.end).step_by(PAGE_SIZE as usize) {
+                if !self.pages.contains_key(&va) {
+                    self.resident(va)?;
+                }
+            }
+            let vas: Vec<u32> = self.obj_pages.range(e.start..e.end).map(|(va, _)| *va).collect();
+            for va in vas {
+                self.obj_pages.remove(&va);
+                self.m.unmap(va);
+            }
+            let a = Attrs { object: 0, delta: 0, copy: false, ..e.attrs };
+            self.entries.set(e.start, e.end, a)?;
+            self.unref_unmapped(alloc::vec![e.attrs.object]);
+        }
+        Ok(())
+    }
+
     /// Turns each anonymous `VM_INHERIT_SHARE` entry into a mapping of a
     /// new anonymous object that takes its pages, so that every map
     /// inheriting it shares all its pages, those touched later too.
     fn share_anonymous(&mut self) -> Result<(), KernReturn> {
+        self.thaw_shared()?;
         let shared: Vec<Entry> =
             self.entries.entries().filter(|e| e.attrs.inheritance == vm_entries::VM_INHERIT_SHARE && e.attrs.object == 0).copied().collect();
         for e in shared {
@@ -903,6 +1094,9 @@ mod tests {
         /// Anonymous objects (zero-filled on demand) and the next object id.
         anon: Vec<u32>,
         next_obj: u32,
+        /// Frozen objects (also anonymous) and the holds of copies on objects.
+        frozen: Vec<u32>,
+        holds: HashMap<u32, i32>,
     }
 
     impl Phys {
@@ -913,6 +1107,26 @@ mod tests {
             self.pages.insert(pa, vec![0; 4096]);
             self.owners.insert(pa, 1);
             pa
+        }
+
+        /// A copy gives back its hold on `obj`.
+        fn unhold(&mut self, obj: u32) {
+            *self.holds.get_mut(&obj).expect("held") -= 1;
+            self.maybe_free(obj);
+        }
+
+        /// Frees frozen object `obj` and its pages once nothing refers to it.
+        fn maybe_free(&mut self, obj: u32) {
+            let unused = self.refs.get(&obj).copied().unwrap_or(0) <= 0 && self.holds.get(&obj).copied().unwrap_or(0) <= 0;
+            if !self.frozen.contains(&obj) || !unused {
+                return;
+            }
+            let keys: Vec<(u32, u32)> = self.objects.keys().filter(|k| k.0 == obj).copied().collect();
+            for k in keys {
+                let (pa, _) = self.objects.remove(&k).unwrap();
+                self.owners.remove(&pa);
+                self.pages.remove(&pa);
+            }
         }
 
         /// A zeroed page for anonymous object `obj` at `offset`.
@@ -1048,7 +1262,39 @@ mod tests {
             Some(obj)
         }
         fn object_unref(&mut self, obj: u32) {
-            *self.phys.borrow_mut().refs.entry(obj).or_default() -= 1;
+            let mut p = self.phys.borrow_mut();
+            *p.refs.entry(obj).or_default() -= 1;
+            p.maybe_free(obj);
+        }
+        fn object_paged(&self, obj: u32) -> bool {
+            !self.phys.borrow().anon.contains(&obj)
+        }
+        fn object_create_frozen(&mut self, pages: &[(u32, u32)]) -> Option<u32> {
+            let obj = self.object_create_anonymous(pages)?;
+            self.phys.borrow_mut().frozen.push(obj);
+            Some(obj)
+        }
+        fn object_frozen(&self, obj: u32) -> bool {
+            self.phys.borrow().frozen.contains(&obj)
+        }
+        fn object_exclusive(&self, obj: u32) -> bool {
+            let p = self.phys.borrow();
+            p.refs.get(&obj).copied().unwrap_or(0) == 1 && p.holds.get(&obj).copied().unwrap_or(0) == 0
+        }
+        fn object_fold(&mut self, obj: u32, pages: &[(u32, u32)]) {
+            let mut p = self.phys.borrow_mut();
+            for &(off, pa) in pages {
+                if let Some((old, _)) = p.objects.insert((obj, off), (pa, true)) {
+                    p.owners.remove(&old);
+                    p.pages.remove(&old);
+                }
+            }
+        }
+        fn object_hold(&mut self, obj: u32) {
+            *self.phys.borrow_mut().holds.entry(obj).or_default() += 1;
+        }
+        fn object_unhold(&mut self, obj: u32) {
+            self.phys.borrow_mut().unhold(obj);
         }
     }
 
@@ -1245,37 +1491,134 @@ mod tests {
     }
 
     #[test]
-    fn captured_pages_are_copy_on_write_for_sender_and_receiver() {
+    fn copies_move_entries_and_writes_stay_on_their_side() {
         let phys = Rc::new(RefCell::new(Phys::default()));
         let mut sender = VmMap::new(Emu::new(&phys), MAX);
         let mut receiver = VmMap::new(Emu::new(&phys), MAX);
-        let a = sender.allocate(0, 3 * PAGE_SIZE, true).unwrap();
+        let a = sender.allocate(0, 4 * PAGE_SIZE, true).unwrap();
         touch_write(&mut sender, a, b'1').unwrap();
         touch_write(&mut sender, a + 2 * PAGE_SIZE, b'3').unwrap();
-        let pages = sender.capture(a + 10, 3 * PAGE_SIZE - 10).unwrap().unwrap();
-        assert_eq!(pages.len(), 3);
-        assert!(pages[1].is_none(), "untouched pages are not made up");
-        assert_eq!(phys.borrow().pages.len(), 2, "capturing copied");
-        let r = receiver.insert_pages(&pages).unwrap();
+        let before = phys.borrow().pages.len();
+        // Not page aligned: the pages around the bytes travel.
+        let segs = sender.copy_out_of(a + 10, 3 * PAGE_SIZE - 10).unwrap().unwrap();
+        assert_eq!(segs.len(), 1);
+        let obj = segs[0].object;
+        assert!(obj != 0 && segs[0].offset == a && segs[0].size == 3 * PAGE_SIZE);
+        assert_eq!(phys.borrow().pages.len(), before, "nothing was copied");
+        assert_eq!(sender.resident_pages(), 0, "the pages moved into the frozen object");
+        assert!(sender.m.table.is_empty(), "and left the pmap");
+        assert_eq!(phys.borrow().holds[&obj], 1);
+        assert_eq!(sender.region(a).unwrap().end, a + 3 * PAGE_SIZE, "the entry was clipped at the copy's end");
+        let r = receiver.insert_copy(&segs).unwrap();
+        assert!(receiver.m.table.is_empty(), "the receiver maps nothing until touched");
+        phys.borrow_mut().unhold(obj);
         assert_eq!(touch_read(&mut receiver, r).unwrap(), b'1');
         assert_eq!(touch_read(&mut receiver, r + PAGE_SIZE).unwrap(), 0);
-        // The message goes: its owners are released.
-        for pa in pages.iter().flatten() {
-            receiver.m.release(*pa);
-        }
+        assert_eq!(touch_read(&mut sender, a + 2 * PAGE_SIZE).unwrap(), b'3');
         // Either side's write stays on its side.
         touch_write(&mut sender, a, b'S').unwrap();
         touch_write(&mut receiver, r + 2 * PAGE_SIZE, b'R').unwrap();
+        touch_write(&mut receiver, r + PAGE_SIZE, b'Z').unwrap();
         assert_eq!(touch_read(&mut receiver, r).unwrap(), b'1');
         assert_eq!(touch_read(&mut sender, a + 2 * PAGE_SIZE).unwrap(), b'3');
-        assert_eq!(sender.capture(a, 4 * PAGE_SIZE), Err(KERN_INVALID_ADDRESS));
-        sender.protect(a, PAGE_SIZE, false, vm_entries::VM_PROT_NONE).unwrap();
-        assert_eq!(sender.capture(a, PAGE_SIZE), Err(KERN_PROTECTION_FAILURE));
+        assert_eq!(touch_read(&mut sender, a + PAGE_SIZE).unwrap(), 0);
+        // Sending the same range again: the receiver still maps the object,
+        // so the sender's written page cannot be folded in: bytes.
+        assert_eq!(sender.copy_out_of(a, 3 * PAGE_SIZE), Ok(None));
+        // Unwritten parts travel as the same object, again without copies.
+        let again = sender.copy_out_of(a + PAGE_SIZE, 2 * PAGE_SIZE).unwrap().unwrap();
+        assert_eq!(again, vec![CopySeg { object: obj, offset: a + PAGE_SIZE, size: 2 * PAGE_SIZE }]);
+        let r2 = receiver.insert_copy(&again).unwrap();
+        phys.borrow_mut().unhold(obj);
+        assert_eq!(touch_read(&mut receiver, r2 + PAGE_SIZE).unwrap(), b'3');
+        receiver.deallocate(r, 3 * PAGE_SIZE).unwrap();
+        receiver.deallocate(r2, 2 * PAGE_SIZE).unwrap();
+        // Now only the sender maps the object: its written page replaces the object's.
+        let third = sender.copy_out_of(a, 3 * PAGE_SIZE).unwrap().unwrap();
+        assert_eq!(third, vec![CopySeg { object: obj, offset: a, size: 3 * PAGE_SIZE }]);
+        assert_eq!(sender.resident_pages(), 0);
+        let r3 = receiver.insert_copy(&third).unwrap();
+        phys.borrow_mut().unhold(obj);
+        assert_eq!(touch_read(&mut receiver, r3).unwrap(), b'S');
+        // Bad ranges change nothing.
+        assert_eq!(sender.copy_out_of(a, 5 * PAGE_SIZE), Err(KERN_INVALID_ADDRESS));
+        sender.protect(a + 3 * PAGE_SIZE, PAGE_SIZE, false, vm_entries::VM_PROT_NONE).unwrap();
+        assert_eq!(sender.copy_out_of(a + 2 * PAGE_SIZE, 2 * PAGE_SIZE), Err(KERN_PROTECTION_FAILURE));
         let o = sender.map_object(0, PAGE_SIZE, 0, true, 0, Attrs { object: 9, ..Attrs::default() }).unwrap();
-        assert_eq!(sender.capture(o, PAGE_SIZE), Ok(None), "object memory is copied as bytes");
+        assert_eq!(sender.copy_out_of(o, PAGE_SIZE), Ok(None), "a pager's memory is copied as bytes");
         drop(sender);
         drop(receiver);
         assert!(phys.borrow().owners.is_empty(), "pages leaked");
+    }
+
+    #[test]
+    fn copies_span_entries_and_untouched_memory_is_zeros() {
+        let phys = Rc::new(RefCell::new(Phys::default()));
+        let mut m = VmMap::new(Emu::new(&phys), MAX);
+        let a = m.allocate(0x10000, 6 * PAGE_SIZE, false).unwrap();
+        // Three entries: read-only in the middle; the last two pages never touched.
+        m.protect(a + 2 * PAGE_SIZE, 2 * PAGE_SIZE, false, VM_PROT_READ).unwrap();
+        touch_write(&mut m, a + PAGE_SIZE, b'A').unwrap();
+        touch_read(&mut m, a + 2 * PAGE_SIZE).unwrap();
+        // A page shared with a child (inherited copy-on-write) is copied for the object.
+        let mut child = VmMap::new(Emu::new(&phys), MAX);
+        child.copy_from(&mut m).unwrap();
+        let segs = m.copy_out_of(a, 6 * PAGE_SIZE).unwrap().unwrap();
+        let shape: Vec<(bool, u32)> = segs.iter().map(|s| (s.object != 0, s.size)).collect();
+        assert_eq!(shape, vec![(true, 2 * PAGE_SIZE), (true, 2 * PAGE_SIZE), (false, 2 * PAGE_SIZE)]);
+        let r = m.insert_copy(&segs).unwrap();
+        for s in segs.iter().filter(|s| s.object != 0) {
+            phys.borrow_mut().unhold(s.object);
+        }
+        assert_eq!(touch_read(&mut m, r + PAGE_SIZE).unwrap(), b'A');
+        assert_eq!(touch_read(&mut m, r + 5 * PAGE_SIZE).unwrap(), 0);
+        touch_write(&mut m, r + 5 * PAGE_SIZE, b'z').unwrap();
+        touch_write(&mut m, a + 5 * PAGE_SIZE, b'y').unwrap();
+        touch_write(&mut child, a + PAGE_SIZE, b'C').unwrap();
+        assert_eq!(touch_read(&mut m, r + 5 * PAGE_SIZE).unwrap(), b'z');
+        assert_eq!(touch_read(&mut m, r + PAGE_SIZE).unwrap(), b'A');
+        assert_eq!(touch_read(&mut m, a + PAGE_SIZE).unwrap(), b'A');
+        assert_eq!(m.region(r).unwrap().attrs.prot, vm_entries::VM_PROT_DEFAULT, "the copy is writable");
+        touch_write(&mut m, r + 2 * PAGE_SIZE, b'w').unwrap();
+        assert_eq!(touch_read(&mut m, a + 2 * PAGE_SIZE).unwrap(), 0);
+        // The kernel reads a copy through its objects.
+        assert_eq!(m.read_kernel(r + PAGE_SIZE, 1).unwrap(), b"A");
+        // Wired memory is copied as bytes.
+        m.wire(a, PAGE_SIZE, VM_PROT_READ).unwrap();
+        assert_eq!(m.copy_out_of(a, PAGE_SIZE), Ok(None));
+        drop(child);
+        drop(m);
+        assert!(phys.borrow().owners.is_empty(), "pages leaked");
+        assert!(phys.borrow().objects.is_empty(), "frozen objects leaked");
+    }
+
+    #[test]
+    fn shared_inheritance_of_sent_memory_shares_it_again() {
+        let phys = Rc::new(RefCell::new(Phys::default()));
+        let mut parent = VmMap::new(Emu::new(&phys), MAX);
+        let a = parent.allocate(0x10000, 2 * PAGE_SIZE, false).unwrap();
+        touch_write(&mut parent, a, b'P').unwrap();
+        let segs = parent.copy_out_of(a, 2 * PAGE_SIZE).unwrap().unwrap();
+        parent.inherit(a, 2 * PAGE_SIZE, vm_entries::VM_INHERIT_SHARE).unwrap();
+        let mut child = VmMap::new(Emu::new(&phys), MAX);
+        child.copy_from(&mut parent).unwrap();
+        touch_write(&mut child, a + PAGE_SIZE, b'C').unwrap();
+        assert_eq!(touch_read(&mut parent, a + PAGE_SIZE).unwrap(), b'C', "the child's write is shared");
+        assert_eq!(touch_read(&mut child, a).unwrap(), b'P');
+        touch_write(&mut parent, a, b'Q').unwrap();
+        assert_eq!(touch_read(&mut child, a).unwrap(), b'Q', "the parent's write is shared");
+        // The copy in flight kept the data of its time.
+        let mut receiver = VmMap::new(Emu::new(&phys), MAX);
+        let r = receiver.insert_copy(&segs).unwrap();
+        phys.borrow_mut().unhold(segs[0].object);
+        assert_eq!((touch_read(&mut receiver, r).unwrap(), touch_read(&mut receiver, r + PAGE_SIZE).unwrap()), (b'P', 0));
+        drop(receiver);
+        drop(child);
+        drop(parent);
+        // What is left is the shared object's (this emulation never frees those).
+        let p = phys.borrow();
+        assert!(p.owners.keys().all(|pa| p.objects.iter().any(|(k, v)| v.0 == *pa && !p.frozen.contains(&k.0))), "pages leaked");
+        assert!(p.objects.keys().all(|k| !p.frozen.contains(&k.0)), "the frozen object leaked");
     }
 
     /// Pages out `va` as the kernel's daemon does: to the pager, page freed.

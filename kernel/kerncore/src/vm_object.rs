@@ -102,6 +102,24 @@ impl Object {
         }
     }
 
+    /// An object of `backing` already holding `pages` ((offset, page)
+    /// pairs in offset order), dirty when `dirty` (data no pager has seen).
+    /// Built in one pass from the ordered list.
+    pub fn with_pages(backing: Backing, pages: &[(u32, u32)], dirty: bool) -> Self {
+        let mut o = Object::new(backing);
+        o.pages = pages.iter().map(|&(off, pa)| (off & !(PAGE_SIZE - 1), Page { pa, dirty, precious: false, lock: 0 })).collect();
+        o
+    }
+
+    /// Puts page `pa` at `offset` in place of the one there (returned, for
+    /// the caller to free), dirty: the kernel wrote data its pager (if any)
+    /// has not seen.
+    pub fn replace(&mut self, offset: u32, pa: u32) -> Option<u32> {
+        let off = offset & !(PAGE_SIZE - 1);
+        self.requested.remove(&off);
+        self.pages.insert(off, Page { pa, dirty: true, precious: false, lock: 0 }).map(|p| p.pa)
+    }
+
     /// Pages resident in the object.
     pub fn resident(&self) -> usize {
         self.pages.len()
@@ -350,6 +368,17 @@ mod tests {
         let r = o.drain();
         assert!(r.returns.is_empty(), "anonymous pages have no pager to go to");
         assert_eq!(r.free, vec![0x7000]);
+    }
+
+    #[test]
+    fn objects_built_from_pages_and_replaced_pages() {
+        let mut o = Object::with_pages(Backing::Anonymous, &[(0x1000, 0xA000), (0x3000, 0xB000)], true);
+        assert_eq!(o.resident(), 2);
+        assert_eq!(o.lookup(0x3004, false), Lookup::Resident { pa: 0xB000, writable: false });
+        assert_eq!(o.replace(0x3000, 0xC000), Some(0xB000));
+        assert_eq!(o.replace(0x5000, 0xD000), None);
+        assert_eq!(o.peek(0x3000), Some(0xC000));
+        assert_eq!(o.drain().free, vec![0xA000, 0xC000, 0xD000]);
     }
 
     #[test]

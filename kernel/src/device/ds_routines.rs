@@ -65,7 +65,7 @@ impl Ctx {
             }
             Err(e) => Err(err(e)),
             Ok(run) if mach_ipc::OolPages::is_empty(&run) => Ok(self.give_ool(Vec::new(), 1)),
-            Ok(run) => Ok(self.give_ool_pages(run)),
+            Ok(run) => Ok(self.give_ool_pages(alloc::boxed::Box::new(run))),
         }
     }
 }

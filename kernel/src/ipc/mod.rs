@@ -399,15 +399,15 @@ impl OolMemory for UserMem {
     }
 
     /// Regions of at least [`crate::vm::vm_map::OOL_COW_MIN`] bytes travel
-    /// as the sender's pages, copy-on-write; smaller ones and memory-object
-    /// mappings are copied.
+    /// as the sender's map entries, copy-on-write (`VmMap::copy_out_of`);
+    /// smaller ones, memory-object mappings and wired memory are copied.
     fn capture(&mut self, addr: u32, len: u32, dealloc: bool) -> Result<Option<alloc::boxed::Box<dyn mach_ipc::OolPages>>, ()> {
         if len < crate::vm::vm_map::OOL_COW_MIN {
             return Ok(None);
         }
         let t = task::current().ok_or(())?;
-        let (pages, wait) = task::with_task(t, |tk| (tk.map.capture(addr, len), tk.map.machine_mut().wait.take())).ok_or(())?;
-        let pages = match pages {
+        let (segs, wait) = task::with_task(t, |tk| (tk.map.copy_out_of(addr, len), tk.map.machine_mut().wait.take())).ok_or(())?;
+        let segs = match segs {
             // A page went to the pager since mach_msg brought it back: no
             // waiting under the IPC lock; the byte copy reports it.
             Err(kerncore::vm_map::KERN_FAULT_RETRY) => {
@@ -416,17 +416,27 @@ impl OolMemory for UserMem {
             }
             r => r.map_err(|_| ())?,
         };
-        let Some(pages) = pages else { return Ok(None) };
-        let run = crate::vm::vm_map::PageRun::new(pages, addr & 0xFFF, len);
+        let Some(segs) = segs else { return Ok(None) };
+        let copy = crate::vm::vm_map::ObjectCopy::new(segs, addr & 0xFFF, len);
         if dealloc {
             self.deallocate(addr, len)?;
         }
-        Ok(Some(alloc::boxed::Box::new(run)))
+        Ok(Some(alloc::boxed::Box::new(copy)))
     }
 
+    /// Maps a copy of map entries ([`crate::vm::vm_map::ObjectCopy`]) or
+    /// the kernel's own pages ([`crate::vm::vm_map::PageRun`]).
     fn map_pages(&mut self, pages: alloc::boxed::Box<dyn mach_ipc::OolPages>) -> Result<u32, ()> {
-        let run = pages.into_any().downcast::<crate::vm::vm_map::PageRun>().map_err(|_| ())?;
         let t = self.receiver.or_else(task::current).ok_or(())?;
+        let any = pages.into_any();
+        let any = match any.downcast::<crate::vm::vm_map::ObjectCopy>() {
+            Ok(copy) => {
+                let at = task::with_task(t, |tk| tk.map.insert_copy(copy.segs())).ok_or(())?.map_err(|_| ())?;
+                return Ok(at + copy.offset());
+            }
+            Err(any) => any,
+        };
+        let run = any.downcast::<crate::vm::vm_map::PageRun>().map_err(|_| ())?;
         let at = task::with_task(t, |tk| tk.map.insert_pages(run.pages())).ok_or(())?.map_err(|_| ())?;
         Ok(at + run.offset())
     }

@@ -197,10 +197,10 @@ impl Ctx {
 
     /// Puts out-of-line bytes held as pages in the reply (the receiver gets
     /// the pages themselves); returns its handle and count.
-    pub(crate) fn give_ool_pages(&mut self, run: crate::vm::vm_map::PageRun) -> rt::Ool {
-        let count = mach_ipc::OolPages::len(&run);
+    pub(crate) fn give_ool_pages(&mut self, run: alloc::boxed::Box<dyn mach_ipc::OolPages>) -> rt::Ool {
+        let count = run.len();
         self.reply_ool.push(Vec::new());
-        self.reply_pages.push((self.reply_ool.len() - 1, alloc::boxed::Box::new(run)));
+        self.reply_pages.push((self.reply_ool.len() - 1, run));
         rt::Ool { addr: self.reply_ool.len() as u32, count, dealloc: false }
     }
 }

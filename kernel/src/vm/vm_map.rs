@@ -6,7 +6,7 @@ use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 use kerncore::kern_return::*;
 use kerncore::vm_entries::PAGE_SIZE;
-use kerncore::vm_map::{Machine, Note};
+use kerncore::vm_map::{CopySeg, Machine, Note};
 
 use super::pmap::{phys_to_virt, Pmap};
 use super::vm_page::{self, Zone};
@@ -217,6 +217,74 @@ impl Drop for PageRun {
     }
 }
 
+/// Out-of-line data held as pieces of frozen memory objects (see
+/// `VmMap::copy_out_of`): a copy of the sender's memory made by moving map
+/// entries, not pages. Each object is held until the copy is mapped into
+/// the receiver (`VmMap::insert_copy`) or destroyed.
+#[derive(Debug)]
+pub struct ObjectCopy {
+    segs: alloc::vec::Vec<CopySeg>,
+    /// Offset of the data in its first page.
+    offset: u32,
+    len: u32,
+}
+
+impl ObjectCopy {
+    /// A copy of `len` bytes starting `offset` bytes into the first page
+    /// of `segs` (whose holds it takes over).
+    pub fn new(segs: alloc::vec::Vec<CopySeg>, offset: u32, len: u32) -> Self {
+        ObjectCopy { segs, offset, len }
+    }
+
+    pub fn segs(&self) -> &[CopySeg] {
+        &self.segs
+    }
+
+    pub fn offset(&self) -> u32 {
+        self.offset
+    }
+}
+
+impl mach_ipc::OolPages for ObjectCopy {
+    fn len(&self) -> u32 {
+        self.len
+    }
+
+    /// For the kernel as receiver: reads the objects' pages (zeros where
+    /// never touched); `None` without memory, or when a page is with the
+    /// default pager (the kernel may not wait here).
+    fn to_bytes(&self) -> Option<alloc::vec::Vec<u8>> {
+        let mut out = crate::vm::kalloc::try_zeroed(self.len as usize)?;
+        let (mut at, mut skip) = (0usize, self.offset as usize);
+        for s in &self.segs {
+            let mut off = 0u32;
+            while off < s.size && at < out.len() {
+                let from = skip.min(PAGE_SIZE as usize);
+                let n = (PAGE_SIZE as usize - from).min(out.len() - at);
+                skip -= from;
+                if n > 0 && s.object != 0 && !super::vm_object::read(s.object, s.offset + off + from as u32, &mut out[at..at + n]) {
+                    return None;
+                }
+                at += n;
+                off += PAGE_SIZE;
+            }
+        }
+        Some(out)
+    }
+
+    fn into_any(self: alloc::boxed::Box<Self>) -> alloc::boxed::Box<dyn core::any::Any> {
+        self
+    }
+}
+
+impl Drop for ObjectCopy {
+    fn drop(&mut self) {
+        for s in self.segs.iter().filter(|s| s.object != 0) {
+            super::vm_object::unhold(s.object);
+        }
+    }
+}
+
 fn zero(pa: u32) {
     // SAFETY: a whole page from the allocator, in the linear map, owned by the caller.
     unsafe { core::ptr::write_bytes(phys_to_virt(pa) as *mut u8, 0, PAGE_SIZE as usize) };
@@ -398,6 +466,38 @@ impl Machine for KernelMachine {
 
     fn object_ref(&mut self, obj: u32) {
         super::vm_object::reference(obj, self.task);
+    }
+
+    fn object_paged(&self, obj: u32) -> bool {
+        super::vm_object::is_paged(obj)
+    }
+
+    fn object_create_frozen(&mut self, pages: &[(u32, u32)]) -> Option<u32> {
+        let obj = super::vm_object::create_frozen(pages);
+        // The pages are the object's now.
+        USER_PAGES.fetch_sub(pages.len(), Ordering::Relaxed);
+        Some(obj)
+    }
+
+    fn object_frozen(&self, obj: u32) -> bool {
+        super::vm_object::is_frozen(obj)
+    }
+
+    fn object_exclusive(&self, obj: u32) -> bool {
+        super::vm_object::exclusive(obj, self.task)
+    }
+
+    fn object_fold(&mut self, obj: u32, pages: &[(u32, u32)]) {
+        super::vm_object::fold(obj, pages);
+        USER_PAGES.fetch_sub(pages.len(), Ordering::Relaxed);
+    }
+
+    fn object_hold(&mut self, obj: u32) {
+        super::vm_object::hold(obj);
+    }
+
+    fn object_unhold(&mut self, obj: u32) {
+        super::vm_object::unhold(obj);
     }
 
     fn object_unref(&mut self, obj: u32) {

@@ -55,8 +55,12 @@ struct KObj {
     /// A task's paged-out memory (its pages belong to maps): not reclaimed.
     swap: bool,
     /// Held by a `vm_map` between finding the object and mapping it: not
-    /// reclaimed (another thread's request may reap meanwhile).
+    /// reclaimed (another thread's request may reap meanwhile); also one
+    /// per out-of-line copy (a message, a `vm_read` reply) holding it.
     pins: u32,
+    /// A frozen object: the data of a copy (`VmMap::copy_out_of`), which
+    /// nobody writes; maps refer to it copy-on-write.
+    frozen: bool,
 }
 
 impl KObj {
@@ -76,6 +80,7 @@ impl KObj {
             in_transit: Default::default(),
             swap: false,
             pins: 0,
+            frozen: false,
         }
     }
 }
@@ -219,6 +224,112 @@ pub fn create_anonymous(pages: &[(u32, u32)]) -> Option<u32> {
     Some(id)
 }
 
+/// A new frozen object holding `pages` ((offset, page) pairs in offset
+/// order, each with one owner, from a task map): the data of a copy of
+/// memory (see `VmMap::copy_out_of`). Missing pages are zeros.
+pub fn create_frozen(pages: &[(u32, u32)]) -> u32 {
+    let id = with(|r| {
+        let id = r.next;
+        r.next += 1;
+        let obj = Object::with_pages(Backing::Anonymous, pages, true);
+        // The map that made it refers to it at once.
+        r.objects.insert(id, KObj { frozen: true, ..KObj::new(obj, Right::null()) });
+        id
+    });
+    OBJECT_PAGES.fetch_add(pages.len(), core::sync::atomic::Ordering::Relaxed);
+    id
+}
+
+/// Whether `obj` is a frozen object.
+pub fn is_frozen(obj: u32) -> bool {
+    with(|r| r.objects.get(&obj).is_some_and(|o| o.frozen))
+}
+
+/// Whether a missing page of `obj` may need its pager (anonymous objects
+/// are zero-filled by the kernel).
+pub fn is_paged(obj: u32) -> bool {
+    with(|r| r.objects.get(&obj).is_none_or(|o| o.obj.backing != Backing::Anonymous))
+}
+
+/// Whether frozen object `obj` is referred to by task `t`'s map only (no
+/// copy holds it, no other map maps it) and still anonymous, so that its
+/// pages may be replaced ([`fold`]).
+pub fn exclusive(obj: u32, t: TaskId) -> bool {
+    with(|r| {
+        r.objects.get(&obj).is_some_and(|o| {
+            o.frozen && o.pins == 0 && o.obj.backing == Backing::Anonymous && o.mappers.len() == 1 && o.mappers.get(&t) == Some(&1)
+        })
+    })
+}
+
+/// Puts `pages` ((offset, page) pairs, each with one owner, from the one
+/// map referring to frozen object `obj`) in place of the object's pages
+/// at those offsets, which are freed.
+pub fn fold(obj: u32, pages: &[(u32, u32)]) {
+    let old: Vec<u32> = with(|r| {
+        let Some(o) = r.objects.get_mut(&obj) else { return pages.iter().map(|p| p.1).collect() };
+        pages.iter().filter_map(|&(off, pa)| o.obj.replace(off, pa)).collect()
+    });
+    OBJECT_PAGES.fetch_add(pages.len(), core::sync::atomic::Ordering::Relaxed);
+    old.into_iter().for_each(free_page);
+}
+
+/// One more hold on `obj` by a copy of it (an out-of-line message).
+pub fn hold(obj: u32) {
+    with(|r| r.objects.get_mut(&obj).map(|o| o.pins += 1));
+}
+
+/// A copy lets go of `obj` (taken by [`hold`]); a frozen object nothing
+/// refers to any more goes at once, others at the next [`reap`]. Takes only
+/// the registry lock (callers may hold the IPC lock).
+pub fn unhold(obj: u32) {
+    with(|r| {
+        let Some(o) = r.objects.get_mut(&obj) else { return };
+        o.pins = o.pins.saturating_sub(1);
+        if o.mappers.is_empty() && o.pins == 0 && o.kport.is_none() && !r.unused.contains(&obj) {
+            r.unused.push(obj);
+        }
+        free_if_unused_frozen(r, obj);
+    });
+}
+
+/// Frees frozen anonymous object `obj` and its pages if no map and no copy
+/// refers to it (nothing to tell a pager, no fault can wait on it).
+fn free_if_unused_frozen(r: &mut Registry, obj: u32) {
+    let gone = r.objects.get(&obj).is_some_and(|o| o.frozen && o.obj.backing == Backing::Anonymous && o.mappers.is_empty() && o.pins == 0);
+    if !gone {
+        return;
+    }
+    let Some(mut o) = r.objects.remove(&obj) else { return };
+    r.unused.retain(|x| *x != obj);
+    for pa in o.obj.drain().free {
+        free_page(pa);
+    }
+}
+
+/// Copies bytes of frozen or anonymous object `obj` at `offset` into `buf`
+/// (within one page): zeros for a page never touched. False when the page
+/// is with a pager (or the object is gone).
+pub fn read(obj: u32, offset: u32, buf: &mut [u8]) -> bool {
+    with(|r| {
+        let Some(o) = r.objects.get(&obj) else { return false };
+        match o.obj.peek(offset) {
+            Some(pa) => {
+                let at = (offset % PAGE_SIZE) as usize;
+                assert!(at + buf.len() <= PAGE_SIZE as usize);
+                // SAFETY: a page the object holds, in the linear map; the range stays in it.
+                unsafe { core::ptr::copy_nonoverlapping((phys_to_virt(pa) + at) as *const u8, buf.as_mut_ptr(), buf.len()) };
+                true
+            }
+            None if o.obj.backing == Backing::Anonymous => {
+                buf.fill(0);
+                true
+            }
+            None => false,
+        }
+    })
+}
+
 /// A zeroed page for anonymous object `o` at `offset` (under the registry
 /// lock); `None` without memory.
 fn zero_fill(o: &mut KObj, offset: u32) -> Option<u32> {
@@ -354,6 +465,7 @@ pub fn release(obj: u32, t: TaskId) {
         if o.mappers.is_empty() && o.kport.is_none() && !r.unused.contains(&obj) {
             r.unused.push(obj);
         }
+        free_if_unused_frozen(r, obj);
     });
 }
 

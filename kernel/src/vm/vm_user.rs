@@ -68,11 +68,11 @@ pub(crate) fn vm_inherit(ctx: &mut Ctx, req: mach::VmInheritRequest) -> Result<(
 pub(crate) fn vm_read(ctx: &mut Ctx, req: mach::VmReadRequest) -> Result<mach::VmReadReply, i32> {
     let t = ctx.task()?;
     if req.size >= crate::vm::vm_map::OOL_COW_MIN {
-        let (r, wait) = task::with_task(t, |tk| (tk.map.capture(req.address, req.size), tk.map.machine_mut().wait.take())).ok_or(KERN_INVALID_ARGUMENT)?;
+        let (r, wait) = task::with_task(t, |tk| (tk.map.copy_out_of(req.address, req.size), tk.map.machine_mut().wait.take())).ok_or(KERN_INVALID_ARGUMENT)?;
         match r {
-            Ok(Some(pages)) => {
-                let run = crate::vm::vm_map::PageRun::new(pages, req.address & 0xFFF, req.size);
-                return Ok(mach::VmReadReply { data: ctx.give_ool_pages(run) });
+            Ok(Some(segs)) => {
+                let copy = crate::vm::vm_map::ObjectCopy::new(segs, req.address & 0xFFF, req.size);
+                return Ok(mach::VmReadReply { data: ctx.give_ool_pages(alloc::boxed::Box::new(copy)) });
             }
             Ok(None) => {}
             Err(kerncore::vm_map::KERN_FAULT_RETRY) => wait.into_iter().for_each(vm_object::cancel),

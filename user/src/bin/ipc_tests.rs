@@ -72,6 +72,99 @@ fn recv(name: u32, size: u32, extra: i32, timeout: u32) -> (i32, Buf) {
     (r, b)
 }
 
+/// Sends `len` bytes at `addr` out of line to `port` (with `dealloc`),
+/// without receiving.
+fn send_ool(port: u32, addr: u32, len: u32, dealloc: bool) -> i32 {
+    let mut b: Buf = [0; 64];
+    let d = if dealloc { 1 << 30 } else { 0 };
+    b[..10].copy_from_slice(&[MACH_MSG_TYPE_MAKE_SEND | MACH_MSGH_BITS_COMPLEX, 40, port, 0, 0, 9, (1 << 29) | d, MACH_MSG_TYPE_INTEGER_8 | (8 << 16), len, addr]);
+    msg(&mut b, MACH_SEND_MSG, 40, 0, 0, 0)
+}
+
+/// Receives one out-of-line message on `port`: the data's address and length.
+fn recv_ool(port: u32) -> Result<(u32, u32), &'static str> {
+    let (r, h) = recv(port, 256, MACH_RCV_TIMEOUT, 1000);
+    if r != 0 || h[9] == 0 {
+        return Err("out-of-line receive");
+    }
+    Ok((h[9], h[8]))
+}
+
+/// The `len` bytes at `addr`.
+fn bytes(addr: u32, len: u32) -> &'static mut [u8] {
+    // SAFETY: callers name memory mapped in this task for the test's duration.
+    unsafe { core::slice::from_raw_parts_mut(addr as *mut u8, len as usize) }
+}
+
+/// Out-of-line memory moves copy-on-write (map entries, not bytes): each
+/// side's writes after the send stay its own, for regions that are not page
+/// aligned, partly resident, spread over several map entries, sent twice,
+/// sent after being written, and sent with the deallocate bit; `vm_read`
+/// copies the same way.
+fn ool_copy_on_write(m: &mut Mach, task: u32) -> Result<(), &'static str> {
+    const P: u32 = 4096;
+    let port = mach_port::mach_port_allocate(m, task, MACH_PORT_RIGHT_RECEIVE).map_err(|_| "allocate cow port")?.name;
+    let pat = |i: usize, k: u8| if (i / P as usize) % 8 >= 6 { 0 } else { (i as u8).wrapping_mul(13).wrapping_add(k) };
+    let base = mach::vm_allocate(m, task, 0, 8 * P, 1).map_err(|_| "vm_allocate cow")?.address;
+    // Three entries (pages 2-3 read-only), pages 6 and 7 never touched.
+    for (i, x) in bytes(base, 6 * P).iter_mut().enumerate() {
+        *x = pat(i, 1);
+    }
+    mach::vm_protect(m, task, base + 2 * P, 2 * P, 0, 1).map_err(|_| "vm_protect cow")?;
+    let (off, len) = (0x321u32, 8 * P - 0x400);
+    let check = |addr: u32, k: u8, what: &'static str| -> Result<(), &'static str> {
+        let ok = bytes(addr, len).iter().enumerate().all(|(i, &x)| x == pat(i + off as usize, k));
+        expect(ok, what)
+    };
+    // The same region twice, both queued before the sender writes.
+    expect(send_ool(port, base + off, len, false) == 0, "cow send 1")?;
+    expect(send_ool(port, base + off, len, false) == 0, "cow send 2")?;
+    mach::vm_protect(m, task, base + 2 * P, 2 * P, 0, 3).map_err(|_| "vm_protect cow back")?;
+    for (i, x) in bytes(base, 8 * P).iter_mut().enumerate() {
+        *x = pat(i, 2);
+    }
+    let (r1, n1) = recv_ool(port)?;
+    let (r2, n2) = recv_ool(port)?;
+    expect(n1 == len && n2 == len && r1 & 0xFFF == off && r2 & 0xFFF == off, "cow sizes or offsets")?;
+    check(r1, 1, "the first copy saw the sender's later writes")?;
+    check(r2, 1, "the second copy saw the sender's later writes")?;
+    // The receiver writes one copy: the other copy and the sender keep theirs.
+    for x in bytes(r1, len).iter_mut() {
+        *x = 0xEE;
+    }
+    check(r2, 1, "one copy's writes reached the other")?;
+    expect(bytes(base, 8 * P).iter().enumerate().all(|(i, &x)| x == pat(i, 2)), "the receiver's writes reached the sender")?;
+    mach::vm_deallocate(m, task, r1, len).map_err(|_| "vm_deallocate cow 1")?;
+    // Sent again after being written: the new data travels.
+    expect(send_ool(port, base + off, len, false) == 0, "cow send 3")?;
+    let (r3, _) = recv_ool(port)?;
+    check(r3, 2, "a copy sent after writes lacks them")?;
+    for x in bytes(base, 8 * P).iter_mut() {
+        *x = 0x11;
+    }
+    check(r3, 2, "the third copy saw the sender's later writes")?;
+    check(r2, 1, "the second copy changed")?;
+    // vm_read copies the same way.
+    let rd = mach::vm_read(m, task, base, 8 * P).map_err(|_| "vm_read cow")?.data;
+    for x in bytes(base, P).iter_mut() {
+        *x = 0x22;
+    }
+    expect(bytes(rd.addr, 8 * P).iter().all(|&x| x == 0x11), "a vm_read copy saw later writes")?;
+    mach::vm_deallocate(m, task, rd.addr, 8 * P).map_err(|_| "vm_deallocate vm_read")?;
+    // With the deallocate bit the region leaves the sender.
+    expect(send_ool(port, base, 8 * P, true) == 0, "cow send dealloc")?;
+    expect(mach::vm_region(m, task, base).map(|r| r.address != base).unwrap_or(true), "the deallocate bit left the region")?;
+    let (r4, _) = recv_ool(port)?;
+    expect(bytes(r4, P).iter().all(|&x| x == 0x22) && bytes(r4 + P, 7 * P).iter().all(|&x| x == 0x11), "a deallocated region's data")?;
+    for addr in [r2, r3] {
+        mach::vm_deallocate(m, task, addr, len).map_err(|_| "vm_deallocate cow")?;
+    }
+    mach::vm_deallocate(m, task, r4, 8 * P).map_err(|_| "vm_deallocate cow 4")?;
+    mach_port::mach_port_mod_refs(m, task, port, MACH_PORT_RIGHT_RECEIVE, -1i32 as u32).map_err(|_| "cow port")?;
+    uprintln!("{}: out-of-line copy-on-write ok", NAME);
+    Ok(())
+}
+
 fn run() -> Result<(), &'static str> {
     let mut m = Mach::new();
     // SAFETY: no arguments; adds a send right to our own space.
@@ -173,6 +266,7 @@ fn run() -> Result<(), &'static str> {
     }
     mach::vm_deallocate(&mut m, task, buf, 4 * 4096).map_err(|_| "vm_deallocate offsets")?;
     uprintln!("{}: out-of-line ok", NAME);
+    ool_copy_on_write(&mut m, task)?;
 
     // A receive right moved in a message gets a new name and keeps working.
     let c = alloc(&mut m, MACH_PORT_RIGHT_RECEIVE)?;
