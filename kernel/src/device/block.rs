@@ -291,6 +291,24 @@ impl Op {
     }
 }
 
+/// Reads whose callers died while a chunk was in flight, kept until the
+/// driver is done with their buffers.
+static ORPHANS: Mutex<Vec<Arc<Op>>> = Mutex::new(Vec::new());
+
+/// Frees the orphaned reads whose last chunk has come back (called after
+/// completions, with interrupts on).
+pub fn reap_orphans() {
+    let done: Vec<Arc<Op>> = cpu::without_interrupts(|| {
+        let mut orphans = ORPHANS.lock();
+        let mut out = Vec::new();
+        while let Some(i) = orphans.iter().position(|o| !o.in_flight()) {
+            out.push(orphans.remove(i));
+        }
+        out
+    });
+    drop(done);
+}
+
 /// A completion from the bridge (interrupts off): `cookie` is an `Op`.
 pub fn done(cookie: usize, ok: bool) {
     // SAFETY: cookies are the addresses of ops in flight, which stay alive
@@ -461,6 +479,29 @@ impl Part {
             self.disk.transfer(true, span.lba + whole, sector)?;
         }
         Ok(n)
+    }
+
+    /// Forgets the kept read of (`recnum`, `bytes`, `pages`): its caller is
+    /// gone. A read with a chunk in flight (the driver still writes into
+    /// its buffer) waits among the orphans until [`reap_orphans`] sees it
+    /// finished.
+    pub fn forget_read(&self, recnum: u64, bytes: u32, pages: bool) {
+        let key = (recnum, bytes, pages);
+        let dropped: Vec<Arc<Op>> = cpu::without_interrupts(|| {
+            let mut ops = self.ops.lock();
+            let mut out = Vec::new();
+            while let Some(i) = ops.iter().position(|o| o.key == key && !o.write) {
+                let op = ops.remove(i);
+                if op.in_flight() {
+                    ORPHANS.lock().push(op);
+                } else {
+                    out.push(op);
+                }
+            }
+            out
+        });
+        // Their pages go back with interrupts on.
+        drop(dropped);
     }
 
     /// A read of whole sectors into a heap buffer or (`pages`) fresh

@@ -70,6 +70,28 @@ impl Ctx {
     }
 }
 
+/// A deferred `device_read` or `device_read_inband` whose caller is gone
+/// (its reply port died before the data came): a block device forgets the
+/// read it kept for it, and its pages or buffer go back at once instead of
+/// when newer reads push it out. `req` is the request as the dispatchers
+/// read it: MIG's fixed layout, `mode`, `recnum` and `bytes_wanted` after
+/// their type words.
+pub(crate) fn abandon(target: Option<(u32, u64)>, req: &[u8]) {
+    let Some((KOBJ_DEVICE, idx)) = target else { return };
+    let word = |off: usize| req.get(off..off + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    let (Some(id), Some(recnum), Some(bytes)) = (word(20), word(36), word(44)) else { return };
+    let (bytes, pages) = match id {
+        ds::DEVICE_READ_ID => (bytes, bytes >= PAGES_FROM),
+        ds::DEVICE_READ_INBAND_ID => (bytes.min(INBAND_MAX as u32), false),
+        _ => return,
+    };
+    let Some((dev, _)) = super::get(idx as usize) else { return };
+    let Some(part) = dev.as_any().and_then(|d| d.downcast_ref::<super::block::Part>()) else { return };
+    if let Ok(recnum) = absolute(idx as usize, recnum) {
+        part.forget_read(recnum, bytes, pages);
+    }
+}
+
 /// The device record a wire `recnum` names: plus the device's record base.
 fn absolute(idx: usize, recnum: u32) -> Result<u64, IoReturn> {
     RecordBase(super::record_base(idx)).absolute(recnum).map_err(|e| e.code())
