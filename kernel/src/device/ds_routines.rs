@@ -153,9 +153,17 @@ impl ds::DeviceServer for Ctx {
             // A block device writes from the request's pages as they came.
             OolData::Pages(p) if dev.as_any().is_some_and(|d| d.is::<super::block::Part>()) => {
                 let part = dev.as_any().and_then(|d| d.downcast_ref::<super::block::Part>()).ok_or(D_NO_SUCH_DEVICE)?;
-                let mut run = p.into_any().downcast::<crate::vm::vm_map::PageRun>().map_err(|_| DeviceError::InvalidOperation.code())?;
+                // The kernel's own pages as they are; a task's memory (map
+                // entries moved copy-on-write) copied a page at a time.
+                let mut run = match p.into_any().downcast::<crate::vm::vm_map::PageRun>() {
+                    Ok(run) => *run,
+                    Err(any) => match any.downcast::<crate::vm::vm_map::ObjectCopy>() {
+                        Ok(copy) => copy.to_page_run().ok_or(kerncore::kern_return::KERN_RESOURCE_SHORTAGE)?,
+                        Err(_) => return Err(DeviceError::InvalidOperation.code()),
+                    },
+                };
                 run.truncate(req.data.count);
-                let n = part.write_pages(req.mode, recnum, *run).map_err(err)?;
+                let n = part.write_pages(req.mode, recnum, run).map_err(err)?;
                 return Ok(ds::DeviceWriteReply { bytes_written: n });
             }
             OolData::Pages(p) => p.to_bytes().ok_or(kerncore::kern_return::KERN_RESOURCE_SHORTAGE)?,

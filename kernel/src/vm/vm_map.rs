@@ -245,6 +245,37 @@ impl ObjectCopy {
     }
 }
 
+impl ObjectCopy {
+    /// The data in fresh kernel pages, starting at the first page's start
+    /// (for a device whose DMA reads a [`PageRun`]): one copy, a page at a
+    /// time, with no buffer sized by the message. `None` as for
+    /// `to_bytes` (no memory, or a page with the default pager).
+    pub fn to_page_run(&self) -> Option<PageRun> {
+        let mut run = PageRun::unzeroed(self.len)?;
+        let mut page = crate::vm::kalloc::try_zeroed(PAGE_SIZE as usize)?;
+        let (mut at, mut skip) = (0usize, self.offset as usize);
+        let len = self.len as usize;
+        for s in &self.segs {
+            let mut off = 0u32;
+            while off < s.size && at < len {
+                let from = skip.min(PAGE_SIZE as usize);
+                let n = (PAGE_SIZE as usize - from).min(len - at);
+                skip -= from;
+                if n > 0 {
+                    page[..n].fill(0);
+                    if s.object != 0 && !super::vm_object::read(s.object, s.offset + off + from as u32, &mut page[..n]) {
+                        return None;
+                    }
+                    run.write(at as u32, &page[..n]);
+                }
+                at += n;
+                off += PAGE_SIZE;
+            }
+        }
+        Some(run)
+    }
+}
+
 impl mach_ipc::OolPages for ObjectCopy {
     fn len(&self) -> u32 {
         self.len
