@@ -84,8 +84,12 @@ fn linux_error(errno: i32) -> DeviceError {
 const RECORD: u64 = 512;
 /// Bytes per record of a CD-ROM (ATAPI): its block size.
 const CD_RECORD: u64 = 2048;
-/// Finished reads nobody came back for are dropped beyond this many.
-const MAX_KEPT_OPS: usize = 16;
+/// Finished reads nobody came back for are dropped beyond this many (per
+/// device): more than the readers that may wait at once (32 tasks of the
+/// `mix` load), so that a live caller's read is seldom dropped; one that
+/// is only costs a second read (an op in flight is kept alive by
+/// [`IN_FLIGHT_OPS`], never freed under the driver).
+const MAX_KEPT_OPS: usize = 64;
 
 /// Op states. The completion moves `InFlight` to `ChunkDone` or `Failed`.
 const IDLE: u8 = 0;
@@ -223,8 +227,9 @@ impl Op {
     }
 
     /// Moves the transfer on: submits the next chunk when the last one is
-    /// done. Never waits.
-    fn advance(&self) -> Result<Progress, DeviceError> {
+    /// done. Never waits. A chunk in flight keeps the op alive through
+    /// [`IN_FLIGHT_OPS`], whoever else lets go of it.
+    fn advance(self: &Arc<Self>) -> Result<Progress, DeviceError> {
         let Some(_guard) = self.stepping.try_lock() else { return Ok(Progress::Pending) };
         loop {
             match self.state.load(Ordering::Acquire) {
@@ -242,14 +247,28 @@ impl Op {
                         return Ok(Progress::Ready);
                     }
                     let n = (self.sectors - done).min(self.max_chunk);
-                    self.chunk.store(n, Ordering::Relaxed);
-                    self.state.store(IN_FLIGHT, Ordering::Release);
+                    // The glue's request holds the op (its memory and the
+                    // completion's cookie) until the completion has come.
+                    // Marked in flight in the same step, so that
+                    // `release_finished` never lets go of it before.
+                    let held = cpu::without_interrupts(|| {
+                        let mut l = IN_FLIGHT_OPS.lock();
+                        l.try_reserve(1).is_ok().then(|| {
+                            l.push(self.clone());
+                            self.chunk.store(n, Ordering::Relaxed);
+                            self.state.store(IN_FLIGHT, Ordering::Release);
+                        })
+                    });
+                    if held.is_none() {
+                        self.state.store(FAILED, Ordering::Release);
+                        return Err(DeviceError::NoMemory);
+                    }
                     let mut segs = [glue::Seg { addr: core::ptr::null_mut(), len: 0 }; glue::MAX_SEGS];
                     let k = self.at.segs(done * RECORD, n * RECORD, &mut segs);
                     // SAFETY: the segments lie in this op's buffer or pages,
                     // n sectors from sector `done`; the op outlives the
-                    // transfer (it is held by its disk's list or its waiting
-                    // caller until it is no longer in flight) and nobody
+                    // transfer (`IN_FLIGHT_OPS` holds it until it is no
+                    // longer in flight, whatever its callers do) and nobody
                     // touches the data then.
                     let r = unsafe { glue::submit_sg(self.major, self.minor, self.write, self.lba + done, n, &segs[..k], self.event()) };
                     match r {
@@ -270,8 +289,9 @@ impl Op {
     }
 
     /// Runs the transfer to its end, blocking the calling thread.
-    fn wait(&self) -> Result<(), DeviceError> {
+    fn wait(self: &Arc<Self>) -> Result<(), DeviceError> {
         let ev = self.event();
+        release_finished();
         loop {
             // Asserted before the check, so a completion in between is not lost;
             // the timeout covers an EBUSY retry.
@@ -291,28 +311,47 @@ impl Op {
     }
 }
 
-/// Reads whose callers died while a chunk was in flight, kept until the
-/// driver is done with their buffers.
-static ORPHANS: Mutex<Vec<Arc<Op>>> = Mutex::new(Vec::new());
+/// Ops with a chunk submitted to the glue: the request's own reference,
+/// so that an op nobody else holds any more (a read dropped from its
+/// disk's list, see [`MAX_KEPT_OPS`]) lives on, its memory and its address
+/// (the completion's cookie) with it, until the driver is done with it.
+/// Without it, a read op dropped while in flight was freed and its memory
+/// reused by the next op: the driver's DMA then went to or from another
+/// request's memory, and the stale completion finished whichever new op
+/// had the old address (a write landing on another task's sectors, a read
+/// answering data it never read). Completions only mark their op (no
+/// freeing in interrupt context); [`release_finished`] lets go of the
+/// finished ones in thread context.
+static IN_FLIGHT_OPS: Mutex<Vec<Arc<Op>>> = Mutex::new(Vec::new());
 
-/// Frees the orphaned reads whose last chunk has come back (called after
-/// completions, with interrupts on).
-pub fn reap_orphans() {
-    let done: Vec<Arc<Op>> = cpu::without_interrupts(|| {
-        let mut orphans = ORPHANS.lock();
+/// Lets go of the finished ops of [`IN_FLIGHT_OPS`] (their memory goes
+/// back with interrupts on). Thread context: the `io_done` thread after
+/// every completion, and every new transfer.
+pub fn release_finished() {
+    let finished: Vec<Arc<Op>> = cpu::without_interrupts(|| {
+        let mut l = IN_FLIGHT_OPS.lock();
         let mut out = Vec::new();
-        while let Some(i) = orphans.iter().position(|o| !o.in_flight()) {
-            out.push(orphans.remove(i));
+        let mut i = 0;
+        while i < l.len() {
+            if l[i].in_flight() {
+                i += 1;
+            } else {
+                // The op is no longer in flight: its completion has come.
+                if out.try_reserve(1).is_err() {
+                    break;
+                }
+                out.push(l.swap_remove(i));
+            }
         }
         out
     });
-    drop(done);
+    drop(finished);
 }
 
 /// A completion from the bridge (interrupts off): `cookie` is an `Op`.
 pub fn done(cookie: usize, ok: bool) {
-    // SAFETY: cookies are the addresses of ops in flight, which stay alive
-    // until their completion was seen (see `Op::advance`).
+    // SAFETY: cookies are the addresses of ops in flight, which
+    // `IN_FLIGHT_OPS` keeps alive until their completion was seen here.
     let op = unsafe { &*(cookie as *const Op) };
     op.state.store(if ok { CHUNK_DONE } else { FAILED }, Ordering::Release);
     sched::thread_wakeup(cookie);
@@ -482,21 +521,15 @@ impl Part {
     }
 
     /// Forgets the kept read of (`recnum`, `bytes`, `pages`): its caller is
-    /// gone. A read with a chunk in flight (the driver still writes into
-    /// its buffer) waits among the orphans until [`reap_orphans`] sees it
-    /// finished.
+    /// gone. A read with a chunk in flight lives on in [`IN_FLIGHT_OPS`]
+    /// until the driver is done with its buffer.
     pub fn forget_read(&self, recnum: u64, bytes: u32, pages: bool) {
         let key = (recnum, bytes, pages);
         let dropped: Vec<Arc<Op>> = cpu::without_interrupts(|| {
             let mut ops = self.ops.lock();
             let mut out = Vec::new();
             while let Some(i) = ops.iter().position(|o| o.key == key && !o.write) {
-                let op = ops.remove(i);
-                if op.in_flight() {
-                    ORPHANS.lock().push(op);
-                } else {
-                    out.push(op);
-                }
+                out.push(ops.remove(i));
             }
             out
         });
@@ -517,6 +550,7 @@ impl Part {
         let sectors = span.bytes.div_ceil(record) * self.disk.spr();
         let lba = span.lba * self.disk.spr();
         let key = (recnum, bytes, pages);
+        release_finished();
         let find = || cpu::without_interrupts(|| self.ops.lock().iter().find(|o| o.key == key && !o.write).cloned());
         let op = match find() {
             Some(op) => op,
@@ -558,7 +592,12 @@ impl Part {
             Ok(Progress::Pending) => Err(DeviceError::WouldBlock),
             Ok(Progress::Ready) => {
                 finish(&op);
-                Ok((op.take(), span.bytes as u32))
+                match op.take() {
+                    // Another caller asking the same collected it first:
+                    // read again for this one.
+                    Buf::Gone => self.read_op(mode, recnum, bytes, pages),
+                    data => Ok((data, span.bytes as u32)),
+                }
             }
             Err(e) => {
                 finish(&op);
@@ -604,7 +643,15 @@ impl Device for Part {
         self.extent().map(|_| ())
     }
 
-    fn close(&self) {}
+    /// The last close forgets the reads kept for callers to come back for
+    /// (those of callers that died would otherwise hold their memory until
+    /// other reads push them out); one still in flight lives on until its
+    /// completion ([`IN_FLIGHT_OPS`]).
+    fn close(&self) {
+        let kept = cpu::without_interrupts(|| core::mem::take(&mut *self.ops.lock()));
+        drop(kept);
+        release_finished();
+    }
 
     fn read(&self, mode: u32, recnum: u64, bytes: u32) -> Result<Vec<u8>, DeviceError> {
         match self.read_op(mode, recnum, bytes, false)? {
@@ -791,4 +838,59 @@ pub fn init() {
     let controllers = glue::init();
     let disks = cpu::without_interrupts(|| DISKS.lock().len());
     crate::kprintln!("block: {} IDE channel(s) with drives, {} disk(s)", controllers, disks);
+}
+
+/// In-kernel test `block-ops` (a disk as `hd0` whose record i begins with
+/// the number i): reads submitted and let go of by every caller while the
+/// driver still has them stay alive until their completion (their request
+/// holds them), land their data, and are freed afterwards. Before
+/// [`IN_FLIGHT_OPS`], such an op (a read dropped from its device's list of
+/// kept reads while still queued, as under the 32-task `mix` load) was
+/// freed under the driver. Thread context, devices started.
+///
+/// # Errors
+/// What went wrong, in words.
+pub fn selftest() -> Result<(), String> {
+    const N: u64 = 8;
+    let disk = cpu::without_interrupts(|| DISKS.lock().iter().find(|d| d.name == "hd0").cloned()).ok_or("no hd0")?;
+    let mut ops = Vec::new();
+    for i in 0..N {
+        let buf = kalloc::try_zeroed_box(PAGE).ok_or("no memory")?;
+        ops.push(Op::new(false, &disk, 64 + 8 * i, 8, (0, 0, false), Buf::Heap(buf)).ok_or("no memory")?);
+    }
+    // Submitted and let go of with interrupts off: none can have completed
+    // yet, so each must still be alive, held by its request alone.
+    let (weak, alive) = cpu::without_interrupts(|| -> Result<(Vec<alloc::sync::Weak<Op>>, Vec<Arc<Op>>), String> {
+        let mut weak = Vec::new();
+        for op in ops.drain(..) {
+            match op.advance() {
+                Ok(Progress::Pending) => {}
+                _ => return Err(format!("op at {} did not go to the driver", op.lba)),
+            }
+            weak.push(Arc::downgrade(&op));
+        }
+        let mut alive = Vec::new();
+        for (i, w) in weak.iter().enumerate() {
+            alive.push(w.upgrade().ok_or_else(|| format!("read {i} was freed while its request was with the driver"))?);
+        }
+        Ok((weak, alive))
+    })?;
+    for (i, op) in alive.iter().enumerate() {
+        op.wait().map_err(|e| format!("read {i}: {e:?}"))?;
+        let Buf::Heap(data) = op.take() else { return Err(format!("read {i}: no data")) };
+        for (k, rec) in data.chunks_exact(RECORD as usize).enumerate() {
+            let want = (op.lba + k as u64) as u32;
+            let got = u32::from_le_bytes([rec[0], rec[1], rec[2], rec[3]]);
+            if got != want {
+                return Err(format!("read {i}: record {want} begins with {got}"));
+            }
+        }
+    }
+    drop(alive);
+    release_finished();
+    if let Some(i) = weak.iter().position(|w| w.upgrade().is_some()) {
+        return Err(format!("read {i} still held after its completion"));
+    }
+    crate::kprintln!("block-ops: {} reads let go of in flight kept until done, data right, then freed", N);
+    Ok(())
 }

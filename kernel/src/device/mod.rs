@@ -184,6 +184,7 @@ extern "C" fn io_done_thread(_: usize) {
     use crate::kern::sched_prim as sched;
     loop {
         sched::assert_wait(io_event(), None);
+        block::release_finished();
         crate::ipc::server::retry_pending();
         sched::thread_block();
     }

@@ -446,7 +446,6 @@ pub fn serve_in_place(target: (u32, u64), req: &mut [u8], space: SpaceId, reply_
 /// Runs the deferred requests again (a device has news). Requests whose
 /// reply port died are dropped.
 pub fn retry_pending() {
-    crate::device::block::reap_orphans();
     let list = crate::i386::cpu::without_interrupts(|| core::mem::take(&mut *PENDING.lock()));
     for r in list {
         let alive = r.reply_to.port_id().is_some_and(|p| with_ipc(|ipc| ipc.port_alive(p)));

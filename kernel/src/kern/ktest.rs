@@ -34,6 +34,7 @@ const TESTS: &[(&str, TestFn)] = &[
     ("vga", test_vga),
     ("linux-glue", crate::glue::selftest),
     ("bootstrap", test_bootstrap),
+    ("block-ops", crate::device::block::selftest),
     // These two end badly on purpose: they prove the harness sees a triple
     // fault and a hang as failures.
     ("triple-fault", test_triple_fault),

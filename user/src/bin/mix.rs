@@ -1,5 +1,5 @@
-//! `mix`: 32 tasks doing IPC and disk I/O at once (issue 16, load), each
-//! result checked. Tasks are paired: each round a task sends its peer a
+//! `mix`: 32 (or up to 64) tasks doing IPC and disk I/O at once (issue
+//! 16, load), each result checked. Tasks are paired: each round a task sends its peer a
 //! message carrying (round, its number) and receives the peer's message of
 //! the same round, which must carry exactly that; then it writes 4 KiB of
 //! its own 128 KiB region of `hd0` (records `64 i + 256` on, each record
@@ -9,7 +9,11 @@
 //! afterwards: nothing outside the regions changed, every record of a
 //! region is either as it was or tagged by its owner.
 //!
-//! Boot-script line: `/mix ${device-port} ROUNDS $(task-create) $(task-resume)`.
+//! Boot-script line: `/mix ${device-port} ROUNDS TASKS $(task-create) $(task-resume)`
+//! (TASKS: an even number up to 64). With 64 tasks more
+//! reads wait at once than `hd0` has request slots (32), and more than its
+//! list of kept reads held before (16): the regression test of a read op
+//! freed while its request was still with the driver.
 #![no_std]
 #![no_main]
 
@@ -23,7 +27,8 @@ use mach_user::{entry, expect, uprintln, Args};
 
 const NAME: &str = "mix";
 const PAGE: u32 = 4096;
-const TASKS: u32 = 32;
+/// Tasks at most.
+const MAX_TASKS: u32 = 64;
 const STACK: u32 = 8 * PAGE;
 /// Names in each child: its own port, its peer's, hd0.
 const OWN: u32 = 0x500;
@@ -37,12 +42,14 @@ pub const REGION: u32 = 256;
 static INDEX: AtomicU32 = AtomicU32::new(0);
 static ROUNDS: AtomicU32 = AtomicU32::new(0);
 static STACKS: AtomicU32 = AtomicU32::new(0);
-/// Shared page: rounds done per task (0..32), errors per task (32..64).
+/// Shared page: rounds done per task (0..64), errors per task (64..128).
 static SHARED: AtomicU32 = AtomicU32::new(0);
+/// Index of the first error counter in the shared page.
+const ERR: usize = MAX_TASKS as usize;
 
-fn shared() -> &'static [AtomicU32; 64] {
+fn shared() -> &'static [AtomicU32; 2 * MAX_TASKS as usize] {
     // SAFETY: a page shared with the children for the whole run.
-    unsafe { &*(SHARED.load(Ordering::SeqCst) as *const [AtomicU32; 64]) }
+    unsafe { &*(SHARED.load(Ordering::SeqCst) as *const [AtomicU32; 2 * MAX_TASKS as usize]) }
 }
 
 /// Word 0 of a record task `i` wrote in round `r`.
@@ -111,14 +118,14 @@ extern "C" fn child() -> ! {
             for r in 0..rounds {
                 if let Err(why) = child_round(&mut m, task, i, r, b.address) {
                     uprintln!("{}: task {} round {}: {}", NAME, i, r, why);
-                    s[32 + i as usize].fetch_add(1, Ordering::SeqCst);
+                    s[ERR + i as usize].fetch_add(1, Ordering::SeqCst);
                     break;
                 }
                 s[i as usize].store(r + 1, Ordering::SeqCst);
             }
         }
         Err(_) => {
-            s[32 + i as usize].fetch_add(1, Ordering::SeqCst);
+            s[ERR + i as usize].fetch_add(1, Ordering::SeqCst);
         }
     }
     loop {
@@ -134,6 +141,7 @@ fn main(args: &Args) -> i32 {
 fn run(args: &Args) -> Result<(), &'static str> {
     let master = args.number(1).ok_or("argv[1] is not the device master port")?;
     let rounds = args.number(2).ok_or("argv[2] is not a round count")?;
+    let tasks = args.number(3).filter(|&n| n >= 2 && n <= MAX_TASKS && n % 2 == 0).ok_or("argv[3] is not an even task count up to 64")?;
     let mut m = Mach::new();
     // SAFETY: no arguments.
     let task = unsafe { mach_task_self() };
@@ -144,7 +152,8 @@ fn run(args: &Args) -> Result<(), &'static str> {
     SHARED.store(sh, Ordering::SeqCst);
     ROUNDS.store(rounds, Ordering::SeqCst);
     let hd = ds::device_open(&mut m, master, D_READ | D_WRITE, &mach_user::device_name("hd0")).map_err(|_| "device_open hd0")?.device;
-    let mut children = [0u32; TASKS as usize];
+    let mut all = [0u32; MAX_TASKS as usize];
+    let children = &mut all[..tasks as usize];
     for (i, c) in children.iter_mut().enumerate() {
         INDEX.store(i as u32, Ordering::SeqCst);
         *c = mach::task_create(&mut m, task, 1).map_err(|_| "task_create")?.child_task;
@@ -152,13 +161,13 @@ fn run(args: &Args) -> Result<(), &'static str> {
         mach_port::mach_port_insert_right(&mut m, *c, DEV, rt::PolyPort { name: hd, disposition: MACH_MSG_TYPE_COPY_SEND }).map_err(|_| "give hd0")?;
     }
     // Each task gets a send right to its peer's port.
-    for i in 0..TASKS as usize {
+    for i in 0..tasks as usize {
         let peer = children[i ^ 1];
         let r = mach_port::mach_port_extract_right(&mut m, peer, OWN, MACH_MSG_TYPE_MAKE_SEND).map_err(|_| "extract_right")?;
         mach_port::mach_port_insert_right(&mut m, children[i], PEER, rt::PolyPort { name: r.poly.name, disposition: MACH_MSG_TYPE_MOVE_SEND })
             .map_err(|_| "give the peer's port")?;
     }
-    for &c in &children {
+    for &c in children.iter() {
         let th = mach::thread_create(&mut m, c).map_err(|_| "thread_create")?.child_thread;
         let mut state = [0u32; 17];
         state[12] = child as *const () as usize as u32;
@@ -168,7 +177,7 @@ fn run(args: &Args) -> Result<(), &'static str> {
         mach_port::mach_port_deallocate(&mut m, task, th).map_err(|_| "deallocate thread")?;
     }
     let s = shared();
-    let finished = |s: &[AtomicU32; 64]| (0..TASKS as usize).all(|i| s[i].load(Ordering::SeqCst) == rounds || s[32 + i].load(Ordering::SeqCst) != 0);
+    let finished = |s: &[AtomicU32; 2 * MAX_TASKS as usize]| (0..tasks as usize).all(|i| s[i].load(Ordering::SeqCst) == rounds || s[ERR + i].load(Ordering::SeqCst) != 0);
     for _ in 0..6000 {
         if finished(s) {
             break;
@@ -176,16 +185,16 @@ fn run(args: &Args) -> Result<(), &'static str> {
         // SAFETY: a trap without pointers.
         unsafe { thread_switch(0, SWITCH_OPTION_WAIT, 50) };
     }
-    let done: u32 = (0..TASKS as usize).map(|i| s[i].load(Ordering::SeqCst)).sum();
-    let errors: u32 = (0..TASKS as usize).map(|i| s[32 + i].load(Ordering::SeqCst)).sum();
-    for &c in &children {
+    let done: u32 = (0..tasks as usize).map(|i| s[i].load(Ordering::SeqCst)).sum();
+    let errors: u32 = (0..tasks as usize).map(|i| s[ERR + i].load(Ordering::SeqCst)).sum();
+    for &c in children.iter() {
         mach::task_terminate(&mut m, c).map_err(|_| "task_terminate")?;
         mach_port::mach_port_deallocate(&mut m, task, c).map_err(|_| "deallocate")?;
     }
     ds::device_close(&mut m, hd).map_err(|_| "device_close")?;
     mach_port::mach_port_deallocate(&mut m, task, hd).map_err(|_| "deallocate hd0")?;
-    uprintln!("{}: {} tasks, {} rounds checked ({} messages, {} KiB written and read back), {} errors", NAME, TASKS, done, done, done * 4, errors);
-    expect(errors == 0 && done == TASKS * rounds, "some rounds failed")?;
+    uprintln!("{}: {} tasks, {} rounds checked ({} messages, {} KiB written and read back), {} errors", NAME, tasks, done, done, done * 4, errors);
+    expect(errors == 0 && done == tasks * rounds, "some rounds failed")?;
     mach::vm_deallocate(&mut m, task, stacks, STACK).map_err(|_| "vm_deallocate")?;
     mach::vm_deallocate(&mut m, task, sh, PAGE).map_err(|_| "vm_deallocate")?;
     Ok(())
