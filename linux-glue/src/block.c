@@ -235,12 +235,34 @@ void __brelse(struct buffer_head *bh)
 	kfree(bh);
 }
 
+/*
+ * Puts `rq` at the tail of the device's queue; an empty queue starts the
+ * driver (its request_fn), as Linux 2.0's add_request does.
+ */
+static void queue_request(struct blk_dev_struct *dev, struct request *rq)
+{
+	struct request *q;
+	unsigned long flags;
+
+	save_flags(flags);
+	cli();
+	q = dev->current_request;
+	if (q == NULL) {
+		dev->current_request = rq;
+		(dev->request_fn)();
+	} else {
+		while (q->next)
+			q = q->next;
+		q->next = rq;
+	}
+	restore_flags(flags);
+}
+
 /* Queues one request for the `nr` buffers (consecutive blocks of one device). */
 void ll_rw_block(int rw, int nr, struct buffer_head *bh[])
 {
 	struct glue_io_req *r = NULL;
 	struct blk_dev_struct *dev;
-	struct request *q;
 	unsigned long flags, sectors = 0;
 	unsigned int major;
 	int i;
@@ -284,18 +306,7 @@ void ll_rw_block(int rw, int nr, struct buffer_head *bh[])
 	r->rq.bhtail = bh[nr - 1];
 
 	dev = &blk_dev[major];
-	save_flags(flags);
-	cli();
-	q = dev->current_request;
-	if (q == NULL) {
-		dev->current_request = &r->rq;
-		(dev->request_fn)();
-	} else {
-		while (q->next)
-			q = q->next;
-		q->next = &r->rq;
-	}
-	restore_flags(flags);
+	queue_request(dev, &r->rq);
 }
 
 struct buffer_head *bread(kdev_t dev, int block, int size)
@@ -742,7 +753,6 @@ int glue_blk_submit_sg(unsigned int major, unsigned int minor, int write, unsign
 {
 	struct blk_dev_struct *dev;
 	struct glue_blk_req *r = NULL;
-	struct request *q;
 	unsigned long flags, off, n, total, in_seg;
 	unsigned int i, s;
 	char *p;
@@ -812,18 +822,7 @@ int glue_blk_submit_sg(unsigned int major, unsigned int minor, int write, unsign
 	r->rq.bhtail = &r->bh[i - 1];
 	r->rq.next = NULL;
 
-	save_flags(flags);
-	cli();
-	q = dev->current_request;
-	if (q == NULL) {
-		dev->current_request = &r->rq;
-		(dev->request_fn)();
-	} else {
-		while (q->next)
-			q = q->next;
-		q->next = &r->rq;
-	}
-	restore_flags(flags);
+	queue_request(dev, &r->rq);
 	return 0;
 }
 
