@@ -309,9 +309,13 @@ fn crashers_of_issue_16_are_refused_and_nothing_leaks() {
     }
     std::fs::write(&img, &data).unwrap();
     let crashers = user_program("crashers");
-    run(&boot("crashers", "test=bootstrap")
+    // About 10 s on an idle machine; a 20 MiB read, a 64 MiB vm_read and
+    // 40 tasks of random states take much longer on a loaded one (a CI run
+    // beside other builds once stopped at 50 s).
+    run(&boot("crashers", "test=bootstrap bootstrap-deadline=200")
         .module(&format!("{} ${{device-port}} ${{host-port}} $(task-create) $(task-resume)", crashers.display()))
-        .qemu(&["-drive", &format!("file={},format=raw,if=ide,index=0", img.display())]))
+        .qemu(&["-drive", &format!("file={},format=raw,if=ide,index=0", img.display())])
+        .timeout(Duration::from_secs(260)))
     .expect(Verdict::Pass)
     .expect_log("crashers: huge out-of-line port arrays refused")
     .expect_log("crashers: device_read of 20 MiB returned the data")
