@@ -246,12 +246,11 @@ impl ObjectCopy {
 }
 
 impl ObjectCopy {
-    /// The data in fresh kernel pages, starting at the first page's start
-    /// (for a device whose DMA reads a [`PageRun`]): one copy, a page at a
-    /// time, with no buffer sized by the message. `None` as for
-    /// `to_bytes` (no memory, or a page with the default pager).
-    pub fn to_page_run(&self) -> Option<PageRun> {
-        let mut run = PageRun::unzeroed(self.len)?;
+    /// Hands the data to `put` a page's piece at a time, in order, as
+    /// (byte offset in the data, bytes): zeros where the sender never wrote.
+    /// `None` when a page is with the default pager (the kernel may not wait
+    /// here) or there is no memory for the one-page buffer.
+    fn each_piece(&self, mut put: impl FnMut(u32, &[u8])) -> Option<()> {
         let mut page = crate::vm::kalloc::try_zeroed(PAGE_SIZE as usize)?;
         let (mut at, mut skip) = (0usize, self.offset as usize);
         let len = self.len as usize;
@@ -266,12 +265,22 @@ impl ObjectCopy {
                     if s.object != 0 && !super::vm_object::read(s.object, s.offset + off + from as u32, &mut page[..n]) {
                         return None;
                     }
-                    run.write(at as u32, &page[..n]);
+                    put(at as u32, &page[..n]);
                 }
                 at += n;
                 off += PAGE_SIZE;
             }
         }
+        Some(())
+    }
+
+    /// The data in fresh kernel pages, starting at the first page's start
+    /// (for a device whose DMA reads a [`PageRun`]): one copy, with no
+    /// buffer sized by the message. `None` as for [`Self::each_piece`], or
+    /// without the pages.
+    pub fn to_page_run(&self) -> Option<PageRun> {
+        let mut run = PageRun::unzeroed(self.len)?;
+        self.each_piece(|at, bytes| run.write(at, bytes))?;
         Some(run)
     }
 }
@@ -286,20 +295,7 @@ impl mach_ipc::OolPages for ObjectCopy {
     /// default pager (the kernel may not wait here).
     fn to_bytes(&self) -> Option<alloc::vec::Vec<u8>> {
         let mut out = crate::vm::kalloc::try_zeroed(self.len as usize)?;
-        let (mut at, mut skip) = (0usize, self.offset as usize);
-        for s in &self.segs {
-            let mut off = 0u32;
-            while off < s.size && at < out.len() {
-                let from = skip.min(PAGE_SIZE as usize);
-                let n = (PAGE_SIZE as usize - from).min(out.len() - at);
-                skip -= from;
-                if n > 0 && s.object != 0 && !super::vm_object::read(s.object, s.offset + off + from as u32, &mut out[at..at + n]) {
-                    return None;
-                }
-                at += n;
-                off += PAGE_SIZE;
-            }
-        }
+        self.each_piece(|at, bytes| out[at as usize..at as usize + bytes.len()].copy_from_slice(bytes))?;
         Some(out)
     }
 
